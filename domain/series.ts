@@ -1,0 +1,99 @@
+import type { Station } from './station.js';
+import { SPEAKER_CATEGORIES, type Telemetry } from './telemetry.js';
+
+// InfluxDB measurement, tag and field names, defined once: the ingest writes with them,
+// the rules, the API and the Grafana boards query with them. Booleans are stored as 0/1
+// integers so that mean() over time gives the share of time a state held.
+
+export type FieldType = 'int' | 'float' | 'string';
+
+export const TAGS = { station: 'station', district: 'district', appliance: 'appliance' } as const;
+
+export const SERIES = {
+  status: {
+    measurement: 'station_status',
+    tags: [TAGS.station, TAGS.district],
+    fields: { online: 'int', uptime_s: 'int', wifi_rssi_dbm: 'int' },
+  },
+  service: {
+    measurement: 'station_service',
+    tags: [TAGS.station, TAGS.district],
+    fields: { open: 'int', door_open: 'int' },
+  },
+  occupancy: {
+    measurement: 'station_occupancy',
+    tags: [TAGS.station, TAGS.district],
+    fields: { people: 'int', entries: 'int' },
+  },
+  appliance: {
+    measurement: 'appliance',
+    tags: [TAGS.station, TAGS.district, TAGS.appliance],
+    fields: { on: 'int', power_w: 'float', fault: 'int', fault_code: 'string', temp_c: 'float', heating: 'int', energy_wh: 'float', open_doors: 'int' },
+  },
+  speaker: {
+    measurement: 'speaker',
+    tags: [TAGS.station, TAGS.district],
+    fields: {
+      online: 'int',
+      wakeups: 'int',
+      ...(Object.fromEntries(SPEAKER_CATEGORIES.map((c) => [`q_${c}`, 'int'])) as Record<`q_${(typeof SPEAKER_CATEGORIES)[number]}`, 'int'>),
+    },
+  },
+} as const satisfies Record<Telemetry['channel'], { measurement: string; tags: readonly string[]; fields: Record<string, FieldType> }>;
+
+export type SeriesKey = keyof typeof SERIES;
+export type FieldOf<K extends SeriesKey> = keyof (typeof SERIES)[K]['fields'] & string;
+
+/** A point ready for any line-protocol writer; field types come from SERIES. */
+export interface PointData {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, { type: FieldType; value: number | string }>;
+  /** Epoch milliseconds. */
+  time: number;
+}
+
+const bit = (b: boolean): number => (b ? 1 : 0);
+
+function point<K extends SeriesKey>(key: K, tags: Record<string, string>, time: number, values: Partial<Record<FieldOf<K>, number | string | undefined>>): PointData {
+  const types = SERIES[key].fields as Record<string, FieldType>;
+  const fields: PointData['fields'] = {};
+  for (const [name, value] of Object.entries(values) as Array<[string, number | string | undefined]>) {
+    if (value !== undefined) fields[name] = { type: types[name]!, value };
+  }
+  return { measurement: SERIES[key].measurement, tags, fields, time };
+}
+
+/** Maps a validated message of a registered station to its InfluxDB point. */
+export function toPoint(message: Telemetry, station: Station): PointData {
+  const tags = { [TAGS.station]: station.id, [TAGS.district]: station.district };
+  const t = message.ts;
+  switch (message.channel) {
+    case 'status': {
+      const d = message.data;
+      return point('status', tags, t, { online: bit(d.online), uptime_s: d.uptimeS, wifi_rssi_dbm: d.wifiRssiDbm });
+    }
+    case 'service':
+      return point('service', tags, t, { open: bit(message.data.open), door_open: bit(message.data.door === 'open') });
+    case 'occupancy':
+      return point('occupancy', tags, t, { people: message.data.people, entries: message.data.entries });
+    case 'appliance': {
+      const d = message.data;
+      return point('appliance', { ...tags, [TAGS.appliance]: d.appliance }, t, {
+        on: bit(d.on),
+        power_w: d.powerW,
+        fault: bit(d.faultCode !== null),
+        fault_code: d.faultCode ?? '',
+        temp_c: d.tempC,
+        heating: d.heating === undefined ? undefined : bit(d.heating),
+        energy_wh: d.energyWh,
+        open_doors: d.openDoors,
+      });
+    }
+    case 'speaker': {
+      const d = message.data;
+      const queries = Object.fromEntries(SPEAKER_CATEGORIES.map((c) => [`q_${c}`, d.queries[c]]));
+      return point('speaker', tags, t, { online: bit(d.online), wakeups: d.wakeups, ...queries });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { APPLIANCES } from './equipment.js';
+import type { Registry } from './registry.js';
+import { StationIdSchema } from './station.js';
+import { parseTelemetryTopic, type Channel } from './topics.js';
+
+// One zod schema per message: the TypeScript types, the validation and the docs (docs/telemetry.md) all come from here.
+
+/** Earliest timestamp accepted: the plan starts in 2019; backfills replay history but not before that. */
+export const EARLIEST_TS = Date.UTC(2019, 0, 1);
+/** How far ahead of the platform's clock a device clock may run. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** Largest payload the broker accepts and the ingest decodes. */
+export const MAX_PAYLOAD_BYTES = 4096;
+
+const ts = z.number().int().min(EARLIEST_TS).describe('Sample time, epoch milliseconds (UTC)');
+const count = z.number().int().min(0).max(10_000);
+
+export const StatusSchema = z.strictObject({
+  station: StationIdSchema,
+  ts: ts.optional().describe('Absent only in the Last Will, which the broker publishes for the station; the receive time is used'),
+  online: z.boolean(),
+  reason: z.enum(['boot', 'heartbeat', 'shutdown', 'lwt']),
+  uptimeS: z.number().int().min(0).max(10 * 365 * 86_400).optional(),
+  wifiRssiDbm: z.number().int().min(-120).max(0).optional().describe('Wi-Fi gateway signal; absent when the link is down'),
+  fw: z.string().regex(/^[\w.+-]{1,32}$/).optional(),
+});
+
+export const ServiceSchema = z.strictObject({
+  station: StationIdSchema,
+  ts,
+  open: z.boolean().describe('Open for service (staffed/unlocked per the schedule)'),
+  door: z.enum(['open', 'closed']),
+});
+
+export const OccupancySchema = z.strictObject({
+  station: StationIdSchema,
+  ts,
+  people: z.number().int().min(0).max(200).describe('People inside now'),
+  entries: count.describe('Entries since the previous occupancy message'),
+});
+
+export const FAULT_CODE_PATTERN = /^[A-Z0-9_]{1,16}$/;
+
+export const ApplianceSchema = z.strictObject({
+  station: StationIdSchema,
+  ts,
+  appliance: z.enum(APPLIANCES),
+  on: z.boolean(),
+  powerW: z.number().min(0).max(5000),
+  faultCode: z.string().regex(FAULT_CODE_PATTERN).nullable().describe('Device fault code, null when healthy'),
+  tempC: z.number().min(-40).max(60).optional().describe('Fridge compartment temperature'),
+  heating: z.boolean().optional().describe('Water dispenser heating element on'),
+  energyWh: z.number().min(0).max(1e9).optional().describe('Power strip cumulative energy'),
+  openDoors: z.number().int().min(0).max(100).optional().describe('Lockers with an open door'),
+});
+
+export const SPEAKER_CATEGORIES = ['news_policy', 'qa', 'learning', 'relaxation', 'life_services'] as const;
+export type SpeakerCategory = (typeof SPEAKER_CATEGORIES)[number];
+
+export const SpeakerSchema = z.strictObject({
+  station: StationIdSchema,
+  ts,
+  online: z.boolean(),
+  wakeups: count.describe('Wake-ups since the previous speaker message'),
+  queries: z.strictObject(Object.fromEntries(SPEAKER_CATEGORIES.map((c) => [c, count])) as Record<SpeakerCategory, typeof count>),
+});
+
+export const PAYLOAD_SCHEMAS = {
+  status: StatusSchema,
+  service: ServiceSchema,
+  occupancy: OccupancySchema,
+  appliance: ApplianceSchema,
+  speaker: SpeakerSchema,
+} as const satisfies Record<Channel, z.ZodType>;
+
+export type StatusPayload = z.infer<typeof StatusSchema>;
+export type ServicePayload = z.infer<typeof ServiceSchema>;
+export type OccupancyPayload = z.infer<typeof OccupancySchema>;
+export type AppliancePayload = z.infer<typeof ApplianceSchema>;
+export type SpeakerPayload = z.infer<typeof SpeakerSchema>;
+
+/** A validated message; `ts` is always set (the receive time for a Last Will). */
+export type Telemetry =
+  | { channel: 'status'; stationId: string; ts: number; data: StatusPayload }
+  | { channel: 'service'; stationId: string; ts: number; data: ServicePayload }
+  | { channel: 'occupancy'; stationId: string; ts: number; data: OccupancyPayload }
+  | { channel: 'appliance'; stationId: string; ts: number; data: AppliancePayload }
+  | { channel: 'speaker'; stationId: string; ts: number; data: SpeakerPayload };
+
+export const REJECT_REASONS = ['bad_topic', 'too_large', 'bad_json', 'schema', 'out_of_range', 'unknown_station', 'topic_mismatch'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export type Decoded = { ok: true; message: Telemetry } | { ok: false; reason: RejectReason; detail: string };
+
+const reject = (reason: RejectReason, detail: string): Decoded => ({ ok: false, reason, detail });
+
+/**
+ * Validates one MQTT message against the telemetry contract. Pure: `now` is passed in.
+ * Reasons are distinct so operators can tell a broken device (schema) from a sensor
+ * reading nonsense (out_of_range) from a misconfigured one (topic_mismatch, unknown_station).
+ */
+export function decodeTelemetry(topic: string, payload: Uint8Array, registry: Registry, now: number): Decoded {
+  const address = parseTelemetryTopic(topic);
+  if (!address) return reject('bad_topic', `not a telemetry topic: ${topic.slice(0, 120)}`);
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) return reject('too_large', `${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES}`);
+
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(payload).toString('utf8'));
+  } catch (e) {
+    return reject('bad_json', (e as Error).message);
+  }
+
+  const parsed = PAYLOAD_SCHEMAS[address.channel].safeParse(json);
+  if (!parsed.success) {
+    const rangeOnly = parsed.error.issues.every((i) => i.code === 'too_big' || i.code === 'too_small');
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
+    return reject(rangeOnly ? 'out_of_range' : 'schema', detail);
+  }
+  const data = parsed.data;
+
+  if (data.station !== address.stationId) return reject('topic_mismatch', `payload station ${data.station} on topic of ${address.stationId}`);
+  if (address.channel === 'appliance' && (data as AppliancePayload).appliance !== address.appliance) {
+    return reject('topic_mismatch', `payload appliance ${(data as AppliancePayload).appliance} on topic of ${address.appliance}`);
+  }
+  if (!registry.get(address.stationId)) return reject('unknown_station', `station ${address.stationId} is not in the registry`);
+
+  const sampleTs = data.ts ?? now;
+  if (sampleTs > now + MAX_CLOCK_SKEW_MS) return reject('out_of_range', `ts ${sampleTs} is ${Math.round((sampleTs - now) / 1000)} s in the future`);
+
+  return { ok: true, message: { channel: address.channel, stationId: address.stationId, ts: sampleTs, data } as Telemetry };
+}

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { parseRegistry, RegistryError, type Registry } from '../domain/registry.js';
+import { projectPath } from './paths.js';
+
+export const DEFAULT_REGISTRY_FILE = projectPath('data/stations.json');
+
+/** Reads and validates a registry file; every bad row and field is named in the error. */
+export function loadRegistryFile(path: string = DEFAULT_REGISTRY_FILE): Registry {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new RegistryError([`${path}: ${(e as Error).message}`]);
+  }
+  return parseRegistry(data);
+}

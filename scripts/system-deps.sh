@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the platform and its tests run against, when missing and run as root.
+#   system-deps.sh influxdb   what `npm start` needs (a private influxd)
+#   system-deps.sh all        what `npm test` needs (influxd, mosquitto clients, chromium, docker-compose)
+set -euo pipefail
+want=(influxdb:influxd)
+if [ "${1:-all}" = all ]; then
+  want+=(mosquitto-clients:mosquitto_pub chromium:chromium docker-compose:docker-compose)
+fi
+missing=()
+for pair in "${want[@]}"; do
+  pkg=${pair%%:*} bin=${pair##*:}
+  command -v "$bin" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "system-deps: missing ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "system-deps: installing ${missing[*]} (Debian packages)" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
