@@ -1,0 +1,106 @@
+import type { DistrictCode } from './districts.js';
+import type { EquipmentItem } from './equipment.js';
+
+// The contract between the rules engine/alerting (which produces alerts and compliance) and
+// its consumers (dashboard API, Socket.IO, Grafana). Types only.
+
+export const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const ALERT_STATES = ['firing', 'acknowledged', 'resolved'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+export interface Alert {
+  /** One alert per (station, rule): `${stationId}:${ruleId}`. */
+  key: string;
+  ruleId: string;
+  stationId: string;
+  district: DistrictCode;
+  severity: Severity;
+  state: AlertState;
+  summaryZh: string;
+  summaryEn: string;
+  /** Epoch ms. */
+  firstSeen: number;
+  lastSeen: number;
+  acknowledgedBy?: string;
+  acknowledgedAt?: number;
+  ackComment?: string;
+  resolvedAt?: number;
+  /** A user, or 'system' when the condition cleared by itself. */
+  resolvedBy?: string;
+  escalated: boolean;
+}
+
+export interface AlertTransition {
+  alert: Alert;
+  from: AlertState | null;
+  to: AlertState;
+  at: number;
+  by?: string;
+}
+
+export interface Silence {
+  id: string;
+  stationId: string;
+  /** Rule ids muted; empty means every rule of the station (maintenance window). */
+  ruleIds: string[];
+  from: number;
+  until: number;
+  reason: string;
+  createdBy: string;
+}
+
+/** An inspection's word on a manual facility item. */
+export interface Attestation {
+  stationId: string;
+  item: EquipmentItem;
+  present: boolean;
+  working: boolean;
+  by: string;
+  at: number;
+  note?: string;
+}
+
+export interface FacilityStatus {
+  /** Share of the plan's requirements met, 0..100. */
+  percent: number;
+  missing: string[];
+  faulted: string[];
+  notReporting: string[];
+  unattested: string[];
+}
+
+export interface ComplianceSnapshot {
+  stationId: string;
+  district: DistrictCode;
+  /** Open time within schedule ÷ scheduled time, 0..1; null when nothing was scheduled. */
+  today: number | null;
+  last30Days: number | null;
+  yearToDate: number | null;
+  /** Below the configured threshold: failing 常年正常开放. */
+  failingOpenAllYear: boolean;
+  facility: FacilityStatus;
+}
+
+export interface AlertFilter {
+  district?: DistrictCode;
+  stationId?: string;
+  state?: AlertState;
+  severity?: Severity;
+}
+
+/** What the alerting service offers the dashboard API; every mutation resolves only once stored durably. */
+export interface AlertingPort {
+  list(filter?: AlertFilter): Alert[];
+  get(key: string): Alert | undefined;
+  acknowledge(key: string, by: string, comment: string): Promise<Alert>;
+  resolve(key: string, by: string, comment?: string): Promise<Alert>;
+  silence(input: Omit<Silence, 'id'>): Promise<Silence>;
+  silences(stationId?: string): Silence[];
+  attest(attestation: Attestation): Promise<void>;
+  attestations(stationId: string): Attestation[];
+  compliance(stationId?: string): ComplianceSnapshot[];
+  /** Subscribes to alert transitions; returns the unsubscribe function. */
+  onTransition(listener: (t: AlertTransition) => void): () => void;
+}
