@@ -40,11 +40,12 @@ export function parseRegistry(data: unknown): Registry {
     const where = `row ${index + 1} (id ${id})`;
     if (!parsed.success) {
       for (const issue of parsed.error.issues) problems.push(`${where} field ${fieldPath(issue.path)}: ${issue.message}`);
-      return;
+    } else {
+      stations.push(parsed.data);
     }
-    if (seen.has(parsed.data.id)) problems.push(`${where} field id: duplicate station id`);
-    seen.add(parsed.data.id);
-    stations.push(parsed.data);
+    // Duplicates are checked on every row, valid or not, so one pass names them all.
+    if (seen.has(id)) problems.push(`${where} field id: duplicate station id`);
+    seen.add(id);
   });
   if (problems.length > 0) throw new RegistryError(problems);
   return indexRegistry(stations);
