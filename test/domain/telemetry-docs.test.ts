@@ -1,0 +1,28 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { projectPath } from '../../lib/paths.js';
+import { decodeTelemetry, SPEAKER_CATEGORIES } from '../../domain/telemetry.js';
+import { SERIES } from '../../domain/series.js';
+
+const doc = readFileSync(projectPath('docs/telemetry.md'), 'utf8');
+const registry = loadRegistryFile();
+
+test('every payload example in docs/telemetry.md is valid against its schema', (t) => {
+  const examples = [...doc.matchAll(/```json topic=(\S+)\n([\s\S]*?)```/g)];
+  t.true(examples.length >= 8);
+  for (const [, topic, body] of examples) {
+    const d = decodeTelemetry(topic!, Buffer.from(body!), registry, Date.parse('2026-06-01T04:00:00Z'));
+    t.true(d.ok, `${topic}: ${d.ok ? '' : d.detail}`);
+  }
+});
+
+test('the documented InfluxDB fields are exactly those the ingest writes', (t) => {
+  for (const series of Object.values(SERIES)) {
+    const row = doc.split('\n').find((line) => line.startsWith(`| \`${series.measurement}\` |`));
+    t.truthy(row, series.measurement);
+    const documented = [...row!.split('|')[2]!.matchAll(/`(\w+)`/g)].map((m) => m[1]);
+    t.deepEqual(documented.sort(), Object.keys(series.fields).sort(), series.measurement);
+  }
+  t.is(SPEAKER_CATEGORIES.length, 5);
+});
