@@ -29,7 +29,11 @@ export interface Alert {
   resolvedAt?: number;
   /** A user, or 'system' when the condition cleared by itself. */
   resolvedBy?: string;
+  /** Comment given when a user resolved the alert by hand. */
+  resolveComment?: string;
   escalated: boolean;
+  /** Set while notifications are muted: by a silence, or because the station itself is offline (inhibition). */
+  suppressedBy?: 'silence' | 'inhibition';
 }
 
 export interface AlertTransition {
@@ -38,6 +42,8 @@ export interface AlertTransition {
   to: AlertState;
   at: number;
   by?: string;
+  /** Set on the firing→firing transition that escalated an unacknowledged alert to city staff. */
+  escalated?: boolean;
 }
 
 export interface Silence {
@@ -88,6 +94,17 @@ export interface AlertFilter {
   stationId?: string;
   state?: AlertState;
   severity?: Severity;
+}
+
+/** Why an AlertingPort mutation was refused: the API maps not_found → 404, conflict → 409, invalid → 400. */
+export class AlertingError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'conflict' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AlertingError';
+  }
 }
 
 /** What the alerting service offers the dashboard API; every mutation resolves only once stored durably. */

@@ -1,0 +1,61 @@
+import test from 'ava';
+import { at, config, H, MIN, msg, run, S } from './timeline.js';
+
+const from = at('2026-05-06T10:00:00');
+const heartbeats = (until: number) => ({ everyMs: 20 * S, make: msg.heartbeat, when: (t: number) => t < until });
+
+test('missed heartbeats raise station_offline within a minute and a bit, not minutes late', (t) => {
+  const silentAt = from + 10 * MIN;
+  const r = run({ from, to: from + 20 * MIN, periodic: [heartbeats(silentAt)] });
+  const fired = r.firing('station_offline');
+  t.is(fired.length, 1);
+  const delay = fired[0]!.at - (silentAt - 20 * S);
+  t.true(delay > 60 * S && delay <= 70 * S, `detected ${delay / 1000} s after the last heartbeat`);
+  t.regex(fired[0]!.alert.summaryZh, /心跳已中断/);
+  t.is(fired[0]!.alert.severity, 'critical');
+});
+
+test('a Last Will fires at the next evaluation and a heartbeat resolves after keep-firing', (t) => {
+  const lwtAt = from + 5 * MIN + 2 * S;
+  const backAt = from + 10 * MIN;
+  const r = run({ from, to: from + 15 * MIN, messages: [msg.lwt(lwtAt)], periodic: [{ everyMs: 20 * S, make: msg.heartbeat, when: (x) => x < lwtAt || x >= backAt }] });
+  const fired = r.firing('station_offline');
+  t.is(fired.length, 1);
+  t.true(fired[0]!.at - lwtAt <= 5 * S);
+  t.regex(fired[0]!.alert.summaryEn, /Last Will/);
+  const resolved = r.resolved('station_offline');
+  t.is(resolved.length, 1);
+  t.true(resolved[0]!.at >= backAt + 30 * S && resolved[0]!.at <= backAt + 35 * S);
+  t.is(resolved[0]!.by, 'system');
+});
+
+test('a station never heard since monitoring started counts as offline after the threshold', (t) => {
+  const r = run({ from, to: from + 5 * MIN });
+  const fired = r.firing('station_offline');
+  t.is(fired.length, 1);
+  t.true(fired[0]!.at > from + 60 * S && fired[0]!.at <= from + 65 * S);
+});
+
+test('the detection threshold is configurable per district', (t) => {
+  const cfg = config({ overrides: [{ district: 'SN', rule: 'station_offline', set: { params: { heartbeatIntervalS: 10, missedHeartbeats: 2 } } }] });
+  const silentAt = from + 2 * MIN;
+  const r = run({ config: cfg, from, to: from + 10 * MIN, periodic: [{ everyMs: 10 * S, make: msg.heartbeat, when: (x) => x < silentAt }] });
+  const fired = r.firing('station_offline');
+  t.is(fired.length, 1);
+  t.true(fired[0]!.at - (silentAt - 10 * S) <= 25 * S);
+});
+
+test('an offline station mutes (inhibits) its own appliance and speaker alerts but they stay listed', (t) => {
+  const lwtAt = from + 30 * MIN;
+  const r = run({
+    from,
+    to: from + H,
+    messages: [msg.appliance(from + 40 * MIN, 'microwave', { faultCode: 'E3' }), msg.lwt(lwtAt)],
+    periodic: [{ everyMs: 20 * S, make: msg.heartbeat, when: (x) => x < lwtAt }],
+  });
+  // The fault arrived after the Last Will (a late message): the alert exists but is muted.
+  const fault = r.tracks.get('SN-0001:appliance_fault')!.alert!;
+  t.is(fault.state, 'firing');
+  t.is(fault.suppressedBy, 'inhibition');
+  t.is(r.tracks.get('SN-0001:station_offline')!.alert!.suppressedBy, undefined);
+});
