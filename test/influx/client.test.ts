@@ -1,0 +1,182 @@
+import test from 'ava';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SERIES, type PointData } from '../../domain/series.js';
+import { connectInflux, InfluxQueryError, type WriterEvents } from '../../lib/influx/client.js';
+import { startPrivateInfluxd } from '../../lib/influx/private-influxd.js';
+import { createLogger } from '../../lib/logger.js';
+import { withInfluxd } from '../helpers/influxd.js';
+
+const fixture = withInfluxd(test);
+const logger = createLogger('test-influx', 'silent');
+const T0 = Date.UTC(2026, 4, 1);
+
+const occupancy = (station: string, i: number): PointData => ({
+  measurement: SERIES.occupancy.measurement,
+  tags: { station, district: station.slice(0, 2) },
+  fields: { people: { type: 'int', value: i % 7 }, entries: { type: 'int', value: i } },
+  time: T0 + i * 1000,
+});
+
+const until = async (done: () => boolean, timeoutMs = 5000): Promise<void> => {
+  for (const end = Date.now() + timeoutMs; !done() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+};
+
+const tempDir = async (t: { teardown(fn: () => Promise<void>): void }): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'qdyz-spool-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+};
+
+test('detects 1.x and round-trips points through write and a parameterised query', async (t) => {
+  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase() }, logger);
+  t.teardown(() => influx.close());
+  t.is(influx.version, '1');
+  await influx.ensureDatabase();
+  const writer = influx.writer({ spoolDir: await tempDir(t), flushMs: 50 });
+  writer.write([occupancy('SN-0001', 1), occupancy('SN-0001', 2), occupancy('SB-0002', 3)]);
+  await writer.flush();
+  const rows = await influx.query(`SELECT people, entries FROM ${SERIES.occupancy.measurement} WHERE station = $station ORDER BY time`, { station: 'SN-0001' });
+  t.deepEqual(rows, [
+    { time: T0 + 1000, people: 1, entries: 1 },
+    { time: T0 + 2000, people: 2, entries: 2 },
+  ]);
+  const perStation = await influx.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement} GROUP BY station`);
+  t.deepEqual(
+    perStation.map((r) => [r.station, r.count]),
+    [
+      ['SB-0002', 1],
+      ['SN-0001', 2],
+    ],
+  );
+});
+
+test('ensureDatabase is idempotent and applies the configured retention', async (t) => {
+  const database = fixture.newDatabase();
+  const influx = await connectInflux({ url: fixture.influxd().url, database, retention: '30d' }, logger);
+  t.teardown(() => influx.close());
+  await influx.ensureDatabase();
+  await influx.ensureDatabase();
+  const policies = await influx.query(`SHOW RETENTION POLICIES ON "${database}"`);
+  t.deepEqual(
+    policies.map((p) => [p.name, p.duration, p.shardGroupDuration, p.default]),
+    [['autogen', '720h0m0s', '24h0m0s', true]],
+  );
+  const dbs = await influx.query('SHOW DATABASES');
+  t.is(dbs.filter((d) => d.name === database).length, 1);
+});
+
+test('a parameter value cannot inject InfluxQL: no rows, data intact', async (t) => {
+  const database = fixture.newDatabase();
+  const influx = await connectInflux({ url: fixture.influxd().url, database }, logger);
+  t.teardown(() => influx.close());
+  await influx.ensureDatabase();
+  const writer = influx.writer({ spoolDir: await tempDir(t) });
+  writer.write([occupancy('SN-0001', 1), occupancy('SB-0002', 2)]);
+  await writer.flush();
+  for (const station of [`SN-0001' OR station =~ /.*/`, `x'; DROP DATABASE "${database}"; SELECT * FROM "x`, 'SN-0001" OR "1"="1']) {
+    t.deepEqual(await influx.query(`SELECT * FROM ${SERIES.occupancy.measurement} WHERE station = $station`, { station }), []);
+  }
+  const count = await influx.query(`SELECT count(people) FROM ${SERIES.occupancy.measurement}`);
+  t.is(count[0]?.count, 2);
+});
+
+test('a tag or string value with line-protocol syntax is stored as one point', async (t) => {
+  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase() }, logger);
+  t.teardown(() => influx.close());
+  await influx.ensureDatabase();
+  const writer = influx.writer({ spoolDir: await tempDir(t) });
+  const station = 'SN-0001 x=1\nother,station=SB-0002 y=2';
+  const note = 'a" y=3i\nm z=4i 1';
+  writer.write({ measurement: 'inj', tags: { station }, fields: { note: { type: 'string', value: note } }, time: T0 });
+  await writer.flush();
+  const rows = await influx.query('SELECT * FROM inj');
+  // The string field round-trips verbatim; InfluxDB 1.x keeps an escaped newline in a tag as the two characters "\\n"
+  // (registry ids never contain one). Either way it is one point, one series, one measurement.
+  t.deepEqual(rows, [{ time: T0, station: station.replace('\n', '\\n'), note }]);
+  t.deepEqual(await influx.query('SHOW MEASUREMENTS'), [{ name: 'inj' }]);
+});
+
+test('an InfluxQL error is thrown clearly', async (t) => {
+  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase() }, logger);
+  t.teardown(() => influx.close());
+  await t.throwsAsync(influx.query('SELECT * FROM'), { instanceOf: InfluxQueryError, message: /error parsing query/ });
+  await t.throwsAsync(influx.query('SELECT * FROM m'), { instanceOf: InfluxQueryError, message: /database not found/ });
+});
+
+test('points written while influxd is down are spooled, then replayed on the next start', async (t) => {
+  const dataDir = await tempDir(t);
+  const spoolDir = await tempDir(t);
+  let server = await startPrivateInfluxd({ dataDir });
+  t.teardown(() => server.stop());
+  const config = { url: server.url, database: 'spooltest', connectTimeoutMs: 5000 };
+  const seen = { spooled: 0, failed: 0, replayed: 0, written: 0 };
+  const events: WriterEvents = {
+    spooled: (n) => (seen.spooled += n),
+    failed: (_e, n) => (seen.failed += n),
+    replayed: (n) => (seen.replayed += n),
+    written: (n) => (seen.written += n),
+  };
+
+  const first = await connectInflux(config, logger);
+  await first.ensureDatabase();
+  const writer = first.writer({ spoolDir, flushMs: 20, batchSize: 50, maxRetries: 2, minRetryDelayMs: 20, maxRetryDelayMs: 50, events });
+  writer.write(Array.from({ length: 10 }, (_, i) => occupancy('SN-0001', i)));
+  await writer.flush();
+  t.is(seen.written, 10);
+
+  await server.stop();
+  writer.write(Array.from({ length: 120 }, (_, i) => occupancy('SN-0001', 100 + i)));
+  await writer.flush();
+  // With influxd down each batch is retried twice in memory, then spooled.
+  await until(() => seen.spooled >= 120);
+  await first.close();
+  t.is(seen.spooled, 120);
+  t.true(seen.failed >= 120 * 3, `each batch tried 3 times (failed lines: ${seen.failed})`);
+  t.is((await readdir(spoolDir)).filter((f) => f.endsWith('.lp')).length, 3);
+
+  server = await startPrivateInfluxd({ dataDir, port: server.port });
+  const second = await connectInflux(config, logger);
+  t.teardown(() => second.close());
+  // A new writer replays the spool as it starts.
+  second.writer({ spoolDir, events });
+  await until(() => seen.replayed >= 120);
+  t.is(seen.replayed, 120);
+  t.deepEqual((await readdir(spoolDir)).filter((f) => f.endsWith('.lp')), []);
+  const count = await second.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement}`);
+  t.is(count[0]?.count, 130);
+});
+
+test('a batch InfluxDB refuses as invalid is kept under rejected/, not retried or replayed', async (t) => {
+  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase() }, logger);
+  t.teardown(() => influx.close());
+  await influx.ensureDatabase();
+  const spoolDir = await tempDir(t);
+  let rejected = 0;
+  let failedAttempts = 0;
+  const writer = influx.writer({ spoolDir, events: { rejected: (n) => (rejected += n), failed: () => failedAttempts++ } });
+  writer.write(occupancy('SN-0001', 1));
+  await writer.flush();
+  // Same field, other type: InfluxDB answers 400 (field type conflict).
+  writer.write({ ...occupancy('SN-0001', 2), fields: { people: { type: 'string', value: 'many' } } });
+  await writer.flush();
+  t.is(rejected, 1);
+  t.is(failedAttempts, 1);
+  t.is((await readdir(join(spoolDir, 'rejected'))).length, 1);
+  t.deepEqual((await readdir(spoolDir)).filter((f) => f.endsWith('.lp')), []);
+});
+
+test('closing while influxd is down spools what is buffered instead of dropping it', async (t) => {
+  const server = await startPrivateInfluxd();
+  const spoolDir = await tempDir(t);
+  const influx = await connectInflux({ url: server.url, database: 'closetest' }, logger);
+  await influx.ensureDatabase();
+  let spooled = 0;
+  const writer = influx.writer({ spoolDir, flushMs: 60_000, minRetryDelayMs: 60_000, events: { spooled: (n) => (spooled += n) } });
+  await server.stop();
+  writer.write(Array.from({ length: 25 }, (_, i) => occupancy('LC-0003', i)));
+  await influx.close();
+  t.is(spooled, 25);
+  t.is((await readdir(spoolDir)).filter((f) => f.endsWith('.lp')).length, 1);
+});
