@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { Alert, AlertingPort, ComplianceSnapshot } from '../domain/alerts.js';
+import type { DistrictCode } from '../domain/districts.js';
+import type { Registry } from '../domain/registry.js';
+import type { StationState } from '../domain/station-state.js';
+import type { Telemetry } from '../domain/telemetry.js';
+import type { AcceptanceStore } from './acceptance-store.js';
+import type { AuditLog } from './audit-log.js';
+import type { TokenService } from './auth/tokens.js';
+import type { UserStore } from './auth/users.js';
+
+/** What the dashboard needs of the telemetry consumer (lib/telemetry-consumer.ts). */
+export interface LiveFeed {
+  readonly states: ReadonlyMap<string, StationState>;
+  on(event: 'telemetry', listener: (message: Telemetry, state: StationState) => void): unknown;
+  off(event: 'telemetry', listener: (message: Telemetry, state: StationState) => void): unknown;
+}
+
+/** The one InfluxDB call the dashboard makes (lib/influx/client.ts). */
+export interface HistorySource {
+  query(influxql: string, params?: Record<string, string | number | boolean>): Promise<Array<Record<string, unknown>>>;
+}
+
+export interface ApiContext {
+  registry: Registry;
+  live: LiveFeed;
+  alerting: AlertingPort;
+  influx: HistorySource;
+  users: UserStore;
+  tokens: TokenService;
+  audit: AuditLog;
+  acceptance: AcceptanceStore;
+  logger: Logger;
+  now: () => number;
+}
+
+export function complianceById(alerting: AlertingPort): Map<string, ComplianceSnapshot> {
+  return new Map(alerting.compliance().map((c) => [c.stationId, c]));
+}
+
+/** Unresolved alerts, optionally of one district. */
+export function activeAlerts(alerting: AlertingPort, district?: DistrictCode): Alert[] {
+  return alerting.list(district ? { district } : {}).filter((a) => a.state !== 'resolved');
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { SEVERITIES, type Alert, type ComplianceSnapshot, type Severity } from '../domain/alerts.js';
+import { DISTRICTS, PLAN_YEARS, type DistrictCode } from '../domain/districts.js';
+import { isScheduledOpen } from '../domain/schedule.js';
+import type { Station } from '../domain/station.js';
+import type { StationState } from '../domain/station-state.js';
+
+// Pure views over registry + live state + alerting output; the routes and the Socket.IO
+// snapshot both use them.
+
+export const LIVE_STATES = ['online', 'offline', 'unknown'] as const;
+export type LiveState = (typeof LIVE_STATES)[number];
+
+export const liveState = (s: StationState | undefined): LiveState => (s?.online === true ? 'online' : s?.online === false ? 'offline' : 'unknown');
+/** Offline time is not open time: a station counts as open only while it is online and says so. */
+export const isOpenNow = (s: StationState | undefined): boolean => s?.online === true && s.open === true;
+
+const ratio = z.number().min(0).max(1).nullable();
+const severityCounts = z.object(Object.fromEntries(SEVERITIES.map((s) => [s, z.number().int()])) as Record<Severity, z.ZodNumber>);
+
+export const DistrictSummarySchema = z.object({
+  code: z.string(),
+  nameZh: z.string(),
+  nameEn: z.string(),
+  registered: z.number().int(),
+  targets: z.record(z.string(), z.number().int().nullable()).describe('Plan target per year (null where the plan gives none)'),
+  online: z.number().int(),
+  offline: z.number().int(),
+  unknown: z.number().int(),
+  openNow: z.number().int(),
+  scheduledOpenNow: z.number().int(),
+  activeAlerts: severityCounts,
+  compliance: z.object({ today: ratio, last30Days: ratio, yearToDate: ratio }).describe('Mean open-compliance of the stations that had scheduled time'),
+  failingOpenAllYear: z.number().int(),
+  facility: z.object({ meanPercent: z.number().nullable(), complete: z.number().int(), withIssues: z.number().int() }),
+});
+export type DistrictSummary = z.infer<typeof DistrictSummarySchema>;
+
+export const FleetSummarySchema = z.object({ at: z.number().int(), districts: z.array(DistrictSummarySchema) }).meta({ id: 'FleetSummary' });
+
+const mean = (values: Array<number | null>): number | null => {
+  const xs = values.filter((v): v is number => v !== null);
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+};
+
+export interface FleetInputs {
+  stations: readonly Station[];
+  states: ReadonlyMap<string, StationState>;
+  /** Active (unresolved) alerts. */
+  alerts: readonly Alert[];
+  compliance: ReadonlyMap<string, ComplianceSnapshot>;
+  now: number;
+}
+
+export function fleetSummary(input: FleetInputs, districts: readonly DistrictCode[]): z.infer<typeof FleetSummarySchema> {
+  const rows = DISTRICTS.filter((d) => districts.includes(d.code)).map((d) => {
+    const stations = input.stations.filter((s) => s.district === d.code);
+    const counts = { online: 0, offline: 0, unknown: 0, openNow: 0, scheduledOpenNow: 0 };
+    for (const s of stations) {
+      const st = input.states.get(s.id);
+      counts[liveState(st)]++;
+      if (isOpenNow(st)) counts.openNow++;
+      if (isScheduledOpen(s.openingHours, input.now)) counts.scheduledOpenNow++;
+    }
+    const activeAlerts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+    for (const a of input.alerts) if (a.district === d.code && a.state !== 'resolved') activeAlerts[a.severity]++;
+    const snaps = stations.flatMap((s) => input.compliance.get(s.id) ?? []);
+    return {
+      code: d.code,
+      nameZh: d.nameZh,
+      nameEn: d.nameEn,
+      registered: stations.length,
+      targets: Object.fromEntries(PLAN_YEARS.map((y) => [String(y), d.targets[y]])),
+      ...counts,
+      activeAlerts,
+      compliance: {
+        today: mean(snaps.map((c) => c.today)),
+        last30Days: mean(snaps.map((c) => c.last30Days)),
+        yearToDate: mean(snaps.map((c) => c.yearToDate)),
+      },
+      failingOpenAllYear: snaps.filter((c) => c.failingOpenAllYear).length,
+      facility: {
+        meanPercent: mean(snaps.map((c) => c.facility.percent)),
+        complete: snaps.filter((c) => c.facility.percent >= 100).length,
+        withIssues: snaps.filter((c) => c.facility.percent < 100).length,
+      },
+    };
+  });
+  return { at: input.now, districts: rows };
+}

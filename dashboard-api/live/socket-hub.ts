@@ -1,0 +1,155 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Registry as Metrics } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import type { AlertTransition } from '../../domain/alerts.js';
+import type { DistrictCode } from '../../domain/districts.js';
+import { StationIdSchema } from '../../domain/station.js';
+import type { StationState } from '../../domain/station-state.js';
+import type { Telemetry } from '../../domain/telemetry.js';
+import { canSee } from '../auth/scope.js';
+import type { User } from '../auth/users.js';
+import { activeAlerts, type ApiContext } from '../context.js';
+import { isOpenNow, liveState } from '../fleet-summary.js';
+import { stateDelta } from './state-delta.js';
+
+// Rooms: 'city' (city staff see every district), `district:XX` (a maintainer, only their
+// own), `station:ID` (a detail view, joined on request after the same district check).
+// Every event goes only to rooms of its own district, so isolation holds by construction.
+
+export const CITY_ROOM = 'city';
+export const districtRoom = (d: DistrictCode): string => `district:${d}`;
+export const stationRoom = (id: string): string => `station:${id}`;
+
+const HandshakeSchema = z.object({ token: z.string().min(10).max(4096) });
+const SubscribeSchema = z.strictObject({ stationId: StationIdSchema });
+
+/** The compact per-station state the overview shows; a `station` event is sent when it changes. */
+export interface StationBrief {
+  id: string;
+  district: DistrictCode;
+  live: ReturnType<typeof liveState>;
+  open: boolean;
+  people: number | null;
+  lastSeen: number | null;
+}
+
+const brief = (id: string, district: DistrictCode, s: StationState | undefined): StationBrief => ({
+  id,
+  district,
+  live: liveState(s),
+  open: isOpenNow(s),
+  people: s?.people ?? null,
+  lastSeen: s?.lastSeen ?? null,
+});
+
+export interface SocketHubOptions {
+  httpServer: HttpServer;
+  ctx: ApiContext;
+  corsOrigins: string[];
+  throttleMs: number;
+  metrics: Metrics;
+}
+
+export interface SocketHub {
+  io: Server;
+  close(): Promise<void>;
+}
+
+export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, metrics }: SocketHubOptions): SocketHub {
+  const io = new Server(httpServer, { cors: corsOrigins.length ? { origin: corsOrigins } : undefined, serveClient: false });
+  const connected = new Gauge({ name: 'dashboard_sockets_connected', help: 'Dashboard Socket.IO clients connected', registers: [metrics] });
+  const emitted = new Counter({ name: 'dashboard_socket_events_total', help: 'Socket.IO events emitted by kind', labelNames: ['event'] as const, registers: [metrics] });
+  const refused = new Counter({ name: 'dashboard_socket_refused_total', help: 'Socket.IO handshakes or requests refused', labelNames: ['reason'] as const, registers: [metrics] });
+
+  io.use(async (socket, next) => {
+    const parsed = HandshakeSchema.safeParse(socket.handshake.auth);
+    const user = parsed.success ? await ctx.tokens.verify(parsed.data.token) : null;
+    if (!user) {
+      refused.inc({ reason: parsed.success ? 'bad_token' : 'no_token' });
+      next(new Error('unauthorized: log in and pass { auth: { token } }'));
+      return;
+    }
+    socket.data.user = user;
+    next();
+  });
+
+  const toDistrict = (d: DistrictCode): string[] => [CITY_ROOM, districtRoom(d)];
+
+  io.on('connection', (socket: Socket) => {
+    const user = socket.data.user as User;
+    connected.inc();
+    void socket.join(user.district ? districtRoom(user.district) : CITY_ROOM);
+    socket.emit('snapshot', snapshot(user));
+    emitted.inc({ event: 'snapshot' });
+
+    socket.on('subscribe', (input: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => undefined;
+      const parsed = SubscribeSchema.safeParse(input);
+      const station = parsed.success ? ctx.registry.get(parsed.data.stationId) : undefined;
+      if (!station || !canSee(user, station.district)) {
+        refused.inc({ reason: parsed.success ? 'outside_scope' : 'bad_request' });
+        reply({ ok: false, error: parsed.success ? 'unknown station or outside your district' : 'expected { stationId }' });
+        return;
+      }
+      void socket.join(stationRoom(station.id));
+      reply({ ok: true, state: ctx.live.states.get(station.id) ?? null });
+    });
+    socket.on('unsubscribe', (input: unknown) => {
+      const parsed = SubscribeSchema.safeParse(input);
+      if (parsed.success) void socket.leave(stationRoom(parsed.data.stationId));
+    });
+    socket.on('disconnect', () => connected.dec());
+  });
+
+  function snapshot(user: User) {
+    const stations = (user.district ? ctx.registry.inDistrict(user.district) : ctx.registry.stations).map((s) => brief(s.id, s.district, ctx.live.states.get(s.id)));
+    return { at: ctx.now(), stations, alerts: activeAlerts(ctx.alerting, user.district) };
+  }
+
+  // Station state changes go out at once; full telemetry deltas per station are coalesced.
+  const briefs = new Map<string, StationBrief>();
+  const lastSent = new Map<string, StationState>();
+  const pending = new Map<string, StationState>();
+  const onTelemetry = (message: Telemetry, state: StationState): void => {
+    const station = ctx.registry.get(message.stationId);
+    if (!station) return;
+    const next = brief(station.id, station.district, state);
+    const prev = briefs.get(station.id);
+    briefs.set(station.id, next);
+    if (!prev || prev.live !== next.live || prev.open !== next.open || prev.people !== next.people) {
+      io.to(toDistrict(station.district)).emit('station', { ...next, at: message.ts });
+      emitted.inc({ event: 'station' });
+    }
+    pending.set(station.id, state);
+  };
+  ctx.live.on('telemetry', onTelemetry);
+  const flush = setInterval(() => {
+    for (const [id, state] of pending) {
+      const changes = stateDelta(lastSent.get(id), state);
+      lastSent.set(id, state);
+      if (changes) {
+        io.to(stationRoom(id)).emit('telemetry', { stationId: id, at: ctx.now(), changes });
+        emitted.inc({ event: 'telemetry' });
+      }
+    }
+    pending.clear();
+  }, throttleMs);
+  flush.unref();
+
+  const offTransition = ctx.alerting.onTransition((t: AlertTransition) => {
+    io.to(toDistrict(t.alert.district)).emit('alert', t);
+    emitted.inc({ event: 'alert' });
+  });
+
+  return {
+    io,
+    async close() {
+      clearInterval(flush);
+      ctx.live.off('telemetry', onTelemetry);
+      offTransition();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { DISTRICT_CODES } from '../../domain/districts.js';
+import type { Api } from '../api-routes.js';
+import { scopeDistrict, visibleDistricts } from '../auth/scope.js';
+import { EVERYONE } from '../auth/users.js';
+import { BuildProgressSchema, buildProgress } from '../build-progress.js';
+import { activeAlerts, complianceById, type ApiContext } from '../context.js';
+import { FleetSummarySchema, fleetSummary } from '../fleet-summary.js';
+
+const DistrictQuerySchema = z.strictObject({ district: z.enum(DISTRICT_CODES).optional() });
+
+export function fleetRoutes(api: Api, ctx: ApiContext): void {
+  api.route({
+    method: 'get',
+    path: '/api/fleet/summary',
+    tag: 'fleet',
+    summary: 'Per district: registered vs plan target, online, open now, active alerts by severity, compliance, facility completeness',
+    roles: EVERYONE,
+    query: DistrictQuerySchema,
+    response: FleetSummarySchema,
+    handler({ user, query }) {
+      const district = scopeDistrict(user, query.district);
+      const districts = district ? [district] : visibleDistricts(user);
+      const stations = district ? ctx.registry.inDistrict(district) : ctx.registry.stations;
+      return fleetSummary({ stations, states: ctx.live.states, alerts: activeAlerts(ctx.alerting, district), compliance: complianceById(ctx.alerting), now: ctx.now() }, districts);
+    },
+  });
+  api.route({
+    method: 'get',
+    path: '/api/progress',
+    tag: 'fleet',
+    summary: 'Build progress per district and plan year against the targets',
+    roles: EVERYONE,
+    query: DistrictQuerySchema,
+    response: BuildProgressSchema,
+    handler({ user, query }) {
+      const district = scopeDistrict(user, query.district);
+      return buildProgress(district ? ctx.registry.inDistrict(district) : ctx.registry.stations, district ? [district] : visibleDistricts(user), !district);
+    },
+  });
+}

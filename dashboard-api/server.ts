@@ -1,0 +1,180 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import cors from 'cors';
+import express from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { Counter, Histogram, Registry as Metrics } from 'prom-client';
+import swaggerUi from 'swagger-ui-express';
+import type { AlertingPort } from '../domain/alerts.js';
+import type { Registry } from '../domain/registry.js';
+import { projectPath } from '../lib/paths.js';
+import { openAcceptanceStore } from './acceptance-store.js';
+import { createApi } from './api-routes.js';
+import { openAuditLog } from './audit-log.js';
+import { tokenService } from './auth/tokens.js';
+import { loadOrCreateUsers, userStore } from './auth/users.js';
+import { corsOrigins, type DashboardConfig } from './config.js';
+import type { ApiContext, HistorySource, LiveFeed } from './context.js';
+import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
+import { attachSocketHub } from './live/socket-hub.js';
+import { alertRoutes } from './routes/alert-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { complianceRoutes } from './routes/compliance-routes.js';
+import { fleetRoutes } from './routes/fleet-routes.js';
+import { stationRoutes } from './routes/station-routes.js';
+
+export type DashboardSettings = Pick<
+  DashboardConfig,
+  | 'DASHBOARD_PORT'
+  | 'DASHBOARD_HOST'
+  | 'DASHBOARD_USERS_FILE'
+  | 'DASHBOARD_JWT_SECRET'
+  | 'DASHBOARD_TOKEN_TTL_S'
+  | 'DASHBOARD_CORS_ORIGINS'
+  | 'DASHBOARD_AUDIT_FILE'
+  | 'DASHBOARD_ACCEPTANCE_FILE'
+  | 'DASHBOARD_LOGIN_LIMIT'
+  | 'DASHBOARD_TELEMETRY_THROTTLE_MS'
+  | 'DASHBOARD_WEB_DIR'
+>;
+
+export interface DashboardApiOptions {
+  config: DashboardSettings;
+  registry: Registry;
+  live: LiveFeed;
+  alerting: AlertingPort;
+  influx: HistorySource;
+  logger: Logger;
+  /** Registry for this service's metrics; also served on /metrics (with any `extraMetrics`). */
+  metrics: Metrics;
+  extraMetrics?: Metrics[];
+  now?: () => number;
+}
+
+export interface DashboardApi {
+  port: number;
+  url: string;
+  server: HttpServer;
+  close(): Promise<void>;
+}
+
+export async function startDashboardApi(opts: DashboardApiOptions): Promise<DashboardApi> {
+  const { config, logger, metrics } = opts;
+  const log = logger.child({ component: 'dashboard-api' });
+  const loaded = await loadOrCreateUsers(projectPath(config.DASHBOARD_USERS_FILE));
+  if (loaded.created) log.warn({ passwordsFile: loaded.created.passwordsFile }, 'no users file: generated dev users; their passwords are in the passwords file');
+  const users = userStore(loaded.users);
+  const ctx: ApiContext = {
+    registry: opts.registry,
+    live: opts.live,
+    alerting: opts.alerting,
+    influx: opts.influx,
+    users,
+    tokens: tokenService(users, config.DASHBOARD_JWT_SECRET, config.DASHBOARD_TOKEN_TTL_S),
+    audit: await openAuditLog(projectPath(config.DASHBOARD_AUDIT_FILE)),
+    acceptance: openAcceptanceStore(projectPath(config.DASHBOARD_ACCEPTANCE_FILE)),
+    logger: log,
+    now: opts.now ?? Date.now,
+  };
+  if (!config.DASHBOARD_JWT_SECRET) log.warn('DASHBOARD_JWT_SECRET unset: a random secret is used, logins end at restart');
+
+  const requests = new Histogram({ name: 'dashboard_http_request_duration_seconds', help: 'REST latency by route', labelNames: ['method', 'route', 'status'] as const, buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 2], registers: [metrics] });
+  const rejected = new Counter({ name: 'dashboard_http_rejected_total', help: 'Requests answered with a 4xx, by error code', labelNames: ['reason'] as const, registers: [metrics] });
+  const logins = new Counter({ name: 'dashboard_logins_total', help: 'Login attempts by result', labelNames: ['result'] as const, registers: [metrics] });
+  const served = Metrics.merge([metrics, ...(opts.extraMetrics ?? [])]);
+
+  const app = express();
+  const origins = corsOrigins(config);
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:', 'https:'],
+          'connect-src': ["'self'", 'ws:', 'wss:'],
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+  app.use(cors({ origin: origins.length ? origins : false }));
+  app.use((req, res, next) => {
+    const end = requests.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: (req.route?.path as string | undefined) ?? 'other', status: String(res.statusCode) }));
+    next();
+  });
+  app.use(express.json({ limit: '32kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', stations: ctx.registry.stations.length, reporting: ctx.live.states.size, uptimeS: Math.round(process.uptime()) });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(served.contentType).send(await served.metrics());
+  });
+
+  app.use(
+    '/api/auth/login',
+    rateLimit({
+      windowMs: 15 * 60_000,
+      limit: config.DASHBOARD_LOGIN_LIMIT,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', 'too many login attempts; wait 15 minutes')),
+    }),
+  );
+
+  const router = express.Router();
+  const api = createApi(router, async (req) => {
+    const header = req.get('authorization') ?? '';
+    const token = /^Bearer ([\w.-]{10,4096})$/.exec(header)?.[1];
+    const user = token ? await ctx.tokens.verify(token) : null;
+    if (!user) throw new HttpError(401, 'unauthorized', token ? 'token invalid or expired: log in again' : 'log in first (Authorization: Bearer <token>)');
+    return user;
+  });
+  authRoutes(api, ctx, logins);
+  fleetRoutes(api, ctx);
+  stationRoutes(api, ctx);
+  alertRoutes(api, ctx);
+  complianceRoutes(api, ctx);
+  const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use('/api/docs', swaggerUi.serveFiles(openapi), swaggerUi.setup(openapi, { customSiteTitle: 'Dashboard API' }));
+  app.use(router);
+  app.use('/api', unknownRoute);
+
+  const webDir = projectPath(config.DASHBOARD_WEB_DIR);
+  if (existsSync(webDir)) app.use(express.static(webDir, { index: 'index.html', maxAge: '1h', setHeaders: noCacheForHtml }));
+  else log.warn({ webDir }, 'web app not built (npm run build:web): serving the API only');
+  app.use(unknownRoute);
+  app.use(errorHandler(log, rejected));
+
+  const server = createServer(app);
+  const hub = attachSocketHub({ httpServer: server, ctx, corsOrigins: origins, throttleMs: config.DASHBOARD_TELEMETRY_THROTTLE_MS, metrics });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.DASHBOARD_PORT, config.DASHBOARD_HOST, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const host = config.DASHBOARD_HOST === '0.0.0.0' ? '127.0.0.1' : config.DASHBOARD_HOST;
+  log.info({ port, host: config.DASHBOARD_HOST }, 'dashboard api listening');
+  return {
+    port,
+    url: `http://${host}:${port}`,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await hub.close();
+      await ctx.audit.close();
+    },
+  };
+}
+
+function noCacheForHtml(res: express.Response, path: string): void {
+  if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+}

@@ -1,0 +1,174 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startHarness, type Harness } from './helpers/dashboard-harness.js';
+import { MemoryAlerting } from './helpers/memory-alerting.js';
+
+const noInflux = { query: async () => [] };
+const T = Date.UTC(2026, 10, 24, 2, 0);
+
+let h: Harness;
+let alerting: MemoryAlerting;
+test.before(async () => {
+  alerting = new MemoryAlerting();
+  alerting.fire({ ruleId: 'station_offline', stationId: 'SN-0001', district: 'SN', severity: 'major', summaryZh: '离线', summaryEn: 'offline', firstSeen: T });
+  alerting.fire({ ruleId: 'appliance_fault', stationId: 'SB-0001', district: 'SB', severity: 'critical', summaryZh: '故障', summaryEn: 'fault', firstSeen: T });
+  h = await startHarness({ alerting, influx: noInflux });
+});
+test.after.always(() => h?.close());
+
+test('login issues a token; wrong passwords and unknown users get the same 401', async (t) => {
+  const ok = await h.send('POST', '/api/auth/login', { username: 'admin', password: 'correct horse battery staple' });
+  t.is(ok.status, 200);
+  t.is(ok.body.user.role, 'city-admin');
+  t.false('passwordHash' in ok.body.user);
+  const me = await h.get('/api/auth/me', ok.body.token);
+  t.is(me.body.username, 'admin');
+
+  const wrong = await h.send('POST', '/api/auth/login', { username: 'admin', password: 'nope' });
+  const unknown = await h.send('POST', '/api/auth/login', { username: 'ghost', password: 'nope' });
+  t.is(wrong.status, 401);
+  t.deepEqual(wrong.body, unknown.body);
+  t.is(wrong.body.error.code, 'bad_credentials');
+});
+
+test('every API route but login needs a valid token', async (t) => {
+  for (const path of ['/api/fleet/summary', '/api/stations', '/api/alerts', '/api/progress', '/api/navigation']) {
+    const none = await h.get(path);
+    t.is(none.status, 401, path);
+    t.is(none.body.error.code, 'unauthorized');
+  }
+  const forged = await h.get('/api/stations', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJl');
+  t.is(forged.status, 401);
+});
+
+test('a district maintainer sees only their own district', async (t) => {
+  const token = await h.login('maint-sn');
+  const list = await h.get('/api/stations?limit=1000', token);
+  t.is(list.status, 200);
+  t.true(list.body.total > 0);
+  t.true(list.body.stations.every((s: { district: string }) => s.district === 'SN'));
+
+  const summary = await h.get('/api/fleet/summary', token);
+  t.deepEqual(summary.body.districts.map((d: { code: string }) => d.code), ['SN']);
+
+  const alerts = await h.get('/api/alerts', token);
+  t.deepEqual(alerts.body.map((a: { stationId: string }) => a.stationId), ['SN-0001']);
+
+  const nav = await h.get('/api/navigation', token);
+  t.true(nav.body.length > 0 && nav.body.every((r: { district: string }) => r.district === 'SN'));
+
+  for (const path of ['/api/stations?district=SB', '/api/stations/SB-0001', '/api/stations/SB-0001/history?metric=service.open&from=1764000000000&to=1764003600000', '/api/acceptance/SB', '/api/alerts?district=SB', '/api/navigation?district=SB&format=csv']) {
+    const r = await h.get(path, token);
+    t.is(r.status, 403, path);
+    t.is(r.body.error.code, 'forbidden');
+  }
+  const ack = await h.send('POST', `/api/alerts/${encodeURIComponent('SB-0001:appliance_fault')}/acknowledge`, { comment: 'not mine' }, token);
+  t.is(ack.status, 403);
+  t.is(alerting.get('SB-0001:appliance_fault')?.state, 'firing');
+  const silence = await h.send('POST', '/api/silences', { stationId: 'SB-0002', until: new Date(Date.now() + 3600_000).toISOString(), reason: 'x' }, token);
+  t.is(silence.status, 403);
+  const attest = await h.send('POST', '/api/attestations', { stationId: 'SB-0002', item: 'medical_kit', present: true, working: true }, token);
+  t.is(attest.status, 403);
+});
+
+test('the city viewer sees everything and may change nothing', async (t) => {
+  const token = await h.login('viewer');
+  const summary = await h.get('/api/fleet/summary', token);
+  t.is(summary.body.districts.length, 12);
+  const ack = await h.send('POST', `/api/alerts/${encodeURIComponent('SN-0001:station_offline')}/acknowledge`, { comment: 'look' }, token);
+  t.is(ack.status, 403);
+  const edit = await h.send('PUT', '/api/acceptance/SN/items/1', { score: 5 }, token);
+  t.is(edit.status, 403);
+});
+
+test('acknowledge, attestation and acceptance edits are audited with who and when', async (t) => {
+  const sn = await h.login('maint-sn');
+  const ack = await h.send('POST', `/api/alerts/${encodeURIComponent('SN-0001:station_offline')}/acknowledge`, { comment: '已派人检查' }, sn);
+  t.is(ack.status, 200);
+  t.is(ack.body.state, 'acknowledged');
+  t.is(ack.body.acknowledgedBy, 'maint-sn');
+  const again = await h.send('POST', `/api/alerts/${encodeURIComponent('SN-0001:station_offline')}/acknowledge`, { comment: 'again' }, sn);
+  t.is(again.status, 409);
+
+  const attest = await h.send('POST', '/api/attestations', { stationId: 'SN-0002', item: 'medical_kit', present: true, working: false, note: '药品过期' }, sn);
+  t.is(attest.status, 200);
+  t.is(alerting.attestations('SN-0002')[0]?.by, 'maint-sn');
+
+  const admin = await h.login('admin');
+  const edit = await h.send('PUT', '/api/acceptance/SN/items/1?year=2019', { score: 8, note: '每年召开会议' }, admin);
+  t.is(edit.status, 200);
+  t.is(edit.body.items[0].score, 8);
+  const tooMuch = await h.send('PUT', '/api/acceptance/SN/items/1', { score: 11 }, admin);
+  t.is(tooMuch.status, 400);
+  const autoItem = await h.send('PUT', '/api/acceptance/SN/items/2', { score: 1 }, admin);
+  t.is(autoItem.status, 400);
+
+  const lines = readFileSync(join(h.dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.like(lines.find((l) => l.action === 'acknowledge'), { user: 'maint-sn', role: 'district-maintainer', district: 'SN', target: 'SN-0001:station_offline' });
+  t.like(lines.find((l) => l.action === 'attest'), { user: 'maint-sn', target: 'SN-0002' });
+  t.like(lines.find((l) => l.action === 'acceptance_edit'), { user: 'admin', target: 'SN:2019:item1' });
+  t.true(lines.every((l) => typeof l.at === 'number'));
+
+  const audit = await h.get('/api/audit', sn);
+  t.true(audit.body.length >= 2 && audit.body.every((e: { district: string }) => e.district === 'SN'));
+});
+
+test('bad input gets a 400 naming each bad field, as JSON', async (t) => {
+  const token = await h.login('admin');
+  const cases: Array<[string, string]> = [
+    ['/api/stations?limit=abc', 'query.limit'],
+    ['/api/stations?district=XX', 'query.district'],
+    ['/api/stations?state=online&state=offline', 'query.state'],
+    ['/api/stations?sort=name', 'query'],
+    ['/api/stations/sn-1', 'params.id'],
+    ['/api/acceptance/SN?year=2030', 'query.year'],
+    ['/api/alerts?severity=fatal', 'query.severity'],
+  ];
+  for (const [path, field] of cases) {
+    const r = await h.get(path, token);
+    t.is(r.status, 400, path);
+    t.is(r.body.error.code, 'invalid_request', path);
+    t.true(r.body.error.issues.some((i: { path: string }) => i.path.startsWith(field)), `${path}: ${JSON.stringify(r.body.error.issues)}`);
+  }
+  const extra = await h.send('POST', `/api/alerts/${encodeURIComponent('SB-0001:appliance_fault')}/acknowledge`, { comment: 'x', state: 'resolved' }, token);
+  t.is(extra.status, 400);
+  const empty = await h.send('POST', `/api/alerts/${encodeURIComponent('SB-0001:appliance_fault')}/acknowledge`, { comment: '   ' }, token);
+  t.is(empty.status, 400);
+  const res = await fetch(`${h.api.url}/api/silences`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"stationId":' });
+  t.is(res.status, 400);
+  t.is(((await res.json()) as { error: { status: number } }).error.status, 400);
+  const missing = await h.get('/api/nothing-here', token);
+  t.is(missing.status, 404);
+  t.is(missing.body.error.code, 'no_route');
+});
+
+test('the login is rate-limited per client', async (t) => {
+  const limited = await startHarness({ alerting: new MemoryAlerting(), influx: noInflux, env: { DASHBOARD_LOGIN_LIMIT: '3' } });
+  t.teardown(() => limited.close());
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) statuses.push((await limited.send('POST', '/api/auth/login', { username: 'admin', password: 'wrong' })).status);
+  t.deepEqual(statuses, [401, 401, 401, 429, 429]);
+  const body = (await limited.send('POST', '/api/auth/login', { username: 'admin', password: 'correct horse battery staple' })).body;
+  t.is(body.error.code, 'rate_limited');
+});
+
+test('health, metrics, secure headers and the OpenAPI document', async (t) => {
+  const health = await h.get('/healthz');
+  t.is(health.body.status, 'ok');
+  t.is(health.body.stations, 600);
+  t.truthy(health.headers.get('content-security-policy'));
+  t.is(health.headers.get('x-content-type-options'), 'nosniff');
+  t.is((await h.get('/api/stations?limit=0', await h.login('viewer'))).status, 400);
+  const metrics = await h.get('/metrics');
+  t.regex(metrics.body, /dashboard_http_rejected_total\{reason="invalid_request"\}/);
+  const doc = await h.get('/api/openapi.json');
+  t.is(doc.body.openapi, '3.0.3');
+  const history = doc.body.paths['/api/stations/{id}/history'].get;
+  const metric = history.parameters.find((p: { name: string }) => p.name === 'metric');
+  t.true(metric.schema.enum.includes('service.open'));
+  t.truthy(doc.body.paths['/api/alerts/{key}/acknowledge'].post.requestBody);
+  const ui = await fetch(`${h.api.url}/api/docs/`);
+  t.is(ui.status, 200);
+  t.regex(await ui.text(), /swagger/i);
+});
