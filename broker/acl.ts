@@ -1,0 +1,101 @@
+import { STATION_ID_PATTERN } from '../domain/station.js';
+import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
+import { TELEMETRY_SUBSCRIPTIONS, TOPIC_ROOT, TOPIC_VERSION, commandTopic, parseTelemetryTopic, stationTopicPrefix, telemetryTopic } from '../domain/topics.js';
+
+// The broker's access rules as pure functions of (account, request): no aedes, no sockets, so every rule is unit-tested.
+
+export const SERVICE_ACCOUNTS = ['svc-ingest', 'svc-alerting', 'svc-dashboard'] as const;
+export type ServiceAccount = (typeof SERVICE_ACCOUNTS)[number];
+export const isServiceAccount = (name: string): name is ServiceAccount => (SERVICE_ACCOUNTS as readonly string[]).includes(name);
+
+export type Principal = { role: 'station'; username: string } | { role: 'service'; username: ServiceAccount };
+
+/** Every reason the broker refuses something; these are the `reason` label values of broker_refusals_total. */
+export const REFUSAL_REASONS = [
+  // connect
+  'no_credentials',
+  'unknown_user',
+  'bad_password',
+  'unknown_station',
+  'bad_client_id',
+  'will_not_allowed',
+  // publish / subscribe
+  'reserved_topic',
+  'foreign_topic',
+  'command_topic',
+  'retain_not_allowed',
+  'read_only_account',
+  'payload_too_large',
+  'not_own_command_topic',
+  'not_telemetry',
+  'not_authenticated',
+  // transport
+  'packet_too_large',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+export type Decision = { ok: true } | { ok: false; reason: RefusalReason };
+const allow: Decision = { ok: true };
+const deny = (reason: RefusalReason): Decision => ({ ok: false, reason });
+
+/**
+ * A station must use its id as client id: aedes disconnects the older of two clients with the same id and hands
+ * over its session, so a free choice would let one station's credentials kick another station off (and read its
+ * queued commands). Services use their account name, optionally with a `-suffix` for several instances.
+ */
+export function checkClientId(who: Principal, clientId: string): Decision {
+  if (who.role === 'station') return clientId === who.username ? allow : deny('bad_client_id');
+  if (clientId === who.username) return allow;
+  const instance = clientId.startsWith(`${who.username}-`) ? clientId.slice(who.username.length + 1) : '';
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(instance) ? allow : deny('bad_client_id');
+}
+
+/** The Last Will is published by the broker on the client's behalf, so it must be the station's own status topic. */
+export function checkWill(who: Principal, will: { topic: string; payloadBytes: number }): Decision {
+  if (who.role !== 'station') return deny('will_not_allowed');
+  if (will.topic !== telemetryTopic({ stationId: who.username, channel: 'status' })) return deny('will_not_allowed');
+  return will.payloadBytes > MAX_PAYLOAD_BYTES ? deny('payload_too_large') : allow;
+}
+
+const CMD_TOPIC_SHAPE = new RegExp(`^${TOPIC_ROOT}/${TOPIC_VERSION}/([^/]+)/cmd$`);
+const isCommandTopic = (topic: string) => {
+  const m = CMD_TOPIC_SHAPE.exec(topic);
+  return m !== null && STATION_ID_PATTERN.test(m[1]!) && commandTopic(m[1]!) === topic;
+};
+
+export function checkPublish(who: Principal, msg: { topic: string; retain: boolean; payloadBytes: number }): Decision {
+  if (msg.topic.startsWith('$')) return deny('reserved_topic');
+  if (msg.payloadBytes > MAX_PAYLOAD_BYTES) return deny('payload_too_large');
+  if (who.role === 'station') {
+    const prefix = stationTopicPrefix(who.username);
+    if (!msg.topic.startsWith(prefix)) return deny('foreign_topic');
+    // `cmd` and anything below it is the platform → station direction.
+    if (msg.topic === commandTopic(who.username) || msg.topic.startsWith(`${commandTopic(who.username)}/`)) return deny('command_topic');
+    // Retained messages live in broker memory: only the bounded set of real telemetry topics may hold one.
+    if (msg.retain && parseTelemetryTopic(msg.topic)?.stationId !== who.username) return deny('retain_not_allowed');
+    return allow;
+  }
+  if (who.username !== 'svc-alerting') return deny('read_only_account');
+  if (!isCommandTopic(msg.topic)) return deny('foreign_topic');
+  // A retained command would run again on every reconnect of the station.
+  return msg.retain ? deny('retain_not_allowed') : allow;
+}
+
+/** True when every topic that `filter` matches is also matched by `pattern` (both MQTT topic filters). */
+export function filterCoveredBy(filter: string, pattern: string): boolean {
+  const f = filter.split('/');
+  const p = pattern.split('/');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '#') return true;
+    if (i >= f.length || f[i] === '#') return false;
+    if (p[i] !== '+' && p[i] !== f[i]) return false;
+  }
+  return f.length === p.length;
+}
+
+export function checkSubscribe(who: Principal, filter: string): Decision {
+  // `$SYS/...` (broker internals) and `$share/...` both start with `$`; neither is for devices or services.
+  if (filter.startsWith('$')) return deny('reserved_topic');
+  if (who.role === 'station') return filter === commandTopic(who.username) ? allow : deny('not_own_command_topic');
+  return TELEMETRY_SUBSCRIPTIONS.some((pattern) => filterCoveredBy(filter, pattern)) ? allow : deny('not_telemetry');
+}

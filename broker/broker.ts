@@ -1,0 +1,236 @@
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Registry as MetricsRegistry } from 'prom-client';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Registry } from '../domain/registry.js';
+import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
+import type { Logger } from '../lib/logger.js';
+import { checkClientId, checkPublish, checkSubscribe, checkWill, type Decision, type Principal, type RefusalReason } from './acl.js';
+import type { AccountStore } from './credentials.js';
+import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
+import { PacketTooLargeError, limitPacketSize } from './packet-limit.js';
+
+/** Room for the fixed header, topic and ids around the largest payload the contract allows. */
+export const DEFAULT_MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 1024;
+/** Unlike aedes' 60 s default: a frozen subscriber holds up fan-out to everyone for at most this long. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+export interface BrokerOptions {
+  registry: Registry;
+  accounts: AccountStore;
+  logger: Logger;
+  /** Where the broker's metrics are registered; a private registry when absent. */
+  metrics?: MetricsRegistry;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** WebSocket listener; 0 picks a free port, null disables it. */
+  wsPort?: number | null;
+  maxPacketBytes?: number;
+  drainTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+export interface RunningBroker {
+  port: number;
+  wsPort: number | null;
+  aedes: Aedes;
+  metrics: BrokerMetrics;
+  close(): Promise<void>;
+}
+
+type Kind = 'connect' | 'publish' | 'subscribe' | 'packet';
+
+/** Carries a refusal through aedes' error paths; already logged and counted when it is created. */
+class Refusal extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    readonly returnCode?: number,
+  ) {
+    super(`refused: ${reason}`);
+    this.name = 'Refusal';
+  }
+}
+
+// CONNACK return codes of MQTT 3.1.1 (section 3.2.2.3).
+const CONNACK_IDENTIFIER_REJECTED = 2;
+const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
+const CONNACK_NOT_AUTHORIZED = 5;
+
+const listen = (server: Server | ReturnType<typeof createHttpServer>, port: number, host: string) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+
+const closeServer = (server: Server | ReturnType<typeof createHttpServer>) =>
+  new Promise<void>((resolve) => server.close(() => resolve()));
+
+export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
+  const { registry, accounts, logger } = options;
+  const host = options.host ?? '127.0.0.1';
+  const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const metrics = createBrokerMetrics(options.metrics ?? new MetricsRegistry());
+
+  const principals = new WeakMap<Client, Principal>();
+  const wills = new WeakMap<Client, { topic: string; payloadBytes: number }>();
+  const connections = new WeakMap<Duplex, { transport: 'tcp' | 'ws'; remote: string | undefined }>();
+  const ready = new Map<Client, string>();
+
+  function describe(client: Client | null, username?: string) {
+    const conn = client ? connections.get(client.conn as Duplex) : undefined;
+    return { clientId: client?.id ?? undefined, username: username ?? (client && principals.get(client)?.username), transport: conn?.transport, remote: conn?.remote };
+  }
+
+  function refuse(kind: Kind, reason: RefusalReason, client: Client | null, extra: Record<string, unknown> = {}): void {
+    metrics.refusals.inc({ kind, reason });
+    logger.warn({ event: 'refused', kind, reason, ...describe(client, extra.username as string | undefined), ...extra }, `refused ${kind}: ${reason}`);
+  }
+
+  const aedes = await Aedes.createBroker({
+    drainTimeout: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    maxTopicLevels: 16,
+
+    preConnect(client, packet, done) {
+      // The Last Will is only visible here; authenticate decides on it once it knows the account.
+      if (packet.will) wills.set(client, { topic: packet.will.topic, payloadBytes: Buffer.byteLength(packet.will.payload ?? '') });
+      done(null, true);
+    },
+
+    authenticate(client, username, password, done) {
+      const fail = (reason: RefusalReason, returnCode: number, extra: Record<string, unknown> = {}) => {
+        refuse('connect', reason, client, { username, ...extra });
+        done(new Refusal(reason, returnCode) as AuthenticateError, false);
+      };
+      if (!username || !password) return fail('no_credentials', CONNACK_NOT_AUTHORIZED);
+      accounts.verify(username, password).then(
+        (result) => {
+          if (!result.ok) return fail(result.reason, CONNACK_BAD_USERNAME_OR_PASSWORD);
+          const who = result.principal;
+          if (who.role === 'station' && !registry.get(who.username)) return fail('unknown_station', CONNACK_NOT_AUTHORIZED);
+          const id = checkClientId(who, client.id);
+          if (!id.ok) return fail(id.reason, CONNACK_IDENTIFIER_REJECTED);
+          const will = wills.get(client);
+          const willDecision: Decision = will ? checkWill(who, will) : { ok: true };
+          if (!willDecision.ok) return fail(willDecision.reason, CONNACK_NOT_AUTHORIZED, { willTopic: will?.topic });
+          principals.set(client, who);
+          done(null, true);
+        },
+        (err: Error) => {
+          logger.error({ event: 'auth_error', err, username }, 'credential check failed');
+          done(Object.assign(new Error('credential check failed'), { returnCode: 3 }) as AuthenticateError, false);
+        },
+      );
+    },
+
+    authorizePublish(client, packet, done) {
+      const payloadBytes = Buffer.byteLength(packet.payload);
+      // client is null only for a will left over from a vanished client; wills were checked at connect.
+      const who = client ? principals.get(client) : undefined;
+      const decision: Decision = who
+        ? checkPublish(who, { topic: packet.topic, retain: packet.retain, payloadBytes })
+        : client
+          ? { ok: false, reason: 'not_authenticated' }
+          : { ok: true };
+      if (decision.ok) return done(null);
+      refuse('publish', decision.reason, client, { topic: packet.topic, qos: packet.qos, payloadBytes });
+      // MQTT 3.1.1 has no negative PUBACK: aedes closes the connection, as the spec requires (MQTT-3.3.5-2).
+      done(new Refusal(decision.reason));
+    },
+
+    authorizeSubscribe(client, subscription, done) {
+      const who = principals.get(client);
+      const decision: Decision = who ? checkSubscribe(who, subscription.topic) : { ok: false, reason: 'not_authenticated' };
+      if (decision.ok) return done(null, subscription);
+      refuse('subscribe', decision.reason, client, { topic: subscription.topic });
+      done(null, null); // SUBACK 0x80 for this filter; the connection stays up
+    },
+
+    authorizeForward(_client, packet) {
+      metrics.messagesOut.inc();
+      metrics.payloadBytesOut.inc(Buffer.byteLength(packet.payload));
+      return packet;
+    },
+  });
+
+  aedes.on('clientReady', (client) => {
+    const role = principals.get(client)?.role ?? 'unknown';
+    ready.set(client, role);
+    metrics.clientsConnected.inc({ role });
+    logger.debug({ event: 'client_connected', ...describe(client) }, 'client connected');
+  });
+  aedes.on('clientDisconnect', (client) => {
+    const role = ready.get(client);
+    if (role === undefined) return;
+    ready.delete(client);
+    metrics.clientsConnected.dec({ role });
+    logger.debug({ event: 'client_disconnected', ...describe(client) }, 'client disconnected');
+  });
+  aedes.on('publish', (packet, client) => {
+    if (!client) return; // broker-internal ($SYS heartbeats)
+    metrics.messagesIn.inc({ role: principals.get(client)?.role ?? 'unknown' });
+    metrics.payloadBytesIn.inc(Buffer.byteLength(packet.payload));
+  });
+  const onClientError = (client: Client, err: Error) => {
+    if (err instanceof Refusal || err instanceof PacketTooLargeError) return; // logged where it was decided
+    if (err.message === 'drain timeout') {
+      metrics.slowClientDisconnects.inc();
+      logger.warn({ event: 'slow_client_disconnected', ...describe(client) }, 'disconnected a client that stopped reading');
+      return;
+    }
+    logger.info({ event: 'client_error', err: err.message, ...describe(client) }, 'client connection closed on error');
+  };
+  aedes.on('clientError', onClientError);
+  aedes.on('connectionError', onClientError);
+
+  function accept(conn: Duplex, transport: 'tcp' | 'ws', remote: string | undefined, req?: IncomingMessage): void {
+    metrics.connections.inc({ transport });
+    const guarded = limitPacketSize(conn, maxPacketBytes, { onBytes: (n) => metrics.networkBytesIn.inc({ transport }, n) });
+    connections.set(guarded, { transport, remote });
+    guarded.on('error', (err) => {
+      if (!(err instanceof PacketTooLargeError)) return;
+      const client = (guarded as Duplex & { client?: Client }).client ?? null;
+      refuse('packet', 'packet_too_large', client, { size: err.size, limit: err.limit, remote });
+    });
+    aedes.handle(guarded, req);
+  }
+
+  const tcp = createTcpServer((socket) => accept(socket, 'tcp', socket.remoteAddress));
+  const port = await listen(tcp, options.port ?? 1883, host);
+
+  let ws: { http: ReturnType<typeof createHttpServer>; wss: WebSocketServer } | null = null;
+  let wsPort: number | null = null;
+  if (options.wsPort !== null) {
+    const http = createHttpServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
+    // ws' own frame limit bounds memory before the MQTT-level limit sees the bytes.
+    const wss = new WebSocketServer({ server: http, maxPayload: 4 * maxPacketBytes });
+    wss.on('connection', (socket, req) => accept(createWebSocketStream(socket), 'ws', req.socket.remoteAddress, req));
+    wsPort = await listen(http, options.wsPort ?? 8083, host);
+    ws = { http, wss };
+  }
+  logger.info({ event: 'broker_listening', host, port, wsPort, maxPacketBytes, accounts: accounts.size }, 'MQTT broker listening');
+
+  return {
+    port,
+    wsPort,
+    aedes,
+    metrics,
+    async close() {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      const closing = [closeServer(tcp)];
+      if (ws) {
+        ws.wss.close();
+        ws.http.closeAllConnections();
+        closing.push(closeServer(ws.http));
+      }
+      await Promise.all(closing);
+      logger.info({ event: 'broker_closed' }, 'MQTT broker closed');
+    },
+  };
+}
