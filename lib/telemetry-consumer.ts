@@ -1,0 +1,187 @@
+import { EventEmitter } from 'node:events';
+import { connect, type MqttClient } from 'mqtt';
+import { Counter, type Registry as MetricsRegistry } from 'prom-client';
+import type { Registry } from '../domain/registry.js';
+import { applyTelemetry, initialState, type StationState } from '../domain/station-state.js';
+import { decodeTelemetry, REJECT_REASONS, type RejectReason, type Telemetry } from '../domain/telemetry.js';
+import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
+import type { Logger } from './logger.js';
+
+export interface TelemetryConsumerOptions {
+  mqttUrl: string;
+  username: string;
+  password: string;
+  /** Stable across restarts, so the broker keeps the persistent session (and queues QoS 1 messages) while we are away. */
+  clientId: string;
+  registry: Registry;
+  logger: Logger;
+  metrics: MetricsRegistry;
+  /** false (default): persistent session. */
+  clean?: boolean;
+  now?: () => number;
+  /** Rejections logged in full per reason and interval; the rest only counted and summarised. */
+  rejectLog?: { perReason: number; intervalMs: number };
+}
+
+export interface TelemetryMeta {
+  /** Delivered from the broker's retained store on (re)subscribe, not live. */
+  retained: boolean;
+  receivedAt: number;
+  /** false when `ts` is the receive time (a Last Will, which carries no time of its own). */
+  deviceTime: boolean;
+}
+
+export interface TelemetryConsumer {
+  /** Last-value state of every registry station (initial state until it says something). */
+  readonly states: ReadonlyMap<string, StationState>;
+  on(event: 'telemetry', listener: (message: Telemetry, state: StationState, meta: TelemetryMeta) => void): this;
+  on(event: 'rejected', listener: (reason: RejectReason, detail: string, topic: string) => void): this;
+  off(event: 'telemetry' | 'rejected', listener: (...args: never[]) => void): this;
+  /** Resolves once connected and subscribed; rejects if the broker refuses the connection or a subscription. */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Counters shared by every consumer on one metrics registry (the all-in-one process may run several). */
+function consumerMetrics(metrics: MetricsRegistry) {
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> =>
+    (metrics.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [metrics] });
+  const rejected = counter('telemetry_messages_rejected_total', 'Telemetry messages refused by validation, by reason', ['reason']);
+  for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
+  return {
+    received: counter('telemetry_messages_received_total', 'Telemetry messages received from the broker'),
+    accepted: counter('telemetry_messages_accepted_total', 'Telemetry messages that passed validation'),
+    rejected,
+  };
+}
+
+/**
+ * Logs the first few rejections per reason in each interval and a one-line summary of the rest, so a
+ * device flooding bad payloads is fully counted (metrics) without flooding the log.
+ */
+export function createRejectionLog(logger: Logger, perReason: number) {
+  const seen = new Map<RejectReason, number>();
+  return {
+    record(reason: RejectReason, detail: string, topic: string): void {
+      const n = (seen.get(reason) ?? 0) + 1;
+      seen.set(reason, n);
+      if (n <= perReason) logger.warn({ event: 'telemetry_rejected', reason, topic, detail: detail.slice(0, 300) }, `rejected telemetry: ${reason}`);
+    },
+    /** Ends the interval: summarises what was not logged. */
+    summarise(): void {
+      const suppressed = Object.fromEntries([...seen].filter(([, n]) => n > perReason).map(([reason, n]) => [reason, n - perReason]));
+      if (Object.keys(suppressed).length > 0) logger.warn({ event: 'telemetry_rejected_summary', suppressed }, 'rejected telemetry not logged individually in the last interval');
+      seen.clear();
+    },
+  };
+}
+
+class Consumer implements TelemetryConsumer {
+  private readonly events = new EventEmitter();
+  readonly states = new Map<string, StationState>();
+  readonly ready: Promise<void>;
+  private readonly client: MqttClient;
+  private readonly summaryTimer: NodeJS.Timeout;
+
+  constructor(private readonly opts: TelemetryConsumerOptions) {
+    const { registry, logger } = opts;
+    for (const station of registry.stations) this.states.set(station.id, initialState(station));
+    const now = opts.now ?? Date.now;
+    const counters = consumerMetrics(opts.metrics);
+    const { perReason, intervalMs } = opts.rejectLog ?? { perReason: 5, intervalMs: 60_000 };
+    const rejections = createRejectionLog(logger, perReason);
+    this.summaryTimer = setInterval(() => rejections.summarise(), intervalMs).unref();
+
+    // QoS 1 messages are acknowledged as soon as they are handled here (mqtt.js sends PUBACK after the
+    // 'message' handlers run): consumers must make their own path lossless (see ingest/ingest.ts).
+    // resubscribe is ours, on every connect: subscribing again also replays retained messages into the state.
+    this.client = connect(opts.mqttUrl, {
+      clientId: opts.clientId,
+      username: opts.username,
+      password: opts.password,
+      clean: opts.clean ?? false,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      resubscribe: false,
+    });
+
+    let settled = false;
+    this.ready = new Promise<void>((resolve, reject) => {
+      const fail = (err: Error): void => {
+        if (!settled) {
+          settled = true;
+          reject(err);
+        }
+      };
+      this.client.on('error', (err) => {
+        logger.error({ err, url: opts.mqttUrl, clientId: opts.clientId }, 'telemetry consumer: MQTT error');
+        fail(err);
+      });
+      this.client.on('connect', (connack) => {
+        logger.info({ url: opts.mqttUrl, clientId: opts.clientId, sessionPresent: connack.sessionPresent }, 'telemetry consumer connected');
+        this.client.subscribe([...TELEMETRY_SUBSCRIPTIONS], { qos: 1 }, (err, granted) => {
+          const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+          if (err || refused.length > 0) {
+            const error = err ?? new Error(`broker refused subscriptions: ${refused.join(', ')}`);
+            logger.error({ err: error }, 'telemetry consumer: subscribe failed');
+            return fail(error);
+          }
+          settled = true;
+          resolve();
+        });
+      });
+    });
+    // Avoid an unhandled rejection when the caller only awaits ready later (or never).
+    this.ready.catch(() => {});
+    this.client.on('offline', () => logger.warn({ url: opts.mqttUrl }, 'telemetry consumer offline; reconnecting'));
+
+    this.client.on('message', (topic, payload, packet) => {
+      const receivedAt = now();
+      counters.received.inc();
+      const decoded = decodeTelemetry(topic, payload, registry, receivedAt);
+      if (!decoded.ok) {
+        counters.rejected.inc({ reason: decoded.reason });
+        rejections.record(decoded.reason, decoded.detail, topic);
+        this.deliver('rejected', decoded.reason, decoded.detail, topic);
+        return;
+      }
+      counters.accepted.inc();
+      const message = decoded.message;
+      // decodeTelemetry refuses stations missing from the registry, so the state exists.
+      const state = applyTelemetry(this.states.get(message.stationId)!, message);
+      this.states.set(message.stationId, state);
+      const meta: TelemetryMeta = { retained: packet.retain, receivedAt, deviceTime: !(message.channel === 'status' && message.data.ts === undefined) };
+      this.deliver('telemetry', message, state, meta);
+    });
+  }
+
+  on(event: 'telemetry' | 'rejected', listener: (...args: never[]) => void): this {
+    this.events.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off(event: 'telemetry' | 'rejected', listener: (...args: never[]) => void): this {
+    this.events.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  /** A failing listener must not break the MQTT client's packet handling (or the other listeners' view). */
+  private deliver(event: string, ...args: unknown[]): void {
+    try {
+      this.events.emit(event, ...args);
+    } catch (err) {
+      this.opts.logger.error({ err, event }, 'telemetry consumer: a listener threw');
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.summaryTimer);
+    await this.client.endAsync();
+  }
+}
+
+/** An MQTT subscriber to all station telemetry that validates every message and keeps each station's last state. */
+export function createTelemetryConsumer(opts: TelemetryConsumerOptions): TelemetryConsumer {
+  return new Consumer(opts);
+}

@@ -1,0 +1,35 @@
+import { connectAsync, type MqttClient } from 'mqtt';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { telemetryTopic } from '../../domain/topics.js';
+import type { TestBroker } from '../helpers/broker.js';
+
+// Shared by the ingest and end-to-end tests: valid payloads, station clients and metric reads.
+
+export const occupancyPayload = (station: string, ts: number, people = 3, entries = 1) => ({ station, ts, people, entries });
+export const statusPayload = (station: string, ts: number) => ({ station, ts, online: true, reason: 'heartbeat' as const, uptimeS: 60, wifiRssiDbm: -55 });
+export const fridgePayload = (station: string, ts: number, tempC = 4.5) => ({ station, ts, appliance: 'fridge' as const, on: true, powerW: 85.5, faultCode: null, tempC });
+
+export const occupancyTopic = (stationId: string): string => telemetryTopic({ stationId, channel: 'occupancy' });
+export const statusTopic = (stationId: string): string => telemetryTopic({ stationId, channel: 'status' });
+export const fridgeTopic = (stationId: string): string => telemetryTopic({ stationId, channel: 'appliance', appliance: 'fridge' });
+
+/** A station's own MQTT 3.1.1 connection (client id = station id, as the broker requires). */
+export function stationClient(broker: TestBroker, stationId: string, extra: Parameters<typeof connectAsync>[1] = {}): Promise<MqttClient> {
+  return connectAsync(broker.url, { username: stationId, password: broker.credentials[stationId], clientId: stationId, protocolVersion: 4, reconnectPeriod: 0, ...extra });
+}
+
+/** Value of a counter (with these labels) in a prom-client registry; 0 when absent. */
+export async function metricValue(metrics: MetricsRegistry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = metrics.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  const match = values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
+  return match?.value ?? 0;
+}
+
+export const until = async (done: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> => {
+  for (const end = Date.now() + timeoutMs; !(await done()); ) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
