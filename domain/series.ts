@@ -97,3 +97,33 @@ export function toPoint(message: Telemetry, station: Station): PointData {
     }
   }
 }
+
+/**
+ * What the alerting service stores (its durable state, and what Grafana charts): one point per
+ * alert transition, silence, inspection attestation and daily compliance rollup. `record_json`
+ * holds the full record so state is rebuilt exactly; the other fields are for querying.
+ */
+export const ALERTING_SERIES = {
+  alertTransition: {
+    measurement: 'alert_transition',
+    tags: [TAGS.station, TAGS.district, 'rule', 'severity'],
+    /** state: firing | acknowledged | resolved; escalated: 1 on the transition that escalated to city staff. */
+    fields: { state: 'string', from_state: 'string', by: 'string', comment: 'string', escalated: 'int', record_json: 'string' },
+  },
+  silence: {
+    measurement: 'alert_silence',
+    tags: [TAGS.station],
+    fields: { id: 'string', rule_ids: 'string', from_ms: 'int', until_ms: 'int', reason: 'string', created_by: 'string', record_json: 'string' },
+  },
+  attestation: {
+    measurement: 'attestation',
+    tags: [TAGS.station, TAGS.district, 'item'],
+    fields: { present: 'int', working: 'int', by: 'string', note: 'string', record_json: 'string' },
+  },
+  /** One point per station and local day, at local midnight; ratio absent when nothing was scheduled. */
+  complianceDaily: {
+    measurement: 'compliance_daily',
+    tags: [TAGS.station, TAGS.district],
+    fields: { date: 'string', scheduled_ms: 'int', open_ms: 'int', ratio: 'float' },
+  },
+} as const satisfies Record<string, { measurement: string; tags: readonly string[]; fields: Record<string, FieldType> }>;

@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import type { Alert, Attestation, Silence } from '../domain/alerts.js';
+import { DISTRICT_CODES } from '../domain/districts.js';
+import { ALERTING_SERIES, SERIES, TAGS, type FieldType, type PointData } from '../domain/series.js';
+import { localDateOf, midnightOfDate } from '../domain/schedule.js';
+import type { Influx, PointWriter, Row } from '../lib/influx/client.js';
+import type { Logger } from '../lib/logger.js';
+import type { DailyRollup } from '../rules/compliance.js';
+import type { Sample } from '../rules/serving.js';
+import type { AlertStore, LoadedAlerts, StoredTransition, StoreRecord } from './store.js';
+
+// The alerting store on InfluxDB: every record is a point (names from ALERTING_SERIES) whose
+// `record_json` field carries the full record, so the current alerts are rebuilt exactly.
+
+type SeriesDef = { measurement: string; fields: Record<string, FieldType> };
+
+function point(def: SeriesDef, tags: Record<string, string>, time: number, values: Record<string, string | number | undefined>): PointData {
+  const fields: PointData['fields'] = {};
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) fields[name] = { type: def.fields[name]!, value };
+  return { measurement: def.measurement, tags, fields, time };
+}
+
+const T = ALERTING_SERIES;
+
+export function recordToPoint(record: StoreRecord): PointData {
+  switch (record.kind) {
+    case 'transition': {
+      const { transition: t, comment } = record.stored;
+      const a = t.alert;
+      return point(T.alertTransition, { [TAGS.station]: a.stationId, [TAGS.district]: a.district, rule: a.ruleId, severity: a.severity }, t.at, {
+        state: t.to,
+        from_state: t.from ?? '',
+        by: t.by ?? '',
+        comment: comment ?? a.ackComment ?? '',
+        escalated: t.escalated ? 1 : 0,
+        record_json: JSON.stringify(record.stored),
+      });
+    }
+    case 'silence': {
+      const s = record.silence;
+      return point(T.silence, { [TAGS.station]: s.stationId }, s.from, {
+        id: s.id,
+        rule_ids: s.ruleIds.join(','),
+        from_ms: s.from,
+        until_ms: s.until,
+        reason: s.reason,
+        created_by: s.createdBy,
+        record_json: JSON.stringify(s),
+      });
+    }
+    case 'attestation': {
+      const a = record.attestation;
+      return point(T.attestation, { [TAGS.station]: a.stationId, [TAGS.district]: record.district, item: a.item }, a.at, {
+        present: a.present ? 1 : 0,
+        working: a.working ? 1 : 0,
+        by: a.by,
+        note: a.note ?? '',
+        record_json: JSON.stringify(a),
+      });
+    }
+    case 'rollup': {
+      const r = record.rollup;
+      return point(T.complianceDaily, { [TAGS.station]: r.stationId, [TAGS.district]: r.district }, midnightOfDate(r.date), {
+        date: r.date,
+        scheduled_ms: r.scheduledMs,
+        open_ms: r.openMs,
+        ratio: r.scheduledMs > 0 ? r.openMs / r.scheduledMs : undefined,
+      });
+    }
+  }
+}
+
+// Stored JSON is re-validated on load: a hand-edited or truncated row is skipped and logged, not trusted.
+const AlertShape = z.looseObject({ key: z.string(), ruleId: z.string(), stationId: z.string(), district: z.enum(DISTRICT_CODES), state: z.enum(['firing', 'acknowledged', 'resolved']), firstSeen: z.number(), lastSeen: z.number() });
+const StoredTransitionShape = z.looseObject({
+  transition: z.looseObject({ alert: AlertShape, to: z.enum(['firing', 'acknowledged', 'resolved']), at: z.number() }),
+  firedAt: z.number().nullable(),
+});
+const SilenceShape = z.looseObject({ id: z.string(), stationId: z.string(), ruleIds: z.array(z.string()), from: z.number(), until: z.number() });
+const AttestationShape = z.looseObject({ stationId: z.string(), item: z.string(), present: z.boolean(), working: z.boolean(), at: z.number() });
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export interface InfluxStoreOptions {
+  influx: Influx;
+  logger: Logger;
+  /** Spool of the alerting writer (kept apart from the ingest's). */
+  spoolDir: string;
+}
+
+export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptions): AlertStore {
+  const writer: PointWriter = influx.writer({ spoolDir, flushMs: 1000, batchSize: 500 });
+
+  function parseRows<S extends z.ZodType>(rows: Row[], shape: S, what: string): Array<z.infer<S>> {
+    const out: Array<z.infer<S>> = [];
+    for (const row of rows) {
+      try {
+        const parsed = shape.safeParse(JSON.parse(String(row.record_json)));
+        if (parsed.success) out.push(parsed.data);
+        else logger.error({ what, time: row.time, err: parsed.error.message }, 'stored alerting record has the wrong shape; skipped');
+      } catch (err) {
+        logger.error({ what, time: row.time, err }, 'stored alerting record is not JSON; skipped');
+      }
+    }
+    return out;
+  }
+
+  /** Reads back the point just written: confirmation that it is stored, not merely sent. */
+  async function confirm(p: PointData): Promise<void> {
+    const where = Object.keys(p.tags).map((k) => `"${k}" = $tag_${k}`);
+    const params: Record<string, string> = Object.fromEntries(Object.entries(p.tags).map(([k, v]) => [`tag_${k}`, v]));
+    const field = Object.keys(p.fields)[0]!;
+    const rows = await influx.query(`SELECT "${field}" FROM "${p.measurement}" WHERE time = $time AND ${where.join(' AND ')}`, { ...params, time: iso(p.time) });
+    if (rows.length === 0) throw new Error(`${p.measurement} point at ${iso(p.time)} not found after writing it`);
+  }
+
+  const samples = (rows: Row[], field: string): Sample[] =>
+    rows.filter((r) => typeof r[field] === 'number').map((r) => ({ t: Number(r.time), on: (r[field] as number) > 0 }));
+
+  return {
+    append(record) {
+      writer.write(recordToPoint(record));
+    },
+    async save(record) {
+      const p = recordToPoint(record);
+      writer.write(p);
+      await writer.flush();
+      await confirm(p);
+    },
+    async loadAlerts(resolvedSince): Promise<LoadedAlerts> {
+      const m = T.alertTransition.measurement;
+      const latest = parseRows(await influx.query(`SELECT last("record_json") AS "record_json" FROM "${m}" GROUP BY "${TAGS.station}", "rule"`), StoredTransitionShape, m) as unknown as StoredTransition[];
+      const history = parseRows(
+        await influx.query(`SELECT "record_json" FROM "${m}" WHERE time >= $since AND "state" = $resolved`, { since: iso(resolvedSince), resolved: 'resolved' }),
+        StoredTransitionShape,
+        m,
+      ) as unknown as StoredTransition[];
+      return { latest, resolved: history.map((s) => s.transition.alert as Alert) };
+    },
+    async loadSilences(at) {
+      const m = T.silence.measurement;
+      const rows = await influx.query(`SELECT "record_json" FROM "${m}" WHERE "until_ms" > $at`, { at });
+      return parseRows(rows, SilenceShape, m) as unknown as Silence[];
+    },
+    async loadAttestations(since) {
+      const m = T.attestation.measurement;
+      return parseRows(await influx.query(`SELECT "record_json" FROM "${m}" WHERE time >= $since`, { since: iso(since) }), AttestationShape, m) as unknown as Attestation[];
+    },
+    async loadRollups(sinceDate) {
+      const m = T.complianceDaily.measurement;
+      const rows = await influx.query(`SELECT "date", "scheduled_ms", "open_ms" FROM "${m}" WHERE time >= $since GROUP BY "${TAGS.station}", "${TAGS.district}"`, {
+        since: iso(midnightOfDate(sinceDate)),
+      });
+      return rows.map((r) => ({
+        stationId: String(r[TAGS.station]),
+        district: r[TAGS.district] as DailyRollup['district'],
+        date: typeof r.date === 'string' ? r.date : localDateOf(Number(r.time)),
+        scheduledMs: Number(r.scheduled_ms),
+        openMs: Number(r.open_ms),
+      }));
+    },
+    async loadServingSamples(stationId, from, to, staleMs) {
+      const svc = SERIES.service.measurement;
+      const st = SERIES.status.measurement;
+      const params = { station: stationId, from: iso(from), to: iso(to) };
+      const [before, open, online] = await Promise.all([
+        influx.query(`SELECT last("open") AS "open" FROM "${svc}" WHERE "${TAGS.station}" = $station AND time < $from`, params),
+        influx.query(`SELECT "open" FROM "${svc}" WHERE "${TAGS.station}" = $station AND time >= $from AND time < $to`, params),
+        influx.query(`SELECT "online" FROM "${st}" WHERE "${TAGS.station}" = $station AND time >= $staleFrom AND time < $to`, { ...params, staleFrom: iso(from - staleMs) }),
+      ]);
+      return { open: samples([...before, ...open], 'open'), online: samples(online, 'online') };
+    },
+    flush: () => writer.flush(),
+    close: () => writer.close(),
+  };
+}

@@ -1,0 +1,51 @@
+import type { Alert, AlertTransition, Attestation, Silence } from '../domain/alerts.js';
+import type { DistrictCode } from '../domain/districts.js';
+import type { DailyRollup } from '../rules/compliance.js';
+import type { Sample } from '../rules/serving.js';
+
+// What the alerting service keeps durably, behind a small interface: the service and its tests
+// depend on this, InfluxDB (influx-store.ts) is one implementation.
+
+export interface StoredTransition {
+  transition: AlertTransition;
+  /** When the open alert started firing (escalation counts from there); null once resolved. */
+  firedAt: number | null;
+  comment?: string;
+}
+
+export type StoreRecord =
+  | { kind: 'transition'; stored: StoredTransition }
+  | { kind: 'silence'; silence: Silence }
+  | { kind: 'attestation'; attestation: Attestation; district: DistrictCode }
+  | { kind: 'rollup'; rollup: DailyRollup };
+
+export interface LoadedAlerts {
+  /** The newest transition of every key ever seen. */
+  latest: StoredTransition[];
+  /** Alerts resolved since the asked time, newest state of each. */
+  resolved: Alert[];
+}
+
+export interface ServingSamples {
+  /** Service "open" samples in [from, to), preceded by the last one before `from`. */
+  open: Sample[];
+  /** Status "online" samples in [from − staleMs, to). */
+  online: Sample[];
+}
+
+export interface AlertStore {
+  /** Queues a record; written in the background in batches. */
+  append(record: StoreRecord): void;
+  /** Writes a record and resolves only once it is confirmed stored (read back). */
+  save(record: StoreRecord): Promise<void>;
+  loadAlerts(resolvedSince: number): Promise<LoadedAlerts>;
+  /** Silences still running or to come at `at`. */
+  loadSilences(at: number): Promise<Silence[]>;
+  loadAttestations(since: number): Promise<Attestation[]>;
+  /** Daily rollups with a date on or after `sinceDate` (YYYY-MM-DD). */
+  loadRollups(sinceDate: string): Promise<DailyRollup[]>;
+  /** Raw telemetry of one station, for recomputing its open time (rollups, restart mid-day, backfill). */
+  loadServingSamples(stationId: string, from: number, to: number, staleMs: number): Promise<ServingSamples>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,91 @@
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Alert } from '../../domain/alerts.js';
+import { toPoint } from '../../domain/series.js';
+import { connectInflux } from '../../lib/influx/client.js';
+import { createLogger } from '../../lib/logger.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { createInfluxStore } from '../../alerting/influx-store.js';
+import { withInfluxd } from '../helpers/influxd.js';
+
+const fixture = withInfluxd(test);
+const logger = createLogger('test', 'silent');
+const registry = loadRegistryFile();
+
+async function open() {
+  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('alerting') }, logger);
+  await influx.ensureDatabase();
+  const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  return { influx, store };
+}
+
+const alert = (patch: Partial<Alert> = {}): Alert => ({
+  key: 'SN-0001:appliance_fault',
+  ruleId: 'appliance_fault',
+  stationId: 'SN-0001',
+  district: 'SN',
+  severity: 'major',
+  state: 'firing',
+  summaryZh: '冰箱 E1',
+  summaryEn: 'fridge E1',
+  firstSeen: Date.UTC(2026, 4, 6, 2),
+  lastSeen: Date.UTC(2026, 4, 6, 2),
+  escalated: false,
+  ...patch,
+});
+
+test('transitions round-trip: the newest per key, and resolved history since a time', async (t) => {
+  const { influx, store } = await open();
+  t.teardown(() => influx.close());
+  const t0 = Date.UTC(2026, 4, 6, 2);
+  const fired = alert();
+  const acked = alert({ state: 'acknowledged', acknowledgedBy: '李伟', acknowledgedAt: t0 + 60_000, ackComment: '已派人 "维修", 明天到' });
+  store.append({ kind: 'transition', stored: { transition: { alert: fired, from: null, to: 'firing', at: t0 }, firedAt: t0 } });
+  await store.save({ kind: 'transition', stored: { transition: { alert: acked, from: 'firing', to: 'acknowledged', at: t0 + 60_000, by: '李伟' }, firedAt: t0 } });
+  const other = alert({ key: 'SB-0001:station_offline', ruleId: 'station_offline', stationId: 'SB-0001', district: 'SB', severity: 'critical' });
+  store.append({ kind: 'transition', stored: { transition: { alert: other, from: null, to: 'firing', at: t0 }, firedAt: t0 } });
+  store.append({ kind: 'transition', stored: { transition: { alert: { ...other, state: 'resolved', resolvedAt: t0 + 5000, resolvedBy: 'system' }, from: 'firing', to: 'resolved', at: t0 + 5000, by: 'system' }, firedAt: null } });
+  await store.flush();
+  const loaded = await store.loadAlerts(t0 - 1000);
+  const byKey = new Map(loaded.latest.map((s) => [s.transition.alert.key, s]));
+  t.deepEqual(byKey.get(fired.key)!.transition.alert, acked);
+  t.is(byKey.get(fired.key)!.firedAt, t0);
+  t.is(byKey.get(other.key)!.transition.to, 'resolved');
+  t.deepEqual(loaded.resolved.map((a) => a.key), [other.key]);
+  t.deepEqual((await store.loadAlerts(t0 + 10_000)).resolved, []);
+});
+
+test('silences, attestations and rollups round-trip', async (t) => {
+  const { influx, store } = await open();
+  t.teardown(() => influx.close());
+  const now = Date.UTC(2026, 4, 6, 2);
+  const silence = { id: 's-1', stationId: 'SN-0001', ruleIds: ['fridge_too_warm'], from: now, until: now + 3_600_000, reason: '更换冰箱', createdBy: 'ops' };
+  await store.save({ kind: 'silence', silence });
+  await store.save({ kind: 'silence', silence: { ...silence, id: 's-0', from: now - 7_200_000, until: now - 3_600_000 } });
+  t.deepEqual(await store.loadSilences(now + 60_000), [silence]);
+  const att = { stationId: 'SN-0001', item: 'medical_kit' as const, present: true, working: true, by: '检查员', at: now, note: '药品齐全' };
+  await store.save({ kind: 'attestation', attestation: att, district: 'SN' });
+  t.deepEqual(await store.loadAttestations(now - 1000), [att]);
+  const rollup = { stationId: 'SN-0001', district: 'SN' as const, date: '2026-05-05', scheduledMs: 1000, openMs: 900 };
+  await store.save({ kind: 'rollup', rollup });
+  await store.save({ kind: 'rollup', rollup: { ...rollup, openMs: 950 } });
+  t.deepEqual(await store.loadRollups('2026-05-01'), [{ ...rollup, openMs: 950 }], 'a recomputed rollup replaces the old one');
+  t.deepEqual(await store.loadRollups('2026-05-06'), []);
+});
+
+test('serving samples: the last open state before the day, and heartbeats from the stale margin on', async (t) => {
+  const { influx, store } = await open();
+  t.teardown(() => influx.close());
+  const station = registry.get('SN-0001')!;
+  const from = Date.UTC(2026, 4, 6);
+  const w = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  const svc = (ts: number, open: boolean) => toPoint({ channel: 'service', stationId: station.id, ts, data: { station: station.id, ts, open, door: 'closed' } }, station);
+  const hb = (ts: number) => toPoint({ channel: 'status', stationId: station.id, ts, data: { station: station.id, ts, online: true, reason: 'heartbeat' } }, station);
+  w.write([svc(from - 5000_000, true), svc(from - 4000_000, false), svc(from - 3000_000, true), svc(from + 1000, false), hb(from - 90_000), hb(from - 30_000), hb(from + 10_000)]);
+  await w.close();
+  const s = await store.loadServingSamples(station.id, from, from + 86_400_000, 60_000);
+  t.deepEqual(s.open, [{ t: from - 3000_000, on: true }, { t: from + 1000, on: false }]);
+  t.deepEqual(s.online, [{ t: from - 30_000, on: true }, { t: from + 10_000, on: true }]);
+});
