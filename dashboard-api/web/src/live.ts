@@ -1,0 +1,114 @@
+import { io, type Socket } from 'socket.io-client';
+
+// The live store: filled by the snapshot on every (re)connect, then kept current by events.
+
+export interface StationBrief {
+  id: string;
+  district: string;
+  live: 'online' | 'offline' | 'unknown';
+  open: boolean;
+  people: number | null;
+  lastSeen: number | null;
+}
+
+export interface Alert {
+  key: string;
+  ruleId: string;
+  stationId: string;
+  district: string;
+  severity: 'critical' | 'major' | 'minor' | 'info';
+  state: 'firing' | 'acknowledged' | 'resolved';
+  summaryZh: string;
+  summaryEn: string;
+  firstSeen: number;
+  lastSeen: number;
+  acknowledgedBy?: string;
+  ackComment?: string;
+  resolvedBy?: string;
+}
+
+export interface AlertTransition {
+  alert: Alert;
+  from: string | null;
+  to: string;
+  at: number;
+}
+
+type Listener = () => void;
+
+export const store = {
+  connected: false,
+  stations: new Map<string, StationBrief>(),
+  alerts: new Map<string, Alert>(),
+  /** Newest first; the feed shows these as they arrive. */
+  recent: [] as AlertTransition[],
+};
+
+const listeners = new Set<Listener>();
+export const onChange = (fn: Listener): (() => void) => {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+};
+
+let scheduled = false;
+function changed(): void {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => {
+    scheduled = false;
+    for (const fn of listeners) fn();
+  });
+}
+
+let socket: Socket | null = null;
+
+export function connectLive(token: string): Socket {
+  socket?.close();
+  socket = io({ auth: { token }, transports: ['websocket', 'polling'] });
+  socket.on('connect', () => {
+    store.connected = true;
+    changed();
+  });
+  socket.on('disconnect', () => {
+    store.connected = false;
+    changed();
+  });
+  socket.on('snapshot', (snap: { stations: StationBrief[]; alerts: Alert[] }) => {
+    store.stations = new Map(snap.stations.map((s) => [s.id, s]));
+    store.alerts = new Map(snap.alerts.map((a) => [a.key, a]));
+    changed();
+  });
+  socket.on('station', (s: StationBrief) => {
+    store.stations.set(s.id, s);
+    changed();
+  });
+  socket.on('alert', (t: AlertTransition) => {
+    if (t.to === 'resolved') store.alerts.delete(t.alert.key);
+    else store.alerts.set(t.alert.key, t.alert);
+    store.recent = [t, ...store.recent].slice(0, 100);
+    changed();
+  });
+  return socket;
+}
+
+export function disconnectLive(): void {
+  socket?.close();
+  socket = null;
+}
+
+/** Joins a station's room for throttled telemetry deltas; returns the unsubscribe. */
+export function watchStation(stationId: string, onDelta: (changes: Record<string, unknown>) => void): () => void {
+  const s = socket;
+  if (!s) return () => undefined;
+  const handler = (d: { stationId: string; changes: Record<string, unknown> }): void => {
+    if (d.stationId === stationId) onDelta(d.changes);
+  };
+  s.on('telemetry', handler);
+  s.emit('subscribe', { stationId }, (reply: { ok: boolean; state?: Record<string, unknown> | null }) => {
+    if (reply.ok && reply.state) onDelta(reply.state);
+  });
+  return () => {
+    s.off('telemetry', handler);
+    s.emit('unsubscribe', { stationId });
+  };
+}

@@ -1,0 +1,125 @@
+import { api, setToken, token, whenUnauthorized, type User } from './api.js';
+import { h, mount } from './dom.js';
+import { lang, setLang, t, type Key } from './i18n.js';
+import { connectLive, disconnectLive, onChange, store } from './live.js';
+import { renderAcceptance } from './views/acceptance.js';
+import { renderAlerts } from './views/alerts.js';
+import { renderCompliance } from './views/compliance.js';
+import { renderLogin } from './views/login.js';
+import { renderOverview } from './views/overview.js';
+import { renderProgress } from './views/progress.js';
+import { renderStation } from './views/station.js';
+import { renderStations } from './views/stations.js';
+
+// Hash routes: #/overview, #/stations, #/station/SN-0001, #/alerts, #/compliance, #/acceptance/SN, #/progress.
+
+export interface View {
+  /** Called on every live change while the view is shown. */
+  refresh?(): void;
+  dispose?(): void;
+}
+
+export interface ViewContext {
+  user: User;
+  root: HTMLElement;
+  /** Path segments after the route name. */
+  args: string[];
+}
+
+const ROUTES: Record<string, { label: Key; render: (ctx: ViewContext) => View | Promise<View> }> = {
+  overview: { label: 'overview', render: renderOverview },
+  stations: { label: 'stations', render: renderStations },
+  station: { label: 'stations', render: renderStation },
+  alerts: { label: 'alerts', render: renderAlerts },
+  compliance: { label: 'compliance', render: renderCompliance },
+  acceptance: { label: 'acceptance', render: renderAcceptance },
+  progress: { label: 'progress', render: renderProgress },
+};
+const MENU = ['overview', 'stations', 'alerts', 'compliance', 'acceptance', 'progress'];
+
+const app = document.getElementById('app')!;
+let user: User | null = null;
+let current: View | null = null;
+
+async function start(): Promise<void> {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  whenUnauthorized(logout);
+  if (token()) {
+    try {
+      user = await api.get<User>('/api/auth/me');
+    } catch {
+      setToken(null);
+    }
+  }
+  if (!user) {
+    renderLogin(app, async (u, tk) => {
+      setToken(tk);
+      user = u;
+      await boot();
+    });
+    return;
+  }
+  await boot();
+}
+
+async function boot(): Promise<void> {
+  connectLive(token()!);
+  window.addEventListener('hashchange', () => void route());
+  onChange(() => {
+    updateStatus();
+    current?.refresh?.();
+  });
+  await route();
+}
+
+function logout(): void {
+  setToken(null);
+  disconnectLive();
+  location.hash = '';
+  location.reload();
+}
+
+const statusEl = h('span', { class: 'status', id: 'live-status' });
+function updateStatus(): void {
+  statusEl.textContent = store.connected ? `● ${t('connected')}` : `○ ${t('disconnected')}`;
+  statusEl.className = `status ${store.connected ? 'ok' : 'bad'}`;
+  const badge = document.getElementById('alert-badge');
+  if (badge) badge.textContent = String([...store.alerts.values()].filter((a) => a.state === 'firing').length || '');
+}
+
+async function route(): Promise<void> {
+  const [name = 'overview', ...args] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  const r = ROUTES[name] ?? ROUTES.overview!;
+  current?.dispose?.();
+  const main = h('main', { id: 'view' });
+  const who = user!.district ? `${user!.displayName} · ${user!.district}` : user!.displayName;
+  mount(
+    app,
+    h(
+      'header',
+      {},
+      h('h1', {}, t('title')),
+      h(
+        'nav',
+        {},
+        MENU.map((m) =>
+          h('a', { href: `#/${m}`, class: ROUTES[m] === r ? 'active' : '', id: `nav-${m}` }, t(ROUTES[m]!.label), m === 'alerts' ? h('span', { class: 'badge', id: 'alert-badge' }) : null),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'who' },
+        statusEl,
+        h('span', { id: 'whoami' }, who),
+        h('button', { class: 'link', id: 'lang-toggle', onclick: () => (setLang(lang === 'zh' ? 'en' : 'zh'), void route()) }, t('lang')),
+        h('button', { class: 'link', onclick: logout }, t('logout')),
+      ),
+    ),
+    main,
+  );
+  updateStatus();
+  current = await r.render({ user: user!, root: main, args });
+  current.refresh?.();
+}
+
+void start();

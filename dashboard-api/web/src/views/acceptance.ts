@@ -1,0 +1,103 @@
+import { api } from '../api.js';
+import { h, mount } from '../dom.js';
+import { pick, t, time } from '../i18n.js';
+import type { View, ViewContext } from '../main.js';
+import { districtPicker } from './district-picker.js';
+
+interface Item {
+  no: number;
+  sectionZh: string;
+  sectionEn: string;
+  textZh: string;
+  textEn: string;
+  max: number;
+  auto: boolean;
+  score: number | null;
+  evidenceZh: string[];
+  evidenceEn: string[];
+  note?: string;
+  by?: string;
+  at?: number;
+}
+interface Form {
+  district: string;
+  nameZh: string;
+  nameEn: string;
+  year: number;
+  total: number;
+  max: number;
+  items: Item[];
+}
+
+export async function renderAcceptance({ root, user, args }: ViewContext): Promise<View> {
+  let district = user.district ?? args[0] ?? 'SN';
+  let year = 2021;
+  const formEl = h('section', { class: 'panel', id: 'acceptance-form' });
+  const yearSel = h('select', { name: 'year', onchange: () => ((year = Number(yearSel.value)), void load()) }, [2019, 2020, 2021].map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
+  const path = (): string => `/api/acceptance/${district}?year=${year}`;
+  mount(
+    root,
+    h(
+      'section',
+      { class: 'filters' },
+      districtPicker(user, district, false, (d) => ((district = d), void load())),
+      yearSel,
+      h('button', { onclick: () => void api.download(`${path()}&format=csv`, `acceptance-${district}-${year}.csv`) }, t('exportCsv')),
+      h('button', { onclick: () => void api.openHtml(`${path()}&format=html`) }, t('print')),
+    ),
+    formEl,
+  );
+
+  const editable = user.role === 'city-admin';
+  function draw(f: Form): void {
+    mount(
+      formEl,
+      h('h2', {}, `${pick(f.nameZh, f.nameEn)} ${f.year} — ${t('total')} ${f.total} / ${f.max}`),
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'form' },
+          h('thead', {}, h('tr', {}, ['#', t('acceptance'), t('max'), t('score'), t('evidence')].map((c) => h('th', {}, c)))),
+          h(
+            'tbody',
+            {},
+            f.items.map((i) => {
+              const score = h('input', { type: 'number', min: 0, max: i.max, step: 0.5, value: i.score ?? '', class: 'score', name: `score-${i.no}` });
+              const note = h('input', { value: i.note ?? '', placeholder: t('note'), name: `note-${i.no}` });
+              const err = h('span', { class: 'error' });
+              const save = async (): Promise<void> => {
+                try {
+                  draw(await api.send<Form>('PUT', `/api/acceptance/${district}/items/${i.no}?year=${year}`, { score: Number(score.value), note: note.value }));
+                } catch (e) {
+                  err.textContent = (e as Error).message;
+                }
+              };
+              return h(
+                'tr',
+                {},
+                h('td', {}, i.no),
+                h('td', {}, h('small', { class: 'muted' }, pick(i.sectionZh, i.sectionEn)), h('br'), pick(i.textZh, i.textEn)),
+                h('td', {}, i.max),
+                h('td', {}, i.auto || !editable ? (i.score ?? '—') : score, h('br'), h('small', { class: 'muted' }, i.auto ? t('auto') : t('manual'))),
+                h(
+                  'td',
+                  {},
+                  (pick('zh', 'en') === 'zh' ? i.evidenceZh : i.evidenceEn).map((e) => h('div', {}, e)),
+                  !i.auto && editable ? h('div', {}, note, h('button', { onclick: () => void save() }, t('save')), err) : i.note ? h('div', {}, `${t('note')}: ${i.note}`) : null,
+                  i.by ? h('div', { class: 'muted' }, `${i.by} ${time(i.at)}`) : null,
+                ),
+              );
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+  async function load(): Promise<void> {
+    draw(await api.get<Form>(path()));
+  }
+  await load();
+  return {};
+}

@@ -1,0 +1,128 @@
+import { DISTRICTS } from '../../../../domain/districts.js';
+import { api } from '../api.js';
+import { chartIn, STATE_COLORS } from '../charts.js';
+import { h, mount } from '../dom.js';
+import { pct, pick, t } from '../i18n.js';
+import { store, type StationBrief } from '../live.js';
+import type { View, ViewContext } from '../main.js';
+
+interface DistrictSummary {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  registered: number;
+  targets: Record<string, number | null>;
+  online: number;
+  offline: number;
+  unknown: number;
+  openNow: number;
+  scheduledOpenNow: number;
+  activeAlerts: Record<'critical' | 'major' | 'minor' | 'info', number>;
+  compliance: { today: number | null; last30Days: number | null; yearToDate: number | null };
+  failingOpenAllYear: number;
+  facility: { meanPercent: number | null; complete: number; withIssues: number };
+}
+
+interface Located {
+  id: string;
+  name: string;
+  district: string;
+  location: { lat: number; lon: number };
+}
+
+const stateOf = (s: StationBrief | undefined): keyof typeof STATE_COLORS => (!s || s.live === 'unknown' ? 'unknown' : s.live === 'offline' ? 'offline' : s.open ? 'open' : 'closed');
+
+export async function renderOverview({ root }: ViewContext): Promise<View> {
+  const tiles = h('section', { class: 'tiles', id: 'district-tiles' });
+  const mapEl = h('div', { class: 'map', id: 'station-map' });
+  mount(root, tiles, h('section', { class: 'panel' }, h('h2', {}, t('map')), legend(), mapEl));
+  const located = (await api.get<{ stations: Located[] }>('/api/stations?limit=1000')).stations;
+  const visible = new Set(located.map((s) => s.district));
+  let summary: DistrictSummary[] = [];
+  let lastFetch = 0;
+
+  async function loadSummary(): Promise<void> {
+    lastFetch = Date.now();
+    summary = (await api.get<{ districts: DistrictSummary[] }>('/api/fleet/summary')).districts;
+    drawTiles();
+  }
+
+  function drawTiles(): void {
+    // Live counts come from the socket store; compliance and facility from the last REST summary.
+    mount(
+      tiles,
+      summary.map((d) => {
+        const live = [...store.stations.values()].filter((s) => s.district === d.code);
+        const online = live.filter((s) => s.live === 'online').length;
+        const open = live.filter((s) => s.live === 'online' && s.open).length;
+        const alerts = [...store.alerts.values()].filter((a) => a.district === d.code);
+        const bySeverity = (sev: string): number => alerts.filter((a) => a.severity === sev).length;
+        const target = Object.values(d.targets).reduce<number>((a, v) => a + (v ?? 0), 0);
+        return h(
+          'a',
+          { class: `tile ${bySeverity('critical') ? 'crit' : alerts.length ? 'warn' : ''}`, href: `#/stations/${d.code}`, 'data-district': d.code },
+          h('h3', {}, pick(d.nameZh, d.nameEn)),
+          h('div', { class: 'big' }, h('span', { class: 'num' }, online), h('small', {}, ` / ${d.registered} ${t('online')}`)),
+          h(
+            'dl',
+            {},
+            h('dt', {}, t('openNow')),
+            h('dd', {}, `${open} / ${d.scheduledOpenNow}`),
+            h('dt', {}, t('registered')),
+            h('dd', {}, target ? `${d.registered} / ${t('target')} ${target}` : d.registered),
+            h('dt', {}, t('activeAlerts')),
+            h('dd', { class: 'alerts' }, (['critical', 'major', 'minor'] as const).map((s) => h('span', { class: `sev ${s}`, title: t(s) }, bySeverity(s)))),
+            h('dt', {}, `${t('today')}/${t('days30')}/${t('ytd')}`),
+            h('dd', {}, `${pct(d.compliance.today)} / ${pct(d.compliance.last30Days)} / ${pct(d.compliance.yearToDate)}`),
+            h('dt', {}, t('facility')),
+            h('dd', {}, d.facility.meanPercent === null ? '—' : `${Math.round(d.facility.meanPercent)}%`),
+          ),
+        );
+      }),
+    );
+  }
+
+  const chart = chartIn(mapEl);
+  function drawMap(): void {
+    const outlines = DISTRICTS.filter((d) => visible.has(d.code)).map((d) => [
+      { name: pick(d.nameZh, d.nameEn), xAxis: d.bounds.minLon, yAxis: d.bounds.minLat },
+      { xAxis: d.bounds.maxLon, yAxis: d.bounds.maxLat },
+    ]);
+    const series = (Object.keys(STATE_COLORS) as Array<keyof typeof STATE_COLORS>).map((state, i) => ({
+      name: t(state),
+      type: 'scatter' as const,
+      symbolSize: 7,
+      itemStyle: { color: STATE_COLORS[state] },
+      data: located.filter((s) => stateOf(store.stations.get(s.id)) === state).map((s) => ({ value: [s.location.lon, s.location.lat], name: `${s.id} ${s.name}`, id: s.id })),
+      ...(i === 0 ? { markArea: { silent: true, itemStyle: { color: 'rgba(88,166,255,0.05)', borderColor: 'rgba(139,148,158,0.5)', borderWidth: 1 }, label: { color: '#8b949e', fontSize: 11 }, data: outlines } } : {}),
+    }));
+    chart.setOption({
+      backgroundColor: 'transparent',
+      animation: false,
+      grid: { left: 48, right: 16, top: 16, bottom: 32 },
+      tooltip: { formatter: (p: { name: string; seriesName: string }) => `${p.name}<br>${p.seriesName}` },
+      xAxis: { type: 'value', scale: true, name: '°E', splitLine: { lineStyle: { color: '#21262d' } } },
+      yAxis: { type: 'value', scale: true, name: '°N', splitLine: { lineStyle: { color: '#21262d' } } },
+      series,
+    });
+  }
+  chart.off('click');
+  chart.on('click', (p) => {
+    const id = (p.data as { id?: string } | undefined)?.id;
+    if (id) location.hash = `#/station/${id}`;
+  });
+
+  await loadSummary();
+  drawMap();
+  return {
+    refresh() {
+      drawTiles();
+      drawMap();
+      if (Date.now() - lastFetch > 30_000) void loadSummary();
+    },
+  };
+}
+
+function legend(): HTMLElement {
+  return h('div', { class: 'legend' }, (Object.keys(STATE_COLORS) as Array<keyof typeof STATE_COLORS>).map((s) => h('span', {}, h('i', { style: `background:${STATE_COLORS[s]}` }), t(s))));
+}

@@ -1,0 +1,147 @@
+import { api } from '../api.js';
+import { chartIn } from '../charts.js';
+import { h, mount } from '../dom.js';
+import { pct, t, time } from '../i18n.js';
+import { store, watchStation, type Alert } from '../live.js';
+import type { View, ViewContext } from '../main.js';
+import { alertCard } from './alert-card.js';
+
+interface Detail {
+  station: {
+    id: string;
+    name: string;
+    district: string;
+    address: string;
+    contactPhone: string;
+    responsiblePerson: { name: string; phone: string };
+    areaM2: number;
+    equipment: Record<string, string>;
+    openingHours: unknown;
+  };
+  live: Record<string, unknown> | null;
+  compliance: { today: number | null; last30Days: number | null; yearToDate: number | null; facility: { percent: number; missing: string[]; faulted: string[]; notReporting: string[]; unattested: string[] } } | null;
+  alerts: Alert[];
+}
+
+// Metrics offered in the chart; the API accepts every numeric field of domain/series.ts.
+const METRICS: Array<{ id: string; zh: string; en: string; appliance?: string }> = [
+  { id: 'service.open', zh: '开放', en: 'Open' },
+  { id: 'status.online', zh: '在线', en: 'Online' },
+  { id: 'occupancy.people', zh: '人数', en: 'People' },
+  { id: 'appliance.power_w', zh: '饮水机功率 W', en: 'Water dispenser W', appliance: 'water_dispenser' },
+  { id: 'appliance.temp_c', zh: '冰箱温度 ℃', en: 'Fridge °C', appliance: 'fridge' },
+  { id: 'speaker.wakeups', zh: '音箱唤醒', en: 'Speaker wake-ups' },
+];
+
+export async function renderStation({ root, user, args }: ViewContext): Promise<View> {
+  const id = args[0] ?? '';
+  const d = await api.get<Detail>(`/api/stations/${encodeURIComponent(id)}`);
+  let live: Record<string, unknown> = d.live ?? {};
+  const liveEl = h('dl', { class: 'live', id: 'live-values' });
+  const alertsEl = h('div', { class: 'alert-list' });
+  const chartEl = h('div', { class: 'chart' });
+  const metric = h('select', { name: 'metric' }, METRICS.map((m, i) => h('option', { value: String(i) }, m.zh === m.en ? m.zh : `${m.zh} / ${m.en}`)));
+  const range = h('select', { name: 'range' }, [['1', '24 h'], ['7', '7 d'], ['30', '30 d']].map(([v, l]) => h('option', { value: v! }, l!)));
+  metric.addEventListener('change', () => void loadHistory());
+  range.addEventListener('change', () => void loadHistory());
+  const f = d.compliance?.facility;
+
+  mount(
+    root,
+    h('p', {}, h('a', { href: `#/stations/${d.station.district}` }, `← ${t('back2list')}`)),
+    h('h2', { id: 'station-title' }, `${d.station.id} ${d.station.name}`),
+    h(
+      'div',
+      { class: 'two-col' },
+      h(
+        'section',
+        { class: 'panel' },
+        h(
+          'dl',
+          {},
+          h('dt', {}, t('address')),
+          h('dd', {}, d.station.address),
+          h('dt', {}, t('contact')),
+          h('dd', {}, `${d.station.responsiblePerson.name} ${d.station.contactPhone}`),
+          h('dt', {}, `${t('today')}/${t('days30')}/${t('ytd')}`),
+          h('dd', {}, d.compliance ? `${pct(d.compliance.today)} / ${pct(d.compliance.last30Days)} / ${pct(d.compliance.yearToDate)}` : '—'),
+          h('dt', {}, t('facility')),
+          h('dd', {}, f ? `${Math.round(f.percent)}%` : '—'),
+          f && f.missing.length ? [h('dt', {}, t('missing')), h('dd', {}, f.missing.join(', '))] : null,
+          f && f.faulted.length ? [h('dt', {}, t('faulted')), h('dd', { class: 'bad' }, f.faulted.join(', '))] : null,
+          f && f.notReporting.length ? [h('dt', {}, t('notReporting')), h('dd', {}, f.notReporting.join(', '))] : null,
+          f && f.unattested.length ? [h('dt', {}, t('unattested')), h('dd', {}, f.unattested.join(', '))] : null,
+        ),
+      ),
+      h('section', { class: 'panel' }, h('h3', {}, t('live')), liveEl),
+    ),
+    h('section', {}, h('h3', {}, t('alerts')), alertsEl),
+    h('section', { class: 'panel' }, h('h3', {}, t('history'), ' ', metric, ' ', range), chartEl),
+  );
+
+  function drawLive(): void {
+    const appliances = (live.appliances ?? {}) as Record<string, { on: boolean; powerW: number; faultCode: string | null; tempC?: number }>;
+    mount(
+      liveEl,
+      h('dt', {}, t('state')),
+      h('dd', {}, live.online === true ? (live.open ? t('open') : t('closed')) : live.online === false ? t('offline') : t('unknown')),
+      h('dt', {}, t('people')),
+      h('dd', {}, String(live.people ?? '—')),
+      h('dt', {}, 'Wi-Fi'),
+      h('dd', {}, live.wifiRssiDbm == null ? '—' : `${live.wifiRssiDbm} dBm`),
+      h('dt', {}, t('lastSeen')),
+      h('dd', {}, time(live.lastSeen as number | null)),
+      Object.entries(appliances).flatMap(([name, a]) => [
+        h('dt', {}, name),
+        h('dd', { class: a.faultCode ? 'bad' : '' }, `${a.on ? 'ON' : 'off'} ${a.powerW} W${a.tempC !== undefined ? ` ${a.tempC} ℃` : ''}${a.faultCode ? ` ⚠ ${a.faultCode}` : ''}`),
+      ]),
+    );
+  }
+
+  let shownAlerts = '';
+  function drawAlerts(): void {
+    const alerts = [...store.alerts.values()].filter((a) => a.stationId === id);
+    const signature = alerts.map((a) => `${a.key}:${a.state}`).join();
+    if (signature === shownAlerts) return;
+    shownAlerts = signature;
+    mount(alertsEl, alerts.length ? alerts.map((a) => alertCard(a, user)) : h('p', { class: 'muted' }, t('noAlerts')));
+  }
+
+  const chart = chartIn(chartEl);
+  async function loadHistory(): Promise<void> {
+    const m = METRICS[Number(metric.value)]!;
+    const days = Number(range.value);
+    const to = Date.now();
+    const from = to - days * 86_400_000;
+    const every = days === 1 ? '5m' : days === 7 ? '1h' : '6h';
+    const qs = new URLSearchParams({ metric: m.id, from: String(from), to: String(to), every });
+    if (m.appliance) qs.set('appliance', m.appliance);
+    try {
+      const r = await api.get<{ points: Array<{ t: number; value: number }> }>(`/api/stations/${id}/history?${qs}`);
+      chart.setOption(
+        {
+          backgroundColor: 'transparent',
+          grid: { left: 48, right: 16, top: 24, bottom: 48 },
+          tooltip: { trigger: 'axis' },
+          xAxis: { type: 'time' },
+          yAxis: { type: 'value', scale: true },
+          dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18 }],
+          series: [{ type: 'line', showSymbol: false, step: m.id.endsWith('open') || m.id.endsWith('online') ? 'end' : undefined, data: r.points.map((p) => [p.t, p.value]) }],
+        },
+        true,
+      );
+    } catch (e) {
+      chart.clear();
+      chartEl.dataset.error = (e as Error).message;
+    }
+  }
+
+  drawLive();
+  drawAlerts();
+  void loadHistory();
+  const stop = watchStation(id, (changes) => {
+    live = { ...live, ...changes, appliances: { ...((live.appliances as object) ?? {}), ...((changes.appliances as object) ?? {}) } };
+    drawLive();
+  });
+  return { refresh: drawAlerts, dispose: stop };
+}

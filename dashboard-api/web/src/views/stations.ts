@@ -1,0 +1,102 @@
+import { DISTRICTS } from '../../../../domain/districts.js';
+import { api } from '../api.js';
+import { STATE_COLORS } from '../charts.js';
+import { h, mount } from '../dom.js';
+import { pct, pick, t, time } from '../i18n.js';
+import { store } from '../live.js';
+import type { View, ViewContext } from '../main.js';
+
+interface Row {
+  id: string;
+  name: string;
+  district: string;
+  address: string;
+  live: 'online' | 'offline' | 'unknown';
+  open: boolean;
+  lastSeen: number | null;
+  people: number | null;
+  complianceToday: number | null;
+  failingOpenAllYear: boolean | null;
+  facilityPercent: number | null;
+  activeAlerts: number;
+  worstSeverity: string | null;
+}
+
+export async function renderStations({ root, user, args }: ViewContext): Promise<View> {
+  const filters = { district: user.district ?? args[0] ?? '', state: '', compliance: '', facilityIssue: '', q: '' };
+  const body = h('tbody', { id: 'station-rows' });
+  const count = h('span', { class: 'muted' });
+  let rows: Row[] = [];
+
+  const select = (key: keyof typeof filters, options: Array<[string, string]>): HTMLSelectElement => {
+    const el = h('select', { name: key, onchange: () => ((filters[key] = el.value), void load()) }, options.map(([v, label]) => h('option', { value: v, selected: filters[key] === v }, label)));
+    return el;
+  };
+  const search = h('input', { type: 'search', placeholder: t('search'), name: 'q' });
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener('input', () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => ((filters.q = search.value.trim()), void load()), 250);
+  });
+
+  mount(
+    root,
+    h(
+      'section',
+      { class: 'filters' },
+      user.district ? null : select('district', [['', `${t('district')}: ${t('all')}`], ...DISTRICTS.map((d): [string, string] => [d.code, pick(d.nameZh, d.nameEn)])]),
+      select('state', [['', `${t('state')}: ${t('all')}`], ['open', t('open')], ['closed', t('closed')], ['online', t('online')], ['offline', t('offline')], ['unknown', t('unknown')]]),
+      select('compliance', [['', `${t('compliance')}: ${t('all')}`], ['failing', t('failing')], ['ok', 'OK']]),
+      select('facilityIssue', [['', `${t('facility')}: ${t('all')}`], ['true', t('facilityIssue')], ['false', 'OK']]),
+      search,
+      count,
+      h('button', { class: 'link', onclick: () => void api.download(`/api/navigation?format=csv${filters.district ? `&district=${filters.district}` : ''}`, 'navigation.csv') }, `${t('navigation')} CSV`),
+      h('button', { class: 'link', onclick: () => void api.download(`/api/navigation?format=geojson${filters.district ? `&district=${filters.district}` : ''}`, 'navigation.geojson') }, t('exportGeoJson')),
+    ),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, [t('station'), t('district'), t('state'), t('people'), t('today'), t('facility'), t('activeAlerts'), t('lastSeen')].map((c) => h('th', {}, c)))),
+        body,
+      ),
+    ),
+  );
+
+  async function load(): Promise<void> {
+    const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== ''));
+    qs.set('limit', '1000');
+    const r = await api.get<{ total: number; stations: Row[] }>(`/api/stations?${qs}`);
+    rows = r.stations;
+    count.textContent = `${r.total}`;
+    draw();
+  }
+
+  function draw(): void {
+    mount(
+      body,
+      rows.map((r) => {
+        const live = store.stations.get(r.id);
+        const state = !live || live.live === 'unknown' ? 'unknown' : live.live === 'offline' ? 'offline' : live.open ? 'open' : 'closed';
+        const alerts = [...store.alerts.values()].filter((a) => a.stationId === r.id);
+        return h(
+          'tr',
+          { 'data-station': r.id, onclick: () => (location.hash = `#/station/${r.id}`) },
+          h('td', {}, h('a', { href: `#/station/${r.id}` }, r.id), ' ', r.name),
+          h('td', {}, r.district),
+          h('td', {}, h('span', { class: 'dot', style: `background:${STATE_COLORS[state]}` }), t(state)),
+          h('td', {}, live?.people ?? '—'),
+          h('td', { class: r.failingOpenAllYear ? 'bad' : '' }, pct(r.complianceToday)),
+          h('td', { class: (r.facilityPercent ?? 100) < 100 ? 'bad' : '' }, r.facilityPercent === null ? '—' : `${Math.round(r.facilityPercent)}%`),
+          h('td', {}, alerts.length ? h('span', { class: `sev ${alerts[0]!.severity}` }, alerts.length) : ''),
+          h('td', { class: 'muted' }, time(live?.lastSeen ?? r.lastSeen)),
+        );
+      }),
+    );
+  }
+
+  await load();
+  return { refresh: draw };
+}
