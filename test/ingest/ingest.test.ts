@@ -1,0 +1,131 @@
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry as MetricsRegistry } from 'prom-client';
+import { SERIES } from '../../domain/series.js';
+import { startIngest, type Ingest } from '../../ingest/ingest.js';
+import { connectInflux, type Influx } from '../../lib/influx/client.js';
+import { startPrivateInfluxd } from '../../lib/influx/private-influxd.js';
+import { createLogger } from '../../lib/logger.js';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { withInfluxd } from '../helpers/influxd.js';
+import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusTopic, until } from './fixtures.js';
+
+const fixture = withInfluxd(test);
+const STATIONS = ['LS-0001', 'LS-0002', 'CY-0001'];
+let broker: TestBroker;
+test.before(async () => {
+  broker = await startTestBroker({ stationIds: STATIONS });
+});
+test.after.always(() => broker?.close());
+
+const logger = createLogger('test-ingest', 'silent');
+let seq = 0;
+
+async function ingestInto(t: { teardown(fn: () => Promise<void>): void }, influx: Influx, spoolDir: string, metrics = new MetricsRegistry()): Promise<Ingest> {
+  const ingest = await startIngest({
+    mqttUrl: broker.url,
+    username: 'svc-ingest',
+    password: broker.credentials['svc-ingest']!,
+    clientId: `svc-ingest-t${process.pid}-${seq++}`,
+    registry: broker.registry,
+    logger,
+    metrics,
+    influx,
+    writer: { spoolDir, flushMs: 50, minRetryDelayMs: 20, maxRetryDelayMs: 50, maxRetries: 1 },
+  });
+  t.teardown(() => ingest.close());
+  return ingest;
+}
+
+const tempDir = async (t: { teardown(fn: () => Promise<void>): void }): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'qdyz-ingest-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+};
+
+test.serial('accepted telemetry lands in InfluxDB as typed points with station and district tags', async (t) => {
+  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('ingest') }, logger);
+  t.teardown(() => influx.close());
+  await influx.ensureDatabase();
+  const metrics = new MetricsRegistry();
+  await ingestInto(t, influx, await tempDir(t), metrics);
+
+  const station = await stationClient(broker, 'LS-0001');
+  t.teardown(() => station.endAsync());
+  const ts = Date.now() - 2000;
+  await station.publishAsync(fridgeTopic('LS-0001'), JSON.stringify(fridgePayload('LS-0001', ts, 3.5)), { qos: 1 });
+  await station.publishAsync(occupancyTopic('LS-0001'), JSON.stringify(occupancyPayload('LS-0001', ts, 6, 2)), { qos: 1 });
+  await until(async () => (await metricValue(metrics, 'ingest_points_written_total')) >= 2);
+
+  const fridge = await influx.query(`SELECT * FROM ${SERIES.appliance.measurement} WHERE station = $station`, { station: 'LS-0001' });
+  t.deepEqual(fridge, [
+    { time: ts, appliance: 'fridge', district: 'LS', fault: 0, fault_code: '', on: 1, power_w: 85.5, station: 'LS-0001', temp_c: 3.5 },
+  ]);
+  const people = await influx.query(`SELECT people, entries FROM ${SERIES.occupancy.measurement} WHERE station = $station`, { station: 'LS-0001' });
+  t.deepEqual(people, [{ time: ts, people: 6, entries: 2 }]);
+  const text = await metrics.metrics();
+  t.regex(text, /^ingest_lag_seconds_count 2$/m);
+  t.regex(text, /^ingest_lag_seconds_bucket\{le="1"\} 0$/m, 'published 2 s after the sample time');
+  t.regex(text, /^ingest_batch_write_seconds_count\{outcome="ok"\} [1-9]/m);
+  t.regex(text, /^telemetry_messages_accepted_total 2$/m);
+});
+
+test.serial('a retained Last Will replayed at start is not written; the live one is', async (t) => {
+  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('lwt') }, logger);
+  t.teardown(() => influx.close());
+  await influx.ensureDatabase();
+  const metrics = new MetricsRegistry();
+  const ingest = await ingestInto(t, influx, await tempDir(t), metrics);
+
+  // Live: the station drops while the ingest is subscribed → one offline point at the receive time.
+  const will = { topic: statusTopic('LS-0002'), payload: Buffer.from(JSON.stringify({ station: 'LS-0002', online: false, reason: 'lwt' })), qos: 1 as const, retain: true };
+  const station = await stationClient(broker, 'LS-0002', { will });
+  station.stream.destroy();
+  await until(async () => (await metricValue(metrics, 'ingest_points_written_total')) >= 1);
+  t.is(ingest.consumer.states.get('LS-0002')?.online, false);
+
+  // Restart: the retained will comes back on subscribe, and must not add a second point.
+  const replayMetrics = new MetricsRegistry();
+  const again = await ingestInto(t, influx, await tempDir(t), replayMetrics);
+  await until(async () => (await metricValue(replayMetrics, 'ingest_messages_not_written_total', { reason: 'retained_will' })) >= 1);
+  t.is(again.consumer.states.get('LS-0002')?.online, false);
+  await again.writer.flush();
+  const rows = await influx.query(`SELECT online FROM ${SERIES.status.measurement} WHERE station = $station`, { station: 'LS-0002' });
+  t.is(rows.length, 1);
+  t.is(rows[0]?.online, 0);
+});
+
+test.serial('points accepted while InfluxDB is down are spooled on close and written by the next ingest', async (t) => {
+  const server = await startPrivateInfluxd();
+  t.teardown(() => server.stop());
+  const spoolDir = await tempDir(t);
+  const config = { url: server.url, database: 'outage', connectTimeoutMs: 10_000 };
+  const influx = await connectInflux(config, logger);
+  await influx.ensureDatabase();
+  const metrics = new MetricsRegistry();
+  const ingest = await ingestInto(t, influx, spoolDir, metrics);
+  await server.stop();
+
+  const station = await stationClient(broker, 'CY-0001');
+  t.teardown(() => station.endAsync());
+  const t0 = Date.now() - 60_000;
+  for (let i = 0; i < 50; i++) await station.publishAsync(occupancyTopic('CY-0001'), JSON.stringify(occupancyPayload('CY-0001', t0 + i * 100, i % 9, i)), { qos: 1 });
+  await until(async () => (await metricValue(metrics, 'telemetry_messages_accepted_total')) >= 50);
+  await ingest.close();
+  await influx.close();
+  t.is(await metricValue(metrics, 'ingest_points_spooled_total'), 50);
+  t.true((await metricValue(metrics, 'ingest_write_failures_total')) >= 1);
+
+  const restarted = await startPrivateInfluxd({ port: server.port });
+  t.teardown(() => restarted.stop());
+  const influx2 = await connectInflux(config, logger);
+  t.teardown(() => influx2.close());
+  await influx2.ensureDatabase();
+  const metrics2 = new MetricsRegistry();
+  await ingestInto(t, influx2, spoolDir, metrics2);
+  await until(async () => (await metricValue(metrics2, 'ingest_points_replayed_total')) >= 50);
+  const count = await influx2.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement} WHERE station = $station`, { station: 'CY-0001' });
+  t.is(count[0]?.count, 50);
+});
