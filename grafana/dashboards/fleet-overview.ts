@@ -1,0 +1,89 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { TAGS, type FieldOf, type SeriesKey } from '../../domain/series.js';
+import { board, finish, type DashboardJson } from '../board.js';
+import { field, influxql, tag, tagMatches } from '../influxql.js';
+import { INTERVAL, latestPerStation, STATE_INTERVAL, statePerInterval, where } from '../queries.js';
+import { DISTRICT_NAMES, percentThresholds, withDistrictNames } from '../styles.js';
+import { DISTRICT_VAR, districtsVariable } from '../variables.js';
+
+// City union staff: how each district's stations are doing right now, and over the day.
+
+export const FLEET_OVERVIEW_UID = 'qdyz-fleet-overview';
+
+const inDistricts = tagMatches(TAGS.district, DISTRICT_VAR);
+const online = field('status', 'online');
+const open = field('service', 'open');
+const people = field('occupancy', 'people');
+
+const onlineNow = latestPerStation('status', 'online', inDistricts);
+const openNow = latestPerStation('service', 'open', inDistricts);
+const peopleNow = latestPerStation('occupancy', 'people', inDistricts);
+
+const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
+
+const fleetStat = (title: string, query: string) =>
+  new stat.PanelBuilder().title(title).withTarget(influxql('A', query)).reduceOptions(lastValue()).graphMode(common.BigValueGraphMode.None).height(4).span(6);
+
+/** Stations in a state (online, open) per interval, stacked by district. */
+function stateByDistrict<K extends SeriesKey>(title: string, key: K, name: FieldOf<K>) {
+  const f = field(key, name);
+  const inner = statePerInterval(key, name, inDistricts);
+  return withDistrictNames(new timeseries.PanelBuilder())
+    .title(title)
+    .withTarget(influxql('A', `SELECT sum(${f}) AS ${f} FROM (${inner}) ${where()} GROUP BY time(${INTERVAL}), ${tag(TAGS.district)}`).alias(`$tag_${TAGS.district}`))
+    .interval(STATE_INTERVAL)
+    .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+    .fillOpacity(30)
+    .unit('none')
+    .height(9)
+    .span(12);
+}
+
+export function fleetOverview(): DashboardJson {
+  const perDistrict = `GROUP BY ${tag(TAGS.district)}`;
+  return finish(
+    board({ uid: FLEET_OVERVIEW_UID, title: '驿站总览 Fleet overview', description: '各区市驿站在线率、开放数、在场人数 — online share, stations open and people inside, per district.' })
+      .withVariable(districtsVariable())
+      .withPanel(
+        fleetStat('在线率 Online', `SELECT mean(${online}) * 100 AS ${online} FROM (${onlineNow})`)
+          .unit('percent')
+          .min(0)
+          .max(100)
+          .thresholds(percentThresholds()),
+      )
+      .withPanel(fleetStat('开放中 Open now', `SELECT sum(${open}) AS ${open} FROM (${openNow})`).unit('none'))
+      .withPanel(fleetStat('在场人数 People inside', `SELECT sum(${people}) AS ${people} FROM (${peopleNow})`).unit('none'))
+      .withPanel(fleetStat('已接入驿站 Stations reporting', `SELECT count(${online}) AS ${online} FROM (${onlineNow})`).unit('none'))
+      .withPanel(
+        new table.PanelBuilder()
+          .title('各区市现状 Districts now')
+          .description('每个区市：在线率、开放驿站数、在场人数、已接入驿站数 — per district, from each station’s latest report.')
+          .withTarget(influxql('A', `SELECT mean(${online}) * 100 AS "online_pct" FROM (${onlineNow}) ${perDistrict}`).table())
+          .withTarget(influxql('B', `SELECT sum(${open}) AS "open_now" FROM (${openNow}) ${perDistrict}`).table())
+          .withTarget(influxql('C', `SELECT sum(${people}) AS "people_now" FROM (${peopleNow}) ${perDistrict}`).table())
+          .withTarget(influxql('D', `SELECT count(${online}) AS "reporting" FROM (${onlineNow}) ${perDistrict}`).table())
+          .withTransformation({ id: 'merge', options: {} })
+          .withTransformation({
+            id: 'organize',
+            options: {
+              excludeByName: { Time: true },
+              renameByName: { [TAGS.district]: '区市 District', online_pct: '在线率 Online %', open_now: '开放 Open', people_now: '人数 People', reporting: '接入 Reporting' },
+            },
+          })
+          .overrideByName(TAGS.district, [{ id: 'mappings', value: DISTRICT_NAMES }])
+          .overrideByName('online_pct', [
+            { id: 'unit', value: 'percent' },
+            { id: 'decimals', value: 1 },
+            { id: 'custom.cellOptions', value: { type: 'color-background' } },
+            { id: 'thresholds', value: percentThresholds().build() },
+          ])
+          .height(10)
+          .span(24),
+      )
+      .withPanel(stateByDistrict('在线驿站数 Stations online by district', 'status', 'online'))
+      .withPanel(stateByDistrict('开放驿站数 Stations open by district', 'service', 'open')),
+  );
+}

@@ -1,0 +1,78 @@
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import { SERIES, TAGS, type FieldOf, type SeriesKey } from '../domain/series.js';
+import { INFLUX_DATASOURCE } from './datasource.js';
+
+// InfluxQL building blocks for the boards. Every measurement, field and tag name comes from
+// domain/series.ts, so a renamed field breaks the build (or the contract test), not a chart.
+// Queries are raw InfluxQL: the same text runs on InfluxDB 1.x and on 2.x through its v1 query API.
+
+/** A double-quoted InfluxQL identifier. */
+const ident = (name: string): string => `"${name.replace(/"/g, '\\"')}"`;
+
+/** `"station_status"` for a series key. */
+export const from = (key: SeriesKey): string => ident(SERIES[key].measurement);
+
+/** `"online"` for a field of a series. */
+export const field = <K extends SeriesKey>(key: K, name: FieldOf<K>): string => ident(name);
+
+export type TagName = (typeof TAGS)[keyof typeof TAGS];
+
+export const tag = (name: TagName): string => ident(name);
+
+/** `"district" =~ /^$district$/`: Grafana expands a multi-value or All variable to `(a|b)`. */
+export const tagMatches = (name: TagName, variable: string): string => `${tag(name)} =~ /^$${variable}$/`;
+
+/** `"station" = '$station'` for a single-value variable. */
+export const tagIs = (name: TagName, variable: string): string => `${tag(name)} = '$${variable}'`;
+
+/** A literal tag value from the domain (an appliance id, a district code), quoted for InfluxQL. */
+export const tagEquals = (name: TagName, value: string): string => `${tag(name)} = '${value.replace(/'/g, "\\'")}'`;
+
+export type ResultFormat = 'time_series' | 'table';
+
+/** The InfluxDB data source's query model, in raw-query mode. */
+export interface InfluxQLQuery extends cog.Dataquery {
+  refId: string;
+  datasource: { type: string; uid: string };
+  query: string;
+  rawQuery: true;
+  resultFormat: ResultFormat;
+  alias?: string;
+  hide?: boolean;
+}
+
+/**
+ * The foundation SDK ships no InfluxDB query builder, so this is one in the SDK's style:
+ * a `cog.Builder` that panels accept in `withTarget`.
+ */
+export class InfluxQLQueryBuilder implements cog.Builder<InfluxQLQuery> {
+  private readonly internal: InfluxQLQuery;
+
+  constructor(refId: string, query: string) {
+    this.internal = {
+      refId,
+      datasource: { ...INFLUX_DATASOURCE },
+      query,
+      rawQuery: true,
+      resultFormat: 'time_series',
+      _implementsDataqueryVariant: () => {},
+    };
+  }
+
+  /** Series names: `$tag_station`, `$col`, or a fixed label. */
+  alias(alias: string): this {
+    this.internal.alias = alias;
+    return this;
+  }
+
+  table(): this {
+    this.internal.resultFormat = 'table';
+    return this;
+  }
+
+  build(): InfluxQLQuery {
+    return this.internal;
+  }
+}
+
+export const influxql = (refId: string, query: string): InfluxQLQueryBuilder => new InfluxQLQueryBuilder(refId, query);

@@ -1,0 +1,179 @@
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DISTRICTS } from '../../domain/districts.js';
+import { toPoint } from '../../domain/series.js';
+import { INFLUX_DATASOURCE } from '../../grafana/datasource.js';
+import { buildDashboards } from '../../grafana/dashboards/index.js';
+import type { DashboardJson, PanelJson } from '../../grafana/board.js';
+import { connectInflux, type Influx } from '../../lib/influx/client.js';
+import { startPrivateInfluxd, type PrivateInfluxd } from '../../lib/influx/private-influxd.js';
+import { createLogger } from '../../lib/logger.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { fixtureTelemetry } from './fixture-telemetry.js';
+import { expandQuery, type QueryContext, type VariableSetting } from './grafana-macros.js';
+import { contractProblems } from './query-contract.js';
+
+const logger = createLogger('test-grafana', 'silent');
+const boards = buildDashboards();
+
+const queriesOf = (panel: PanelJson): Array<{ refId: string; query: string }> =>
+  (panel.targets ?? []).map((t) => ({ refId: String(t.refId), query: String(t.query) }));
+
+const variableQueries = (board: DashboardJson): Array<{ name: string; query: string }> =>
+  board.templating.list.filter((v) => v.type === 'query').map((v) => ({ name: String(v.name), query: String(v.query) }));
+
+test('every board builds, serializes and has a stable, unique uid', (t) => {
+  t.is(boards.length, 6);
+  const uids = boards.map((b) => b.uid);
+  t.deepEqual(uids, buildDashboards().map((b) => b.uid), 'uids are stable across builds');
+  t.is(new Set(uids).size, uids.length);
+  for (const board of boards) {
+    t.regex(board.uid, /^[a-zA-Z0-9_-]{1,40}$/, `${board.title}: Grafana uids are at most 40 characters`);
+    t.deepEqual(JSON.parse(JSON.stringify(board)), board, `${board.title} survives a JSON round trip`);
+    const ids = board.panels.map((p) => p.id);
+    t.is(new Set(ids).size, ids.length, `${board.title}: panel ids are unique`);
+    t.true(board.panels.length >= 2, `${board.title} has panels`);
+  }
+});
+
+test('every querying panel and query points at the InfluxDB data source, in raw InfluxQL', (t) => {
+  let targets = 0;
+  for (const board of boards) {
+    for (const panel of board.panels) {
+      if (panel.type === 'text') continue;
+      t.deepEqual(panel.datasource, INFLUX_DATASOURCE, `${board.title} / ${panel.title}: panel data source`);
+      const refIds = (panel.targets ?? []).map((q) => q.refId);
+      t.true(refIds.length > 0, `${board.title} / ${panel.title} has queries`);
+      t.is(new Set(refIds).size, refIds.length, `${board.title} / ${panel.title}: refIds unique`);
+      for (const target of panel.targets ?? []) {
+        targets++;
+        t.deepEqual(target.datasource, INFLUX_DATASOURCE, `${board.title} / ${panel.title} ${String(target.refId)}: query data source`);
+        t.is(target.rawQuery, true);
+        t.true(['time_series', 'table'].includes(String(target.resultFormat)));
+      }
+    }
+    for (const v of board.templating.list.filter((x) => x.type === 'query')) t.deepEqual(v.datasource, INFLUX_DATASOURCE, `${board.title}: variable ${String(v.name)}`);
+  }
+  t.true(targets > 30);
+});
+
+test('every measurement, field and tag a query names is in the telemetry contract', (t) => {
+  for (const board of boards) {
+    for (const panel of board.panels) {
+      for (const { refId, query } of queriesOf(panel)) t.deepEqual(contractProblems(query), [], `${board.title} / ${panel.title} ${refId}: ${query}`);
+    }
+    for (const { name, query } of variableQueries(board)) t.deepEqual(contractProblems(query), [], `${board.title} / $${name}`);
+  }
+});
+
+test('the contract check catches names that are not in the contract', (t) => {
+  t.deepEqual(contractProblems('SELECT last("online") FROM "station_status" WHERE $timeFilter GROUP BY "station"'), []);
+  t.deepEqual(contractProblems('SELECT last("onlin") FROM "station_status"'), ['"onlin" is neither a field nor a tag of "station_status"']);
+  t.deepEqual(contractProblems('SELECT mean("people") FROM "occupancy"'), ['measurement "occupancy" is not in the telemetry contract', '"people" is neither a field nor a tag of "occupancy"']);
+  t.deepEqual(contractProblems('SELECT mean("temp_c") FROM appliance'), ['unquoted measurement appliance (quote it, from domain/series.ts)', 'reads no measurement', '"temp_c" is neither a field nor a tag of ']);
+  t.deepEqual(contractProblems('SELECT sum("x") FROM (SELECT last("open") AS "x" FROM "station_service" GROUP BY "appliance")'), [
+    '"appliance" is neither a field nor a tag of "station_service"',
+  ]);
+});
+
+// --- every query against a real influxd filled with fleet-shaped telemetry ---
+
+const STEP_MS = 5 * 60_000;
+const SPAN_MS = 6 * 3600_000;
+let influxd: PrivateInfluxd;
+let influx: Influx;
+let now: number;
+
+test.before(async () => {
+  const registry = loadRegistryFile();
+  // Four stations of every district keep the data small and still give every district rows.
+  const stations = DISTRICTS.flatMap((d) => registry.inDistrict(d.code).slice(0, 4));
+  // One private influxd, filled once, for all the board tests of this file.
+  influxd = await startPrivateInfluxd();
+  now = Date.now();
+  influx = await connectInflux({ url: influxd.url, database: 'grafana_boards' }, logger);
+  await influx.ensureDatabase();
+  const spoolDir = await mkdtemp(join(tmpdir(), 'qdyz-grafana-spool-'));
+  const writer = influx.writer({ spoolDir, batchSize: 5000 });
+  for (const message of fixtureTelemetry(stations, now - SPAN_MS, now, STEP_MS)) writer.write(toPoint(message, registry.get(message.stationId)!));
+  await writer.close();
+  await rm(spoolDir, { recursive: true, force: true });
+});
+
+test.after.always(async () => {
+  await influx?.close();
+  await influxd?.stop();
+});
+
+/** Grafana's relative times as the boards use them: now-24h, now-7d, now-30d. */
+function relative(expr: string): number {
+  if (expr === 'now') return now;
+  const m = /^now-(\d+)([mhdw])$/.exec(expr);
+  if (!m) throw new Error(`unsupported time ${expr}`);
+  return now - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w'];
+}
+
+/** Custom-variable options as Grafana parses `text : value, …`. */
+const customOptions = (query: string): string[] => query.split(',').map((o) => (o.includes(' : ') ? o.split(' : ')[1]! : o).trim());
+
+/**
+ * The variables as Grafana resolves them on load: custom variables at their saved `current`,
+ * query variables by running their (expanded) query and taking the first value.
+ */
+async function resolveVariables(board: DashboardJson, range: { from: number; to: number }, overrides: Record<string, string> = {}): Promise<QueryContext> {
+  const ctx: QueryContext = { ...range, variables: {} };
+  for (const v of board.templating.list) {
+    const name = String(v.name);
+    const setting: VariableSetting = { value: '', options: [], multi: v.multi === true, includeAll: v.includeAll === true };
+    if (v.type === 'custom') {
+      setting.options = customOptions(String(v.query));
+      setting.value = overrides[name] ?? (v.current as { value: string | string[] }).value;
+    } else if (v.type === 'query') {
+      const rows = await influx.query(expandQuery(String(v.query), {}, ctx));
+      setting.options = rows.map((r) => String(r.value));
+      setting.value = overrides[name] ?? setting.options[0] ?? '';
+    } else {
+      throw new Error(`variable type ${String(v.type)} not handled by the test`);
+    }
+    ctx.variables[name] = setting;
+  }
+  return ctx;
+}
+
+/** Rows with at least one value that is not time, a tag or null: a query that returns only empty buckets fails. */
+const withValues = (rows: Array<Record<string, unknown>>): number =>
+  rows.filter((r) => Object.entries(r).some(([k, v]) => k !== 'time' && typeof v === 'number')).length;
+
+for (const board of boards) {
+  test(`${board.title}: every query, expanded as Grafana does, runs on influxd and returns rows`, async (t) => {
+    const time = board.time as { from: string; to: string };
+    const range = { from: relative(time.from), to: relative(time.to) };
+    const passes: Array<Record<string, string>> = [{}];
+    // Boards on all districts are also checked with one district picked, the other common view.
+    if (board.templating.list.some((v) => v.includeAll === true)) passes.push({ district: DISTRICTS[1]!.code });
+    for (const overrides of passes) {
+      const ctx = await resolveVariables(board, range, overrides);
+      for (const v of variableQueries(board)) t.true(ctx.variables[v.name]!.options.length > 0, `$${v.name} has options`);
+      for (const panel of board.panels) {
+        for (const { refId, query } of queriesOf(panel)) {
+          const influxql = expandQuery(query, panel, ctx);
+          t.false(/\$\w/.test(influxql), `${panel.title} ${refId}: every macro and variable expanded: ${influxql}`);
+          const rows = await influx.query(influxql);
+          t.true(withValues(rows) > 0, `${panel.title} ${refId} (${JSON.stringify(overrides)}) returned no values: ${influxql}`);
+        }
+      }
+    }
+  });
+}
+
+test('a broken query fails on influxd the way Grafana would show it', async (t) => {
+  const ctx: QueryContext = { from: now - SPAN_MS, to: now, variables: {} };
+  // An unknown variable stays unexpanded, as in Grafana, and InfluxDB refuses the text.
+  const influxql = expandQuery('SELECT last("online") FROM "station_status" WHERE $timeFilter AND "district" =~ /^$nosuch$/ GROUP BY time($__interval)', {}, ctx);
+  t.regex(influxql, /time >= \d+ms and time <= \d+ms/);
+  t.regex(influxql, /GROUP BY time\(\d+[smhd]\)/);
+  t.deepEqual(withValues(await influx.query(influxql)), 0);
+  await t.throwsAsync(influx.query(expandQuery('SELECT mean("fault_code") FROM "appliance" WHERE $timeFilter', {}, ctx)), { message: /unsupported mean|mean/i });
+});
