@@ -113,7 +113,9 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   app.use(express.json({ limit: '32kb' }));
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', stations: ctx.registry.stations.length, reporting: ctx.live.states.size, uptimeS: Math.round(process.uptime()) });
+    let reporting = 0;
+    for (const s of ctx.live.states.values()) if (s.lastSeen !== null) reporting++;
+    res.json({ status: 'ok', stations: ctx.registry.stations.length, reporting, uptimeS: Math.round(process.uptime()) });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(served.contentType).send(await served.metrics());

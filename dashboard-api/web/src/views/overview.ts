@@ -57,7 +57,7 @@ export async function renderOverview({ root }: ViewContext): Promise<View> {
         const open = live.filter((s) => s.live === 'online' && s.open).length;
         const alerts = [...store.alerts.values()].filter((a) => a.district === d.code);
         const bySeverity = (sev: string): number => alerts.filter((a) => a.severity === sev).length;
-        const target = Object.values(d.targets).reduce<number>((a, v) => a + (v ?? 0), 0);
+        const planned = Object.entries(d.targets).filter((e): e is [string, number] => e[1] !== null);
         return h(
           'a',
           { class: `tile ${bySeverity('critical') ? 'crit' : alerts.length ? 'warn' : ''}`, href: `#/stations/${d.code}`, 'data-district': d.code },
@@ -69,9 +69,9 @@ export async function renderOverview({ root }: ViewContext): Promise<View> {
             h('dt', {}, t('openNow')),
             h('dd', {}, `${open} / ${d.scheduledOpenNow}`),
             h('dt', {}, t('registered')),
-            h('dd', {}, target ? `${d.registered} / ${t('target')} ${target}` : d.registered),
+            h('dd', {}, [String(d.registered), ...planned.map(([y, n]) => ` / ${y}${t('target')} ${n}`)].join('')),
             h('dt', {}, t('activeAlerts')),
-            h('dd', { class: 'alerts' }, (['critical', 'major', 'minor'] as const).map((s) => h('span', { class: `sev ${s}`, title: t(s) }, bySeverity(s)))),
+            h('dd', { class: 'alerts' }, (['critical', 'major', 'minor'] as const).map((s) => h('span', { class: `sev ${bySeverity(s) ? s : 'zero'}`, title: t(s) }, bySeverity(s)))),
             h('dt', {}, `${t('today')}/${t('days30')}/${t('ytd')}`),
             h('dd', {}, `${pct(d.compliance.today)} / ${pct(d.compliance.last30Days)} / ${pct(d.compliance.yearToDate)}`),
             h('dt', {}, t('facility')),
