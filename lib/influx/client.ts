@@ -38,7 +38,8 @@ export interface Influx {
   writer(opts?: Partial<WriterOptions>): PointWriter;
   /**
    * InfluxQL with bound parameters ($name). Rows carry `time` as epoch ms and their series' tags.
-   * Note InfluxQL reads a bare integer compared with `time` as nanoseconds: bind an RFC 3339 string or ms × 1e6.
+   * For `time` bind an RFC 3339 string (new Date(ms).toISOString()): InfluxQL reads a bare integer as nanoseconds,
+   * and ms × 1e6 is beyond the integers JSON numbers carry exactly.
    */
   query(influxql: string, params?: QueryParams): Promise<Row[]>;
   /** Closes every writer made here (flushing them). */

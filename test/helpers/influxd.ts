@@ -2,20 +2,20 @@ import type { TestFn } from 'ava';
 import { startPrivateInfluxd, type PrivateInfluxd } from '../../lib/influx/private-influxd.js';
 
 export interface InfluxdFixture {
-  /** The running instance (after test.before). */
+  /** The running instance (inside tests and hooks declared after withInfluxd). */
   influxd(): PrivateInfluxd;
   /** A database name no other test in this file uses. */
   newDatabase(prefix?: string): string;
 }
 
 /**
- * One private influxd per test file: started in test.before, stopped (and its temp dir removed)
- * in test.after.always. Tests isolate themselves by using a fresh database each.
+ * One private influxd per test file: started in a serial before hook (so before hooks declared later can use it),
+ * stopped (and its temp dir removed) in test.after.always. Tests isolate themselves by using a fresh database each.
  */
 export function withInfluxd(test: TestFn<unknown>): InfluxdFixture {
   let instance: PrivateInfluxd | undefined;
   let seq = 0;
-  test.before(async () => {
+  test.serial.before(async () => {
     instance = await startPrivateInfluxd();
   });
   test.after.always(async () => {
