@@ -1,0 +1,95 @@
+import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ComplianceSnapshot } from '../../domain/alerts.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { projectPath } from '../../lib/paths.js';
+import { acceptanceForm } from '../../dashboard-api/acceptance-form.js';
+import { loadOrCreateUsers, parseUsersFile, userStore } from '../../dashboard-api/auth/users.js';
+import { buildProgress } from '../../dashboard-api/build-progress.js';
+import { toCsv } from '../../dashboard-api/export-formats.js';
+import { describeHours, navigationGeoJson, navigationRow } from '../../dashboard-api/navigation-export.js';
+import { stateDelta } from '../../dashboard-api/live/state-delta.js';
+import { initialState } from '../../domain/station-state.js';
+
+const registry = loadRegistryFile();
+
+test('the example users file is valid and role/district mismatches are named', (t) => {
+  const users = parseUsersFile(JSON.parse(readFileSync(projectPath('config/users.example.json'), 'utf8')), 'example');
+  t.true(users.some((u) => u.role === 'district-maintainer' && u.district === 'SN'));
+  const bad = { version: 1, users: [{ username: 'x1', displayName: 'x', role: 'district-maintainer', passwordHash: users[0]!.passwordHash }] };
+  t.throws(() => parseUsersFile(bad, 'bad'), { message: /users\.0\.district: a district-maintainer needs a district/ });
+  const plain = { version: 1, users: [{ ...users[0], passwordHash: 'hunter2' }] };
+  t.throws(() => parseUsersFile(plain, 'plain'), { message: /passwordHash/ });
+});
+
+test('a missing users file becomes dev users whose generated passwords work', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dash-users-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { users, created } = await loadOrCreateUsers(join(dir, 'users.json'));
+  t.truthy(created);
+  t.is(users.length, 14);
+  t.is(statSync(created!.passwordsFile).mode & 0o777, 0o600);
+  const passwords = JSON.parse(readFileSync(created!.passwordsFile, 'utf8')) as Record<string, string>;
+  const store = userStore(users);
+  t.like(await store.authenticate('maint-lc', passwords['maint-lc']!), { role: 'district-maintainer', district: 'LC' });
+  t.is(await store.authenticate('maint-lc', passwords['admin']!), null);
+  t.false(readFileSync(join(dir, 'users.json'), 'utf8').includes(passwords['admin']!));
+  const again = await loadOrCreateUsers(join(dir, 'users.json'));
+  t.is(again.created, undefined);
+});
+
+test('CSV exports carry a BOM, quote separators and defuse formulas', (t) => {
+  const csv = toCsv(['a', 'b'], [['=HYPERLINK("x")', '中文,逗号'], ['-1+2', 'line\nbreak']]);
+  t.true(csv.startsWith('\uFEFFa,b\r\n'));
+  t.true(csv.includes(`"'=HYPERLINK(""x"")","中文,逗号"`));
+  t.true(csv.includes(`'-1+2,"line\nbreak"`));
+});
+
+test('navigation rows: hours in Chinese, GeoJSON in lon/lat order, unknown open state is null', (t) => {
+  const s = registry.get('SN-0001')!;
+  t.is(describeHours(s.openingHours), '每天 08:00-21:30');
+  t.is(describeHours({ type: '24h', closedDates: [] }), '全天24小时');
+  const row = navigationRow(s, initialState(s));
+  t.is(row.openNow, null);
+  t.is(row.contact, s.responsiblePerson.name);
+  const geo = navigationGeoJson([row]) as { features: Array<{ geometry: { coordinates: number[] } }> };
+  t.deepEqual(geo.features[0]!.geometry.coordinates, [s.location.lon, s.location.lat]);
+});
+
+test('the acceptance form scores evidenced items and leaves manual ones open', (t) => {
+  const stations = registry.inDistrict('BS');
+  const compliance = new Map<string, ComplianceSnapshot>(
+    stations.map((s, i) => [s.id, { stationId: s.id, district: 'BS', today: 1, last30Days: 1, yearToDate: i === 0 ? 0.5 : 1, failingOpenAllYear: i === 0, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } }]),
+  );
+  const form = acceptanceForm('BS', 2019, registry.stations, compliance, new Map([[1, { score: 7, note: 'ok', by: 'admin', at: 1 }]]));
+  t.is(form.max, 100);
+  t.false(form.complete);
+  const byNo = new Map(form.items.map((i) => [i.no, i]));
+  t.is(byNo.get(1)!.score, 7);
+  t.is(byNo.get(6)!.score, null);
+  t.is(byNo.get(4)!.score, 15);
+  const built2019 = stations.filter((s) => s.yearBuilt <= 2019).length;
+  t.is(byNo.get(2)!.score, Math.round(10 * Math.min(1, built2019 / 2) * 10) / 10);
+  const n = built2019;
+  const expectedYtd = compliance.size ? (n - 1 + (stations[0]!.yearBuilt <= 2019 ? 0.5 : 1)) / n : 0;
+  t.is(byNo.get(10)!.score, Math.round(10 * expectedYtd * 10) / 10);
+  t.is(form.total, Math.round(form.items.reduce((a, i) => a + (i.score ?? 0), 0) * 10) / 10);
+});
+
+test('build progress counts per plan year against targets', (t) => {
+  const p = buildProgress(registry.stations, ['SN'], true);
+  t.is(p.city!.total, 600);
+  t.deepEqual(p.city!.years.map((y) => y.target), [100, 200, 300]);
+  t.is(p.city!.years.at(-1)!.cumulative, registry.stations.filter((s) => s.yearBuilt <= 2021).length);
+  t.is(p.districts[0]!.years[0]!.target, 10);
+  t.is(p.districts[0]!.years[1]!.target, null);
+});
+
+test('state deltas carry only what changed', (t) => {
+  const s = initialState(registry.get('SN-0001')!);
+  t.is(stateDelta(s, s), null);
+  const next = { ...s, people: 3, appliances: { fridge: { on: true, powerW: 80, faultCode: null, at: 1 } } };
+  t.deepEqual(stateDelta(s, next), { people: 3, appliances: { fridge: { on: true, powerW: 80, faultCode: null, at: 1 } } });
+});
