@@ -1,8 +1,5 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SERIES } from '../../domain/series.js';
 import { connectInflux } from '../../lib/influx/client.js';
@@ -10,15 +7,14 @@ import { createLogger } from '../../lib/logger.js';
 import { projectPath } from '../../lib/paths.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { occupancyPayload, occupancyTopic, stationClient, until } from '../ingest/fixtures.js';
+import { occupancyPayload, occupancyTopic, stationClient, tempDir, until } from '../ingest/fixtures.js';
 
 const fixture = withInfluxd(test);
 
 test('the standalone ingest creates its database, and SIGTERM flushes buffered points before it exits 0', async (t) => {
   const broker = await startTestBroker({ stationIds: ['JM-0001'] });
   t.teardown(() => broker.close());
-  const spoolDir = await mkdtemp(join(tmpdir(), 'qdyz-main-'));
-  t.teardown(() => rm(spoolDir, { recursive: true, force: true }));
+  const spoolDir = await tempDir(t);
   const database = fixture.newDatabase('main');
 
   const child = spawn(process.execPath, ['--import', 'tsx', projectPath('ingest/main.ts')], {

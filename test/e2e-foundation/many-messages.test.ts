@@ -1,15 +1,11 @@
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { SERIES } from '../../domain/series.js';
 import { startIngest } from '../../ingest/ingest.js';
-import { connectInflux } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { metricValue, occupancyPayload, occupancyTopic, stationClient, until } from '../ingest/fixtures.js';
+import { metricValue, occupancyPayload, occupancyTopic, stationClient, tempDir, until } from '../ingest/fixtures.js';
 
 const fixture = withInfluxd(test);
 const logger = createLogger('test-e2e-many', 'silent');
@@ -19,11 +15,8 @@ test('many QoS 1 messages from several stations at once are all persisted', asyn
   const perStation = 500;
   const broker = await startTestBroker({ stationIds: stations });
   t.teardown(() => broker.close());
-  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('many') }, logger);
-  t.teardown(() => influx.close());
-  await influx.ensureDatabase();
-  const spoolDir = await mkdtemp(join(tmpdir(), 'qdyz-many-'));
-  t.teardown(() => rm(spoolDir, { recursive: true, force: true }));
+  const influx = await fixture.connect(t);
+  const spoolDir = await tempDir(t);
   const metrics = new MetricsRegistry();
   const ingest = await startIngest({
     mqttUrl: broker.url,

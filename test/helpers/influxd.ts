@@ -1,11 +1,15 @@
-import type { TestFn } from 'ava';
+import type { ExecutionContext, TestFn } from 'ava';
+import { connectInflux, type Influx, type InfluxConfig } from '../../lib/influx/client.js';
 import { startPrivateInfluxd, type PrivateInfluxd } from '../../lib/influx/private-influxd.js';
+import { createLogger } from '../../lib/logger.js';
 
 export interface InfluxdFixture {
   /** The running instance (inside tests and hooks declared after withInfluxd). */
   influxd(): PrivateInfluxd;
   /** A database name no other test in this file uses. */
   newDatabase(prefix?: string): string;
+  /** A client on a fresh, created database, closed when the test ends. */
+  connect(t: ExecutionContext, config?: Partial<InfluxConfig>): Promise<Influx>;
 }
 
 /**
@@ -21,11 +25,18 @@ export function withInfluxd(test: TestFn<unknown>): InfluxdFixture {
   test.after.always(async () => {
     await instance?.stop();
   });
-  return {
+  const fixture: InfluxdFixture = {
     influxd() {
       if (!instance) throw new Error('private influxd not started: call withInfluxd(test) at the top of the test file');
       return instance;
     },
     newDatabase: (prefix = 'test') => `${prefix}_${process.pid}_${seq++}`,
+    async connect(t, config = {}) {
+      const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase(), ...config }, createLogger('test-influx', process.env.LOG_LEVEL ?? 'silent'));
+      t.teardown(() => influx.close());
+      await influx.ensureDatabase();
+      return influx;
+    },
   };
+  return fixture;
 }

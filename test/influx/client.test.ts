@@ -1,12 +1,12 @@
 import test from 'ava';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERIES, type PointData } from '../../domain/series.js';
 import { connectInflux, InfluxQueryError, type WriterEvents } from '../../lib/influx/client.js';
 import { startPrivateInfluxd } from '../../lib/influx/private-influxd.js';
 import { createLogger } from '../../lib/logger.js';
 import { withInfluxd } from '../helpers/influxd.js';
+import { tempDir, until } from '../ingest/fixtures.js';
 
 const fixture = withInfluxd(test);
 const logger = createLogger('test-influx', 'silent');
@@ -19,21 +19,9 @@ const occupancy = (station: string, i: number): PointData => ({
   time: T0 + i * 1000,
 });
 
-const until = async (done: () => boolean, timeoutMs = 5000): Promise<void> => {
-  for (const end = Date.now() + timeoutMs; !done() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
-};
-
-const tempDir = async (t: { teardown(fn: () => Promise<void>): void }): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'qdyz-spool-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-};
-
 test('detects 1.x and round-trips points through write and a parameterised query', async (t) => {
-  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase() }, logger);
-  t.teardown(() => influx.close());
+  const influx = await fixture.connect(t);
   t.is(influx.version, '1');
-  await influx.ensureDatabase();
   const writer = influx.writer({ spoolDir: await tempDir(t), flushMs: 50 });
   writer.write([occupancy('SN-0001', 1), occupancy('SN-0001', 2), occupancy('SB-0002', 3)]);
   await writer.flush();
@@ -54,9 +42,7 @@ test('detects 1.x and round-trips points through write and a parameterised query
 
 test('ensureDatabase is idempotent and applies the configured retention', async (t) => {
   const database = fixture.newDatabase();
-  const influx = await connectInflux({ url: fixture.influxd().url, database, retention: '30d' }, logger);
-  t.teardown(() => influx.close());
-  await influx.ensureDatabase();
+  const influx = await fixture.connect(t, { database, retention: '30d' });
   await influx.ensureDatabase();
   const policies = await influx.query(`SHOW RETENTION POLICIES ON "${database}"`);
   t.deepEqual(
@@ -69,9 +55,7 @@ test('ensureDatabase is idempotent and applies the configured retention', async 
 
 test('a parameter value cannot inject InfluxQL: no rows, data intact', async (t) => {
   const database = fixture.newDatabase();
-  const influx = await connectInflux({ url: fixture.influxd().url, database }, logger);
-  t.teardown(() => influx.close());
-  await influx.ensureDatabase();
+  const influx = await fixture.connect(t, { database });
   const writer = influx.writer({ spoolDir: await tempDir(t) });
   writer.write([occupancy('SN-0001', 1), occupancy('SB-0002', 2)]);
   await writer.flush();
@@ -83,9 +67,7 @@ test('a parameter value cannot inject InfluxQL: no rows, data intact', async (t)
 });
 
 test('a tag or string value with line-protocol syntax is stored as one point', async (t) => {
-  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase() }, logger);
-  t.teardown(() => influx.close());
-  await influx.ensureDatabase();
+  const influx = await fixture.connect(t);
   const writer = influx.writer({ spoolDir: await tempDir(t) });
   const station = 'SN-0001 x=1\nother,station=SB-0002 y=2';
   const note = 'a" y=3i\nm z=4i 1';
@@ -101,6 +83,7 @@ test('a tag or string value with line-protocol syntax is stored as one point', a
 test('an InfluxQL error is thrown clearly', async (t) => {
   const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase() }, logger);
   t.teardown(() => influx.close());
+  // No ensureDatabase: the second query must meet a missing database.
   await t.throwsAsync(influx.query('SELECT * FROM'), { instanceOf: InfluxQueryError, message: /error parsing query/ });
   await t.throwsAsync(influx.query('SELECT * FROM m'), { instanceOf: InfluxQueryError, message: /database not found/ });
 });
@@ -149,9 +132,7 @@ test('points written while influxd is down are spooled, then replayed on the nex
 });
 
 test('a batch InfluxDB refuses as invalid is kept under rejected/, not retried or replayed', async (t) => {
-  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase() }, logger);
-  t.teardown(() => influx.close());
-  await influx.ensureDatabase();
+  const influx = await fixture.connect(t);
   const spoolDir = await tempDir(t);
   let rejected = 0;
   let failedAttempts = 0;

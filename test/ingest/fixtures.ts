@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { telemetryTopic } from '../../domain/topics.js';
@@ -33,3 +36,10 @@ export const until = async (done: () => boolean | Promise<boolean>, timeoutMs = 
     await new Promise((r) => setTimeout(r, 20));
   }
 };
+
+/** A temp dir removed when the test ends. */
+export async function tempDir(t: { teardown(fn: () => Promise<void>): void }, prefix = 'qdyz-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}

@@ -1,7 +1,4 @@
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { SERIES } from '../../domain/series.js';
 import { startIngest, type Ingest } from '../../ingest/ingest.js';
@@ -10,7 +7,7 @@ import { startPrivateInfluxd } from '../../lib/influx/private-influxd.js';
 import { createLogger } from '../../lib/logger.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusTopic, until } from './fixtures.js';
+import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusTopic, tempDir, until } from './fixtures.js';
 
 const fixture = withInfluxd(test);
 const STATIONS = ['LS-0001', 'LS-0002', 'CY-0001'];
@@ -39,16 +36,8 @@ async function ingestInto(t: { teardown(fn: () => Promise<void>): void }, influx
   return ingest;
 }
 
-const tempDir = async (t: { teardown(fn: () => Promise<void>): void }): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'qdyz-ingest-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-};
-
 test.serial('accepted telemetry lands in InfluxDB as typed points with station and district tags', async (t) => {
-  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('ingest') }, logger);
-  t.teardown(() => influx.close());
-  await influx.ensureDatabase();
+  const influx = await fixture.connect(t);
   const metrics = new MetricsRegistry();
   await ingestInto(t, influx, await tempDir(t), metrics);
 
@@ -73,9 +62,7 @@ test.serial('accepted telemetry lands in InfluxDB as typed points with station a
 });
 
 test.serial('a retained Last Will replayed at start is not written; the live one is', async (t) => {
-  const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('lwt') }, logger);
-  t.teardown(() => influx.close());
-  await influx.ensureDatabase();
+  const influx = await fixture.connect(t);
   const metrics = new MetricsRegistry();
   const ingest = await ingestInto(t, influx, await tempDir(t), metrics);
 
