@@ -1,0 +1,106 @@
+import { connect as tcpConnect } from 'node:net';
+import { MqttClient, connect, type IClientOptions } from 'mqtt';
+import type { Logger } from '../lib/logger.js';
+import type { StatusPayload } from '../domain/telemetry.js';
+import { telemetryTopic } from '../domain/topics.js';
+import type { StatsRecorder } from './stats.js';
+
+// One station's MQTT link: its own client id and credentials, MQTT 3.1.1, a retained Last Will
+// on its status topic. Drops end the socket without DISCONNECT so the broker fires the will.
+
+export interface StationConnectionOptions {
+  stationId: string;
+  brokerUrl: string;
+  password?: string;
+  will: StatusPayload;
+  keepaliveS: number;
+  /** Delay before reconnecting after an unexpected close; the same for all: a broker restart makes a storm. */
+  reconnectMs: number;
+  /** Loopback source address (127.0.0.x) for tests with more connections than one address has ports. */
+  localAddress?: string;
+  stats: StatsRecorder;
+  logger: Logger;
+  /** Called on every CONNACK; `afterModelDrop` when the behaviour model itself cut and restored the link. */
+  onConnect(first: boolean, afterModelDrop: boolean): void;
+}
+
+export class StationConnection {
+  readonly client: MqttClient;
+  private connectedOnce = false;
+  private dropped = false;
+  private refusedLogged = false;
+
+  constructor(private readonly o: StationConnectionOptions) {
+    const options: IClientOptions = {
+      clientId: o.stationId,
+      username: o.stationId,
+      password: o.password,
+      protocolVersion: 4,
+      keepalive: o.keepaliveS,
+      clean: true,
+      reconnectPeriod: o.reconnectMs,
+      connectTimeout: 30_000,
+      will: { topic: telemetryTopic({ stationId: o.stationId, channel: 'status' }), payload: Buffer.from(JSON.stringify(o.will)), qos: 1, retain: true },
+    };
+    if (o.localAddress) {
+      const url = new URL(o.brokerUrl);
+      const host = url.hostname;
+      const port = Number(url.port || 1883);
+      const localAddress = o.localAddress;
+      this.client = new MqttClient(() => tcpConnect({ host, port, localAddress }), { ...options, host, port, protocol: 'mqtt' });
+    } else {
+      this.client = connect(o.brokerUrl, options);
+    }
+    this.client.on('connect', () => {
+      const first = !this.connectedOnce;
+      if (!first) o.stats.reconnects++;
+      this.connectedOnce = true;
+      const expected = this.dropped;
+      this.dropped = false;
+      o.onConnect(first, expected);
+    });
+    this.client.on('error', (err) => {
+      // Refused CONNECTs (bad credentials) repeat on every retry: count each, log once.
+      if ((err as { code?: number }).code === 4 || (err as { code?: number }).code === 5) o.stats.refused++;
+      if (!this.refusedLogged) o.logger.warn({ station: o.stationId, err: err.message }, 'station connection error');
+      this.refusedLogged = true;
+    });
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  publish(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean): void {
+    const done = this.o.stats.published();
+    this.client.publish(topic, payload, { qos, retain }, (err) => done(err ?? undefined));
+  }
+
+  /** Loses the link without DISCONNECT (Wi-Fi gone, power cut): the broker publishes the Last Will. */
+  drop(): void {
+    this.dropped = true;
+    this.cut();
+  }
+
+  private cut(): void {
+    this.client.options.reconnectPeriod = 0;
+    this.client.stream?.destroy();
+  }
+
+  reconnect(): void {
+    this.client.options.reconnectPeriod = this.o.reconnectMs;
+    if (!this.client.connected && !this.client.reconnecting) this.client.reconnect();
+  }
+
+  /** Every station of a storm drops and comes back at the same instant. */
+  storm(): void {
+    this.cut();
+    setImmediate(() => this.reconnect());
+  }
+
+  /** Clean shutdown: a retained offline status, then DISCONNECT (no Last Will). */
+  async end(shutdown: StatusPayload | null, qos: 0 | 1): Promise<void> {
+    if (shutdown && this.client.connected) this.publish(telemetryTopic({ stationId: this.o.stationId, channel: 'status' }), JSON.stringify(shutdown), qos, true);
+    await this.client.endAsync(false).catch(() => undefined);
+  }
+}

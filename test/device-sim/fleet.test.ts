@@ -1,0 +1,69 @@
+import test from 'ava';
+import { createLogger } from '../../lib/logger.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { decodeTelemetry } from '../../domain/telemetry.js';
+import { startFleet } from '../../device-sim/fleet.js';
+import { startTestBroker } from '../helpers/broker.js';
+import { observe } from './observer.js';
+
+const logger = createLogger('device-sim-test', process.env.LOG_LEVEL ?? 'silent');
+
+test('each station connects with its own credentials and publishes valid telemetry; a storm reconnects all; stop leaves a retained shutdown', async (t) => {
+  const registry = loadRegistryFile();
+  const stations = registry.stations.slice(0, 12);
+  const b = await startTestBroker({ registry, stationIds: stations.map((s) => s.id) });
+  t.teardown(b.close);
+  const obs = await observe(b);
+  t.teardown(obs.close);
+
+  const fleet = startFleet({ registry: b.registry, stations, brokerUrl: b.url, credentials: b.credentials, seed: 3, speed: 60, logger, tickMs: 50 });
+  await fleet.ready;
+  for (const s of stations) await obs.waitFor((m) => m.topic === `qdyz/v1/${s.id}/status` && m.json?.reason === 'boot', 10_000, `boot of ${s.id}`);
+  await obs.waitFor(() => obs.messages.length > 400, 20_000, '400 messages');
+
+  for (const m of obs.messages) {
+    const decoded = decodeTelemetry(m.topic, Buffer.from(m.text), b.registry, Date.now());
+    if (!decoded.ok) t.fail(`${m.topic} ${decoded.reason}: ${decoded.detail}`);
+  }
+  const channels = new Set(obs.messages.map((m) => m.topic.split('/').slice(3).join('/')));
+  for (const c of ['status', 'service', 'occupancy', 'speaker', 'appliance/fridge', 'appliance/water_dispenser', 'appliance/microwave']) t.true(channels.has(c), c);
+  t.true(obs.messages.every((m) => Number(m.json?.ts) <= m.receivedAt), 'simulated time never runs ahead of the wall clock');
+
+  fleet.storm();
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (fleet.stats().reconnects >= stations.length && fleet.stats().connected === stations.length) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 50);
+  });
+
+  const final = await fleet.stop();
+  t.is(final.failed, 0);
+  t.true(final.acknowledged > 400);
+  t.is(final.acknowledged, final.sent);
+  t.true(final.latencyMs.p99 > 0);
+
+  // A late subscriber sees each station's last status: the retained shutdown, not a Last Will.
+  const late = await observe(b, 'svc-dashboard-late');
+  t.teardown(late.close);
+  for (const s of stations) {
+    const m = await late.waitFor((x) => x.topic === `qdyz/v1/${s.id}/status`, 5000, `retained status of ${s.id}`);
+    t.true(m.retain);
+    t.is(m.json?.reason, 'shutdown');
+  }
+});
+
+test('stations without credentials are refused with a clear error before connecting', (t) => {
+  const error = t.throws(() =>
+    startFleet({
+      registry: { stations: [], get: () => undefined, inDistrict: () => [] },
+      stations: [{ id: 'SN-0001' } as never],
+      brokerUrl: 'mqtt://127.0.0.1:1',
+      credentials: {},
+      logger,
+    }),
+  );
+  t.regex(error.message, /no credentials for 1 station\(s\): SN-0001/);
+});

@@ -1,0 +1,149 @@
+import test from 'ava';
+import { localHour, overlapMs, scheduledIntervals, totalMs, type Interval } from '../../domain/schedule.js';
+import type { Station } from '../../domain/station.js';
+import { decodeTelemetry, type AppliancePayload, type OccupancyPayload, type ServicePayload } from '../../domain/telemetry.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { DEFAULT_SHARES, PERFECT_SHARES, type BehaviourShares } from '../../device-sim/model/profile.js';
+import type { StationFault } from '../../device-sim/model/station-fault.js';
+import { createStationModel, type ModelEvent } from '../../device-sim/model/station-model.js';
+import type { Channel } from '../../domain/topics.js';
+
+const registry = loadRegistryFile();
+const DAY = 86_400_000;
+// A Tuesday in July (local time): summer, with meal peaks and rain in the wet season.
+const START = Date.parse('2026-07-07T00:00:00+08:00');
+const timing = { stepMs: 60_000, heartbeatMs: 300_000, sampleMs: 300_000 };
+
+function run(
+  station: Station,
+  days: number,
+  opts: { seed?: number; shares?: BehaviourShares; faults?: StationFault[]; start?: number; channels?: Channel[] } = {},
+): ModelEvent[] {
+  const start = opts.start ?? START;
+  const model = createStationModel(station, { seed: opts.seed ?? 7, start, shares: opts.shares ?? DEFAULT_SHARES, faults: opts.faults, channels: opts.channels && new Set(opts.channels), ...timing });
+  return model.advance(start + days * DAY);
+}
+
+const publishes = (events: ModelEvent[]) => events.flatMap((e) => (e.type === 'publish' ? [e] : []));
+
+/** Open intervals from the service messages (state holds until the next message). */
+function openIntervals(events: ModelEvent[], end: number): Interval[] {
+  const list: Interval[] = [];
+  let openSince: number | null = null;
+  for (const e of publishes(events)) {
+    if (e.channel !== 'service') continue;
+    const open = (e.payload as ServicePayload).open;
+    if (open && openSince === null) openSince = e.at;
+    if (!open && openSince !== null) {
+      list.push([openSince, e.at]);
+      openSince = null;
+    }
+  }
+  if (openSince !== null) list.push([openSince, end]);
+  return list;
+}
+
+function compliance(station: Station, events: ModelEvent[], from: number, to: number): number {
+  const scheduled = scheduledIntervals(station.openingHours, from, to);
+  return overlapMs(scheduled, openIntervals(events, to)) / totalMs(scheduled);
+}
+
+test('the same seed gives the same telemetry, another seed different telemetry', (t) => {
+  const station = registry.stations[3]!;
+  const a = JSON.stringify(run(station, 2));
+  t.is(JSON.stringify(run(station, 2)), a);
+  t.not(JSON.stringify(run(station, 2, { seed: 8 })), a);
+});
+
+test('every message the model sends passes the telemetry contract', (t) => {
+  for (const station of registry.stations.slice(0, 20)) {
+    for (const e of publishes(run(station, 1))) {
+      const decoded = decodeTelemetry(e.topic, Buffer.from(JSON.stringify(e.payload)), registry, e.at + 1000);
+      if (!decoded.ok) t.fail(`${e.topic}: ${decoded.reason} ${decoded.detail}`);
+    }
+  }
+  t.pass();
+});
+
+test('occupancy peaks at meals (11-13 h, 17-19 h), is low at night and never exceeds the capacity', (t) => {
+  const byHour = Array.from({ length: 24 }, () => ({ sum: 0, n: 0 }));
+  let overCapacity = 0;
+  let samples = 0;
+  for (const station of registry.stations.filter((s) => s.openingHours.type === '24h').slice(0, 15)) {
+    for (const e of publishes(run(station, 14, { shares: PERFECT_SHARES, channels: ['occupancy'] }))) {
+      if (e.channel !== 'occupancy') continue;
+      const people = (e.payload as OccupancyPayload).people;
+      if (people > station.capacity) overCapacity++;
+      const h = Math.floor(localHour(e.at));
+      byHour[h]!.sum += people / station.capacity;
+      byHour[h]!.n++;
+      samples++;
+    }
+  }
+  const mean = (from: number, to: number): number => {
+    const slice = byHour.slice(from, to);
+    return slice.reduce((a, b) => a + b.sum, 0) / slice.reduce((a, b) => a + b.n, 0);
+  };
+  t.true(samples > 10_000);
+  t.is(overCapacity, 0);
+  const lunch = mean(11, 13);
+  const dinner = mean(17, 19);
+  const afternoon = mean(14, 17);
+  const night = mean(0, 5);
+  t.true(lunch > 2 * afternoon, `lunch ${lunch} vs afternoon ${afternoon}`);
+  t.true(dinner > 2 * afternoon, `dinner ${dinner} vs afternoon ${afternoon}`);
+  t.true(night < afternoon / 4, `night ${night} vs afternoon ${afternoon}`);
+  t.true(night > 0, '24 h stations still see a few night visitors');
+});
+
+test('normal stations keep their schedule; late openers, early closers and multi-day closures do not', (t) => {
+  const stations = registry.stations.slice(0, 100);
+  const days = 21;
+  const result: Record<string, number[]> = {};
+  for (const station of stations) {
+    const shares = { ...PERFECT_SHARES, lateOpener: 0.2, earlyCloser: 0.2, closesForDays: 0.2 };
+    const events = run(station, days, { shares, channels: ['service'] });
+    const model = createStationModel(station, { seed: 7, start: START, shares, ...timing });
+    (result[model.profile.behaviour] ??= []).push(compliance(station, events, START, START + days * DAY));
+  }
+  const normal = result.normal ?? [];
+  t.true(normal.length > 30);
+  for (const c of normal) t.true(c > 0.97, `normal station compliance ${c}`);
+  for (const kind of ['late_opener', 'early_closer', 'closes_for_days']) {
+    const list = result[kind] ?? [];
+    t.true(list.length >= 5, `${kind}: ${list.length} stations`);
+    const mean = list.reduce((a, b) => a + b, 0) / list.length;
+    t.true(mean < 0.97, `${kind} mean compliance ${mean}`);
+  }
+});
+
+test('fridges stay between 2 and 6 °C unless a warming fault is injected', (t) => {
+  const station = registry.stations.find((s) => s.equipment.fridge === 'telemetry')!;
+  const temps = (events: ModelEvent[]) =>
+    publishes(events)
+      .filter((e) => e.topic.endsWith('/appliance/fridge'))
+      .map((e) => (e.payload as AppliancePayload).tempC!);
+  const healthy = temps(run(station, 7, { shares: PERFECT_SHARES, channels: ['appliance'] }));
+  t.true(healthy.length > 1000);
+  t.true(Math.min(...healthy) >= 1.5 && Math.max(...healthy) <= 6.5, `range ${Math.min(...healthy)}..${Math.max(...healthy)}`);
+  const faulty = temps(run(station, 2, { shares: PERFECT_SHARES, channels: ['appliance'], faults: [{ kind: 'fridge_warming', from: START + DAY, until: START + 3 * DAY }] }));
+  t.true(Math.max(...faulty) > 10, `warming fridge reached ${Math.max(...faulty)}`);
+});
+
+test('microwave sessions draw about 1 kW and cluster around meals', (t) => {
+  let meal = 0;
+  let other = 0;
+  for (const station of registry.stations.slice(0, 30)) {
+    for (const e of publishes(run(station, 3, { shares: PERFECT_SHARES, channels: ['appliance'] }))) {
+      if (!e.topic.endsWith('/appliance/microwave')) continue;
+      const p = e.payload as AppliancePayload;
+      if (!p.on) continue;
+      t.true(p.powerW > 900 && p.powerW < 1200, `power ${p.powerW}`);
+      const h = localHour(e.at);
+      if ((h >= 11 && h < 13) || (h >= 17 && h < 19)) meal++;
+      else other++;
+    }
+  }
+  // Meal hours are 4 of 24: without a meal effect they would get far fewer than half the sessions.
+  t.true(meal > other, `meal ${meal} other ${other}`);
+});
