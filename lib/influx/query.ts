@@ -66,7 +66,11 @@ export async function influxQuery(target: QueryTarget, influxql: string, params?
   } catch {
     throw new InfluxQueryError(`HTTP ${res.status}: ${text.slice(0, 200)}`, influxql);
   }
-  if (!res.ok && !(body as { error?: unknown }).error) throw new InfluxQueryError(`HTTP ${res.status}`, influxql);
+  if (!res.ok) {
+    // 1.x answers {"error": ...}; 2.x {"code": ..., "message": ...}.
+    const { error, message } = (body ?? {}) as { error?: unknown; message?: unknown };
+    throw new InfluxQueryError(`HTTP ${res.status}: ${String(error ?? message ?? text.slice(0, 200))}`, influxql);
+  }
   return rowsOf(body, influxql);
 }
 

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 // (HTTP 400) and are kept for a person to inspect, never retried.
 
 const SPOOL_FILE = /^\d+-\d+-\d+\.lp$/;
+/** Per process, not per spool: two writers on one dir must never pick the same file name. */
+let seq = 0;
 
 export interface Spool {
   readonly dir: string;
@@ -15,13 +17,12 @@ export interface Spool {
   reject(lines: readonly string[]): Promise<string>;
   /** Spooled files, oldest first. */
   pending(): Promise<string[]>;
-  /** The file's lines joined as written (a string field may itself hold a newline, so lines are not re-split). */
+  /** The file as written (a string field may itself hold a newline, so it is not re-split); `lines` counts text lines. */
   read(file: string): Promise<{ body: string; lines: number }>;
   remove(file: string): Promise<void>;
 }
 
 export function createSpool(dir: string): Spool {
-  let seq = 0;
   const rejectedDir = join(dir, 'rejected');
   // Written under a temporary name and renamed, so a crash never leaves a half file to replay.
   const persist = async (targetDir: string, lines: readonly string[]): Promise<string> => {
@@ -57,6 +58,11 @@ export function createSpool(dir: string): Spool {
       const body = (await readFile(file, 'utf8')).replace(/\n$/, '');
       return { body, lines: body === '' ? 0 : body.split('\n').length };
     },
-    remove: (file) => unlink(file),
+    async remove(file) {
+      // Another writer on the same dir may have replayed and removed it first.
+      await unlink(file).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+    },
   };
 }
