@@ -120,7 +120,9 @@ async function launch(dataDir: string, ownDir: boolean, opts: PrivateInfluxdOpti
 
   // INFLUXDB_* variables override the config file: keep the caller's environment out of it.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INFLUXDB_')));
-  const child = spawn(INFLUXD_BIN, ['run', '-config', configFile], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Own process group: Ctrl-C in a terminal signals the whole foreground group, and influxd must outlive
+  // that long enough for the services to flush into it; stop() ends it afterwards.
+  const child = spawn(INFLUXD_BIN, ['run', '-config', configFile], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
