@@ -179,6 +179,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   });
   const onClientError = (client: Client, err: Error) => {
     if (err instanceof Refusal || err instanceof PacketTooLargeError) return; // logged where it was decided
+    if (err.name === 'AbortError') return; // Duplex.from reports every plain destroy() (a normal close) this way
     if (err.message === 'drain timeout') {
       metrics.slowClientDisconnects.inc();
       logger.warn({ event: 'slow_client_disconnected', ...describe(client) }, 'disconnected a client that stopped reading');
@@ -202,17 +203,34 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   const tcp = createTcpServer((socket) => accept(socket, 'tcp', socket.remoteAddress));
-  const port = await listen(tcp, options.port ?? 1883, host);
-
   let ws: { http: ReturnType<typeof createHttpServer>; wss: WebSocketServer } | null = null;
-  let wsPort: number | null = null;
   if (options.wsPort !== null) {
     const http = createHttpServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
     // ws' own frame limit bounds memory before the MQTT-level limit sees the bytes.
     const wss = new WebSocketServer({ server: http, maxPayload: 4 * maxPacketBytes });
     wss.on('connection', (socket, req) => accept(createWebSocketStream(socket), 'ws', req.socket.remoteAddress, req));
-    wsPort = await listen(http, options.wsPort ?? 8083, host);
     ws = { http, wss };
+  }
+
+  async function closeAll(): Promise<void> {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    const closing = tcp.listening ? [closeServer(tcp)] : [];
+    if (ws) {
+      ws.wss.close();
+      ws.http.closeAllConnections();
+      if (ws.http.listening) closing.push(closeServer(ws.http));
+    }
+    await Promise.all(closing);
+  }
+
+  let port: number;
+  let wsPort: number | null = null;
+  try {
+    port = await listen(tcp, options.port ?? 1883, host);
+    if (ws) wsPort = await listen(ws.http, options.wsPort ?? 8083, host);
+  } catch (err) {
+    await closeAll(); // a taken port must not leave aedes' timers running
+    throw err;
   }
   logger.info({ event: 'broker_listening', host, port, wsPort, maxPacketBytes, accounts: accounts.size }, 'MQTT broker listening');
 
@@ -222,14 +240,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     aedes,
     metrics,
     async close() {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      const closing = [closeServer(tcp)];
-      if (ws) {
-        ws.wss.close();
-        ws.http.closeAllConnections();
-        closing.push(closeServer(ws.http));
-      }
-      await Promise.all(closing);
+      await closeAll();
       logger.info({ event: 'broker_closed' }, 'MQTT broker closed');
     },
   };
