@@ -43,8 +43,29 @@ const mean = (values: Array<number | null>): number | null => {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
 };
 
+/**
+ * Which stations are scheduled open, recomputed once per minute: schedules have minute
+ * resolution, and evaluating 600 of them on every summary request would dominate its cost.
+ */
+export function scheduledOpenCache(): (stations: readonly Station[], now: number) => ReadonlySet<string> {
+  let minute = -1;
+  let open = new Set<string>();
+  let counted: readonly Station[] = [];
+  return (stations, now) => {
+    const m = Math.floor(now / 60_000);
+    if (m !== minute || stations !== counted) {
+      open = new Set(stations.filter((s) => isScheduledOpen(s.openingHours, now)).map((s) => s.id));
+      minute = m;
+      counted = stations;
+    }
+    return open;
+  };
+}
+
 export interface FleetInputs {
+  /** Every registry station (the cache key of `scheduledOpen`); filtered to `districts` here. */
   stations: readonly Station[];
+  scheduledOpen: ReadonlySet<string>;
   states: ReadonlyMap<string, StationState>;
   /** Active (unresolved) alerts. */
   alerts: readonly Alert[];
@@ -53,14 +74,16 @@ export interface FleetInputs {
 }
 
 export function fleetSummary(input: FleetInputs, districts: readonly DistrictCode[]): z.infer<typeof FleetSummarySchema> {
+  const byDistrict = new Map<DistrictCode, Station[]>();
+  for (const s of input.stations) byDistrict.set(s.district, [...(byDistrict.get(s.district) ?? []), s]);
   const rows = DISTRICTS.filter((d) => districts.includes(d.code)).map((d) => {
-    const stations = input.stations.filter((s) => s.district === d.code);
+    const stations = byDistrict.get(d.code) ?? [];
     const counts = { online: 0, offline: 0, unknown: 0, openNow: 0, scheduledOpenNow: 0 };
     for (const s of stations) {
       const st = input.states.get(s.id);
       counts[liveState(st)]++;
       if (isOpenNow(st)) counts.openNow++;
-      if (isScheduledOpen(s.openingHours, input.now)) counts.scheduledOpenNow++;
+      if (input.scheduledOpen.has(s.id)) counts.scheduledOpenNow++;
     }
     const activeAlerts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
     for (const a of input.alerts) if (a.district === d.code && a.state !== 'resolved') activeAlerts[a.severity]++;

@@ -5,11 +5,12 @@ import { scopeDistrict, visibleDistricts } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
 import { BuildProgressSchema, buildProgress } from '../build-progress.js';
 import { activeAlerts, complianceById, type ApiContext } from '../context.js';
-import { FleetSummarySchema, fleetSummary } from '../fleet-summary.js';
+import { FleetSummarySchema, fleetSummary, scheduledOpenCache } from '../fleet-summary.js';
 
 const DistrictQuerySchema = z.strictObject({ district: z.enum(DISTRICT_CODES).optional() });
 
 export function fleetRoutes(api: Api, ctx: ApiContext): void {
+  const scheduledOpen = scheduledOpenCache();
   api.route({
     method: 'get',
     path: '/api/fleet/summary',
@@ -21,8 +22,9 @@ export function fleetRoutes(api: Api, ctx: ApiContext): void {
     handler({ user, query }) {
       const district = scopeDistrict(user, query.district);
       const districts = district ? [district] : visibleDistricts(user);
-      const stations = district ? ctx.registry.inDistrict(district) : ctx.registry.stations;
-      return fleetSummary({ stations, states: ctx.live.states, alerts: activeAlerts(ctx.alerting, district), compliance: complianceById(ctx.alerting), now: ctx.now() }, districts);
+      const now = ctx.now();
+      const all = ctx.registry.stations;
+      return fleetSummary({ stations: all, scheduledOpen: scheduledOpen(all, now), states: ctx.live.states, alerts: activeAlerts(ctx.alerting, district), compliance: complianceById(ctx.alerting), now }, districts);
     },
   });
   api.route({
