@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 // Batches InfluxDB did not take, kept on disk as line-protocol files (millisecond precision).
 // Files in the spool dir are replayed; files in rejected/ were refused by InfluxDB as bad data
-// (HTTP 400) and are kept for a person to inspect, never retried.
+// (HTTP 400/413/422) and are kept for a person to inspect, never retried.
 
 const SPOOL_FILE = /^\d+-\d+-\d+\.lp$/;
 /** Per process, not per spool: two writers on one dir must never pick the same file name. */

@@ -21,7 +21,7 @@ export interface WriterEvents {
   written?(lines: number): void;
   failed?(error: Error, lines: number, attempt: number): void;
   spooled?(lines: number, file: string): void;
-  /** InfluxDB refused the batch as invalid data (HTTP 400); kept under spool/rejected/ for inspection. */
+  /** InfluxDB refused the batch for good (HTTP 400/413/422); kept under spool/rejected/ for inspection. */
   rejected?(lines: number, file: string): void;
   replayed?(lines: number, file: string): void;
   /** The spool itself failed (disk full, permissions): these points are gone. */
@@ -51,8 +51,8 @@ export interface WriteTarget {
   bucket: string;
 }
 
-/** HTTP statuses that mean "this data is wrong": replaying it would fail the same way. */
-const INVALID_DATA = new Set([400, 422]);
+/** HTTP statuses that mean "never with this body" (bad line protocol, type conflict, too large): a replay would fail the same way. */
+const INVALID_DATA = new Set([400, 413, 422]);
 
 /**
  * A batching writer on the library's WriteApi that does not lose points: the library retries
