@@ -2,12 +2,15 @@ import type { Logger } from 'pino';
 import type { Alert, AlertingPort, ComplianceSnapshot } from '../domain/alerts.js';
 import type { DistrictCode } from '../domain/districts.js';
 import type { Registry } from '../domain/registry.js';
+import type { Station } from '../domain/station.js';
 import type { StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { AcceptanceStore } from './acceptance-store.js';
 import type { AuditLog } from './audit-log.js';
 import type { TokenService } from './auth/tokens.js';
-import type { UserStore } from './auth/users.js';
+import { assertCanSee } from './auth/scope.js';
+import type { User, UserStore } from './auth/users.js';
+import { notFound } from './http-errors.js';
 
 /** What the dashboard needs of the telemetry consumer (lib/telemetry-consumer.ts). */
 export interface LiveFeed {
@@ -41,4 +44,12 @@ export function complianceById(alerting: AlertingPort): Map<string, ComplianceSn
 /** Unresolved alerts, optionally of one district. */
 export function activeAlerts(alerting: AlertingPort, district?: DistrictCode): Alert[] {
   return alerting.list(district ? { district } : {}).filter((a) => a.state !== 'resolved');
+}
+
+/** The station, if it exists (404) and the user may see it (403). */
+export function visibleStation(registry: Registry, user: User, id: string): Station {
+  const station = registry.get(id);
+  if (!station) throw notFound(`station ${id}`);
+  assertCanSee(user, station.district, `station ${id}`);
+  return station;
 }

@@ -7,7 +7,7 @@ import type { Api } from '../api-routes.js';
 import { AuditEntrySchema } from '../audit-log.js';
 import { assertCanSee, scopeDistrict } from '../auth/scope.js';
 import { ACTORS, EVERYONE, type User } from '../auth/users.js';
-import type { ApiContext } from '../context.js';
+import { visibleStation as stationIfVisible, type ApiContext } from '../context.js';
 import { HttpError, notFound } from '../http-errors.js';
 
 const ALERT_KEY = /^[A-Z]{2,3}-\d{4}:[a-z0-9_.-]{1,64}$/;
@@ -54,12 +54,7 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
     assertCanSee(user, alert.district, `alert ${key}`);
     return alert;
   };
-  const visibleStation = (user: User, id: string) => {
-    const station = ctx.registry.get(id);
-    if (!station) throw notFound(`station ${id}`);
-    assertCanSee(user, station.district, `station ${id}`);
-    return station;
-  };
+  const visibleStation = (user: User, id: string) => stationIfVisible(ctx.registry, user, id);
 
   api.route({
     method: 'get',

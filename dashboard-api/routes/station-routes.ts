@@ -2,12 +2,11 @@ import { z } from 'zod';
 import type { Alert } from '../../domain/alerts.js';
 import { StationIdSchema, StationSchema } from '../../domain/station.js';
 import type { Api } from '../api-routes.js';
-import { assertCanSee, scopeDistrict } from '../auth/scope.js';
+import { scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
-import { activeAlerts, complianceById, type ApiContext } from '../context.js';
+import { activeAlerts, complianceById, visibleStation, type ApiContext } from '../context.js';
 import { isOpenNow, liveState } from '../fleet-summary.js';
 import { buildHistoryQuery, HistoryQuerySchema } from '../history-query.js';
-import { notFound } from '../http-errors.js';
 import { navigationCsv, navigationGeoJson, NavigationQuerySchema, navigationRow, NavigationRowSchema } from '../navigation-export.js';
 import { filterStations, StationListQuerySchema, StationListSchema, stationRow } from '../station-list.js';
 
@@ -16,14 +15,6 @@ export const StationParamsSchema = z.strictObject({ id: StationIdSchema });
 const HistorySchema = z.object({ stationId: z.string(), metric: z.string(), every: z.string(), points: z.array(z.object({ t: z.number(), value: z.number() })) }).meta({ id: 'History' });
 
 export function stationRoutes(api: Api, ctx: ApiContext): void {
-  /** The station, if it exists and the user may see it. */
-  const visibleStation = (user: Parameters<typeof assertCanSee>[0], id: string) => {
-    const station = ctx.registry.get(id);
-    if (!station) throw notFound(`station ${id}`);
-    assertCanSee(user, station.district, `station ${id}`);
-    return station;
-  };
-
   api.route({
     method: 'get',
     path: '/api/stations',
@@ -53,7 +44,7 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
     params: StationParamsSchema,
     response: z.object({ station: StationSchema, live: z.unknown(), liveState: z.string(), openNow: z.boolean() }).loose().meta({ id: 'StationDetail' }),
     handler({ user, params }) {
-      const station = visibleStation(user, params.id);
+      const station = visibleStation(ctx.registry, user, params.id);
       const state = ctx.live.states.get(station.id);
       return {
         station,
@@ -78,7 +69,7 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
     query: HistoryQuerySchema,
     response: HistorySchema,
     async handler({ user, params, query }) {
-      const station = visibleStation(user, params.id);
+      const station = visibleStation(ctx.registry, user, params.id);
       const q = buildHistoryQuery(station.id, query);
       const rows = await ctx.influx.query(q.influxql, q.params);
       const points = rows.flatMap((r) => (typeof r.time === 'number' && typeof r.value === 'number' ? [{ t: r.time, value: r.value }] : []));

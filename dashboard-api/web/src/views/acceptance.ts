@@ -1,33 +1,11 @@
+import type { AcceptanceForm } from '../../../acceptance-form.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { pick, t, time } from '../i18n.js';
 import type { View, ViewContext } from '../main.js';
 import { districtPicker } from './district-picker.js';
 
-interface Item {
-  no: number;
-  sectionZh: string;
-  sectionEn: string;
-  textZh: string;
-  textEn: string;
-  max: number;
-  auto: boolean;
-  score: number | null;
-  evidenceZh: string[];
-  evidenceEn: string[];
-  note?: string;
-  by?: string;
-  at?: number;
-}
-interface Form {
-  district: string;
-  nameZh: string;
-  nameEn: string;
-  year: number;
-  total: number;
-  max: number;
-  items: Item[];
-}
+type Form = AcceptanceForm;
 
 export async function renderAcceptance({ root, user, args }: ViewContext): Promise<View> {
   let district = user.district ?? args[0] ?? 'SN';

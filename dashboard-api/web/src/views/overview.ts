@@ -1,4 +1,5 @@
 import { DISTRICTS } from '../../../../domain/districts.js';
+import type { DistrictSummary } from '../../../fleet-summary.js';
 import { api } from '../api.js';
 import { chartIn, STATE_COLORS } from '../charts.js';
 import { h, mount } from '../dom.js';
@@ -6,22 +7,6 @@ import { pct, pick, t } from '../i18n.js';
 import { store, type StationBrief } from '../live.js';
 import type { View, ViewContext } from '../main.js';
 
-interface DistrictSummary {
-  code: string;
-  nameZh: string;
-  nameEn: string;
-  registered: number;
-  targets: Record<string, number | null>;
-  online: number;
-  offline: number;
-  unknown: number;
-  openNow: number;
-  scheduledOpenNow: number;
-  activeAlerts: Record<'critical' | 'major' | 'minor' | 'info', number>;
-  compliance: { today: number | null; last30Days: number | null; yearToDate: number | null };
-  failingOpenAllYear: number;
-  facility: { meanPercent: number | null; complete: number; withIssues: number };
-}
 
 interface Located {
   id: string;

@@ -1,4 +1,5 @@
 import { DISTRICTS } from '../../../../domain/districts.js';
+import type { StationRow } from '../../../station-list.js';
 import { api } from '../api.js';
 import { STATE_COLORS } from '../charts.js';
 import { h, mount } from '../dom.js';
@@ -6,21 +7,7 @@ import { pct, pick, t, time } from '../i18n.js';
 import { store } from '../live.js';
 import type { View, ViewContext } from '../main.js';
 
-interface Row {
-  id: string;
-  name: string;
-  district: string;
-  address: string;
-  live: 'online' | 'offline' | 'unknown';
-  open: boolean;
-  lastSeen: number | null;
-  people: number | null;
-  complianceToday: number | null;
-  failingOpenAllYear: boolean | null;
-  facilityPercent: number | null;
-  activeAlerts: number;
-  worstSeverity: string | null;
-}
+type Row = StationRow;
 
 export async function renderStations({ root, user, args }: ViewContext): Promise<View> {
   const filters = { district: user.district ?? args[0] ?? '', state: '', compliance: '', facilityIssue: '', q: '' };
