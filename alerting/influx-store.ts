@@ -36,6 +36,11 @@ export function recordToPoint(record: StoreRecord): PointData {
         record_json: JSON.stringify(record.stored),
       });
     }
+    case 'snapshot': {
+      const a = record.alert;
+      const stored: StoredTransition = { transition: { alert: a, from: a.state, to: a.state, at: record.at }, firedAt: record.firedAt };
+      return point(T.alertSnapshot, { [TAGS.station]: a.stationId, [TAGS.district]: a.district, rule: a.ruleId }, record.at, { state: a.state, record_json: JSON.stringify(stored) });
+    }
     case 'silence': {
       const s = record.silence;
       return point(T.silence, { [TAGS.station]: s.stationId }, s.from, {
@@ -129,7 +134,15 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
     },
     async loadAlerts(resolvedSince): Promise<LoadedAlerts> {
       const m = T.alertTransition.measurement;
-      const latest = parseRows(await influx.query(`SELECT last("record_json") AS "record_json" FROM "${m}" GROUP BY "${TAGS.station}", "rule"`), StoredTransitionShape, m) as unknown as StoredTransition[];
+      const lastOf = async (measurement: string) =>
+        parseRows(await influx.query(`SELECT last("record_json") AS "record_json" FROM "${measurement}" GROUP BY "${TAGS.station}", "rule"`), StoredTransitionShape, measurement) as unknown as StoredTransition[];
+      const newest = new Map<string, StoredTransition>();
+      // Transitions first, then checkpoints: a checkpoint wins unless a transition came after it.
+      for (const s of [...(await lastOf(m)), ...(await lastOf(T.alertSnapshot.measurement))]) {
+        const prev = newest.get(s.transition.alert.key);
+        if (!prev || s.transition.at >= prev.transition.at) newest.set(s.transition.alert.key, s);
+      }
+      const latest = [...newest.values()];
       const history = parseRows(
         await influx.query(`SELECT "record_json" FROM "${m}" WHERE time >= $since AND "state" = $resolved`, { since: iso(resolvedSince), resolved: 'resolved' }),
         StoredTransitionShape,

@@ -16,7 +16,8 @@ export type Audience = 'district' | 'city';
 
 export interface NotificationGroup {
   audience: Audience;
-  district: DistrictCode;
+  /** null for a city-wide report. */
+  district: DistrictCode | null;
   events: NotificationEvent[];
 }
 
@@ -32,16 +33,16 @@ const KIND_ORDER: NotificationKind[] = ['escalated', 'firing', 'resolved'];
 const SEVERITY_ORDER: Severity[] = ['critical', 'major', 'minor', 'info'];
 
 /** Groups events per (audience, district); escalations go to the city staff, the rest to the district. */
-export function groupEvents(events: readonly NotificationEvent[]): NotificationGroup[] {
+export function groupEvents(events: readonly NotificationEvent[]): Array<NotificationGroup & { district: DistrictCode }> {
   const groups = new Map<string, NotificationGroup>();
   for (const e of events) {
     const audience: Audience = e.kind === 'escalated' ? 'city' : 'district';
     const id = `${audience}:${e.alert.district}`;
-    const g = groups.get(id) ?? { audience, district: e.alert.district, events: [] };
+    const g: NotificationGroup = groups.get(id) ?? { audience, district: e.alert.district, events: [] };
     g.events.push(e);
     groups.set(id, g);
   }
-  return [...groups.values()];
+  return [...groups.values()] as Array<NotificationGroup & { district: DistrictCode }>;
 }
 
 const hhmm = (t: number): string => new Date(t + TZ_OFFSET_MS).toISOString().slice(5, 16).replace('T', ' ');
@@ -49,7 +50,7 @@ const hhmm = (t: number): string => new Date(t + TZ_OFFSET_MS).toISOString().sli
 /** Largest message the robots accept: WeCom 4096 bytes of markdown; DingTalk allows more. */
 export const MAX_MARKDOWN_BYTES = 4000;
 
-export function renderGroup(group: NotificationGroup): RenderedMessage {
+export function renderGroup(group: NotificationGroup & { district: DistrictCode }): RenderedMessage {
   const d = districtByCode(group.district);
   const count = (k: NotificationKind) => group.events.filter((e) => e.kind === k).length;
   const counts = KIND_ORDER.filter((k) => count(k) > 0).map((k) => `${KIND_ZH[k]} ${count(k)} 条`);

@@ -1,7 +1,8 @@
 import { Counter, type Registry as MetricsRegistry } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
 import { createSender, DeliveryError, receiverLabel, type Send } from './channels.js';
-import { groupEvents, renderGroup, type NotificationEvent, type NotificationGroup } from './messages.js';
+import type { DistrictCode } from '../domain/districts.js';
+import { groupEvents, renderGroup, type Audience, type NotificationEvent, type NotificationGroup, type RenderedMessage } from './messages.js';
 import type { NotificationConfig, Receiver } from './notification-config.js';
 
 // Gathers alert events for `groupWaitMs` (like Alertmanager's group_wait), then sends one
@@ -18,6 +19,8 @@ export interface NotifierOptions {
 
 export interface Notifier {
   notify(events: readonly NotificationEvent[]): void;
+  /** Sends a prepared message (a report) to an audience's receivers now, with the same retries. */
+  send(audience: Audience, district: DistrictCode | null, message: RenderedMessage): void;
   /** Sends what is gathered now and waits for every delivery (with its retries) to finish. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -49,9 +52,8 @@ export function createNotifier(o: NotifierOptions): Notifier {
       sleeps.add(entry);
     });
 
-  async function deliver(receiver: Receiver, group: NotificationGroup): Promise<void> {
+  async function deliver(receiver: Receiver, group: NotificationGroup, message: RenderedMessage): Promise<void> {
     const label = receiverLabel(receiver);
-    const message = renderGroup(group);
     const { attempts, baseDelayMs, maxDelayMs } = config.retry;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -74,19 +76,24 @@ export function createNotifier(o: NotifierOptions): Notifier {
     }
   }
 
+  const receiversOf = (audience: Audience, district: DistrictCode | null): Receiver[] =>
+    audience === 'city' ? config.city : district ? (config.districts[district] ?? []) : [];
+
+  function dispatch(group: NotificationGroup, message: RenderedMessage): void {
+    const receivers = receiversOf(group.audience, group.district);
+    if (receivers.length === 0) logger.warn({ event: 'notification_unrouted', district: group.district, audience: group.audience, alerts: group.events.length }, 'no receiver configured');
+    for (const r of receivers) {
+      const p = deliver(r, group, message).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  }
+
   function sendNow(): void {
     if (timer) clearTimeout(timer);
     timer = null;
     const events = pending;
     pending = [];
-    for (const group of groupEvents(events)) {
-      const receivers = group.audience === 'city' ? config.city : (config.districts[group.district] ?? []);
-      if (receivers.length === 0) logger.warn({ event: 'notification_unrouted', district: group.district, audience: group.audience, alerts: group.events.length }, 'no receiver configured');
-      for (const r of receivers) {
-        const p = deliver(r, group).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-    }
+    for (const group of groupEvents(events)) dispatch(group, renderGroup(group));
   }
 
   return {
@@ -95,6 +102,9 @@ export function createNotifier(o: NotifierOptions): Notifier {
       pending.push(...events);
       if (o.groupWaitMs === 0) sendNow();
       else timer ??= setTimeout(sendNow, o.groupWaitMs);
+    },
+    send(audience, district, message) {
+      dispatch({ audience, district, events: [] }, message);
     },
     async flush() {
       sendNow();

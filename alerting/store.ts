@@ -15,12 +15,14 @@ export interface StoredTransition {
 
 export type StoreRecord =
   | { kind: 'transition'; stored: StoredTransition }
+  /** A checkpoint of an open alert between transitions (its last-seen time and summary move on). */
+  | { kind: 'snapshot'; alert: Alert; firedAt: number | null; at: number }
   | { kind: 'silence'; silence: Silence }
   | { kind: 'attestation'; attestation: Attestation; district: DistrictCode }
   | { kind: 'rollup'; rollup: DailyRollup };
 
 export interface LoadedAlerts {
-  /** The newest transition of every key ever seen. */
+  /** The newest state of every key ever seen: its last transition, or a later checkpoint (as a same-state transition). */
   latest: StoredTransition[];
   /** Alerts resolved since the asked time, newest state of each. */
   resolved: Alert[];

@@ -110,6 +110,12 @@ export const ALERTING_SERIES = {
     /** state: firing | acknowledged | resolved; escalated: 1 on the transition that escalated to city staff. */
     fields: { state: 'string', from_state: 'string', by: 'string', comment: 'string', escalated: 'int', record_json: 'string' },
   },
+  /** The latest view of each open alert (last seen, summary), checkpointed so a restart rebuilds it exactly. */
+  alertSnapshot: {
+    measurement: 'alert_snapshot',
+    tags: [TAGS.station, TAGS.district, 'rule'],
+    fields: { state: 'string', record_json: 'string' },
+  },
   silence: {
     measurement: 'alert_silence',
     tags: [TAGS.station],

@@ -17,7 +17,7 @@ export interface RuleContext {
   /** When the engine started watching: a station silent since then counts as offline. */
   watchingSince: number;
   facility: FacilityStatus;
-  /** Rolling-window open compliance (0..1), null before any scheduled time was rolled up. */
+  /** Open compliance (0..1) over the rolling window of complete days; null until enough days are rolled up. */
   rollingCompliance: number | null;
   complianceThreshold: number;
 }

@@ -14,10 +14,10 @@ export interface DailyRollup {
   openMs: number;
 }
 
-/** Scheduled and open time of one station on one local day, from its serving intervals. */
-export function rollupDay(stationId: string, district: DistrictCode, hours: OpeningHours, serving: readonly Interval[], date: string): DailyRollup {
+/** Scheduled and open time of one station on one local day (up to `until` for the day in progress), from its serving intervals. */
+export function rollupDay(stationId: string, district: DistrictCode, hours: OpeningHours, serving: readonly Interval[], date: string, until = Infinity): DailyRollup {
   const from = midnightOfDate(date);
-  const scheduled = scheduledIntervals(hours, from, from + DAY_MS);
+  const scheduled = scheduledIntervals(hours, from, Math.min(from + DAY_MS, until));
   return { stationId, district, date, scheduledMs: totalMs(scheduled), openMs: overlapMs(scheduled, serving) };
 }
 
@@ -39,6 +39,9 @@ export function windowCompliance(rollups: Iterable<DailyRollup>, fromDate: strin
 export interface ComplianceFigures {
   last30Days: number | null;
   yearToDate: number | null;
+  /** The rolling window over complete days only (today excluded), and how many of them had a schedule. */
+  completeWindow: number | null;
+  completeDays: number;
 }
 
 /**
@@ -47,9 +50,14 @@ export interface ComplianceFigures {
  */
 export function complianceFigures(rollups: readonly DailyRollup[], today: DailyRollup | null, now: number, windowDays: number): ComplianceFigures {
   const todayDate = localDateOf(now);
-  const all = today ? [...rollups.filter((r) => r.date !== todayDate), today] : rollups;
+  const past = rollups.filter((r) => r.date !== todayDate);
+  const all = today ? [...past, today] : past;
+  const yesterday = localDateOf(now - DAY_MS);
+  const windowStart = localDateOf(now - windowDays * DAY_MS);
   return {
     last30Days: windowCompliance(all, localDateOf(now - (windowDays - 1) * DAY_MS), todayDate),
     yearToDate: windowCompliance(all, `${todayDate.slice(0, 4)}-01-01`, todayDate),
+    completeWindow: windowCompliance(past, windowStart, yesterday),
+    completeDays: past.filter((r) => r.date >= windowStart && r.date <= yesterday && r.scheduledMs > 0).length,
   };
 }

@@ -30,6 +30,7 @@ export const RulesConfigSchema = z.strictObject({
     .strictObject({
       threshold: z.number().min(0).max(1).default(0.95).describe('Rolling open compliance below this fails 常年正常开放'),
       windowDays: z.number().int().min(1).max(366).default(30),
+      minDays: z.number().int().min(1).max(366).default(7).describe('Complete days with a schedule needed before a station can be judged failing'),
     })
     .prefault({}),
   facility: z

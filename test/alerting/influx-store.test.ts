@@ -57,6 +57,20 @@ test('transitions round-trip: the newest per key, and resolved history since a t
   t.deepEqual((await store.loadAlerts(t0 + 10_000)).resolved, []);
 });
 
+test('a checkpoint newer than the last transition wins; a transition after it wins over it', async (t) => {
+  const { influx, store } = await open();
+  t.teardown(() => influx.close());
+  const t0 = Date.UTC(2026, 4, 6, 2);
+  const a = alert();
+  store.append({ kind: 'transition', stored: { transition: { alert: a, from: null, to: 'firing', at: t0 }, firedAt: t0 } });
+  store.append({ kind: 'snapshot', alert: { ...a, lastSeen: t0 + 60_000 }, firedAt: t0, at: t0 + 60_000 });
+  await store.flush();
+  t.is((await store.loadAlerts(t0)).latest[0]!.transition.alert.lastSeen, t0 + 60_000);
+  store.append({ kind: 'transition', stored: { transition: { alert: { ...a, state: 'resolved', resolvedAt: t0 + 90_000 }, from: 'firing', to: 'resolved', at: t0 + 90_000 }, firedAt: null } });
+  await store.flush();
+  t.is((await store.loadAlerts(t0)).latest[0]!.transition.to, 'resolved');
+});
+
 test('silences, attestations and rollups round-trip', async (t) => {
   const { influx, store } = await open();
   t.teardown(() => influx.close());

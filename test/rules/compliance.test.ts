@@ -79,4 +79,7 @@ test('rolling 30-day and year-to-date figures weigh days by scheduled time, and 
   // Window 2026-01-12..02-10: 8 half days, 21 full days, today 0/4 h.
   t.is(f.last30Days, (8 * 5 + 21 * 10) / (29 * 10 + 4));
   t.is(f.yearToDate, (19 * 5 + 21 * 10) / (40 * 10 + 4));
+  // Complete days only (judged by the rule): 2026-01-11..02-09, 9 half days and 21 full ones.
+  t.is(f.completeWindow, (9 * 5 + 21 * 10) / (30 * 10));
+  t.is(f.completeDays, 30);
 });

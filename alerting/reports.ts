@@ -1,0 +1,79 @@
+import type { ComplianceSnapshot } from '../domain/alerts.js';
+import { DISTRICTS, PLAN_YEARS, type DistrictCode, type PlanYear } from '../domain/districts.js';
+import type { Registry } from '../domain/registry.js';
+import { acceptanceForm, type AcceptanceForm } from '../dashboard-api/acceptance-form.js';
+import { ratio, type DailyRollup } from '../rules/compliance.js';
+import { districtFacilityPercent } from '../rules/facility.js';
+import type { RenderedMessage } from './messages.js';
+
+// The scheduled reports: the monthly open-compliance summary per district, and the July
+// acceptance self-check draft (附件2), pre-filled with what telemetry evidences. Pure.
+
+export interface DistrictMonth {
+  district: DistrictCode;
+  month: string;
+  stations: number;
+  /** Σopen ÷ Σscheduled over the month, null when nothing was scheduled. */
+  compliance: number | null;
+  /** Stations whose own monthly compliance is below the threshold, worst first. */
+  failing: Array<{ stationId: string; compliance: number }>;
+  facilityPercent: number | null;
+}
+
+const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
+
+/** `month` is YYYY-MM (local). */
+export function monthlySummary(registry: Registry, rollups: readonly DailyRollup[], snapshots: readonly ComplianceSnapshot[], month: string, threshold: number): DistrictMonth[] {
+  const perStation = new Map<string, { open: number; scheduled: number }>();
+  for (const r of rollups) {
+    if (!r.date.startsWith(`${month}-`)) continue;
+    const acc = perStation.get(r.stationId) ?? { open: 0, scheduled: 0 };
+    acc.open += r.openMs;
+    acc.scheduled += r.scheduledMs;
+    perStation.set(r.stationId, acc);
+  }
+  return DISTRICTS.map(({ code }) => {
+    const stations = registry.inDistrict(code);
+    let open = 0;
+    let scheduled = 0;
+    const failing: DistrictMonth['failing'] = [];
+    for (const s of stations) {
+      const acc = perStation.get(s.id);
+      if (!acc) continue;
+      open += acc.open;
+      scheduled += acc.scheduled;
+      const c = ratio(acc.open, acc.scheduled);
+      if (c !== null && c < threshold) failing.push({ stationId: s.id, compliance: c });
+    }
+    failing.sort((a, b) => a.compliance - b.compliance);
+    const facility = snapshots.filter((x) => x.district === code).map((x) => x.facility);
+    return { district: code, month, stations: stations.length, compliance: ratio(open, scheduled), failing, facilityPercent: districtFacilityPercent(facility) };
+  });
+}
+
+export function renderMonthly(rows: readonly DistrictMonth[], nameOf: (d: DistrictCode) => string, audience: 'district' | 'city'): RenderedMessage {
+  const month = rows[0]?.month ?? '';
+  const title = audience === 'city' ? `【驿站月报】${month} 全市常年正常开放达标情况` : `【驿站月报】${month} ${nameOf(rows[0]!.district)} 常年正常开放达标情况`;
+  const lines = rows.map((r) => {
+    const worst = r.failing.slice(0, 5).map((f) => `${f.stationId} ${pct(f.compliance)}`).join('、');
+    return `- **${nameOf(r.district)}**：开放率 ${pct(r.compliance)}，未达标 ${r.failing.length}/${r.stations} 站${worst ? `（${worst}）` : ''}，设施完备率 ${r.facilityPercent ?? '—'}%\n  open ${pct(r.compliance)}, ${r.failing.length}/${r.stations} stations below threshold, facilities ${r.facilityPercent ?? '—'}%`;
+  });
+  const markdown = `### ${title}\n\n${lines.join('\n')}`;
+  return { title, markdown, text: `${title}\n\n${lines.map((l) => l.replace(/\*\*/g, '')).join('\n')}\n` };
+}
+
+/** The plan's forms are per plan year; later years are judged against the plan's final targets. */
+const planYear = (year: number): PlanYear => PLAN_YEARS.filter((y) => y <= year).at(-1) ?? PLAN_YEARS[0];
+
+/** The July self-check draft of every district: telemetry-evidenced items scored, manual items left open. */
+export function selfCheckDrafts(registry: Registry, snapshots: readonly ComplianceSnapshot[], year: number): AcceptanceForm[] {
+  const byId = new Map(snapshots.map((s) => [s.stationId, s]));
+  return DISTRICTS.map(({ code }) => ({ ...acceptanceForm(code, planYear(year), registry.stations, byId, new Map()), year }));
+}
+
+export function renderSelfCheck(form: AcceptanceForm): RenderedMessage {
+  const title = `【验收自查草稿】${form.year} ${form.nameZh}：系统预评 ${form.total}/${form.max} 分，待人工填写 ${form.items.filter((i) => i.score === null).length} 项`;
+  const lines = form.items.map((i) => `- ${i.no}. ${i.textZh}：${i.score === null ? '待填写 (to fill in)' : `${i.score}/${i.max}`}${i.evidenceZh.length ? `（${i.evidenceZh.join('；')}）` : ''}`);
+  const markdown = `### ${title}\n请于7月底前完成自查，8月底前上报。Self-check draft: complete by end of July, report by end of August.\n\n${lines.join('\n')}`;
+  return { title, markdown, text: markdown.replace(/^### /, '') };
+}

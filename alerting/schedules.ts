@@ -1,0 +1,98 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import cron, { type ScheduledTask } from 'node-cron';
+import { districtByCode } from '../domain/districts.js';
+import type { Registry } from '../domain/registry.js';
+import { DAY_MS, localDateOf, TIMEZONE } from '../domain/schedule.js';
+import type { Logger } from '../lib/logger.js';
+import type { RulesConfig } from '../rules/rule-config.js';
+import type { Notifier } from './notifier.js';
+import { monthlySummary, renderMonthly, renderSelfCheck, selfCheckDrafts } from './reports.js';
+import type { AlertingService } from './service.js';
+import type { AlertStore } from './store.js';
+
+// The calendar of the alerting service, in Qingdao time: rollups just after midnight, the
+// monthly summary on the 1st, the acceptance self-check draft on 1 July (districts self-check
+// by July, report by end of August).
+
+export const CRON = {
+  dailyRollup: '5 0 * * *',
+  monthlySummary: '0 8 1 * *',
+  selfCheckDraft: '0 9 1 7 *',
+} as const;
+
+/** Days a missed rollup (service down at midnight) is caught up. */
+const CATCH_UP_DAYS = 7;
+
+export interface JobDeps {
+  service: AlertingService;
+  store: AlertStore;
+  notifier: Notifier;
+  registry: Registry;
+  rules: RulesConfig;
+  reportsDir: string;
+  logger: Logger;
+}
+
+export function createJobs(d: JobDeps) {
+  const nameOf = (code: Parameters<typeof districtByCode>[0]) => districtByCode(code).nameZh;
+  const save = async (name: string, data: unknown): Promise<string> => {
+    await mkdir(d.reportsDir, { recursive: true });
+    const file = join(d.reportsDir, name);
+    await writeFile(file, JSON.stringify(data, null, 2));
+    return file;
+  };
+  return {
+    /** Yesterday's rollup from raw data, plus any of the last days that has none (the service was down). */
+    async dailyRollup(now: number): Promise<string[]> {
+      const have = new Set(d.service.rollups().map((r) => r.date));
+      const dates: string[] = [];
+      for (let i = CATCH_UP_DAYS; i >= 1; i--) {
+        const date = localDateOf(now - i * DAY_MS);
+        if (i === 1 || !have.has(date)) dates.push(date);
+      }
+      for (const date of dates) await d.service.rollupDay(date);
+      d.service.evaluate(now);
+      return dates;
+    },
+    /** Previous month's open compliance per district, to each district and a city-wide one to city staff. */
+    async monthlySummary(now: number) {
+      const month = localDateOf(now - DAY_MS).slice(0, 7);
+      const rollups = await d.store.loadRollups(`${month}-01`);
+      const rows = monthlySummary(d.registry, rollups, d.service.compliance(), month, d.rules.compliance.threshold);
+      for (const row of rows) d.notifier.send('district', row.district, renderMonthly([row], nameOf, 'district'));
+      d.notifier.send('city', null, renderMonthly(rows, nameOf, 'city'));
+      const file = await save(`compliance-${month}.json`, rows);
+      d.logger.info({ event: 'monthly_summary', month, file }, 'monthly compliance summary sent');
+      return rows;
+    },
+    /** Self-check drafts (附件2) for every district, pre-scored from telemetry. */
+    async selfCheckDraft(now: number) {
+      const year = Number(localDateOf(now).slice(0, 4));
+      const forms = selfCheckDrafts(d.registry, d.service.compliance(), year);
+      for (const f of forms) d.notifier.send('district', f.district as Parameters<typeof districtByCode>[0], renderSelfCheck(f));
+      const file = await save(`self-check-draft-${year}.json`, forms);
+      d.logger.info({ event: 'self_check_draft', year, file }, 'acceptance self-check drafts prepared');
+      return forms;
+    },
+  };
+}
+
+export type Jobs = ReturnType<typeof createJobs>;
+
+/** Registers the jobs with node-cron in Asia/Shanghai; returns the tasks (stop them on shutdown). */
+export function scheduleJobs(jobs: Jobs, logger: Logger, now: () => number = Date.now): ScheduledTask[] {
+  const task = (name: keyof typeof CRON, run: (now: number) => Promise<unknown>): ScheduledTask =>
+    cron.schedule(
+      CRON[name],
+      async () => {
+        try {
+          await run(now());
+        } catch (err) {
+          logger.error({ err, job: name }, `scheduled job ${name} failed`);
+        }
+      },
+      { timezone: TIMEZONE, name, noOverlap: true },
+    );
+  return [task('dailyRollup', jobs.dailyRollup), task('monthlySummary', jobs.monthlySummary), task('selfCheckDraft', jobs.selfCheckDraft)];
+}

@@ -1,0 +1,147 @@
+import test from 'ava';
+import { AlertingError } from '../../domain/alerts.js';
+import { withInfluxd } from '../helpers/influxd.js';
+import { startHarness, tm, type HarnessOptions } from './harness.js';
+import { startHttpReceiver, type HttpReceiver } from './receivers.js';
+
+const fixture = withInfluxd(test);
+const T0 = Date.parse('2026-05-06T10:00:00+08:00');
+const S = 1000;
+
+async function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<HarnessOptions> = {}) {
+  const receiver = await startHttpReceiver();
+  t.teardown(() => receiver.close());
+  const database = fixture.newDatabase('svc');
+  const h = await startHarness({ url: fixture.influxd().url, database, receiver, start: T0, ...extra });
+  t.teardown(() => h.close());
+  return { h, receiver, database };
+}
+
+const paths = (r: HttpReceiver) => r.received.map((x) => x.path);
+
+/** Heartbeats for every station at `now` (keeps them online). */
+function beat(h: Awaited<ReturnType<typeof startHarness>>, ids = ['SN-0001', 'SN-0002', 'SB-0001']) {
+  for (const id of ids) h.send(tm.heartbeat(id, h.clock.now));
+}
+
+test('a Last Will raises station_offline at once, notifies its own district only, and inhibits that station’s appliance alerts', async (t) => {
+  const { h, receiver } = await setup(t);
+  beat(h);
+  h.send(tm.service('SN-0001', T0, true));
+  h.clock.now += 5 * S;
+  h.send(tm.lwt('SN-0001', h.clock.now));
+  const offline = h.service.get('SN-0001:station_offline');
+  t.is(offline?.state, 'firing');
+  h.send(tm.fault('SN-0001', h.clock.now, 'E7'));
+  t.is(h.service.get('SN-0001:appliance_fault')?.suppressedBy, 'inhibition');
+  await receiver.waitFor(1);
+  await new Promise((r) => setTimeout(r, 200));
+  t.deepEqual(paths(receiver), ['/hook/SN']);
+  const body = receiver.received[0]!.body;
+  t.deepEqual(body.events.map((e: { alert: { key: string } }) => e.alert.key), ['SN-0001:station_offline']);
+  t.deepEqual(h.service.list({ district: 'SB' }), []);
+});
+
+test('acknowledge is confirmed only once stored: a failing store refuses it and nothing changes', async (t) => {
+  let failSaves = false;
+  let saving: Promise<void> | null = null;
+  const { h } = await setup(t, {
+    wrapStore: (s) => ({
+      ...s,
+      save: (r) => (saving = failSaves ? Promise.reject(new Error('influx down')) : s.save(r)),
+    }),
+  });
+  beat(h);
+  h.send(tm.fault('SN-0002', T0, 'E1'));
+  const key = 'SN-0002:appliance_fault';
+  t.is(h.service.get(key)?.state, 'firing');
+  failSaves = true;
+  await t.throwsAsync(h.service.acknowledge(key, '王工', '已派人'), { message: 'influx down' });
+  t.is(h.service.get(key)?.state, 'firing', 'not acknowledged when the write failed');
+  failSaves = false;
+  const pending = h.service.acknowledge(key, '王工', '已派人');
+  t.is(h.service.get(key)?.state, 'firing', 'still firing while the write is in flight');
+  t.truthy(saving);
+  const acked = await pending;
+  t.like(acked, { state: 'acknowledged', acknowledgedBy: '王工', ackComment: '已派人' });
+  t.is(h.service.get(key)?.state, 'acknowledged');
+  const again = await t.throwsAsync(h.service.acknowledge(key, 'x', 'y'), { instanceOf: AlertingError });
+  t.is(again.code, 'conflict');
+  const missing = await t.throwsAsync(h.service.acknowledge('SB-0001:nope', 'x', 'y'), { instanceOf: AlertingError });
+  t.is(missing.code, 'not_found');
+});
+
+test('restart mid-alert: the current alerts are rebuilt exactly, and resolve (with a message) after the restart', async (t) => {
+  const receiver = await startHttpReceiver();
+  t.teardown(() => receiver.close());
+  const database = fixture.newDatabase('restart');
+  const opts = { url: fixture.influxd().url, database, receiver, start: T0 };
+  const a = await startHarness(opts);
+  beat(a);
+  a.send(tm.fault('SN-0001', T0, 'E1'));
+  a.send(tm.fault('SB-0001', T0, 'E2'));
+  a.clock.now += 5 * S;
+  a.send(tm.lwt('SN-0002', a.clock.now));
+  await a.service.acknowledge('SB-0001:appliance_fault', '李工', '明天修');
+  a.clock.now += 60 * S;
+  beat(a, ['SN-0001', 'SB-0001']);
+  a.service.evaluate(a.clock.now);
+  const before = a.service.list().filter((x) => x.state !== 'resolved');
+  t.true(before.length >= 3);
+  await a.close();
+
+  const b = await startHarness({ ...opts, start: a.clock.now + 10 * S });
+  t.teardown(() => b.close());
+  t.deepEqual(b.service.list().filter((x) => x.state !== 'resolved'), before);
+  // The fault clears after the restart: resolved once keep-firing (120 s) has passed, and the district told.
+  const n = receiver.received.length;
+  b.send(tm.fault('SN-0001', b.clock.now, null));
+  for (let i = 0; i < 30; i++) {
+    b.clock.now += 5 * S;
+    beat(b, ['SN-0001', 'SB-0001']);
+    b.service.evaluate(b.clock.now);
+  }
+  t.is(b.service.get('SN-0001:appliance_fault')?.state, 'resolved');
+  await receiver.waitFor(n + 1);
+  await new Promise((r) => setTimeout(r, 100));
+  const resolvedMsg = receiver.received.slice(n).find((x) => x.body.events.some((e: { kind: string; alert: { key: string } }) => e.kind === 'resolved' && e.alert.key === 'SN-0001:appliance_fault'));
+  t.truthy(resolvedMsg);
+  t.is(resolvedMsg!.path, '/hook/SN');
+});
+
+test('a silence mutes a station under repair; escalation reaches city staff when nobody acknowledges', async (t) => {
+  const { h, receiver } = await setup(t, { rules: { escalateAfterS: 60 } });
+  beat(h);
+  await h.service.silence({ stationId: 'SN-0002', ruleIds: [], from: T0, until: T0 + 3600 * S, reason: '更换微波炉', createdBy: 'ops' });
+  t.is(h.service.silences('SN-0002').length, 1);
+  await t.throwsAsync(h.service.silence({ stationId: 'SN-0002', ruleIds: ['nope'], from: T0, until: T0 + 1, reason: 'x', createdBy: 'y' }), { instanceOf: AlertingError });
+  h.send(tm.fault('SN-0002', T0, 'E1'));
+  h.send(tm.fault('SB-0001', T0, 'E1'));
+  t.is(h.service.get('SN-0002:appliance_fault')?.suppressedBy, 'silence');
+  for (let i = 0; i < 14; i++) {
+    h.clock.now += 5 * S;
+    beat(h);
+    h.service.evaluate(h.clock.now);
+  }
+  await receiver.waitFor(2);
+  await new Promise((r) => setTimeout(r, 200));
+  t.deepEqual(paths(receiver).sort(), ['/hook/SB', '/hook/city']);
+  const city = receiver.received.find((x) => x.path === '/hook/city')!;
+  t.is(city.body.audience, 'city');
+  t.deepEqual(city.body.events.map((e: { kind: string; alert: { key: string } }) => `${e.kind}:${e.alert.key}`), ['escalated:SB-0001:appliance_fault']);
+  t.true(h.service.get('SB-0001:appliance_fault')!.escalated);
+  t.false(h.service.get('SN-0002:appliance_fault')!.escalated, 'a silenced alert is not escalated');
+});
+
+test('attestations are stored and count toward facility completeness', async (t) => {
+  const { h } = await setup(t);
+  beat(h);
+  const before = h.service.compliance('SN-0001')[0]!.facility;
+  t.true(before.unattested.includes('medical_kit'));
+  await h.service.attest({ stationId: 'SN-0001', item: 'medical_kit', present: true, working: true, by: '检查员', at: T0 });
+  const after = h.service.compliance('SN-0001')[0]!.facility;
+  t.false(after.unattested.includes('medical_kit'));
+  t.true(after.percent > before.percent);
+  t.is(h.service.attestations('SN-0001').length, 1);
+  await t.throwsAsync(h.service.attest({ stationId: 'XX-0001', item: 'sink', present: true, working: true, by: 'a', at: T0 }), { instanceOf: AlertingError });
+});
