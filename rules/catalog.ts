@@ -50,13 +50,13 @@ const define = <S extends z.ZodObject>(spec: Omit<RuleSpec<z.infer<S>>, 'params'
 const seconds = (fallback: number) => z.number().int().min(0).max(7 * 86_400).default(fallback);
 
 export const OfflineParamsSchema = z.strictObject({
-  heartbeatIntervalS: z.number().int().min(1).max(3600).default(20).describe('How often a station publishes its status heartbeat'),
-  missedHeartbeats: z.number().int().min(1).max(20).default(3).describe('Heartbeats missed in a row before the station counts as offline'),
+  heartbeatIntervalS: z.number().int().min(1).max(3600).default(60).describe('How often a station publishes its status heartbeat (must match the devices)'),
+  missedHeartbeats: z.number().min(1).max(20).default(1.5).describe('Heartbeat intervals without any message before the station counts as offline'),
 });
 export type OfflineParams = z.infer<typeof OfflineParamsSchema>;
 
 /** How long after its newest sample a station counts as offline. */
-export const offlineAfterMs = (p: OfflineParams): number => p.heartbeatIntervalS * p.missedHeartbeats * 1000;
+export const offlineAfterMs = (p: OfflineParams): number => Math.round(p.heartbeatIntervalS * p.missedHeartbeats * 1000);
 
 /** Station offline: a Last Will or shutdown, heartbeats missed, or never heard since the engine started watching. */
 export function isOffline(state: StationState, now: number, afterMs: number, watchingSince: number): boolean {
