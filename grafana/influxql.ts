@@ -1,23 +1,32 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
-import { SERIES, TAGS, type FieldOf, type SeriesKey } from '../domain/series.js';
+import { ALERTING_SERIES, SERIES, TAGS } from '../domain/series.js';
 import { INFLUX_DATASOURCE } from './datasource.js';
 
 // InfluxQL building blocks for the boards. Every measurement, field and tag name comes from
 // domain/series.ts, so a renamed field breaks the build (or the contract test), not a chart.
 // Queries are raw InfluxQL: the same text runs on InfluxDB 1.x and on 2.x through its v1 query API.
 
+/** Telemetry (what the ingest writes) and alerting records (what the alerting service writes). */
+const ALL_SERIES = { ...SERIES, ...ALERTING_SERIES } as const;
+export type AnySeriesKey = keyof typeof ALL_SERIES;
+export type AnyField<K extends AnySeriesKey> = keyof (typeof ALL_SERIES)[K]['fields'] & string;
+export type AnyTag<K extends AnySeriesKey> = (typeof ALL_SERIES)[K]['tags'][number];
+
 /** A double-quoted InfluxQL identifier. */
 const ident = (name: string): string => `"${name.replace(/"/g, '\\"')}"`;
 
 /** `"station_status"` for a series key. */
-export const from = (key: SeriesKey): string => ident(SERIES[key].measurement);
+export const from = (key: AnySeriesKey): string => ident(ALL_SERIES[key].measurement);
 
 /** `"online"` for a field of a series. */
-export const field = <K extends SeriesKey>(key: K, name: FieldOf<K>): string => ident(name);
+export const field = <K extends AnySeriesKey>(key: K, name: AnyField<K>): string => ident(name);
 
 export type TagName = (typeof TAGS)[keyof typeof TAGS];
 
 export const tag = (name: TagName): string => ident(name);
+
+/** A tag only some series carry (an alert's rule or severity, an attested item). */
+export const seriesTag = <K extends AnySeriesKey>(key: K, name: AnyTag<K>): string => ident(name);
 
 /** `"district" =~ /^$district$/`: Grafana expands a multi-value or All variable to `(a|b)`. */
 export const tagMatches = (name: TagName, variable: string): string => `${tag(name)} =~ /^$${variable}$/`;

@@ -1,5 +1,6 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DISTRICTS } from '../domain/districts.js';
+import type { AlertState } from '../domain/alerts.js';
 import type { Appliance } from '../domain/equipment.js';
 import type { SpeakerCategory } from '../domain/telemetry.js';
 
@@ -76,3 +77,23 @@ export const withSpeakerNames = <P extends Overridable<P>>(panel: P): P => withD
 /** Series aliased `$tag_district`. */
 export const withDistrictNames = <P extends Overridable<P>>(panel: P): P =>
   withDisplayNames(panel, Object.fromEntries(DISTRICTS.map((d) => [d.code, `${d.nameZh} ${d.nameEn}`])));
+
+/** A table column of percentages, its cell coloured by percentThresholds. */
+export const percentCell = (): dashboard.DynamicConfigValue[] => [
+  { id: 'unit', value: 'percent' },
+  { id: 'decimals', value: 1 },
+  { id: 'custom.cellOptions', value: { type: 'color-background' } },
+  { id: 'thresholds', value: percentThresholds().build() },
+];
+
+/** Alert states (domain/alerts.ts) in words and colours. */
+export const ALERT_STATE_NAMES: dashboard.ValueMapping[] = [
+  {
+    type: dashboard.MappingType.ValueToText,
+    options: {
+      firing: { text: '告警中 Firing', color: 'red', index: 0 },
+      acknowledged: { text: '已确认 Acknowledged', color: 'orange', index: 1 },
+      resolved: { text: '已解决 Resolved', color: 'green', index: 2 },
+    } satisfies Record<AlertState, dashboard.ValueMappingResult>,
+  },
+];

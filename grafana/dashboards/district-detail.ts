@@ -1,17 +1,18 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { field, from, influxql, tag, tagIs } from '../influxql.js';
-import { INTERVAL, STATE_INTERVAL, statePerInterval, where } from '../queries.js';
-import { ONLINE_OFFLINE, OPEN_CLOSED, DOOR } from '../styles.js';
+import { activeAlerts, COMPLIANCE_WINDOW, complianceRatio, INTERVAL, latestAlertStates, LOCAL_DAY, STATE_INTERVAL, statePerInterval, where } from '../queries.js';
+import { DOOR, ONLINE_OFFLINE, OPEN_CLOSED, percentCell, percentThresholds } from '../styles.js';
 import { DISTRICT_VAR, districtVariable, STATION_VAR } from '../variables.js';
 import { STATION_DETAIL_UID } from './station-detail.js';
 
-// District maintainers and union staff: every station of one district, its occupancy and when
-// each station was open.
+// District maintainers and union staff: every station of one district, its occupancy, when each
+// station was open, its alerts and its compliance.
 
 export const DISTRICT_DETAIL_UID = 'qdyz-district-detail';
 
@@ -28,12 +29,14 @@ function stationsTable() {
     .withTarget(influxql('A', `SELECT last(${online}) AS ${online}, last(${rssi}) AS ${rssi} FROM ${from('status')} ${where(inDistrict)} ${perStation}`).table())
     .withTarget(influxql('B', `SELECT last(${open}) AS ${open}, last(${door}) AS ${door} FROM ${from('service')} ${where(inDistrict)} ${perStation}`).table())
     .withTarget(influxql('C', `SELECT last(${people}) AS ${people}, sum(${entries}) AS ${entries} FROM ${from('occupancy')} ${where(inDistrict)} ${perStation}`).table())
+    .withTarget(influxql('D', `SELECT ${complianceRatio()} AS "compliance" FROM ${from('complianceDaily')} WHERE ${COMPLIANCE_WINDOW} AND ${inDistrict} ${perStation}`).table())
+    .withTarget(influxql('E', activeAlerts(latestAlertStates(inDistrict), perStation)).table())
     .withTransformation({ id: 'merge', options: {} })
     .withTransformation({
       id: 'organize',
       options: {
         excludeByName: { Time: true },
-        renameByName: { station: '驿站 Station', online: '在线 Online', wifi_rssi_dbm: 'Wi-Fi dBm', open: '开放 Open', door_open: '门 Door', people: '人数 People', entries: '进入人次 Entries' },
+        renameByName: { station: '驿站 Station', online: '在线 Online', wifi_rssi_dbm: 'Wi-Fi dBm', open: '开放 Open', door_open: '门 Door', people: '人数 People', entries: '进入人次 Entries', compliance: '30 日合规 Compliance %', active: '告警 Alerts' },
       },
     })
     .overrideByName(TAGS.station, [
@@ -45,6 +48,7 @@ function stationsTable() {
     .overrideByName('online', [{ id: 'mappings', value: ONLINE_OFFLINE }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
     .overrideByName('open', [{ id: 'mappings', value: OPEN_CLOSED }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
     .overrideByName('door_open', [{ id: 'mappings', value: DOOR }])
+    .overrideByName('compliance', percentCell())
     .height(12)
     .span(24);
 }
@@ -75,6 +79,23 @@ export function districtDetail(): DashboardJson {
           .mergeValues(true)
           .rowHeight(0.8)
           .height(16)
+          .span(24),
+      )
+      .withPanel(
+        new timeseries.PanelBuilder()
+          .title('每日开放合规率 Daily open compliance')
+          .description('计划开放时间内实际开放的比例，按本地日 — time open within the schedule ÷ scheduled time, per local day (last 30 days).')
+          .withTarget(
+            influxql('A', `SELECT ${complianceRatio()} AS "compliance" FROM ${from('complianceDaily')} ${where(inDistrict)} GROUP BY ${LOCAL_DAY}`).alias('合规率 Compliance'),
+          )
+          .timeFrom('30d')
+          .drawStyle(common.GraphDrawStyle.Bars)
+          .unit('percent')
+          .min(0)
+          .max(100)
+          .thresholds(percentThresholds())
+          .colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds))
+          .height(8)
           .span(24),
       ),
   );

@@ -1,12 +1,13 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { TAGS, type FieldOf, type SeriesKey } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
-import { field, influxql, tag, tagMatches } from '../influxql.js';
-import { INTERVAL, latestPerStation, STATE_INTERVAL, statePerInterval, where } from '../queries.js';
-import { DISTRICT_NAMES, percentThresholds, withDistrictNames } from '../styles.js';
+import { field, from, influxql, tag, tagMatches } from '../influxql.js';
+import { activeAlerts, COMPLIANCE_WINDOW, complianceRatio, INTERVAL, latestAlertStates, latestPerStation, STATE_INTERVAL, statePerInterval, where } from '../queries.js';
+import { DISTRICT_NAMES, percentCell, percentThresholds, withDistrictNames } from '../styles.js';
 import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 
 // City union staff: how each district's stations are doing right now, and over the day.
@@ -21,11 +22,13 @@ const people = field('occupancy', 'people');
 const onlineNow = latestPerStation('status', 'online', inDistricts);
 const openNow = latestPerStation('service', 'open', inDistricts);
 const peopleNow = latestPerStation('occupancy', 'people', inDistricts);
+const alertStates = latestAlertStates(inDistricts);
+const compliance30d = `SELECT ${complianceRatio()} AS "compliance" FROM ${from('complianceDaily')} WHERE ${COMPLIANCE_WINDOW} AND ${inDistricts}`;
 
 const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
 
 const fleetStat = (title: string, query: string) =>
-  new stat.PanelBuilder().title(title).withTarget(influxql('A', query)).reduceOptions(lastValue()).graphMode(common.BigValueGraphMode.None).height(4).span(6);
+  new stat.PanelBuilder().title(title).withTarget(influxql('A', query)).reduceOptions(lastValue()).graphMode(common.BigValueGraphMode.None).height(4).span(4);
 
 /** Stations in a state (online, open) per interval, stacked by district. */
 function stateByDistrict<K extends SeriesKey>(title: string, key: K, name: FieldOf<K>) {
@@ -45,7 +48,7 @@ function stateByDistrict<K extends SeriesKey>(title: string, key: K, name: Field
 export function fleetOverview(): DashboardJson {
   const perDistrict = `GROUP BY ${tag(TAGS.district)}`;
   return finish(
-    board({ uid: FLEET_OVERVIEW_UID, title: '驿站总览 Fleet overview', description: '各区市驿站在线率、开放数、在场人数 — online share, stations open and people inside, per district.' })
+    board({ uid: FLEET_OVERVIEW_UID, title: '驿站总览 Fleet overview', description: '各区市驿站在线率、开放数、在场人数、告警与合规 — online share, stations open, people inside, alerts and compliance per district.' })
       .withVariable(districtsVariable())
       .withPanel(
         fleetStat('在线率 Online', `SELECT mean(${online}) * 100 AS ${online} FROM (${onlineNow})`)
@@ -58,6 +61,19 @@ export function fleetOverview(): DashboardJson {
       .withPanel(fleetStat('在场人数 People inside', `SELECT sum(${people}) AS ${people} FROM (${peopleNow})`).unit('none'))
       .withPanel(fleetStat('已接入驿站 Stations reporting', `SELECT count(${online}) AS ${online} FROM (${onlineNow})`).unit('none'))
       .withPanel(
+        fleetStat('告警中 Active alerts', activeAlerts(alertStates))
+          .description('最新状态为告警或已确认的告警（不限时间范围）— alerts whose latest state is firing or acknowledged, however long ago they fired.')
+          .noValue('0')
+          .thresholds(new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([{ value: null, color: 'green' }, { value: 1, color: 'red' }])),
+      )
+      .withPanel(
+        fleetStat('30 日开放合规率 Open compliance, 30 d', compliance30d)
+          .description('计划开放时间内实际开放的比例（常年正常开放）— time open within the schedule ÷ scheduled time, last 30 days.')
+          .unit('percent')
+          .decimals(1)
+          .thresholds(percentThresholds()),
+      )
+      .withPanel(
         new table.PanelBuilder()
           .title('各区市现状 Districts now')
           .description('每个区市：在线率、开放驿站数、在场人数、已接入驿站数 — per district, from each station’s latest report.')
@@ -65,21 +81,19 @@ export function fleetOverview(): DashboardJson {
           .withTarget(influxql('B', `SELECT sum(${open}) AS "open_now" FROM (${openNow}) ${perDistrict}`).table())
           .withTarget(influxql('C', `SELECT sum(${people}) AS "people_now" FROM (${peopleNow}) ${perDistrict}`).table())
           .withTarget(influxql('D', `SELECT count(${online}) AS "reporting" FROM (${onlineNow}) ${perDistrict}`).table())
+          .withTarget(influxql('E', activeAlerts(alertStates, perDistrict)).table())
+          .withTarget(influxql('F', `${compliance30d} ${perDistrict}`).table())
           .withTransformation({ id: 'merge', options: {} })
           .withTransformation({
             id: 'organize',
             options: {
               excludeByName: { Time: true },
-              renameByName: { [TAGS.district]: '区市 District', online_pct: '在线率 Online %', open_now: '开放 Open', people_now: '人数 People', reporting: '接入 Reporting' },
+              renameByName: { [TAGS.district]: '区市 District', online_pct: '在线率 Online %', open_now: '开放 Open', people_now: '人数 People', reporting: '接入 Reporting', active: '告警 Alerts', compliance: '30 日合规 Compliance %' },
             },
           })
           .overrideByName(TAGS.district, [{ id: 'mappings', value: DISTRICT_NAMES }])
-          .overrideByName('online_pct', [
-            { id: 'unit', value: 'percent' },
-            { id: 'decimals', value: 1 },
-            { id: 'custom.cellOptions', value: { type: 'color-background' } },
-            { id: 'thresholds', value: percentThresholds().build() },
-          ])
+          .overrideByName('online_pct', percentCell())
+          .overrideByName('compliance', percentCell())
           .height(10)
           .span(24),
       )

@@ -2,17 +2,18 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
+import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { Appliance } from '../../domain/equipment.js';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
-import { field, from, influxql, tag, tagEquals, tagIs } from '../influxql.js';
-import { INTERVAL, STATE_INTERVAL, speakerQuerySums, where } from '../queries.js';
-import { APPLIANCE_NAMES, DOOR, ONLINE_OFFLINE, OPEN_CLOSED, withSpeakerNames } from '../styles.js';
+import { field, from, influxql, seriesTag, tag, tagEquals, tagIs } from '../influxql.js';
+import { complianceRatio, INTERVAL, LOCAL_DAY, STATE_INTERVAL, speakerQuerySums, where } from '../queries.js';
+import { APPLIANCE_NAMES, DOOR, ONLINE_OFFLINE, OPEN_CLOSED, percentThresholds, ALERT_STATE_NAMES, withSpeakerNames } from '../styles.js';
 import { districtVariable, STATION_VAR, stationVariable } from '../variables.js';
 
 // One station: when it was online and open, who was inside, what its appliances drew, whether
-// the fridge kept cold, and how the AI speaker was used.
+// the fridge kept cold, how the AI speaker was used, its alerts and its compliance.
 
 export const STATION_DETAIL_UID = 'qdyz-station-detail';
 
@@ -27,6 +28,20 @@ const nowStat = (title: string, query: string, mappings?: dashboard.ValueMapping
   const panel = new stat.PanelBuilder().title(title).withTarget(influxql('A', query)).reduceOptions(lastValue()).graphMode(common.BigValueGraphMode.None).height(4).span(6);
   return mappings ? panel.mappings(mappings) : panel;
 };
+
+/** Every alert of the station (one per rule), at its latest state, over all history. */
+function alertsTable() {
+  const t = (name: 'state' | 'by' | 'comment') => field('alertTransition', name);
+  const keys = `${seriesTag('alertTransition', 'rule')}, ${seriesTag('alertTransition', 'severity')}`;
+  return new table.PanelBuilder()
+    .title('告警 Alerts')
+    .description('每条规则的最新告警状态（不限时间范围）— each rule’s latest alert state, however long ago.')
+    .withTarget(influxql('A', `SELECT last(${t('state')}) AS ${t('state')}, last(${t('by')}) AS ${t('by')}, last(${t('comment')}) AS ${t('comment')} FROM ${from('alertTransition')} WHERE ${atStation} GROUP BY ${keys}`).table())
+    .withTransformation({ id: 'organize', options: { renameByName: { Time: '时间 Time', rule: '规则 Rule', severity: '级别 Severity', state: '状态 State', by: '处理人 By', comment: '备注 Comment' } } })
+    .overrideByName('state', [{ id: 'mappings', value: ALERT_STATE_NAMES }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
+    .height(8)
+    .span(12);
+}
 
 export function stationDetail(): DashboardJson {
   const [online, rssi] = [field('status', 'online'), field('status', 'wifi_rssi_dbm')];
@@ -126,6 +141,21 @@ export function stationDetail(): DashboardJson {
           .unit('none')
           .height(8)
           .span(24),
+      )
+      .withPanel(alertsTable())
+      .withPanel(
+        new timeseries.PanelBuilder()
+          .title('每日开放合规率 Daily open compliance')
+          .withTarget(influxql('A', `SELECT ${complianceRatio()} AS "compliance" FROM ${from('complianceDaily')} ${where(atStation)} GROUP BY ${LOCAL_DAY}`).alias('合规率 Compliance'))
+          .timeFrom('30d')
+          .drawStyle(common.GraphDrawStyle.Bars)
+          .unit('percent')
+          .min(0)
+          .max(100)
+          .thresholds(percentThresholds())
+          .colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds))
+          .height(8)
+          .span(12),
       ),
   );
 }

@@ -12,8 +12,10 @@ import { startPrivateInfluxd, type PrivateInfluxd } from '../../lib/influx/priva
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { fixtureTelemetry } from './fixture-telemetry.js';
+import { fixtureAlertRecords } from './fixture-alerting.js';
+import { recordToPoint } from '../../alerting/influx-store.js';
 import { expandQuery, type QueryContext, type VariableSetting } from './grafana-macros.js';
-import { contractProblems } from './query-contract.js';
+import { CONTRACT, contractProblems } from './query-contract.js';
 
 const logger = createLogger('test-grafana', 'silent');
 const boards = buildDashboards();
@@ -70,6 +72,8 @@ test('every measurement, field and tag a query names is in the telemetry contrac
 
 test('the contract check catches names that are not in the contract', (t) => {
   t.deepEqual(contractProblems('SELECT last("online") FROM "station_status" WHERE $timeFilter GROUP BY "station"'), []);
+  t.deepEqual(contractProblems('SELECT last("state") FROM "alert_transition" GROUP BY "rule"'), []);
+  t.deepEqual(contractProblems('SELECT last("state") FROM "alert_transition" GROUP BY "item"'), ['"item" is neither a field nor a tag of "alert_transition"']);
   t.deepEqual(contractProblems('SELECT last("onlin") FROM "station_status"'), ['"onlin" is neither a field nor a tag of "station_status"']);
   t.deepEqual(contractProblems('SELECT mean("people") FROM "occupancy"'), ['measurement "occupancy" is not in the telemetry contract', '"people" is neither a field nor a tag of "occupancy"']);
   t.deepEqual(contractProblems('SELECT mean("temp_c") FROM appliance'), ['unquoted measurement appliance (quote it, from domain/series.ts)', 'reads no measurement', '"temp_c" is neither a field nor a tag of ']);
@@ -98,6 +102,7 @@ test.before(async () => {
   const spoolDir = await mkdtemp(join(tmpdir(), 'qdyz-grafana-spool-'));
   const writer = influx.writer({ spoolDir, batchSize: 5000 });
   for (const message of fixtureTelemetry(stations, now - SPAN_MS, now, STEP_MS)) writer.write(toPoint(message, registry.get(message.stationId)!));
+  for (const record of fixtureAlertRecords(stations, now)) writer.write(recordToPoint(record));
   await writer.close();
   await rm(spoolDir, { recursive: true, force: true });
 });
@@ -142,9 +147,11 @@ async function resolveVariables(board: DashboardJson, range: { from: number; to:
   return ctx;
 }
 
+const TAG_NAMES = new Set(CONTRACT.flatMap((s) => s.tags));
+
 /** Rows with at least one value that is not time, a tag or null: a query that returns only empty buckets fails. */
 const withValues = (rows: Array<Record<string, unknown>>): number =>
-  rows.filter((r) => Object.entries(r).some(([k, v]) => k !== 'time' && typeof v === 'number')).length;
+  rows.filter((r) => Object.entries(r).some(([k, v]) => k !== 'time' && !TAG_NAMES.has(k) && v !== null && v !== undefined)).length;
 
 for (const board of boards) {
   test(`${board.title}: every query, expanded as Grafana does, runs on influxd and returns rows`, async (t) => {
@@ -157,8 +164,10 @@ for (const board of boards) {
       const ctx = await resolveVariables(board, range, overrides);
       for (const v of variableQueries(board)) t.true(ctx.variables[v.name]!.options.length > 0, `$${v.name} has options`);
       for (const panel of board.panels) {
+        // A panel's relative time ("last 30 days") replaces the board's range, as in Grafana.
+        const panelCtx = panel.timeFrom ? { ...ctx, from: relative(`now-${String(panel.timeFrom)}`) } : ctx;
         for (const { refId, query } of queriesOf(panel)) {
-          const influxql = expandQuery(query, panel, ctx);
+          const influxql = expandQuery(query, panel, panelCtx);
           t.false(/\$\w/.test(influxql), `${panel.title} ${refId}: every macro and variable expanded: ${influxql}`);
           const rows = await influx.query(influxql);
           t.true(withValues(rows) > 0, `${panel.title} ${refId} (${JSON.stringify(overrides)}) returned no values: ${influxql}`);

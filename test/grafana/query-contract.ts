@@ -1,7 +1,7 @@
-import { SERIES } from '../../domain/series.js';
+import { ALERTING_SERIES, SERIES } from '../../domain/series.js';
 
 // Reads a panel's InfluxQL and names every identifier that is not in the telemetry contract
-// (domain/series.ts): measurements after FROM, and every other quoted name must be a field or tag
+// (domain/series.ts: the telemetry and the alerting records): measurements after FROM, and every other quoted name must be a field or tag
 // of a measurement the query reads, or an alias the query itself defines with AS.
 
 export interface ContractSeries {
@@ -10,7 +10,7 @@ export interface ContractSeries {
   fields: Record<string, string>;
 }
 
-export const CONTRACT: readonly ContractSeries[] = Object.values(SERIES);
+export const CONTRACT: readonly ContractSeries[] = [...Object.values(SERIES), ...Object.values(ALERTING_SERIES)];
 
 const QUOTED = /"((?:[^"\\]|\\.)*)"/g;
 
