@@ -177,10 +177,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     metrics.messagesIn.inc({ role: principals.get(client)?.role ?? 'unknown' });
     metrics.payloadBytesIn.inc(Buffer.byteLength(packet.payload));
   });
+  const slowClients = new WeakSet<Client>();
   const onClientError = (client: Client, err: Error) => {
     if (err instanceof Refusal || err instanceof PacketTooLargeError) return; // logged where it was decided
     if (err.name === 'AbortError') return; // Duplex.from reports every plain destroy() (a normal close) this way
     if (err.message === 'drain timeout') {
+      // Every write still waiting on the socket fails with this error; count and log the client once.
+      if (slowClients.has(client)) return;
+      slowClients.add(client);
       metrics.slowClientDisconnects.inc();
       logger.warn({ event: 'slow_client_disconnected', ...describe(client) }, 'disconnected a client that stopped reading');
       return;

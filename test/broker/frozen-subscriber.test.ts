@@ -1,0 +1,78 @@
+import { connect, type Socket } from 'node:net';
+import test from 'ava';
+import { TELEMETRY_SUBSCRIPTIONS, telemetryTopic } from '../../domain/topics.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { startTestBroker } from '../helpers/broker.js';
+import { connectAs } from '../helpers/mqtt-clients.js';
+
+// A subscriber that stops reading its socket (crashed app, dead 3G link) must not stall delivery to everyone
+// else: aedes waits for its socket to drain, and without a drain timeout that wait never ends.
+
+const str = (s: string) => {
+  const bytes = Buffer.from(s, 'utf8');
+  return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+};
+const remainingLength = (n: number) => {
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return Buffer.from(out);
+};
+const packet = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type]), remainingLength(body.length), body]);
+
+/** A raw MQTT 3.1.1 client that connects, subscribes, and then never reads another byte. */
+function frozenSubscriber(port: number, clientId: string, username: string, password: string, filter: string): Socket {
+  const flags = 0x80 | 0x40 | 0x02; // username, password, clean session; keepalive 0 so only the drain timeout can end it
+  const connectPacket = packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([0x04, flags, 0, 0]), str(clientId), str(username), str(password)]));
+  const subscribePacket = packet(0x82, Buffer.concat([Buffer.from([0, 1]), str(filter), Buffer.from([0])]));
+  const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat([connectPacket, subscribePacket])));
+  socket.on('error', () => {}); // the broker will reset it
+  return socket; // no 'data' listener: node stops reading at its high-water mark and the kernel window closes
+}
+
+test('a frozen subscriber is disconnected after the drain timeout and delivery to others carries on', async (t) => {
+  const registry = loadRegistryFile();
+  const A = registry.stations[0]!.id;
+  const b = await startTestBroker({ registry, stationIds: [A], drainTimeoutMs: 500 });
+  t.teardown(() => b.close());
+
+  const subscribed = new Promise<void>((resolve) => b.broker.aedes.on('subscribe', (_s, client) => client.id === 'svc-dashboard-frozen' && resolve()));
+  const frozen = frozenSubscriber(b.port, 'svc-dashboard-frozen', 'svc-dashboard', b.credentials['svc-dashboard']!, TELEMETRY_SUBSCRIPTIONS[0]!);
+  t.teardown(() => frozen.destroy());
+  await subscribed;
+  // The frozen socket itself never notices (it reads nothing, not even the FIN): ask the broker.
+  const frozenDropped = new Promise<void>((resolve) => b.broker.aedes.on('clientDisconnect', (client) => client.id === 'svc-dashboard-frozen' && resolve()));
+
+  const healthy = await connectAs(b, 'svc-ingest');
+  t.teardown(() => healthy.endAsync());
+  await healthy.subscribeAsync(TELEMETRY_SUBSCRIPTIONS[0]!, { qos: 0 });
+  let received = 0;
+  healthy.on('message', () => received++);
+
+  const station = await connectAs(b, A);
+  t.teardown(() => station.endAsync());
+  const topic = telemetryTopic({ stationId: A, channel: 'status' });
+  const payload = Buffer.alloc(4000, 0x20);
+  const slowDisconnects = async () => (await b.broker.metrics.slowClientDisconnects.get()).values[0]?.value ?? 0;
+
+  // Publish until the frozen client's socket buffers are full and the broker has given up on it
+  // (a few MB on loopback), bounded so a broker that never gives up fails the test instead of hanging it.
+  let sent = 0;
+  while ((await slowDisconnects()) === 0 && sent < 40_000) {
+    await Promise.all(Array.from({ length: 200 }, () => station.publishAsync(topic, payload, { qos: 0 })));
+    sent += 200;
+  }
+  t.is(await slowDisconnects(), 1, `the frozen subscriber was not disconnected after ${sent} messages`);
+  await frozenDropped;
+  for (let i = 0; i < 50; i++) await station.publishAsync(topic, payload, { qos: 0 });
+  sent += 50;
+
+  const until = Date.now() + 20_000;
+  while (received < sent && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  t.is(received, sent, 'every message reached the healthy subscriber');
+  t.log(`${sent} messages of ${payload.length} bytes before and after the freeze`);
+});
