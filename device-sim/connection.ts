@@ -22,6 +22,8 @@ export interface StationConnectionOptions {
   logger: Logger;
   /** Called on every CONNACK; `afterModelDrop` when the behaviour model itself cut and restored the link. */
   onConnect(first: boolean, afterModelDrop: boolean): void;
+  /** Called when a publish is acknowledged or fails. */
+  onAck?(): void;
 }
 
 export class StationConnection {
@@ -73,7 +75,10 @@ export class StationConnection {
 
   publish(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean): void {
     const done = this.o.stats.published();
-    this.client.publish(topic, payload, { qos, retain }, (err) => done(err ?? undefined));
+    this.client.publish(topic, payload, { qos, retain }, (err) => {
+      done(err ?? undefined);
+      this.o.onAck?.();
+    });
   }
 
   /** Loses the link without DISCONNECT (Wi-Fi gone, power cut): the broker publishes the Last Will. */
@@ -101,6 +106,11 @@ export class StationConnection {
   /** Clean shutdown: a retained offline status, then DISCONNECT (no Last Will). */
   async end(shutdown: StatusPayload | null, qos: 0 | 1): Promise<void> {
     if (shutdown && this.client.connected) this.publish(telemetryTopic({ stationId: this.o.stationId, channel: 'status' }), JSON.stringify(shutdown), qos, true);
-    await this.client.endAsync(false).catch(() => undefined);
+    // Wait for in-flight acks, but not forever: a broker that went away never sends them.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
+    await Promise.race([this.client.endAsync(false).catch(() => undefined), timeout]);
+    clearTimeout(timer);
+    this.client.stream?.destroy();
   }
 }

@@ -21,6 +21,13 @@ const Duration = z
     return Math.round(Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS]);
   });
 
+/** Parses "90s", "15m", "6h", "3d" into milliseconds; throws with the expected format otherwise. */
+export function parseDuration(text: string): number {
+  const parsed = Duration.safeParse(text);
+  if (!parsed.success) throw new Error(`"${text}": expected a duration like 90s, 15m, 6h or 3d`);
+  return parsed.data;
+}
+
 /** Resolved against the simulation start: `{ offsetMs }` or `{ absolute }`. */
 const At = z.union([
   z.string().regex(/^\+\d/, 'relative times start with "+"').pipe(z.string().transform((s) => s.slice(1)).pipe(Duration)).transform((offsetMs) => ({ offsetMs })),

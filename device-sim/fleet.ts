@@ -153,7 +153,8 @@ export function startFleet(options: FleetOptions): Fleet {
     while (unit.nextHostile <= now) {
       const m = pickHostile(unit.model.station.id, Math.min(now, clock()), hostileRng);
       stats.hostile++;
-      unit.conn.publish(m.topic, m.payload, qos, false);
+      // QoS 0: the broker refuses some by closing the connection, and a QoS 1 retry would repeat that forever.
+      unit.conn.publish(m.topic, m.payload, 0, false);
       unit.nextHostile += w.everyMs;
     }
   }
@@ -194,6 +195,7 @@ export function startFleet(options: FleetOptions): Fleet {
         clearInterval(timer);
         const at = Math.min(simulatedNow(), clock());
         await Promise.all(units.map((u) => u.conn.end({ station: u.model.station.id, ts: at, online: false, reason: 'shutdown' }, qos)));
+        stats.settleAsFailed();
         const final = snapshot();
         logger.info(final, 'fleet stopped');
         return final;

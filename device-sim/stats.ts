@@ -44,6 +44,11 @@ export class StatsRecorder {
     };
   }
 
+  /** At the end of a run: whatever was never acknowledged (lost with a closed connection) counts as failed. */
+  settleAsFailed(): void {
+    this.failed = Math.max(this.failed, this.sent - this.acknowledged);
+  }
+
   snapshot(extra: { stations: number; connected: number; simulatedTime: number }): FleetStats {
     const elapsedS = (performance.now() - this.started) / 1000;
     const pct = (p: number): number => (this.histogram.count === 0 ? 0 : Math.round(this.histogram.percentile(p) / 10) / 100);
