@@ -55,7 +55,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { alerting: AlertingPort; influx: HistorySource; env?: Record<string, string>; webDir?: string }): Promise<Harness> {
+export interface HarnessOptions {
+  alerting: AlertingPort;
+  influx: HistorySource;
+  env?: Record<string, string>;
+  webDir?: string;
+  /** Default: the committed 600-station registry. */
+  registry?: Registry;
+  /** Default: a TestFeed the test pushes telemetry into. */
+  live?: LiveFeed;
+}
+
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'dashboard-test-'));
   writeFileSync(join(dir, 'users.json'), await usersFile());
   const config = DashboardConfigSchema.parse({
@@ -69,9 +80,9 @@ export async function startHarness(opts: { alerting: AlertingPort; influx: Histo
     DASHBOARD_LOGIN_LIMIT: '50',
     ...opts.env,
   });
-  const registry = loadRegistryFile();
+  const registry = opts.registry ?? loadRegistryFile();
   const feed = new TestFeed(registry);
-  const api = await startDashboardApi({ config, registry, live: feed, alerting: opts.alerting, influx: opts.influx, logger: createLogger('dashboard-test', 'silent'), metrics: new Metrics() });
+  const api = await startDashboardApi({ config, registry, live: opts.live ?? feed, alerting: opts.alerting, influx: opts.influx, logger: createLogger('dashboard-test', 'silent'), metrics: new Metrics() });
   const parse = async (res: Response): Promise<any> => ((res.headers.get('content-type') ?? '').includes('json') ? res.json() : res.text());
   const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const h: Harness = {

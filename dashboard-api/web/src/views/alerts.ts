@@ -10,7 +10,7 @@ export function renderAlerts({ root, user }: ViewContext): View {
   const active = h('section', { class: 'alert-list', id: 'alert-list' });
   const feed = h('ol', { class: 'feed', id: 'alert-feed' });
   mount(root, h('div', { class: 'two-col' }, h('section', {}, h('h2', {}, t('activeAlerts')), active), h('section', {}, h('h2', {}, t('live')), feed)));
-  let shown = '';
+  let shown: string | null = null;
   return {
     refresh() {
       const alerts = [...store.alerts.values()].sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.lastSeen - a.lastSeen);

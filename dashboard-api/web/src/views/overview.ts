@@ -69,14 +69,15 @@ export async function renderOverview({ root }: ViewContext): Promise<View> {
 
   const chart = chartIn(mapEl);
   function drawMap(): void {
-    const outlines = DISTRICTS.filter((d) => visible.has(d.code)).map((d) => [
+    const shown = DISTRICTS.filter((d) => visible.has(d.code));
+    const outlines = shown.map((d) => [
       { name: pick(d.nameZh, d.nameEn), xAxis: d.bounds.minLon, yAxis: d.bounds.minLat },
       { xAxis: d.bounds.maxLon, yAxis: d.bounds.maxLat },
     ]);
     const series = (Object.keys(STATE_COLORS) as Array<keyof typeof STATE_COLORS>).map((state, i) => ({
       name: t(state),
       type: 'scatter' as const,
-      symbolSize: 7,
+      symbolSize: located.length > 100 ? 7 : 12,
       itemStyle: { color: STATE_COLORS[state] },
       data: located.filter((s) => stateOf(store.stations.get(s.id)) === state).map((s) => ({ value: [s.location.lon, s.location.lat], name: `${s.id} ${s.name}`, id: s.id })),
       ...(i === 0 ? { markArea: { silent: true, itemStyle: { color: 'rgba(88,166,255,0.05)', borderColor: 'rgba(139,148,158,0.5)', borderWidth: 1 }, label: { color: '#8b949e', fontSize: 11 }, data: outlines } } : {}),
@@ -86,8 +87,9 @@ export async function renderOverview({ root }: ViewContext): Promise<View> {
       animation: false,
       grid: { left: 48, right: 16, top: 16, bottom: 32 },
       tooltip: { formatter: (p: { name: string; seriesName: string }) => `${p.name}<br>${p.seriesName}` },
-      xAxis: { type: 'value', scale: true, name: '°E', splitLine: { lineStyle: { color: '#21262d' } } },
-      yAxis: { type: 'value', scale: true, name: '°N', splitLine: { lineStyle: { color: '#21262d' } } },
+      // The axes span the visible districts' outlines, so a district's stations sit inside its box.
+      xAxis: { type: 'value', min: Math.min(...shown.map((d) => d.bounds.minLon)), max: Math.max(...shown.map((d) => d.bounds.maxLon)), name: '°E', splitLine: { lineStyle: { color: '#21262d' } }, axisLabel: { formatter: (v: number) => v.toFixed(2) } },
+      yAxis: { type: 'value', min: Math.min(...shown.map((d) => d.bounds.minLat)), max: Math.max(...shown.map((d) => d.bounds.maxLat)), name: '°N', splitLine: { lineStyle: { color: '#21262d' } }, axisLabel: { formatter: (v: number) => v.toFixed(2) } },
       series,
     });
   }

@@ -98,7 +98,7 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
     );
   }
 
-  let shownAlerts = '';
+  let shownAlerts: string | null = null;
   function drawAlerts(): void {
     const alerts = [...store.alerts.values()].filter((a) => a.stationId === id);
     const signature = alerts.map((a) => `${a.key}:${a.state}`).join();

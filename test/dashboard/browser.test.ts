@@ -1,0 +1,171 @@
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Registry as Metrics } from 'prom-client';
+import { createInfluxStore } from '../../alerting/influx-store.js';
+import { parseNotificationConfig } from '../../alerting/notification-config.js';
+import { createNotifier } from '../../alerting/notifier.js';
+import { loadRulesFile } from '../../alerting/rules-file.js';
+import { createAlertingService, type AlertingService } from '../../alerting/service.js';
+import { resolveFaults, parseFaultPlan } from '../../device-sim/faults.js';
+import { startFleet, type Fleet } from '../../device-sim/fleet.js';
+import { indexRegistry } from '../../domain/registry.js';
+import { connectInflux, type Influx } from '../../lib/influx/client.js';
+import { createLogger } from '../../lib/logger.js';
+import { projectPath } from '../../lib/paths.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { createTelemetryConsumer, type TelemetryConsumer } from '../../lib/telemetry-consumer.js';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { withInfluxd } from '../helpers/influxd.js';
+import { PASSWORD, startHarness, type Harness } from './helpers/dashboard-harness.js';
+
+// The whole path in real parts: simulator → broker → telemetry consumer → alerting service
+// (InfluxDB store) → dashboard REST + Socket.IO → the built web app in headless Chromium.
+
+const fixture = withInfluxd(test);
+const logger = createLogger('dashboard-browser', process.env.LOG_LEVEL ?? 'silent');
+const WEB_DIR = projectPath('dist/dashboard-web');
+const ARTIFACTS = projectPath('test-artifacts/dashboard');
+const full = loadRegistryFile();
+// A small fleet of two districts keeps the test fast; SB's fault must never reach SN's maintainer.
+const registry = indexRegistry(['SN-0001', 'SN-0002', 'SN-0003', 'SB-0001', 'SB-0002', 'SB-0003'].map((id) => full.get(id)!));
+const FAULTY = 'SN-0001:appliance_fault';
+const FOREIGN = 'SB-0001:appliance_fault';
+
+let broker: TestBroker;
+let influx: Influx;
+let consumer: TelemetryConsumer;
+let alerting: AlertingService;
+let h: Harness;
+let fleet: Fleet | undefined;
+let browser: Browser;
+let spool: string;
+
+test.serial.before(async () => {
+  if (!existsSync(join(WEB_DIR, 'index.html'))) execFileSync('npx', ['vite', 'build', '--config', 'dashboard-api/web/vite.config.ts', '--logLevel', 'warn'], { cwd: projectPath(), stdio: 'inherit' });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  spool = mkdtempSync(join(tmpdir(), 'dash-browser-spool-'));
+  broker = await startTestBroker({ registry, logger });
+  influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('dashweb') }, logger);
+  await influx.ensureDatabase();
+  const metrics = new Metrics();
+  consumer = createTelemetryConsumer({ mqttUrl: broker.url, username: 'svc-dashboard', password: broker.credentials['svc-dashboard']!, clientId: `svc-dashboard-${process.pid}`, registry, logger, metrics, clean: true });
+  const rules = loadRulesFile(projectPath('config/rules.json'));
+  const store = createInfluxStore({ influx, logger, spoolDir: spool });
+  const notifier = createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 1000, logger, metrics });
+  alerting = await createAlertingService({ registry, rules, store, notifier, states: consumer.states, logger, metrics });
+  consumer.on('telemetry', (message, state) => alerting.handleTelemetry(message, state));
+  await consumer.ready;
+  alerting.start();
+  h = await startHarness({ alerting, influx, registry, live: consumer, webDir: WEB_DIR });
+  // launch() gives every run a fresh temporary profile (it refuses --user-data-dir).
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+test.after.always(async () => {
+  await browser?.close();
+  await fleet?.stop();
+  await h?.close();
+  await alerting?.close();
+  await consumer?.close();
+  await influx?.close();
+  await broker?.close();
+  if (spool) rmSync(spool, { recursive: true, force: true });
+});
+
+async function loginAs(page: Page, username: string): Promise<void> {
+  await page.goto(h.api.url);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#district-tiles .tile');
+}
+
+test.serial('a maintainer sees only their district, gets a live alert from a simulated fault, acknowledges it, and it stays acknowledged after a reload', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await loginAs(page, 'maint-sn');
+  t.deepEqual(await page.$$eval('#district-tiles .tile', (tiles) => tiles.map((el) => el.getAttribute('data-district'))), ['SN']);
+  t.regex((await page.textContent('#whoami')) ?? '', /SN/);
+
+  // The fleet starts after the page is up, so the alert can only arrive live over Socket.IO.
+  await page.click('#nav-alerts');
+  await page.waitForSelector('#alert-list');
+  t.is(await page.$(`[data-alert="${FAULTY}"]`), null);
+  const plan = parseFaultPlan({
+    faults: [
+      { kind: 'appliance_fault', stations: ['SN-0001'], appliance: 'microwave', code: 'E3', at: '+4s' },
+      { kind: 'appliance_fault', stations: ['SB-0001'], appliance: 'microwave', code: 'E7', at: '+4s' },
+    ],
+  });
+  const start = Date.now();
+  fleet = startFleet({
+    registry,
+    brokerUrl: broker.url,
+    credentials: broker.credentials,
+    seed: 7,
+    speed: 1,
+    start,
+    timing: { stepMs: 1000, heartbeatMs: 5000, sampleMs: 2000 },
+    faults: resolveFaults(plan, registry.stations, start, 7),
+    logger,
+  });
+  await fleet.ready;
+  const card = await page.waitForSelector(`[data-alert="${FAULTY}"]`, { timeout: 30_000 });
+  t.regex((await card.textContent()) ?? '', /E3/);
+  await page.waitForTimeout(1000);
+  await page.screenshot({ path: join(ARTIFACTS, '1-live-alert.png') });
+  // The SB fault fired too (city staff can see it), but never reached this page.
+  t.truthy(alerting.get(FOREIGN));
+  t.is(await page.$(`[data-alert="${FOREIGN}"]`), null);
+  t.false((await page.textContent('#alert-list'))!.includes('SB-'));
+
+  await page.fill(`[data-alert="${FAULTY}"] input.comment`, '已通知维修人员更换微波炉');
+  await page.click(`[data-alert="${FAULTY}"] button.ack`);
+  await page.waitForSelector(`[data-alert="${FAULTY}"][data-state="acknowledged"]`);
+  t.like(alerting.get(FAULTY), { state: 'acknowledged', acknowledgedBy: 'maint-sn', ackComment: '已通知维修人员更换微波炉' });
+
+  await page.reload();
+  const after = await page.waitForSelector(`[data-alert="${FAULTY}"]`);
+  t.is(await after.getAttribute('data-state'), 'acknowledged');
+  t.regex((await after.textContent()) ?? '', /maint-sn/);
+  await page.screenshot({ path: join(ARTIFACTS, '2-acknowledged-after-reload.png') });
+
+  // Station list and overview map of the maintainer: SN only.
+  await page.click('#nav-stations');
+  await page.waitForSelector('#station-rows tr');
+  const ids = await page.$$eval('#station-rows tr', (rows) => rows.map((r) => r.getAttribute('data-station')));
+  t.true(ids.length === 3 && ids.every((id) => id!.startsWith('SN-')), ids.join());
+  await page.click('#nav-overview');
+  await page.waitForSelector('#district-tiles .tile');
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(ARTIFACTS, '3-maintainer-overview.png') });
+  t.deepEqual(errors, []);
+});
+
+test.serial('the wall screen (city viewer) shows every district and switches to English; a phone gets one column', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await loginAs(page, 'viewer');
+  // Every unit of the plan has a tile, built or not; this fleet has stations in SN and SB only.
+  t.is((await page.$$('#district-tiles .tile')).length, 12);
+  t.regex((await page.textContent('[data-district="SB"]')) ?? '', /\/ 3/);
+  t.is(await page.$('.alert-actions'), null);
+  await page.click('#lang-toggle');
+  await page.waitForSelector('#nav-overview');
+  t.is((await page.textContent('#nav-overview'))?.trim(), 'Overview');
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(ARTIFACTS, '4-wall-screen-en.png') });
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await loginAs(phone, 'maint-sn');
+  const [tile] = await phone.$$('#district-tiles .tile');
+  const box = await tile!.boundingBox();
+  t.true(box!.width > 300);
+  await phone.screenshot({ path: join(ARTIFACTS, '5-phone.png'), fullPage: true });
+});
