@@ -16,3 +16,12 @@ export const BrokerConfigSchema = z.object({
   REGISTRY_FILE: env.string('data/stations.json', 'Station registry (relative to the project root); stations not in it cannot connect'),
 });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+
+/** The startBroker options that come from configuration (shared by broker/main.ts and the all-in-one platform). */
+export const brokerListenOptions = (config: BrokerConfig) => ({
+  host: config.MQTT_HOST,
+  port: config.MQTT_PORT,
+  wsPort: config.MQTT_WS_PORT,
+  maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+  drainTimeoutMs: config.BROKER_DRAIN_TIMEOUT_MS,
+});

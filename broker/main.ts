@@ -6,7 +6,7 @@ import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
 import { startBroker } from './broker.js';
-import { BrokerConfigSchema } from './config.js';
+import { BrokerConfigSchema, brokerListenOptions } from './config.js';
 import { ensureDevCredentials, loadAccountsFile, openAccountStore } from './credentials.js';
 
 const logger = createLogger('broker');
@@ -26,17 +26,7 @@ const accounts = config.BROKER_DEV_CREDENTIALS
   : openAccountStore(accountsFile);
 
 const metrics = createMetricsRegistry('broker');
-const broker = await startBroker({
-  registry,
-  accounts,
-  logger,
-  metrics,
-  host: config.MQTT_HOST,
-  port: config.MQTT_PORT,
-  wsPort: config.MQTT_WS_PORT,
-  maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
-  drainTimeoutMs: config.BROKER_DRAIN_TIMEOUT_MS,
-});
+const broker = await startBroker({ registry, accounts, logger, metrics, ...brokerListenOptions(config) });
 const metricsServer = await serveMetrics([metrics], config.BROKER_METRICS_PORT, config.MQTT_HOST);
 logger.info({ event: 'metrics_listening', port: metricsServer.port }, `metrics on http://${config.MQTT_HOST}:${metricsServer.port}/metrics`);
 
