@@ -107,6 +107,7 @@ export function createAccountStore(initial: AccountsFile): AccountStore {
   return {
     async verify(username, password) {
       const account = accounts.get(username);
+      // Answering at once tells a caller the name does not exist; usernames are station ids, public in the registry anyway.
       if (!account) return { ok: false, reason: 'unknown_user' };
       const presented = fingerprint(password);
       const known = verified.get(username);
