@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DISTRICTS } from '../../domain/districts.js';
 import { toPoint } from '../../domain/series.js';
+import { decodeTelemetry } from '../../domain/telemetry.js';
+import { backfillMessages } from '../../device-sim/backfill.js';
 import { INFLUX_DATASOURCE } from '../../grafana/datasource.js';
 import { buildDashboards } from '../../grafana/dashboards/index.js';
 import type { DashboardJson, PanelJson } from '../../grafana/board.js';
@@ -11,7 +13,6 @@ import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { startPrivateInfluxd, type PrivateInfluxd } from '../../lib/influx/private-influxd.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
-import { fixtureTelemetry } from './fixture-telemetry.js';
 import { fixtureAlertRecords } from './fixture-alerting.js';
 import { recordToPoint } from '../../alerting/influx-store.js';
 import { expandQuery, type QueryContext, type VariableSetting } from './grafana-macros.js';
@@ -82,10 +83,11 @@ test('the contract check catches names that are not in the contract', (t) => {
   ]);
 });
 
-// --- every query against a real influxd filled with fleet-shaped telemetry ---
+// --- every query against a real influxd filled by the simulator's station model ---
 
-const STEP_MS = 5 * 60_000;
 const SPAN_MS = 6 * 3600_000;
+/** The simulator's live cadence (heartbeat and samples every minute), in coarser model steps. */
+const SIM_TIMING = { stepMs: 60_000, heartbeatMs: 60_000, sampleMs: 60_000 };
 let influxd: PrivateInfluxd;
 let influx: Influx;
 let now: number;
@@ -101,7 +103,15 @@ test.before(async () => {
   await influx.ensureDatabase();
   const spoolDir = await mkdtemp(join(tmpdir(), 'qdyz-grafana-spool-'));
   const writer = influx.writer({ spoolDir, batchSize: 5000 });
-  for (const message of fixtureTelemetry(stations, now - SPAN_MS, now, STEP_MS)) writer.write(toPoint(message, registry.get(message.stationId)!));
+  // The simulator's own model generates the telemetry; each message goes through the same decoder
+  // as in the ingest (a Last Will gets its send time, as the broker would stamp it on receipt).
+  for (const station of stations) {
+    for (const m of backfillMessages({ station, seed: 6, from: now - SPAN_MS, to: now, timing: SIM_TIMING })) {
+      const decoded = decodeTelemetry(m.topic, Buffer.from(JSON.stringify(m.payload)), registry, m.ts);
+      if (!decoded.ok) throw new Error(`simulator message rejected (${decoded.reason}): ${decoded.detail}`);
+      writer.write(toPoint(decoded.message, station));
+    }
+  }
   for (const record of fixtureAlertRecords(stations, now)) writer.write(recordToPoint(record));
   await writer.close();
   await rm(spoolDir, { recursive: true, force: true });
