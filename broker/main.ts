@@ -27,7 +27,7 @@ const accounts = config.BROKER_DEV_CREDENTIALS
 
 const metrics = createMetricsRegistry('broker');
 const broker = await startBroker({ registry, accounts, logger, metrics, ...brokerListenOptions(config) });
-const metricsServer = await serveMetrics([metrics], config.BROKER_METRICS_PORT, config.MQTT_HOST);
+const metricsServer = await serveMetrics(metrics, config.BROKER_METRICS_PORT, config.MQTT_HOST);
 logger.info({ event: 'metrics_listening', port: metricsServer.port }, `metrics on http://${config.MQTT_HOST}:${metricsServer.port}/metrics`);
 
 // SIGHUP re-reads the accounts file: rotated credentials take effect without dropping connected stations.

@@ -29,7 +29,7 @@ await runService('ingest', async (logger) => {
     influx,
     writer: { spoolDir: projectPath(config.INGEST_SPOOL_DIR), batchSize: config.INGEST_BATCH_SIZE, flushMs: config.INGEST_FLUSH_MS },
   });
-  const metricsServer = await serveMetrics([metrics], config.INGEST_METRICS_PORT, config.INGEST_METRICS_HOST);
+  const metricsServer = await serveMetrics(metrics, config.INGEST_METRICS_PORT, config.INGEST_METRICS_HOST);
   logger.info({ event: 'metrics_listening', port: metricsServer.port }, `metrics on http://${config.INGEST_METRICS_HOST}:${metricsServer.port}/metrics`);
   return {
     close: async () => {

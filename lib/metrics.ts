@@ -11,12 +11,11 @@ export function createMetricsRegistry(service: string): Registry {
 }
 
 /** Serves GET /metrics for services that have no HTTP server of their own. */
-export async function serveMetrics(registries: Registry[], port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const merged = Registry.merge(registries);
+export async function serveMetrics(registry: Registry, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
-      merged.metrics().then(
-        (body) => res.writeHead(200, { 'content-type': merged.contentType }).end(body),
+      registry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
         (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(err.message),
       );
     } else {

@@ -115,6 +115,12 @@ class Consumer implements TelemetryConsumer {
         }
       };
       this.client.on('error', (err) => {
+        // Closing while the broker still delivers: the PUBACK of a message already handled cannot be
+        // sent. Harmless — the persistent session redelivers it and a rewrite of the same point is idempotent.
+        if (this.client.disconnecting && (err as NodeJS.ErrnoException).code === 'ERR_STREAM_WRITE_AFTER_END') {
+          logger.info({ clientId: opts.clientId }, 'telemetry consumer: ack not sent while closing; the broker will redeliver');
+          return;
+        }
         logger.error({ err, url: opts.mqttUrl, clientId: opts.clientId }, 'telemetry consumer: MQTT error');
         fail(err);
       });

@@ -213,7 +213,7 @@ test.serial('a Last Will on another station’s topic is refused; a station’s 
 test.serial('the metrics endpoint shows connections, messages and refusals by kind and reason', async (t) => {
   const { b, A } = t.context;
   t.is(await connackCode(connectAs(b, A, { password: 'definitely-not-it-000' })), 4);
-  const server = await serveMetrics([b.metrics], 0);
+  const server = await serveMetrics(b.metrics, 0);
   t.teardown(() => server.close());
   const body = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
   t.regex(body, /broker_refusals_total\{kind="connect",reason="bad_password"\} [1-9]/);

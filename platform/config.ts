@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { AlertingConfigSchema } from '../alerting/config.js';
+import { BrokerConfigSchema } from '../broker/config.js';
+import { DashboardConfigSchema } from '../dashboard-api/config.js';
+import { IngestConfigSchema } from '../ingest/config.js';
+import { env } from '../lib/config.js';
+
+/**
+ * `npm start`: every service in one process plus the simulator. It reads the services' own
+ * variables (same names, same defaults) and a few of its own; MQTT_URL is the in-process broker.
+ */
+export const PlatformConfigSchema = BrokerConfigSchema.extend(IngestConfigSchema.shape)
+  .extend(AlertingConfigSchema.shape)
+  .extend(DashboardConfigSchema.shape)
+  .extend({
+    PLATFORM_INFLUXD: env.flag(true, 'Start a private influxd (Debian package influxdb, 1.x) with its data in PLATFORM_INFLUXD_DIR; false: use INFLUX_URL'),
+    PLATFORM_INFLUXD_PORT: env.port(8186, 'HTTP port of the private influxd (its own, so it never clashes with a system InfluxDB on 8086); 0 = any free port'),
+    PLATFORM_INFLUXD_DIR: env.string('var/influxdb', 'Data directory of the private influxd (relative to the project root); kept between runs'),
+    PLATFORM_METRICS_PORT: env.port(9100, 'Prometheus /metrics of every in-process service together (also at the dashboard /metrics)'),
+    SIM_STATIONS: env.int(600, 0, 100_000, 'Simulated stations (the first N of the registry); 0 runs no simulator'),
+    SIM_SPEED: z.coerce.number().min(1).max(3600).default(1).describe('Simulator time acceleration (simulated seconds per second)'),
+    SIM_SEED: env.int(2019, 0, 2 ** 31, 'Simulator random seed: the same seed gives the same fleet behaviour'),
+  });
+export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;

@@ -1,0 +1,129 @@
+// `npm start`: the whole platform in one process — a private influxd, the broker, the ingest,
+// the alerting service, the dashboard API and web app, and the simulated fleet — then prints
+// what runs where. Ctrl-C stops the fleet first and the database last, so everything is flushed.
+import { existsSync, readFileSync } from 'node:fs';
+import { createInfluxStore } from '../alerting/influx-store.js';
+import { loadNotificationConfig, parseNotificationConfig } from '../alerting/notification-config.js';
+import { createNotifier } from '../alerting/notifier.js';
+import { loadRulesFile } from '../alerting/rules-file.js';
+import { createJobs, scheduleJobs } from '../alerting/schedules.js';
+import { createAlertingService } from '../alerting/service.js';
+import { startBroker } from '../broker/broker.js';
+import { ensureDevCredentials } from '../broker/credentials.js';
+import { startDashboardApi } from '../dashboard-api/server.js';
+import { startFleet } from '../device-sim/fleet.js';
+import { startIngest } from '../ingest/ingest.js';
+import { readConfig } from '../lib/config.js';
+import { connectInflux } from '../lib/influx/client.js';
+import { influxConfigFromEnv } from '../lib/influx/env.js';
+import { startPrivateInfluxd } from '../lib/influx/private-influxd.js';
+import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
+import { projectPath } from '../lib/paths.js';
+import { loadRegistryFile } from '../lib/registry-file.js';
+import { runService } from '../lib/service-runner.js';
+import type { StationState } from '../domain/station-state.js';
+import type { Telemetry } from '../domain/telemetry.js';
+import { PlatformConfigSchema } from './config.js';
+
+await runService('platform', async (logger) => {
+  const config = readConfig(PlatformConfigSchema);
+  const registry = loadRegistryFile(projectPath(config.REGISTRY_FILE));
+  // One metrics registry for every in-process service: their metric names are distinct, and the
+  // process metrics (CPU, RSS, event loop) are counted once.
+  const metrics = createMetricsRegistry('platform');
+
+  const influxd = config.PLATFORM_INFLUXD
+    ? await startPrivateInfluxd({ dataDir: projectPath(config.PLATFORM_INFLUXD_DIR), port: config.PLATFORM_INFLUXD_PORT || undefined, logger })
+    : null;
+  const influx = await connectInflux({ ...influxConfigFromEnv(config), url: influxd?.url ?? config.INFLUX_URL }, logger);
+  await influx.ensureDatabase();
+
+  const { credentials, accounts } = await ensureDevCredentials(
+    registry,
+    { accountsFile: projectPath(config.BROKER_ACCOUNTS_FILE), devCredentialsFile: projectPath(config.DEV_CREDENTIALS_FILE) },
+    logger,
+  );
+  const broker = await startBroker({
+    registry,
+    accounts,
+    logger,
+    metrics,
+    host: config.MQTT_HOST,
+    port: config.MQTT_PORT,
+    wsPort: config.MQTT_WS_PORT,
+    maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
+    drainTimeoutMs: config.BROKER_DRAIN_TIMEOUT_MS,
+  });
+  const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+  const account = (username: string) => ({ username, password: credentials[username]! });
+
+  const ingest = await startIngest({
+    mqttUrl,
+    ...account(config.INGEST_MQTT_USERNAME),
+    clientId: config.INGEST_MQTT_CLIENT_ID,
+    registry,
+    logger,
+    metrics,
+    influx,
+    writer: { spoolDir: projectPath(config.INGEST_SPOOL_DIR), batchSize: config.INGEST_BATCH_SIZE, flushMs: config.INGEST_FLUSH_MS },
+  });
+
+  // Alerting and the dashboard read the ingest's live state: one subscription serves all three.
+  const rules = loadRulesFile(projectPath(config.ALERTING_RULES_FILE));
+  const notificationsFile = projectPath(config.ALERTING_NOTIFICATIONS_FILE);
+  const notifications = existsSync(notificationsFile) ? loadNotificationConfig(notificationsFile) : parseNotificationConfig({ version: 1 });
+  const store = createInfluxStore({ influx, logger, spoolDir: projectPath(config.ALERTING_SPOOL_DIR) });
+  const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
+  const alerting = await createAlertingService({ registry, rules, store, notifier, states: ingest.consumer.states, logger, metrics });
+  const judge = (message: Telemetry, state: StationState): void => alerting.handleTelemetry(message, state);
+  ingest.consumer.on('telemetry', judge);
+  alerting.start();
+  const jobs = config.ALERTING_CRON
+    ? scheduleJobs(createJobs({ service: alerting, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
+    : [];
+
+  const dashboard = await startDashboardApi({ config, registry, live: ingest.consumer, alerting, influx, logger, metrics });
+  const metricsServer = await serveMetrics(metrics, config.PLATFORM_METRICS_PORT);
+
+  const fleet =
+    config.SIM_STATIONS > 0
+      ? startFleet({ registry, stations: registry.stations.slice(0, config.SIM_STATIONS), brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, speed: config.SIM_SPEED, logger })
+      : null;
+
+  const usersFile = projectPath(config.DASHBOARD_USERS_FILE).replace(/\.json$/, '.passwords.json');
+  const devLogins = existsSync(usersFile) ? (JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>) : {};
+  const lines = [
+    '',
+    '青岛市工会智能户外劳动者驿站 · 监测平台 — running',
+    `  Dashboard (web + REST + Socket.IO)  http://localhost:${dashboard.port}/   API docs: http://localhost:${dashboard.port}/api/docs`,
+    ...Object.entries(devLogins)
+      .filter(([user]) => user === 'admin' || user === 'maint-sn')
+      .map(([user, password]) => `      login ${user} / ${password}`),
+    ...(existsSync(usersFile) ? [`      (every development login: ${usersFile})`] : []),
+    `  MQTT                                mqtt://localhost:${broker.port}   ws://localhost:${broker.wsPort}/`,
+    `  InfluxDB (${influx.version === '1' ? '1.x' : '2.x'}, database ${config.INFLUX_DATABASE})  ${influxd?.url ?? config.INFLUX_URL}`,
+    `  Metrics (all services)              http://localhost:${metricsServer.port}/metrics`,
+    `  Simulator                           ${fleet ? `${fleet.stations.length} stations, speed ×${config.SIM_SPEED}, seed ${config.SIM_SEED}` : 'off (SIM_STATIONS=0)'}`,
+    '  Ctrl-C stops everything cleanly.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  void fleet?.ready.then(() => logger.info({ event: 'fleet_connected', stations: fleet.stations.length }, 'every simulated station has connected'));
+
+  return {
+    close: async () => {
+      // Alerting stops judging first: the simulated stations going away is not an outage to alert on.
+      ingest.consumer.off('telemetry', judge);
+      for (const job of jobs) await job.stop();
+      await alerting.close();
+      await fleet?.stop();
+      await dashboard.close();
+      await ingest.close();
+      await store.close();
+      await broker.close();
+      await metricsServer.close();
+      await influx.close();
+      await influxd?.stop();
+    },
+  };
+});
