@@ -1,52 +1,40 @@
 // Standalone broker: `node dist/broker/main.js` (env vars in broker/config.ts).
 import { existsSync } from 'node:fs';
 import { readConfig } from '../lib/config.js';
-import { createLogger } from '../lib/logger.js';
 import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
+import { runService } from '../lib/service-runner.js';
 import { startBroker } from './broker.js';
 import { BrokerConfigSchema, brokerListenOptions } from './config.js';
 import { ensureDevCredentials, loadAccountsFile, openAccountStore } from './credentials.js';
 
-const logger = createLogger('broker');
-const config = readConfig(BrokerConfigSchema);
-const registry = loadRegistryFile(projectPath(config.REGISTRY_FILE));
-const accountsFile = projectPath(config.BROKER_ACCOUNTS_FILE);
-
-if (!config.BROKER_DEV_CREDENTIALS && !existsSync(accountsFile)) {
-  logger.fatal(
-    { event: 'no_accounts', accountsFile },
-    'no broker accounts file: create one with `npm run credentials -- generate`, or set BROKER_DEV_CREDENTIALS=true for a development set-up',
-  );
-  process.exit(1);
-}
-const accounts = config.BROKER_DEV_CREDENTIALS
-  ? (await ensureDevCredentials(registry, { accountsFile, devCredentialsFile: projectPath(config.DEV_CREDENTIALS_FILE) }, logger)).accounts
-  : openAccountStore(accountsFile);
-
-const metrics = createMetricsRegistry('broker');
-const broker = await startBroker({ registry, accounts, logger, metrics, ...brokerListenOptions(config) });
-const metricsServer = await serveMetrics(metrics, config.BROKER_METRICS_PORT, config.MQTT_HOST);
-logger.info({ event: 'metrics_listening', port: metricsServer.port }, `metrics on http://${config.MQTT_HOST}:${metricsServer.port}/metrics`);
-
-// SIGHUP re-reads the accounts file: rotated credentials take effect without dropping connected stations.
-process.on('SIGHUP', () => {
-  try {
-    accounts.replace(loadAccountsFile(accountsFile));
-    logger.info({ event: 'accounts_reloaded', accounts: accounts.size }, 'accounts file reloaded');
-  } catch (err) {
-    logger.error({ event: 'accounts_reload_failed', err }, 'accounts file not reloaded; keeping the previous accounts');
+await runService('broker', async (logger) => {
+  const config = readConfig(BrokerConfigSchema);
+  const registry = loadRegistryFile(projectPath(config.REGISTRY_FILE));
+  const accountsFile = projectPath(config.BROKER_ACCOUNTS_FILE);
+  if (!config.BROKER_DEV_CREDENTIALS && !existsSync(accountsFile)) {
+    throw new Error(
+      `no broker accounts file ${accountsFile}: create one with \`npm run credentials -- generate\`, or set BROKER_DEV_CREDENTIALS=true for a development set-up`,
+    );
   }
-});
+  const accounts = config.BROKER_DEV_CREDENTIALS
+    ? (await ensureDevCredentials(registry, { accountsFile, devCredentialsFile: projectPath(config.DEV_CREDENTIALS_FILE) }, logger)).accounts
+    : openAccountStore(accountsFile);
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ event: 'shutdown', signal }, 'stopping broker');
-  await Promise.all([broker.close(), metricsServer.close()]);
-  process.exit(0);
-}
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const metrics = createMetricsRegistry('broker');
+  const broker = await startBroker({ registry, accounts, logger, metrics, ...brokerListenOptions(config) });
+  const metricsServer = await serveMetrics(metrics, config.BROKER_METRICS_PORT, config.MQTT_HOST);
+  logger.info({ event: 'metrics_listening', port: metricsServer.port }, `metrics on http://${config.MQTT_HOST}:${metricsServer.port}/metrics`);
+
+  // SIGHUP re-reads the accounts file: rotated credentials take effect without dropping connected stations.
+  process.on('SIGHUP', () => {
+    try {
+      accounts.replace(loadAccountsFile(accountsFile));
+      logger.info({ event: 'accounts_reloaded', accounts: accounts.size }, 'accounts file reloaded');
+    } catch (err) {
+      logger.error({ event: 'accounts_reload_failed', err }, 'accounts file not reloaded; keeping the previous accounts');
+    }
+  });
+  return { close: () => Promise.all([broker.close(), metricsServer.close()]).then(() => undefined) };
+});

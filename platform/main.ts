@@ -9,6 +9,7 @@ import { loadRulesFile } from '../alerting/rules-file.js';
 import { createJobs, scheduleJobs } from '../alerting/schedules.js';
 import { createAlertingService } from '../alerting/service.js';
 import { startBroker } from '../broker/broker.js';
+import { brokerListenOptions } from '../broker/config.js';
 import { ensureDevCredentials } from '../broker/credentials.js';
 import { startDashboardApi } from '../dashboard-api/server.js';
 import { startFleet } from '../device-sim/fleet.js';
@@ -48,11 +49,7 @@ await runService('platform', async (logger) => {
     accounts,
     logger,
     metrics,
-    host: config.MQTT_HOST,
-    port: config.MQTT_PORT,
-    wsPort: config.MQTT_WS_PORT,
-    maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
-    drainTimeoutMs: config.BROKER_DRAIN_TIMEOUT_MS,
+    ...brokerListenOptions(config),
   });
   const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
   const account = (username: string) => ({ username, password: credentials[username]! });

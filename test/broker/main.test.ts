@@ -65,5 +65,5 @@ test('main refuses to start without an accounts file and says how to create one'
   const main = startMain({ BROKER_ACCOUNTS_FILE: join(dir, 'missing.json') });
   const [code] = (await once(main.child, 'exit')) as [number | null];
   t.is(code, 1);
-  t.regex(String(main.events.find((e) => e.event === 'no_accounts')?.msg), /npm run credentials -- generate/);
+  t.regex(String(main.events.find((e) => e.event === 'start_failed')?.msg), /npm run credentials -- generate/);
 });
