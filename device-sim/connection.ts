@@ -8,6 +8,8 @@ import type { StatsRecorder } from './stats.js';
 // One station's MQTT link: its own client id and credentials, MQTT 3.1.1, a retained Last Will
 // on its status topic. Drops end the socket without DISCONNECT so the broker fires the will.
 
+const MAX_BACKLOG = 10_000;
+
 export interface StationConnectionOptions {
   stationId: string;
   brokerUrl: string;
@@ -31,6 +33,8 @@ export class StationConnection {
   private connectedOnce = false;
   private dropped = false;
   private refusedLogged = false;
+  /** Samples taken while the link is down, sent on reconnect (store and forward, as a real gateway does). */
+  private backlog: Array<{ topic: string; payload: string | Buffer; qos: 0 | 1; retain: boolean; done: (error?: Error) => void }> = [];
 
   constructor(private readonly o: StationConnectionOptions) {
     const options: IClientOptions = {
@@ -59,6 +63,9 @@ export class StationConnection {
       this.connectedOnce = true;
       const expected = this.dropped;
       this.dropped = false;
+      const backlog = this.backlog;
+      this.backlog = [];
+      for (const m of backlog) this.send(m.topic, m.payload, m.qos, m.retain, m.done);
       o.onConnect(first, expected);
     });
     this.client.on('error', (err) => {
@@ -74,11 +81,18 @@ export class StationConnection {
   }
 
   publish(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean): void {
-    const done = this.o.stats.published();
-    this.client.publish(topic, payload, { qos, retain }, (err) => {
-      done(err ?? undefined);
+    const recorded = this.o.stats.published(this.o.stationId);
+    const done = (error?: Error): void => {
+      recorded(error);
       this.o.onAck?.();
-    });
+    };
+    if (this.client.connected) this.send(topic, payload, qos, retain, done);
+    else if (this.backlog.length < MAX_BACKLOG) this.backlog.push({ topic, payload, qos, retain, done });
+    else done(new Error('offline backlog full'));
+  }
+
+  private send(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, done: (error?: Error) => void): void {
+    this.client.publish(topic, payload, { qos, retain }, (err) => done(err ?? undefined));
   }
 
   /** Loses the link without DISCONNECT (Wi-Fi gone, power cut): the broker publishes the Last Will. */
@@ -109,6 +123,8 @@ export class StationConnection {
     // Wait for in-flight acks, but not forever: a broker that went away never sends them.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
+    for (const m of this.backlog) m.done(new Error('stopped while offline'));
+    this.backlog = [];
     await Promise.race([this.client.endAsync(false).catch(() => undefined), timeout]);
     clearTimeout(timer);
     this.client.stream?.destroy();

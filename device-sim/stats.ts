@@ -26,16 +26,19 @@ export class StatsRecorder {
   reconnects = 0;
   refused = 0;
   hostile = 0;
+  /** Failed publishes per station, to tell which stations lost messages. */
+  readonly failedBy = new Map<string, number>();
   private readonly histogram: RecordableHistogram = createHistogram();
   private readonly started = performance.now();
 
   /** Call when a publish is handed to the client; call the returned function on its ack. */
-  published(): (error?: Error) => void {
+  published(stationId: string): (error?: Error) => void {
     this.sent++;
     const t0 = performance.now();
     return (error) => {
       if (error) {
         this.failed++;
+        this.failedBy.set(stationId, (this.failedBy.get(stationId) ?? 0) + 1);
         return;
       }
       this.acknowledged++;

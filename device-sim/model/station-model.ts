@@ -341,7 +341,8 @@ export function createStationModel(station: Station, options: StationModelOption
     const dispenserBroken = applianceFault(active, 'water_dispenser') !== null;
     for (let done = 0; done < dt; done += 30_000) {
       const m = Math.min(30_000, dt - done) / MIN;
-      s.fridgeC += ((inside - s.fridgeC) / (8 * 60)) * m + 0.2 * poisson(rng, s.people * 0.03 * m);
+      // A healthy cabinet leaks heat with a time constant of ~8 h; a failing one (bad seal, refrigerant leak) in ~1.5 h.
+      s.fridgeC += ((inside - s.fridgeC) / (warmingFault ? 90 : 8 * 60)) * m + 0.2 * poisson(rng, s.people * 0.03 * m);
       if (!powered || fridgeBroken) s.compressor = false;
       else if (warmingFault) s.compressor = true;
       else if (s.fridgeC >= 5) s.compressor = true;

@@ -48,7 +48,7 @@ export function weatherAt(seed: number, t: number): Weather {
   return { tempC, raining };
 }
 
-/** Temperature inside a closed room: buffered towards a comfortable 18 °C. */
+/** Temperature inside a station: buffered towards 18 °C, kept above 16 °C by Qingdao's winter central heating. */
 export function indoorTempC(outdoorC: number): number {
-  return 18 + (outdoorC - 18) * 0.6;
+  return Math.min(32, Math.max(16, 18 + (outdoorC - 18) * 0.6));
 }

@@ -16,7 +16,8 @@ test('each station connects with its own credentials and publishes valid telemet
   const obs = await observe(b);
   t.teardown(obs.close);
 
-  const fleet = startFleet({ registry: b.registry, stations, brokerUrl: b.url, credentials: b.credentials, seed: 3, speed: 60, logger, tickMs: 50 });
+  const fleet = startFleet({ registry: b.registry, stations, brokerUrl: b.url, credentials: b.credentials, seed: 3, speed: 600, logger, tickMs: 50,
+    timing: { stepMs: 60_000, heartbeatMs: 300_000, sampleMs: 300_000 } });
   await fleet.ready;
   for (const s of stations) await obs.waitFor((m) => m.topic === `qdyz/v1/${s.id}/status` && m.json?.reason === 'boot', 10_000, `boot of ${s.id}`);
   await obs.waitFor(() => obs.messages.length > 400, 20_000, '400 messages');

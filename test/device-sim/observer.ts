@@ -13,6 +13,8 @@ export interface Observed {
   json: Record<string, unknown> | undefined;
   retain: boolean;
   receivedAt: number;
+  /** The simulator's clock at reception, when one was given. */
+  simulatedAt: number;
 }
 
 export interface Observer {
@@ -23,7 +25,7 @@ export interface Observer {
   close(): Promise<void>;
 }
 
-export async function observe(b: TestBroker, clientId = 'svc-dashboard-observer'): Promise<Observer> {
+export async function observe(b: TestBroker, clientId = 'svc-dashboard-observer', simClock: () => number = Date.now): Promise<Observer> {
   const client = await connectAs(b, 'svc-dashboard', { clientId });
   const messages: Observed[] = [];
   const waiters = new Set<() => void>();
@@ -35,7 +37,7 @@ export async function observe(b: TestBroker, clientId = 'svc-dashboard-observer'
     } catch {
       json = undefined;
     }
-    messages.push({ topic, text, json, retain: packet.retain, receivedAt: Date.now() });
+    messages.push({ topic, text, json, retain: packet.retain, receivedAt: Date.now(), simulatedAt: simClock() });
     for (const w of waiters) w();
   });
   await client.subscribeAsync([...TELEMETRY_SUBSCRIPTIONS], { qos: 1 });
