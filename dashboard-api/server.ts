@@ -84,7 +84,6 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   const requests = new Histogram({ name: 'dashboard_http_request_duration_seconds', help: 'REST latency by route', labelNames: ['method', 'route', 'status'] as const, buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 2], registers: [metrics] });
   const rejected = new Counter({ name: 'dashboard_http_rejected_total', help: 'Requests answered with a 4xx, by error code', labelNames: ['reason'] as const, registers: [metrics] });
   const logins = new Counter({ name: 'dashboard_logins_total', help: 'Login attempts by result', labelNames: ['result'] as const, registers: [metrics] });
-  const served = Metrics.merge([metrics, ...(opts.extraMetrics ?? [])]);
 
   const app = express();
   const origins = corsOrigins(config);
@@ -118,6 +117,9 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     res.json({ status: 'ok', stations: ctx.registry.stations.length, reporting, uptimeS: Math.round(process.uptime()) });
   });
   app.get('/metrics', async (_req, res) => {
+    // Merged per request (the Socket.IO hub registers its metrics after the routes are set up); a merged
+    // registry drops default labels, so the service's own registry is served as it is when alone.
+    const served = opts.extraMetrics?.length ? Metrics.merge([metrics, ...opts.extraMetrics]) : metrics;
     res.type(served.contentType).send(await served.metrics());
   });
 

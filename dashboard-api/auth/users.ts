@@ -21,7 +21,7 @@ export const UserSchema = z
     displayName: z.string().min(1).max(60),
     role: z.enum(ROLES),
     district: z.enum(DISTRICT_CODES).optional().describe('Required for district-maintainer, absent otherwise'),
-    passwordHash: z.string().regex(HASH_PATTERN, 'expected scrypt$N$r$p$salt$hash (npm run dashboard:hash-password)'),
+    passwordHash: z.string().regex(HASH_PATTERN, 'expected scrypt$N$r$p$salt$hash (printf %s PASSWORD | npm run dashboard:hash-password)'),
   })
   .refine((u) => (u.role === 'district-maintainer') === (u.district !== undefined), {
     message: 'a district-maintainer needs a district; other roles must not have one',
