@@ -172,3 +172,14 @@ test('health, metrics, secure headers and the OpenAPI document', async (t) => {
   t.is(ui.status, 200);
   t.regex(await ui.text(), /swagger/i);
 });
+
+test('CORS answers only the configured origins', async (t) => {
+  const open = await startHarness({ alerting: new MemoryAlerting(), influx: noInflux, env: { DASHBOARD_CORS_ORIGINS: 'https://wall.example, https://ops.example' } });
+  t.teardown(() => open.close());
+  const preflight = (url: string, origin: string) =>
+    fetch(`${url}/api/fleet/summary`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+  const allowed = await preflight(open.api.url, 'https://ops.example');
+  t.is(allowed.headers.get('access-control-allow-origin'), 'https://ops.example');
+  t.is((await preflight(open.api.url, 'https://evil.example')).headers.get('access-control-allow-origin'), null);
+  t.is((await preflight(h.api.url, 'https://wall.example')).headers.get('access-control-allow-origin'), null);
+});

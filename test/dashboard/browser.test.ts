@@ -147,6 +147,15 @@ test.serial('a maintainer sees only their district, gets a live alert from a sim
   await page.waitForSelector('#district-tiles .tile');
   await page.waitForTimeout(800);
   await page.screenshot({ path: join(ARTIFACTS, '3-maintainer-overview.png') });
+
+  // An inspection recorded on the station page reaches the alerting service (and its store).
+  await page.goto(`${h.api.url}/#/station/SN-0001`);
+  await page.waitForSelector('#inspections');
+  await page.uncheck('input[name="working-medical_kit"]');
+  await page.click('tr:has(input[name="working-medical_kit"]) button');
+  await page.waitForFunction(() => document.querySelector('tr:has(input[name="working-medical_kit"])')?.textContent?.includes('maint-sn'));
+  t.like(alerting.attestations('SN-0001').find((a) => a.item === 'medical_kit'), { present: true, working: false, by: 'maint-sn' });
+  await page.screenshot({ path: join(ARTIFACTS, '4-station-detail.png'), fullPage: true });
   t.deepEqual(errors, []);
 });
 
@@ -161,11 +170,11 @@ test.serial('the wall screen (city viewer) shows every district and switches to 
   await page.waitForSelector('#nav-overview');
   t.is((await page.textContent('#nav-overview'))?.trim(), 'Overview');
   await page.waitForTimeout(800);
-  await page.screenshot({ path: join(ARTIFACTS, '4-wall-screen-en.png') });
+  await page.screenshot({ path: join(ARTIFACTS, '5-wall-screen-en.png') });
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
   await loginAs(phone, 'maint-sn');
   const [tile] = await phone.$$('#district-tiles .tile');
   const box = await tile!.boundingBox();
   t.true(box!.width > 300);
-  await phone.screenshot({ path: join(ARTIFACTS, '5-phone.png'), fullPage: true });
+  await phone.screenshot({ path: join(ARTIFACTS, '6-phone.png'), fullPage: true });
 });

@@ -84,6 +84,9 @@ const zh = {
   faulted: '故障',
   notReporting: '未上报',
   unattested: '未巡检',
+  inspection: '巡检记录',
+  present: '在位',
+  working: '完好',
 } as const;
 
 export type Key = keyof typeof zh;
@@ -173,6 +176,9 @@ const en: Record<Key, string> = {
   faulted: 'Faulted',
   notReporting: 'Not reporting',
   unattested: 'Unattested',
+  inspection: 'Inspections',
+  present: 'present',
+  working: 'working',
 };
 
 export type Lang = 'zh' | 'en';

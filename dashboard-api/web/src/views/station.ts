@@ -1,7 +1,8 @@
-import { api } from '../api.js';
+import { REQUIREMENTS } from '../../../../domain/equipment.js';
+import { api, type User } from '../api.js';
 import { chartIn } from '../charts.js';
 import { h, mount } from '../dom.js';
-import { pct, t, time } from '../i18n.js';
+import { pct, pick, t, time } from '../i18n.js';
 import { store, watchStation, type Alert } from '../live.js';
 import type { View, ViewContext } from '../main.js';
 import { alertCard } from './alert-card.js';
@@ -21,6 +22,7 @@ interface Detail {
   live: Record<string, unknown> | null;
   compliance: { today: number | null; last30Days: number | null; yearToDate: number | null; facility: { percent: number; missing: string[]; faulted: string[]; notReporting: string[]; unattested: string[] } } | null;
   alerts: Alert[];
+  attestations: Array<{ item: string; present: boolean; working: boolean; by: string; at: number; note?: string }>;
 }
 
 // Metrics offered in the chart; the API accepts every numeric field of domain/series.ts.
@@ -77,6 +79,7 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
     ),
     h('section', {}, h('h3', {}, t('alerts')), alertsEl),
     h('section', { class: 'panel' }, h('h3', {}, t('history'), ' ', metric, ' ', range), chartEl),
+    inspectionPanel(d, user),
   );
 
   function drawLive(): void {
@@ -144,4 +147,47 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
     drawLive();
   });
   return { refresh: drawAlerts, dispose: stop };
+}
+
+const itemName = (item: string): string => {
+  const r = REQUIREMENTS.find((q) => (q.anyOf as readonly string[]).includes(item));
+  return r ? pick(r.nameZh, r.nameEn) : item;
+};
+
+/** Items only an inspection can vouch for, with their latest attestation; maintainers and admins record new ones. */
+function inspectionPanel(d: Detail, user: User): HTMLElement {
+  const latest = new Map<string, Detail['attestations'][number]>();
+  for (const a of [...d.attestations].sort((x, y) => x.at - y.at)) latest.set(a.item, a);
+  const items = Object.entries(d.station.equipment).filter(([, how]) => how === 'inspection').map(([item]) => item);
+  const canAct = user.role !== 'city-viewer';
+  return h(
+    'section',
+    { class: 'panel', id: 'inspections' },
+    h('h3', {}, t('inspection')),
+    h(
+      'table',
+      {},
+      h('tbody', {}, items.map((item) => {
+        const last = latest.get(item);
+        const present = h('input', { type: 'checkbox', checked: last?.present ?? true, name: `present-${item}` });
+        const working = h('input', { type: 'checkbox', checked: last?.working ?? true, name: `working-${item}` });
+        const status = h('span', { class: 'muted' }, last ? `${last.present && last.working ? '✓' : '✗'} ${last.by} ${time(last.at)}` : t('unattested'));
+        const save = async (): Promise<void> => {
+          try {
+            const a = await api.send<Detail['attestations'][number]>('POST', '/api/attestations', { stationId: d.station.id, item, present: present.checked, working: working.checked });
+            status.textContent = `${a.present && a.working ? '✓' : '✗'} ${a.by} ${time(a.at)}`;
+          } catch (e) {
+            status.textContent = (e as Error).message;
+          }
+        };
+        return h(
+          'tr',
+          {},
+          h('td', {}, itemName(item)),
+          canAct ? h('td', {}, h('label', {}, present, t('present')), ' ', h('label', {}, working, t('working')), ' ', h('button', { onclick: () => void save() }, t('save'))) : null,
+          h('td', {}, status),
+        );
+      })),
+    ),
+  );
 }
