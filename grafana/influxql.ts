@@ -19,14 +19,14 @@ const ident = (name: string): string => `"${name.replace(/"/g, '\\"')}"`;
 export const from = (key: AnySeriesKey): string => ident(ALL_SERIES[key].measurement);
 
 /** `"online"` for a field of a series. */
-export const field = <K extends AnySeriesKey>(key: K, name: AnyField<K>): string => ident(name);
+export const field = <K extends AnySeriesKey>(_key: K, name: AnyField<K>): string => ident(name);
 
 export type TagName = (typeof TAGS)[keyof typeof TAGS];
 
 export const tag = (name: TagName): string => ident(name);
 
 /** A tag only some series carry (an alert's rule or severity, an attested item). */
-export const seriesTag = <K extends AnySeriesKey>(key: K, name: AnyTag<K>): string => ident(name);
+export const seriesTag = <K extends AnySeriesKey>(_key: K, name: AnyTag<K>): string => ident(name);
 
 /** `"district" =~ /^$district$/`: Grafana expands a multi-value or All variable to `(a|b)`. */
 export const tagMatches = (name: TagName, variable: string): string => `${tag(name)} =~ /^$${variable}$/`;

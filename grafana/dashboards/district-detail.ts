@@ -1,13 +1,13 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
+import { dailyCompliancePanel } from '../panels.js';
 import { field, from, influxql, tag, tagIs } from '../influxql.js';
-import { activeAlerts, COMPLIANCE_WINDOW, complianceRatio, INTERVAL, latestAlertStates, LOCAL_DAY, STATE_INTERVAL, statePerInterval, where } from '../queries.js';
-import { DOOR, ONLINE_OFFLINE, OPEN_CLOSED, percentCell, percentThresholds } from '../styles.js';
+import { activeAlerts, COMPLIANCE_WINDOW, complianceRatio, INTERVAL, latestAlertStates, STATE_INTERVAL, statePerInterval, where } from '../queries.js';
+import { DOOR, ONLINE_OFFLINE, OPEN_CLOSED, percentCell } from '../styles.js';
 import { DISTRICT_VAR, districtVariable, STATION_VAR } from '../variables.js';
 import { STATION_DETAIL_UID } from './station-detail.js';
 
@@ -81,22 +81,6 @@ export function districtDetail(): DashboardJson {
           .height(16)
           .span(24),
       )
-      .withPanel(
-        new timeseries.PanelBuilder()
-          .title('每日开放合规率 Daily open compliance')
-          .description('计划开放时间内实际开放的比例，按本地日 — time open within the schedule ÷ scheduled time, per local day (last 30 days).')
-          .withTarget(
-            influxql('A', `SELECT ${complianceRatio()} AS "compliance" FROM ${from('complianceDaily')} ${where(inDistrict)} GROUP BY ${LOCAL_DAY}`).alias('合规率 Compliance'),
-          )
-          .timeFrom('30d')
-          .drawStyle(common.GraphDrawStyle.Bars)
-          .unit('percent')
-          .min(0)
-          .max(100)
-          .thresholds(percentThresholds())
-          .colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds))
-          .height(8)
-          .span(24),
-      ),
+      .withPanel(dailyCompliancePanel(inDistrict).span(24)),
   );
 }

@@ -7,9 +7,10 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { Appliance } from '../../domain/equipment.js';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
+import { dailyCompliancePanel } from '../panels.js';
 import { field, from, influxql, seriesTag, tag, tagEquals, tagIs } from '../influxql.js';
-import { complianceRatio, INTERVAL, LOCAL_DAY, STATE_INTERVAL, speakerQuerySums, where } from '../queries.js';
-import { APPLIANCE_NAMES, DOOR, ONLINE_OFFLINE, OPEN_CLOSED, percentThresholds, ALERT_STATE_NAMES, withSpeakerNames } from '../styles.js';
+import { INTERVAL, STATE_INTERVAL, speakerQuerySums, where } from '../queries.js';
+import { APPLIANCE_NAMES, DOOR, ONLINE_OFFLINE, OPEN_CLOSED, ALERT_STATE_NAMES, withSpeakerNames } from '../styles.js';
 import { districtVariable, STATION_VAR, stationVariable } from '../variables.js';
 
 // One station: when it was online and open, who was inside, what its appliances drew, whether
@@ -143,19 +144,6 @@ export function stationDetail(): DashboardJson {
           .span(24),
       )
       .withPanel(alertsTable())
-      .withPanel(
-        new timeseries.PanelBuilder()
-          .title('每日开放合规率 Daily open compliance')
-          .withTarget(influxql('A', `SELECT ${complianceRatio()} AS "compliance" FROM ${from('complianceDaily')} ${where(atStation)} GROUP BY ${LOCAL_DAY}`).alias('合规率 Compliance'))
-          .timeFrom('30d')
-          .drawStyle(common.GraphDrawStyle.Bars)
-          .unit('percent')
-          .min(0)
-          .max(100)
-          .thresholds(percentThresholds())
-          .colorScheme(new dashboard.FieldColorBuilder().mode(dashboard.FieldColorModeId.Thresholds))
-          .height(8)
-          .span(12),
-      ),
+      .withPanel(dailyCompliancePanel(atStation).span(12)),
   );
 }
