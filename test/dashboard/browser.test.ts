@@ -13,17 +13,18 @@ import { createAlertingService, type AlertingService } from '../../alerting/serv
 import { resolveFaults, parseFaultPlan } from '../../device-sim/faults.js';
 import { startFleet, type Fleet } from '../../device-sim/fleet.js';
 import { indexRegistry } from '../../domain/registry.js';
+import { startIngest, type Ingest } from '../../ingest/ingest.js';
 import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { projectPath } from '../../lib/paths.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
-import { createTelemetryConsumer, type TelemetryConsumer } from '../../lib/telemetry-consumer.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { PASSWORD, startHarness, type Harness } from './helpers/dashboard-harness.js';
 
-// The whole path in real parts: simulator → broker → telemetry consumer → alerting service
-// (InfluxDB store) → dashboard REST + Socket.IO → the built web app in headless Chromium.
+// The whole path in real parts, wired as the all-in-one process does: simulator → broker →
+// ingest (its telemetry consumer, InfluxDB writer) → alerting service (InfluxDB store) →
+// dashboard REST + Socket.IO → the built web app in headless Chromium.
 
 const fixture = withInfluxd(test);
 const logger = createLogger('dashboard-browser', process.env.LOG_LEVEL ?? 'silent');
@@ -37,7 +38,7 @@ const FOREIGN = 'SB-0001:appliance_fault';
 
 let broker: TestBroker;
 let influx: Influx;
-let consumer: TelemetryConsumer;
+let ingest: Ingest;
 let alerting: AlertingService;
 let h: Harness;
 let fleet: Fleet | undefined;
@@ -52,9 +53,21 @@ test.serial.before(async () => {
   influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('dashweb') }, logger);
   await influx.ensureDatabase();
   const metrics = new Metrics();
-  consumer = createTelemetryConsumer({ mqttUrl: broker.url, username: 'svc-dashboard', password: broker.credentials['svc-dashboard']!, clientId: `svc-dashboard-${process.pid}`, registry, logger, metrics, clean: true });
+  ingest = await startIngest({
+    mqttUrl: broker.url,
+    username: 'svc-ingest',
+    password: broker.credentials['svc-ingest']!,
+    clientId: `svc-ingest-${process.pid}`,
+    clean: true,
+    registry,
+    logger,
+    metrics,
+    influx,
+    writer: { spoolDir: join(spool, 'ingest'), flushMs: 200 },
+  });
+  const consumer = ingest.consumer;
   const rules = loadRulesFile(projectPath('config/rules.json'));
-  const store = createInfluxStore({ influx, logger, spoolDir: spool });
+  const store = createInfluxStore({ influx, logger, spoolDir: join(spool, 'alerting') });
   const notifier = createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 1000, logger, metrics });
   alerting = await createAlertingService({ registry, rules, store, notifier, states: consumer.states, logger, metrics });
   consumer.on('telemetry', (message, state) => alerting.handleTelemetry(message, state));
@@ -73,7 +86,7 @@ test.after.always(async () => {
   await fleet?.stop();
   await h?.close();
   await alerting?.close();
-  await consumer?.close();
+  await ingest?.close();
   await influx?.close();
   await broker?.close();
   if (spool) rmSync(spool, { recursive: true, force: true });
@@ -147,6 +160,12 @@ test.serial('a maintainer sees only their district, gets a live alert from a sim
   await page.waitForSelector('#district-tiles .tile');
   await page.waitForTimeout(800);
   await page.screenshot({ path: join(ARTIFACTS, '3-maintainer-overview.png') });
+
+  // History comes from what the ingest wrote to InfluxDB.
+  const token = await h.login('maint-sn');
+  const history = await h.get(`/api/stations/SN-0001/history?metric=appliance.power_w&appliance=fridge&from=${start - 60_000}&to=${Date.now() + 60_000}&every=1m&agg=max`, token);
+  t.is(history.status, 200);
+  t.true(history.body.points.length >= 1, JSON.stringify(history.body));
 
   // An inspection recorded on the station page reaches the alerting service (and its store).
   await page.goto(`${h.api.url}/#/station/SN-0001`);
