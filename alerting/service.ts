@@ -53,6 +53,8 @@ export interface AlertingService extends AlertingPort {
   start(): void;
   /** Recomputes one local day's rollups from the raw telemetry in the store, and stores them. */
   rollupDay(date: string): Promise<DailyRollup[]>;
+  /** The same for every day from fromDate to toDate inclusive (catch-up, backfills). */
+  rollupRange(fromDate: string, toDate: string): Promise<DailyRollup[]>;
   /** All daily rollups held (current year and the rolling window). */
   rollups(): readonly DailyRollup[];
   close(): Promise<void>;
@@ -262,6 +264,26 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     return t.alert;
   }
 
+  /** Rollups of the local days fromDate..toDate from raw telemetry: one read per station for the whole range. */
+  async function rollupRange(fromDate: string, toDate: string): Promise<DailyRollup[]> {
+    const from = midnightOfDate(fromDate);
+    const to = midnightOfDate(toDate) + DAY_MS;
+    const out: DailyRollup[] = [];
+    await forEachLimited(registry.stations, ROLLUP_CONCURRENCY, async (s) => {
+      const stale = staleMs.get(s.id)!;
+      const samples = await store.loadServingSamples(s.id, from, to, stale);
+      const serving = servingIntervals(trackerFromSamples(samples.open, samples.online, stale), from, to);
+      for (let day = from; day < to; day += DAY_MS) out.push(rollupDay(s.id, s.district, s.openingHours, serving, localDateOf(day)));
+    });
+    for (const r of out) store.append({ kind: 'rollup', rollup: r });
+    await store.flush();
+    const done = new Set(out.map((r) => `${r.stationId}:${r.date}`));
+    rollups = [...rollups.filter((r) => !done.has(`${r.stationId}:${r.date}`)), ...out];
+    byStation = rollupsByStation();
+    logger.info({ event: 'rollup_done', from: fromDate, to: toDate, rollups: out.length }, 'daily compliance rollups stored');
+    return out;
+  }
+
   const matches = (a: Alert, f: AlertFilter): boolean =>
     (f.district === undefined || a.district === f.district) &&
     (f.stationId === undefined || a.stationId === f.stationId) &&
@@ -364,23 +386,8 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       }, config.evaluationIntervalS * 1000);
       checkpointTimer ??= setInterval(() => checkpoint(clock()), CHECKPOINT_MS);
     },
-    async rollupDay(date) {
-      const from = midnightOfDate(date);
-      const out: DailyRollup[] = [];
-      await forEachLimited(registry.stations, ROLLUP_CONCURRENCY, async (s) => {
-        const stale = staleMs.get(s.id)!;
-        const samples = await store.loadServingSamples(s.id, from, from + DAY_MS, stale);
-        const tracker = trackerFromSamples(samples.open, samples.online, stale);
-        out.push(rollupDay(s.id, s.district, s.openingHours, servingIntervals(tracker, from, from + DAY_MS), date));
-      });
-      for (const r of out) store.append({ kind: 'rollup', rollup: r });
-      await store.flush();
-      const done = new Set(out.map((r) => `${r.stationId}:${r.date}`));
-      rollups = [...rollups.filter((r) => !done.has(`${r.stationId}:${r.date}`)), ...out];
-      byStation = rollupsByStation();
-      logger.info({ event: 'rollup_done', date, stations: out.length }, 'daily compliance rollup stored');
-      return out;
-    },
+    rollupDay: (date) => rollupRange(date, date),
+    rollupRange,
     rollups: () => rollups,
     async close() {
       if (timer) clearInterval(timer);
