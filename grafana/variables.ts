@@ -6,6 +6,7 @@ import { from, tag, tagMatches } from './influxql.js';
 
 // Template variables. Districts come from the domain (Chinese name first, code as the value the
 // queries filter on); stations are read from InfluxDB, so a replaced registry needs no board change.
+// No free-text values: only known codes and station ids ever reach a query.
 
 export const DISTRICT_VAR = 'district';
 export const STATION_VAR = 'station';
@@ -17,6 +18,7 @@ export function districtsVariable(): dashboard.CustomVariableBuilder {
   return new dashboard.CustomVariableBuilder(DISTRICT_VAR)
     .label('区市 District')
     .values(districtValues)
+    .allowCustomValue(false)
     .multi(true)
     .includeAll(true)
     .current({ text: 'All', value: '$__all' });
@@ -28,6 +30,7 @@ export function districtVariable(): dashboard.CustomVariableBuilder {
   return new dashboard.CustomVariableBuilder(DISTRICT_VAR)
     .label('区市 District')
     .values(districtValues)
+    .allowCustomValue(false)
     .multi(false)
     .includeAll(false)
     .current({ text: `${first.nameZh} ${first.nameEn}`, value: first.code });
@@ -44,6 +47,7 @@ export function stationVariable(): dashboard.QueryVariableBuilder {
     .definition(stationVariableQuery)
     .refresh(dashboard.VariableRefresh.OnDashboardLoad)
     .sort(dashboard.VariableSort.AlphabeticalAsc)
+    .allowCustomValue(false)
     .multi(false)
     .includeAll(false);
 }
