@@ -44,16 +44,20 @@ export function createJobs(d: JobDeps) {
   };
   return {
     /** Yesterday's rollup from raw data, plus any of the last days that has none (the service was down). */
-    async dailyRollup(now: number): Promise<string[]> {
+    async dailyRollup(now: number): Promise<{ from: string; to: string }> {
       const have = new Set(d.service.rollups().map((r) => r.date));
-      const dates: string[] = [];
-      for (let i = CATCH_UP_DAYS; i >= 1; i--) {
+      const to = localDateOf(now - DAY_MS);
+      let from = to;
+      for (let i = CATCH_UP_DAYS; i > 1; i--) {
         const date = localDateOf(now - i * DAY_MS);
-        if (i === 1 || !have.has(date)) dates.push(date);
+        if (!have.has(date)) {
+          from = date;
+          break;
+        }
       }
-      for (const date of dates) await d.service.rollupDay(date);
+      await d.service.rollupRange(from, to);
       d.service.evaluate(now);
-      return dates;
+      return { from, to };
     },
     /** Previous month's open compliance per district, to each district and a city-wide one to city staff. */
     async monthlySummary(now: number) {
