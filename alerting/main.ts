@@ -43,7 +43,7 @@ try {
   const tasks = config.ALERTING_CRON
     ? scheduleJobs(createJobs({ service, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
     : [];
-  const metricsServer = await serveMetrics([metrics], config.ALERTING_METRICS_PORT, config.ALERTING_METRICS_HOST);
+  const metricsServer = await serveMetrics(metrics, config.ALERTING_METRICS_PORT, config.ALERTING_METRICS_HOST);
   logger.info({ event: 'started', metricsPort: metricsServer.port, stations: registry.stations.length }, 'alerting service running');
 
   let stopping = false;

@@ -1,10 +1,16 @@
 import test from 'ava';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Alert } from '../../domain/alerts.js';
 import { createLogger } from '../../lib/logger.js';
+import { projectPath } from '../../lib/paths.js';
+import { RulesConfigError } from '../../rules/rule-config.js';
+import { loadRulesFile } from '../../alerting/rules-file.js';
 import { dingtalkSign } from '../../alerting/channels.js';
 import { groupEvents, MAX_MARKDOWN_BYTES, renderGroup, type NotificationEvent } from '../../alerting/messages.js';
-import { parseNotificationConfig, NotificationConfigError } from '../../alerting/notification-config.js';
+import { loadNotificationConfig, parseNotificationConfig, NotificationConfigError } from '../../alerting/notification-config.js';
 import { backoffMs, createNotifier } from '../../alerting/notifier.js';
 import { DINGTALK_SECRET, startHttpReceiver, startSmtpReceiver } from './receivers.js';
 
@@ -140,4 +146,14 @@ test('a robot answer with a non-zero errcode (DingTalk: bad signature) counts as
   await notifier.flush();
   t.is(http.received.length, 2, 'bad signature → errcode 310000 → retried, then given up');
   t.false(http.received[0]!.signatureOk);
+});
+
+test('config files: a broken file or field is named with its path', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'alerting-config-'));
+  writeFileSync(join(dir, 'rules.json'), JSON.stringify({ version: 1, rules: { over_capacity: { forS: -1 } } }));
+  writeFileSync(join(dir, 'bad.json'), '{ not json');
+  t.throws(() => loadRulesFile(join(dir, 'rules.json')), { instanceOf: RulesConfigError, message: /rules\.json: rules\.over_capacity\.forS/ });
+  t.throws(() => loadNotificationConfig(join(dir, 'bad.json')), { instanceOf: NotificationConfigError, message: /bad\.json/ });
+  t.is(loadRulesFile(projectPath('config/rules.json')).version, 1);
+  t.is(Object.keys(loadNotificationConfig(projectPath('config/notifications.example.json')).districts).length, 3);
 });
