@@ -35,10 +35,25 @@ export interface ApiContext {
   acceptance: AcceptanceStore;
   logger: Logger;
   now: () => number;
+  /** Every station's compliance snapshot by id, at most `DASHBOARD_COMPLIANCE_TTL_MS` old. */
+  complianceById: () => ReadonlyMap<string, ComplianceSnapshot>;
 }
 
-export function complianceById(alerting: AlertingPort): Map<string, ComplianceSnapshot> {
-  return new Map(alerting.compliance().map((c) => [c.stationId, c]));
+/**
+ * Computing all 600 snapshots costs the alerting service 10-20 ms; ratios over days and months
+ * barely move in a few seconds, so the fleet views share one copy, refreshed by a timer off the
+ * request path (no request pays for the refresh). `ttlMs` 0: computed on every call.
+ */
+export function complianceCache(alerting: AlertingPort, ttlMs: number): { get: () => ReadonlyMap<string, ComplianceSnapshot>; close(): void } {
+  const compute = (): ReadonlyMap<string, ComplianceSnapshot> => new Map(alerting.compliance().map((c) => [c.stationId, c]));
+  if (ttlMs === 0) return { get: compute, close: () => undefined };
+  let byId: ReadonlyMap<string, ComplianceSnapshot> | null = null;
+  const timer = setInterval(() => (byId = compute()), ttlMs);
+  timer.unref();
+  return {
+    get: () => (byId ??= compute()),
+    close: () => clearInterval(timer),
+  };
 }
 
 /** Unresolved alerts, optionally of one district. */

@@ -17,7 +17,7 @@ import { openAuditLog } from './audit-log.js';
 import { tokenService } from './auth/tokens.js';
 import { loadOrCreateUsers, userStore } from './auth/users.js';
 import { corsOrigins, type DashboardConfig } from './config.js';
-import type { ApiContext, HistorySource, LiveFeed } from './context.js';
+import { complianceCache, type ApiContext, type HistorySource, type LiveFeed } from './context.js';
 import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
 import { attachSocketHub } from './live/socket-hub.js';
 import { alertRoutes } from './routes/alert-routes.js';
@@ -39,6 +39,7 @@ export type DashboardSettings = Pick<
   | 'DASHBOARD_LOGIN_LIMIT'
   | 'DASHBOARD_TELEMETRY_THROTTLE_MS'
   | 'DASHBOARD_WEB_DIR'
+  | 'DASHBOARD_COMPLIANCE_TTL_MS'
 >;
 
 export interface DashboardApiOptions {
@@ -67,6 +68,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   const loaded = await loadOrCreateUsers(projectPath(config.DASHBOARD_USERS_FILE));
   if (loaded.created) log.warn({ passwordsFile: loaded.created.passwordsFile }, 'no users file: generated dev users; their passwords are in the passwords file');
   const users = userStore(loaded.users);
+  const compliance = complianceCache(opts.alerting, config.DASHBOARD_COMPLIANCE_TTL_MS);
   const ctx: ApiContext = {
     registry: opts.registry,
     live: opts.live,
@@ -78,6 +80,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     acceptance: openAcceptanceStore(projectPath(config.DASHBOARD_ACCEPTANCE_FILE)),
     logger: log,
     now: opts.now ?? Date.now,
+    complianceById: compliance.get,
   };
   if (!config.DASHBOARD_JWT_SECRET) log.warn('DASHBOARD_JWT_SECRET unset: a random secret is used, logins end at restart');
 
@@ -173,6 +176,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     server,
     async close() {
       server.closeAllConnections();
+      compliance.close();
       await hub.close();
       await ctx.audit.close();
     },

@@ -5,7 +5,7 @@ import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, MANUAL_ITEM_NUMBERS, 
 import type { Api } from '../api-routes.js';
 import { assertCanSee, scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
-import { complianceById, type ApiContext } from '../context.js';
+import type { ApiContext } from '../context.js';
 import { escapeHtml, toCsv } from '../export-formats.js';
 import { HttpError } from '../http-errors.js';
 
@@ -25,7 +25,7 @@ const LAST_YEAR = PLAN_YEARS[PLAN_YEARS.length - 1]!;
 
 export function complianceRoutes(api: Api, ctx: ApiContext): void {
   const form = (district: (typeof DISTRICT_CODES)[number], y: PlanYear): AcceptanceForm =>
-    acceptanceForm(district, y, ctx.registry.inDistrict(district), complianceById(ctx.alerting), ctx.acceptance.forForm(district, y));
+    acceptanceForm(district, y, ctx.registry.inDistrict(district), ctx.complianceById(), ctx.acceptance.forForm(district, y));
 
   api.route({
     method: 'get',
@@ -36,8 +36,7 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
     query: z.strictObject({ district: z.enum(DISTRICT_CODES).optional(), failing: z.enum(['true', 'false']).optional() }),
     handler({ user, query }) {
       const district = scopeDistrict(user, query.district);
-      return ctx.alerting
-        .compliance()
+      return [...ctx.complianceById().values()]
         .filter((c) => (!district || c.district === district) && (!user.district || c.district === user.district))
         .filter((c) => query.failing === undefined || c.failingOpenAllYear === (query.failing === 'true'));
     },

@@ -4,7 +4,7 @@ import type { Api } from '../api-routes.js';
 import { scopeDistrict, visibleDistricts } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
 import { BuildProgressSchema, buildProgress } from '../build-progress.js';
-import { activeAlerts, complianceById, type ApiContext } from '../context.js';
+import { activeAlerts, type ApiContext } from '../context.js';
 import { FleetSummarySchema, fleetSummary, scheduledOpenCache } from '../fleet-summary.js';
 
 const DistrictQuerySchema = z.strictObject({ district: z.enum(DISTRICT_CODES).optional() });
@@ -24,7 +24,7 @@ export function fleetRoutes(api: Api, ctx: ApiContext): void {
       const districts = district ? [district] : visibleDistricts(user);
       const now = ctx.now();
       const all = ctx.registry.stations;
-      return fleetSummary({ stations: all, scheduledOpen: scheduledOpen(all, now), states: ctx.live.states, alerts: activeAlerts(ctx.alerting, district), compliance: complianceById(ctx.alerting), now }, districts);
+      return fleetSummary({ stations: all, scheduledOpen: scheduledOpen(all, now), states: ctx.live.states, alerts: activeAlerts(ctx.alerting, district), compliance: ctx.complianceById(), now }, districts);
     },
   });
   api.route({

@@ -4,7 +4,7 @@ import { StationIdSchema, StationSchema } from '../../domain/station.js';
 import type { Api } from '../api-routes.js';
 import { scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
-import { activeAlerts, complianceById, visibleStation, type ApiContext } from '../context.js';
+import { activeAlerts, visibleStation, type ApiContext } from '../context.js';
 import { isOpenNow, liveState } from '../fleet-summary.js';
 import { buildHistoryQuery, HistoryQuerySchema } from '../history-query.js';
 import { navigationCsv, navigationGeoJson, NavigationQuerySchema, navigationRow, NavigationRowSchema } from '../navigation-export.js';
@@ -25,7 +25,7 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
     response: StationListSchema,
     handler({ user, query }) {
       const district = scopeDistrict(user, query.district);
-      const compliance = complianceById(ctx.alerting);
+      const compliance = ctx.complianceById();
       const byStation = new Map<string, Alert[]>();
       for (const a of activeAlerts(ctx.alerting, district)) byStation.set(a.stationId, [...(byStation.get(a.stationId) ?? []), a]);
       const stations = district ? ctx.registry.inDistrict(district) : ctx.registry.stations;

@@ -78,6 +78,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     DASHBOARD_WEB_DIR: opts.webDir ?? join(dir, 'no-web'),
     DASHBOARD_TELEMETRY_THROTTLE_MS: '100',
     DASHBOARD_LOGIN_LIMIT: '50',
+    DASHBOARD_COMPLIANCE_TTL_MS: '0',
     ...opts.env,
   });
   const registry = opts.registry ?? loadRegistryFile();
