@@ -8,7 +8,7 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
   DASHBOARD_HOST: env.string('0.0.0.0', 'Interface the dashboard API listens on'),
   DASHBOARD_USERS_FILE: env.string('var/dashboard-users.json', 'Users file (roles, scrypt password hashes); a dev file is generated when missing'),
   DASHBOARD_JWT_SECRET: z.string().min(32).optional().describe('HS256 secret for login tokens (>= 32 chars); when unset a random one is made per process, so tokens end at restart'),
-  DASHBOARD_TOKEN_TTL_S: env.int(12 * 3600, 60, 30 * 86_400, 'Lifetime of a login token in seconds'),
+  DASHBOARD_TOKEN_TTL_S: env.int(12 * 3600, 2, 30 * 86_400, 'Lifetime of a login token in seconds; sockets are disconnected when it ends'),
   DASHBOARD_CORS_ORIGINS: z.string().default('').describe('Comma-separated origins allowed by CORS (REST and Socket.IO); empty = same origin only'),
   DASHBOARD_AUDIT_FILE: env.string('var/dashboard-audit.jsonl', 'Append-only audit log (JSON lines, fsynced per entry)'),
   DASHBOARD_ACCEPTANCE_FILE: env.string('var/dashboard-acceptance.json', 'Manually scored items of the acceptance self-check form (附件2)'),

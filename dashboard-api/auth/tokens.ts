@@ -8,6 +8,8 @@ export interface TokenService {
   issue(user: User): Promise<{ token: string; expiresAt: number }>;
   /** The current user behind a token, or null (bad signature, expired, user removed). */
   verify(token: string): Promise<User | null>;
+  /** The same, with the token's expiry (epoch ms), for connections that outlive a request. */
+  session(token: string): Promise<{ user: User; expiresAt: number } | null>;
 }
 
 /** HS256 JWTs carrying only the username: role and district are read from the users file on every request. */
@@ -19,13 +21,17 @@ export function tokenService(users: UserStore, secret: string | undefined, ttlS:
       const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user.username).setIssuer(ISSUER).setIssuedAt().setExpirationTime(expiresAt).sign(key);
       return { token, expiresAt: expiresAt * 1000 };
     },
-    async verify(token) {
+    async session(token) {
       try {
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
-        return typeof payload.sub === 'string' ? (users.get(payload.sub) ?? null) : null;
+        const user = typeof payload.sub === 'string' ? users.get(payload.sub) : undefined;
+        return user && payload.exp ? { user, expiresAt: payload.exp * 1000 } : null;
       } catch {
         return null;
       }
+    },
+    async verify(token) {
+      return (await this.session(token))?.user ?? null;
     },
   };
 }

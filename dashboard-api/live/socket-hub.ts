@@ -65,13 +65,14 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, metr
 
   io.use(async (socket, next) => {
     const parsed = HandshakeSchema.safeParse(socket.handshake.auth);
-    const user = parsed.success ? await ctx.tokens.verify(parsed.data.token) : null;
-    if (!user) {
+    const session = parsed.success ? await ctx.tokens.session(parsed.data.token) : null;
+    if (!session) {
       refused.inc({ reason: parsed.success ? 'bad_token' : 'no_token' });
       next(new Error('unauthorized: log in and pass { auth: { token } }'));
       return;
     }
-    socket.data.user = user;
+    socket.data.user = session.user;
+    socket.data.expiresAt = session.expiresAt;
     next();
   });
 
@@ -100,7 +101,12 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, metr
       const parsed = SubscribeSchema.safeParse(input);
       if (parsed.success) void socket.leave(stationRoom(parsed.data.stationId));
     });
-    socket.on('disconnect', () => connected.dec());
+    // A login ends for sockets too: the client must log in again to reconnect.
+    const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, (socket.data.expiresAt as number) - Date.now()));
+    socket.on('disconnect', () => {
+      clearTimeout(expiry);
+      connected.dec();
+    });
   });
 
   function snapshot(user: User) {

@@ -117,3 +117,18 @@ test('a client that reconnects receives a fresh snapshot first', async (t) => {
   t.false(snap1.alerts.some((a: { key: string }) => a.key === 'SB-0004:fridge_warm'));
   t.true(snap2.alerts.some((a: { key: string }) => a.key === 'SB-0004:fridge_warm'));
 });
+
+test('a socket is disconnected when its login ends, and cannot come back with the old token', async (t) => {
+  const short = await startHarness({ alerting: new MemoryAlerting(), influx: { query: async () => [] }, env: { DASHBOARD_TOKEN_TTL_S: '2' } });
+  t.teardown(() => short.close());
+  const token = await short.login('maint-sn');
+  const socket = io(short.api.url, { auth: { token }, transports: ['websocket'], forceNew: true, reconnection: false });
+  t.teardown(() => socket.close());
+  await new Promise((resolve) => socket.once('snapshot', resolve));
+  const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
+  t.is(reason, 'io server disconnect');
+  socket.connect();
+  const err = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+  t.regex(err.message, /unauthorized/);
+  t.is((await short.get('/api/auth/me', token)).status, 401);
+});

@@ -62,16 +62,22 @@ function changed(): void {
 
 let socket: Socket | null = null;
 
-export function connectLive(token: string): Socket {
+/** `onExpired` runs when the server refuses the token (the login ended). */
+export function connectLive(token: string, onExpired: () => void): Socket {
   socket?.close();
   socket = io({ auth: { token }, transports: ['websocket', 'polling'] });
   socket.on('connect', () => {
     store.connected = true;
     changed();
   });
-  socket.on('disconnect', () => {
+  socket.on('disconnect', (reason) => {
     store.connected = false;
     changed();
+    // 'io server disconnect' is the server ending the session (token expired); reconnecting checks the token.
+    if (reason === 'io server disconnect') socket?.connect();
+  });
+  socket.on('connect_error', (err) => {
+    if (/unauthorized/.test(err.message)) onExpired();
   });
   socket.on('snapshot', (snap: { stations: StationBrief[]; alerts: Alert[] }) => {
     store.stations = new Map(snap.stations.map((s) => [s.id, s]));

@@ -63,7 +63,7 @@ async function start(): Promise<void> {
 }
 
 async function boot(): Promise<void> {
-  connectLive(token()!);
+  connectLive(token()!, logout);
   window.addEventListener('hashchange', () => void route());
   onChange(() => {
     updateStatus();
