@@ -183,6 +183,27 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       ]);
       return { open: samples([...before, ...open], 'open'), online: samples(online, 'online') };
     },
+    async loadDistrictServingSamples(district, from, to, staleMs) {
+      const svc = SERIES.service.measurement;
+      const st = SERIES.status.measurement;
+      const params = { district, from: iso(from), to: iso(to) };
+      const by = `GROUP BY "${TAGS.station}"`;
+      const [before, open, online] = await Promise.all([
+        influx.query(`SELECT last("open") AS "open" FROM "${svc}" WHERE "${TAGS.district}" = $district AND time < $from ${by}`, params),
+        influx.query(`SELECT "open" FROM "${svc}" WHERE "${TAGS.district}" = $district AND time >= $from AND time < $to ${by}`, params),
+        influx.query(`SELECT "online" FROM "${st}" WHERE "${TAGS.district}" = $district AND time >= $staleFrom AND time < $to ${by}`, { ...params, staleFrom: iso(from - staleMs) }),
+      ]);
+      const out = new Map<string, { open: Row[]; online: Row[] }>();
+      const slot = (r: Row) => {
+        const id = String(r[TAGS.station]);
+        const e = out.get(id) ?? { open: [], online: [] };
+        out.set(id, e);
+        return e;
+      };
+      for (const r of [...before, ...open]) slot(r).open.push(r);
+      for (const r of online) slot(r).online.push(r);
+      return new Map([...out].map(([id, e]) => [id, { open: samples(e.open, 'open'), online: samples(e.online, 'online') }]));
+    },
     flush: () => writer.flush(),
     close: () => writer.close(),
   };

@@ -27,7 +27,7 @@ import { resolveRules, type ResolvedRule, type RulesConfig } from '../rules/rule
 import { addSample, forgetBefore, newServingTracker, servingIntervals, trackerFromSamples, type ServingTracker } from '../rules/serving.js';
 import type { NotificationEvent } from './messages.js';
 import type { Notifier } from './notifier.js';
-import type { AlertStore } from './store.js';
+import type { AlertStore, ServingSamples } from './store.js';
 
 // The alerting service: telemetry and timers in, the pure engine in the middle, the store and
 // the notifier out. Implements AlertingPort for the dashboard API.
@@ -61,6 +61,8 @@ export interface AlertingService extends AlertingPort {
 }
 
 const ROLLUP_CONCURRENCY = 4;
+/** Ranges up to this long are read a district at a time. */
+const BATCH_RANGE_MS = 2 * DAY_MS;
 /** How often open alerts' last-seen times are checkpointed: at most this much is lost in a crash. */
 const CHECKPOINT_MS = 60_000;
 
@@ -114,13 +116,30 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   rollups = await store.loadRollups(rollupSince(startedAt));
   logger.info({ event: 'alerting_restored', open: tracks.size, resolved: history.length, silences: silences.length, rollups: rollups.length }, 'alerting state rebuilt from the store');
 
+  /**
+   * Raw serving samples of every station over [from, to): per district (three reads each) for
+   * short ranges, per station for long ones (a year of a district would be one huge answer).
+   */
+  async function withSamples(from: number, to: number, use: (station: Station, samples: ServingSamples) => void): Promise<void> {
+    const empty: ServingSamples = { open: [], online: [] };
+    if (to - from <= BATCH_RANGE_MS) {
+      const districts = [...new Set(registry.stations.map((s) => s.district))];
+      await forEachLimited(districts, ROLLUP_CONCURRENCY, async (d) => {
+        const stations = registry.inDistrict(d);
+        // Staleness is per station; read the widest margin, the fold cuts each to its own.
+        const margin = Math.max(...stations.map((s) => staleMs.get(s.id)!));
+        const got = await store.loadDistrictServingSamples(d, from, to, margin);
+        for (const s of stations) use(s, got.get(s.id) ?? empty);
+      });
+    } else {
+      await forEachLimited(registry.stations, ROLLUP_CONCURRENCY, async (s) => {
+        use(s, await store.loadServingSamples(s.id, from, to, staleMs.get(s.id)!));
+      });
+    }
+  }
+
   // Today's open time so far, from raw telemetry, so a restart mid-day loses nothing.
-  const today = midnightOfDate(trackerDay);
-  await forEachLimited(registry.stations, ROLLUP_CONCURRENCY, async (s) => {
-    const stale = staleMs.get(s.id)!;
-    const samples = await store.loadServingSamples(s.id, today, startedAt + 1, stale);
-    trackers.set(s.id, trackerFromSamples(samples.open, samples.online, stale));
-  });
+  await withSamples(midnightOfDate(trackerDay), startedAt + 1, (s, samples) => trackers.set(s.id, trackerFromSamples(samples.open, samples.online, staleMs.get(s.id)!)));
 
   // ---- derived figures
   const rollupsByStation = (): Map<string, DailyRollup[]> => {
@@ -269,10 +288,9 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     const from = midnightOfDate(fromDate);
     const to = midnightOfDate(toDate) + DAY_MS;
     const out: DailyRollup[] = [];
-    await forEachLimited(registry.stations, ROLLUP_CONCURRENCY, async (s) => {
-      const stale = staleMs.get(s.id)!;
-      const samples = await store.loadServingSamples(s.id, from, to, stale);
-      const serving = servingIntervals(trackerFromSamples(samples.open, samples.online, stale), from, to);
+    // Folded as each station's rows arrive: a year of raw rows is never held for the whole fleet.
+    await withSamples(from, to, (s, samples) => {
+      const serving = servingIntervals(trackerFromSamples(samples.open, samples.online, staleMs.get(s.id)!), from, to);
       for (let day = from; day < to; day += DAY_MS) out.push(rollupDay(s.id, s.district, s.openingHours, serving, localDateOf(day)));
     });
     for (const r of out) store.append({ kind: 'rollup', rollup: r });

@@ -48,6 +48,8 @@ export interface AlertStore {
   loadRollups(sinceDate: string): Promise<DailyRollup[]>;
   /** Raw telemetry of one station, for recomputing its open time (rollups, restart mid-day, backfill). */
   loadServingSamples(stationId: string, from: number, to: number, staleMs: number): Promise<ServingSamples>;
+  /** The same for every station of a district in three reads (short ranges: a day of a whole district). */
+  loadDistrictServingSamples(district: DistrictCode, from: number, to: number, staleMs: number): Promise<Map<string, ServingSamples>>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -102,4 +102,8 @@ test('serving samples: the last open state before the day, and heartbeats from t
   const s = await store.loadServingSamples(station.id, from, from + 86_400_000, 60_000);
   t.deepEqual(s.open, [{ t: from - 3000_000, on: true }, { t: from + 1000, on: false }]);
   t.deepEqual(s.online, [{ t: from - 30_000, on: true }, { t: from + 10_000, on: true }]);
+  const district = await store.loadDistrictServingSamples('SN', from, from + 86_400_000, 60_000);
+  t.deepEqual([...district.keys()], ['SN-0001']);
+  t.deepEqual(district.get('SN-0001'), s, 'a district read gives each station what its own read gives');
+  t.deepEqual(await store.loadDistrictServingSamples('SB', from, from + 86_400_000, 60_000), new Map());
 });

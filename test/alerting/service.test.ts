@@ -145,3 +145,21 @@ test('attestations are stored and count toward facility completeness', async (t)
   t.is(h.service.attestations('SN-0001').length, 1);
   await t.throwsAsync(h.service.attest({ stationId: 'XX-0001', item: 'sink', present: true, working: true, by: 'a', at: T0 }), { instanceOf: AlertingError });
 });
+
+test('restart mid-day: today’s open time is re-read from the raw telemetry', async (t) => {
+  const receiver = await startHttpReceiver();
+  t.teardown(() => receiver.close());
+  const database = fixture.newDatabase('midday');
+  const opts = { url: fixture.influxd().url, database, receiver, start: T0 };
+  const a = await startHarness(opts);
+  // SN-0001 (08:00-21:30) open and heartbeating from 09:00 to 10:00 local.
+  const nine = Date.parse('2026-05-06T09:00:00+08:00');
+  const msgs = [tm.service('SN-0001', nine, true)];
+  for (let x = nine; x <= T0; x += 60 * S) msgs.push(tm.heartbeat('SN-0001', x));
+  await a.ingest(msgs);
+  await a.close();
+  const b = await startHarness({ ...opts, start: T0 });
+  t.teardown(() => b.close());
+  const today = b.service.compliance('SN-0001')[0]!.today;
+  t.is(today, 1 / 2, 'open 1 h of the 2 h scheduled so far');
+});
