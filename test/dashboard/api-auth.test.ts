@@ -107,7 +107,7 @@ test('acknowledge, attestation and acceptance edits are audited with who and whe
   const lines = readFileSync(join(h.dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   t.like(lines.find((l) => l.action === 'acknowledge'), { user: 'maint-sn', role: 'district-maintainer', district: 'SN', target: 'SN-0001:station_offline' });
   t.like(lines.find((l) => l.action === 'attest'), { user: 'maint-sn', target: 'SN-0002' });
-  t.like(lines.find((l) => l.action === 'acceptance_edit'), { user: 'admin', target: 'SN:2019:item1' });
+  t.like(lines.find((l) => l.action === 'acceptance_edit' && l.district === 'SN'), { user: 'admin', target: 'SN:2019:item1' });
   t.true(lines.every((l) => typeof l.at === 'number'));
 
   const audit = await h.get('/api/audit', sn);
@@ -182,4 +182,32 @@ test('CORS answers only the configured origins', async (t) => {
   t.is(allowed.headers.get('access-control-allow-origin'), 'https://ops.example');
   t.is((await preflight(open.api.url, 'https://evil.example')).headers.get('access-control-allow-origin'), null);
   t.is((await preflight(h.api.url, 'https://wall.example')).headers.get('access-control-allow-origin'), null);
+});
+
+test('acceptance form and navigation table export as CSV, printable HTML and GeoJSON', async (t) => {
+  const admin = await h.login('admin');
+  const edit = await h.send('PUT', '/api/acceptance/LC/items/9?year=2020', { score: 9, note: '<script>alert(1)</script>制度上墙' }, admin);
+  t.is(edit.status, 200);
+  const csv = await h.get('/api/acceptance/LC?year=2020&format=csv', admin);
+  t.is(csv.status, 200);
+  t.regex(csv.headers.get('content-type')!, /text\/csv/);
+  t.true(csv.body.startsWith('序号,项目,考核内容'));
+  const raw = new Uint8Array(await (await fetch(`${h.api.url}/api/acceptance/LC?format=csv`, { headers: { authorization: `Bearer ${admin}` } })).arrayBuffer());
+  t.deepEqual([...raw.slice(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM for Excel');
+  t.regex(csv.body, /合计,,100,/);
+  const html = await h.get('/api/acceptance/LC?year=2020&format=html', admin);
+  t.regex(html.body, /<table>/);
+  t.regex(html.body, /李沧区/);
+  t.false(html.body.includes('<script>'));
+  t.true(html.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;制度上墙'));
+
+  const geo = await h.get('/api/navigation?format=geojson&district=BS', admin);
+  t.regex(geo.headers.get('content-type')!, /application\/geo\+json/);
+  const parsed = geo.body as { type: string; features: Array<{ properties: { district: string; hours: string } }> };
+  t.is(parsed.type, 'FeatureCollection');
+  t.is(parsed.features.length, h.registry.inDistrict('BS').length);
+  t.true(parsed.features.every((f) => f.properties.district === 'BS' && f.properties.hours.length > 0));
+  const nav = await h.get('/api/navigation?format=csv&district=BS', admin);
+  t.true(nav.body.startsWith('编号,区市,名称,详细地址,联系人,联系电话,机构图片'));
+  t.is(nav.body.trim().split('\r\n').length, h.registry.inDistrict('BS').length + 1);
 });
