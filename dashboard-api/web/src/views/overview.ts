@@ -54,7 +54,7 @@ export async function renderOverview({ root }: ViewContext): Promise<View> {
             h('dt', {}, t('openNow')),
             h('dd', {}, `${open} / ${d.scheduledOpenNow}`),
             h('dt', {}, t('registered')),
-            h('dd', {}, [String(d.registered), ...planned.map(([y, n]) => ` / ${y}${t('target')} ${n}`)].join('')),
+            h('dd', {}, [String(d.registered), ...planned.map(([y, n]) => ` / ${pick(`${y}目标`, `${y} target`)} ${n}`)].join('')),
             h('dt', {}, t('activeAlerts')),
             h('dd', { class: 'alerts' }, (['critical', 'major', 'minor'] as const).map((s) => h('span', { class: `sev ${bySeverity(s) ? s : 'zero'}`, title: t(s) }, bySeverity(s)))),
             h('dt', {}, `${t('today')}/${t('days30')}/${t('ytd')}`),
