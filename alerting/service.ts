@@ -81,9 +81,11 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
 
   // ---- metrics
   const m = o.metrics;
-  const transitionsTotal = new Counter({ name: 'alert_transitions_total', help: 'Alert transitions by rule and new state', labelNames: ['rule', 'to'], registers: [m] });
-  const openAlerts = new Gauge({ name: 'alerts_open', help: 'Open (firing or acknowledged) alerts by severity', labelNames: ['severity'], registers: [m] });
-  const evalSeconds = new Histogram({ name: 'alert_evaluation_seconds', help: 'Time to judge every station once', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers: [m] });
+  // Reused when a process builds the service twice on one registry (tests, restarts in place).
+  const metric = <T>(name: string, make: () => T): T => (m.getSingleMetric(name) as T | undefined) ?? make();
+  const transitionsTotal = metric('alert_transitions_total', () => new Counter({ name: 'alert_transitions_total', help: 'Alert transitions by rule and new state', labelNames: ['rule', 'to'], registers: [m] }));
+  const openAlerts = metric('alerts_open', () => new Gauge({ name: 'alerts_open', help: 'Open (firing or acknowledged) alerts by severity', labelNames: ['severity'], registers: [m] }));
+  const evalSeconds = metric('alert_evaluation_seconds', () => new Histogram({ name: 'alert_evaluation_seconds', help: 'Time to judge every station once', buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2], registers: [m] }));
 
   // ---- state, rebuilt from the store
   const tracks = new Map<string, Track>();
@@ -266,21 +268,35 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     return t;
   };
 
+  /** Mutations of one key run one after the other, so two users acknowledging at once get one success and one conflict. */
+  const queues = new Map<string, Promise<unknown>>();
+
   /** A user's change: computed purely, stored and confirmed, then applied. */
-  async function mutate(key: string, step: (t: Track) => { track: Track; transitions: AlertTransition[] }, comment?: string): Promise<Alert> {
-    const before = openTrack(key);
-    const { track, transitions } = step(before);
-    const t = transitions[0]!;
-    await store.save({ kind: 'transition', stored: { transition: t, firedAt: track.firedAt, ...(comment === undefined ? {} : { comment }) } });
-    // The alert may have moved on while we waited for the store (resolved by itself): refuse rather than overwrite.
-    if (tracks.get(key)?.alert?.state !== before.alert!.state || tracks.get(key)?.alert?.firstSeen !== before.alert!.firstSeen) {
-      throw new AlertingError('conflict', `alert ${key} changed while the change was being stored`);
-    }
-    if (track.alert) tracks.set(key, track);
-    else tracks.delete(key);
-    publish(transitions, () => track.firedAt, comment, true);
-    refreshGauges();
-    return t.alert;
+  function mutate(key: string, step: (t: Track, now: number) => { track: Track; transitions: AlertTransition[] }, comment?: string): Promise<Alert> {
+    const run = async (): Promise<Alert> => {
+      const now = clock();
+      const before = openTrack(key);
+      const { track, transitions } = step(before, now);
+      const t = transitions[0]!;
+      await store.save({ kind: 'transition', stored: { transition: t, firedAt: track.firedAt, ...(comment === undefined ? {} : { comment }) } });
+      // Evaluations went on while we waited for the store. If the alert resolved by itself meanwhile, refuse;
+      // otherwise apply the change to its current form (newer last-seen and summary).
+      const current = tracks.get(key);
+      if (current?.alert?.state !== before.alert!.state || current.alert.firstSeen !== before.alert!.firstSeen) {
+        throw new AlertingError('conflict', `alert ${key} changed while the change was being stored`);
+      }
+      const applied = step(current, now).track;
+      if (applied.alert) tracks.set(key, applied);
+      else tracks.delete(key);
+      publish(transitions, () => track.firedAt, comment, true);
+      refreshGauges();
+      return t.alert;
+    };
+    const result = (queues.get(key) ?? Promise.resolve()).then(run, run);
+    const settled = result.catch(() => undefined);
+    queues.set(key, settled);
+    void settled.then(() => queues.get(key) === settled && queues.delete(key));
+    return result;
   }
 
   /** Rollups of the local days fromDate..toDate from raw telemetry: one read per station for the whole range. */
@@ -330,10 +346,10 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       return tracks.get(key)?.alert ?? history.filter((a) => a.key === key).at(-1);
     },
     acknowledge(key, by, comment) {
-      return mutate(key, (t) => acknowledge(t, by, comment, clock()), comment);
+      return mutate(key, (t, now) => acknowledge(t, by, comment, now), comment);
     },
     resolve(key, by, comment) {
-      return mutate(key, (t) => resolveByHand(t, by, comment, clock()), comment);
+      return mutate(key, (t, now) => resolveByHand(t, by, comment, now), comment);
     },
     async silence(input) {
       const station = registry.get(input.stationId);

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { AlertingError } from '../../domain/alerts.js';
+import { ALERTING_SERIES } from '../../domain/series.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { startHarness, tm, type HarnessOptions } from './harness.js';
 import { startHttpReceiver, type HttpReceiver } from './receivers.js';
@@ -162,4 +163,18 @@ test('restart mid-day: today’s open time is re-read from the raw telemetry', a
   t.teardown(() => b.close());
   const today = b.service.compliance('SN-0001')[0]!.today;
   t.is(today, 1 / 2, 'open 1 h of the 2 h scheduled so far');
+});
+
+test('two users acknowledging at once: one succeeds, the other gets a conflict, and the store agrees', async (t) => {
+  const { h } = await setup(t);
+  beat(h);
+  h.send(tm.fault('SB-0001', T0, 'E4'));
+  const key = 'SB-0001:appliance_fault';
+  const results = await Promise.allSettled([h.service.acknowledge(key, '甲', 'a'), h.service.acknowledge(key, '乙', 'b')]);
+  t.is(results[0]!.status, 'fulfilled');
+  t.is(results[1]!.status, 'rejected');
+  t.is(((results[1] as PromiseRejectedResult).reason as AlertingError).code, 'conflict');
+  const stored = await h.influx.query(`SELECT "by" FROM "${ALERTING_SERIES.alertTransition.measurement}" WHERE "state" = $s`, { s: 'acknowledged' });
+  t.deepEqual(stored.map((r) => r.by), ['甲']);
+  t.is(h.service.get(key)?.acknowledgedBy, '甲');
 });
