@@ -104,6 +104,11 @@ test.serial('a maintainer sees only their district, gets a live alert from a sim
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Everything the page loads (map included) comes from the dashboard itself: it works offline.
+  const foreign: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(h.api.url) && !/^(data|blob):/.test(r.url())) foreign.push(r.url());
+  });
   await loginAs(page, 'maint-sn');
   t.deepEqual(await page.$$eval('#district-tiles .tile', (tiles) => tiles.map((el) => el.getAttribute('data-district'))), ['SN']);
   t.regex((await page.textContent('#whoami')) ?? '', /SN/);
@@ -176,6 +181,7 @@ test.serial('a maintainer sees only their district, gets a live alert from a sim
   t.like(alerting.attestations('SN-0001').find((a) => a.item === 'medical_kit'), { present: true, working: false, by: 'maint-sn' });
   await page.screenshot({ path: join(ARTIFACTS, '4-station-detail.png'), fullPage: true });
   t.deepEqual(errors, []);
+  t.deepEqual(foreign, []);
 });
 
 test.serial('the wall screen (city viewer) shows every district and switches to English; a phone gets one column', async (t) => {
