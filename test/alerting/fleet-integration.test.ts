@@ -113,8 +113,10 @@ test('injected faults reach the right district’s receiver (and no other) withi
   // Fault code: fires at once, sent after the 1 s group wait. Last Will: the broker publishes it as the link drops.
   const faultSeen = await waitForEvent('/hook/SN', 'firing', 'SN-0001:appliance_fault', 15_000);
   const offlineSeen = await waitForEvent('/hook/SB', 'firing', 'SB-0002:station_offline', 15_000);
-  t.true(faultSeen - faultAt < 4000, `fault notified ${faultSeen - faultAt} ms after injection`);
-  t.true(offlineSeen - faultAt < 4000, `offline notified ${offlineSeen - faultAt} ms after injection`);
+  // Configured delay: for 0 s + group wait 1 s, plus a simulator step (0.5 s) and a tick; margin for a busy machine.
+  t.log(`fault notified ${faultSeen - faultAt} ms, offline ${offlineSeen - faultAt} ms after injection`);
+  t.true(faultSeen - faultAt < 5000, `fault notified ${faultSeen - faultAt} ms after injection`);
+  t.true(offlineSeen - faultAt < 5000, `offline notified ${offlineSeen - faultAt} ms after injection`);
 
   // Faults end at +12 s; resolved after keep-firing (2 s) and the group wait.
   await waitForEvent('/hook/SN', 'resolved', 'SN-0001:appliance_fault', 15_000);
