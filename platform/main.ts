@@ -2,12 +2,7 @@
 // the alerting service, the dashboard API and web app, and the simulated fleet — then prints
 // what runs where. Ctrl-C stops the fleet first and the database last, so everything is flushed.
 import { existsSync, readFileSync } from 'node:fs';
-import { createInfluxStore } from '../alerting/influx-store.js';
-import { loadNotificationConfig, parseNotificationConfig } from '../alerting/notification-config.js';
-import { createNotifier } from '../alerting/notifier.js';
-import { loadRulesFile } from '../alerting/rules-file.js';
-import { createJobs, scheduleJobs } from '../alerting/schedules.js';
-import { createAlertingService } from '../alerting/service.js';
+import { hostAlerting } from '../alerting/host.js';
 import { startBroker } from '../broker/broker.js';
 import { brokerListenOptions } from '../broker/config.js';
 import { ensureDevCredentials } from '../broker/credentials.js';
@@ -22,8 +17,6 @@ import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
 import { runService } from '../lib/service-runner.js';
-import type { StationState } from '../domain/station-state.js';
-import type { Telemetry } from '../domain/telemetry.js';
 import { PlatformConfigSchema } from './config.js';
 
 await runService('platform', async (logger) => {
@@ -66,20 +59,9 @@ await runService('platform', async (logger) => {
   });
 
   // Alerting and the dashboard read the ingest's live state: one subscription serves all three.
-  const rules = loadRulesFile(projectPath(config.ALERTING_RULES_FILE));
-  const notificationsFile = projectPath(config.ALERTING_NOTIFICATIONS_FILE);
-  const notifications = existsSync(notificationsFile) ? loadNotificationConfig(notificationsFile) : parseNotificationConfig({ version: 1 });
-  const store = createInfluxStore({ influx, logger, spoolDir: projectPath(config.ALERTING_SPOOL_DIR) });
-  const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
-  const alerting = await createAlertingService({ registry, rules, store, notifier, states: ingest.consumer.states, logger, metrics });
-  const judge = (message: Telemetry, state: StationState): void => alerting.handleTelemetry(message, state);
-  ingest.consumer.on('telemetry', judge);
-  alerting.start();
-  const jobs = config.ALERTING_CRON
-    ? scheduleJobs(createJobs({ service: alerting, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
-    : [];
+  const alerting = await hostAlerting({ config, registry, influx, consumer: ingest.consumer, logger, metrics });
 
-  const dashboard = await startDashboardApi({ config, registry, live: ingest.consumer, alerting, influx, logger, metrics });
+  const dashboard = await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, logger, metrics });
   const metricsServer = await serveMetrics(metrics, config.PLATFORM_METRICS_PORT);
 
   const fleet =
@@ -110,13 +92,10 @@ await runService('platform', async (logger) => {
   return {
     close: async () => {
       // Alerting stops judging first: the simulated stations going away is not an outage to alert on.
-      ingest.consumer.off('telemetry', judge);
-      for (const job of jobs) await job.stop();
       await alerting.close();
       await fleet?.stop();
       await dashboard.close();
       await ingest.close();
-      await store.close();
       await broker.close();
       await metricsServer.close();
       await influx.close();

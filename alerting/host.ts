@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { Registry } from '../domain/registry.js';
+import type { StationState } from '../domain/station-state.js';
+import type { Telemetry } from '../domain/telemetry.js';
+import type { Influx } from '../lib/influx/client.js';
+import type { Logger } from '../lib/logger.js';
+import { projectPath } from '../lib/paths.js';
+import type { TelemetryConsumer } from '../lib/telemetry-consumer.js';
+import type { AlertingConfig } from './config.js';
+import { createInfluxStore } from './influx-store.js';
+import { loadNotificationConfig, parseNotificationConfig } from './notification-config.js';
+import { createNotifier } from './notifier.js';
+import { loadRulesFile } from './rules-file.js';
+import { createJobs, scheduleJobs } from './schedules.js';
+import { createAlertingService, type AlertingService } from './service.js';
+
+export type AlertingFiles = Pick<AlertingConfig, 'ALERTING_RULES_FILE' | 'ALERTING_NOTIFICATIONS_FILE' | 'ALERTING_SPOOL_DIR' | 'ALERTING_REPORTS_DIR' | 'ALERTING_CRON'>;
+
+export interface HostedAlerting {
+  service: AlertingService;
+  /** Stops judging and the schedules, then stores what is pending. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the alerting service onto a live telemetry feed — rules file, InfluxDB store, notifier,
+ * scheduled jobs — the same way in every process that hosts it (alerting, dashboard-api, platform).
+ */
+export async function hostAlerting(o: {
+  config: AlertingFiles;
+  registry: Registry;
+  influx: Influx;
+  consumer: TelemetryConsumer;
+  logger: Logger;
+  metrics: MetricsRegistry;
+}): Promise<HostedAlerting> {
+  const { config, registry, influx, consumer, logger, metrics } = o;
+  const rules = loadRulesFile(projectPath(config.ALERTING_RULES_FILE));
+  const notificationsFile = projectPath(config.ALERTING_NOTIFICATIONS_FILE);
+  const configured = existsSync(notificationsFile);
+  if (!configured) logger.warn({ file: notificationsFile }, 'no notifications file: alerts are stored and served but nobody is notified');
+  const notifications = configured ? loadNotificationConfig(notificationsFile) : parseNotificationConfig({ version: 1 });
+
+  const store = createInfluxStore({ influx, logger, spoolDir: projectPath(config.ALERTING_SPOOL_DIR) });
+  const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
+  const service = await createAlertingService({ registry, rules, store, notifier, states: consumer.states, logger, metrics });
+  const judge = (message: Telemetry, state: StationState): void => service.handleTelemetry(message, state);
+  consumer.on('telemetry', judge);
+  await consumer.ready;
+  service.start();
+  const tasks = config.ALERTING_CRON
+    ? scheduleJobs(createJobs({ service, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
+    : [];
+  return {
+    service,
+    async close() {
+      consumer.off('telemetry', judge);
+      for (const task of tasks) await task.stop();
+      await service.close();
+      await store.close();
+    },
+  };
+}
