@@ -19,6 +19,7 @@ import { fleetOf, writeClonedRegistry } from './clone.js';
 import { loadFaultPlanFile, parseDuration, parseFaultFlag, resolveFaults, type FaultSpec } from './faults.js';
 import { startFleet, type Fleet } from './fleet.js';
 import { startFrozenSubscriber } from './frozen-subscriber.js';
+import { startLoad } from './load.js';
 import type { FleetStats } from './stats.js';
 
 const config = readConfig(SimConfigSchema);
@@ -56,6 +57,11 @@ interface CommonOptions {
   flakyShare: number;
   faults?: string;
   fault: string[];
+  duration?: number;
+  qos: '0' | '1';
+  sourceAddresses?: number;
+  progress: boolean;
+  json?: boolean;
   logLevel: string;
 }
 
@@ -78,20 +84,20 @@ const program = new Command('device-sim')
     collect,
     [],
   )
+  .option('-d, --duration <duration>', 'how long to run or publish, real time (90s, 10m, 2h); until Ctrl-C when absent', duration)
+  .addOption(new Option('--qos <level>', 'MQTT QoS of telemetry').choices(['0', '1']).default('1'))
+  .option('--source-addresses <n>', 'spread connections over loopback source addresses 127.0.0.1..127.0.0.N (for more connections than one address has ports)', number(1, 254))
+  .option('--no-progress', 'no progress bar')
+  .option('--json', 'print the summary as one JSON object on stdout')
   .option('--log-level <level>', 'pino log level (logs go to stdout as JSON lines)', config.LOG_LEVEL);
 
 program
   .option('-x, --speed <factor>', 'time acceleration: simulated seconds per real second (simulated time never runs ahead of the clock)', number(0.01, 1e6), 1)
   .option('--start <time>', 'simulated start time (default: now at speed 1; at higher speed, early enough to end now)', instant)
-  .option('-d, --duration <duration>', 'how long to run, real time (90s, 10m, 2h); until Ctrl-C when absent', duration)
   .option('--bad-input <count>', 'this many stations also send malformed and hostile payloads (for the rejection counters)', number(0, 1e6), 0)
   .option('--bad-input-every <seconds>', 'simulated seconds between two hostile messages of one station', number(0.1, 86_400), 10)
-  .addOption(new Option('--qos <level>', 'MQTT QoS of telemetry').choices(['0', '1']).default('1'))
   .option('--keepalive <seconds>', 'MQTT keepalive', number(0, 65_535), 30)
-  .option('--source-addresses <n>', 'spread connections over loopback source addresses 127.0.0.1..127.0.0.N (for more connections than one address has ports)', number(1, 254))
   .option('--frozen-subscriber <username>', 'also connect a subscriber (a service account) that stops reading: the broker must not stall')
-  .option('--no-progress', 'no progress bar')
-  .option('--json', 'print the summary as one JSON object on stdout')
   .action(run);
 
 program
@@ -104,9 +110,13 @@ program
   .option('--heartbeat <duration>', 'simulated time between heartbeats', duration)
   .option('--sample <duration>', 'simulated time between periodic samples of unchanged channels', duration)
   .option('--max-in-flight <n>', 'messages awaiting PUBACK at once', number(1, 1e6), 2000)
-  .option('--no-progress', 'no progress bar')
-  .option('--json', 'print the summary as one JSON object on stdout')
   .action(runBackfill);
+
+program
+  .command('load')
+  .description('load mode: every station sends valid telemetry at a fixed rate with current timestamps (no daily rhythm), for throughput tests')
+  .requiredOption('--rate <msgs/s>', 'messages per second per station', number(0, 10_000))
+  .action(runLoad);
 
 program
   .command('clone-registry')
@@ -186,31 +196,31 @@ function progressBar(enabled: boolean, total: number | undefined): SingleBar | n
 
 const barPayload = (s: FleetStats) => ({ ...s, sim: new Date(s.simulatedTime).toISOString().slice(0, 16).replace('T', ' ') + 'Z' });
 
-async function run(opts: { speed: number; start?: number; duration?: number; badInput: number; badInputEvery: number; qos: string; keepalive: number; sourceAddresses?: number; frozenSubscriber?: string; progress: boolean; json?: boolean }, cmd: Command): Promise<void> {
-  const common = cmd.optsWithGlobals<CommonOptions>();
-  const logger: Logger = createLogger('device-sim', common.logLevel);
-  const registry = loadRegistryFile(projectPath(common.registry));
-  const stations = selectStations(registry, common.stations);
-  const credentials = loadCredentials(common);
+async function run(_opts: unknown, cmd: Command): Promise<void> {
+  const opts = cmd.optsWithGlobals<CommonOptions & { speed: number; start?: number; badInput: number; badInputEvery: number; keepalive: number; frozenSubscriber?: string }>();
+  const logger: Logger = createLogger('device-sim', opts.logLevel);
+  const registry = loadRegistryFile(projectPath(opts.registry));
+  const stations = selectStations(registry, opts.stations);
+  const credentials = loadCredentials(opts);
   const now = Date.now();
   const start = opts.start ?? (opts.speed > 1 && opts.duration ? now - opts.duration * (opts.speed - 1) : undefined);
-  const specs = faultSpecs(common);
+  const specs = faultSpecs(opts);
   if (opts.badInput > 0) {
     specs.push({ kind: 'bad_input', stations: stations.slice(0, opts.badInput).map((s) => s.id), at: { offsetMs: 0 }, for: undefined, everyS: opts.badInputEvery });
   }
-  const faults = resolveFaults(specs, stations, start ?? (opts.speed > 1 ? now - 86_400_000 : now), common.seed);
+  const faults = resolveFaults(specs, stations, start ?? (opts.speed > 1 ? now - 86_400_000 : now), opts.seed);
 
   const fleet = ((): Fleet => {
    try {
     return startFleet({
       registry,
       stations,
-      brokerUrl: common.broker,
+      brokerUrl: opts.broker,
       credentials,
-      seed: common.seed,
+      seed: opts.seed,
       speed: opts.speed,
       start,
-      shares: shares(common),
+      shares: shares(opts),
       faults,
       qos: opts.qos === '0' ? 0 : 1,
       keepaliveS: opts.keepalive,
@@ -225,22 +235,14 @@ async function run(opts: { speed: number; start?: number; duration?: number; bad
    }
   })();
   const frozen = opts.frozenSubscriber
-    ? await startFrozenSubscriber({ brokerUrl: common.broker, username: opts.frozenSubscriber, password: credentials?.[opts.frozenSubscriber], logger })
+    ? await startFrozenSubscriber({ brokerUrl: opts.broker, username: opts.frozenSubscriber, password: credentials?.[opts.frozenSubscriber], logger })
     : null;
 
   const bar = progressBar(opts.progress, opts.duration ? opts.duration / 1000 : undefined);
   const started = Date.now();
   const progress = setInterval(() => bar?.update(Math.min((Date.now() - started) / 1000, bar.getTotal()), barPayload(fleet.stats())), 250);
 
-  await new Promise<void>((resolve) => {
-    const timer = opts.duration ? setTimeout(resolve, opts.duration) : null;
-    const onSignal = (): void => {
-      if (timer) clearTimeout(timer);
-      resolve();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  await runFor(opts.duration);
   clearInterval(progress);
   await frozen?.close();
   const final = await fleet.stop();
@@ -250,28 +252,77 @@ async function run(opts: { speed: number; start?: number; duration?: number; bad
   process.exitCode = final.acknowledged > 0 ? 0 : 1;
 }
 
-async function runBackfill(opts: { from: number; to: number; channels?: string; step?: number; heartbeat?: number; sample?: number; maxInFlight: number; progress: boolean; json?: boolean }, cmd: Command): Promise<void> {
-  const common = cmd.optsWithGlobals<CommonOptions>();
+async function runLoad(_opts: unknown, cmd: Command): Promise<void> {
+  const opts = cmd.optsWithGlobals<CommonOptions & { rate: number }>();
+  const registry = loadRegistryFile(projectPath(opts.registry));
+  const stations = selectStations(registry, opts.stations);
+  const credentials = loadCredentials(opts);
+  const missing = credentials ? stations.filter((s) => credentials[s.id] === undefined) : [];
+  if (missing.length > 0) program.error(`no credentials for ${missing.length} station(s), e.g. ${missing[0]!.id}: see device-sim clone-registry --help`);
+  const load = startLoad({
+    stations,
+    brokerUrl: opts.broker,
+    credentials,
+    rate: opts.rate,
+    qos: opts.qos === '0' ? 0 : 1,
+    localAddresses: opts.sourceAddresses ? Array.from({ length: opts.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`) : undefined,
+    logger: createLogger('device-sim', opts.logLevel),
+  });
+  await waitOrSignal(load.ready.then(() => true));
+  load.start();
+  const bar = progressBar(opts.progress, opts.duration ? opts.duration / 1000 : undefined);
+  const started = Date.now();
+  const progress = setInterval(() => bar?.update(Math.min((Date.now() - started) / 1000, bar.getTotal()), barPayload(load.stats())), 250);
+  await runFor(opts.duration);
+  clearInterval(progress);
+  const final = await load.stop();
+  bar?.stop();
+  printSummary(final, opts.json ?? false);
+}
+
+/** Resolves with `done`, or early on Ctrl-C / SIGTERM. */
+function waitOrSignal(done: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const finish = (): void => {
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      resolve();
+    };
+    process.once('SIGINT', finish);
+    process.once('SIGTERM', finish);
+    void done.then(finish);
+  });
+}
+
+/** Until the duration has passed (forever when absent) or Ctrl-C. */
+async function runFor(durationMs: number | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await waitOrSignal(durationMs ? new Promise((r) => (timer = setTimeout(r, durationMs))) : new Promise(() => undefined));
+  clearTimeout(timer);
+}
+
+async function runBackfill(_opts: unknown, cmd: Command): Promise<void> {
+  const opts = cmd.optsWithGlobals<CommonOptions & { from: number; to: number; channels?: string; step?: number; heartbeat?: number; sample?: number; maxInFlight: number }>();
   if (opts.to <= opts.from) program.error('--to must be after --from');
   if (opts.to > Date.now()) program.error('--to is in the future: the platform rejects samples from the future');
   const channels = opts.channels?.split(',').map((c) => c.trim());
   const badChannel = channels?.find((c) => !(CHANNELS as readonly string[]).includes(c));
   if (badChannel) program.error(`unknown channel "${badChannel}"; expected some of ${CHANNELS.join(', ')}`);
-  const logger = createLogger('device-sim', common.logLevel);
-  const registry = loadRegistryFile(projectPath(common.registry));
-  const stations = selectStations(registry, common.stations);
+  const logger = createLogger('device-sim', opts.logLevel);
+  const registry = loadRegistryFile(projectPath(opts.registry));
+  const stations = selectStations(registry, opts.stations);
   const bar = progressBar(opts.progress, opts.to - opts.from);
   const final = await backfill({
     stations,
-    brokerUrl: common.broker,
-    credentials: loadCredentials(common),
-    seed: common.seed,
+    brokerUrl: opts.broker,
+    credentials: loadCredentials(opts),
+    seed: opts.seed,
     from: opts.from,
     to: opts.to,
     channels: channels as Channel[] | undefined,
     timing: { ...(opts.step ? { stepMs: opts.step } : {}), ...(opts.heartbeat ? { heartbeatMs: opts.heartbeat } : {}), ...(opts.sample ? { sampleMs: opts.sample } : {}) },
-    shares: shares(common),
-    faults: resolveFaults(faultSpecs(common), stations, opts.from, common.seed),
+    shares: shares(opts),
+    faults: resolveFaults(faultSpecs(opts), stations, opts.from, opts.seed),
     maxInFlight: opts.maxInFlight,
     logger,
     onProgress: (s) => bar?.update(Math.max(0, s.simulatedTime - opts.from), barPayload(s)),

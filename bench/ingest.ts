@@ -1,0 +1,202 @@
+// bench/ingest: the whole pipeline on this machine — stations with their own credentials publishing
+// at a rate (QoS 1) → broker process → ingest process → InfluxDB — and, in the same run, the raw
+// ceiling: the same points posted straight to InfluxDB as line protocol. Prints one JSON object.
+//
+//   npm run bench:ingest
+//   BENCH_STEADY_STATIONS=600 BENCH_STEADY_RATE=1 BENCH_STEADY_SECONDS=60
+//   BENCH_MAX_STATIONS=2000 BENCH_MAX_RATE=10 BENCH_MAX_SECONDS=30 BENCH_LOADERS=2
+//
+// publish→persisted latency is measured on probe messages (one every 100 ms from an extra station,
+// interleaved with the load) by polling InfluxDB every 50 ms for them; loss by counting points.
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { connectAsync } from 'mqtt';
+import { SERIES, TAGS, toPoint } from '../domain/series.js';
+import { decodeTelemetry } from '../domain/telemetry.js';
+import { telemetryTopic } from '../domain/topics.js';
+import { toLine } from '../lib/influx/points.js';
+import { loadMessage } from '../device-sim/load.js';
+import type { FleetStats } from '../device-sim/stats.js';
+import { startLoaders } from './lib/loaders.js';
+import { startPipeline, type Pipeline } from './lib/pipeline.js';
+import { cpuPercent, pidOf, sample, type ProcSample } from './lib/proc.js';
+
+const int = (name: string, fallback: number): number => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a non-negative number`);
+  return v;
+};
+const steadyCfg = { stations: int('BENCH_STEADY_STATIONS', 600), rate: int('BENCH_STEADY_RATE', 1), seconds: int('BENCH_STEADY_SECONDS', 60), loaders: 1 };
+const maxCfg = { stations: int('BENCH_MAX_STATIONS', 2000), rate: int('BENCH_MAX_RATE', 10), seconds: int('BENCH_MAX_SECONDS', 30), loaders: int('BENCH_LOADERS', 2) };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (sorted: number[], p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+
+/** Points of the load's measurements written since `since`, not counting the probe station. */
+async function persisted(p: Pipeline, since: number, probe: string): Promise<number> {
+  const counts = await Promise.all(
+    (
+      [
+        [SERIES.occupancy.measurement, 'people'],
+        [SERIES.appliance.measurement, 'on'],
+        [SERIES.speaker.measurement, 'online'],
+        [SERIES.status.measurement, 'online'],
+      ] as const
+    ).map(async ([m, field]) => {
+      const rows = await p.influx!.query(`SELECT count("${field}") FROM ${m} WHERE time >= $since AND "${TAGS.station}" != $probe`, { since: new Date(since).toISOString(), probe });
+      return Number(rows[0]?.count ?? 0);
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** Probe messages with ts = publish time; resolved when a poll of InfluxDB finds them. */
+async function startProbe(p: Pipeline, probe: string) {
+  const client = await connectAsync(p.brokerUrl, { username: probe, password: p.credentials[probe], clientId: probe, protocolVersion: 4 });
+  const topic = telemetryTopic({ stationId: probe, channel: 'occupancy' });
+  const pending = new Set<number>();
+  const latencies: number[] = [];
+  let seen = Date.now();
+  let running = true;
+  const publisher = setInterval(() => {
+    const ts = Date.now();
+    pending.add(ts);
+    void client.publishAsync(topic, JSON.stringify({ station: probe, ts, people: 1, entries: 0 }), { qos: 1 });
+  }, 100);
+  const poll = (async () => {
+    while (running || pending.size > 0) {
+      const rows = await p.influx!.query(`SELECT people FROM ${SERIES.occupancy.measurement} WHERE "${TAGS.station}" = $probe AND time > $after`, {
+        probe,
+        after: new Date(seen).toISOString(),
+      });
+      const now = Date.now();
+      for (const r of rows) {
+        const ts = Number(r.time);
+        if (pending.delete(ts)) latencies.push(now - ts);
+        seen = Math.max(seen, ts);
+      }
+      if (!running && now - seen > 20_000) break;
+      await sleep(50);
+    }
+  })();
+  return {
+    async stop() {
+      clearInterval(publisher);
+      running = false;
+      await poll;
+      await client.endAsync();
+      const sorted = latencies.sort((a, b) => a - b);
+      return { probes: sorted.length, unresolved: pending.size, p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted.at(-1) ?? 0 };
+    },
+  };
+}
+
+async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
+  const loaders = startLoaders({ processes: cfg.loaders, from: 0, to: cfg.stations, rate: cfg.rate, registryFile: p.registryFile, credentialsFile: p.credentialsFile, brokerUrl: p.brokerUrl });
+  await loaders.ready;
+  await sleep(2000);
+  const pids = { broker: p.broker.pid!, ingest: p.ingest!.pid!, influxd: pidOf(p.influxd!.dataDir) };
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sample(pid)])) as Record<keyof typeof pids, ProcSample>;
+  const t0 = Date.now();
+  const probeRun = await startProbe(p, probe);
+  loaders.start();
+  await sleep(cfg.seconds * 1000);
+  const stats: FleetStats[] = await loaders.stop();
+  const tEnd = Date.now();
+  const after = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sample(pid)])) as Record<keyof typeof pids, ProcSample>;
+  const window = (tEnd - t0) / 1000;
+
+  const acknowledged = stats.reduce((a, s) => a + s.acknowledged, 0);
+  const published = stats.reduce((a, s) => a + s.sent, 0);
+  // Wait for the pipeline to drain: until every acknowledged message is a point, or no progress for 15 s.
+  let count = 0;
+  let lastChange = Date.now();
+  let tPersisted = Date.now();
+  while (count < acknowledged && Date.now() - lastChange < 15_000) {
+    await sleep(500);
+    const c = await persisted(p, t0, probe);
+    if (c !== count) {
+      count = c;
+      lastChange = tPersisted = Date.now();
+    }
+  }
+  const latency = await probeRun.stop();
+  const cpu = {
+    broker: cpuPercent(before.broker, after.broker, window),
+    ingest: cpuPercent(before.ingest, after.ingest, window),
+    influxd: cpuPercent(before.influxd, after.influxd, window),
+  };
+  const ack = (k: 'p50' | 'p99') => Math.max(...stats.map((s) => s.latencyMs[k]));
+  return {
+    stations: cfg.stations,
+    ratePerStation: cfg.rate,
+    seconds: cfg.seconds,
+    loaderProcesses: cfg.loaders,
+    offeredMsgsPerSec: Math.round(published / cfg.seconds),
+    published,
+    acknowledged,
+    persisted: count,
+    lost: published - count,
+    msgsPerSecSustained: Math.round(count / ((tPersisted - t0) / 1000)),
+    publishToPersistedMs: latency,
+    publishToAckMs: { p50: ack('p50'), p99: ack('p99'), note: 'worst loader' },
+    cpuPercentOfOneCore: { ...cpu, brokerPlusIngest: Math.round((cpu.broker + cpu.ingest) * 10) / 10 },
+    rssMb: { broker: after.broker.rssMb, brokerPeak: after.broker.peakRssMb, ingest: after.ingest.rssMb, ingestPeak: after.ingest.peakRssMb, influxd: after.influxd.rssMb },
+  };
+}
+
+/** The same kind and number of points as a phase, straight to InfluxDB's /write as line protocol. */
+async function ceiling(p: Pipeline, points: number, stations: number) {
+  const url = p.influxd!.url;
+  await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE ceiling' }) });
+  const base = Date.now() - 3_600_000;
+  const lines: string[] = [];
+  for (let i = 0; i < points; i++) {
+    const station = p.registry.stations[i % stations]!;
+    const m = loadMessage(station, Math.floor(i / stations), base + Math.floor(i / stations));
+    const decoded = decodeTelemetry(m.topic, Buffer.from(JSON.stringify(m.payload)), p.registry, Date.now());
+    if (!decoded.ok) throw new Error(`load message rejected: ${decoded.detail}`);
+    lines.push(toLine(toPoint(decoded.message, station)));
+  }
+  const batch = 5000;
+  const batches = Array.from({ length: Math.ceil(lines.length / batch) }, (_, i) => lines.slice(i * batch, (i + 1) * batch).join('\n'));
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 2 }, async () => {
+      for (let i = next++; i < batches.length; i = next++) {
+        const res = await fetch(`${url}/write?db=ceiling&precision=ms`, { method: 'POST', body: batches[i] });
+        if (res.status !== 204) throw new Error(`ceiling write failed: ${res.status} ${await res.text()}`);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { points, batchSize: batch, concurrency: 2, seconds: Math.round(seconds * 100) / 100, pointsPerSec: Math.round(points / seconds) };
+}
+
+const total = Math.max(steadyCfg.stations, maxCfg.stations) + 1;
+const p = await startPipeline({ stations: total, ingest: true });
+const probe = p.registry.stations[total - 1]!.id;
+try {
+  const steady = await phase(p, steadyCfg, probe);
+  const max = await phase(p, maxCfg, probe);
+  const raw = await ceiling(p, max.persisted || max.published, maxCfg.stations);
+  const result = {
+    bench: 'ingest',
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, node: process.version },
+    steady,
+    max,
+    ceiling: raw,
+    pipelineToCeiling: Math.round((max.msgsPerSecSustained / raw.pointsPerSec) * 1000) / 1000,
+    targets: {
+      steadyZeroLoss: steady.lost === 0,
+      steadyP99Under1s: steady.publishToPersistedMs.p99 < 1000,
+      steadyCpuUnder10Percent: steady.cpuPercentOfOneCore.brokerPlusIngest < 10,
+      sustained20kZeroLoss: max.msgsPerSecSustained >= 20_000 && max.lost === 0,
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  await p.close();
+}

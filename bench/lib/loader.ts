@@ -1,0 +1,42 @@
+// A load-generator process for the benchmarks: connects its share of stations (own credentials,
+// own source address), then publishes at the rate on command. Controlled over IPC:
+//   parent → {cmd:'start'} | {cmd:'stop'};  child → {type:'ready', connected} | {type:'stats', stats}
+import { readFileSync } from 'node:fs';
+import { createLogger } from '../../lib/logger.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { startLoad } from '../../device-sim/load.js';
+
+const config = JSON.parse(process.env.LOADER_CONFIG ?? '{}') as {
+  registryFile: string;
+  credentialsFile: string;
+  brokerUrl: string;
+  from: number;
+  to: number;
+  rate: number;
+  localAddresses?: string[];
+};
+const registry = loadRegistryFile(config.registryFile);
+const credentials = JSON.parse(readFileSync(config.credentialsFile, 'utf8')) as Record<string, string>;
+const load = startLoad({
+  stations: registry.stations.slice(config.from, config.to),
+  brokerUrl: config.brokerUrl,
+  credentials,
+  rate: config.rate,
+  localAddresses: config.localAddresses,
+  logger: createLogger('bench-loader', process.env.LOG_LEVEL ?? 'warn'),
+});
+const send = (m: unknown): void => void process.send?.(m);
+const progress = setInterval(() => send({ type: 'progress', connected: load.connected() }), 1000);
+load.ready.then(() => send({ type: 'ready', connected: load.connected() }));
+process.on('message', (m: { cmd: string }) => {
+  if (m.cmd === 'start') load.start();
+  if (m.cmd === 'stats') send({ type: 'stats', stats: load.stats() });
+  if (m.cmd === 'stop') {
+    clearInterval(progress);
+    void load.stop().then((stats) => {
+      send({ type: 'stats', stats });
+      process.disconnect?.();
+      setTimeout(() => process.exit(0), 100);
+    });
+  }
+});

@@ -1,0 +1,90 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Registry } from '../../domain/registry.js';
+import { connectInflux, type Influx } from '../../lib/influx/client.js';
+import { freePort, startPrivateInfluxd, type PrivateInfluxd } from '../../lib/influx/private-influxd.js';
+import { createLogger } from '../../lib/logger.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { writeClonedRegistry } from '../../device-sim/clone.js';
+import { startTs, stopChild, waitForPort } from './proc.js';
+
+// The platform as separate processes for the benchmarks: the real broker and ingest entry points
+// (so their CPU and memory can be measured apart), a private influxd, and a registry of N stations
+// (cloned beyond the 600 of the default registry) with generated development credentials.
+
+export const benchLogger = createLogger('bench', process.env.LOG_LEVEL ?? 'warn');
+
+export interface Pipeline {
+  dir: string;
+  registry: Registry;
+  registryFile: string;
+  credentialsFile: string;
+  credentials: Record<string, string>;
+  brokerUrl: string;
+  broker: ChildProcess;
+  ingest: ChildProcess | null;
+  influxd: PrivateInfluxd | null;
+  influx: Influx | null;
+  close(): Promise<void>;
+}
+
+export async function startPipeline(o: { stations: number; ingest: boolean }): Promise<Pipeline> {
+  const dir = mkdtempSync(join(tmpdir(), 'qdyz-bench-'));
+  const registryFile = join(dir, 'stations.json');
+  const credentialsFile = join(dir, 'dev-credentials.json');
+  const registry = writeClonedRegistry(loadRegistryFile(), o.stations, registryFile);
+  const [mqttPort, brokerMetricsPort, ingestMetricsPort] = [await freePort(), await freePort(), await freePort()];
+  const common = { REGISTRY_FILE: registryFile, DEV_CREDENTIALS_FILE: credentialsFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+
+  const broker = startTs('broker/main.ts', {
+    ...common,
+    BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
+    BROKER_DEV_CREDENTIALS: 'true',
+    MQTT_PORT: String(mqttPort),
+    MQTT_WS_PORT: '0',
+    BROKER_METRICS_PORT: String(brokerMetricsPort),
+  });
+  // Account generation (scrypt per station) comes before the listener.
+  await waitForPort(mqttPort, 600_000);
+  const brokerUrl = `mqtt://127.0.0.1:${mqttPort}`;
+
+  let influxd: PrivateInfluxd | null = null;
+  let influx: Influx | null = null;
+  let ingest: ChildProcess | null = null;
+  if (o.ingest) {
+    influxd = await startPrivateInfluxd({ logger: benchLogger });
+    ingest = startTs('ingest/main.ts', {
+      ...common,
+      MQTT_URL: brokerUrl,
+      INFLUX_URL: influxd.url,
+      INFLUX_DATABASE: 'bench',
+      INGEST_SPOOL_DIR: join(dir, 'spool'),
+      INGEST_METRICS_PORT: String(ingestMetricsPort),
+    });
+    await waitForPort(ingestMetricsPort, 120_000);
+    influx = await connectInflux({ url: influxd.url, database: 'bench' }, benchLogger);
+  }
+  if (!existsSync(credentialsFile)) throw new Error(`the broker did not write ${credentialsFile}`);
+  const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>;
+  return {
+    dir,
+    registry,
+    registryFile,
+    credentialsFile,
+    credentials,
+    brokerUrl,
+    broker,
+    ingest,
+    influxd,
+    influx,
+    async close() {
+      if (ingest) await stopChild(ingest);
+      await stopChild(broker);
+      await influx?.close();
+      await influxd?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

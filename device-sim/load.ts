@@ -1,0 +1,126 @@
+import type { Logger } from '../lib/logger.js';
+import type { Station } from '../domain/station.js';
+import type { AppliancePayload, OccupancyPayload, SpeakerPayload, StatusPayload } from '../domain/telemetry.js';
+import { telemetryTopic } from '../domain/topics.js';
+import { StationConnection } from './connection.js';
+import type { Payload } from './model/station-model.js';
+import { StatsRecorder, type FleetStats } from './stats.js';
+
+// Load mode: every station sends valid telemetry at a fixed rate, with current timestamps, so
+// throughput and latency can be measured without the behaviour model's daily rhythm. Each
+// message is a distinct InfluxDB point (per-station timestamps strictly increase).
+
+export interface LoadMessage {
+  topic: string;
+  payload: Payload;
+}
+
+/** The n-th load message of a station: cycles through occupancy, fridge, speaker and heartbeat. */
+export function loadMessage(station: Station, n: number, ts: number): LoadMessage {
+  const id = station.id;
+  switch (n % 4) {
+    case 0: {
+      const payload: OccupancyPayload = { station: id, ts, people: n % (station.capacity + 1), entries: n % 3 };
+      return { topic: telemetryTopic({ stationId: id, channel: 'occupancy' }), payload };
+    }
+    case 1: {
+      const payload: AppliancePayload = { station: id, ts, appliance: 'fridge', on: true, powerW: n % 2 ? 95 : 2, faultCode: null, tempC: 3 + (n % 30) / 10 };
+      return { topic: telemetryTopic({ stationId: id, channel: 'appliance', appliance: 'fridge' }), payload };
+    }
+    case 2: {
+      const payload: SpeakerPayload = { station: id, ts, online: true, wakeups: n % 3, queries: { news_policy: n % 2, qa: 1, learning: 0, relaxation: n % 2, life_services: 0 } };
+      return { topic: telemetryTopic({ stationId: id, channel: 'speaker' }), payload };
+    }
+    default: {
+      const payload: StatusPayload = { station: id, ts, online: true, reason: 'heartbeat', uptimeS: n, wifiRssiDbm: -55 };
+      return { topic: telemetryTopic({ stationId: id, channel: 'status' }), payload };
+    }
+  }
+}
+
+export interface LoadOptions {
+  stations: readonly Station[];
+  brokerUrl: string;
+  credentials?: Readonly<Record<string, string>>;
+  /** Messages per second per station (0: connect only). */
+  rate: number;
+  qos?: 0 | 1;
+  keepaliveS?: number;
+  localAddresses?: readonly string[];
+  /** CONNECTs awaiting CONNACK at once. */
+  connectConcurrency?: number;
+  logger: Logger;
+}
+
+export interface Load {
+  /** Resolves when every station is connected. */
+  readonly ready: Promise<void>;
+  /** Starts publishing at the rate. */
+  start(): void;
+  stats(): FleetStats;
+  connected(): number;
+  stop(): Promise<FleetStats>;
+}
+
+export function startLoad(o: LoadOptions): Load {
+  const stats = new StatsRecorder();
+  const qos = o.qos ?? 1;
+  const units = o.stations.map((station) => ({ station, conn: null as StationConnection | null, sent: 0, lastTs: 0 }));
+  const concurrency = o.connectConcurrency ?? 200;
+
+  const ready = (async () => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < units.length; i = next++) {
+        const unit = units[i]!;
+        await new Promise<void>((resolve) => {
+          unit.conn = new StationConnection({
+            stationId: unit.station.id,
+            brokerUrl: o.brokerUrl,
+            password: o.credentials?.[unit.station.id],
+            will: { station: unit.station.id, online: false, reason: 'lwt' },
+            keepaliveS: o.keepaliveS ?? 60,
+            reconnectMs: 2000,
+            localAddress: o.localAddresses?.length ? o.localAddresses[i % o.localAddresses.length] : undefined,
+            stats,
+            logger: o.logger,
+            onConnect: (first) => first && resolve(),
+          });
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, units.length) }, worker));
+  })();
+
+  let timer: NodeJS.Timeout | null = null;
+  let started = 0;
+  const tick = (): void => {
+    const elapsedS = (performance.now() - started) / 1000;
+    const due = Math.floor(elapsedS * o.rate);
+    const now = Date.now();
+    for (const u of units) {
+      while (u.sent < due) {
+        u.lastTs = Math.max(now, u.lastTs + 1);
+        const m = loadMessage(u.station, u.sent++, u.lastTs);
+        u.conn!.publish(m.topic, JSON.stringify(m.payload), qos, false);
+      }
+    }
+  };
+
+  return {
+    ready,
+    start() {
+      if (o.rate <= 0 || timer) return;
+      started = performance.now();
+      timer = setInterval(tick, 20);
+    },
+    stats: () => stats.snapshot({ stations: units.length, connected: units.filter((u) => u.conn?.connected).length, simulatedTime: Date.now() }),
+    connected: () => units.filter((u) => u.conn?.connected).length,
+    async stop() {
+      if (timer) clearInterval(timer);
+      await Promise.all(units.map((u) => u.conn?.end(null, qos)));
+      stats.settleAsFailed();
+      return stats.snapshot({ stations: units.length, connected: 0, simulatedTime: Date.now() });
+    },
+  };
+}
