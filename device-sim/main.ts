@@ -186,11 +186,11 @@ function printSummary(stats: FleetStats, json: boolean): void {
   process.stdout.write(`${line}\n${rows.map(([k, x]) => `| ${k.padEnd(w)} | ${x.padStart(v)} |`).join('\n')}\n${line}\n`);
 }
 
-function progressBar(enabled: boolean, total: number | undefined): SingleBar | null {
+function progressBar(enabled: boolean, total: number | undefined, initial: FleetStats): SingleBar | null {
   if (!enabled || !process.stderr.isTTY) return null;
-  const tail = '{sim} | sent {sent} acked {acked} failed {failed} | {rate} msg/s | connected {connected}/{stations}';
+  const tail = '{sim} | sent {sent} acked {acknowledged} failed {failed} | {rate} msg/s | connected {connected}/{stations}';
   const bar = new SingleBar({ format: total ? `{bar} {percentage}% | ${tail}` : tail, hideCursor: true, clearOnComplete: false });
-  bar.start(total ?? 1, 0, {});
+  bar.start(total ?? 1, 0, barPayload(initial));
   return bar;
 }
 
@@ -238,7 +238,7 @@ async function run(_opts: unknown, cmd: Command): Promise<void> {
     ? await startFrozenSubscriber({ brokerUrl: opts.broker, username: opts.frozenSubscriber, password: credentials?.[opts.frozenSubscriber], logger })
     : null;
 
-  const bar = progressBar(opts.progress, opts.duration ? opts.duration / 1000 : undefined);
+  const bar = progressBar(opts.progress, opts.duration ? opts.duration / 1000 : undefined, fleet.stats());
   const started = Date.now();
   const progress = setInterval(() => bar?.update(Math.min((Date.now() - started) / 1000, bar.getTotal()), barPayload(fleet.stats())), 250);
 
@@ -270,7 +270,7 @@ async function runLoad(_opts: unknown, cmd: Command): Promise<void> {
   });
   await waitOrSignal(load.ready.then(() => true));
   load.start();
-  const bar = progressBar(opts.progress, opts.duration ? opts.duration / 1000 : undefined);
+  const bar = progressBar(opts.progress, opts.duration ? opts.duration / 1000 : undefined, load.stats());
   const started = Date.now();
   const progress = setInterval(() => bar?.update(Math.min((Date.now() - started) / 1000, bar.getTotal()), barPayload(load.stats())), 250);
   await runFor(opts.duration);
@@ -311,7 +311,7 @@ async function runBackfill(_opts: unknown, cmd: Command): Promise<void> {
   const logger = createLogger('device-sim', opts.logLevel);
   const registry = loadRegistryFile(projectPath(opts.registry));
   const stations = selectStations(registry, opts.stations);
-  const bar = progressBar(opts.progress, opts.to - opts.from);
+  const bar = progressBar(opts.progress, opts.to - opts.from, { stations: 0, connected: 0, sent: 0, acknowledged: 0, failed: 0, reconnects: 0, refused: 0, hostile: 0, rate: 0, elapsedS: 0, simulatedTime: opts.from, latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 } });
   const final = await backfill({
     stations,
     brokerUrl: opts.broker,
