@@ -113,8 +113,7 @@ export function startFleet(options: FleetOptions): Fleet {
       faults: options.faults?.byStation.get(station.id),
       ...timing,
     });
-    const unit: Unit = { model, conn: undefined as unknown as StationConnection, nextHostile: 0, live: false };
-    unit.conn = new StationConnection({
+    const conn = new StationConnection({
       stationId: station.id,
       brokerUrl,
       password: options.credentials?.[station.id],
@@ -124,19 +123,22 @@ export function startFleet(options: FleetOptions): Fleet {
       localAddress: options.localAddresses?.length ? options.localAddresses[i % options.localAddresses.length] : undefined,
       stats,
       logger,
-      onConnect: (first, afterModelDrop) => {
-        if (first) {
-          // Skip what the model would have sent while the station was still connecting.
-          unit.model.advance(simulatedNow());
-          unit.live = true;
-          if (--pendingFirst === 0) resolveReady();
-        }
-        // The model re-sends its state after its own drops; after a broker restart or a storm the station does.
-        if (!afterModelDrop) deliver(unit, unit.model.snapshot(first ? 'boot' : 'heartbeat'));
-      },
+      // CONNACKs arrive after `units` is built.
+      onConnect: (first, afterModelDrop) => connected(units[i]!, first, afterModelDrop),
     });
-    return unit;
+    return { model, conn, nextHostile: 0, live: false };
   });
+
+  function connected(unit: Unit, first: boolean, afterModelDrop: boolean): void {
+    if (first) {
+      // Skip what the model would have sent while the station was still connecting.
+      unit.model.advance(simulatedNow());
+      unit.live = true;
+      if (--pendingFirst === 0) resolveReady();
+    }
+    // The model re-sends its state after its own drops; after a broker restart or a storm the station does.
+    if (!afterModelDrop) deliver(unit, unit.model.snapshot(first ? 'boot' : 'heartbeat'));
+  }
 
   function deliver(unit: Unit, events: readonly ModelEvent[]): void {
     for (const e of events) {
