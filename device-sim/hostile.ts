@@ -57,7 +57,8 @@ export function hostileMessages(stationId: string, ts: number): HostileMessage[]
     },
     { name: 'line protocol in station', topic: occupancy, payload: json({ station: `${stationId},district=XX`, ts, people: 1, entries: 0 }), expect: 'schema' },
     { name: 'oversized', topic: occupancy, payload: json({ station: stationId, ts, people: 1, entries: 0, pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }), expect: 'broker_refused' },
-    { name: 'unknown channel', topic: `${stationTopicPrefix(stationId)}telemetry`, payload: json({ station: stationId, ts }), expect: 'bad_topic' },
+    // Inside the platform's subscription (appliance/+), but not an appliance of the contract.
+    { name: 'unknown appliance', topic: `${stationTopicPrefix(stationId)}appliance/toaster`, payload: json({ station: stationId, ts }), expect: 'bad_topic' },
   ];
 }
 
