@@ -19,6 +19,8 @@ export const PlatformConfigSchema = BrokerConfigSchema.extend(IngestConfigSchema
     PLATFORM_METRICS_PORT: env.port(9100, 'Prometheus /metrics of every in-process service together (also at the dashboard /metrics)'),
     SIM_STATIONS: env.int(600, 0, 100_000, 'Simulated stations (the first N of the registry); 0 runs no simulator'),
     SIM_SPEED: z.coerce.number().min(1).max(3600).default(1).describe('Simulator time acceleration (simulated seconds per second)'),
+    SIM_FILL_TODAY: env.flag(true, 'Before the live fleet starts, replay the simulated stations since local midnight (or the newest stored sample) so today is complete'),
+    SIM_FILL_MAX_HOURS: env.int(4, 1, 24, 'The longest stretch of today SIM_FILL_TODAY replays (bounds the start-up time: about 70 messages per station and hour)'),
     SIM_SEED: env.int(2019, 0, 2 ** 31, 'Simulator random seed: the same seed gives the same fleet behaviour'),
   });
 export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;

@@ -18,6 +18,7 @@ import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
 import { runService } from '../lib/service-runner.js';
 import { PlatformConfigSchema } from './config.js';
+import { fillToday } from './fill-today.js';
 
 await runService('platform', async (logger) => {
   const config = readConfig(PlatformConfigSchema);
@@ -58,6 +59,12 @@ await runService('platform', async (logger) => {
     writer: { spoolDir: projectPath(config.INGEST_SPOOL_DIR), batchSize: config.INGEST_BATCH_SIZE, flushMs: config.INGEST_FLUSH_MS },
   });
 
+  const simulated = registry.stations.slice(0, config.SIM_STATIONS);
+  const filled =
+    simulated.length > 0 && config.SIM_FILL_TODAY
+      ? await fillToday({ influx, ingest, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, logger, now: Date.now(), maxHours: config.SIM_FILL_MAX_HOURS })
+      : null;
+
   // Alerting and the dashboard read the ingest's live state: one subscription serves all three.
   const alerting = await hostAlerting({ config, registry, influx, consumer: ingest.consumer, logger, metrics });
 
@@ -65,9 +72,7 @@ await runService('platform', async (logger) => {
   const metricsServer = await serveMetrics(metrics, config.PLATFORM_METRICS_PORT);
 
   const fleet =
-    config.SIM_STATIONS > 0
-      ? startFleet({ registry, stations: registry.stations.slice(0, config.SIM_STATIONS), brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, speed: config.SIM_SPEED, logger })
-      : null;
+    simulated.length > 0 ? startFleet({ registry, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, speed: config.SIM_SPEED, logger }) : null;
 
   const usersFile = projectPath(config.DASHBOARD_USERS_FILE).replace(/\.json$/, '.passwords.json');
   const devLogins = existsSync(usersFile) ? (JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>) : {};
@@ -83,6 +88,7 @@ await runService('platform', async (logger) => {
     `  InfluxDB (${influx.version === '1' ? '1.x' : '2.x'}, database ${config.INFLUX_DATABASE})  ${influxd?.url ?? config.INFLUX_URL}`,
     `  Metrics (all services)              http://localhost:${metricsServer.port}/metrics`,
     `  Simulator                           ${fleet ? `${fleet.stations.length} stations, speed ×${config.SIM_SPEED}, seed ${config.SIM_SEED}` : 'off (SIM_STATIONS=0)'}`,
+    ...(filled ? [`      today since ${new Date(filled.from).toISOString()} replayed first: ${filled.messages} messages`] : []),
     '  Ctrl-C stops everything cleanly.',
     '',
   ];

@@ -18,6 +18,7 @@ test('the all-in-one platform gets all 600 stations into InfluxDB within 60 s an
     env: {
       ...process.env,
       LOG_LEVEL: 'warn',
+      SIM_FILL_MAX_HOURS: '1',
       MQTT_PORT: '0',
       MQTT_WS_PORT: '0',
       DASHBOARD_PORT: '0',
@@ -65,6 +66,17 @@ test('the all-in-one platform gets all 600 stations into InfluxDB within 60 s an
   }
   t.is(stations, 600, `stations with data after ${Math.round((Date.now() - started) / 1000)} s`);
   t.log(`600 stations in InfluxDB ${((Date.now() - started) / 1000).toFixed(1)} s after start`);
+
+  // Before the live fleet, today so far (at most the last hour here) was replayed through the pipeline.
+  const replayedFrom = /today since (\S+) replayed first: (\d+) messages/.exec(out);
+  const sinceMidnight = (Date.now() + 8 * 3600_000) % 86_400_000;
+  if (sinceMidnight > 15 * 60_000) {
+    t.truthy(replayedFrom, 'a fresh start replays today so far');
+    const earliest = await fetch(`${influxUrl}/query?db=stations&epoch=ms&q=${encodeURIComponent(`SELECT first("online") FROM "${SERIES.status.measurement}"`)}`);
+    const first = ((await earliest.json()) as { results: Array<{ series: Array<{ values: number[][] }> }> }).results[0]!.series[0]!.values[0]![0]!;
+    t.true(first <= started - 10 * 60_000, 'history older than the start is in InfluxDB');
+    t.true(Number(replayedFrom![2]) > 600, 'every station replayed something');
+  }
 
   child.kill('SIGINT');
   t.is(await exited, 0, out.slice(-2000));
