@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env } from '../lib/config.js';
 import { InfluxEnvSchema } from '../lib/influx/env.js';
+import { projectPath } from '../lib/paths.js';
 
 export const IngestConfigSchema = InfluxEnvSchema.extend({
   MQTT_URL: env.url('mqtt://127.0.0.1:1883', 'Broker to subscribe to (mqtt:// or ws://)'),
@@ -16,3 +17,9 @@ export const IngestConfigSchema = InfluxEnvSchema.extend({
   REGISTRY_FILE: env.string('data/stations.json', 'Station registry (relative to the project root); telemetry of other stations is rejected'),
 });
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
+
+/** The ingest's own settings from its config, as startIngest takes them (the standalone main and the platform share this). */
+export const ingestSettings = (config: IngestConfig) => ({
+  clientId: config.INGEST_MQTT_CLIENT_ID,
+  writer: { spoolDir: projectPath(config.INGEST_SPOOL_DIR), batchSize: config.INGEST_BATCH_SIZE, flushMs: config.INGEST_FLUSH_MS },
+});

@@ -6,7 +6,7 @@ import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
 import { runService, servicePassword } from '../lib/service-runner.js';
-import { IngestConfigSchema } from './config.js';
+import { IngestConfigSchema, ingestSettings } from './config.js';
 import { startIngest } from './ingest.js';
 
 await runService('ingest', async (logger) => {
@@ -22,12 +22,11 @@ await runService('ingest', async (logger) => {
     mqttUrl: config.MQTT_URL,
     username,
     password,
-    clientId: config.INGEST_MQTT_CLIENT_ID,
     registry,
     logger,
     metrics,
     influx,
-    writer: { spoolDir: projectPath(config.INGEST_SPOOL_DIR), batchSize: config.INGEST_BATCH_SIZE, flushMs: config.INGEST_FLUSH_MS },
+    ...ingestSettings(config),
   });
   const metricsServer = await serveMetrics(metrics, config.INGEST_METRICS_PORT, config.INGEST_METRICS_HOST);
   logger.info({ event: 'metrics_listening', port: metricsServer.port }, `metrics on http://${config.INGEST_METRICS_HOST}:${metricsServer.port}/metrics`);

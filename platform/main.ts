@@ -8,6 +8,7 @@ import { brokerListenOptions } from '../broker/config.js';
 import { ensureDevCredentials } from '../broker/credentials.js';
 import { startDashboardApi } from '../dashboard-api/server.js';
 import { startFleet } from '../device-sim/fleet.js';
+import { ingestSettings } from '../ingest/config.js';
 import { startIngest } from '../ingest/ingest.js';
 import { readConfig } from '../lib/config.js';
 import { connectInflux } from '../lib/influx/client.js';
@@ -51,12 +52,11 @@ await runService('platform', async (logger) => {
   const ingest = await startIngest({
     mqttUrl,
     ...account(config.INGEST_MQTT_USERNAME),
-    clientId: config.INGEST_MQTT_CLIENT_ID,
     registry,
     logger,
     metrics,
     influx,
-    writer: { spoolDir: projectPath(config.INGEST_SPOOL_DIR), batchSize: config.INGEST_BATCH_SIZE, flushMs: config.INGEST_FLUSH_MS },
+    ...ingestSettings(config),
   });
 
   const simulated = registry.stations.slice(0, config.SIM_STATIONS);
