@@ -15,6 +15,7 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
   DASHBOARD_LOGIN_LIMIT: env.int(10, 1, 10_000, 'Login attempts allowed per client IP per 15 minutes'),
   DASHBOARD_TELEMETRY_THROTTLE_MS: env.int(1000, 50, 60_000, 'Socket.IO telemetry deltas per station are coalesced over this window'),
   DASHBOARD_COMPLIANCE_TTL_MS: env.int(5000, 0, 300_000, 'Fleet views share compliance snapshots refreshed this often in the background (0 = computed per request)'),
+  DASHBOARD_STATE_BATCH_MS: env.int(100, 10, 5000, 'Socket.IO station state changes are sent in one batch per this window'),
   DASHBOARD_WEB_DIR: env.string('dist/dashboard-web', 'Built web app served at / (npm run build:web)'),
   MQTT_URL: env.url('mqtt://127.0.0.1:1883', 'Broker for live telemetry (standalone mode; mqtt:// or ws://)'),
   DASHBOARD_MQTT_USERNAME: env.string('svc-dashboard', 'Broker account of the dashboard'),

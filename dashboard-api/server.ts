@@ -38,6 +38,7 @@ export type DashboardSettings = Pick<
   | 'DASHBOARD_ACCEPTANCE_FILE'
   | 'DASHBOARD_LOGIN_LIMIT'
   | 'DASHBOARD_TELEMETRY_THROTTLE_MS'
+  | 'DASHBOARD_STATE_BATCH_MS'
   | 'DASHBOARD_WEB_DIR'
   | 'DASHBOARD_COMPLIANCE_TTL_MS'
 >;
@@ -165,7 +166,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   app.use(errorHandler(log, rejected));
 
   const server = createServer(app);
-  const hub = attachSocketHub({ httpServer: server, ctx, corsOrigins: origins, throttleMs: config.DASHBOARD_TELEMETRY_THROTTLE_MS, metrics });
+  const hub = attachSocketHub({ httpServer: server, ctx, corsOrigins: origins, throttleMs: config.DASHBOARD_TELEMETRY_THROTTLE_MS, batchMs: config.DASHBOARD_STATE_BATCH_MS, metrics });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.DASHBOARD_PORT, config.DASHBOARD_HOST, resolve));
   const port = (server.address() as AddressInfo).port;
   const host = config.DASHBOARD_HOST === '0.0.0.0' ? '127.0.0.1' : config.DASHBOARD_HOST;

@@ -25,7 +25,7 @@ export const stationRoom = (id: string): string => `station:${id}`;
 const HandshakeSchema = z.object({ token: z.string().min(10).max(4096) });
 const SubscribeSchema = z.strictObject({ stationId: StationIdSchema });
 
-/** The compact per-station state the overview shows; a `station` event is sent when it changes. */
+/** The compact per-station state the overview shows; sent in a `stations` batch when it changes. */
 export interface StationBrief {
   id: string;
   district: DistrictCode;
@@ -49,6 +49,8 @@ export interface SocketHubOptions {
   ctx: ApiContext;
   corsOrigins: string[];
   throttleMs: number;
+  /** Station state changes are sent in batches this often. */
+  batchMs: number;
   metrics: Metrics;
 }
 
@@ -57,7 +59,7 @@ export interface SocketHub {
   close(): Promise<void>;
 }
 
-export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, metrics }: SocketHubOptions): SocketHub {
+export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batchMs, metrics }: SocketHubOptions): SocketHub {
   const io = new Server(httpServer, { cors: corsOrigins.length ? { origin: corsOrigins } : undefined, serveClient: false });
   const connected = new Gauge({ name: 'dashboard_sockets_connected', help: 'Dashboard Socket.IO clients connected', registers: [metrics] });
   const emitted = new Counter({ name: 'dashboard_socket_events_total', help: 'Socket.IO events emitted by kind', labelNames: ['event'] as const, registers: [metrics] });
@@ -114,8 +116,11 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, metr
     return { at: ctx.now(), stations, alerts: activeAlerts(ctx.alerting, user.district) };
   }
 
-  // Station state changes go out at once; full telemetry deltas per station are coalesced.
+  // Station state changes are batched per short window (one frame per socket per window instead
+  // of one per change: at 500 sockets the per-frame cost is what limits fan-out); full telemetry
+  // deltas per station are coalesced over the longer throttle window.
   const briefs = new Map<string, StationBrief>();
+  const changedBriefs = new Map<string, StationBrief & { at: number }>();
   const lastSent = new Map<string, StationState>();
   const pending = new Map<string, StationState>();
   const onTelemetry = (message: Telemetry, state: StationState): void => {
@@ -125,12 +130,23 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, metr
     const prev = briefs.get(station.id);
     briefs.set(station.id, next);
     if (!prev || prev.live !== next.live || prev.open !== next.open || prev.people !== next.people) {
-      io.to(toDistrict(station.district)).emit('station', { ...next, at: message.ts });
-      emitted.inc({ event: 'station' });
+      changedBriefs.set(station.id, { ...next, at: changedBriefs.get(station.id)?.at ?? message.ts });
     }
     pending.set(station.id, state);
   };
   ctx.live.on('telemetry', onTelemetry);
+  const batch = setInterval(() => {
+    if (changedBriefs.size === 0) return;
+    const all = [...changedBriefs.values()];
+    changedBriefs.clear();
+    // 'city' and the district rooms never share a socket, so each socket gets exactly one batch.
+    io.to(CITY_ROOM).emit('stations', all);
+    const byDistrict = new Map<DistrictCode, typeof all>();
+    for (const b of all) byDistrict.set(b.district, [...(byDistrict.get(b.district) ?? []), b]);
+    for (const [district, list] of byDistrict) io.to(districtRoom(district)).emit('stations', list);
+    emitted.inc({ event: 'stations' }, 1 + byDistrict.size);
+  }, batchMs);
+  batch.unref();
   const flush = setInterval(() => {
     for (const [id, state] of pending) {
       const changes = stateDelta(lastSent.get(id), state);
@@ -153,6 +169,7 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, metr
     io,
     async close() {
       clearInterval(flush);
+      clearInterval(batch);
       ctx.live.off('telemetry', onTelemetry);
       offTransition();
       await new Promise<void>((resolve) => io.close(() => resolve()));

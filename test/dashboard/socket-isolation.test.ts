@@ -22,7 +22,8 @@ interface Received {
 async function connect(token: string | undefined): Promise<Received> {
   const socket = io(h.api.url, { auth: token ? { token } : {}, transports: ['websocket'], forceNew: true, reconnection: false });
   const events: Received['events'] = [];
-  socket.onAny((event, data) => events.push({ event, data }));
+  // A `stations` batch is recorded as one `station` event per station in it.
+  socket.onAny((event, data) => (event === 'stations' ? events.push(...(data as unknown[]).map((d) => ({ event: 'station', data: d }))) : events.push({ event, data })));
   const snapshot = new Promise((resolve, reject) => {
     socket.once('snapshot', resolve);
     socket.once('connect_error', reject);

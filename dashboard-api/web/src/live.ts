@@ -84,8 +84,8 @@ export function connectLive(token: string, onExpired: () => void): Socket {
     store.alerts = new Map(snap.alerts.map((a) => [a.key, a]));
     changed();
   });
-  socket.on('station', (s: StationBrief) => {
-    store.stations.set(s.id, s);
+  socket.on('stations', (batch: StationBrief[]) => {
+    for (const s of batch) store.stations.set(s.id, s);
     changed();
   });
   socket.on('alert', (t: AlertTransition) => {

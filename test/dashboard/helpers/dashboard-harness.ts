@@ -79,6 +79,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     DASHBOARD_TELEMETRY_THROTTLE_MS: '100',
     DASHBOARD_LOGIN_LIMIT: '50',
     DASHBOARD_COMPLIANCE_TTL_MS: '0',
+    DASHBOARD_STATE_BATCH_MS: '20',
     ...opts.env,
   });
   const registry = opts.registry ?? loadRegistryFile();
