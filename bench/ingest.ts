@@ -4,7 +4,7 @@
 //
 //   npm run bench:ingest
 //   BENCH_STEADY_STATIONS=600 BENCH_STEADY_RATE=1 BENCH_STEADY_SECONDS=60
-//   BENCH_MAX_STATIONS=2000 BENCH_MAX_RATE=10 BENCH_MAX_SECONDS=30 BENCH_LOADERS=2
+//   BENCH_MAX_STATIONS=2000 BENCH_MAX_RATE=10 BENCH_MAX_SECONDS=15 BENCH_LOADERS=2   (BENCH_KEEP=1 keeps the services' logs)
 //
 // publish→persisted latency is measured on probe messages (one every 100 ms from an extra station,
 // interleaved with the load) by polling InfluxDB every 50 ms for them; loss by counting points.
@@ -19,7 +19,7 @@ import { loadMessage } from '../device-sim/load.js';
 import type { FleetStats } from '../device-sim/stats.js';
 import { startLoaders } from './lib/loaders.js';
 import { startPipeline, type Pipeline } from './lib/pipeline.js';
-import { cpuPercent, pidOf, sample, type ProcSample } from './lib/proc.js';
+import { cpuPercent, pidOf, sample, scrape, type ProcSample } from './lib/proc.js';
 
 const int = (name: string, fallback: number): number => {
   const v = Number(process.env[name] ?? fallback);
@@ -27,7 +27,7 @@ const int = (name: string, fallback: number): number => {
   return v;
 };
 const steadyCfg = { stations: int('BENCH_STEADY_STATIONS', 600), rate: int('BENCH_STEADY_RATE', 1), seconds: int('BENCH_STEADY_SECONDS', 60), loaders: 1 };
-const maxCfg = { stations: int('BENCH_MAX_STATIONS', 2000), rate: int('BENCH_MAX_RATE', 10), seconds: int('BENCH_MAX_SECONDS', 30), loaders: int('BENCH_LOADERS', 2) };
+const maxCfg = { stations: int('BENCH_MAX_STATIONS', 2000), rate: int('BENCH_MAX_RATE', 10), seconds: int('BENCH_MAX_SECONDS', 15), loaders: int('BENCH_LOADERS', 2) };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted: number[], p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
@@ -84,7 +84,7 @@ async function startProbe(p: Pipeline, probe: string) {
       clearInterval(publisher);
       running = false;
       await poll;
-      await client.endAsync();
+      await client.endAsync(true);
       const sorted = latencies.sort((a, b) => a - b);
       return { probes: sorted.length, unresolved: pending.size, p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted.at(-1) ?? 0 };
     },
@@ -112,7 +112,8 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   let count = 0;
   let lastChange = Date.now();
   let tPersisted = Date.now();
-  while (count < acknowledged && Date.now() - lastChange < 15_000) {
+  const drainDeadline = Date.now() + 180_000;
+  while (count < acknowledged && Date.now() - lastChange < 15_000 && Date.now() < drainDeadline) {
     await sleep(500);
     const c = await persisted(p, t0, probe);
     if (c !== count) {
@@ -121,6 +122,8 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
     }
   }
   const latency = await probeRun.stop();
+  const ingestMetrics = await scrape(p.metricsPorts.ingest, ['telemetry_messages_received_total', 'telemetry_messages_accepted_total', 'ingest_points_written_total', 'ingest_points_spooled_total']);
+  const brokerMetrics = await scrape(p.metricsPorts.broker, ['broker_messages_in_total', 'broker_messages_out_total', 'broker_refusals_total', 'broker_slow_client_disconnects_total']);
   const cpu = {
     broker: cpuPercent(before.broker, after.broker, window),
     ingest: cpuPercent(before.ingest, after.ingest, window),
@@ -141,6 +144,9 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
     publishToPersistedMs: latency,
     publishToAckMs: { p50: ack('p50'), p99: ack('p99'), note: 'worst loader' },
     cpuPercentOfOneCore: { ...cpu, brokerPlusIngest: Math.round((cpu.broker + cpu.ingest) * 10) / 10 },
+    drainSeconds: Math.round((tPersisted - tEnd) / 100) / 10,
+    ingestMetricsCumulative: ingestMetrics,
+    brokerMetricsCumulative: brokerMetrics,
     rssMb: { broker: after.broker.rssMb, brokerPeak: after.broker.peakRssMb, ingest: after.ingest.rssMb, ingestPeak: after.ingest.peakRssMb, influxd: after.influxd.rssMb },
   };
 }

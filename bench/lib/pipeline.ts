@@ -25,6 +25,9 @@ export interface Pipeline {
   brokerUrl: string;
   broker: ChildProcess;
   ingest: ChildProcess | null;
+  metricsPorts: { broker: number; ingest: number };
+  /** Where the services' logs (LOG_LEVEL, default warn) are kept; removed on close unless BENCH_KEEP=1. */
+  logs: { broker: string; ingest: string };
   influxd: PrivateInfluxd | null;
   influx: Influx | null;
   close(): Promise<void>;
@@ -45,7 +48,7 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
     MQTT_PORT: String(mqttPort),
     MQTT_WS_PORT: '0',
     BROKER_METRICS_PORT: String(brokerMetricsPort),
-  });
+  }, false, join(dir, 'broker.log'));
   // Account generation (scrypt per station) comes before the listener.
   await waitForPort(mqttPort, 600_000);
   const brokerUrl = `mqtt://127.0.0.1:${mqttPort}`;
@@ -62,7 +65,7 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
       INFLUX_DATABASE: 'bench',
       INGEST_SPOOL_DIR: join(dir, 'spool'),
       INGEST_METRICS_PORT: String(ingestMetricsPort),
-    });
+    }, false, join(dir, 'ingest.log'));
     await waitForPort(ingestMetricsPort, 120_000);
     influx = await connectInflux({ url: influxd.url, database: 'bench' }, benchLogger);
   }
@@ -77,6 +80,8 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
     brokerUrl,
     broker,
     ingest,
+    metricsPorts: { broker: brokerMetricsPort, ingest: ingestMetricsPort },
+    logs: { broker: join(dir, 'broker.log'), ingest: join(dir, 'ingest.log') },
     influxd,
     influx,
     async close() {
@@ -84,7 +89,7 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
       await stopChild(broker);
       await influx?.close();
       await influxd?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (process.env.BENCH_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { projectPath } from '../../lib/paths.js';
 
@@ -41,11 +41,25 @@ export function pidOf(needle: string): number {
 export const cpuPercent = (a: ProcSample, b: ProcSample, seconds: number): number => Math.round(((b.cpuS - a.cpuS) / seconds) * 1000) / 10;
 
 /** A TypeScript entry point of this project in its own node process (through tsx); `ipc` for a controlled child. */
-export function startTs(script: string, env: Record<string, string>, ipc = false): ChildProcess {
+export function startTs(script: string, env: Record<string, string>, ipc = false, logFile?: string): ChildProcess {
   const options = { env: { ...process.env, ...env } };
   if (ipc) return fork(projectPath(script), [], { ...options, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  // Services log JSON lines on stdout: dropped here so the benchmark's stdout is its one JSON object.
-  return spawn(process.execPath, ['--import', 'tsx', projectPath(script)], { ...options, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Services log JSON lines on stdout: kept in a file so the benchmark's stdout is its one JSON object.
+  const out = logFile ? openSync(logFile, 'a') : 'ignore';
+  return spawn(process.execPath, ['--import', 'tsx', projectPath(script)], { ...options, stdio: ['ignore', out, 'inherit'] });
+}
+
+/** Counters from a service's Prometheus /metrics, by metric name (label sets summed). */
+export async function scrape(port: number, names: readonly string[]): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const result: Record<string, number> = {};
+  for (const name of names) {
+    result[name] = text
+      .split('\n')
+      .filter((l) => l.startsWith(name) && /^[a-z_]+(\{|\s)/.test(l) && l.split(/[{\s]/)[0] === name)
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  }
+  return result;
 }
 
 export async function waitForPort(port: number, timeoutMs = 120_000): Promise<void> {
