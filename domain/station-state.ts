@@ -30,6 +30,8 @@ export interface StationState {
   /** null until the station has said anything. */
   online: boolean | null;
   offlineReason: 'lwt' | 'shutdown' | null;
+  /** When the newest Last Will or shutdown arrived: samples taken before it are late and prove nothing. */
+  offlineAt: number | null;
   /** Time of the newest sample of any kind: the heartbeat age is measured from here. */
   lastSeen: number | null;
   wifiRssiDbm: number | null;
@@ -37,6 +39,7 @@ export interface StationState {
   doorOpen: boolean | null;
   openChangedAt: number | null;
   people: number | null;
+  peopleAt: number | null;
   appliances: Partial<Record<Appliance, ApplianceState>>;
   speaker: SpeakerState | null;
 }
@@ -47,12 +50,14 @@ export function initialState(station: Station): StationState {
     district: station.district,
     online: null,
     offlineReason: null,
+    offlineAt: null,
     lastSeen: null,
     wifiRssiDbm: null,
     open: null,
     doorOpen: null,
     openChangedAt: null,
     people: null,
+    peopleAt: null,
     appliances: {},
     speaker: null,
   };
@@ -64,17 +69,18 @@ export function initialState(station: Station): StationState {
  */
 export function applyTelemetry(state: StationState, message: Telemetry): StationState {
   const t = message.ts;
-  // Any sample but a Last Will or shutdown proves the station is connected.
-  const alive = !(message.channel === 'status' && !message.data.online);
+  // Any sample but a Last Will or shutdown proves the station is connected, unless it was taken
+  // before the newest Last Will or shutdown (delivered late: the link died after it).
+  const alive = !(message.channel === 'status' && !message.data.online) && t >= (state.offlineAt ?? -Infinity);
   const seen: Partial<StationState> = alive && t >= (state.lastSeen ?? -Infinity) ? { lastSeen: t, online: true, offlineReason: null } : {};
 
   switch (message.channel) {
     case 'status': {
       const d = message.data;
-      if (t < (state.lastSeen ?? -Infinity)) return state;
+      if (t < (state.lastSeen ?? -Infinity) || t < (state.offlineAt ?? -Infinity)) return state;
       return d.online
         ? { ...state, ...seen, wifiRssiDbm: d.wifiRssiDbm ?? null }
-        : { ...state, online: false, offlineReason: d.reason === 'shutdown' ? 'shutdown' : 'lwt', wifiRssiDbm: null };
+        : { ...state, online: false, offlineReason: d.reason === 'shutdown' ? 'shutdown' : 'lwt', offlineAt: t, wifiRssiDbm: null };
     }
     case 'service': {
       if (state.openChangedAt !== null && t < state.openChangedAt) return { ...state, ...seen };
@@ -82,7 +88,8 @@ export function applyTelemetry(state: StationState, message: Telemetry): Station
       return { ...state, ...seen, open, doorOpen: message.data.door === 'open', openChangedAt: open === state.open ? state.openChangedAt : t };
     }
     case 'occupancy':
-      return { ...state, ...seen, people: message.data.people };
+      if (state.peopleAt !== null && t < state.peopleAt) return { ...state, ...seen };
+      return { ...state, ...seen, people: message.data.people, peopleAt: t };
     case 'appliance': {
       const d = message.data;
       const prev = state.appliances[d.appliance];

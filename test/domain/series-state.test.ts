@@ -49,3 +49,27 @@ test('state folds telemetry; a Last Will marks offline; late samples do not over
   t.is(s.online, true);
   t.is(s.offlineReason, null);
 });
+
+test('a sample taken before a Last Will but delivered after it does not bring the station back online', (t) => {
+  let s = initialState(station);
+  s = applyTelemetry(s, msg('status', { ts: now - 60_000, online: true, reason: 'heartbeat' }));
+  s = applyTelemetry(s, msg('status', { online: false, reason: 'lwt' })); // receive time: now
+  s = applyTelemetry(s, msg('appliance/fridge', { ts: now - 10_000, appliance: 'fridge', on: true, powerW: 80, faultCode: null, tempC: 5 }));
+  t.is(s.online, false, 'the link died after this sample was taken');
+  t.is(s.lastSeen, now - 60_000);
+  t.is(s.appliances.fridge?.tempC, 5, 'the reading itself is still the newest of the fridge');
+  s = applyTelemetry(s, msg('status', { ts: now - 5_000, online: true, reason: 'heartbeat' }));
+  t.is(s.online, false, 'nor does a late heartbeat');
+  s = applyTelemetry(s, msg('occupancy', { ts: now + 1_000, people: 2, entries: 0 }));
+  t.is(s.online, true, 'a sample taken after the Last Will does');
+  t.is(s.lastSeen, now + 1_000);
+});
+
+test('a late occupancy sample does not overwrite a newer count', (t) => {
+  let s = initialState(station);
+  s = applyTelemetry(s, msg('occupancy', { ts: now - 1_000, people: 3, entries: 0 }));
+  s = applyTelemetry(s, msg('occupancy', { ts: now - 9_000, people: 9, entries: 0 }));
+  t.is(s.people, 3);
+  s = applyTelemetry(s, msg('occupancy', { ts: now, people: 4, entries: 0 }));
+  t.is(s.people, 4);
+});
