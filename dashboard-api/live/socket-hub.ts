@@ -12,6 +12,7 @@ import { canSee } from '../auth/scope.js';
 import type { User } from '../auth/users.js';
 import { activeAlerts, type ApiContext } from '../context.js';
 import { isOpenNow, liveState } from '../fleet-summary.js';
+import { runAt } from './long-timeout.js';
 import { stateDelta } from './state-delta.js';
 
 // Rooms: 'city' (city staff see every district), `district:XX` (a maintainer, only their
@@ -104,9 +105,9 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
       if (parsed.success) void socket.leave(stationRoom(parsed.data.stationId));
     });
     // A login ends for sockets too: the client must log in again to reconnect.
-    const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, (socket.data.expiresAt as number) - Date.now()));
+    const expiry = runAt(socket.data.expiresAt as number, () => socket.disconnect(true));
     socket.on('disconnect', () => {
-      clearTimeout(expiry);
+      expiry.clear();
       connected.dec();
     });
   });

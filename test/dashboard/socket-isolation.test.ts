@@ -1,5 +1,6 @@
 import test from 'ava';
 import { io, type Socket } from 'socket.io-client';
+import { runAt } from '../../dashboard-api/live/long-timeout.js';
 import type { Telemetry } from '../../domain/telemetry.js';
 import { startHarness, type Harness } from './helpers/dashboard-harness.js';
 import { MemoryAlerting } from './helpers/memory-alerting.js';
@@ -132,4 +133,24 @@ test('a socket is disconnected when its login ends, and cannot come back with th
   const err = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
   t.regex(err.message, /unauthorized/);
   t.is((await short.get('/api/auth/me', token)).status, 401);
+});
+
+test('a socket on a login longer than setTimeout can wait (24.8 days) stays connected', async (t) => {
+  const long = await startHarness({ alerting: new MemoryAlerting(), influx: { query: async () => [] }, env: { DASHBOARD_TOKEN_TTL_S: String(30 * 86_400) } });
+  t.teardown(() => long.close());
+  const socket = io(long.api.url, { auth: { token: await long.login('maint-sn') }, transports: ['websocket'], forceNew: true, reconnection: false });
+  t.teardown(() => socket.close());
+  await new Promise((resolve) => socket.once('snapshot', resolve));
+  await new Promise((r) => setTimeout(r, 300));
+  t.true(socket.connected);
+});
+
+test('runAt waits past the longest single setTimeout by re-arming', async (t) => {
+  const start = Date.now();
+  const firedAt = await new Promise<number>((resolve) => runAt(start + 120, () => resolve(Date.now()), Date.now, 25));
+  t.true(firedAt - start >= 115, `fired after ${firedAt - start} ms`);
+  let fired = false;
+  runAt(Date.now() + 60, () => (fired = true), Date.now, 10).clear();
+  await new Promise((r) => setTimeout(r, 100));
+  t.false(fired);
 });
