@@ -47,15 +47,24 @@ test('the detection threshold is configurable per district', (t) => {
 
 test('an offline station mutes (inhibits) its own appliance and speaker alerts but they stay listed', (t) => {
   const lwtAt = from + 30 * MIN;
+  const muted: Array<string | undefined> = [];
   const r = run({
     from,
     to: from + H,
-    messages: [msg.appliance(from + 40 * MIN, 'microwave', { faultCode: 'E3' }), msg.lwt(lwtAt)],
+    messages: [msg.lwt(lwtAt)],
+    // A fault read just before the link died, delivered ten minutes after the Last Will.
+    late: [{ at: lwtAt + 10 * MIN, message: msg.appliance(lwtAt - 10 * S, 'microwave', { faultCode: 'E3' }) }],
     periodic: [{ everyMs: 20 * S, make: msg.heartbeat, when: (x) => x < lwtAt }],
+    afterStep: (_now, tracks) => {
+      const fault = tracks.get('SN-0001:appliance_fault')?.alert;
+      if (fault) muted.push(fault.suppressedBy);
+    },
   });
-  // The fault arrived after the Last Will (a late message): the alert exists but is muted.
-  const fault = r.tracks.get('SN-0001:appliance_fault')!.alert!;
-  t.is(fault.state, 'firing');
-  t.is(fault.suppressedBy, 'inhibition');
+  t.is(r.state.online, false, 'the late message does not bring the station back');
+  t.is(r.firing('station_offline').length, 1);
+  t.deepEqual(r.resolved('station_offline'), []);
+  t.true(muted.length > 0, 'the fault alert exists');
+  t.true(muted.every((s) => s === 'inhibition'), 'muted at every evaluation');
+  t.is(r.tracks.get('SN-0001:appliance_fault')!.alert!.state, 'firing');
   t.is(r.tracks.get('SN-0001:station_offline')!.alert!.suppressedBy, undefined);
 });

@@ -59,10 +59,14 @@ export interface Timeline {
   to: number;
   stepMs?: number;
   messages?: Telemetry[];
+  /** Messages delivered at `at`, later than their own timestamp (a slow link, a replayed queue). */
+  late?: Array<{ at: number; message: Telemetry }>;
   /** Messages generated every `everyMs` while `when(t)` holds (e.g. heartbeats). */
   periodic?: Array<{ everyMs: number; make: (t: number) => Telemetry; when?: (t: number) => boolean }>;
   silences?: Silence[];
   rollingCompliance?: number | null;
+  /** Called after every evaluation, to check what holds throughout and not only at the end. */
+  afterStep?: (now: number, tracks: ReadonlyMap<string, Track>) => void;
 }
 
 export interface Run {
@@ -78,15 +82,16 @@ export function run(tl: Timeline): Run {
   const cfg = tl.config ?? config();
   const rules = resolveRules(cfg, st);
   const stepMs = tl.stepMs ?? 5 * S;
-  const msgs = [...(tl.messages ?? [])];
-  for (const p of tl.periodic ?? []) for (let t = tl.from; t < tl.to; t += p.everyMs) if (!p.when || p.when(t)) msgs.push(p.make(t));
-  msgs.sort((a, b) => a.ts - b.ts);
+  const msgs = [...(tl.messages ?? [])].map((message) => ({ at: message.ts, message }));
+  for (const p of tl.periodic ?? []) for (let t = tl.from; t < tl.to; t += p.everyMs) if (!p.when || p.when(t)) msgs.push({ at: t, message: p.make(t) });
+  msgs.push(...(tl.late ?? []));
+  msgs.sort((a, b) => a.at - b.at);
   let state = initialState(st);
   const tracks = new Map<string, Track>();
   const transitions: AlertTransition[] = [];
   let i = 0;
   for (let now = tl.from; now <= tl.to; now += stepMs) {
-    while (i < msgs.length && msgs[i]!.ts <= now) state = applyTelemetry(state, msgs[i++]!);
+    while (i < msgs.length && msgs[i]!.at <= now) state = applyTelemetry(state, msgs[i++]!.message);
     const facility = facilityStatus(st, state, new Map(), { now, attestationMaxAgeMs: 90 * 24 * H, telemetryStaleMs: 900 * S });
     const r = evaluateStation({
       ctx: { station: st, state, now, watchingSince: tl.from, facility, rollingCompliance: tl.rollingCompliance ?? null, complianceThreshold: cfg.compliance.threshold },
@@ -97,6 +102,7 @@ export function run(tl: Timeline): Run {
     });
     for (const t of r.changed) tracks.set(t.key, t);
     transitions.push(...r.transitions);
+    tl.afterStep?.(now, tracks);
   }
   const of = (ruleId: string, to: string) => transitions.filter((t) => t.alert.ruleId === ruleId && t.to === to && !t.escalated);
   return { transitions, tracks, state, firing: (r) => of(r, 'firing'), resolved: (r) => of(r, 'resolved') };
