@@ -76,6 +76,8 @@ export interface BackfillOptions extends Omit<BackfillSpec, 'station'> {
   concurrency?: number;
   logger: Logger;
   onProgress?(stats: FleetStats): void;
+  /** Aborting stops the replay cleanly: no new messages, the in-flight ones are awaited, the totals returned. */
+  signal?: AbortSignal;
 }
 
 /** Replays the range for every station through the broker; resolves with the totals once all are acknowledged. */
@@ -89,6 +91,13 @@ export async function backfill(options: BackfillOptions): Promise<FleetStats> {
   let lastTs = options.from;
   const snapshot = (): FleetStats => stats.snapshot({ stations: stations.length, connected: 0, simulatedTime: lastTs });
   const progress = setInterval(() => options.onProgress?.(snapshot()), 500);
+  const { signal } = options;
+  const aborted = new Promise<void>((resolve) => {
+    if (signal?.aborted) resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  // Publishers waiting for room in the window carry on (and see the abort) at once.
+  void aborted.then(() => waiting.splice(0).forEach((wake) => wake()));
 
   async function replay(station: Station): Promise<void> {
     let connected!: () => void;
@@ -108,9 +117,10 @@ export async function backfill(options: BackfillOptions): Promise<FleetStats> {
         waiting.shift()?.();
       },
     });
-    await ready;
-    for (const m of backfillMessages({ ...options, station })) {
-      while (inFlight >= maxInFlight) await new Promise<void>((resolve) => waiting.push(resolve));
+    await Promise.race([ready, aborted]);
+    for (const m of signal?.aborted ? [] : backfillMessages({ ...options, station })) {
+      while (inFlight >= maxInFlight && !signal?.aborted) await new Promise<void>((resolve) => waiting.push(resolve));
+      if (signal?.aborted) break;
       inFlight++;
       lastTs = Math.max(lastTs, m.ts);
       conn.publish(m.topic, JSON.stringify(m.payload), 1, false);
@@ -119,7 +129,7 @@ export async function backfill(options: BackfillOptions): Promise<FleetStats> {
   }
 
   const workers = Array.from({ length: Math.min(options.concurrency ?? 50, stations.length) }, async () => {
-    for (let s = queue.shift(); s; s = queue.shift()) await replay(s);
+    for (let s = queue.shift(); s && !signal?.aborted; s = queue.shift()) await replay(s);
   });
   logger.info({ stations: stations.length, from: new Date(options.from).toISOString(), to: new Date(options.to).toISOString() }, 'backfill started');
   try {
@@ -129,6 +139,6 @@ export async function backfill(options: BackfillOptions): Promise<FleetStats> {
   }
   stats.settleAsFailed();
   const final = snapshot();
-  logger.info(final, 'backfill done');
+  logger.info(final, signal?.aborted ? 'backfill interrupted' : 'backfill done');
   return final;
 }

@@ -1,5 +1,5 @@
 import { localMidnight } from '../domain/schedule.js';
-import { SERIES } from '../domain/series.js';
+import { SERIES, type FieldOf } from '../domain/series.js';
 import type { Station } from '../domain/station.js';
 import { backfill } from '../device-sim/backfill.js';
 import type { Ingest } from '../ingest/ingest.js';
@@ -14,6 +14,8 @@ const MIN_GAP_MS = 10 * 60_000;
  */
 const FILL_TIMING = { stepMs: 60_000, heartbeatMs: 60_000 };
 const SETTLE_TIMEOUT_MS = 60_000;
+/** Every heartbeat writes it, so its newest point is the newest stored sample. */
+const NEWEST_FIELD: FieldOf<'status'> = 'online';
 
 /**
  * A fresh `npm start` would judge today's compliance over hours nobody was watching. Before the
@@ -32,8 +34,10 @@ export async function fillToday(o: {
   now: number;
   /** The longest stretch replayed, ending now; bounds the start-up time. */
   maxHours: number;
+  /** Aborted (Ctrl-C during start-up): the replay stops early, what was sent is still flushed. */
+  signal?: AbortSignal;
 }): Promise<{ from: number; messages: number } | null> {
-  const rows = await o.influx.query(`SELECT last("online") FROM "${SERIES.status.measurement}"`);
+  const rows = await o.influx.query(`SELECT last("${NEWEST_FIELD}") FROM "${SERIES.status.measurement}"`);
   const newest = typeof rows[0]?.time === 'number' ? rows[0].time : 0;
   const from = Math.max(localMidnight(o.now), newest + 1, o.now - o.maxHours * 3600_000);
   if (o.now - from < MIN_GAP_MS) return null;
@@ -46,10 +50,10 @@ export async function fillToday(o: {
   o.ingest.consumer.on('rejected', count);
   try {
     o.logger.info({ event: 'fill_today', from: new Date(from).toISOString(), stations: o.stations.length }, 'replaying today so far for the simulated fleet');
-    const stats = await backfill({ stations: o.stations, brokerUrl: o.brokerUrl, credentials: o.credentials, seed: o.seed, from, to: o.now, timing: FILL_TIMING, logger: o.logger });
+    const stats = await backfill({ stations: o.stations, brokerUrl: o.brokerUrl, credentials: o.credentials, seed: o.seed, from, to: o.now, timing: FILL_TIMING, logger: o.logger, signal: o.signal });
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    while (received < stats.acknowledged && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (received < stats.acknowledged) o.logger.warn({ event: 'fill_today_unsettled', acknowledged: stats.acknowledged, received }, 'not every replayed message reached the ingest in time');
+    while (received < stats.acknowledged && Date.now() < deadline && !o.signal?.aborted) await new Promise((r) => setTimeout(r, 100));
+    if (received < stats.acknowledged && !o.signal?.aborted) o.logger.warn({ event: 'fill_today_unsettled', acknowledged: stats.acknowledged, received }, 'not every replayed message reached the ingest in time');
     await o.ingest.writer.flush();
     return { from, messages: stats.acknowledged };
   } finally {

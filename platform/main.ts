@@ -1,6 +1,7 @@
 // `npm start`: the whole platform in one process — a private influxd, the broker, the ingest,
 // the alerting service, the dashboard API and web app, and the simulated fleet — then prints
-// what runs where. Ctrl-C stops the fleet first and the database last, so everything is flushed.
+// what runs where. Ctrl-C stops the fleet first and the database last, so everything is flushed; during
+// start-up it stops whatever has started so far.
 import { existsSync, readFileSync } from 'node:fs';
 import { hostAlerting } from '../alerting/host.js';
 import { startBroker } from '../broker/broker.js';
@@ -21,58 +22,74 @@ import { runService } from '../lib/service-runner.js';
 import { PlatformConfigSchema } from './config.js';
 import { fillToday } from './fill-today.js';
 
-await runService('platform', async (logger) => {
+await runService('platform', async (logger, { signal, parts }) => {
   const config = readConfig(PlatformConfigSchema);
   const registry = loadRegistryFile(projectPath(config.REGISTRY_FILE));
   // One metrics registry for every in-process service: their metric names are distinct, and the
   // process metrics (CPU, RSS, event loop) are counted once.
   const metrics = createMetricsRegistry('platform');
 
+  // Each part is registered as soon as it runs: parts close in reverse order, at Ctrl-C during start-up too.
   const influxd = config.PLATFORM_INFLUXD
-    ? await startPrivateInfluxd({ dataDir: projectPath(config.PLATFORM_INFLUXD_DIR), port: config.PLATFORM_INFLUXD_PORT || undefined, logger })
+    ? parts.add(await startPrivateInfluxd({ dataDir: projectPath(config.PLATFORM_INFLUXD_DIR), port: config.PLATFORM_INFLUXD_PORT || undefined, logger, signal }), (d) => d.stop())
     : null;
-  const influx = await connectInflux({ ...influxConfigFromEnv(config), url: influxd?.url ?? config.INFLUX_URL }, logger);
+  const influx = parts.add(await connectInflux({ ...influxConfigFromEnv(config), url: influxd?.url ?? config.INFLUX_URL }, logger), (i) => i.close());
   await influx.ensureDatabase();
+  signal.throwIfAborted();
 
   const { credentials, accounts } = await ensureDevCredentials(
     registry,
     { accountsFile: projectPath(config.BROKER_ACCOUNTS_FILE), devCredentialsFile: projectPath(config.DEV_CREDENTIALS_FILE) },
     logger,
   );
-  const broker = await startBroker({
-    registry,
-    accounts,
-    logger,
-    metrics,
-    ...brokerListenOptions(config),
-  });
+  signal.throwIfAborted();
+  const broker = parts.add(
+    await startBroker({
+      registry,
+      accounts,
+      logger,
+      metrics,
+      ...brokerListenOptions(config),
+    }),
+    (b) => b.close(),
+  );
   const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
   const account = (username: string) => ({ username, password: credentials[username]! });
 
-  const ingest = await startIngest({
-    mqttUrl,
-    ...account(config.INGEST_MQTT_USERNAME),
-    registry,
-    logger,
-    metrics,
-    influx,
-    ...ingestSettings(config),
-  });
+  const ingest = parts.add(
+    await startIngest({
+      mqttUrl,
+      ...account(config.INGEST_MQTT_USERNAME),
+      registry,
+      logger,
+      metrics,
+      influx,
+      ...ingestSettings(config),
+    }),
+    (i) => i.close(),
+  );
+  signal.throwIfAborted();
 
   const simulated = registry.stations.slice(0, config.SIM_STATIONS);
   const filled =
     simulated.length > 0 && config.SIM_FILL_TODAY
-      ? await fillToday({ influx, ingest, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, logger, now: Date.now(), maxHours: config.SIM_FILL_MAX_HOURS })
+      ? await fillToday({ influx, ingest, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, logger, now: Date.now(), maxHours: config.SIM_FILL_MAX_HOURS, signal })
       : null;
+  signal.throwIfAborted();
 
   // Alerting and the dashboard read the ingest's live state: one subscription serves all three.
-  const alerting = await hostAlerting({ config, registry, influx, consumer: ingest.consumer, logger, metrics });
+  // Alerting stops judging first: the simulated stations going away is not an outage to alert on.
+  const alerting = parts.add(await hostAlerting({ config, registry, influx, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), { first: true });
+  signal.throwIfAborted();
 
-  const dashboard = await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, logger, metrics });
-  const metricsServer = await serveMetrics(metrics, config.PLATFORM_METRICS_PORT);
+  const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, logger, metrics }), (d) => d.close());
+  const metricsServer = parts.add(await serveMetrics(metrics, config.PLATFORM_METRICS_PORT), (m) => m.close());
+  signal.throwIfAborted();
 
   const fleet =
-    simulated.length > 0 ? startFleet({ registry, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, speed: config.SIM_SPEED, logger }) : null;
+    simulated.length > 0
+      ? parts.add(startFleet({ registry, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, speed: config.SIM_SPEED, logger }), (f) => f.stop().then(() => undefined))
+      : null;
 
   const usersFile = projectPath(config.DASHBOARD_USERS_FILE).replace(/\.json$/, '.passwords.json');
   const devLogins = existsSync(usersFile) ? (JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>) : {};
@@ -95,17 +112,5 @@ await runService('platform', async (logger) => {
   process.stdout.write(`${lines.join('\n')}\n`);
   void fleet?.ready.then(() => logger.info({ event: 'fleet_connected', stations: fleet.stations.length }, 'every simulated station has connected'));
 
-  return {
-    close: async () => {
-      // Alerting stops judging first: the simulated stations going away is not an outage to alert on.
-      await alerting.close();
-      await fleet?.stop();
-      await dashboard.close();
-      await ingest.close();
-      await broker.close();
-      await metricsServer.close();
-      await influx.close();
-      await influxd?.stop();
-    },
-  };
+  // Stopped by runService through `parts`: alerting, then the fleet, … the database last.
 });

@@ -22,6 +22,8 @@ export interface PrivateInfluxdOptions {
   port?: number;
   logger?: Logger;
   startTimeoutMs?: number;
+  /** Aborting it while influxd starts kills it and rejects with the abort reason. */
+  signal?: AbortSignal;
 }
 
 /** Asks the OS for a free loopback port. Another process may take it before we bind: callers retry. */
@@ -113,6 +115,7 @@ export async function startPrivateInfluxd(opts: PrivateInfluxdOptions = {}): Pro
 class PortInUseError extends Error {}
 
 async function launch(dataDir: string, ownDir: boolean, opts: PrivateInfluxdOptions): Promise<PrivateInfluxd> {
+  opts.signal?.throwIfAborted();
   const port = opts.port ?? (await freePort());
   const rpcPort = await freePort();
   const configFile = join(dataDir, 'influxd.conf');
@@ -140,10 +143,11 @@ async function launch(dataDir: string, ownDir: boolean, opts: PrivateInfluxdOpti
     gone = true;
   });
   while (!(await pingOnce(url))) {
-    if (gone || Date.now() > deadline) {
+    if (gone || Date.now() > deadline || opts.signal?.aborted) {
       child.kill('SIGKILL');
       await done;
       process.removeListener('exit', killOnExit);
+      opts.signal?.throwIfAborted();
       if (PORT_IN_USE.test(stderr)) throw new PortInUseError(`influxd: port in use (${port}/${rpcPort})`);
       throw new Error(`influxd did not answer /ping on ${url} (${gone ? `exited with ${child.exitCode}` : 'timed out'}): ${stderr.trim().slice(-800)}`);
     }
