@@ -173,10 +173,10 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   };
 
   // ---- transitions → store, listeners, notifications
-  function publish(transitions: AlertTransition[], firedAt: (t: AlertTransition) => number | null, comment?: string, persisted = false): void {
+  function publish(transitions: AlertTransition[], audibleSince: (t: AlertTransition) => number | null, comment?: string, persisted = false): void {
     const events: NotificationEvent[] = [];
     for (const t of transitions) {
-      if (!persisted) store.append({ kind: 'transition', stored: { transition: t, firedAt: firedAt(t), ...(comment === undefined ? {} : { comment }) } });
+      if (!persisted) store.append({ kind: 'transition', stored: { transition: t, firedAt: audibleSince(t), ...(comment === undefined ? {} : { comment }) } });
       transitionsTotal.inc({ rule: t.alert.ruleId, to: t.escalated ? 'escalated' : t.to });
       logger.info({ event: 'alert_transition', key: t.alert.key, from: t.from, to: t.to, by: t.by, escalated: t.escalated, severity: t.alert.severity, suppressedBy: t.alert.suppressedBy }, `alert ${t.alert.key} → ${t.escalated ? 'escalated' : t.to}`);
       if (t.to === 'resolved') {
@@ -211,19 +211,21 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       complianceThreshold: config.compliance.threshold,
     };
     const result = evaluateStation({ ctx, rules: resolved.get(s.id)!, tracks, silences, escalateAfterMs });
-    const unmuted: NotificationEvent[] = [];
     for (const t of result.changed) {
-      // An alert that fired muted and is unmuted while still open is news to the maintainers now.
-      if (t.alert && !t.alert.suppressedBy && t.alert.state === 'firing' && !notified.has(t.key) && !result.transitions.some((x) => x.alert.key === t.key)) {
-        notified.add(t.key);
-        unmuted.push({ kind: 'firing', alert: t.alert });
-      }
       if (t.alert) tracks.set(t.key, t);
       else tracks.delete(t.key);
     }
+    publish(result.transitions, (t) => tracks.get(t.alert.key)?.audibleSince ?? null);
+    // An alert that fired muted and is unmuted while still open is news to the maintainers now
+    // (whatever else happened to it in this evaluation: publish has announced what it fired).
+    const unmuted: NotificationEvent[] = [];
+    for (const t of result.changed) {
+      if (t.alert && !t.alert.suppressedBy && t.alert.state === 'firing' && !notified.has(t.key)) {
+        notified.add(t.key);
+        unmuted.push({ kind: 'firing', alert: t.alert });
+      }
+    }
     notifier.notify(unmuted);
-    const firedAtOf = (t: AlertTransition): number | null => tracks.get(t.alert.key)?.firedAt ?? null;
-    publish(result.transitions, firedAtOf);
     return result.transitions;
   }
 
@@ -278,7 +280,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const before = openTrack(key);
       const { track, transitions } = step(before, now);
       const t = transitions[0]!;
-      await store.save({ kind: 'transition', stored: { transition: t, firedAt: track.firedAt, ...(comment === undefined ? {} : { comment }) } });
+      await store.save({ kind: 'transition', stored: { transition: t, firedAt: track.audibleSince, ...(comment === undefined ? {} : { comment }) } });
       // Evaluations went on while we waited for the store. If the alert resolved by itself meanwhile, refuse;
       // otherwise apply the change to its current form (newer last-seen and summary).
       const current = tracks.get(key);
@@ -288,7 +290,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const applied = step(current, now).track;
       if (applied.alert) tracks.set(key, applied);
       else tracks.delete(key);
-      publish(transitions, () => track.firedAt, comment, true);
+      publish(transitions, () => track.audibleSince, comment, true);
       refreshGauges();
       return t.alert;
     };
@@ -331,7 +333,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   function checkpoint(now: number): void {
     for (const t of tracks.values()) {
       if (!t.alert || checkpointed.get(t.key) === t.alert.lastSeen) continue;
-      store.append({ kind: 'snapshot', alert: t.alert, firedAt: t.firedAt, at: now });
+      store.append({ kind: 'snapshot', alert: t.alert, firedAt: t.audibleSince, at: now });
       checkpointed.set(t.key, t.alert.lastSeen);
     }
     for (const key of checkpointed.keys()) if (!tracks.has(key)) checkpointed.delete(key);

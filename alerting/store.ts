@@ -8,7 +8,10 @@ import type { Sample } from '../rules/serving.js';
 
 export interface StoredTransition {
   transition: AlertTransition;
-  /** When the open alert started firing (escalation counts from there); null once resolved. */
+  /**
+   * The track's `audibleSince`: when the open alert fired or was unmuted (escalation counts from
+   * there); null while muted and once resolved. Stored under its first name, so old records load.
+   */
   firedAt: number | null;
   comment?: string;
 }

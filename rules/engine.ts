@@ -61,8 +61,8 @@ export function evaluateStation(e: StationEvaluation): StationResult {
         severity: rule.severity,
         forMs: rule.forMs,
         keepFiringMs: rule.keepFiringMs,
-        // A muted alert is not escalated: nobody was told about it.
-        escalateAfterMs: suppressedBy ? Infinity : e.escalateAfterMs,
+        escalateAfterMs: e.escalateAfterMs,
+        muted: suppressedBy !== undefined,
       },
       ctx.now,
     );

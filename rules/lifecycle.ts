@@ -16,11 +16,15 @@ export interface Track {
   clearSince: number | null;
   /** The open (firing or acknowledged) alert, if any. */
   alert: Alert | null;
-  /** When the open alert started firing: escalation counts from here. */
-  firedAt: number | null;
+  /**
+   * When the open alert became audible (fired unmuted, or was unmuted while open); null while
+   * muted. Escalation counts from here: city staff hear of an alert only after its district
+   * had `escalateAfterMs` to act on it.
+   */
+  audibleSince: number | null;
 }
 
-export const emptyTrack = (key: string): Track => ({ key, pendingSince: null, clearSince: null, alert: null, firedAt: null });
+export const emptyTrack = (key: string): Track => ({ key, pendingSince: null, clearSince: null, alert: null, audibleSince: null });
 
 export interface Observation {
   /** The condition's finding now, or null when clear. */
@@ -32,6 +36,8 @@ export interface Observation {
   forMs: number;
   keepFiringMs: number;
   escalateAfterMs: number;
+  /** Silenced or inhibited now: nobody is told, so the escalation clock does not run. */
+  muted: boolean;
 }
 
 export interface Step {
@@ -62,21 +68,25 @@ export function observe(track: Track, o: Observation, now: number): Step {
       lastSeen: now,
       escalated: false,
     };
-    return { track: { key: track.key, pendingSince: null, clearSince: null, alert, firedAt: now }, transitions: [transition(alert, null, 'firing', now)] };
+    return { track: { key: track.key, pendingSince: null, clearSince: null, alert, audibleSince: o.muted ? null : now }, transitions: [transition(alert, null, 'firing', now)] };
   }
 
+  const audibleSince = o.muted ? null : (track.audibleSince ?? now);
   if (o.summary) {
     let alert: Alert = { ...open, lastSeen: now, summaryZh: o.summary.zh, summaryEn: o.summary.en, severity: o.severity };
     const transitions: AlertTransition[] = [];
-    if (alert.state === 'firing' && !alert.escalated && now - (track.firedAt ?? now) >= o.escalateAfterMs) {
+    if (alert.state === 'firing' && !alert.escalated && audibleSince !== null && now - audibleSince >= o.escalateAfterMs) {
       alert = { ...alert, escalated: true };
       transitions.push({ ...transition(alert, 'firing', 'firing', now), escalated: true });
     }
-    return { track: { ...track, clearSince: null, alert }, transitions };
+    return { track: { ...track, clearSince: null, alert, audibleSince }, transitions };
   }
 
   const clearSince = track.clearSince ?? now;
-  if (now - clearSince < o.keepFiringMs) return { track: clearSince === track.clearSince ? track : { ...track, clearSince }, transitions: [] };
+  if (now - clearSince < o.keepFiringMs) {
+    const same = clearSince === track.clearSince && audibleSince === track.audibleSince;
+    return { track: same ? track : { ...track, clearSince, audibleSince }, transitions: [] };
+  }
   const resolved: Alert = { ...open, state: 'resolved', resolvedAt: now, resolvedBy: 'system' };
   return { track: emptyTrack(track.key), transitions: [transition(resolved, open.state, 'resolved', now, 'system')] };
 }
@@ -100,7 +110,7 @@ export function resolveByHand(track: Track, by: string, comment: string | undefi
 }
 
 /** Rebuilds a key's track from its newest stored transition (after a restart). */
-export function trackFromTransition(t: AlertTransition, firedAt: number | null): Track {
+export function trackFromTransition(t: AlertTransition, audibleSince: number | null): Track {
   if (t.to === 'resolved') return emptyTrack(t.alert.key);
-  return { key: t.alert.key, pendingSince: null, clearSince: null, alert: t.alert, firedAt: firedAt ?? t.alert.firstSeen };
+  return { key: t.alert.key, pendingSince: null, clearSince: null, alert: t.alert, audibleSince };
 }

@@ -134,6 +134,36 @@ test('a silence mutes a station under repair; escalation reaches city staff when
   t.false(h.service.get('SN-0002:appliance_fault')!.escalated, 'a silenced alert is not escalated');
 });
 
+/** Every event sent so far, as `path kind key`. */
+const events = (r: HttpReceiver) => r.received.flatMap((x) => x.body.events.map((e: { kind: string; alert: { key: string } }) => `${x.path} ${e.kind} ${e.alert.key}`));
+
+test('an alert silenced longer than the escalation time reaches its district when the silence ends, and city staff only later', async (t) => {
+  const { h, receiver } = await setup(t, { rules: { escalateAfterS: 60 } });
+  const key = 'SN-0002:appliance_fault';
+  beat(h);
+  await h.service.silence({ stationId: 'SN-0002', ruleIds: [], from: T0, until: T0 + 120 * S, reason: '维修', createdBy: 'ops' });
+  h.send(tm.fault('SN-0002', T0, 'E1'));
+  const step = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      h.clock.now += 5 * S;
+      beat(h);
+      h.service.evaluate(h.clock.now);
+    }
+  };
+  step(24); // to the end of the silence
+  await receiver.waitFor(1);
+  await new Promise((r) => setTimeout(r, 200));
+  t.deepEqual(events(receiver), [`/hook/SN firing ${key}`], 'the district is told when the silence ends, city staff not yet');
+  t.false(h.service.get(key)!.escalated);
+  step(12); // the district had its full escalation time
+  await receiver.waitFor(2);
+  t.deepEqual(events(receiver).slice(1), [`/hook/city escalated ${key}`]);
+  h.send(tm.fault('SN-0002', h.clock.now, null));
+  step(25);
+  await receiver.waitFor(3);
+  t.deepEqual(events(receiver).slice(2), [`/hook/SN resolved ${key}`]);
+});
+
 test('attestations are stored and count toward facility completeness', async (t) => {
   const { h } = await setup(t);
   beat(h);

@@ -12,14 +12,15 @@ const obs = (active: boolean, patch: Partial<Observation> = {}): Observation => 
   forMs: 60_000,
   keepFiringMs: 30_000,
   escalateAfterMs: 600_000,
+  muted: false,
   ...patch,
 });
 
 /** Feeds a condition sampled every 10 s; returns the track and every transition. */
-function feed(cond: (t: number) => boolean, seconds: number, patch: Partial<Observation> = {}, track: Track = emptyTrack('SN-0001:appliance_fault')) {
+function feed(cond: (t: number) => boolean, seconds: number, patch: Partial<Observation> = {}, track: Track = emptyTrack('SN-0001:appliance_fault'), muted = (_t: number) => false) {
   const transitions = [];
   for (let t = 0; t <= seconds * 1000; t += 10_000) {
-    const step = observe(track, obs(cond(t), patch), t);
+    const step = observe(track, obs(cond(t), { muted: muted(t), ...patch }), t);
     track = step.track;
     transitions.push(...step.transitions);
   }
@@ -79,6 +80,14 @@ test('escalation fires once when unacknowledged for the configured time, never a
   t.deepEqual(later.transitions.filter((x) => x.escalated), []);
 });
 
+test('a muted alert does not escalate, and once unmuted escalates only after the full time', (t) => {
+  // Muted (silenced or inhibited) for 20 min, twice the escalation time.
+  const r = feed(() => true, 1800, {}, emptyTrack('SN-0001:appliance_fault'), (x) => x < 1_200_000);
+  const esc = r.transitions.filter((x) => x.escalated);
+  t.is(esc.length, 1);
+  t.is(esc[0]!.at, 1_200_000 + 600_000, 'counted from the unmute, not from when it fired');
+});
+
 test('resolving by hand while the condition holds fires a new alert after forMs', (t) => {
   const fired = feed(() => true, 70).track;
   const manual = resolveByHand(fired, 'zhang', '已修复', 80_000);
@@ -91,7 +100,7 @@ test('resolving by hand while the condition holds fires a new alert after forMs'
 test('a track rebuilt from its last stored transition continues exactly (restart mid-alert)', (t) => {
   const first = feed(() => true, 70);
   const acked = acknowledge(first.track, 'li', 'ok', 75_000);
-  const rebuilt = trackFromTransition(acked.transitions[0]!, first.track.firedAt);
+  const rebuilt = trackFromTransition(acked.transitions[0]!, first.track.audibleSince);
   t.deepEqual(rebuilt.alert, acked.track.alert);
   const resolvedTransition = { ...acked.transitions[0]!, to: 'resolved' as const };
   t.is(trackFromTransition(resolvedTransition, null).alert, null);
