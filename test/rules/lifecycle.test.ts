@@ -1,5 +1,5 @@
 import test from 'ava';
-import { AlertingError } from '../../domain/alerts.js';
+import { AlertingError, type AlertTransition } from '../../domain/alerts.js';
 import { acknowledge, emptyTrack, observe, resolveByHand, trackFromTransition, type Observation, type Track } from '../../rules/lifecycle.js';
 import { at, MIN, msg, run, S } from './timeline.js';
 
@@ -97,13 +97,42 @@ test('resolving by hand while the condition holds fires a new alert after forMs'
   t.is(after.transitions[0]!.alert.firstSeen, 90_000);
 });
 
+/** Observes a track every 10 s over [fromS, toS]. */
+function continueTrack(track: Track, fromS: number, toS: number, cond: (t: number) => boolean) {
+  const transitions = [];
+  for (let t = fromS * 1000; t <= toS * 1000; t += 10_000) {
+    const step = observe(track, obs(cond(t)), t);
+    track = step.track;
+    transitions.push(...step.transitions);
+  }
+  return { track, transitions };
+}
+
+/** What the store keeps of a transition (record_json) and the track rebuilt from it after a restart. */
+const restore = (transition: AlertTransition, track: Track): Track => {
+  const stored = JSON.parse(JSON.stringify({ transition, firedAt: track.audibleSince })) as { transition: AlertTransition; firedAt: number | null };
+  return trackFromTransition(stored.transition, stored.firedAt);
+};
+
 test('a track rebuilt from its last stored transition continues exactly (restart mid-alert)', (t) => {
-  const first = feed(() => true, 70);
-  const acked = acknowledge(first.track, 'li', 'ok', 75_000);
-  const rebuilt = trackFromTransition(acked.transitions[0]!, first.track.audibleSince);
-  t.deepEqual(rebuilt.alert, acked.track.alert);
-  const resolvedTransition = { ...acked.transitions[0]!, to: 'resolved' as const };
-  t.is(trackFromTransition(resolvedTransition, null).alert, null);
+  const cond = (x: number) => x < 900_000;
+  // Firing since 60 s, restarted at 70 s: escalates at 660 s and resolves 30 s after the fault clears, as if never restarted.
+  const fired = feed(() => true, 60);
+  const rebuilt = restore(fired.transitions.at(-1)!, fired.track);
+  t.deepEqual(rebuilt, fired.track);
+  const expected = continueTrack(fired.track, 70, 1000, cond);
+  t.deepEqual(continueTrack(rebuilt, 70, 1000, cond), expected);
+  t.deepEqual(expected.transitions.map((x) => `${x.at} ${x.to}${x.escalated ? ' escalated' : ''}`), ['660000 firing escalated', '930000 resolved']);
+
+  // Acknowledged at 75 s, restarted: no escalation, and the resolution keeps who acknowledged it.
+  const acked = acknowledge(feed(() => true, 70).track, 'li', 'ok', 75_000);
+  const rebuiltAck = restore(acked.transitions[0]!, acked.track);
+  t.deepEqual(rebuiltAck, acked.track);
+  const expectedAck = continueTrack(acked.track, 80, 1000, cond);
+  t.deepEqual(continueTrack(rebuiltAck, 80, 1000, cond), expectedAck);
+  t.like(expectedAck.transitions, [{ to: 'resolved', at: 930_000, alert: { acknowledgedBy: 'li' } }]);
+
+  t.is(restore({ ...acked.transitions[0]!, to: 'resolved' }, emptyTrack(acked.track.key)).alert, null);
 });
 
 test('silences mute a station’s alerts without hiding them, and only inside their window', (t) => {
