@@ -68,10 +68,12 @@ export function startLoad(o: LoadOptions): Load {
   const units = o.stations.map((station) => ({ station, conn: null as StationConnection | null, sent: 0, lastTs: 0 }));
   const concurrency = o.connectConcurrency ?? 200;
 
+  let stopped = false;
   const ready = (async () => {
     let next = 0;
     const worker = async (): Promise<void> => {
-      for (let i = next++; i < units.length; i = next++) {
+      // Stopped while connecting: open no more connections.
+      for (let i = next++; i < units.length && !stopped; i = next++) {
         const unit = units[i]!;
         await new Promise<void>((resolve) => {
           unit.conn = new StationConnection({
@@ -117,6 +119,7 @@ export function startLoad(o: LoadOptions): Load {
     stats: () => stats.snapshot({ stations: units.length, connected: units.filter((u) => u.conn?.connected).length, simulatedTime: Date.now() }),
     connected: () => units.filter((u) => u.conn?.connected).length,
     async stop() {
+      stopped = true;
       if (timer) clearInterval(timer);
       await Promise.all(units.map((u) => u.conn?.end(null, qos)));
       stats.settleAsFailed();

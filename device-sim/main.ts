@@ -268,8 +268,9 @@ async function runLoad(_opts: unknown, cmd: Command): Promise<void> {
     localAddresses: opts.sourceAddresses ? Array.from({ length: opts.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`) : undefined,
     logger: createLogger('device-sim', opts.logLevel),
   });
-  await waitOrSignal(load.ready.then(() => true));
-  load.start();
+  await untilStopRequested(load.ready);
+  // Ctrl-C while the stations were still connecting: stop, do not start publishing.
+  if (!stopRequested.aborted) load.start();
   const bar = progressBar(opts.progress, opts.duration ? opts.duration / 1000 : undefined, load.stats());
   const started = Date.now();
   const progress = setInterval(() => bar?.update(Math.min((Date.now() - started) / 1000, bar.getTotal()), barPayload(load.stats())), 250);
@@ -280,24 +281,32 @@ async function runLoad(_opts: unknown, cmd: Command): Promise<void> {
   printSummary(final, opts.json ?? false);
 }
 
-/** Resolves with `done`, or early on Ctrl-C / SIGTERM. */
-function waitOrSignal(done: Promise<unknown>): Promise<void> {
+/**
+ * Aborted by the first Ctrl-C or SIGTERM of the run, and stays so: every later wait ends at once and
+ * the command goes on to stop and print its summary. Later signals are ignored (`npm run sim` forwards
+ * the terminal's SIGINT, so one Ctrl-C can arrive twice), so the summary is never cut off.
+ */
+const stopRequested: AbortSignal = (() => {
+  const aborter = new AbortController();
+  const stop = (): void => aborter.abort();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return aborter.signal;
+})();
+
+/** Resolves with `done`, or early once a stop is requested. */
+function untilStopRequested(done: Promise<unknown>): Promise<void> {
+  if (stopRequested.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const finish = (): void => {
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      resolve();
-    };
-    process.once('SIGINT', finish);
-    process.once('SIGTERM', finish);
-    void done.then(finish);
+    stopRequested.addEventListener('abort', () => resolve(), { once: true });
+    void done.then(() => resolve());
   });
 }
 
-/** Until the duration has passed (forever when absent) or Ctrl-C. */
+/** Until the duration has passed (forever when absent) or a stop is requested. */
 async function runFor(durationMs: number | undefined): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  await waitOrSignal(durationMs ? new Promise((r) => (timer = setTimeout(r, durationMs))) : new Promise(() => undefined));
+  await untilStopRequested(durationMs ? new Promise((r) => (timer = setTimeout(r, durationMs))) : new Promise(() => undefined));
   clearTimeout(timer);
 }
 
@@ -325,10 +334,12 @@ async function runBackfill(_opts: unknown, cmd: Command): Promise<void> {
     faults: resolveFaults(faultSpecs(opts), stations, opts.from, opts.seed),
     maxInFlight: opts.maxInFlight,
     logger,
+    signal: stopRequested,
     onProgress: (s) => bar?.update(Math.max(0, s.simulatedTime - opts.from), barPayload(s)),
   });
   bar?.stop();
   printSummary(final, opts.json ?? false);
+  if (stopRequested.aborted) process.stderr.write(`device-sim: backfill interrupted; history after ${new Date(final.simulatedTime).toISOString()} was not (completely) replayed\n`);
   process.exitCode = final.failed === 0 ? 0 : 1;
 }
 

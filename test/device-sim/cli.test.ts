@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import test from 'ava';
 import { parseRegistry } from '../../domain/registry.js';
 import { projectPath } from '../../lib/paths.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
+import { freePort } from '../../lib/influx/private-influxd.js';
 import { startTestBroker } from '../helpers/broker.js';
 
 const registry = loadRegistryFile();
@@ -17,6 +18,34 @@ function sim(args: string[]): Promise<{ code: number; stdout: string; stderr: st
     );
   });
 }
+
+/** The CLI as a child process, to signal it while it runs. */
+function simProcess(t: { teardown(fn: () => void): void }, args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', projectPath('device-sim/main.ts'), ...args], { cwd: projectPath(), stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    exited,
+    out: () => ({ stdout, stderr }),
+    async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stdout)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${pattern} not seen:\n${stdout.slice(-2000)}\n${stderr.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    /** The exit, or null when it has not exited within the time. */
+    exitWithin: (ms: number) => Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), ms))]),
+  };
+}
+
+type Summary = { stations: number; sent: number; acknowledged: number; failed: number; simulatedTime: number };
+const lastJson = (stdout: string): Summary => JSON.parse(stdout.trim().split('\n').at(-1)!) as Summary;
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'qdyz-sim-cli-'));
@@ -61,4 +90,38 @@ test('a short run connects, publishes and prints its summary as JSON', async (t)
   t.is(summary.stations, 5);
   t.true(summary.acknowledged > 20);
   t.is(summary.failed, 0);
+});
+
+test('load: the first Ctrl-C while stations are still connecting stops with the summary', async (t) => {
+  // Nothing listens there: the stations keep trying to connect.
+  const port = await freePort();
+  const sim = simProcess(t, ['--broker', `mqtt://127.0.0.1:${port}`, '--no-auth', '--stations', '3', '--json', '--no-progress', 'load', '--rate', '1']);
+  await sim.waitFor(/station connection error/);
+  sim.child.kill('SIGINT');
+  const exit = await sim.exitWithin(15_000);
+  t.deepEqual(exit, { code: 0, signal: null }, 'stopped after one SIGINT');
+  const summary = lastJson(sim.out().stdout);
+  t.is(summary.stations, 3);
+  t.is(summary.sent, 0, 'nothing published after the stop');
+});
+
+test('backfill: Ctrl-C stops cleanly, every message sent is acknowledged, the summary is printed', async (t) => {
+  const ids = registry.stations.slice(0, 3).map((s) => s.id);
+  const b = await startTestBroker({ registry, stationIds: ids });
+  t.teardown(b.close);
+  const to = Date.now() - 3600_000;
+  const from = to - 300 * 86_400_000;
+  const args = ['--broker', b.url, '--credentials', join(b.dir, 'dev-credentials.json'), '--stations', ids.join(','), '--json', '--no-progress', '--log-level', 'info'];
+  const sim = simProcess(t, [...args, 'backfill', '--from', new Date(from).toISOString(), '--to', new Date(to).toISOString()]);
+  await sim.waitFor(/backfill started/);
+  await new Promise((r) => setTimeout(r, 1000));
+  sim.child.kill('SIGINT');
+  const exit = await sim.exitWithin(15_000);
+  t.deepEqual(exit, { code: 0, signal: null }, sim.out().stderr);
+  const summary = lastJson(sim.out().stdout);
+  t.true(summary.sent > 0, 'it was replaying');
+  t.is(summary.failed, 0);
+  t.is(summary.acknowledged, summary.sent, 'in-flight messages were awaited');
+  t.true(summary.simulatedTime < to - 86_400_000, 'it stopped early');
+  t.regex(sim.out().stderr, /backfill interrupted/);
 });
