@@ -94,8 +94,11 @@ export const RULES: readonly RuleSpec[] = [
     keepFiringS: 30,
     inhibitedByOffline: false,
     params: OfflineParamsSchema,
-    check: ({ state, now, watchingSince }, p) => {
-      if (!isOffline(state, now, offlineAfterMs(p), watchingSince)) return null;
+    check: ({ state, now, watchingSince }, p, firing) => {
+      // Silence since the engine started is no evidence the station is back: an offline alert
+      // restored after a restart stays open until the station is heard from.
+      const unheard = firing && state.online === null;
+      if (!unheard && !isOffline(state, now, offlineAfterMs(p), watchingSince)) return null;
       if (state.online === false) {
         const how = state.offlineReason === 'shutdown' ? ['正常关机', 'shut down'] : ['连接中断（遗嘱消息）', 'connection lost (Last Will)'];
         return { detailZh: how[0]!, detailEn: how[1]! };

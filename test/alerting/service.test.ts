@@ -19,6 +19,8 @@ async function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<Ha
 }
 
 const paths = (r: HttpReceiver) => r.received.map((x) => x.path);
+/** Every event sent so far, as `path kind key`. */
+const events = (r: HttpReceiver): string[] => r.received.flatMap((x) => x.body.events.map((e: { kind: string; alert: { key: string } }) => `${x.path} ${e.kind} ${e.alert.key}`));
 
 /** Heartbeats for every station at `now` (keeps them online). */
 function beat(h: Awaited<ReturnType<typeof startHarness>>, ids = ['SN-0001', 'SN-0002', 'SB-0001']) {
@@ -97,14 +99,19 @@ test('restart mid-alert: the current alerts are rebuilt exactly, and resolve (wi
   // The fault clears after the restart: resolved once keep-firing (120 s) has passed, and the district told.
   const n = receiver.received.length;
   b.send(tm.fault('SN-0001', b.clock.now, null));
+  // SN-0002 stays silent: nothing says it is back, so its offline alert stays open throughout.
+  const offline: Array<string | undefined> = [];
   for (let i = 0; i < 30; i++) {
     b.clock.now += 5 * S;
     beat(b, ['SN-0001', 'SB-0001']);
     b.service.evaluate(b.clock.now);
+    offline.push(b.service.get('SN-0002:station_offline')?.state);
   }
+  t.deepEqual([...new Set(offline)], ['firing']);
   t.is(b.service.get('SN-0001:appliance_fault')?.state, 'resolved');
   await receiver.waitFor(n + 1);
   await new Promise((r) => setTimeout(r, 100));
+  t.deepEqual(events(receiver).filter((e) => e.includes('SN-0002')), ['/hook/SN firing SN-0002:station_offline'], 'announced once, before the restart');
   const resolvedMsg = receiver.received.slice(n).find((x) => x.body.events.some((e: { kind: string; alert: { key: string } }) => e.kind === 'resolved' && e.alert.key === 'SN-0001:appliance_fault'));
   t.truthy(resolvedMsg);
   t.is(resolvedMsg!.path, '/hook/SN');
@@ -133,9 +140,6 @@ test('a silence mutes a station under repair; escalation reaches city staff when
   t.true(h.service.get('SB-0001:appliance_fault')!.escalated);
   t.false(h.service.get('SN-0002:appliance_fault')!.escalated, 'a silenced alert is not escalated');
 });
-
-/** Every event sent so far, as `path kind key`. */
-const events = (r: HttpReceiver) => r.received.flatMap((x) => x.body.events.map((e: { kind: string; alert: { key: string } }) => `${x.path} ${e.kind} ${e.alert.key}`));
 
 test('an alert silenced longer than the escalation time reaches its district when the silence ends, and city staff only later', async (t) => {
   const { h, receiver } = await setup(t, { rules: { escalateAfterS: 60 } });
