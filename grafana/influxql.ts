@@ -18,8 +18,22 @@ const ident = (name: string): string => `"${name.replace(/"/g, '\\"')}"`;
 /** `"station_status"` for a series key. */
 export const from = (key: AnySeriesKey): string => ident(ALL_SERIES[key].measurement);
 
-/** `"online"` for a field of a series. */
-export const field = <K extends AnySeriesKey>(_key: K, name: AnyField<K>): string => ident(name);
+/**
+ * A column of a query's result. In InfluxQL `${column}` is its quoted identifier; `name` is how
+ * the result names it, for transformations and overrides, so neither spells it again.
+ */
+export class Column {
+  constructor(readonly name: string) {}
+  toString(): string {
+    return ident(this.name);
+  }
+}
+
+/** A field of a series: `${field('status', 'online')}` is `"online"`. */
+export const field = <K extends AnySeriesKey>(_key: K, name: AnyField<K>): Column => new Column(name);
+
+/** A column the query computes and names itself (`… AS "compliance"`). */
+export const column = (name: string): Column => new Column(name);
 
 export type TagName = (typeof TAGS)[keyof typeof TAGS];
 

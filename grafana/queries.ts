@@ -2,7 +2,7 @@ import type { AlertState } from '../domain/alerts.js';
 import { TZ_OFFSET_MS } from '../domain/schedule.js';
 import { TAGS } from '../domain/series.js';
 import { SPEAKER_CATEGORIES } from '../domain/telemetry.js';
-import { field, from, seriesTag, tag, type AnyField, type AnySeriesKey } from './influxql.js';
+import { column, field, from, seriesTag, tag, type AnyField, type AnySeriesKey } from './influxql.js';
 
 // Query shapes the boards share. States (online, open) are sampled when they change and again
 // periodically (status every 30 s, service every 5 min: docs/telemetry.md), so "now" is each
@@ -15,9 +15,22 @@ import { field, from, seriesTag, tag, type AnyField, type AnySeriesKey } from '.
 export const TIME_FILTER = '$timeFilter';
 export const INTERVAL = '$__interval';
 
+/** What Grafana's InfluxDB data source names the time column of a table result. */
+export const TIME_COLUMN = 'Time';
+
 export const where = (...conditions: string[]): string => `WHERE ${[TIME_FILTER, ...conditions].join(' AND ')}`;
 
 const byStation = `${tag(TAGS.station)}, ${tag(TAGS.district)}`;
+
+/** The station fields the boards show, each a result column named as domain/series.ts names it. */
+export const STATION_FIELDS = {
+  online: field('status', 'online'),
+  rssi: field('status', 'wifi_rssi_dbm'),
+  open: field('service', 'open'),
+  door: field('service', 'door_open'),
+  people: field('occupancy', 'people'),
+  entries: field('occupancy', 'entries'),
+} as const;
 
 /** Each station's last value of a field in the time range, tagged by station and district. */
 export function latestPerStation<K extends AnySeriesKey>(key: K, name: AnyField<K>, ...conditions: string[]): string {
@@ -54,15 +67,25 @@ export function latestAlertStates(...conditions: string[]): string {
   return `SELECT last(${state}) AS ${state} FROM ${from('alertTransition')} ${filter}GROUP BY ${keys}`;
 }
 
+/** The count of active alerts, the column activeAlerts() produces. */
+export const ACTIVE = column('active');
+
 /** Alerts whose latest state is firing or acknowledged, optionally grouped (`GROUP BY "district"`). */
 export const activeAlerts = (inner: string, groupBy = ''): string => {
   const state = field('alertTransition', 'state');
-  return `SELECT count(${state}) AS "active" FROM (${inner}) WHERE ${state} != '${RESOLVED}'${groupBy ? ` ${groupBy}` : ''}`;
+  return `SELECT count(${state}) AS ${ACTIVE} FROM (${inner}) WHERE ${state} != '${RESOLVED}'${groupBy ? ` ${groupBy}` : ''}`;
 };
 
-/** 常年正常开放 over a window: Σopen ÷ Σscheduled in percent, as rules/compliance.ts weighs days. */
-export const complianceRatio = (): string =>
-  `sum(${field('complianceDaily', 'open_ms')}) / sum(${field('complianceDaily', 'scheduled_ms')}) * 100`;
+/** Compliance in percent, the column the compliance queries produce. */
+export const COMPLIANCE = column('compliance');
 
-/** The rolling window the fleet and district boards judge compliance over (ComplianceSnapshot.last30Days). */
-export const COMPLIANCE_WINDOW = 'time > now() - 30d';
+/** 常年正常开放 from the daily rollups: Σopen ÷ Σscheduled in percent, as rules/compliance.ts weighs days. */
+const complianceSelect = (whereClause: string): string =>
+  `SELECT sum(${field('complianceDaily', 'open_ms')}) / sum(${field('complianceDaily', 'scheduled_ms')}) * 100 AS ${COMPLIANCE} FROM ${from('complianceDaily')} ${whereClause}`;
+
+/** Compliance per local day within the time range, optionally also per tag. */
+export const dailyCompliance = (condition: string, ...groupBy: string[]): string =>
+  `${complianceSelect(where(condition))} GROUP BY ${[LOCAL_DAY, ...groupBy].join(', ')}`;
+
+/** Compliance over the rolling 30 days the fleet and district boards judge by (ComplianceSnapshot.last30Days), whatever the range. */
+export const compliance30d = (condition: string): string => complianceSelect(`WHERE time > now() - 30d AND ${condition}`);

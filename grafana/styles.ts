@@ -55,14 +55,6 @@ export const APPLIANCE_LABELS: Record<Appliance, string> = {
   lockers: '贮物柜 Lockers',
 };
 
-/** Appliance tag values shown with their names. */
-export const APPLIANCE_NAMES: dashboard.ValueMapping[] = [
-  {
-    type: dashboard.MappingType.ValueToText,
-    options: Object.fromEntries(Object.entries(APPLIANCE_LABELS).map(([id, text], index) => [id, { text, index }])),
-  },
-];
-
 type Overridable<P> = { overrideByName(name: string, properties: dashboard.DynamicConfigValue[]): P };
 
 /** Gives series or columns named by a stored value (a category, a district code) their display name. */
@@ -73,6 +65,9 @@ export function withDisplayNames<P extends Overridable<P>>(panel: P, names: Reco
 
 /** The per-category columns of a speaker query (aliased `$col`). */
 export const withSpeakerNames = <P extends Overridable<P>>(panel: P): P => withDisplayNames(panel, SPEAKER_LABELS);
+
+/** Series aliased `$tag_appliance`. */
+export const withApplianceNames = <P extends Overridable<P>>(panel: P): P => withDisplayNames(panel, APPLIANCE_LABELS);
 
 /** Series aliased `$tag_district`. */
 export const withDistrictNames = <P extends Overridable<P>>(panel: P): P =>

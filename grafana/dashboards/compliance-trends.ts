@@ -5,7 +5,7 @@ import type { AlertState } from '../../domain/alerts.js';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { field, from, influxql, seriesTag, tag, tagMatches, type AnyTag } from '../influxql.js';
-import { complianceRatio, INTERVAL, LOCAL_DAY, where } from '../queries.js';
+import { dailyCompliance, INTERVAL, LOCAL_DAY, where } from '../queries.js';
 import { percentThresholds, withDistrictNames } from '../styles.js';
 import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 
@@ -48,7 +48,7 @@ export function complianceTrends(): DashboardJson {
         percentTrend(
           '每日开放合规率 Daily open compliance',
           '计划开放时间内实际开放的比例，按本地日 — time open within the schedule ÷ scheduled time, per local day.',
-          `SELECT ${complianceRatio()} AS "compliance" FROM ${from('complianceDaily')} ${where(inDistricts)} GROUP BY ${LOCAL_DAY}, ${tag(TAGS.district)}`,
+          dailyCompliance(inDistricts, tag(TAGS.district)),
         ),
       )
       .withPanel(

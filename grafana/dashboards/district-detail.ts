@@ -5,8 +5,8 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { dailyCompliancePanel } from '../panels.js';
-import { field, from, influxql, tag, tagIs } from '../influxql.js';
-import { activeAlerts, COMPLIANCE_WINDOW, complianceRatio, INTERVAL, latestAlertStates, STATE_INTERVAL, statePerInterval, where } from '../queries.js';
+import { from, influxql, tag, tagIs } from '../influxql.js';
+import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, INTERVAL, latestAlertStates, STATE_INTERVAL, STATION_FIELDS, statePerInterval, TIME_COLUMN, where } from '../queries.js';
 import { DOOR, ONLINE_OFFLINE, OPEN_CLOSED, percentCell } from '../styles.js';
 import { DISTRICT_VAR, districtVariable, STATION_VAR } from '../variables.js';
 import { STATION_DETAIL_UID } from './station-detail.js';
@@ -18,9 +18,7 @@ export const DISTRICT_DETAIL_UID = 'qdyz-district-detail';
 
 const inDistrict = tagIs(TAGS.district, DISTRICT_VAR);
 const perStation = `GROUP BY ${tag(TAGS.station)}`;
-const [online, rssi] = [field('status', 'online'), field('status', 'wifi_rssi_dbm')];
-const [open, door] = [field('service', 'open'), field('service', 'door_open')];
-const [people, entries] = [field('occupancy', 'people'), field('occupancy', 'entries')];
+const { online, rssi, open, door, people, entries } = STATION_FIELDS;
 
 function stationsTable() {
   return new table.PanelBuilder()
@@ -29,14 +27,24 @@ function stationsTable() {
     .withTarget(influxql('A', `SELECT last(${online}) AS ${online}, last(${rssi}) AS ${rssi} FROM ${from('status')} ${where(inDistrict)} ${perStation}`).table())
     .withTarget(influxql('B', `SELECT last(${open}) AS ${open}, last(${door}) AS ${door} FROM ${from('service')} ${where(inDistrict)} ${perStation}`).table())
     .withTarget(influxql('C', `SELECT last(${people}) AS ${people}, sum(${entries}) AS ${entries} FROM ${from('occupancy')} ${where(inDistrict)} ${perStation}`).table())
-    .withTarget(influxql('D', `SELECT ${complianceRatio()} AS "compliance" FROM ${from('complianceDaily')} WHERE ${COMPLIANCE_WINDOW} AND ${inDistrict} ${perStation}`).table())
+    .withTarget(influxql('D', `${compliance30d(inDistrict)} ${perStation}`).table())
     .withTarget(influxql('E', activeAlerts(latestAlertStates(inDistrict), perStation)).table())
     .withTransformation({ id: 'merge', options: {} })
     .withTransformation({
       id: 'organize',
       options: {
-        excludeByName: { Time: true },
-        renameByName: { station: '驿站 Station', online: '在线 Online', wifi_rssi_dbm: 'Wi-Fi dBm', open: '开放 Open', door_open: '门 Door', people: '人数 People', entries: '进入人次 Entries', compliance: '30 日合规 Compliance %', active: '告警 Alerts' },
+        excludeByName: { [TIME_COLUMN]: true },
+        renameByName: {
+          [TAGS.station]: '驿站 Station',
+          [online.name]: '在线 Online',
+          [rssi.name]: 'Wi-Fi dBm',
+          [open.name]: '开放 Open',
+          [door.name]: '门 Door',
+          [people.name]: '人数 People',
+          [entries.name]: '进入人次 Entries',
+          [COMPLIANCE.name]: '30 日合规 Compliance %',
+          [ACTIVE.name]: '告警 Alerts',
+        },
       },
     })
     .overrideByName(TAGS.station, [
@@ -45,10 +53,10 @@ function stationsTable() {
         value: [{ title: '驿站详情 Station detail', url: `/d/${STATION_DETAIL_UID}?var-${DISTRICT_VAR}=\${${DISTRICT_VAR}}&var-${STATION_VAR}=\${__value.raw}&\${__url_time_range}` }],
       },
     ])
-    .overrideByName('online', [{ id: 'mappings', value: ONLINE_OFFLINE }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
-    .overrideByName('open', [{ id: 'mappings', value: OPEN_CLOSED }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
-    .overrideByName('door_open', [{ id: 'mappings', value: DOOR }])
-    .overrideByName('compliance', percentCell())
+    .overrideByName(online.name, [{ id: 'mappings', value: ONLINE_OFFLINE }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
+    .overrideByName(open.name, [{ id: 'mappings', value: OPEN_CLOSED }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
+    .overrideByName(door.name, [{ id: 'mappings', value: DOOR }])
+    .overrideByName(COMPLIANCE.name, percentCell())
     .height(12)
     .span(24);
 }

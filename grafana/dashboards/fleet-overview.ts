@@ -5,8 +5,8 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { TAGS, type FieldOf, type SeriesKey } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
-import { field, from, influxql, tag, tagMatches } from '../influxql.js';
-import { activeAlerts, COMPLIANCE_WINDOW, complianceRatio, INTERVAL, latestAlertStates, latestPerStation, STATE_INTERVAL, statePerInterval, where } from '../queries.js';
+import { column, field, influxql, tag, tagMatches } from '../influxql.js';
+import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, INTERVAL, latestAlertStates, latestPerStation, STATE_INTERVAL, STATION_FIELDS, statePerInterval, TIME_COLUMN, where } from '../queries.js';
 import { DISTRICT_NAMES, percentCell, percentThresholds, withDistrictNames } from '../styles.js';
 import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 
@@ -15,15 +15,15 @@ import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 export const FLEET_OVERVIEW_UID = 'qdyz-fleet-overview';
 
 const inDistricts = tagMatches(TAGS.district, DISTRICT_VAR);
-const online = field('status', 'online');
-const open = field('service', 'open');
-const people = field('occupancy', 'people');
+const { online, open, people } = STATION_FIELDS;
 
 const onlineNow = latestPerStation('status', 'online', inDistricts);
-const openNow = latestPerStation('service', 'open', inDistricts);
-const peopleNow = latestPerStation('occupancy', 'people', inDistricts);
+const openLatest = latestPerStation('service', 'open', inDistricts);
+const peopleLatest = latestPerStation('occupancy', 'people', inDistricts);
 const alertStates = latestAlertStates(inDistricts);
-const compliance30d = `SELECT ${complianceRatio()} AS "compliance" FROM ${from('complianceDaily')} WHERE ${COMPLIANCE_WINDOW} AND ${inDistricts}`;
+const complianceNow = compliance30d(inDistricts);
+/** The per-district columns of the districts table. */
+const [onlinePct, openNow, peopleNow, reporting] = [column('online_pct'), column('open_now'), column('people_now'), column('reporting')];
 
 const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
 
@@ -57,8 +57,8 @@ export function fleetOverview(): DashboardJson {
           .max(100)
           .thresholds(percentThresholds()),
       )
-      .withPanel(fleetStat('开放中 Open now', `SELECT sum(${open}) AS ${open} FROM (${openNow})`).unit('none'))
-      .withPanel(fleetStat('在场人数 People inside', `SELECT sum(${people}) AS ${people} FROM (${peopleNow})`).unit('none'))
+      .withPanel(fleetStat('开放中 Open now', `SELECT sum(${open}) AS ${open} FROM (${openLatest})`).unit('none'))
+      .withPanel(fleetStat('在场人数 People inside', `SELECT sum(${people}) AS ${people} FROM (${peopleLatest})`).unit('none'))
       .withPanel(fleetStat('已接入驿站 Stations reporting', `SELECT count(${online}) AS ${online} FROM (${onlineNow})`).unit('none'))
       .withPanel(
         fleetStat('告警中 Active alerts', activeAlerts(alertStates))
@@ -67,7 +67,7 @@ export function fleetOverview(): DashboardJson {
           .thresholds(new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([{ value: null, color: 'green' }, { value: 1, color: 'red' }])),
       )
       .withPanel(
-        fleetStat('30 日开放合规率 Open compliance, 30 d', compliance30d)
+        fleetStat('30 日开放合规率 Open compliance, 30 d', complianceNow)
           .description('计划开放时间内实际开放的比例（常年正常开放）— time open within the schedule ÷ scheduled time, last 30 days.')
           .unit('percent')
           .decimals(1)
@@ -77,23 +77,31 @@ export function fleetOverview(): DashboardJson {
         new table.PanelBuilder()
           .title('各区市现状 Districts now')
           .description('每个区市：在线率、开放驿站数、在场人数、已接入驿站数 — per district, from each station’s latest report.')
-          .withTarget(influxql('A', `SELECT mean(${online}) * 100 AS "online_pct" FROM (${onlineNow}) ${perDistrict}`).table())
-          .withTarget(influxql('B', `SELECT sum(${open}) AS "open_now" FROM (${openNow}) ${perDistrict}`).table())
-          .withTarget(influxql('C', `SELECT sum(${people}) AS "people_now" FROM (${peopleNow}) ${perDistrict}`).table())
-          .withTarget(influxql('D', `SELECT count(${online}) AS "reporting" FROM (${onlineNow}) ${perDistrict}`).table())
+          .withTarget(influxql('A', `SELECT mean(${online}) * 100 AS ${onlinePct} FROM (${onlineNow}) ${perDistrict}`).table())
+          .withTarget(influxql('B', `SELECT sum(${open}) AS ${openNow} FROM (${openLatest}) ${perDistrict}`).table())
+          .withTarget(influxql('C', `SELECT sum(${people}) AS ${peopleNow} FROM (${peopleLatest}) ${perDistrict}`).table())
+          .withTarget(influxql('D', `SELECT count(${online}) AS ${reporting} FROM (${onlineNow}) ${perDistrict}`).table())
           .withTarget(influxql('E', activeAlerts(alertStates, perDistrict)).table())
-          .withTarget(influxql('F', `${compliance30d} ${perDistrict}`).table())
+          .withTarget(influxql('F', `${complianceNow} ${perDistrict}`).table())
           .withTransformation({ id: 'merge', options: {} })
           .withTransformation({
             id: 'organize',
             options: {
-              excludeByName: { Time: true },
-              renameByName: { [TAGS.district]: '区市 District', online_pct: '在线率 Online %', open_now: '开放 Open', people_now: '人数 People', reporting: '接入 Reporting', active: '告警 Alerts', compliance: '30 日合规 Compliance %' },
+              excludeByName: { [TIME_COLUMN]: true },
+              renameByName: {
+                [TAGS.district]: '区市 District',
+                [onlinePct.name]: '在线率 Online %',
+                [openNow.name]: '开放 Open',
+                [peopleNow.name]: '人数 People',
+                [reporting.name]: '接入 Reporting',
+                [ACTIVE.name]: '告警 Alerts',
+                [COMPLIANCE.name]: '30 日合规 Compliance %',
+              },
             },
           })
           .overrideByName(TAGS.district, [{ id: 'mappings', value: DISTRICT_NAMES }])
-          .overrideByName('online_pct', percentCell())
-          .overrideByName('compliance', percentCell())
+          .overrideByName(onlinePct.name, percentCell())
+          .overrideByName(COMPLIANCE.name, percentCell())
           .height(10)
           .span(24),
       )

@@ -6,7 +6,7 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { field, from, influxql, tag, tagMatches } from '../influxql.js';
-import { INTERVAL, latestPerStation, speakerQuerySums, where } from '../queries.js';
+import { INTERVAL, latestPerStation, speakerQuerySums, TIME_COLUMN, where } from '../queries.js';
 import { DISTRICT_NAMES, percentThresholds, withDistrictNames, withSpeakerNames } from '../styles.js';
 import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 
@@ -50,7 +50,7 @@ export function speakerUsage(): DashboardJson {
         withSpeakerNames(new barchart.PanelBuilder())
           .title('各区市查询 Queries by district')
           .withTarget(influxql('A', `${sums} GROUP BY ${tag(TAGS.district)}`).table())
-          .withTransformation({ id: 'organize', options: { excludeByName: { Time: true } } })
+          .withTransformation({ id: 'organize', options: { excludeByName: { [TIME_COLUMN]: true } } })
           .xField(TAGS.district)
           .overrideByName(TAGS.district, [{ id: 'mappings', value: DISTRICT_NAMES }])
           .stacking(common.StackingMode.Normal)

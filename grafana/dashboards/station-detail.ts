@@ -8,9 +8,9 @@ import type { Appliance } from '../../domain/equipment.js';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { dailyCompliancePanel } from '../panels.js';
-import { field, from, influxql, seriesTag, tag, tagEquals, tagIs } from '../influxql.js';
-import { INTERVAL, STATE_INTERVAL, speakerQuerySums, where } from '../queries.js';
-import { APPLIANCE_NAMES, DOOR, ONLINE_OFFLINE, OPEN_CLOSED, ALERT_STATE_NAMES, withSpeakerNames } from '../styles.js';
+import { field, from, influxql, seriesTag, tag, tagEquals, tagIs, type AnyTag } from '../influxql.js';
+import { INTERVAL, STATE_INTERVAL, STATION_FIELDS, speakerQuerySums, TIME_COLUMN, where } from '../queries.js';
+import { ALERT_STATE_NAMES, DOOR, ONLINE_OFFLINE, OPEN_CLOSED, withApplianceNames, withSpeakerNames } from '../styles.js';
 import { districtVariable, STATION_VAR, stationVariable } from '../variables.js';
 
 // One station: when it was online and open, who was inside, what its appliances drew, whether
@@ -32,22 +32,25 @@ const nowStat = (title: string, query: string, mappings?: dashboard.ValueMapping
 
 /** Every alert of the station (one per rule), at its latest state, over all history. */
 function alertsTable() {
-  const t = (name: 'state' | 'by' | 'comment') => field('alertTransition', name);
-  const keys = `${seriesTag('alertTransition', 'rule')}, ${seriesTag('alertTransition', 'severity')}`;
+  const [state, by, comment] = [field('alertTransition', 'state'), field('alertTransition', 'by'), field('alertTransition', 'comment')];
+  const rule: AnyTag<'alertTransition'> = 'rule';
+  const severity: AnyTag<'alertTransition'> = 'severity';
+  const keys = `${seriesTag('alertTransition', rule)}, ${seriesTag('alertTransition', severity)}`;
   return new table.PanelBuilder()
     .title('告警 Alerts')
     .description('每条规则的最新告警状态（不限时间范围）— each rule’s latest alert state, however long ago.')
-    .withTarget(influxql('A', `SELECT last(${t('state')}) AS ${t('state')}, last(${t('by')}) AS ${t('by')}, last(${t('comment')}) AS ${t('comment')} FROM ${from('alertTransition')} WHERE ${atStation} GROUP BY ${keys}`).table())
-    .withTransformation({ id: 'organize', options: { renameByName: { Time: '时间 Time', rule: '规则 Rule', severity: '级别 Severity', state: '状态 State', by: '处理人 By', comment: '备注 Comment' } } })
-    .overrideByName('state', [{ id: 'mappings', value: ALERT_STATE_NAMES }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
+    .withTarget(influxql('A', `SELECT last(${state}) AS ${state}, last(${by}) AS ${by}, last(${comment}) AS ${comment} FROM ${from('alertTransition')} WHERE ${atStation} GROUP BY ${keys}`).table())
+    .withTransformation({
+      id: 'organize',
+      options: { renameByName: { [TIME_COLUMN]: '时间 Time', [rule]: '规则 Rule', [severity]: '级别 Severity', [state.name]: '状态 State', [by.name]: '处理人 By', [comment.name]: '备注 Comment' } },
+    })
+    .overrideByName(state.name, [{ id: 'mappings', value: ALERT_STATE_NAMES }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
     .height(8)
     .span(12);
 }
 
 export function stationDetail(): DashboardJson {
-  const [online, rssi] = [field('status', 'online'), field('status', 'wifi_rssi_dbm')];
-  const [open, door] = [field('service', 'open'), field('service', 'door_open')];
-  const [people, entries] = [field('occupancy', 'people'), field('occupancy', 'entries')];
+  const { online, rssi, open, door, people, entries } = STATION_FIELDS;
   const [power, temp, fault] = [field('appliance', 'power_w'), field('appliance', 'temp_c'), field('appliance', 'fault')];
   const perInterval = `GROUP BY time(${INTERVAL})`;
   const perAppliance = `GROUP BY time(${INTERVAL}), ${tag(TAGS.appliance)}`;
@@ -87,7 +90,7 @@ export function stationDetail(): DashboardJson {
           .span(12),
       )
       .withPanel(
-        new timeseries.PanelBuilder()
+        withApplianceNames(new timeseries.PanelBuilder())
           .title('电器功率 Appliance power')
           .withTarget(influxql('A', `SELECT mean(${power}) AS ${power} FROM ${from('appliance')} ${where(atStation)} ${perAppliance} fill(null)`).alias(`$tag_${TAGS.appliance}`))
           .unit('watt')
@@ -112,7 +115,7 @@ export function stationDetail(): DashboardJson {
           .span(12),
       )
       .withPanel(
-        new statetimeline.PanelBuilder()
+        withApplianceNames(new statetimeline.PanelBuilder())
           .title('电器故障 Appliance faults')
           .withTarget(influxql('A', `SELECT max(${fault}) AS ${fault} FROM ${from('appliance')} ${where(atStation)} ${perAppliance} fill(previous)`).alias(`$tag_${TAGS.appliance}`))
           .mappings([
@@ -121,7 +124,6 @@ export function stationDetail(): DashboardJson {
               options: { '0': { text: '正常 OK', color: 'green', index: 0 }, '1': { text: '故障 Fault', color: 'red', index: 1 } },
             },
           ])
-          .overrideByName(TAGS.appliance, [{ id: 'mappings', value: APPLIANCE_NAMES }])
           .showValue(common.VisibilityMode.Never)
           .mergeValues(true)
           .height(8)

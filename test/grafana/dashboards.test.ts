@@ -16,7 +16,7 @@ import { loadRegistryFile } from '../../lib/registry-file.js';
 import { fixtureAlertRecords } from './fixture-alerting.js';
 import { recordToPoint } from '../../alerting/influx-store.js';
 import { expandQuery, type QueryContext, type VariableSetting } from './grafana-macros.js';
-import { CONTRACT, contractProblems } from './query-contract.js';
+import { CONTRACT, columnNameProblems, contractProblems, resultNames } from './query-contract.js';
 
 const logger = createLogger('test-grafana', 'silent');
 const boards = buildDashboards();
@@ -81,6 +81,45 @@ test('the contract check catches names that are not in the contract', (t) => {
   t.deepEqual(contractProblems('SELECT sum("x") FROM (SELECT last("open") AS "x" FROM "station_service" GROUP BY "appliance")'), [
     '"appliance" is neither a field nor a tag of "station_service"',
   ]);
+});
+
+test('every column a transformation, override or option names is one the panel\'s queries produce', (t) => {
+  let checked = 0;
+  for (const board of boards) {
+    for (const panel of board.panels) {
+      t.deepEqual(columnNameProblems(panel), [], `${board.title} / ${panel.title}`);
+      checked += panel.transformations || panel.fieldConfig ? 1 : 0;
+    }
+  }
+  t.true(checked > 10);
+});
+
+test('the column-name check catches a name the queries no longer produce', (t) => {
+  const table = (query: string, extra: Record<string, unknown>): PanelJson => ({ type: 'table', targets: [{ refId: 'A', query, resultFormat: 'table' }], ...extra });
+  const organize = (renameByName: Record<string, string>) => ({ transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName } }] });
+  const byName = (name: string) => ({ fieldConfig: { defaults: {}, overrides: [{ matcher: { id: 'byName', options: name }, properties: [] }] } });
+  const query = 'SELECT last("open") AS "open" FROM "station_service" WHERE $timeFilter GROUP BY "station"';
+  t.deepEqual([...resultNames(table(query, {}))], ['Time', 'station', 'open']);
+  t.deepEqual(columnNameProblems(table(query, { ...organize({ station: 'S', open: 'O' }), ...byName('open') })), []);
+  t.deepEqual(columnNameProblems(table(query.replace('"station"', '"district"'), organize({ station: 'S' }))), ['organize.renameByName "station" is not a name the queries produce (Time, district, open)']);
+  t.deepEqual(columnNameProblems(table(query, byName('door_open'))), ['override byName "door_open" is not a name the queries produce (Time, station, open)']);
+  // Subqueries' names do not reach the result; only the outer SELECT and GROUP BY do.
+  t.deepEqual(columnNameProblems(table(`SELECT sum("open") AS "n" FROM (${query})`, byName('open'))), ['override byName "open" is not a name the queries produce (Time, n)']);
+  // Time series are named by their alias.
+  const series = (alias: string, extra: Record<string, unknown>): PanelJson => ({ type: 'timeseries', targets: [{ refId: 'A', query: 'SELECT max("fault") AS "fault" FROM "appliance" GROUP BY time(1m), "appliance"', alias }], ...extra });
+  t.deepEqual(columnNameProblems(series('$tag_appliance', byName('fridge'))), []);
+  t.regex(columnNameProblems(series('$tag_appliance', byName('appliance')))[0] ?? '', /override byName "appliance" is not a name/);
+  t.deepEqual(columnNameProblems(series('$col', byName('fault'))), []);
+  t.deepEqual(columnNameProblems(series('$col', { options: { xField: 'power_w' } })), ['options.xField "power_w" is not a name the queries produce (fault)']);
+
+  // A field renamed in the queries (as a rename in domain/series.ts would) breaks the board's names.
+  const stations = boards.find((b) => b.uid === 'qdyz-district-detail')!.panels[0]!;
+  const renamed = { ...stations, targets: stations.targets!.map((q) => ({ ...q, query: String(q.query).replaceAll('"door_open"', '"door"') })) };
+  t.deepEqual(columnNameProblems(stations), []);
+  t.deepEqual(
+    columnNameProblems(renamed).map((p) => p.split(' is not')[0]),
+    ['organize.renameByName "door_open"', 'override byName "door_open"'],
+  );
 });
 
 // --- every query against a real influxd filled by the simulator's station model ---
