@@ -11,6 +11,7 @@ import type { TokenService } from './auth/tokens.js';
 import { assertCanSee } from './auth/scope.js';
 import type { User, UserStore } from './auth/users.js';
 import { notFound } from './http-errors.js';
+import { judgeLive, type LiveJudgement } from './live-state.js';
 
 /** What the dashboard needs of the telemetry consumer (lib/telemetry-consumer.ts). */
 export interface LiveFeed {
@@ -37,7 +38,13 @@ export interface ApiContext {
   now: () => number;
   /** Every station's compliance snapshot by id, at most `DASHBOARD_COMPLIANCE_TTL_MS` old. */
   complianceById: () => ReadonlyMap<string, ComplianceSnapshot>;
+  /** The station_offline rule's heartbeat threshold per station, as the alerting service resolves it. */
+  offlineAfterMs: (stationId: string) => number;
 }
+
+/** Online / open now of one station, judged like the rules engine (heartbeat age included). */
+export const liveOf = (ctx: Pick<ApiContext, 'live' | 'now' | 'offlineAfterMs'>, stationId: string): LiveJudgement =>
+  judgeLive(ctx.live.states.get(stationId), ctx.now(), ctx.offlineAfterMs(stationId));
 
 /**
  * Computing all 600 snapshots costs the alerting service 10-20 ms; ratios over days and months

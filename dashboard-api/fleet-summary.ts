@@ -4,16 +4,10 @@ import { DISTRICTS, PLAN_YEARS, type DistrictCode } from '../domain/districts.js
 import { isScheduledOpen } from '../domain/schedule.js';
 import type { Station } from '../domain/station.js';
 import type { StationState } from '../domain/station-state.js';
+import { judgeLive } from './live-state.js';
 
 // Pure views over registry + live state + alerting output; the routes and the Socket.IO
 // snapshot both use them.
-
-export const LIVE_STATES = ['online', 'offline', 'unknown'] as const;
-export type LiveState = (typeof LIVE_STATES)[number];
-
-export const liveState = (s: StationState | undefined): LiveState => (s?.online === true ? 'online' : s?.online === false ? 'offline' : 'unknown');
-/** Offline time is not open time: a station counts as open only while it is online and says so. */
-export const isOpenNow = (s: StationState | undefined): boolean => s?.online === true && s.open === true;
 
 const ratio = z.number().min(0).max(1).nullable();
 const severityCounts = z.object(Object.fromEntries(SEVERITIES.map((s) => [s, z.number().int()])) as Record<Severity, z.ZodNumber>);
@@ -71,6 +65,8 @@ export interface FleetInputs {
   alerts: readonly Alert[];
   compliance: ReadonlyMap<string, ComplianceSnapshot>;
   now: number;
+  /** The station_offline rule's heartbeat threshold per station (live-state.ts). */
+  offlineAfterMs: (stationId: string) => number;
 }
 
 export function fleetSummary(input: FleetInputs, districts: readonly DistrictCode[]): z.infer<typeof FleetSummarySchema> {
@@ -80,9 +76,9 @@ export function fleetSummary(input: FleetInputs, districts: readonly DistrictCod
     const stations = byDistrict.get(d.code) ?? [];
     const counts = { online: 0, offline: 0, unknown: 0, openNow: 0, scheduledOpenNow: 0 };
     for (const s of stations) {
-      const st = input.states.get(s.id);
-      counts[liveState(st)]++;
-      if (isOpenNow(st)) counts.openNow++;
+      const { live, open } = judgeLive(input.states.get(s.id), input.now, input.offlineAfterMs(s.id));
+      counts[live]++;
+      if (open) counts.openNow++;
       if (input.scheduledOpen.has(s.id)) counts.scheduledOpenNow++;
     }
     const activeAlerts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;

@@ -48,7 +48,7 @@ await runService('dashboard-api', async (logger) => {
   const tasks = config.ALERTING_CRON
     ? scheduleJobs(createJobs({ service: alerting, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
     : [];
-  const api = await startDashboardApi({ config, registry, live: consumer, alerting, influx, logger, metrics });
+  const api = await startDashboardApi({ config, registry, live: consumer, alerting, influx, rules, logger, metrics });
   logger.info({ event: 'started', url: api.url, stations: registry.stations.length }, `dashboard on ${api.url}`);
   return {
     async close() {

@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { DISTRICT_CODES } from '../domain/districts.js';
 import { WEEKDAYS, type OpeningHours, type Weekday } from '../domain/schedule.js';
 import type { Station } from '../domain/station.js';
-import type { StationState } from '../domain/station-state.js';
 import { toCsv } from './export-formats.js';
-import { isOpenNow } from './fleet-summary.js';
+import type { LiveJudgement } from './live-state.js';
 
 // The navigation table (附件3) for the 智慧工惠 app: the plan's five columns plus what a worker
 // needs to find an open station — location, hours and the live open state.
@@ -40,7 +39,7 @@ export function describeHours(hours: OpeningHours): string {
   return days.map((d) => `${DAY_ZH[d]} ${text(d)}`).join('；') + closed;
 }
 
-export function navigationRow(s: Station, state: StationState | undefined): NavigationRow {
+export function navigationRow(s: Station, judged: LiveJudgement): NavigationRow {
   return {
     id: s.id,
     district: s.district,
@@ -52,7 +51,7 @@ export function navigationRow(s: Station, state: StationState | undefined): Navi
     lat: s.location.lat,
     lon: s.location.lon,
     hours: describeHours(s.openingHours),
-    openNow: state?.online == null ? null : isOpenNow(state),
+    openNow: judged.live === 'unknown' ? null : judged.open,
   };
 }
 

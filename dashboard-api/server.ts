@@ -10,6 +10,7 @@ import { Counter, Histogram, Registry as Metrics } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
 import type { AlertingPort } from '../domain/alerts.js';
 import type { Registry } from '../domain/registry.js';
+import { parseRulesConfig, type RulesConfig } from '../rules/rule-config.js';
 import { projectPath } from '../lib/paths.js';
 import { openAcceptanceStore } from './acceptance-store.js';
 import { createApi } from './api-routes.js';
@@ -20,6 +21,7 @@ import { corsOrigins, type DashboardConfig } from './config.js';
 import { complianceCache, type ApiContext, type HistorySource, type LiveFeed } from './context.js';
 import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
 import { attachSocketHub } from './live/socket-hub.js';
+import { offlineThresholds } from './live-state.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { complianceRoutes } from './routes/compliance-routes.js';
@@ -49,6 +51,8 @@ export interface DashboardApiOptions {
   live: LiveFeed;
   alerting: AlertingPort;
   influx: HistorySource;
+  /** The alerting service's rules: online/open use the station_offline heartbeat threshold. Default: the catalogue's defaults. */
+  rules?: RulesConfig;
   logger: Logger;
   /** Registry for this service's metrics; also served on /metrics (with any `extraMetrics`). */
   metrics: Metrics;
@@ -82,6 +86,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     logger: log,
     now: opts.now ?? Date.now,
     complianceById: compliance.get,
+    offlineAfterMs: offlineThresholds(opts.rules ?? parseRulesConfig({ version: 1 }), opts.registry.stations),
   };
   if (!config.DASHBOARD_JWT_SECRET) log.warn('DASHBOARD_JWT_SECRET unset: a random secret is used, logins end at restart');
 

@@ -3,7 +3,7 @@ import { SEVERITIES, type Alert, type ComplianceSnapshot, type Severity } from '
 import { DISTRICT_CODES } from '../domain/districts.js';
 import type { Station } from '../domain/station.js';
 import type { StationState } from '../domain/station-state.js';
-import { isOpenNow, LIVE_STATES, liveState } from './fleet-summary.js';
+import { LIVE_STATES, type LiveJudgement } from './live-state.js';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -38,7 +38,7 @@ export type StationRow = z.infer<typeof StationRowSchema>;
 
 export const StationListSchema = z.object({ total: z.number().int(), stations: z.array(StationRowSchema) }).meta({ id: 'StationList' });
 
-export function stationRow(s: Station, state: StationState | undefined, c: ComplianceSnapshot | undefined, alerts: readonly Alert[]): StationRow {
+export function stationRow(s: Station, state: StationState | undefined, judged: LiveJudgement, c: ComplianceSnapshot | undefined, alerts: readonly Alert[]): StationRow {
   const active = alerts.filter((a) => a.stationId === s.id && a.state !== 'resolved');
   const worst = SEVERITIES.find((sev: Severity) => active.some((a) => a.severity === sev)) ?? null;
   return {
@@ -47,8 +47,8 @@ export function stationRow(s: Station, state: StationState | undefined, c: Compl
     district: s.district,
     address: s.address,
     location: s.location,
-    live: liveState(state),
-    open: isOpenNow(state),
+    live: judged.live,
+    open: judged.open,
     lastSeen: state?.lastSeen ?? null,
     people: state?.people ?? null,
     complianceToday: c?.today ?? null,

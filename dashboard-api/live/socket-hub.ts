@@ -11,7 +11,7 @@ import type { Telemetry } from '../../domain/telemetry.js';
 import { canSee } from '../auth/scope.js';
 import type { User } from '../auth/users.js';
 import { activeAlerts, type ApiContext } from '../context.js';
-import { isOpenNow, liveState } from '../fleet-summary.js';
+import { judgeLive, type LiveState } from '../live-state.js';
 import { runAt } from './long-timeout.js';
 import { stateDelta } from './state-delta.js';
 
@@ -30,20 +30,22 @@ const SubscribeSchema = z.strictObject({ stationId: StationIdSchema });
 export interface StationBrief {
   id: string;
   district: DistrictCode;
-  live: ReturnType<typeof liveState>;
+  live: LiveState;
   open: boolean;
   people: number | null;
   lastSeen: number | null;
 }
 
-const brief = (id: string, district: DistrictCode, s: StationState | undefined): StationBrief => ({
+const brief = (id: string, district: DistrictCode, s: StationState | undefined, judged: { live: LiveState; open: boolean }): StationBrief => ({
   id,
   district,
-  live: liveState(s),
-  open: isOpenNow(s),
+  ...judged,
   people: s?.people ?? null,
   lastSeen: s?.lastSeen ?? null,
 });
+
+/** How often stations are re-judged without telemetry: missed heartbeats turn a station offline with no message at all. */
+const STALE_SWEEP_MS = 1000;
 
 export interface SocketHubOptions {
   httpServer: HttpServer;
@@ -112,8 +114,10 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
     });
   });
 
+  const briefOf = (id: string, district: DistrictCode, s: StationState | undefined): StationBrief => brief(id, district, s, judgeLive(s, ctx.now(), ctx.offlineAfterMs(id)));
+
   function snapshot(user: User) {
-    const stations = (user.district ? ctx.registry.inDistrict(user.district) : ctx.registry.stations).map((s) => brief(s.id, s.district, ctx.live.states.get(s.id)));
+    const stations = (user.district ? ctx.registry.inDistrict(user.district) : ctx.registry.stations).map((s) => briefOf(s.id, s.district, ctx.live.states.get(s.id)));
     return { at: ctx.now(), stations, alerts: activeAlerts(ctx.alerting, user.district) };
   }
 
@@ -124,18 +128,32 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
   const changedBriefs = new Map<string, StationBrief & { at: number }>();
   const lastSent = new Map<string, StationState>();
   const pending = new Map<string, StationState>();
+  const judge = (id: string, district: DistrictCode, state: StationState, at: number): void => {
+    const next = briefOf(id, district, state);
+    const prev = briefs.get(id);
+    briefs.set(id, next);
+    if (!prev || prev.live !== next.live || prev.open !== next.open || prev.people !== next.people) {
+      changedBriefs.set(id, { ...next, at: changedBriefs.get(id)?.at ?? at });
+    }
+  };
   const onTelemetry = (message: Telemetry, state: StationState): void => {
     const station = ctx.registry.get(message.stationId);
     if (!station) return;
-    const next = brief(station.id, station.district, state);
-    const prev = briefs.get(station.id);
-    briefs.set(station.id, next);
-    if (!prev || prev.live !== next.live || prev.open !== next.open || prev.people !== next.people) {
-      changedBriefs.set(station.id, { ...next, at: changedBriefs.get(station.id)?.at ?? message.ts });
-    }
+    judge(station.id, station.district, state, message.ts);
     pending.set(station.id, state);
   };
   ctx.live.on('telemetry', onTelemetry);
+  for (const s of ctx.registry.stations) {
+    const state = ctx.live.states.get(s.id);
+    if (state) briefs.set(s.id, briefOf(s.id, s.district, state));
+  }
+  const sweep = setInterval(() => {
+    for (const b of briefs.values()) {
+      const state = ctx.live.states.get(b.id);
+      if (state && b.live === 'online') judge(b.id, b.district, state, ctx.now());
+    }
+  }, STALE_SWEEP_MS);
+  sweep.unref();
   const batch = setInterval(() => {
     if (changedBriefs.size === 0) return;
     const all = [...changedBriefs.values()];
@@ -171,6 +189,7 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
     async close() {
       clearInterval(flush);
       clearInterval(batch);
+      clearInterval(sweep);
       ctx.live.off('telemetry', onTelemetry);
       offTransition();
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -4,8 +4,7 @@ import { StationIdSchema, StationSchema } from '../../domain/station.js';
 import type { Api } from '../api-routes.js';
 import { scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
-import { activeAlerts, visibleStation, type ApiContext } from '../context.js';
-import { isOpenNow, liveState } from '../fleet-summary.js';
+import { activeAlerts, liveOf, visibleStation, type ApiContext } from '../context.js';
 import { buildHistoryQuery, HistoryQuerySchema } from '../history-query.js';
 import { navigationCsv, navigationGeoJson, NavigationQuerySchema, navigationRow, NavigationRowSchema } from '../navigation-export.js';
 import { filterStations, StationListQuerySchema, StationListSchema, stationRow } from '../station-list.js';
@@ -29,7 +28,7 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
       const byStation = new Map<string, Alert[]>();
       for (const a of activeAlerts(ctx.alerting, district)) byStation.set(a.stationId, [...(byStation.get(a.stationId) ?? []), a]);
       const stations = district ? ctx.registry.inDistrict(district) : ctx.registry.stations;
-      const rows = stations.map((s) => stationRow(s, ctx.live.states.get(s.id), compliance.get(s.id), byStation.get(s.id) ?? []));
+      const rows = stations.map((s) => stationRow(s, ctx.live.states.get(s.id), liveOf(ctx, s.id), compliance.get(s.id), byStation.get(s.id) ?? []));
       const matching = filterStations(rows, { ...query, district });
       return { total: matching.length, stations: matching.slice(query.offset, query.offset + query.limit) };
     },
@@ -45,12 +44,12 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
     response: z.object({ station: StationSchema, live: z.unknown(), liveState: z.string(), openNow: z.boolean() }).loose().meta({ id: 'StationDetail' }),
     handler({ user, params }) {
       const station = visibleStation(ctx.registry, user, params.id);
-      const state = ctx.live.states.get(station.id);
+      const judged = liveOf(ctx, station.id);
       return {
         station,
-        live: state ?? null,
-        liveState: liveState(state),
-        openNow: isOpenNow(state),
+        live: ctx.live.states.get(station.id) ?? null,
+        liveState: judged.live,
+        openNow: judged.open,
         compliance: ctx.alerting.compliance(station.id)[0] ?? null,
         alerts: ctx.alerting.list({ stationId: station.id }),
         silences: ctx.alerting.silences(station.id),
@@ -88,7 +87,7 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
     produces: ['text/csv', 'application/geo+json'],
     handler({ user, query, res }) {
       const district = scopeDistrict(user, query.district);
-      const rows = (district ? ctx.registry.inDistrict(district) : ctx.registry.stations).map((s) => navigationRow(s, ctx.live.states.get(s.id)));
+      const rows = (district ? ctx.registry.inDistrict(district) : ctx.registry.stations).map((s) => navigationRow(s, liveOf(ctx, s.id)));
       if (query.format === 'json') return rows;
       const name = `navigation-${district ?? 'all'}`;
       if (query.format === 'csv') {

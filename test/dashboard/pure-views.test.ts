@@ -11,7 +11,11 @@ import { buildProgress } from '../../dashboard-api/build-progress.js';
 import { toCsv } from '../../dashboard-api/export-formats.js';
 import { describeHours, navigationGeoJson, navigationRow } from '../../dashboard-api/navigation-export.js';
 import { stateDelta } from '../../dashboard-api/live/state-delta.js';
-import { initialState } from '../../domain/station-state.js';
+import { judgeLive, offlineThresholds } from '../../dashboard-api/live-state.js';
+import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
+import type { Station } from '../../domain/station.js';
+import { parseRulesConfig } from '../../rules/rule-config.js';
+import { fleetSummary } from '../../dashboard-api/fleet-summary.js';
 
 const registry = loadRegistryFile();
 
@@ -51,7 +55,7 @@ test('navigation rows: hours in Chinese, GeoJSON in lon/lat order, unknown open 
   const s = registry.get('SN-0001')!;
   t.is(describeHours(s.openingHours), '每天 08:00-21:30');
   t.is(describeHours({ type: '24h', closedDates: [] }), '全天24小时');
-  const row = navigationRow(s, initialState(s));
+  const row = navigationRow(s, judgeLive(initialState(s), Date.now(), 90_000));
   t.is(row.openNow, null);
   t.is(row.contact, s.responsiblePerson.name);
   const geo = navigationGeoJson([row]) as { features: Array<{ geometry: { coordinates: number[] } }> };
@@ -92,4 +96,28 @@ test('state deltas carry only what changed', (t) => {
   t.is(stateDelta(s, s), null);
   const next = { ...s, people: 3, appliances: { fridge: { on: true, powerW: 80, faultCode: null, at: 1 } } };
   t.deepEqual(stateDelta(s, next), { people: 3, appliances: { fridge: { on: true, powerW: 80, faultCode: null, at: 1 } } });
+});
+
+test('online and open now count missed heartbeats like the station_offline rule, with its per-district threshold', (t) => {
+  const [a, b, c] = registry.inDistrict('SN');
+  const now = Date.UTC(2026, 5, 1, 4, 0);
+  const heard = (s: Station, ts: number): StationState =>
+    applyTelemetry(applyTelemetry(initialState(s), { channel: 'status', stationId: s.id, ts, data: { station: s.id, ts, online: true, reason: 'heartbeat' } }), { channel: 'service', stationId: s.id, ts, data: { station: s.id, ts, open: true, door: 'open' } });
+  // a: heard 30 s ago; b: online and open by its last word, but silent for 5 min; c: never heard.
+  const states = new Map([[a!.id, heard(a!, now - 30_000)], [b!.id, heard(b!, now - 300_000)]]);
+  const rules = parseRulesConfig({ version: 1 });
+  const offlineAfterMs = offlineThresholds(rules, registry.stations);
+  const sn = fleetSummary({ stations: registry.stations, scheduledOpen: new Set(), states, alerts: [], compliance: new Map(), now, offlineAfterMs }, ['SN']).districts[0]!;
+  t.like(sn, { online: 1, offline: 1, unknown: registry.inDistrict('SN').length - 2, openNow: 1 });
+  t.deepEqual(judgeLive(states.get(b!.id), now, offlineAfterMs(b!.id)), { live: 'offline', open: false });
+  t.deepEqual(judgeLive(undefined, now, 90_000), { live: 'unknown', open: false });
+  t.is(navigationRow(b!, judgeLive(states.get(b!.id), now, offlineAfterMs(b!.id))).openNow, false);
+  t.is(navigationRow(c!, judgeLive(states.get(c!.id), now, offlineAfterMs(c!.id))).openNow, null);
+
+  // A district whose stations beat every 10 min is still online after 5 min of silence; other districts keep 90 s.
+  const slow = parseRulesConfig({ version: 1, overrides: [{ district: 'SN', rule: 'station_offline', set: { params: { heartbeatIntervalS: 600 } } }] });
+  const slowAfter = offlineThresholds(slow, registry.stations);
+  t.is(slowAfter(b!.id), 900_000);
+  t.is(slowAfter(registry.inDistrict('SB')[0]!.id), 90_000);
+  t.deepEqual(judgeLive(states.get(b!.id), now, slowAfter(b!.id)), { live: 'online', open: true });
 });

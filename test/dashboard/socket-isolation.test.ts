@@ -154,3 +154,16 @@ test('runAt waits past the longest single setTimeout by re-arming', async (t) =>
   await new Promise((r) => setTimeout(r, 100));
   t.false(fired);
 });
+
+test('a station whose heartbeats stop is sent as offline without any message from it', async (t) => {
+  const admin = await connect(await h.login('admin'));
+  t.teardown(() => admin.socket.close());
+  await admin.snapshot;
+  // Heard 88 s ago, so 2 s short of the default heartbeat threshold (60 s × 1.5).
+  const ts = Date.now() - 88_000;
+  h.feed.push({ channel: 'status', stationId: 'SN-0005', ts, data: { station: 'SN-0005', ts, online: true, reason: 'heartbeat' } });
+  h.feed.push(service('SN-0005', true, ts));
+  const briefs = () => admin.events.filter((e) => e.event === 'station' && e.data.id === 'SN-0005').map((e) => `${e.data.live}/${e.data.open}`);
+  await waitFor(() => briefs().includes('offline/false'), 6000);
+  t.deepEqual(briefs(), ['online/true', 'offline/false']);
+});

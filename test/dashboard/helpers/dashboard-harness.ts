@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Registry as Metrics } from 'prom-client';
 import type { AlertingPort } from '../../../domain/alerts.js';
 import type { Registry } from '../../../domain/registry.js';
+import type { RulesConfig } from '../../../rules/rule-config.js';
 import { applyTelemetry, initialState, type StationState } from '../../../domain/station-state.js';
 import type { Telemetry } from '../../../domain/telemetry.js';
 import { createLogger } from '../../../lib/logger.js';
@@ -64,6 +65,8 @@ export interface HarnessOptions {
   registry?: Registry;
   /** Default: a TestFeed the test pushes telemetry into. */
   live?: LiveFeed;
+  /** Default: the rule catalogue's defaults (heartbeat threshold 90 s). */
+  rules?: RulesConfig;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -84,7 +87,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   });
   const registry = opts.registry ?? loadRegistryFile();
   const feed = new TestFeed(registry);
-  const api = await startDashboardApi({ config, registry, live: opts.live ?? feed, alerting: opts.alerting, influx: opts.influx, logger: createLogger('dashboard-test', 'silent'), metrics: new Metrics() });
+  const api = await startDashboardApi({ config, registry, live: opts.live ?? feed, alerting: opts.alerting, influx: opts.influx, rules: opts.rules, logger: createLogger('dashboard-test', 'silent'), metrics: new Metrics() });
   const parse = async (res: Response): Promise<any> => ((res.headers.get('content-type') ?? '').includes('json') ? res.json() : res.text());
   const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const h: Harness = {
