@@ -18,9 +18,10 @@ export const AGGREGATES = ['mean', 'max', 'min', 'sum'] as const;
 export const MAX_POINTS = 2000;
 
 const instant = z
-  .union([z.iso.datetime({ offset: true }), z.string().regex(/^\d{10,13}$/, 'epoch milliseconds')])
+  // 13 digits only: a 10-digit number is epoch seconds as often as not, and read as ms it lands in 1970.
+  .union([z.iso.datetime({ offset: true }), z.string().regex(/^\d{13}$/, 'epoch milliseconds (13 digits; epoch seconds are not accepted)')])
   .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)))
-  .describe('ISO 8601 date-time with offset, or epoch milliseconds');
+  .describe('ISO 8601 date-time with offset, or epoch milliseconds (13 digits)');
 
 export const HistoryQuerySchema = z
   .strictObject({

@@ -3,6 +3,7 @@ import { ALERT_STATES, SEVERITIES, type Alert } from '../../domain/alerts.js';
 import { DISTRICT_CODES } from '../../domain/districts.js';
 import { EQUIPMENT_ITEMS } from '../../domain/equipment.js';
 import { StationIdSchema } from '../../domain/station.js';
+import { RULES } from '../../rules/catalog.js';
 import type { Api } from '../api-routes.js';
 import { AuditEntrySchema } from '../audit-log.js';
 import { assertCanSee, scopeDistrict } from '../auth/scope.js';
@@ -28,7 +29,7 @@ const MAX_SILENCE_MS = 30 * 86_400_000;
 export const SilenceBodySchema = z
   .strictObject({
     stationId: StationIdSchema,
-    ruleIds: z.array(z.string().regex(/^[a-z0-9_.-]{1,64}$/)).max(50).default([]).describe('Rules to mute; empty = all rules (maintenance window)'),
+    ruleIds: z.array(z.enum(RULES.map((r) => r.id) as [string, ...string[]])).max(50).default([]).describe('Rules to mute (ids of the rule catalogue); empty = all rules (maintenance window)'),
     from: z.iso.datetime({ offset: true }).optional().describe('Default: now'),
     until: z.iso.datetime({ offset: true }),
     reason: z.string().trim().min(1).max(500),
@@ -139,6 +140,7 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
       const station = visibleStation(user, body.stationId);
       const from = body.from ? Date.parse(body.from) : ctx.now();
       const until = Date.parse(body.until);
+      if (until <= ctx.now()) throw new HttpError(400, 'invalid_request', 'body.until is in the past', [{ path: 'body.until', message: 'must be in the future' }]);
       if (until <= from) throw new HttpError(400, 'invalid_request', 'body.until must be after body.from', [{ path: 'body.until', message: 'must be after from' }]);
       if (until - from > MAX_SILENCE_MS) throw new HttpError(400, 'invalid_request', 'a silence may last at most 30 days', [{ path: 'body.until', message: 'at most 30 days after from' }]);
       const silence = await ctx.alerting.silence({ stationId: station.id, ruleIds: body.ruleIds, from, until, reason: body.reason, createdBy: user.username });
@@ -156,6 +158,7 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
     body: AttestationBodySchema,
     async handler({ user, body }) {
       const station = visibleStation(user, body.stationId);
+      if (station.equipment[body.item] === undefined) throw new HttpError(400, 'invalid_request', `${station.id} has no ${body.item} in its equipment list`, [{ path: 'body.item', message: 'not in the station equipment' }]);
       if (station.equipment[body.item] === 'telemetry') throw new HttpError(400, 'invalid_request', `${body.item} of ${station.id} reports telemetry; it is not attested`, [{ path: 'body.item', message: 'reported by telemetry' }]);
       const attestation = { stationId: station.id, item: body.item, present: body.present, working: body.working, by: user.username, at: ctx.now(), ...(body.note ? { note: body.note } : {}) };
       await ctx.alerting.attest(attestation);
