@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FacilityStatus, Severity } from '../domain/alerts.js';
-import type { Appliance } from '../domain/equipment.js';
+import { REQUIREMENTS, type Appliance } from '../domain/equipment.js';
 import { isScheduledOpen } from '../domain/schedule.js';
 import type { Station } from '../domain/station.js';
 import type { StationState } from '../domain/station-state.js';
@@ -153,10 +153,21 @@ export const RULES: readonly RuleSpec[] = [
     params: z.strictObject({
       alertOnUnattested: z.boolean().default(false).describe('Also alert when a manual item only lacks a recent inspection'),
     }),
-    check: ({ facility }, p) => {
-      const gaps = [...facility.missing, ...facility.notReporting, ...(p.alertOnUnattested ? facility.unattested : [])];
-      if (gaps.length === 0) return null;
-      return { detailZh: `缺少或未上报：${gaps.join('、')}（完备率 ${facility.percent}%）`, detailEn: `missing or silent: ${gaps.join(', ')} (${facility.percent}%)` };
+    check: ({ station, facility }, p) => {
+      // An appliance's fault code is appliance_fault's alert; an item an inspection found broken has no other.
+      const broken = facility.faulted.filter((id) => REQUIREMENTS.find((r) => r.id === id)!.anyOf.some((item) => station.equipment[item] === 'inspection'));
+      const gaps: Array<[string, string, string[]]> = [
+        ['缺少', 'missing', facility.missing],
+        ['损坏', 'broken', broken],
+        ['未上报', 'silent', facility.notReporting],
+        ['未检查', 'not inspected', p.alertOnUnattested ? facility.unattested : []],
+      ];
+      const listed = gaps.filter(([, , ids]) => ids.length > 0);
+      if (listed.length === 0) return null;
+      return {
+        detailZh: `${listed.map(([zh, , ids]) => `${zh}：${ids.join('、')}`).join('；')}（完备率 ${facility.percent}%）`,
+        detailEn: `${listed.map(([, en, ids]) => `${en}: ${ids.join(', ')}`).join('; ')} (${facility.percent}%)`,
+      };
     },
   }),
   define({

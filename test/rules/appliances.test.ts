@@ -106,6 +106,27 @@ test('facility_incomplete fires for a silent telemetry item while the station is
   t.notRegex(fired[0]!.alert.summaryEn, /ai_speaker|table_chairs/);
 });
 
+test('facility_incomplete fires for a manual item attested present but broken, not again for an appliance fault', (t) => {
+  const st = station();
+  const inspected = (Object.keys(st.equipment) as Array<keyof typeof st.equipment>).filter((i) => st.equipment[i] === 'inspection');
+  const attestations = inspected.map((item) => ({ stationId: st.id, item, present: true, working: item !== 'sink', by: '检查员', at: from - 86_400_000 }));
+  const healthy = (x: number) => [
+    msg.speaker(x, true),
+    ...(['water_dispenser', 'microwave', 'air_conditioner', 'power_strip'] as const).map((a) => msg.appliance(x, a, { heating: true })),
+    msg.appliance(x, 'fridge', { tempC: 4, faultCode: x >= from + 30 * MIN ? 'E5' : null }),
+  ];
+  const messages = Array.from({ length: 12 }, (_, i) => healthy(from + i * 5 * MIN)).flat();
+  const r = run({ from, to: from + 60 * MIN, stepMs: MIN, periodic: [beats], messages, attestations });
+  const fired = r.firing('facility_incomplete');
+  t.is(fired.length, 1);
+  t.is(fired[0]!.at, from + 10 * MIN);
+  t.regex(fired[0]!.alert.summaryEn, /broken: sink/);
+  t.notRegex(r.tracks.get('SN-0001:facility_incomplete')!.alert!.summaryEn, /fridge/, 'the fridge fault is appliance_fault’s alert');
+  t.is(r.firing('appliance_fault').length, 1);
+  const whole = run({ from, to: from + 30 * MIN, stepMs: MIN, periodic: [beats], messages, attestations: attestations.map((a) => ({ ...a, working: true })) });
+  t.deepEqual(whole.firing('facility_incomplete'), [], 'everything present and working');
+});
+
 test('open_compliance_low follows the rolling compliance figure', (t) => {
   const low = run({ from, to: from + MIN, periodic: [beats], rollingCompliance: 0.9 });
   t.regex(low.firing('open_compliance_low')[0]!.alert.summaryZh, /90\.0%/);

@@ -1,4 +1,4 @@
-import type { AlertTransition, Silence } from '../../domain/alerts.js';
+import type { AlertTransition, Attestation, Silence } from '../../domain/alerts.js';
 import type { Appliance } from '../../domain/equipment.js';
 import { OpeningHoursSchema, type OpeningHours } from '../../domain/schedule.js';
 import type { Station } from '../../domain/station.js';
@@ -6,7 +6,7 @@ import { applyTelemetry, initialState, type StationState } from '../../domain/st
 import type { Telemetry } from '../../domain/telemetry.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { evaluateStation } from '../../rules/engine.js';
-import { facilityStatus } from '../../rules/facility.js';
+import { facilityStatus, latestAttestations } from '../../rules/facility.js';
 import type { Track } from '../../rules/lifecycle.js';
 import { parseRulesConfig, resolveRules, type RulesConfig } from '../../rules/rule-config.js';
 
@@ -64,6 +64,7 @@ export interface Timeline {
   /** Messages generated every `everyMs` while `when(t)` holds (e.g. heartbeats). */
   periodic?: Array<{ everyMs: number; make: (t: number) => Telemetry; when?: (t: number) => boolean }>;
   silences?: Silence[];
+  attestations?: Attestation[];
   rollingCompliance?: number | null;
   /** Called after every evaluation, to check what holds throughout and not only at the end. */
   afterStep?: (now: number, tracks: ReadonlyMap<string, Track>) => void;
@@ -87,12 +88,13 @@ export function run(tl: Timeline): Run {
   msgs.push(...(tl.late ?? []));
   msgs.sort((a, b) => a.at - b.at);
   let state = initialState(st);
+  const attested = latestAttestations(tl.attestations ?? []);
   const tracks = new Map<string, Track>();
   const transitions: AlertTransition[] = [];
   let i = 0;
   for (let now = tl.from; now <= tl.to; now += stepMs) {
     while (i < msgs.length && msgs[i]!.at <= now) state = applyTelemetry(state, msgs[i++]!.message);
-    const facility = facilityStatus(st, state, new Map(), { now, attestationMaxAgeMs: 90 * 24 * H, telemetryStaleMs: 900 * S });
+    const facility = facilityStatus(st, state, attested, { now, attestationMaxAgeMs: 90 * 24 * H, telemetryStaleMs: 900 * S });
     const r = evaluateStation({
       ctx: { station: st, state, now, watchingSince: tl.from, facility, rollingCompliance: tl.rollingCompliance ?? null, complianceThreshold: cfg.compliance.threshold },
       rules,
