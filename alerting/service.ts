@@ -45,7 +45,7 @@ export interface AlertingServiceOptions {
 }
 
 export interface AlertingService extends AlertingPort {
-  /** Feed of the telemetry consumer: keeps today's open time and re-judges the station at once. */
+  /** Feed of the telemetry consumer: keeps today's open time and re-judges the station at once on `state`, its state with `message` folded in. */
   handleTelemetry(message: Telemetry, state: StationState): void;
   /** Judges every station at `now` (the timer calls this). */
   evaluate(now?: number): AlertTransition[];
@@ -158,8 +158,8 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     const tracker = trackers.get(s.id) ?? newServingTracker(staleMs.get(s.id)!);
     return rollupDay(s.id, s.district, s.openingHours, servingIntervals(tracker, from, now), date, now);
   };
-  const facilityOf = (s: Station, now: number): FacilityStatus =>
-    facilityStatus(s, stateOf(s), latestAttestations(attestations.get(s.id) ?? []), {
+  const facilityOf = (s: Station, now: number, state = stateOf(s)): FacilityStatus =>
+    facilityStatus(s, state, latestAttestations(attestations.get(s.id) ?? []), {
       now,
       attestationMaxAgeMs: config.facility.attestationMaxAgeDays * DAY_MS,
       telemetryStaleMs: config.facility.telemetryStaleS * 1000,
@@ -199,14 +199,14 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     notifier.notify(events);
   }
 
-  function judge(s: Station, now: number): AlertTransition[] {
+  function judge(s: Station, now: number, state = stateOf(s)): AlertTransition[] {
     const figures = figuresOf(s, now);
     const ctx: RuleContext = {
       station: s,
-      state: stateOf(s),
+      state,
       now,
       watchingSince: startedAt,
-      facility: facilityOf(s, now),
+      facility: facilityOf(s, now, state),
       rollingCompliance: figures.judged,
       complianceThreshold: config.compliance.threshold,
     };
@@ -401,15 +401,17 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    handleTelemetry(message) {
+    handleTelemetry(message, state) {
       const s = registry.get(message.stationId);
       if (!s) return;
       const tracker = trackers.get(s.id) ?? newServingTracker(staleMs.get(s.id)!);
       trackers.set(s.id, tracker);
       if (message.channel === 'status') addSample(tracker.online, { t: message.ts, on: message.data.online });
       if (message.channel === 'service') addSample(tracker.open, { t: message.ts, on: message.data.open });
-      // A Last Will or a fault is judged at once, not at the next tick.
-      judge(s, Math.max(clock(), message.ts));
+      // A Last Will or a fault is judged at once, not at the next tick, on the state folded with
+      // this message; at the clock's time even when the device clock runs ahead (a few minutes
+      // are accepted), so no alert starts in the future.
+      judge(s, clock(), state);
     },
     evaluate,
     start() {

@@ -168,6 +168,17 @@ test('an alert silenced longer than the escalation time reaches its district whe
   t.deepEqual(events(receiver).slice(2), [`/hook/SN resolved ${key}`]);
 });
 
+test('a message from a device clock running ahead is judged at the service clock: no alert starts in the future', async (t) => {
+  const { h } = await setup(t);
+  beat(h);
+  const seen: number[] = [];
+  h.service.onTransition((x) => seen.push(x.at));
+  h.send(tm.fault('SB-0001', T0 + 4 * 60 * S, 'E3'));
+  const alert = h.service.get('SB-0001:appliance_fault')!;
+  t.like(alert, { state: 'firing', firstSeen: T0, lastSeen: T0 });
+  t.deepEqual(seen, [T0]);
+});
+
 test('attestations are stored and count toward facility completeness', async (t) => {
   const { h } = await setup(t);
   beat(h);
