@@ -43,7 +43,7 @@ export function recordToPoint(record: StoreRecord): PointData {
     }
     case 'silence': {
       const s = record.silence;
-      return point(T.silence, { [TAGS.station]: s.stationId }, s.from, {
+      return point(T.silence, { [TAGS.station]: s.stationId, silence: s.id }, s.from, {
         id: s.id,
         rule_ids: s.ruleIds.join(','),
         from_ms: s.from,

@@ -116,9 +116,10 @@ export const ALERTING_SERIES = {
     tags: [TAGS.station, TAGS.district, 'rule'],
     fields: { state: 'string', record_json: 'string' },
   },
+  /** Tagged by its id too: two silences of one station from the same instant are two points. Older points lack that tag. */
   silence: {
     measurement: 'alert_silence',
-    tags: [TAGS.station],
+    tags: [TAGS.station, 'silence'],
     fields: { id: 'string', rule_ids: 'string', from_ms: 'int', until_ms: 'int', reason: 'string', created_by: 'string', record_json: 'string' },
   },
   attestation: {

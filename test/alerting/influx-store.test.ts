@@ -3,11 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert } from '../../domain/alerts.js';
-import { toPoint } from '../../domain/series.js';
+import { TAGS, toPoint } from '../../domain/series.js';
 import { connectInflux } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
-import { createInfluxStore } from '../../alerting/influx-store.js';
+import { createInfluxStore, recordToPoint } from '../../alerting/influx-store.js';
 import { withInfluxd } from '../helpers/influxd.js';
 
 const fixture = withInfluxd(test);
@@ -87,6 +87,26 @@ test('silences, attestations and rollups round-trip', async (t) => {
   await store.save({ kind: 'rollup', rollup: { ...rollup, openMs: 950 } });
   t.deepEqual(await store.loadRollups('2026-05-01'), [{ ...rollup, openMs: 950 }], 'a recomputed rollup replaces the old one');
   t.deepEqual(await store.loadRollups('2026-05-06'), []);
+});
+
+test('two silences of one station starting at the same time both survive a reload; silences stored before the id tag still load', async (t) => {
+  const { influx, store } = await open();
+  t.teardown(() => influx.close());
+  const now = Date.UTC(2026, 4, 6, 2);
+  const a = { id: 's-a', stationId: 'SN-0001', ruleIds: ['fridge_too_warm'], from: now, until: now + 3_600_000, reason: '更换冰箱', createdBy: 'ops' };
+  const b = { ...a, id: 's-b', ruleIds: ['speaker_offline'], until: now + 7_200_000, reason: '音箱维修' };
+  await store.save({ kind: 'silence', silence: a });
+  await store.save({ kind: 'silence', silence: b });
+  // An older point: tagged by station only.
+  const legacy = { ...a, id: 's-old', from: now - 60_000 };
+  const w = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  const p = recordToPoint({ kind: 'silence', silence: legacy });
+  w.write({ ...p, tags: { [TAGS.station]: legacy.stationId } });
+  await w.close();
+  const reloaded = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  t.teardown(() => reloaded.close());
+  const byId = (list: Array<{ id: string }>) => [...list].sort((x, y) => x.id.localeCompare(y.id));
+  t.deepEqual(byId(await reloaded.loadSilences(now + 60_000)), [a, b, legacy]);
 });
 
 test('serving samples: the last open state before the day, and heartbeats from the stale margin on', async (t) => {
