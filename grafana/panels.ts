@@ -1,11 +1,27 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { influxql } from './influxql.js';
-import { dailyCompliance } from './queries.js';
+import { dailyCompliance, TIME_COLUMN } from './queries.js';
 import { percentThresholds } from './styles.js';
 
-// Panels more than one board shows, for one district or one station.
+// Panels and panel options more than one board uses.
+
+/** Reduces each series to one value (stats, gauges, pies): its last non-null value unless told otherwise. */
+export const reduceTo = (calc: 'lastNotNull' | 'sum' = 'lastNotNull'): common.ReduceDataOptionsBuilder =>
+  new common.ReduceDataOptionsBuilder().calcs([calc]).values(false);
+
+/** One query's latest value as a big number, without a sparkline. */
+export const latestStat = (title: string, query: string): stat.PanelBuilder =>
+  new stat.PanelBuilder().title(title).withTarget(influxql('A', query)).reduceOptions(reduceTo()).graphMode(common.BigValueGraphMode.None).height(4);
+
+/** A table of several queries joined on their tags: one row per key, no time column, columns relabelled. */
+export const mergedTable = (labels: Record<string, string>): table.PanelBuilder =>
+  new table.PanelBuilder()
+    .withTransformation({ id: 'merge', options: {} })
+    .withTransformation({ id: 'organize', options: { excludeByName: { [TIME_COLUMN]: true }, renameByName: labels } });
 
 /** 常年正常开放 per local day over the last 30 days, whatever the board's range; bars coloured by threshold. */
 export function dailyCompliancePanel(condition: string): timeseries.PanelBuilder {

@@ -1,5 +1,5 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { DISTRICTS } from '../domain/districts.js';
+import { DISTRICTS, type District } from '../domain/districts.js';
 import type { AlertState } from '../domain/alerts.js';
 import type { Appliance } from '../domain/equipment.js';
 import type { SpeakerCategory } from '../domain/telemetry.js';
@@ -27,12 +27,16 @@ export function binaryMapping(zero: string, one: string, oneColor = 'green', zer
 export const OPEN_CLOSED = binaryMapping('关闭 Closed', '开放 Open');
 export const ONLINE_OFFLINE = binaryMapping('离线 Offline', '在线 Online');
 export const DOOR = binaryMapping('门关 Door shut', '门开 Door open', 'blue', 'transparent');
+export const OK_FAULT = binaryMapping('正常 OK', '故障 Fault', 'red', 'green');
+
+/** A district as the boards name it: Chinese first, then English. */
+export const districtLabel = (d: District): string => `${d.nameZh} ${d.nameEn}`;
 
 /** District codes (the stored tag) shown with their Chinese and English names. */
 export const DISTRICT_NAMES: dashboard.ValueMapping[] = [
   {
     type: dashboard.MappingType.ValueToText,
-    options: Object.fromEntries(DISTRICTS.map((d, index) => [d.code, { text: `${d.nameZh} ${d.nameEn}`, index }])),
+    options: Object.fromEntries(DISTRICTS.map((d, index) => [d.code, { text: districtLabel(d), index }])),
   },
 ];
 
@@ -71,7 +75,7 @@ export const withApplianceNames = <P extends Overridable<P>>(panel: P): P => wit
 
 /** Series aliased `$tag_district`. */
 export const withDistrictNames = <P extends Overridable<P>>(panel: P): P =>
-  withDisplayNames(panel, Object.fromEntries(DISTRICTS.map((d) => [d.code, `${d.nameZh} ${d.nameEn}`])));
+  withDisplayNames(panel, Object.fromEntries(DISTRICTS.map((d) => [d.code, districtLabel(d)])));
 
 /** A table column of percentages, its cell coloured by percentThresholds. */
 export const percentCell = (): dashboard.DynamicConfigValue[] => [

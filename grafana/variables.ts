@@ -3,6 +3,7 @@ import { DISTRICTS } from '../domain/districts.js';
 import { TAGS } from '../domain/series.js';
 import { INFLUX_DATASOURCE } from './datasource.js';
 import { from, tag, tagMatches } from './influxql.js';
+import { districtLabel } from './styles.js';
 
 // Template variables. Districts come from the domain (Chinese name first, code as the value the
 // queries filter on); stations are read from InfluxDB, so a replaced registry needs no board change.
@@ -11,7 +12,7 @@ import { from, tag, tagMatches } from './influxql.js';
 export const DISTRICT_VAR = 'district';
 export const STATION_VAR = 'station';
 
-const districtValues = DISTRICTS.map((d) => `${d.nameZh} ${d.nameEn} : ${d.code}`).join(',');
+const districtValues = DISTRICTS.map((d) => `${districtLabel(d)} : ${d.code}`).join(',');
 
 /** All districts selectable; the fleet boards start on All. */
 export function districtsVariable(): dashboard.CustomVariableBuilder {
@@ -33,7 +34,7 @@ export function districtVariable(): dashboard.CustomVariableBuilder {
     .allowCustomValue(false)
     .multi(false)
     .includeAll(false)
-    .current({ text: `${first.nameZh} ${first.nameEn}`, value: first.code });
+    .current({ text: districtLabel(first), value: first.code });
 }
 
 /** The query a station picker runs: every station that has reported in the chosen district. */

@@ -7,9 +7,10 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { CITY_TARGETS, CITY_TOTAL_TARGET, DISTRICTS, PLAN_YEARS } from '../../domain/districts.js';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
+import { reduceTo } from '../panels.js';
 import { field, influxql, tag } from '../influxql.js';
 import { INTERVAL, latestPerStation, statePerInterval, where } from '../queries.js';
-import { withDistrictNames } from '../styles.js';
+import { districtLabel, withDistrictNames } from '../styles.js';
 
 // The three-year plan (2019 pilot ~100, +200 in 2020, +300 in 2021) against the stations that
 // actually report. Targets come from domain/districts.ts; a station counts once it has reported
@@ -27,7 +28,7 @@ function cumulativeTargets(): Array<[year: number, total: number]> {
 }
 
 function planMarkdown(): string {
-  const rows = DISTRICTS.map((d) => `| ${d.nameZh} ${d.nameEn} | ${d.targets[2019] ?? '—'} |`);
+  const rows = DISTRICTS.map((d) => `| ${districtLabel(d)} | ${d.targets[2019] ?? '—'} |`);
   const years = cumulativeTargets().map(([y, total]) => `${y}: ${total}`).join(' · ');
   return [
     '### 建设计划 Build plan (2019–2021)',
@@ -51,7 +52,7 @@ export function buildProgress(): DashboardJson {
     .title('各区市已接入驿站 Stations reporting by district')
     .description('绿色：达到 2019 年试点目标 — green once a district meets its 2019 pilot target.')
     .withTarget(influxql('A', `SELECT count(${online}) AS ${online} FROM (${reporting}) GROUP BY ${tag(TAGS.district)}`).alias(`$tag_${TAGS.district}`))
-    .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+    .reduceOptions(reduceTo())
     .orientation(common.VizOrientation.Horizontal)
     .displayMode(common.BarGaugeDisplayMode.Basic)
     .min(0)
@@ -70,7 +71,7 @@ export function buildProgress(): DashboardJson {
           .title('全市已接入驿站 Stations reporting, city')
           .description(`目标 Target ${CITY_TOTAL_TARGET}`)
           .withTarget(influxql('A', `SELECT count(${online}) AS ${online} FROM (${reporting})`))
-          .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+          .reduceOptions(reduceTo())
           .graphMode(common.BigValueGraphMode.None)
           .thresholds(new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(targetSteps()))
           .min(0)

@@ -4,6 +4,7 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { AlertState } from '../../domain/alerts.js';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
+import { reduceTo } from '../panels.js';
 import { field, from, influxql, seriesTag, tag, tagMatches, type AnyTag } from '../influxql.js';
 import { dailyCompliance, INTERVAL, LOCAL_DAY, where } from '../queries.js';
 import { percentThresholds, withDistrictNames } from '../styles.js';
@@ -63,7 +64,7 @@ export function complianceTrends(): DashboardJson {
           .title('人工核验设施完好率 Attested items working')
           .description('巡查核验的设施（桌椅、医药箱、雨伞……）最近一次为完好的比例 — share of inspected items whose latest attestation says working.')
           .withTarget(influxql('A', `SELECT mean(${working}) * 100 AS ${working} FROM (${latestAttestations}) GROUP BY ${tag(TAGS.district)}`).alias(`$tag_${TAGS.district}`))
-          .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+          .reduceOptions(reduceTo())
           .unit('percent')
           .min(0)
           .max(100)

@@ -1,12 +1,11 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
-import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
-import { dailyCompliancePanel } from '../panels.js';
+import { dailyCompliancePanel, mergedTable } from '../panels.js';
 import { from, influxql, tag, tagIs } from '../influxql.js';
-import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, INTERVAL, latestAlertStates, STATE_INTERVAL, STATION_FIELDS, statePerInterval, TIME_COLUMN, where } from '../queries.js';
+import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, INTERVAL, latestAlertStates, STATE_INTERVAL, STATION_FIELDS, statePerInterval, where } from '../queries.js';
 import { DOOR, ONLINE_OFFLINE, OPEN_CLOSED, percentCell } from '../styles.js';
 import { DISTRICT_VAR, districtVariable, STATION_VAR } from '../variables.js';
 import { STATION_DETAIL_UID } from './station-detail.js';
@@ -21,7 +20,17 @@ const perStation = `GROUP BY ${tag(TAGS.station)}`;
 const { online, rssi, open, door, people, entries } = STATION_FIELDS;
 
 function stationsTable() {
-  return new table.PanelBuilder()
+  return mergedTable({
+    [TAGS.station]: '驿站 Station',
+    [online.name]: '在线 Online',
+    [rssi.name]: 'Wi-Fi dBm',
+    [open.name]: '开放 Open',
+    [door.name]: '门 Door',
+    [people.name]: '人数 People',
+    [entries.name]: '进入人次 Entries',
+    [COMPLIANCE.name]: '30 日合规 Compliance %',
+    [ACTIVE.name]: '告警 Alerts',
+  })
     .title('驿站列表 Stations')
     .description('每个驿站的最新状态；点击编号查看详情 — each station’s latest report; click an id for its detail board.')
     .withTarget(influxql('A', `SELECT last(${online}) AS ${online}, last(${rssi}) AS ${rssi} FROM ${from('status')} ${where(inDistrict)} ${perStation}`).table())
@@ -29,24 +38,6 @@ function stationsTable() {
     .withTarget(influxql('C', `SELECT last(${people}) AS ${people}, sum(${entries}) AS ${entries} FROM ${from('occupancy')} ${where(inDistrict)} ${perStation}`).table())
     .withTarget(influxql('D', `${compliance30d(inDistrict)} ${perStation}`).table())
     .withTarget(influxql('E', activeAlerts(latestAlertStates(inDistrict), perStation)).table())
-    .withTransformation({ id: 'merge', options: {} })
-    .withTransformation({
-      id: 'organize',
-      options: {
-        excludeByName: { [TIME_COLUMN]: true },
-        renameByName: {
-          [TAGS.station]: '驿站 Station',
-          [online.name]: '在线 Online',
-          [rssi.name]: 'Wi-Fi dBm',
-          [open.name]: '开放 Open',
-          [door.name]: '门 Door',
-          [people.name]: '人数 People',
-          [entries.name]: '进入人次 Entries',
-          [COMPLIANCE.name]: '30 日合规 Compliance %',
-          [ACTIVE.name]: '告警 Alerts',
-        },
-      },
-    })
     .overrideByName(TAGS.station, [
       {
         id: 'links',

@@ -1,12 +1,11 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import * as stat from '@grafana/grafana-foundation-sdk/stat';
-import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { TAGS, type FieldOf, type SeriesKey } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
+import { latestStat, mergedTable } from '../panels.js';
 import { column, field, influxql, tag, tagMatches } from '../influxql.js';
-import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, INTERVAL, latestAlertStates, latestPerStation, STATE_INTERVAL, STATION_FIELDS, statePerInterval, TIME_COLUMN, where } from '../queries.js';
+import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, INTERVAL, latestAlertStates, latestPerStation, STATE_INTERVAL, STATION_FIELDS, statePerInterval, where } from '../queries.js';
 import { DISTRICT_NAMES, percentCell, percentThresholds, withDistrictNames } from '../styles.js';
 import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 
@@ -25,10 +24,7 @@ const complianceNow = compliance30d(inDistricts);
 /** The per-district columns of the districts table. */
 const [onlinePct, openNow, peopleNow, reporting] = [column('online_pct'), column('open_now'), column('people_now'), column('reporting')];
 
-const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
-
-const fleetStat = (title: string, query: string) =>
-  new stat.PanelBuilder().title(title).withTarget(influxql('A', query)).reduceOptions(lastValue()).graphMode(common.BigValueGraphMode.None).height(4).span(4);
+const fleetStat = (title: string, query: string) => latestStat(title, query).span(4);
 
 /** Stations in a state (online, open) per interval, stacked by district. */
 function stateByDistrict<K extends SeriesKey>(title: string, key: K, name: FieldOf<K>) {
@@ -74,7 +70,15 @@ export function fleetOverview(): DashboardJson {
           .thresholds(percentThresholds()),
       )
       .withPanel(
-        new table.PanelBuilder()
+        mergedTable({
+          [TAGS.district]: '区市 District',
+          [onlinePct.name]: '在线率 Online %',
+          [openNow.name]: '开放 Open',
+          [peopleNow.name]: '人数 People',
+          [reporting.name]: '接入 Reporting',
+          [ACTIVE.name]: '告警 Alerts',
+          [COMPLIANCE.name]: '30 日合规 Compliance %',
+        })
           .title('各区市现状 Districts now')
           .description('每个区市：在线率、开放驿站数、在场人数、已接入驿站数 — per district, from each station’s latest report.')
           .withTarget(influxql('A', `SELECT mean(${online}) * 100 AS ${onlinePct} FROM (${onlineNow}) ${perDistrict}`).table())
@@ -83,22 +87,6 @@ export function fleetOverview(): DashboardJson {
           .withTarget(influxql('D', `SELECT count(${online}) AS ${reporting} FROM (${onlineNow}) ${perDistrict}`).table())
           .withTarget(influxql('E', activeAlerts(alertStates, perDistrict)).table())
           .withTarget(influxql('F', `${complianceNow} ${perDistrict}`).table())
-          .withTransformation({ id: 'merge', options: {} })
-          .withTransformation({
-            id: 'organize',
-            options: {
-              excludeByName: { [TIME_COLUMN]: true },
-              renameByName: {
-                [TAGS.district]: '区市 District',
-                [onlinePct.name]: '在线率 Online %',
-                [openNow.name]: '开放 Open',
-                [peopleNow.name]: '人数 People',
-                [reporting.name]: '接入 Reporting',
-                [ACTIVE.name]: '告警 Alerts',
-                [COMPLIANCE.name]: '30 日合规 Compliance %',
-              },
-            },
-          })
           .overrideByName(TAGS.district, [{ id: 'mappings', value: DISTRICT_NAMES }])
           .overrideByName(onlinePct.name, percentCell())
           .overrideByName(COMPLIANCE.name, percentCell())

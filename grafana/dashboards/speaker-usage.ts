@@ -5,6 +5,7 @@ import * as piechart from '@grafana/grafana-foundation-sdk/piechart';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
+import { reduceTo } from '../panels.js';
 import { field, from, influxql, tag, tagMatches } from '../influxql.js';
 import { INTERVAL, latestPerStation, speakerQuerySums, TIME_COLUMN, where } from '../queries.js';
 import { DISTRICT_NAMES, percentThresholds, withDistrictNames, withSpeakerNames } from '../styles.js';
@@ -17,7 +18,6 @@ export const SPEAKER_USAGE_UID = 'qdyz-speaker-usage';
 
 const inDistricts = tagMatches(TAGS.district, DISTRICT_VAR);
 const speakerOnline = field('speaker', 'online');
-const total = (calc: string) => new common.ReduceDataOptionsBuilder().calcs([calc]).values(false);
 
 export function speakerUsage(): DashboardJson {
   const sums = `SELECT ${speakerQuerySums()} FROM ${from('speaker')} ${where(inDistricts)}`;
@@ -40,7 +40,7 @@ export function speakerUsage(): DashboardJson {
         withSpeakerNames(new piechart.PanelBuilder())
           .title('类别占比 Share by category')
           .withTarget(influxql('A', sums).alias('$col'))
-          .reduceOptions(total('sum'))
+          .reduceOptions(reduceTo('sum'))
           .pieType(piechart.PieChartType.Donut)
           .displayLabels([piechart.PieChartLabels.Percent])
           .height(9)
@@ -67,7 +67,7 @@ export function speakerUsage(): DashboardJson {
               `$tag_${TAGS.district}`,
             ),
           )
-          .reduceOptions(total('lastNotNull'))
+          .reduceOptions(reduceTo())
           .unit('percent')
           .min(0)
           .max(100)

@@ -1,16 +1,15 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import type { Appliance } from '../../domain/equipment.js';
 import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
-import { dailyCompliancePanel } from '../panels.js';
+import { dailyCompliancePanel, latestStat } from '../panels.js';
 import { field, from, influxql, seriesTag, tag, tagEquals, tagIs, type AnyTag } from '../influxql.js';
 import { INTERVAL, STATE_INTERVAL, STATION_FIELDS, speakerQuerySums, TIME_COLUMN, where } from '../queries.js';
-import { ALERT_STATE_NAMES, DOOR, ONLINE_OFFLINE, OPEN_CLOSED, withApplianceNames, withSpeakerNames } from '../styles.js';
+import { ALERT_STATE_NAMES, DOOR, OK_FAULT, ONLINE_OFFLINE, OPEN_CLOSED, withApplianceNames, withSpeakerNames } from '../styles.js';
 import { districtVariable, STATION_VAR, stationVariable } from '../variables.js';
 
 // One station: when it was online and open, who was inside, what its appliances drew, whether
@@ -23,10 +22,8 @@ const FRIDGE: Appliance = 'fridge';
 /** A fridge outside 0–8 °C spoils food: the band the fridge panel marks. */
 const FRIDGE_MAX_C = 8;
 
-const lastValue = () => new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false);
-
 const nowStat = (title: string, query: string, mappings?: dashboard.ValueMapping[]) => {
-  const panel = new stat.PanelBuilder().title(title).withTarget(influxql('A', query)).reduceOptions(lastValue()).graphMode(common.BigValueGraphMode.None).height(4).span(6);
+  const panel = latestStat(title, query).span(6);
   return mappings ? panel.mappings(mappings) : panel;
 };
 
@@ -118,12 +115,7 @@ export function stationDetail(): DashboardJson {
         withApplianceNames(new statetimeline.PanelBuilder())
           .title('电器故障 Appliance faults')
           .withTarget(influxql('A', `SELECT max(${fault}) AS ${fault} FROM ${from('appliance')} ${where(atStation)} ${perAppliance} fill(previous)`).alias(`$tag_${TAGS.appliance}`))
-          .mappings([
-            {
-              type: dashboard.MappingType.ValueToText,
-              options: { '0': { text: '正常 OK', color: 'green', index: 0 }, '1': { text: '故障 Fault', color: 'red', index: 1 } },
-            },
-          ])
+          .mappings(OK_FAULT)
           .showValue(common.VisibilityMode.Never)
           .mergeValues(true)
           .height(8)
