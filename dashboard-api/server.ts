@@ -20,7 +20,7 @@ import { loadOrCreateUsers, userStore } from './auth/users.js';
 import { corsOrigins, type DashboardConfig } from './config.js';
 import { complianceCache, type ApiContext, type HistorySource, type LiveFeed } from './context.js';
 import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
-import { attachSocketHub } from './live/socket-hub.js';
+import { attachSocketHub, type SocketHub } from './live/socket-hub.js';
 import { offlineThresholds } from './live-state.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -64,6 +64,8 @@ export interface DashboardApi {
   port: number;
   url: string;
   server: HttpServer;
+  /** The Socket.IO server (rooms, adapters, tests). */
+  io: SocketHub['io'];
   close(): Promise<void>;
 }
 
@@ -180,6 +182,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     port,
     url: `http://${host}:${port}`,
     server,
+    io: hub.io,
     async close() {
       server.closeAllConnections();
       compliance.close();

@@ -180,6 +180,14 @@ test.serial('a maintainer sees only their district, gets a live alert from a sim
   await page.waitForFunction(() => document.querySelector('tr:has(input[name="working-medical_kit"])')?.textContent?.includes('maint-sn'));
   t.like(alerting.attestations('SN-0001').find((a) => a.item === 'medical_kit'), { present: true, working: false, by: 'maint-sn' });
   await page.screenshot({ path: join(ARTIFACTS, '4-station-detail.png'), fullPage: true });
+
+  // Station rooms belong to one connection: after the server drops every socket, the page
+  // reconnects and joins the station's room again, so its live values keep coming.
+  const watching = async (): Promise<number> => (await h.api.io.in('station:SN-0001').fetchSockets()).length;
+  t.is(await watching(), 1);
+  h.api.io.disconnectSockets(true);
+  for (const end = Date.now() + 5000; (await watching()) === 0 && Date.now() < end; ) await page.waitForTimeout(50);
+  t.is(await watching(), 1);
   t.deepEqual(errors, []);
   t.deepEqual(foreign, []);
 });
@@ -190,7 +198,13 @@ test.serial('the wall screen (city viewer) shows every district and switches to 
   // Every unit of the plan has a tile, built or not; this fleet has stations in SN and SB only.
   t.is((await page.$$('#district-tiles .tile')).length, 12);
   t.regex((await page.textContent('[data-district="SB"]')) ?? '', /\/ 3/);
+  // The alerts page renders the cards (the first test left alerts active) but no actions for a viewer.
+  await page.click('#nav-alerts');
+  await page.waitForSelector(`[data-alert="${FOREIGN}"]`);
   t.is(await page.$('.alert-actions'), null);
+  await page.screenshot({ path: join(ARTIFACTS, '5-wall-screen-alerts-zh.png') });
+  await page.click('#nav-overview');
+  await page.waitForSelector('#district-tiles .tile');
   await page.click('#lang-toggle');
   await page.waitForSelector('#nav-overview');
   t.is((await page.textContent('#nav-overview'))?.trim(), 'Overview');
@@ -202,4 +216,23 @@ test.serial('the wall screen (city viewer) shows every district and switches to 
   const box = await tile!.boundingBox();
   t.true(box!.width > 300);
   await phone.screenshot({ path: join(ARTIFACTS, '6-phone.png'), fullPage: true });
+});
+
+test.serial('a view that cannot load shows why, in Chinese first, and the app keeps working', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await loginAs(page, 'maint-sn');
+  await page.goto(`${h.api.url}/#/station/SB-0001`);
+  const forbidden = await page.waitForSelector('#view-error[data-status="403"]');
+  t.regex((await forbidden.textContent()) ?? '', /无权查看/);
+  await page.screenshot({ path: join(ARTIFACTS, '7-error-forbidden-zh.png') });
+  await page.goto(`${h.api.url}/#/station/SN-0999`);
+  t.regex((await (await page.waitForSelector('#view-error[data-status="404"]')).textContent()) ?? '', /未找到/);
+  await page.click('#lang-toggle');
+  t.regex((await (await page.waitForSelector('#view-error[data-status="404"]')).textContent()) ?? '', /Not found/);
+  await page.click('#nav-overview');
+  await page.waitForSelector('#district-tiles .tile');
+  t.is(await page.$('#view-error'), null);
+  t.deepEqual(errors, []);
 });

@@ -2,6 +2,7 @@ import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, LegendComponent, MarkAreaComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
+import type { ShownState } from './live.js';
 
 // Only the ECharts parts in use; no map or tile server: stations are drawn on plain
 // longitude/latitude axes with district boxes as the outline, so it works offline.
@@ -21,4 +22,4 @@ export function chartIn(el: HTMLElement): Chart {
   return chart;
 }
 
-export const STATE_COLORS = { open: '#3fb950', closed: '#58a6ff', offline: '#f85149', unknown: '#8b949e' } as const;
+export const STATE_COLORS: Record<ShownState, string> = { open: '#3fb950', closed: '#58a6ff', offline: '#f85149', unknown: '#8b949e' };

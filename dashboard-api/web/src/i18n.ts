@@ -21,7 +21,6 @@ const zh = {
   open: '开放',
   closed: '关闭',
   openNow: '正在开放',
-  scheduledOpen: '应开放',
   activeAlerts: '活动告警',
   today: '今日',
   days30: '30天',
@@ -87,6 +86,11 @@ const zh = {
   inspection: '巡检记录',
   present: '在位',
   working: '完好',
+  loadFailed: '页面加载失败',
+  forbidden: '无权查看：不属于您的辖区',
+  notFound: '未找到该页面内容',
+  networkError: '无法连接服务器，请检查网络',
+  retry: '重试',
 } as const;
 
 export type Key = keyof typeof zh;
@@ -113,7 +117,6 @@ const en: Record<Key, string> = {
   open: 'Open',
   closed: 'Closed',
   openNow: 'Open now',
-  scheduledOpen: 'Scheduled',
   activeAlerts: 'Active alerts',
   today: 'Today',
   days30: '30 d',
@@ -179,6 +182,11 @@ const en: Record<Key, string> = {
   inspection: 'Inspections',
   present: 'present',
   working: 'working',
+  loadFailed: 'This page could not be loaded',
+  forbidden: 'Not allowed: outside your district',
+  notFound: 'Not found',
+  networkError: 'Cannot reach the server: check the network',
+  retry: 'Retry',
 };
 
 export type Lang = 'zh' | 'en';

@@ -11,6 +11,11 @@ export interface StationBrief {
   lastSeen: number | null;
 }
 
+export type ShownState = 'open' | 'closed' | 'offline' | 'unknown';
+
+/** The one state a station is shown in (map, list, detail): the server already counts missed heartbeats as offline. */
+export const shownState = (s: StationBrief | undefined): ShownState => (!s || s.live === 'unknown' ? 'unknown' : s.live === 'offline' ? 'offline' : s.open ? 'open' : 'closed');
+
 export interface Alert {
   key: string;
   ruleId: string;
@@ -109,12 +114,18 @@ export function watchStation(stationId: string, onDelta: (changes: Record<string
   const handler = (d: { stationId: string; changes: Record<string, unknown> }): void => {
     if (d.stationId === stationId) onDelta(d.changes);
   };
+  // Rooms belong to one connection: join again on every reconnect; the reply's full state covers what was missed.
+  const subscribe = (): void => {
+    s.emit('subscribe', { stationId }, (reply: { ok: boolean; state?: Record<string, unknown> | null }) => {
+      if (reply.ok && reply.state) onDelta(reply.state);
+    });
+  };
   s.on('telemetry', handler);
-  s.emit('subscribe', { stationId }, (reply: { ok: boolean; state?: Record<string, unknown> | null }) => {
-    if (reply.ok && reply.state) onDelta(reply.state);
-  });
+  s.on('connect', subscribe);
+  if (s.connected) subscribe();
   return () => {
     s.off('telemetry', handler);
+    s.off('connect', subscribe);
     s.emit('unsubscribe', { stationId });
   };
 }

@@ -1,4 +1,4 @@
-import { api, setToken, token, whenUnauthorized, type User } from './api.js';
+import { api, ApiError, setToken, token, whenUnauthorized, type User } from './api.js';
 import { h, mount } from './dom.js';
 import { lang, setLang, t, type Key } from './i18n.js';
 import { connectLive, disconnectLive, onChange, store } from './live.js';
@@ -40,6 +40,8 @@ const MENU = ['overview', 'stations', 'alerts', 'compliance', 'acceptance', 'pro
 const app = document.getElementById('app')!;
 let user: User | null = null;
 let current: View | null = null;
+/** Bumped on every route: a view that finishes loading after the user moved on is disposed, not shown. */
+let routed = 0;
 
 async function start(): Promise<void> {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
@@ -90,7 +92,9 @@ function updateStatus(): void {
 async function route(): Promise<void> {
   const [name = 'overview', ...args] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   const r = ROUTES[name] ?? ROUTES.overview!;
+  const mine = ++routed;
   current?.dispose?.();
+  current = null;
   const main = h('main', { id: 'view' });
   const who = user!.district ? `${user!.displayName} · ${user!.district}` : user!.displayName;
   mount(
@@ -118,8 +122,29 @@ async function route(): Promise<void> {
     main,
   );
   updateStatus();
-  current = await r.render({ user: user!, root: main, args });
-  current.refresh?.();
+  try {
+    const view = await r.render({ user: user!, root: main, args });
+    if (mine !== routed) return view.dispose?.();
+    current = view;
+    current.refresh?.();
+  } catch (e) {
+    if (mine === routed) mount(main, errorState(e));
+  }
+}
+
+/** What a view that could not load shows instead of an empty page. */
+function errorState(e: unknown): HTMLElement {
+  const status = e instanceof ApiError ? e.status : null;
+  const what = status === 403 ? t('forbidden') : status === 404 ? t('notFound') : status === null ? t('networkError') : t('loadFailed');
+  return h(
+    'section',
+    { class: 'panel error-state', id: 'view-error', role: 'alert', 'data-status': status ?? 'network' },
+    h('h2', {}, what),
+    h('p', { class: 'muted' }, status ? `${status}: ${(e as Error).message}` : String((e as Error)?.message ?? e)),
+    h('button', { onclick: () => void route() }, t('retry')),
+    ' ',
+    h('a', { href: '#/overview' }, t('overview')),
+  );
 }
 
 void start();

@@ -1,3 +1,4 @@
+import { PLAN_YEARS } from '../../../../domain/districts.js';
 import type { AcceptanceForm } from '../../../acceptance-form.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
@@ -9,9 +10,9 @@ type Form = AcceptanceForm;
 
 export async function renderAcceptance({ root, user, args }: ViewContext): Promise<View> {
   let district = user.district ?? args[0] ?? 'SN';
-  let year = 2021;
+  let year: number = PLAN_YEARS[PLAN_YEARS.length - 1]!;
   const formEl = h('section', { class: 'panel', id: 'acceptance-form' });
-  const yearSel = h('select', { name: 'year', onchange: () => ((year = Number(yearSel.value)), void load()) }, [2019, 2020, 2021].map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
+  const yearSel = h('select', { name: 'year', onchange: () => ((year = Number(yearSel.value)), void load()) }, PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
   const path = (): string => `/api/acceptance/${district}?year=${year}`;
   mount(
     root,

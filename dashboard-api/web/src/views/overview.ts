@@ -4,9 +4,8 @@ import { api } from '../api.js';
 import { chartIn, STATE_COLORS } from '../charts.js';
 import { h, mount } from '../dom.js';
 import { pct, pick, t } from '../i18n.js';
-import { store, type StationBrief } from '../live.js';
+import { shownState, store, type ShownState } from '../live.js';
 import type { View, ViewContext } from '../main.js';
-
 
 interface Located {
   id: string;
@@ -14,8 +13,6 @@ interface Located {
   district: string;
   location: { lat: number; lon: number };
 }
-
-const stateOf = (s: StationBrief | undefined): keyof typeof STATE_COLORS => (!s || s.live === 'unknown' ? 'unknown' : s.live === 'offline' ? 'offline' : s.open ? 'open' : 'closed');
 
 export async function renderOverview({ root }: ViewContext): Promise<View> {
   const tiles = h('section', { class: 'tiles', id: 'district-tiles' });
@@ -74,12 +71,12 @@ export async function renderOverview({ root }: ViewContext): Promise<View> {
       { name: pick(d.nameZh, d.nameEn), xAxis: d.bounds.minLon, yAxis: d.bounds.minLat },
       { xAxis: d.bounds.maxLon, yAxis: d.bounds.maxLat },
     ]);
-    const series = (Object.keys(STATE_COLORS) as Array<keyof typeof STATE_COLORS>).map((state, i) => ({
+    const series = (Object.keys(STATE_COLORS) as ShownState[]).map((state, i) => ({
       name: t(state),
       type: 'scatter' as const,
       symbolSize: located.length > 100 ? 7 : 12,
       itemStyle: { color: STATE_COLORS[state] },
-      data: located.filter((s) => stateOf(store.stations.get(s.id)) === state).map((s) => ({ value: [s.location.lon, s.location.lat], name: `${s.id} ${s.name}`, id: s.id })),
+      data: located.filter((s) => shownState(store.stations.get(s.id)) === state).map((s) => ({ value: [s.location.lon, s.location.lat], name: `${s.id} ${s.name}`, id: s.id })),
       ...(i === 0 ? { markArea: { silent: true, itemStyle: { color: 'rgba(88,166,255,0.05)', borderColor: 'rgba(139,148,158,0.5)', borderWidth: 1 }, label: { color: '#8b949e', fontSize: 11 }, data: outlines } } : {}),
     }));
     chart.setOption({
@@ -105,11 +102,12 @@ export async function renderOverview({ root }: ViewContext): Promise<View> {
     refresh() {
       drawTiles();
       drawMap();
-      if (Date.now() - lastFetch > 30_000) void loadSummary();
+      // A failed reload keeps the last summary on screen; the next refresh after 30 s tries again.
+      if (Date.now() - lastFetch > 30_000) loadSummary().catch(() => undefined);
     },
   };
 }
 
 function legend(): HTMLElement {
-  return h('div', { class: 'legend' }, (Object.keys(STATE_COLORS) as Array<keyof typeof STATE_COLORS>).map((s) => h('span', {}, h('i', { style: `background:${STATE_COLORS[s]}` }), t(s))));
+  return h('div', { class: 'legend' }, (Object.keys(STATE_COLORS) as ShownState[]).map((s) => h('span', {}, h('i', { style: `background:${STATE_COLORS[s]}` }), t(s))));
 }

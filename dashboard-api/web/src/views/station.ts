@@ -3,7 +3,7 @@ import { api, type User } from '../api.js';
 import { chartIn } from '../charts.js';
 import { h, mount } from '../dom.js';
 import { pct, pick, t, time } from '../i18n.js';
-import { store, watchStation, type Alert } from '../live.js';
+import { shownState, store, watchStation, type Alert } from '../live.js';
 import type { View, ViewContext } from '../main.js';
 import { alertCard } from './alert-card.js';
 
@@ -87,7 +87,7 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
     mount(
       liveEl,
       h('dt', {}, t('state')),
-      h('dd', {}, live.online === true ? (live.open ? t('open') : t('closed')) : live.online === false ? t('offline') : t('unknown')),
+      h('dd', { id: 'live-state' }, t(shownState(store.stations.get(id)))),
       h('dt', {}, t('people')),
       h('dd', {}, String(live.people ?? '—')),
       h('dt', {}, 'Wi-Fi'),
@@ -146,7 +146,13 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
     live = { ...live, ...changes, appliances: { ...((live.appliances as object) ?? {}), ...((changes.appliances as object) ?? {}) } };
     drawLive();
   });
-  return { refresh: drawAlerts, dispose: stop };
+  return {
+    refresh() {
+      drawLive();
+      drawAlerts();
+    },
+    dispose: stop,
+  };
 }
 
 const itemName = (item: string): string => {

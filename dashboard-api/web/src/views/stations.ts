@@ -4,7 +4,7 @@ import { api } from '../api.js';
 import { STATE_COLORS } from '../charts.js';
 import { h, mount } from '../dom.js';
 import { pct, pick, t, time } from '../i18n.js';
-import { store } from '../live.js';
+import { shownState, store } from '../live.js';
 import type { View, ViewContext } from '../main.js';
 
 type Row = StationRow;
@@ -66,7 +66,7 @@ export async function renderStations({ root, user, args }: ViewContext): Promise
       body,
       rows.map((r) => {
         const live = store.stations.get(r.id);
-        const state = !live || live.live === 'unknown' ? 'unknown' : live.live === 'offline' ? 'offline' : live.open ? 'open' : 'closed';
+        const state = shownState(live);
         const alerts = [...store.alerts.values()].filter((a) => a.stationId === r.id);
         return h(
           'tr',
