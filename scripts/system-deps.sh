@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the platform and its tests run against, when missing and run as root.
 #   system-deps.sh influxdb   what `npm start` needs (a private influxd)
-#   system-deps.sh all        what `npm test` needs (influxd, mosquitto clients, chromium, docker-compose)
+#   system-deps.sh all        what `npm test` needs (influxd, mosquitto clients, chromium, a CJK font for its
+#                             zh-CN screenshots, docker-compose)
+# Each wanted package is package:probe, the probe a command on PATH or an absolute path that must exist.
 set -euo pipefail
 want=(influxdb:influxd)
 if [ "${1:-all}" = all ]; then
-  want+=(mosquitto-clients:mosquitto_pub chromium:chromium docker-compose:docker-compose)
+  want+=(mosquitto-clients:mosquitto_pub chromium:chromium fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc docker-compose:docker-compose)
 fi
 missing=()
 for pair in "${want[@]}"; do
   pkg=${pair%%:*} bin=${pair##*:}
-  command -v "$bin" >/dev/null 2>&1 || missing+=("$pkg")
+  if [[ $bin == /* ]]; then [ -e "$bin" ]; else command -v "$bin" >/dev/null 2>&1; fi || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
