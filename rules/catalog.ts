@@ -305,4 +305,3 @@ export const RULES: readonly RuleSpec[] = [
 ];
 
 export const RULE_IDS = RULES.map((r) => r.id);
-export const ruleById = (id: string): RuleSpec | undefined => RULES.find((r) => r.id === id);

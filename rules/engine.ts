@@ -38,7 +38,9 @@ export function evaluateStation(e: StationEvaluation): StationResult {
   const changed: Track[] = [];
   const transitions: AlertTransition[] = [];
   let offlineOpen = false;
-  for (const rule of e.rules) {
+  // The offline rule first, whatever the order given: the others' inhibition depends on its outcome now.
+  const ordered = [...e.rules.filter((r) => r.spec.id === OFFLINE_RULE), ...e.rules.filter((r) => r.spec.id !== OFFLINE_RULE)];
+  for (const rule of ordered) {
     const key = alertKey(ctx.station.id, rule.spec.id);
     const before = e.tracks.get(key) ?? emptyTrack(key);
     const firing = before.alert !== null;

@@ -1,5 +1,9 @@
 import test from 'ava';
-import { at, config, H, MIN, msg, run, S } from './timeline.js';
+import { applyTelemetry, initialState } from '../../domain/station-state.js';
+import { evaluateStation } from '../../rules/engine.js';
+import { facilityStatus } from '../../rules/facility.js';
+import { resolveRules } from '../../rules/rule-config.js';
+import { at, config, H, MIN, msg, run, S, station } from './timeline.js';
 
 const from = at('2026-05-06T10:00:00');
 const heartbeats = (until: number) => ({ everyMs: 20 * S, make: msg.heartbeat, when: (t: number) => t < until });
@@ -67,4 +71,23 @@ test('an offline station mutes (inhibits) its own appliance and speaker alerts b
   t.true(muted.every((s) => s === 'inhibition'), 'muted at every evaluation');
   t.is(r.tracks.get('SN-0001:appliance_fault')!.alert!.state, 'firing');
   t.is(r.tracks.get('SN-0001:station_offline')!.alert!.suppressedBy, undefined);
+});
+
+test('inhibition does not depend on where station_offline stands in the rule list', (t) => {
+  const st = station();
+  const rules = resolveRules(config(), st).reverse();
+  let state = initialState(st);
+  for (const m of [msg.heartbeat(from), msg.appliance(from + S, 'microwave', { faultCode: 'E3' }), msg.lwt(from + 2 * S)]) state = applyTelemetry(state, m);
+  const now = from + 3 * S;
+  const facility = facilityStatus(st, state, new Map(), { now, attestationMaxAgeMs: 90 * 24 * H, telemetryStaleMs: 900 * S });
+  const r = evaluateStation({
+    ctx: { station: st, state, now, watchingSince: from, facility, rollingCompliance: null, complianceThreshold: 0.95 },
+    rules,
+    tracks: new Map(),
+    silences: [],
+    escalateAfterMs: 1800 * S,
+  });
+  const fired = new Map(r.transitions.map((x) => [x.alert.ruleId, x.alert]));
+  t.is(fired.get('station_offline')?.suppressedBy, undefined);
+  t.is(fired.get('appliance_fault')?.suppressedBy, 'inhibition');
 });
