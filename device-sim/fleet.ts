@@ -155,7 +155,7 @@ export function startFleet(options: FleetOptions): Fleet {
     if (!w) return;
     if (unit.nextHostile === 0) unit.nextHostile = now;
     while (unit.nextHostile <= now) {
-      const m = pickHostile(unit.model.station.id, Math.min(now, clock()), hostileRng);
+      const m = pickHostile(unit.model.station, Math.min(now, clock()), hostileRng);
       stats.hostile++;
       // QoS 0: the broker refuses some by closing the connection, and a QoS 1 retry would repeat that forever.
       unit.conn.publish(m.topic, m.payload, 0, false);

@@ -1,5 +1,7 @@
+import { APPLIANCES } from '../domain/equipment.js';
 import type { Rng } from '../domain/random.js';
-import { MAX_PAYLOAD_BYTES, type RejectReason } from '../domain/telemetry.js';
+import type { Station } from '../domain/station.js';
+import { MAX_PAYLOAD_BYTES, maxPlausiblePeople, type RejectReason } from '../domain/telemetry.js';
 import { stationTopicPrefix, telemetryTopic } from '../domain/topics.js';
 
 // Malformed and hostile payloads a compromised or broken station might send, each with the
@@ -17,7 +19,10 @@ export interface HostileMessage {
 /** A station that is not the sender (for topic/payload mismatch); never in any registry. */
 const OTHER_STATION = 'ZZ-9999';
 
-export function hostileMessages(stationId: string, ts: number): HostileMessage[] {
+export function hostileMessages(station: Station, ts: number): HostileMessage[] {
+  const stationId = station.id;
+  // An appliance the registry does not list as reporting for this station (most stations have one).
+  const lacking = APPLIANCES.find((a) => station.equipment[a] !== 'telemetry');
   const status = telemetryTopic({ stationId, channel: 'status' });
   const occupancy = telemetryTopic({ stationId, channel: 'occupancy' });
   const fridge = telemetryTopic({ stationId, channel: 'appliance', appliance: 'fridge' });
@@ -29,6 +34,30 @@ export function hostileMessages(stationId: string, ts: number): HostileMessage[]
     { name: 'wrong type', topic: occupancy, payload: json({ station: stationId, ts, people: 'many', entries: 1 }), expect: 'schema' },
     { name: 'extra field', topic: occupancy, payload: json({ station: stationId, ts, people: 1, entries: 0, admin: true }), expect: 'schema' },
     { name: 'too many people', topic: occupancy, payload: json({ station: stationId, ts, people: 9999, entries: 0 }), expect: 'out_of_range' },
+    {
+      name: 'more people than the room holds',
+      topic: occupancy,
+      payload: json({ station: stationId, ts, people: maxPlausiblePeople(station) + 1, entries: 0 }),
+      expect: 'out_of_range',
+    },
+    {
+      name: 'fridge field on the microwave',
+      topic: telemetryTopic({ stationId, channel: 'appliance', appliance: 'microwave' }),
+      payload: json({ station: stationId, ts, appliance: 'microwave', on: true, powerW: 1000, faultCode: null, tempC: 4 }),
+      expect: 'schema',
+    },
+    { name: 'offline heartbeat', topic: status, payload: json({ station: stationId, ts, online: false, reason: 'heartbeat' }), expect: 'contradictory' },
+    { name: 'online Last Will', topic: status, payload: json({ station: stationId, online: true, reason: 'lwt' }), expect: 'contradictory' },
+    ...(lacking
+      ? [
+          {
+            name: `an appliance it does not have (${lacking})`,
+            topic: telemetryTopic({ stationId, channel: 'appliance', appliance: lacking }),
+            payload: json({ station: stationId, ts, appliance: lacking, on: true, powerW: 10, faultCode: null }),
+            expect: 'not_equipped' as const,
+          },
+        ]
+      : []),
     {
       name: 'fridge on fire',
       topic: fridge,
@@ -62,6 +91,6 @@ export function hostileMessages(stationId: string, ts: number): HostileMessage[]
   ];
 }
 
-export function pickHostile(stationId: string, ts: number, rng: Rng): HostileMessage {
-  return rng.pick(hostileMessages(stationId, ts));
+export function pickHostile(station: Station, ts: number, rng: Rng): HostileMessage {
+  return rng.pick(hostileMessages(station, ts));
 }

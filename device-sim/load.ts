@@ -1,3 +1,4 @@
+import { APPLIANCES, type Appliance } from '../domain/equipment.js';
 import type { Logger } from '../lib/logger.js';
 import type { Station } from '../domain/station.js';
 import type { AppliancePayload, OccupancyPayload, SpeakerPayload, StatusPayload } from '../domain/telemetry.js';
@@ -15,19 +16,33 @@ export interface LoadMessage {
   payload: Payload;
 }
 
-/** The n-th load message of a station: cycles through occupancy, fridge, speaker and heartbeat. */
+/**
+ * The n-th load message of a station: cycles through occupancy, its fridge (or its first reporting
+ * appliance), its speaker and heartbeat, skipping what the station does not have (the ingest refuses that).
+ */
 export function loadMessage(station: Station, n: number, ts: number): LoadMessage {
   const id = station.id;
-  switch (n % 4) {
-    case 0: {
+  const appliance: Appliance | undefined = station.equipment.fridge === 'telemetry' ? 'fridge' : APPLIANCES.find((a) => station.equipment[a] === 'telemetry');
+  const hasSpeaker = station.equipment.ai_speaker === 'telemetry';
+  const kind = (['occupancy', appliance ? 'appliance' : 'status', hasSpeaker ? 'speaker' : 'occupancy', 'status'] as const)[n % 4];
+  switch (kind) {
+    case 'occupancy': {
       const payload: OccupancyPayload = { station: id, ts, people: n % (station.capacity + 1), entries: n % 3 };
       return { topic: telemetryTopic({ stationId: id, channel: 'occupancy' }), payload };
     }
-    case 1: {
-      const payload: AppliancePayload = { station: id, ts, appliance: 'fridge', on: true, powerW: n % 2 ? 95 : 2, faultCode: null, tempC: 3 + (n % 30) / 10 };
-      return { topic: telemetryTopic({ stationId: id, channel: 'appliance', appliance: 'fridge' }), payload };
+    case 'appliance': {
+      const payload: AppliancePayload = {
+        station: id,
+        ts,
+        appliance: appliance!,
+        on: true,
+        powerW: n % 2 ? 95 : 2,
+        faultCode: null,
+        ...(appliance === 'fridge' ? { tempC: 3 + (n % 30) / 10 } : {}),
+      };
+      return { topic: telemetryTopic({ stationId: id, channel: 'appliance', appliance: appliance! }), payload };
     }
-    case 2: {
+    case 'speaker': {
       const payload: SpeakerPayload = { station: id, ts, online: true, wakeups: n % 3, queries: { news_policy: n % 2, qa: 1, learning: 0, relaxation: n % 2, life_services: 0 } };
       return { topic: telemetryTopic({ stationId: id, channel: 'speaker' }), payload };
     }

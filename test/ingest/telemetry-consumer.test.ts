@@ -2,11 +2,12 @@ import test from 'ava';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry as MetricsRegistry } from 'prom-client';
-import type { Telemetry } from '../../domain/telemetry.js';
+import { REJECT_REASONS, type Telemetry } from '../../domain/telemetry.js';
+import { telemetryTopic } from '../../domain/topics.js';
 import { createLogger } from '../../lib/logger.js';
 import { createRejectionLog, createTelemetryConsumer, type TelemetryMeta } from '../../lib/telemetry-consumer.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusTopic, until } from './fixtures.js';
+import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusPayload, statusTopic, until } from './fixtures.js';
 
 const STATIONS = ['SN-0001', 'SN-0002', 'SB-0001'];
 let broker: TestBroker;
@@ -42,6 +43,8 @@ test.serial('valid telemetry folds into station state; invalid is rejected and c
   await consumer.ready;
   t.is(consumer.states.size, broker.registry.stations.length);
   t.is(consumer.states.get('SN-0001')?.people, null);
+  // Every reason is on /metrics from the start (at 0), so a dashboard can rate() it before the first rejection.
+  for (const reason of REJECT_REASONS) t.regex(await metrics.metrics(), new RegExp(`^telemetry_messages_rejected_total\\{reason="${reason}"\\} 0$`, 'm'), reason);
 
   const station = await stationClient(broker, 'SN-0001');
   t.teardown(() => station.endAsync());
@@ -51,7 +54,12 @@ test.serial('valid telemetry folds into station state; invalid is rejected and c
   await station.publishAsync(occupancyTopic('SN-0001'), '{"station":"SN-0001",', { qos: 1 });
   await station.publishAsync(occupancyTopic('SN-0001'), JSON.stringify(occupancyPayload('SN-0001', ts, 500)), { qos: 1 });
   await station.publishAsync(occupancyTopic('SN-0001'), JSON.stringify({ ...occupancyPayload('SN-0001', ts), extra: 1 }), { qos: 1 });
-  await until(() => seen.length + rejected.length >= 5);
+  // SN-0001's lockers are attested by inspection only; a heartbeat that says offline contradicts itself.
+  const lockers = telemetryTopic({ stationId: 'SN-0001', channel: 'appliance', appliance: 'lockers' });
+  t.is(broker.registry.get('SN-0001')!.equipment.lockers, 'inspection');
+  await station.publishAsync(lockers, JSON.stringify({ station: 'SN-0001', ts, appliance: 'lockers', on: true, powerW: 5, faultCode: null, openDoors: 1 }), { qos: 1 });
+  await station.publishAsync(statusTopic('SN-0001'), JSON.stringify({ ...statusPayload('SN-0001', ts), online: false }), { qos: 1 });
+  await until(() => seen.length + rejected.length >= 7);
 
   t.deepEqual(
     seen.map(([m, meta]) => [m.channel, m.ts, meta.retained, meta.deviceTime]),
@@ -65,12 +73,14 @@ test.serial('valid telemetry folds into station state; invalid is rejected and c
   t.is(state.appliances.fridge?.tempC, 5);
   t.is(state.online, true);
   t.is(state.lastSeen, ts);
-  t.deepEqual(rejected, ['bad_json', 'out_of_range', 'schema']);
-  t.is(await metricValue(metrics, 'telemetry_messages_received_total'), 5);
+  t.deepEqual(rejected, ['bad_json', 'out_of_range', 'schema', 'not_equipped', 'contradictory']);
+  t.is(await metricValue(metrics, 'telemetry_messages_received_total'), 7);
   t.is(await metricValue(metrics, 'telemetry_messages_accepted_total'), 2);
   t.is(await metricValue(metrics, 'telemetry_messages_rejected_total', { reason: 'bad_json' }), 1);
   t.is(await metricValue(metrics, 'telemetry_messages_rejected_total', { reason: 'out_of_range' }), 1);
   t.is(await metricValue(metrics, 'telemetry_messages_rejected_total', { reason: 'schema' }), 1);
+  t.is(await metricValue(metrics, 'telemetry_messages_rejected_total', { reason: 'not_equipped' }), 1);
+  t.is(await metricValue(metrics, 'telemetry_messages_rejected_total', { reason: 'contradictory' }), 1);
   t.is(await metricValue(metrics, 'telemetry_messages_rejected_total', { reason: 'topic_mismatch' }), 0);
 });
 
