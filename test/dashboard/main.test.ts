@@ -1,6 +1,6 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '../../lib/paths.js';
@@ -10,6 +10,8 @@ import { withInfluxd } from '../helpers/influxd.js';
 const fixture = withInfluxd(test);
 
 test('the standalone dashboard starts from env, serves the app and API with generated dev users, and stops cleanly on SIGTERM', async (t) => {
+  // The app is served from the default DASHBOARD_WEB_DIR (dist/dashboard-web), built by `npm test`'s pretest.
+  if (!existsSync(projectPath('dist/dashboard-web/index.html'))) execFileSync('npx', ['vite', 'build', '--config', 'dashboard-api/web/vite.config.ts', '--logLevel', 'warn'], { cwd: projectPath(), stdio: 'inherit' });
   const broker = await startTestBroker({ stationIds: ['SN-0001'] });
   const dir = mkdtempSync(join(tmpdir(), 'dash-main-'));
   t.teardown(async () => {
@@ -56,6 +58,15 @@ test('the standalone dashboard starts from env, serves the app and API with gene
   t.regex(out, /generated dev users/);
 
   t.is(((await (await fetch(`${url}/healthz`)).json()) as { status: string }).status, 'ok');
+  const app = await fetch(`${url}/`);
+  t.is(app.status, 200);
+  t.regex(app.headers.get('content-type') ?? '', /text\/html/);
+  const html = await app.text();
+  t.regex(html, /<title>青岛智能户外劳动者驿站监测<\/title>/);
+  t.regex(html, /<div id="app"><\/div>/);
+  const script = /<script type="module"[^>]* src="\.\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+  t.truthy(script, html);
+  t.is((await fetch(`${url}/${script}`)).status, 200);
   const passwords = JSON.parse(readFileSync(join(dir, 'users.passwords.json'), 'utf8')) as Record<string, string>;
   const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'maint-sn', password: passwords['maint-sn'] }) });
   t.is(login.status, 200);
