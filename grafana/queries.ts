@@ -13,7 +13,7 @@ import { column, field, from, seriesTag, tag, type AnyField, type AnySeriesKey }
 // once per inner series.)
 
 export const TIME_FILTER = '$timeFilter';
-export const INTERVAL = '$__interval';
+const INTERVAL = '$__interval';
 
 /** What Grafana's InfluxDB data source names the time column of a table result. */
 export const TIME_COLUMN = 'Time';
@@ -41,17 +41,23 @@ export function latestPerStation<K extends AnySeriesKey>(key: K, name: AnyField<
 /** The periodic resend of the slowest state channel (service): the shortest interval states are summed over. */
 export const STATE_INTERVAL = '5m';
 
-/** Each station's last value of a state field per interval. */
-export function statePerInterval<K extends AnySeriesKey>(key: K, name: AnyField<K>, ...conditions: string[]): string {
+/** Buckets of Grafana's interval for the panel. */
+export const PER_INTERVAL = `time(${INTERVAL})`;
+
+/** Each station's last value of a state field per bucket (PER_INTERVAL, LOCAL_DAY). */
+export function statePer<K extends AnySeriesKey>(bucket: string, key: K, name: AnyField<K>, ...conditions: string[]): string {
   const f = field(key, name);
-  return `SELECT last(${f}) AS ${f} FROM ${from(key)} ${where(...conditions)} GROUP BY time(${INTERVAL}), ${byStation}`;
+  return `SELECT last(${f}) AS ${f} FROM ${from(key)} ${where(...conditions)} GROUP BY ${bucket}, ${byStation}`;
 }
 
 /** `sum("q_news_policy") AS "news_policy", …`: one column per speaker category, named by category. */
 export const speakerQuerySums = (): string =>
   SPEAKER_CATEGORIES.map((c) => `sum(${field('speaker', `q_${c}`)}) AS "${c}"`).join(', ');
 
-/** Days as the stations live them: buckets from local midnight (UTC+8), like the compliance rollups. */
+/**
+ * Days as the stations live them: buckets from local midnight (UTC+8), like the compliance rollups.
+ * Every daily panel uses it; time(1d) would split days at 08:00 Beijing time.
+ */
 export const LOCAL_DAY = `time(1d, -${TZ_OFFSET_MS / 3_600_000}h)`;
 
 const RESOLVED: AlertState = 'resolved';

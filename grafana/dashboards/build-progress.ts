@@ -9,7 +9,7 @@ import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { reduceTo } from '../panels.js';
 import { field, influxql, tag } from '../influxql.js';
-import { INTERVAL, latestPerStation, statePerInterval, where } from '../queries.js';
+import { latestPerStation, LOCAL_DAY, statePer, where } from '../queries.js';
 import { districtLabel, withDistrictNames } from '../styles.js';
 
 // The three-year plan (2019 pilot ~100, +200 in 2020, +300 in 2021) against the stations that
@@ -84,8 +84,8 @@ export function buildProgress(): DashboardJson {
       .withPanel(
         new timeseries.PanelBuilder()
           .title('每日接入驿站 Stations reporting per day')
-          .withTarget(influxql('A', `SELECT count(${online}) AS ${online} FROM (${statePerInterval('status', 'online')}) ${where()} GROUP BY time(${INTERVAL})`).alias('已接入 Reporting'))
-          .interval('1d')
+          .description('每个本地日有上报的驿站数 — stations that reported on each local day.')
+          .withTarget(influxql('A', `SELECT count(${online}) AS ${online} FROM (${statePer(LOCAL_DAY, 'status', 'online')}) ${where()} GROUP BY ${LOCAL_DAY}`).alias('已接入 Reporting'))
           .drawStyle(common.GraphDrawStyle.Bars)
           .unit('none')
           .height(8)

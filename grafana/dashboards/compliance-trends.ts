@@ -6,7 +6,7 @@ import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { reduceTo } from '../panels.js';
 import { field, from, influxql, seriesTag, tag, tagMatches, type AnyTag } from '../influxql.js';
-import { dailyCompliance, INTERVAL, LOCAL_DAY, where } from '../queries.js';
+import { dailyCompliance, LOCAL_DAY, where } from '../queries.js';
 import { percentThresholds, withDistrictNames } from '../styles.js';
 import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 
@@ -55,9 +55,9 @@ export function complianceTrends(): DashboardJson {
       .withPanel(
         percentTrend(
           '电器无故障率 Appliances fault-free',
-          '联网电器上报中无故障的占比 — share of appliance reports without a fault code.',
-          `SELECT 100 - mean(${fault}) * 100 AS ${fault} FROM ${from('appliance')} ${where(inDistricts)} GROUP BY time(${INTERVAL}), ${tag(TAGS.district)}`,
-        ).interval('1d'),
+          '联网电器上报中无故障的占比，按本地日 — share of appliance reports without a fault code, per local day.',
+          `SELECT 100 - mean(${fault}) * 100 AS ${fault} FROM ${from('appliance')} ${where(inDistricts)} GROUP BY ${LOCAL_DAY}, ${tag(TAGS.district)}`,
+        ),
       )
       .withPanel(
         withDistrictNames(new bargauge.PanelBuilder())

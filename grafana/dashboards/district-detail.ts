@@ -5,7 +5,7 @@ import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { dailyCompliancePanel, mergedTable } from '../panels.js';
 import { from, influxql, tag, tagIs } from '../influxql.js';
-import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, INTERVAL, latestAlertStates, STATE_INTERVAL, STATION_FIELDS, statePerInterval, where } from '../queries.js';
+import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, latestAlertStates, PER_INTERVAL, STATE_INTERVAL, STATION_FIELDS, statePer, where } from '../queries.js';
 import { DOOR, ONLINE_OFFLINE, OPEN_CLOSED, percentCell } from '../styles.js';
 import { DISTRICT_VAR, districtVariable, STATION_VAR } from '../variables.js';
 import { STATION_DETAIL_UID } from './station-detail.js';
@@ -60,8 +60,8 @@ export function districtDetail(): DashboardJson {
       .withPanel(
         new timeseries.PanelBuilder()
           .title('在场人数 People inside')
-          .withTarget(influxql('A', `SELECT sum(${people}) AS ${people} FROM (${statePerInterval('occupancy', 'people', inDistrict)}) ${where()} GROUP BY time(${INTERVAL})`).alias('在场人数 People inside'))
-          .withTarget(influxql('B', `SELECT sum(${entries}) AS ${entries} FROM ${from('occupancy')} ${where(inDistrict)} GROUP BY time(${INTERVAL}) fill(0)`).alias('进入人次 Entries'))
+          .withTarget(influxql('A', `SELECT sum(${people}) AS ${people} FROM (${statePer(PER_INTERVAL, 'occupancy', 'people', inDistrict)}) ${where()} GROUP BY ${PER_INTERVAL}`).alias('在场人数 People inside'))
+          .withTarget(influxql('B', `SELECT sum(${entries}) AS ${entries} FROM ${from('occupancy')} ${where(inDistrict)} GROUP BY ${PER_INTERVAL} fill(0)`).alias('进入人次 Entries'))
           .interval(STATE_INTERVAL)
           .unit('none')
           .height(9)
@@ -71,7 +71,7 @@ export function districtDetail(): DashboardJson {
         new statetimeline.PanelBuilder()
           .title('开放时段 Open / closed')
           .description('每个驿站何时开放服务 — when each station was open for service.')
-          .withTarget(influxql('A', `SELECT last(${open}) AS ${open} FROM ${from('service')} ${where(inDistrict)} GROUP BY time(${INTERVAL}), ${tag(TAGS.station)} fill(previous)`).alias(`$tag_${TAGS.station}`))
+          .withTarget(influxql('A', `SELECT last(${open}) AS ${open} FROM ${from('service')} ${where(inDistrict)} GROUP BY ${PER_INTERVAL}, ${tag(TAGS.station)} fill(previous)`).alias(`$tag_${TAGS.station}`))
           .interval(STATE_INTERVAL)
           .mappings(OPEN_CLOSED)
           .showValue(common.VisibilityMode.Never)

@@ -5,7 +5,7 @@ import { TAGS, type FieldOf, type SeriesKey } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { latestStat, mergedTable } from '../panels.js';
 import { column, field, influxql, tag, tagMatches } from '../influxql.js';
-import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, INTERVAL, latestAlertStates, latestPerStation, STATE_INTERVAL, STATION_FIELDS, statePerInterval, where } from '../queries.js';
+import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, latestAlertStates, latestPerStation, PER_INTERVAL, STATE_INTERVAL, STATION_FIELDS, statePer, where } from '../queries.js';
 import { DISTRICT_NAMES, percentCell, percentThresholds, withDistrictNames } from '../styles.js';
 import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 
@@ -29,10 +29,10 @@ const fleetStat = (title: string, query: string) => latestStat(title, query).spa
 /** Stations in a state (online, open) per interval, stacked by district. */
 function stateByDistrict<K extends SeriesKey>(title: string, key: K, name: FieldOf<K>) {
   const f = field(key, name);
-  const inner = statePerInterval(key, name, inDistricts);
+  const inner = statePer(PER_INTERVAL, key, name, inDistricts);
   return withDistrictNames(new timeseries.PanelBuilder())
     .title(title)
-    .withTarget(influxql('A', `SELECT sum(${f}) AS ${f} FROM (${inner}) ${where()} GROUP BY time(${INTERVAL}), ${tag(TAGS.district)}`).alias(`$tag_${TAGS.district}`))
+    .withTarget(influxql('A', `SELECT sum(${f}) AS ${f} FROM (${inner}) ${where()} GROUP BY ${PER_INTERVAL}, ${tag(TAGS.district)}`).alias(`$tag_${TAGS.district}`))
     .interval(STATE_INTERVAL)
     .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
     .fillOpacity(30)

@@ -7,7 +7,7 @@ import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { reduceTo } from '../panels.js';
 import { field, from, influxql, tag, tagMatches } from '../influxql.js';
-import { INTERVAL, latestPerStation, speakerQuerySums, TIME_COLUMN, where } from '../queries.js';
+import { latestPerStation, PER_INTERVAL, speakerQuerySums, TIME_COLUMN, where } from '../queries.js';
 import { DISTRICT_NAMES, percentThresholds, withDistrictNames, withSpeakerNames } from '../styles.js';
 import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 
@@ -27,7 +27,7 @@ export function speakerUsage(): DashboardJson {
       .withPanel(
         withSpeakerNames(new timeseries.PanelBuilder())
           .title('各类查询 Queries by category')
-          .withTarget(influxql('A', `${sums} GROUP BY time(${INTERVAL}) fill(0)`).alias('$col'))
+          .withTarget(influxql('A', `${sums} GROUP BY ${PER_INTERVAL} fill(0)`).alias('$col'))
           .drawStyle(common.GraphDrawStyle.Bars)
           .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
           .fillOpacity(80)

@@ -8,7 +8,7 @@ import { TAGS } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { dailyCompliancePanel, latestStat } from '../panels.js';
 import { field, from, influxql, seriesTag, tag, tagEquals, tagIs, type AnyTag } from '../influxql.js';
-import { INTERVAL, STATE_INTERVAL, STATION_FIELDS, speakerQuerySums, TIME_COLUMN, where } from '../queries.js';
+import { PER_INTERVAL, STATE_INTERVAL, STATION_FIELDS, speakerQuerySums, TIME_COLUMN, where } from '../queries.js';
 import { ALERT_STATE_NAMES, DOOR, OK_FAULT, ONLINE_OFFLINE, OPEN_CLOSED, withApplianceNames, withSpeakerNames } from '../styles.js';
 import { districtVariable, STATION_VAR, stationVariable } from '../variables.js';
 
@@ -49,8 +49,8 @@ function alertsTable() {
 export function stationDetail(): DashboardJson {
   const { online, rssi, open, door, people, entries } = STATION_FIELDS;
   const [power, temp, fault] = [field('appliance', 'power_w'), field('appliance', 'temp_c'), field('appliance', 'fault')];
-  const perInterval = `GROUP BY time(${INTERVAL})`;
-  const perAppliance = `GROUP BY time(${INTERVAL}), ${tag(TAGS.appliance)}`;
+  const perInterval = `GROUP BY ${PER_INTERVAL}`;
+  const perAppliance = `GROUP BY ${PER_INTERVAL}, ${tag(TAGS.appliance)}`;
 
   return finish(
     board({ uid: STATION_DETAIL_UID, title: '驿站详情 Station detail', description: '一个驿站的在线、开放、人数、电器与小度音箱 — one station’s service, occupancy, appliances and AI speaker.' })

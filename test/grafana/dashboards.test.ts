@@ -16,7 +16,7 @@ import { loadRegistryFile } from '../../lib/registry-file.js';
 import { fixtureAlertRecords } from './fixture-alerting.js';
 import { recordToPoint } from '../../alerting/influx-store.js';
 import { expandQuery, type QueryContext, type VariableSetting } from './grafana-macros.js';
-import { CONTRACT, columnNameProblems, contractProblems, resultNames } from './query-contract.js';
+import { CONTRACT, columnNameProblems, contractProblems, resultNames, utcDayProblems } from './query-contract.js';
 
 const logger = createLogger('test-grafana', 'silent');
 const boards = buildDashboards();
@@ -120,6 +120,36 @@ test('the column-name check catches a name the queries no longer produce', (t) =
     columnNameProblems(renamed).map((p) => p.split(' is not')[0]),
     ['organize.renameByName "door_open"', 'override byName "door_open"'],
   );
+});
+
+test('every daily GROUP BY, expanded as Grafana does at the board\'s range, starts days at local midnight', (t) => {
+  let daily = 0;
+  for (const board of boards) {
+    const time = board.time as { from: string; to: string };
+    for (const panel of board.panels) {
+      const ctx: QueryContext = { from: relative(panel.timeFrom ? `now-${String(panel.timeFrom)}` : time.from), to: relative(time.to), variables: {} };
+      for (const { refId, query } of queriesOf(panel)) {
+        const influxql = expandQuery(query, panel, ctx);
+        t.deepEqual(utcDayProblems(influxql), [], `${board.title} / ${panel.title} ${refId}: ${influxql}`);
+        if (/time\(\d+d/.test(influxql)) daily++;
+      }
+    }
+  }
+  t.true(daily >= 6, `daily queries found: ${daily}`);
+});
+
+test('the local-day check catches days split at UTC midnight', (t) => {
+  t.deepEqual(utcDayProblems('SELECT sum("entries") FROM "station_occupancy" GROUP BY time(1d, -8h), "district"'), []);
+  t.deepEqual(utcDayProblems('SELECT sum("entries") FROM "station_occupancy" GROUP BY time(7d,16h)'), []);
+  t.deepEqual(utcDayProblems('SELECT sum("entries") FROM "station_occupancy" GROUP BY time(30m), time(12h)'), []);
+  t.deepEqual(utcDayProblems('SELECT sum("entries") FROM "station_occupancy" GROUP BY time(1d)'), ['time(1d) does not start days at local midnight (offset -8h)']);
+  t.deepEqual(utcDayProblems('GROUP BY time(24h)'), ['time(24h) does not start days at local midnight (offset -8h)']);
+  t.deepEqual(utcDayProblems('GROUP BY time(1d, 8h)'), ['time(1d, 8h) does not start days at local midnight (offset -8h)']);
+  // A panel whose minimum interval is a day and whose query buckets by $__interval gets UTC days.
+  const ctx: QueryContext = { from: Date.now() - 30 * 86_400_000, to: Date.now(), variables: {} };
+  t.deepEqual(utcDayProblems(expandQuery('SELECT mean("fault") FROM "appliance" WHERE $timeFilter GROUP BY time($__interval)', { interval: '1d' }, ctx)), [
+    'time(1d) does not start days at local midnight (offset -8h)',
+  ]);
 });
 
 // --- every query against a real influxd filled by the simulator's station model ---

@@ -1,6 +1,7 @@
 import { SEVERITIES } from '../../domain/alerts.js';
 import { DISTRICTS } from '../../domain/districts.js';
 import { APPLIANCES } from '../../domain/equipment.js';
+import { TZ_OFFSET_MS } from '../../domain/schedule.js';
 import { ALERTING_SERIES, SERIES, TAGS } from '../../domain/series.js';
 import type { PanelJson } from '../../grafana/board.js';
 
@@ -164,5 +165,31 @@ export function columnNameProblems(panel: PanelJson): string[] {
     .map((r) => `${r.where} "${r.name}" is not a name the queries produce (${[...produced].join(', ')})`);
   const overrides = ((panel.fieldConfig as { overrides?: FieldOverride[] } | undefined)?.overrides ?? []);
   for (const o of overrides) if (o.matcher.id === 'byFrameRefID' && !refIds.has(String(o.matcher.options))) problems.push(`override byFrameRefID "${String(o.matcher.options)}" is no query of the panel`);
+  return problems;
+}
+
+// --- days are local days ---
+
+const DAY_MS = 86_400_000;
+const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS };
+const durationMs = (text: string): number | undefined => {
+  const m = /^(-?\d+)([smhdw])$/.exec(text.trim());
+  return m ? Number(m[1]) * DURATION_MS[m[2]!]! : undefined;
+};
+
+/**
+ * GROUP BY time buckets of whole days that do not start at local midnight (UTC+8): time(1d)
+ * starts Beijing days at 08:00. Run on a query with Grafana's macros expanded.
+ */
+export function utcDayProblems(influxql: string): string[] {
+  const problems: string[] = [];
+  for (const m of influxql.matchAll(/\btime\(([^,)]+)(?:,([^)]*))?\)/gi)) {
+    const size = durationMs(m[1]!);
+    if (size === undefined || size % DAY_MS !== 0) continue;
+    const offset = m[2] === undefined ? 0 : durationMs(m[2]);
+    if (offset === undefined || (((offset + TZ_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS !== 0) {
+      problems.push(`${m[0]} does not start days at local midnight (offset -${TZ_OFFSET_MS / 3_600_000}h)`);
+    }
+  }
   return problems;
 }
