@@ -266,7 +266,9 @@ export function createStationModel(station: Station, options: StationModelOption
 
   function speakerPayload(at: number, active: readonly StationFault[]): SpeakerPayload {
     const online = !active.some((f) => f.kind === 'speaker_offline');
-    return { station: station.id, ts: at, online, wakeups: online ? s.wakeups : 0, queries: { ...s.queries } };
+    // Usage counted before it went offline is not reported by an offline speaker either.
+    const queries = online ? { ...s.queries } : (Object.fromEntries(SPEAKER_CATEGORIES.map((c) => [c, 0])) as Record<SpeakerCategory, number>);
+    return { station: station.id, ts: at, online, wakeups: online ? s.wakeups : 0, queries };
   }
 
   /** The channels the station reports right now (a removed device stops reporting). */
@@ -379,8 +381,9 @@ export function createStationModel(station: Station, options: StationModelOption
     s.stripWh += (s.stripW * dt) / HOUR;
     s.lockersOpen = binomial(rng, s.people, 0.15);
 
-    // Speaker: wake-ups mostly by visitors, a few by passers-by.
-    const wakeups = poisson(rng, (0.2 + s.people * 0.6) * dtH);
+    // Speaker: wake-ups mostly by visitors, a few by passers-by; an offline speaker hears nobody.
+    const speakerOnline = !active.some((f) => f.kind === 'speaker_offline');
+    const wakeups = speakerOnline ? poisson(rng, (0.2 + s.people * 0.6) * dtH) : 0;
     s.wakeups += wakeups;
     for (let i = 0; i < wakeups; i++) {
       for (let q = rng.chance(0.3) ? 2 : 1; q > 0; q--) s.queries[pickCategory(rng)]++;

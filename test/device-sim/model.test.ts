@@ -2,7 +2,7 @@ import test from 'ava';
 import { localHour, overlapMs, scheduledIntervals, totalMs, type Interval } from '../../domain/schedule.js';
 import { indexRegistry } from '../../domain/registry.js';
 import type { Station } from '../../domain/station.js';
-import { decodeTelemetry, type AppliancePayload, type OccupancyPayload, type ServicePayload } from '../../domain/telemetry.js';
+import { decodeTelemetry, type AppliancePayload, type OccupancyPayload, type ServicePayload, type SpeakerPayload } from '../../domain/telemetry.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { DEFAULT_SHARES, PERFECT_SHARES, type BehaviourShares } from '../../device-sim/model/profile.js';
 import type { StationFault } from '../../device-sim/model/station-fault.js';
@@ -173,4 +173,19 @@ test('microwave sessions draw about 1 kW and cluster around meals', (t) => {
   }
   // Meal hours are 4 of 24: without a meal effect they would get far fewer than half the sessions.
   t.true(meal > other, `meal ${meal} other ${other}`);
+});
+
+test('an offline speaker reports no wake-ups and no queries, and resumes counting when back', (t) => {
+  const station = registry.stations.find((s) => s.equipment.ai_speaker === 'telemetry')!;
+  const fault: StationFault = { kind: 'speaker_offline', from: START + 6 * 3600_000, until: START + 18 * 3600_000 };
+  const speaker = publishes(run(station, 1, { shares: PERFECT_SHARES, channels: ['speaker'], faults: [fault] })).map((e) => e.payload as SpeakerPayload);
+  const offline = speaker.filter((p) => !p.online);
+  t.true(offline.length >= 100, `${offline.length} offline messages`);
+  t.deepEqual(
+    offline.filter((p) => p.wakeups > 0 || Object.values(p.queries).some((q) => q > 0)),
+    [],
+    'offline messages with usage',
+  );
+  const after = speaker.filter((p) => p.online && p.ts >= fault.until);
+  t.true(after.reduce((a, p) => a + p.wakeups, 0) > 0, 'wake-ups after the speaker is back');
 });
