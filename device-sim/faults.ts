@@ -63,6 +63,7 @@ export const FaultSpecSchema = z.discriminatedUnion('kind', [
 ]);
 export type FaultSpecInput = z.input<typeof FaultSpecSchema>;
 export type FaultSpec = z.output<typeof FaultSpecSchema>;
+/** Every kind a plan may use; the fault test's plan must exercise each. */
 export const FAULT_KINDS = FaultSpecSchema.options.map((o) => o.shape.kind.value);
 
 export const FaultPlanSchema = z.strictObject({ faults: z.array(FaultSpecSchema) });

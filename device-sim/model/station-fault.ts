@@ -23,6 +23,4 @@ export type StationFault = Window &
     | { kind: 'device_removed'; item: RemovableItem }
   );
 
-export type StationFaultKind = StationFault['kind'];
-
 export const activeAt = <F extends Window>(faults: readonly F[], t: number): F[] => faults.filter((f) => t >= f.from && t < f.until);

@@ -3,7 +3,7 @@ import { decodeTelemetry, MAX_CLOCK_SKEW_MS } from '../../domain/telemetry.js';
 import { isScheduledOpen } from '../../domain/schedule.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
-import { FaultPlanError, parseFaultFlag, parseFaultPlan, resolveFaults, type FaultPlanInput } from '../../device-sim/faults.js';
+import { FAULT_KINDS, FaultPlanError, parseFaultFlag, parseFaultPlan, resolveFaults, type FaultPlanInput } from '../../device-sim/faults.js';
 import { startFleet } from '../../device-sim/fleet.js';
 import { hostileMessages } from '../../device-sim/hostile.js';
 import { PERFECT_SHARES } from '../../device-sim/model/profile.js';
@@ -36,6 +36,10 @@ const plan: FaultPlanInput = {
     { kind: 'reconnect_storm', at: '+150m' },
   ],
 };
+
+test('the plan below exercises every fault kind', (t) => {
+  t.deepEqual([...new Set(plan.faults.map((f) => f.kind))].sort(), [...FAULT_KINDS].sort());
+});
 
 const tsOf = (m: Observed): number | undefined => (typeof m.json?.ts === 'number' ? m.json.ts : undefined);
 
