@@ -1,4 +1,5 @@
 import test from 'ava';
+import { pino } from 'pino';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../lib/config.js';
@@ -8,6 +9,7 @@ import { INFLUX_DATASOURCE, influxDatasource } from '../../grafana/datasource.js
 import { createGrafanaApi, GrafanaError } from '../../grafana/grafana-api.js';
 import { FOLDER, provision } from '../../grafana/provisioner.js';
 import { provisionCommand } from '../../grafana/provision.js';
+import { ProvisionConfigSchema } from '../../grafana/config.js';
 import { startFakeGrafana, type FakeGrafana, type FakeGrafanaOptions } from './fake-grafana.js';
 
 const logger = createLogger('test-grafana-provision', 'silent');
@@ -167,15 +169,9 @@ test('InfluxDB 1.x credentials go in user and secureJsonData.password', (t) => {
 test('the command reads flags (over the environment), provisions and prints a summary', async (t) => {
   const grafana = await fake(t);
   const out: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => out.push(chunk) > 0) as typeof process.stdout.write;
-  try {
-    await provisionCommand({ GRAFANA_TOKEN: 'from-env-is-overridden', INFLUX_DATABASE: 'stations' }, logger)
-      .exitOverride()
-      .parseAsync(['--url', grafana.url, '--token', TOKEN, '--influx-url', 'http://influx.internal:8086', '--influx-user', 'grafana', '--influx-password', 'pw'], { from: 'user' });
-  } finally {
-    process.stdout.write = write;
-  }
+  await provisionCommand({ GRAFANA_TOKEN: 'from-env-is-overridden', INFLUX_DATABASE: 'stations' }, logger, (text) => out.push(text))
+    .exitOverride()
+    .parseAsync(['--url', grafana.url, '--token', TOKEN, '--influx-url', 'http://influx.internal:8086', '--influx-user', 'grafana', '--influx-password', 'pw'], { from: 'user' });
   t.deepEqual(grafana.violations, []);
   const ds = grafana.datasources.get(INFLUX_DATASOURCE.uid)!;
   t.like(ds, { url: 'http://influx.internal:8086', user: 'grafana', secureJsonData: { password: 'pw' } });
@@ -183,6 +179,50 @@ test('the command reads flags (over the environment), provisions and prints a su
   const text = out.join('');
   t.regex(text, /folder +qdyz: created/);
   for (const board of boards) t.true(text.includes(`${grafana.url}/d/${board.uid}`));
+});
+
+/** Runs the command with these flags and environment, capturing its log lines. */
+async function runCommand(grafana: FakeGrafana, env: Record<string, string>, args: string[]): Promise<Array<Record<string, unknown>>> {
+  const lines: Array<Record<string, unknown>> = [];
+  const capture = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  await provisionCommand({ INFLUX_DATABASE: 'stations', ...env }, capture, () => {})
+    .exitOverride()
+    .parseAsync(['--url', grafana.url, '--token', TOKEN, ...args], { from: 'user' });
+  return lines;
+}
+
+test('1.x flags beat an INFLUX_TOKEN in the environment, and the log says so', async (t) => {
+  const grafana = await fake(t);
+  const lines = await runCommand(grafana, { INFLUX_TOKEN: 'shared-service-token' }, ['--influx-user', 'grafana', '--influx-password', 'pw']);
+  t.deepEqual(grafana.violations, []);
+  const ds = grafana.datasources.get(INFLUX_DATASOURCE.uid)!;
+  t.like(ds, { user: 'grafana', secureJsonData: { password: 'pw' } });
+  t.false('httpHeaderName1' in ds.jsonData, 'no 2.x token header');
+  t.true(lines.some((l) => l.level === 40 && /using --influx-user, --influx-password, ignoring INFLUX_TOKEN from the environment/.test(String(l.msg))));
+});
+
+test('a --influx-token flag beats 1.x credentials in the environment', async (t) => {
+  const grafana = await fake(t);
+  await runCommand(grafana, { INFLUX_USERNAME: 'grafana', INFLUX_PASSWORD: 'pw' }, ['--influx-token', 'tok']);
+  const ds = grafana.datasources.get(INFLUX_DATASOURCE.uid)!;
+  t.is(ds.user, undefined);
+  t.deepEqual(ds.secureJsonData, { httpHeaderValue1: 'Token tok' });
+});
+
+test('a 2.x token and 1.x credentials from the same source are refused before anything is sent', async (t) => {
+  const grafana = await fake(t);
+  const flags = await t.throwsAsync(runCommand(grafana, {}, ['--influx-token', 'tok', '--influx-user', 'grafana']), { instanceOf: ConfigError });
+  t.regex(flags!.message, /both an InfluxDB 2\.x token \(--influx-token\) and 1\.x credentials \(--influx-user\) are given: give --influx-token for InfluxDB 2\.x, or --influx-user and --influx-password for 1\.x, not both/);
+  const env = await t.throwsAsync(runCommand(grafana, { INFLUX_TOKEN: 'tok', INFLUX_PASSWORD: 'pw' }, []), { instanceOf: ConfigError });
+  t.regex(env!.message, /INFLUX_TOKEN from the environment\) and 1\.x credentials \(INFLUX_PASSWORD from the environment\)/);
+  t.deepEqual(grafana.requests, []);
+});
+
+test('every setting has a flag, and its help names the environment variable', (t) => {
+  const command = provisionCommand({}, logger);
+  const help = command.helpInformation();
+  for (const name of Object.keys(ProvisionConfigSchema.shape)) t.regex(help, new RegExp(`\\[${name}\\]`), name);
+  t.is(command.options.length, Object.keys(ProvisionConfigSchema.shape).length);
 });
 
 test('the command refuses to run without a URL and a token', async (t) => {
