@@ -5,7 +5,8 @@ import { MAX_TOILET_DISTANCE_M, MIN_AREA_M2 } from '../domain/equipment.js';
 import type { Station } from '../domain/station.js';
 
 // The acceptance self-check form (附件2): 10 items, 100 points. Items the registry and the
-// telemetry can evidence are scored here with their evidence; the rest are scored by city staff.
+// telemetry can evidence are scored here with their evidence; the rest are scored by city staff,
+// and so is an evidenced item whose evidence does not cover it all (never a guessed score).
 
 export interface FormItemDef {
   no: number;
@@ -14,6 +15,7 @@ export interface FormItemDef {
   textZh: string;
   textEn: string;
   max: number;
+  /** Evidenced by the registry and telemetry: scored automatically when the evidence covers the whole item. */
   auto: boolean;
 }
 
@@ -29,8 +31,6 @@ export const FORM_ITEMS: readonly FormItemDef[] = [
   { no: 9, sectionZh: '工作规范', sectionEn: 'Operating standards', max: 10, auto: false, textZh: '建立内部管理制度', textEn: 'Internal management rules' },
   { no: 10, sectionZh: '工作规范', sectionEn: 'Operating standards', max: 10, auto: true, textZh: '常年正常开放、设备设施功能完好，职工满意率高', textEn: 'Open all year, equipment working, workers satisfied' },
 ];
-
-export const MANUAL_ITEM_NUMBERS = FORM_ITEMS.filter((i) => !i.auto).map((i) => i.no);
 
 export const ManualScoreSchema = z
   .strictObject({
@@ -53,7 +53,7 @@ export const FormItemSchema = z.object({
   textZh: z.string(),
   textEn: z.string(),
   max: z.number(),
-  auto: z.boolean(),
+  auto: z.boolean().describe('Scored automatically this year; false = scored by city staff (PUT), evidence shown where there is some'),
   score: z.number().nullable().describe('null = manual item not scored yet'),
   evidenceZh: z.array(z.string()),
   evidenceEn: z.array(z.string()),
@@ -70,27 +70,31 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
 const share = (n: number, of: number): number => (of === 0 ? 0 : n / of);
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
-/** Plan target met by the end of `year`: the unit's own targets where the plan gives them. */
-function cumulativeTarget(district: DistrictCode, year: PlanYear): number | null {
-  const known = PLAN_YEARS.filter((y) => y <= year).map((y) => districtByCode(district).targets[y]);
-  return known.every((t) => t === null) ? null : known.reduce<number>((a, t) => a + (t ?? 0), 0);
-}
-
-interface Scored {
-  score: number;
+interface Evidence {
+  /** null: the evidence does not cover the whole item, city staff score it. */
+  score: number | null;
   zh: string[];
   en: string[];
 }
 
-function autoScore(no: number, max: number, district: DistrictCode, year: PlanYear, stations: readonly Station[], compliance: ReadonlyMap<string, ComplianceSnapshot>): Scored {
+function evidence(no: number, max: number, district: DistrictCode, year: PlanYear, stations: readonly Station[], compliance: ReadonlyMap<string, ComplianceSnapshot>): Evidence {
   const n = stations.length;
   switch (no) {
     case 2: {
       const built = stations.filter((s) => s.yearBuilt <= year).length;
-      const target = cumulativeTarget(district, year);
-      return target === null
-        ? { score: 0, zh: [`已建 ${built} 座；计划未给出本单位目标`], en: [`${built} built; the plan gives no target for this unit`] }
-        : { score: max * Math.min(1, share(built, target)), zh: [`截至${year}年已建 ${built} 座 / 目标 ${target} 座`], en: [`${built} built by ${year} / target ${target}`] };
+      const years = PLAN_YEARS.filter((y) => y <= year);
+      const targets = districtByCode(district).targets;
+      // The plan splits only the 2019 pilots per unit; later years have city totals only.
+      const unknown = years.filter((y) => targets[y] === null);
+      if (unknown.length > 0) {
+        return {
+          score: null,
+          zh: [`截至${year}年已建 ${built} 座`, `计划未给出本单位${unknown.join('、')}年的目标（市总目标未分解到区市），请人工评分`],
+          en: [`${built} built by ${year}`, `the plan gives no target of this unit for ${unknown.join(', ')} (city totals only): score by hand`],
+        };
+      }
+      const target = years.reduce((a, y) => a + targets[y]!, 0);
+      return { score: max * Math.min(1, share(built, target)), zh: [`截至${year}年已建 ${built} 座 / 目标 ${target} 座`], en: [`${built} built by ${year} / target ${target}`] };
     }
     case 3: {
       const bad = stations.filter((s) => s.areaM2 < MIN_AREA_M2 || s.toiletDistanceM > MAX_TOILET_DISTANCE_M);
@@ -105,10 +109,11 @@ function autoScore(no: number, max: number, district: DistrictCode, year: PlanYe
       const mean = snaps.length ? snaps.reduce((a, c) => a + c.facility.percent, 0) / snaps.length / 100 : 0;
       const complete = snaps.filter((c) => c.facility.percent >= 100).length;
       const selfBuilt = stations.filter((s) => s.hostType === 'union_built').length;
+      // No sensor sees the signage (醒目标识): the equipment figures are evidence, the score is manual.
       return {
-        score: max * mean,
-        zh: [`设施配备平均 ${pct(mean)}，${complete}/${n} 座配备齐全（遥测＋巡检证明）`, `工会自建 ${selfBuilt} 座`],
-        en: [`facility completeness ${pct(mean)} on average, ${complete}/${n} complete (telemetry + inspections)`, `${selfBuilt} built by the union itself`],
+        score: null,
+        zh: [`设施配备平均 ${pct(mean)}，${complete}/${n} 座配备齐全（遥测＋巡检证明）`, `工会自建 ${selfBuilt} 座`, '醒目标识无法由遥测证明：请核查标识后人工评分'],
+        en: [`facility completeness ${pct(mean)} on average, ${complete}/${n} complete (telemetry + inspections)`, `${selfBuilt} built by the union itself`, 'signage is not observable: check it and score by hand'],
       };
     }
     case 5: {
@@ -130,8 +135,8 @@ function autoScore(no: number, max: number, district: DistrictCode, year: PlanYe
       const failing = snaps.filter((c) => c.failingOpenAllYear).length;
       return {
         score: max * mean,
-        zh: [`本年度按时开放率平均 ${pct(mean)}，${failing} 座未达常年开放标准`, '职工满意率无法由遥测证明，请在备注中说明'],
-        en: [`year-to-date open compliance ${pct(mean)} on average, ${failing} failing open-all-year`, 'worker satisfaction is not observable: note it'],
+        zh: [`本年度按时开放率平均 ${pct(mean)}，${failing} 座未达常年开放标准`, '职工满意率无法由遥测证明，未计入本项得分'],
+        en: [`year-to-date open compliance ${pct(mean)} on average, ${failing} failing open-all-year`, 'worker satisfaction is not observable and not part of this score'],
       };
     }
     default:
@@ -149,12 +154,10 @@ export function acceptanceForm(
   const d = districtByCode(district);
   const inScope = stations.filter((s) => s.district === district && s.yearBuilt <= year);
   const items = FORM_ITEMS.map((def) => {
-    if (def.auto) {
-      const s = autoScore(def.no, def.max, district, year, inScope, compliance);
-      return { ...def, score: round1(s.score), evidenceZh: s.zh, evidenceEn: s.en };
-    }
+    const e = def.auto ? evidence(def.no, def.max, district, year, inScope, compliance) : { score: null, zh: [], en: [] };
+    if (e.score !== null) return { ...def, score: round1(e.score), evidenceZh: e.zh, evidenceEn: e.en };
     const m = manual.get(def.no);
-    return m ? { ...def, score: m.score, evidenceZh: [], evidenceEn: [], note: m.note, by: m.by, at: m.at } : { ...def, score: null, evidenceZh: [], evidenceEn: [] };
+    return { ...def, auto: false, score: m?.score ?? null, evidenceZh: e.zh, evidenceEn: e.en, ...(m ? { note: m.note, by: m.by, at: m.at } : {}) };
   });
   return {
     district,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DISTRICT_CODES, PLAN_YEARS, type PlanYear } from '../../domain/districts.js';
 import { localDateOf } from '../../domain/schedule.js';
-import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, MANUAL_ITEM_NUMBERS, ManualScoreSchema, type AcceptanceForm } from '../acceptance-form.js';
+import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, ManualScoreSchema, type AcceptanceForm } from '../acceptance-form.js';
 import type { Api } from '../api-routes.js';
 import { assertCanSee, scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
@@ -18,7 +18,7 @@ const FormParamsSchema = z.strictObject({ district: z.enum(DISTRICT_CODES) });
 const FormQuerySchema = z.strictObject({ year: year.optional().describe('Plan year; default: the last one'), format: z.enum(['json', 'csv', 'html']).default('json') });
 const ItemParamsSchema = z.strictObject({
   district: z.enum(DISTRICT_CODES),
-  no: z.coerce.number().int().refine((n) => MANUAL_ITEM_NUMBERS.includes(n), `a manually scored item: ${MANUAL_ITEM_NUMBERS.join(', ')}`),
+  no: z.coerce.number().int().min(1).max(FORM_ITEMS.length).describe('Item number; only items the form marks auto: false that year can be scored'),
 });
 
 const LAST_YEAR = PLAN_YEARS[PLAN_YEARS.length - 1]!;
@@ -74,9 +74,10 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
     body: ManualScoreSchema,
     response: AcceptanceFormSchema,
     async handler({ user, params, query, body }) {
-      const def = FORM_ITEMS.find((i) => i.no === params.no)!;
-      if (body.score > def.max) throw new HttpError(400, 'invalid_request', `item ${def.no} is worth at most ${def.max} points`, [{ path: 'body.score', message: `at most ${def.max}` }]);
       const y = query.year ?? LAST_YEAR;
+      const item = form(params.district, y).items.find((i) => i.no === params.no)!;
+      if (item.auto) throw new HttpError(400, 'invalid_request', `item ${item.no} is scored automatically for ${params.district} ${y}`, [{ path: 'params.no', message: 'scored automatically' }]);
+      if (body.score > item.max) throw new HttpError(400, 'invalid_request', `item ${item.no} is worth at most ${item.max} points`, [{ path: 'body.score', message: `at most ${item.max}` }]);
       const at = ctx.now();
       await ctx.acceptance.set(params.district, y, params.no, { score: body.score, note: body.note, by: user.username, at });
       await ctx.audit.append({ at, user: user.username, role: user.role, action: 'acceptance_edit', district: params.district, target: `${params.district}:${y}:item${params.no}`, detail: { score: body.score, note: body.note } });

@@ -101,8 +101,12 @@ test('acknowledge, attestation and acceptance edits are audited with who and whe
   t.is(edit.body.items[0].score, 8);
   const tooMuch = await h.send('PUT', '/api/acceptance/SN/items/1', { score: 11 }, admin);
   t.is(tooMuch.status, 400);
-  const autoItem = await h.send('PUT', '/api/acceptance/SN/items/2', { score: 1 }, admin);
+  const autoItem = await h.send('PUT', '/api/acceptance/SN/items/2?year=2019', { score: 1 }, admin);
   t.is(autoItem.status, 400);
+  t.like(autoItem.body.error.issues[0], { path: 'params.no' });
+  // 2021 has no SN target in the plan: item 2 is scored by hand that year, like item 4 (signage).
+  t.is((await h.send('PUT', '/api/acceptance/SN/items/2?year=2021', { score: 7, note: '按全市目标折算' }, admin)).status, 200);
+  t.like((await h.send('PUT', '/api/acceptance/SN/items/4?year=2021', { score: 14, note: '标识已核查' }, admin)).body.items[3], { auto: false, score: 14, note: '标识已核查' });
 
   const lines = readFileSync(join(h.dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   t.like(lines.find((l) => l.action === 'acknowledge'), { user: 'maint-sn', role: 'district-maintainer', district: 'SN', target: 'SN-0001:station_offline' });

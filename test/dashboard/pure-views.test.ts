@@ -73,13 +73,26 @@ test('the acceptance form scores evidenced items and leaves manual ones open', (
   const byNo = new Map(form.items.map((i) => [i.no, i]));
   t.is(byNo.get(1)!.score, 7);
   t.is(byNo.get(6)!.score, null);
-  t.is(byNo.get(4)!.score, 15);
+  // Item 4 includes signage no sensor sees: the equipment figures are its evidence, city staff score it.
+  t.like(byNo.get(4), { auto: false, score: null });
+  t.regex(byNo.get(4)!.evidenceZh.join(), /设施配备平均 100%.*醒目标识无法由遥测证明/);
   const built2019 = stations.filter((s) => s.yearBuilt <= 2019).length;
   t.is(byNo.get(2)!.score, Math.round(10 * Math.min(1, built2019 / 2) * 10) / 10);
   const n = built2019;
   const expectedYtd = compliance.size ? (n - 1 + (stations[0]!.yearBuilt <= 2019 ? 0.5 : 1)) / n : 0;
   t.is(byNo.get(10)!.score, Math.round(10 * expectedYtd * 10) / 10);
   t.is(form.total, Math.round(form.items.reduce((a, i) => a + (i.score ?? 0), 0) * 10) / 10);
+  t.like(byNo.get(2), { auto: true });
+  t.false(byNo.get(10)!.evidenceZh.join().includes('备注'));
+});
+
+test('acceptance item 2 is scored by hand for years whose district target the plan does not give', (t) => {
+  const form = (year: 2020 | 2021, manual = new Map()) => acceptanceForm('BS', year, registry.stations, new Map(), manual).items.find((i) => i.no === 2)!;
+  const open = form(2020);
+  t.like(open, { auto: false, score: null });
+  t.regex(open.evidenceZh.join(), /计划未给出本单位2020年的目标/);
+  t.regex(form(2021).evidenceEn.join(), /no target of this unit for 2020, 2021/);
+  t.like(form(2021, new Map([[2, { score: 6, note: '按全市目标折算', by: 'admin', at: 1 }]])), { auto: false, score: 6, note: '按全市目标折算' });
 });
 
 test('build progress counts per plan year against targets', (t) => {
