@@ -4,7 +4,7 @@ import { InfluxEnvSchema } from '../lib/influx/env.js';
 import { projectPath } from '../lib/paths.js';
 
 export const IngestConfigSchema = InfluxEnvSchema.extend({
-  MQTT_URL: env.url('mqtt://127.0.0.1:1883', 'Broker to subscribe to (mqtt:// or ws://)'),
+  MQTT_URL: env.mqttUrl('mqtt://127.0.0.1:1883', 'Broker to subscribe to (mqtt:// or ws://)'),
   INGEST_MQTT_USERNAME: env.string('svc-ingest', 'Broker account of the ingest'),
   INGEST_MQTT_PASSWORD: env.optionalString('Its password; unset: taken from DEV_CREDENTIALS_FILE (development set-up)'),
   INGEST_MQTT_CLIENT_ID: env.string('svc-ingest', 'Stable client id of the persistent session: svc-ingest or svc-ingest-<instance>'),

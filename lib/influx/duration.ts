@@ -8,6 +8,9 @@ export function isRetentionDuration(text: string): boolean {
   return text === 'INF' || DURATION.test(text);
 }
 
+/** The shortest finite retention InfluxDB (1.x and 2.x) accepts. */
+export const MIN_RETENTION_S = 3600;
+
 export function retentionSeconds(text: string): number {
   if (!isRetentionDuration(text)) throw new Error(`invalid retention duration ${JSON.stringify(text)}: use e.g. 400d, 52w, 8760h, or 0s/INF for forever`);
   if (text === 'INF') return 0;
