@@ -15,7 +15,8 @@ const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 const HASH_PATTERN = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
 
-export const UserSchema = z
+/** A users-file entry (with its hash); the API's caller is the `User` below. */
+export const UserRecordSchema = z
   .strictObject({
     username: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, 'lower-case letters, digits, . _ - (2-32)'),
     displayName: z.string().min(1).max(60),
@@ -27,10 +28,10 @@ export const UserSchema = z
     message: 'a district-maintainer needs a district; other roles must not have one',
     path: ['district'],
   });
-export type UserRecord = z.infer<typeof UserSchema>;
+export type UserRecord = z.infer<typeof UserRecordSchema>;
 
 export const UsersFileSchema = z
-  .strictObject({ version: z.literal(1), users: z.array(UserSchema).min(1) })
+  .strictObject({ version: z.literal(1), users: z.array(UserRecordSchema).min(1) })
   .refine((f) => new Set(f.users.map((u) => u.username)).size === f.users.length, { message: 'usernames must be unique', path: ['users'] });
 
 /** What the API knows about the caller (no hash). */

@@ -6,7 +6,7 @@ import { StationIdSchema } from '../../domain/station.js';
 import { RULES } from '../../rules/catalog.js';
 import type { Api } from '../api-routes.js';
 import { AuditEntrySchema } from '../audit-log.js';
-import { assertCanSee, scopeDistrict } from '../auth/scope.js';
+import { assertCanSee, canSee, scopeDistrict } from '../auth/scope.js';
 import { ACTORS, EVERYONE, type User } from '../auth/users.js';
 import { visibleStation as stationIfVisible, type ApiContext } from '../context.js';
 import { HttpError, notFound } from '../http-errors.js';
@@ -70,7 +70,7 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
       const state = query.state === 'active' ? undefined : query.state;
       return ctx.alerting
         .list({ district, stationId: query.station, state, severity: query.severity })
-        .filter((a) => canSeeAll(user) || a.district === user.district)
+        .filter((a) => canSee(user, a.district))
         .filter((a) => query.state !== 'active' || a.state !== 'resolved')
         .sort((a, b) => b.lastSeen - a.lastSeen)
         .slice(0, query.limit);
@@ -124,7 +124,7 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
       if (query.station) visibleStation(user, query.station);
       return ctx.alerting.silences(query.station).filter((s) => {
         const st = ctx.registry.get(s.stationId);
-        return st !== undefined && (canSeeAll(user) || st.district === user.district);
+        return st !== undefined && canSee(user, st.district);
       });
     },
   });
@@ -180,5 +180,3 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
     },
   });
 }
-
-const canSeeAll = (user: User): boolean => user.district === undefined;
