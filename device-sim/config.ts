@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { env } from '../lib/config.js';
 
+/** The simulator's seed unless one is given: the CLI's --seed and npm start's SIM_SEED, so both run the same fleet. */
+export const DEFAULT_SEED = 2019;
+
 /** Environment defaults of the device-sim CLI; every one can be overridden by its command-line option. */
 export const SimConfigSchema = z.object({
   MQTT_URL: env.mqttUrl('mqtt://127.0.0.1:1883', 'Broker the simulated stations connect to (--broker)'),

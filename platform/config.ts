@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AlertingConfigSchema } from '../alerting/config.js';
 import { BrokerConfigSchema } from '../broker/config.js';
 import { DashboardConfigSchema } from '../dashboard-api/config.js';
+import { DEFAULT_SEED } from '../device-sim/config.js';
 import { IngestConfigSchema } from '../ingest/config.js';
 import { env } from '../lib/config.js';
 
@@ -21,6 +22,6 @@ export const PlatformConfigSchema = BrokerConfigSchema.extend(IngestConfigSchema
     SIM_SPEED: z.coerce.number().min(1).max(3600).default(1).describe('Simulator time acceleration (simulated seconds per second)'),
     SIM_FILL_TODAY: env.flag(true, 'Before the live fleet starts, replay the simulated stations since local midnight (or the newest stored sample) so today is complete'),
     SIM_FILL_MAX_HOURS: env.int(4, 1, 24, 'The longest stretch of today SIM_FILL_TODAY replays (bounds the start-up time: about 70 messages per station and hour)'),
-    SIM_SEED: env.int(2019, 0, 2 ** 31, 'Simulator random seed: the same seed gives the same fleet behaviour'),
+    SIM_SEED: env.int(DEFAULT_SEED, 0, 2 ** 31, 'Simulator random seed: the same seed gives the same fleet behaviour'),
   });
 export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;

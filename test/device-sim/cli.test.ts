@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { parseRegistry } from '../../domain/registry.js';
+import { readConfig } from '../../lib/config.js';
 import { projectPath } from '../../lib/paths.js';
+import { PlatformConfigSchema } from '../../platform/config.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { freePort } from '../../lib/influx/private-influxd.js';
 import { startTestBroker } from '../helpers/broker.js';
@@ -60,6 +62,11 @@ test('--help explains every option and command', async (t) => {
     t.regex(stdout, new RegExp(`${flag}\\b[^\\n]*\\S`), flag);
   }
   for (const command of ['backfill', 'load', 'clone-registry']) t.regex(stdout, new RegExp(`\\n\\s+${command} `), command);
+});
+
+test('the CLI and npm start default to the same seed', async (t) => {
+  const { stdout } = await sim(['--help']);
+  t.regex(stdout, new RegExp(`--seed <n>[\\s\\S]*?\\(default: ${readConfig(PlatformConfigSchema, {}).SIM_SEED}\\)`));
 });
 
 test('a bad fault plan is refused with each problem named', async (t) => {
