@@ -137,15 +137,21 @@ export function resolveFaults(specs: readonly FaultSpec[], stations: readonly St
       return;
     }
     const until = spec.for === undefined ? Number.MAX_SAFE_INTEGER : from + spec.for;
+    // A fault of one device needs a station that reports it, else it would silently do nothing.
+    const device = spec.kind === 'appliance_fault' ? spec.appliance : spec.kind === 'device_removed' ? spec.item : null;
+    const hasDevice = (s: Station): boolean => device === null || s.equipment[device] === 'telemetry';
     let targets: string[];
-    if (spec.stations === 'all') targets = [...ids];
+    if (spec.stations === 'all') targets = stations.filter(hasDevice).map((s) => s.id);
     else if (Array.isArray(spec.stations)) {
       const unknown = spec.stations.filter((id) => !ids.has(id));
       if (unknown.length > 0) throw new FaultPlanError(`fault ${index + 1} (${spec.kind})`, `stations not in this fleet: ${unknown.join(', ')}`);
+      const named = new Set(spec.stations);
+      const lacking = stations.filter((s) => named.has(s.id) && !hasDevice(s)).map((s) => s.id);
+      if (lacking.length > 0) throw new FaultPlanError(`fault ${index + 1} (${spec.kind})`, `no ${device} reporting telemetry at ${lacking.join(', ')}`);
       targets = spec.stations;
     } else {
       const { random, district } = spec.stations;
-      const pool = stations.filter((s) => !district || s.district === district).map((s) => s.id);
+      const pool = stations.filter((s) => (!district || s.district === district) && hasDevice(s)).map((s) => s.id);
       const rng = createRng(`faults:${seed}:${index}`);
       targets = [];
       while (targets.length < Math.min(random, pool.length)) {

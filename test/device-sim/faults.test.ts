@@ -159,6 +159,19 @@ test('fault plans are validated with every problem named', (t) => {
   t.regex(error.message, /faults\[0\]\.at/);
   t.regex(error.message, /faults\[1\]\.kind/);
   t.throws(() => resolveFaults(parseFaultPlan({ faults: [{ kind: 'speaker_offline', stations: ['SN-9999'] }] }), stations, 0, 1), { message: /SN-9999/ });
+  // A fault of a device the station does not report would silently do nothing.
+  const first = stations[0]!;
+  const noMicrowave = { ...first, equipment: { ...first.equipment, microwave: 'inspection' as const } };
+  const fleet = [noMicrowave, ...stations.slice(1)];
+  t.throws(() => resolveFaults(parseFaultPlan({ faults: [{ kind: 'appliance_fault', stations: [first.id], appliance: 'microwave', code: 'E1' }] }), fleet, 0, 1), {
+    message: new RegExp(`no microwave reporting telemetry at ${first.id}`),
+  });
+  t.throws(() => resolveFaults(parseFaultPlan({ faults: [{ kind: 'device_removed', stations: [first.id], item: 'microwave' }] }), fleet, 0, 1), { message: /no microwave/ });
+  const all = resolveFaults(parseFaultPlan({ faults: [{ kind: 'appliance_fault', stations: 'all', appliance: 'microwave', code: 'E1' }] }), fleet, 0, 1);
+  t.false(all.byStation.has(first.id), '"all" means every station that has the appliance');
+  t.is(all.byStation.size, fleet.length - 1);
+  const random = resolveFaults(parseFaultPlan({ faults: [{ kind: 'appliance_fault', stations: { random: fleet.length }, appliance: 'microwave', code: 'E1' }] }), fleet, 0, 1);
+  t.false(random.byStation.has(first.id));
   const flag = parseFaultFlag('kind=appliance_fault,stations=SN-0001+SN-0002,appliance=microwave,code=E21,at=+5m,for=30m');
   t.deepEqual(flag, { kind: 'appliance_fault', stations: ['SN-0001', 'SN-0002'], appliance: 'microwave', code: 'E21', at: { offsetMs: 5 * MIN }, for: 30 * MIN });
   t.throws(() => parseFaultFlag('kind=wifi_drop,stations'), { instanceOf: FaultPlanError });
