@@ -63,7 +63,21 @@ interface Call {
   missingOk?: boolean;
   /** Error statuses whose body is an answer to parse (a failing health check is a 400 with a status). */
   answerStatuses?: number[];
+  /** What a refusal means for this call, when Grafana's status and message say more than errorFor knows. */
+  explain?: (refusal: Refusal) => string | undefined;
 }
+
+/** Grafana's answer to a refused call: its status, and the message and reason its JSON body gives. */
+interface Refusal {
+  status: number;
+  message: string;
+  reason?: string;
+}
+
+// Grafana's own words for resources its provisioning files own (pkg/api/datasources.go: 403
+// "Cannot update read-only data source"; pkg/services/dashboards: 400 "Cannot save provisioned dashboard").
+const READ_ONLY_DATASOURCE = /read-only data source/i;
+const PROVISIONED_DASHBOARD = /provisioned dashboard/i;
 
 export function createGrafanaApi(options: GrafanaApiOptions): GrafanaApi {
   const base = options.url.replace(/\/+$/, '');
@@ -94,7 +108,7 @@ export function createGrafanaApi(options: GrafanaApiOptions): GrafanaApi {
       body = { message: text.slice(0, 200) };
     }
     if (res.status === 404 && c.missingOk) return null;
-    if (!res.ok && !c.answerStatuses?.includes(res.status)) throw errorFor(res.status, body, c.what);
+    if (!res.ok && !c.answerStatuses?.includes(res.status)) throw errorFor(refusalOf(res.status, body), c);
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw new GrafanaError(`unexpected answer from Grafana to ${c.what}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, res.status);
     return parsed.data;
@@ -115,10 +129,29 @@ export function createGrafanaApi(options: GrafanaApiOptions): GrafanaApi {
       return (await call(DatasourceSchema, { method: 'GET', path: `/api/datasources/uid/${encodeURIComponent(uid)}`, what: `read data source ${uid}`, missingOk: true })) !== null;
     },
     async createDatasource(model) {
-      await must(ok, { method: 'POST', path: '/api/datasources', body: model, what: `create data source ${model.uid}` });
+      await must(ok, {
+        method: 'POST',
+        path: '/api/datasources',
+        body: model,
+        what: `create data source ${model.uid}`,
+        // Found by uid it was not, so a 409 is another data source holding the name.
+        explain: (r) =>
+          r.status === 409
+            ? `a data source named "${model.name}" already exists with another uid (409: ${r.message}); the boards query uid ${model.uid}, so rename or delete that data source in Grafana (Connections → Data sources) and rerun`
+            : undefined,
+      });
     },
     async updateDatasource(model) {
-      await must(ok, { method: 'PUT', path: `/api/datasources/uid/${encodeURIComponent(model.uid)}`, body: model, what: `update data source ${model.uid}` });
+      await must(ok, {
+        method: 'PUT',
+        path: `/api/datasources/uid/${encodeURIComponent(model.uid)}`,
+        body: model,
+        what: `update data source ${model.uid}`,
+        explain: (r) =>
+          r.status === 403 && READ_ONLY_DATASOURCE.test(r.message)
+            ? `that Grafana provisions data source ${model.uid} from a file (403: ${r.message}), so only the file changes it: edit its URL and credentials in that Grafana's provisioning/datasources (docker compose: grafana/provisioning/datasources/influxdb.yaml, from .env), or remove it from the file, restart Grafana and rerun`
+            : undefined,
+      });
     },
     async checkDatasource(uid) {
       // Grafana answers a failing check with 400 and the data source's own message.
@@ -136,13 +169,29 @@ export function createGrafanaApi(options: GrafanaApiOptions): GrafanaApi {
         path: '/api/dashboards/db',
         body: { dashboard, folderUid, overwrite, message: 'provisioned by npm run grafana:provision' },
         what: `save dashboard ${dashboard.uid}`,
+        explain: (r) => {
+          if (r.status === 400 && PROVISIONED_DASHBOARD.test(r.message)) {
+            return `that Grafana provisions dashboard ${dashboard.uid} from files (400: ${r.message}), so it already has the boards and keeps them as the files say: update the files with npm run grafana:generate (docker compose mounts grafana/provisioning), or remove that dashboard provider to manage the boards over the API and rerun`;
+          }
+          if (r.status === 412 && r.reason === 'name-exists') {
+            // --force would not help: Grafana would overwrite that dashboard and give ours its uid.
+            return `another dashboard in folder ${folderUid} already has the title "${dashboard.title}" (412: ${r.message}); rename, move or delete that one in Grafana and rerun`;
+          }
+          return undefined;
+        },
       }),
   };
 }
 
-function errorFor(status: number, body: unknown, what: string): GrafanaError {
+function refusalOf(status: number, body: unknown): Refusal {
   const parsed = ErrorBodySchema.safeParse(body);
-  const message = parsed.success ? (parsed.data.message ?? '') : '';
+  return { status, message: parsed.success ? (parsed.data.message ?? '') : '', reason: parsed.success ? parsed.data.status : undefined };
+}
+
+function errorFor(refusal: Refusal, { what, explain }: Call): GrafanaError {
+  const { status, message } = refusal;
+  const explained = explain?.(refusal);
+  if (explained) return new GrafanaError(`Grafana refused to ${what}: ${explained}`, status);
   switch (status) {
     case 401:
       return new GrafanaError(`Grafana refused the token (401 Unauthorized) trying to ${what}: pass a valid service-account token with --token or GRAFANA_TOKEN`, status);
@@ -151,14 +200,8 @@ function errorFor(status: number, body: unknown, what: string): GrafanaError {
         `the service account may not ${what} (403 Forbidden${message ? `: ${message}` : ''}): give it the Editor role for folders and dashboards, Admin for data sources`,
         status,
       );
-    case 412: {
-      const reason = parsed.success ? parsed.data.status : undefined;
-      const hint =
-        reason === 'name-exists'
-          ? 'another dashboard in the folder already has this title'
-          : 'it was changed in Grafana since it was read (version conflict)';
-      return new GrafanaError(`Grafana refused to ${what}: ${hint}${message ? ` (${message})` : ''}; rerun with --force to overwrite it`, status);
-    }
+    case 412:
+      return new GrafanaError(`Grafana refused to ${what}: it was changed in Grafana since it was read (version conflict)${message ? ` (${message})` : ''}; rerun with --force to overwrite it`, status);
     default:
       return new GrafanaError(`Grafana answered ${status} trying to ${what}${message ? `: ${message}` : ''}`, status);
   }

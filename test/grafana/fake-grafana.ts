@@ -47,6 +47,10 @@ export interface FakeGrafanaOptions {
   forbidden?: string[];
   /** Someone saves this board in Grafana between our read and our write (a race → 412). */
   raceOn?: string;
+  /** Data sources (uids) this Grafana provisions from files: read-only over the API. */
+  readOnlyDatasources?: string[];
+  /** Dashboards (uids) this Grafana provisions from files: the API may not save them. */
+  provisionedDashboards?: string[];
 }
 
 export interface FakeGrafana {
@@ -56,6 +60,8 @@ export interface FakeGrafana {
   folders: Map<string, { uid: string; title: string; version: number }>;
   datasources: Map<string, z.infer<typeof DatasourceBody>>;
   dashboards: Map<string, StoredBoard>;
+  /** Puts a data source in place as if made in Grafana (checked like a POST body). */
+  seedDatasource(model: unknown): void;
   close(): Promise<void>;
 }
 
@@ -90,14 +96,16 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
     }
     requests.push(req);
 
+    const route = `${req.method} ${req.path}`;
+    let m: RegExpExecArray | null;
+    // Grafana serves its health without authentication.
+    if (route === 'GET /api/health') return send(res, 200, { database: 'ok', version: '12.1.0' });
+
     if (req.authorization !== `Bearer ${options.token}`) return send(res, 401, { message: 'invalid API key' });
     if (req.method !== 'GET' && options.forbidden?.some((p) => req.path.startsWith(p))) {
       return send(res, 403, { message: 'You\'ll need additional permissions to perform this action. Permissions needed: datasources:create' });
     }
 
-    const route = `${req.method} ${req.path}`;
-    let m: RegExpExecArray | null;
-    if (route === 'GET /api/health') return send(res, 200, { database: 'ok', version: '12.1.0' });
 
     if ((m = /^GET \/api\/folders\/([^/]+)$/.exec(route))) {
       const folder = folders.get(decodeURIComponent(m[1]!));
@@ -131,12 +139,15 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
       const ds = datasources.get(decodeURIComponent(m[1]!));
       if (!ds) return send(res, 404, { message: 'Data source not found' });
       const { secureJsonData, ...visible } = ds;
-      return send(res, 200, { id: 1, version: 1, ...visible, secureJsonFields: Object.fromEntries(Object.keys(secureJsonData ?? {}).map((k) => [k, true])) });
+      const readOnly = options.readOnlyDatasources?.includes(ds.uid) ?? false;
+      return send(res, 200, { id: 1, version: 1, ...visible, readOnly, secureJsonFields: Object.fromEntries(Object.keys(secureJsonData ?? {}).map((k) => [k, true])) });
     }
     if (route === 'POST /api/datasources') {
       const body = parse(DatasourceBody, req, res);
       if (!body) return;
-      if ([...datasources.values()].some((d) => d.uid === body.uid || d.name === body.name)) return send(res, 409, { message: 'data source with the same name already exists' });
+      const all = [...datasources.values()];
+      if (all.some((d) => d.name === body.name)) return send(res, 409, { message: 'data source with the same name already exists' });
+      if (all.some((d) => d.uid === body.uid)) return send(res, 409, { message: 'data source with the same uid already exists' });
       datasources.set(body.uid, body);
       return send(res, 200, { id: 1, message: 'Datasource added', name: body.name, datasource: { ...body, id: 1 } });
     }
@@ -145,6 +156,7 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
       const uid = decodeURIComponent(m[1]!);
       if (!body) return;
       if (!datasources.has(uid)) return send(res, 404, { message: 'Data source not found' });
+      if (options.readOnlyDatasources?.includes(uid)) return send(res, 403, { message: 'Cannot update read-only data source' });
       if (body.uid !== uid) violations.push(`PUT data source ${uid} with body uid ${body.uid}`);
       datasources.set(uid, body);
       return send(res, 200, { id: 1, message: 'Datasource updated', name: body.name, datasource: body });
@@ -162,6 +174,10 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
       const body = parse(DashboardBody, req, res);
       if (!body) return;
       if (!folders.has(body.folderUid)) return send(res, 400, { message: 'folder not found' });
+      if (options.provisionedDashboards?.includes(body.dashboard.uid)) return send(res, 400, { message: 'Cannot save provisioned dashboard' });
+      const sameTitle = [...dashboards.values()].find((d) => d.folderUid === body.folderUid && d.dashboard.title === body.dashboard.title && d.dashboard.uid !== body.dashboard.uid);
+      if (sameTitle && !body.overwrite) return send(res, 412, { message: 'A dashboard with the same name in the folder already exists', status: 'name-exists' });
+      if (sameTitle) violations.push(`${route}: overwrite of ${sameTitle.dashboard.uid} by title (Grafana would give ${body.dashboard.uid} its uid)`);
       const stored = dashboards.get(body.dashboard.uid);
       if (stored && !body.overwrite && body.dashboard.version !== stored.dashboard.version) {
         return send(res, 412, { message: 'The dashboard has been changed by someone else', status: 'version-mismatch' });
@@ -191,6 +207,10 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
     folders,
     datasources,
     dashboards,
+    seedDatasource: (model) => {
+      const ds = DatasourceBody.parse(model);
+      datasources.set(ds.uid, ds);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

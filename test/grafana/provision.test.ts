@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { buildDashboards } from '../../grafana/dashboards/index.js';
-import { INFLUX_DATASOURCE, influxDatasource } from '../../grafana/datasource.js';
+import { INFLUX_DATASOURCE, INFLUX_DATASOURCE_NAME, influxDatasource } from '../../grafana/datasource.js';
 import { createGrafanaApi, GrafanaError } from '../../grafana/grafana-api.js';
 import { FOLDER, provision } from '../../grafana/provisioner.js';
 import { provisionCommand } from '../../grafana/provision.js';
@@ -125,6 +125,53 @@ test('a refused token (401) is a clear error and nothing is written', async (t) 
   t.is(err?.status, 401);
   t.regex(err!.message, /refused the token \(401 Unauthorized\).*service-account token/);
   t.deepEqual(writes(grafana), []);
+  // As in Grafana, /api/health needs no token: the refusal comes from the first authenticated call.
+  t.is((await fetch(`${grafana.url}/api/health`)).status, 200);
+  t.deepEqual(grafana.requests.map((r) => r.path).slice(0, 2), ['/api/health', `/api/folders/${FOLDER.uid}`]);
+});
+
+test('a data source the Grafana provisions from a file (read-only) is reported as such, not as a missing role', async (t) => {
+  const grafana = await fake(t, { readOnlyDatasources: [INFLUX_DATASOURCE.uid] });
+  grafana.seedDatasource(v2);
+  const err = await t.throwsAsync(run(grafana), { instanceOf: GrafanaError });
+  t.is(err?.status, 403);
+  t.regex(err!.message, /^Grafana refused to update data source qdyz-influxdb: that Grafana provisions data source qdyz-influxdb from a file \(403: Cannot update read-only data source\), so only the file changes it: .*grafana\/provisioning\/datasources\/influxdb\.yaml/);
+  t.notRegex(err!.message, /Admin|role/);
+  t.is(grafana.dashboards.size, 0);
+  t.deepEqual(grafana.violations, []);
+});
+
+test('a board the Grafana provisions from files says the files rule it', async (t) => {
+  const grafana = await fake(t, { provisionedDashboards: [boards[0]!.uid] });
+  const err = await t.throwsAsync(run(grafana), { instanceOf: GrafanaError });
+  t.is(err?.status, 400);
+  t.regex(err!.message, new RegExp(`^Grafana refused to save dashboard ${boards[0]!.uid}: that Grafana provisions dashboard ${boards[0]!.uid} from files \\(400: Cannot save provisioned dashboard\\).*npm run grafana:generate.*remove that dashboard provider`));
+  t.deepEqual(grafana.violations, []);
+});
+
+test('a data source holding our name under another uid (409) says which and what to do', async (t) => {
+  const grafana = await fake(t);
+  grafana.seedDatasource({ ...v2, uid: 'made-by-hand' });
+  const err = await t.throwsAsync(run(grafana), { instanceOf: GrafanaError });
+  t.is(err?.status, 409);
+  t.regex(err!.message, new RegExp(`^Grafana refused to create data source ${INFLUX_DATASOURCE.uid}: a data source named "${INFLUX_DATASOURCE_NAME}" already exists with another uid \\(409: data source with the same name already exists\\); the boards query uid ${INFLUX_DATASOURCE.uid}, so rename or delete that data source`));
+  t.deepEqual(grafana.violations, []);
+});
+
+test('another board with the same title in the folder (412 name-exists) is named, without offering --force', async (t) => {
+  const grafana = await fake(t);
+  await run(grafana);
+  const { uid, title } = boards[0]!;
+  const stored = grafana.dashboards.get(uid)!;
+  grafana.dashboards.delete(uid);
+  grafana.dashboards.set('made-by-hand', { ...stored, dashboard: { ...stored.dashboard, uid: 'made-by-hand' } });
+  const err = await t.throwsAsync(run(grafana), { instanceOf: GrafanaError });
+  t.is(err?.status, 412);
+  t.is(
+    err!.message,
+    `Grafana refused to save dashboard ${uid}: another dashboard in folder ${FOLDER.uid} already has the title "${title}" (412: A dashboard with the same name in the folder already exists); rename, move or delete that one in Grafana and rerun`,
+  );
+  t.deepEqual(grafana.violations, []);
 });
 
 test('a token without the right role (403) names the permission it lacks', async (t) => {
