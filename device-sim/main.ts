@@ -15,7 +15,7 @@ import { loadRegistryFile } from '../lib/registry-file.js';
 import { readConfig } from '../lib/config.js';
 import { DEFAULT_SEED, SimConfigSchema } from './config.js';
 import { backfill } from './backfill.js';
-import { fleetOf, writeClonedRegistry } from './clone.js';
+import { fleetOf, maxFleetSize, writeClonedRegistry } from './clone.js';
 import { loadFaultPlanFile, parseDuration, parseFaultFlag, resolveFaults, type FaultSpec } from './faults.js';
 import { startFleet, type Fleet } from './fleet.js';
 import { startFrozenSubscriber } from './frozen-subscriber.js';
@@ -121,11 +121,13 @@ program
 program
   .command('clone-registry')
   .description('write a registry of COUNT stations (the registry first, then clones with new ids) for load tests')
-  .requiredOption('--count <n>', 'stations in the new registry', number(1, 120_000))
+  .requiredOption('--count <n>', 'stations in the new registry (at most the registry plus 9999 ids per district)', number(1, Number.MAX_SAFE_INTEGER))
   .requiredOption('--out <file>', 'where to write it, e.g. var/stations-20000.json')
   .action((opts: { count: number; out: string }, cmd: Command) => {
     const common = cmd.optsWithGlobals<CommonOptions>();
-    const registry = writeClonedRegistry(loadRegistryFile(projectPath(common.registry)), opts.count, projectPath(opts.out));
+    const source = loadRegistryFile(projectPath(common.registry));
+    if (opts.count > maxFleetSize(source)) program.error(`--count ${opts.count}: at most ${maxFleetSize(source)} stations can be made from ${common.registry} (9999 ids per district)`);
+    const registry = writeClonedRegistry(source, opts.count, projectPath(opts.out));
     process.stderr.write(
       `${registry.stations.length} stations written to ${opts.out}.\n` +
         `Accounts for the clones: BROKER_DEV_CREDENTIALS=true REGISTRY_FILE=${opts.out} npm run broker (development), or\n` +

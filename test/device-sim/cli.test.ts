@@ -8,6 +8,7 @@ import { readConfig } from '../../lib/config.js';
 import { projectPath } from '../../lib/paths.js';
 import { PlatformConfigSchema } from '../../platform/config.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
+import { fleetOf, maxFleetSize } from '../../device-sim/clone.js';
 import { freePort } from '../../lib/influx/private-influxd.js';
 import { startTestBroker } from '../helpers/broker.js';
 
@@ -85,6 +86,16 @@ test('clone-registry writes a valid registry with unique new ids', async (t) => 
   const cloned = parseRegistry(JSON.parse(readFileSync(out, 'utf8')));
   t.is(cloned.stations.length, registry.stations.length + 50);
   t.deepEqual(cloned.stations.slice(0, registry.stations.length), registry.stations);
+});
+
+test('clone-registry refuses a count above what the districts can hold, naming the limit', async (t) => {
+  const max = maxFleetSize(registry);
+  t.is(fleetOf(registry, max).length, max, 'the largest fleet can be made');
+  t.is(new Set(fleetOf(registry, max).map((s) => s.id)).size, max);
+  t.throws(() => fleetOf(registry, max + 1), { message: new RegExp(`at most ${max} stations`) });
+  const { code, stderr } = await sim(['clone-registry', '--count', String(max + 1), '--out', join(tempDir(t), 'x.json')]);
+  t.not(code, 0);
+  t.regex(stderr, new RegExp(`--count ${max + 1}: at most ${max} stations`));
 });
 
 test('a short run connects, publishes and prints its summary as JSON', async (t) => {
