@@ -9,6 +9,7 @@ import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
 import { checkClientId, checkPublish, checkSubscribe, checkWill, type Decision, type Principal, type RefusalReason } from './acl.js';
 import type { AccountStore } from './credentials.js';
+import { indexedMemoryPersistence } from './indexed-persistence.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
 import { PacketTooLargeError, limitPacketSize } from './packet-limit.js';
 
@@ -93,6 +94,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   const aedes = await Aedes.createBroker({
+    // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (see the file).
+    persistence: indexedMemoryPersistence(),
+    // No cap on deliveries in flight: with aedes' default cap (100) the excess waits in a queue that,
+    // once its only subscriber is gone, drains recursively and overflows the stack (test/broker/
+    // frozen-subscriber.test.ts). Backpressure is unchanged: a publisher's PUBACK still waits for delivery.
+    concurrency: 0,
     drainTimeout: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     maxTopicLevels: 16,

@@ -43,10 +43,12 @@ export const cpuPercent = (a: ProcSample, b: ProcSample, seconds: number): numbe
 /** A TypeScript entry point of this project in its own node process (through tsx); `ipc` for a controlled child. */
 export function startTs(script: string, env: Record<string, string>, ipc = false, logFile?: string): ChildProcess {
   const options = { env: { ...process.env, ...env } };
-  if (ipc) return fork(projectPath(script), [], { ...options, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it exits (open in Chrome DevTools).
+  const execArgv = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx'];
+  if (ipc) return fork(projectPath(script), [], { ...options, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   // Services log JSON lines on stdout: kept in a file so the benchmark's stdout is its one JSON object.
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
-  return spawn(process.execPath, ['--import', 'tsx', projectPath(script)], { ...options, stdio: ['ignore', out, 'inherit'] });
+  return spawn(process.execPath, [...execArgv, projectPath(script)], { ...options, stdio: ['ignore', out, 'inherit'] });
 }
 
 /** Counters from a service's Prometheus /metrics, by metric name (label sets summed). */

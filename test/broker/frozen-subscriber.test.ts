@@ -25,10 +25,11 @@ const remainingLength = (n: number) => {
 const packet = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type]), remainingLength(body.length), body]);
 
 /** A raw MQTT 3.1.1 client that connects, subscribes, and then never reads another byte. */
-function frozenSubscriber(port: number, clientId: string, username: string, password: string, filter: string): Socket {
-  const flags = 0x80 | 0x40 | 0x02; // username, password, clean session; keepalive 0 so only the drain timeout can end it
+function frozenSubscriber(port: number, clientId: string, username: string, password: string, filter: string, qos: 0 | 1 = 0): Socket {
+  // username, password, clean session (a persistent one for QoS 1); keepalive 0 so only the drain timeout can end it
+  const flags = 0x80 | 0x40 | (qos === 0 ? 0x02 : 0);
   const connectPacket = packet(0x10, Buffer.concat([str('MQTT'), Buffer.from([0x04, flags, 0, 0]), str(clientId), str(username), str(password)]));
-  const subscribePacket = packet(0x82, Buffer.concat([Buffer.from([0, 1]), str(filter), Buffer.from([0])]));
+  const subscribePacket = packet(0x82, Buffer.concat([Buffer.from([0, 1]), str(filter), Buffer.from([qos])]));
   const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat([connectPacket, subscribePacket])));
   socket.on('error', () => {}); // the broker will reset it
   return socket; // no 'data' listener: node stops reading at its high-water mark and the kernel window closes
@@ -75,4 +76,43 @@ test('a frozen subscriber is disconnected after the drain timeout and delivery t
   while (received < sent && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
   t.is(received, sent, 'every message reached the healthy subscriber');
   t.log(`${sent} messages of ${payload.length} bytes before and after the freeze`);
+});
+
+test('a frozen persistent subscriber, the only one, with thousands of messages queued behind it is dropped without crashing the broker', async (t) => {
+  // aedes queues deliveries beyond its `concurrency` limit; once the only subscriber is dropped, every
+  // queued message has no receiver left, and with a bounded concurrency aedes drained that queue
+  // recursively until the stack overflowed and the broker died (seen in bench/ingest at 20k msg/s).
+  const registry = loadRegistryFile();
+  const stations = registry.stations.slice(0, 20).map((s) => s.id);
+  const b = await startTestBroker({ registry, stationIds: stations, drainTimeoutMs: 500 });
+  t.teardown(() => b.close());
+  const subscribed = new Promise<void>((resolve) => b.broker.aedes.on('subscribe', (_s, client) => client.id === 'svc-ingest' && resolve()));
+  const frozen = frozenSubscriber(b.port, 'svc-ingest', 'svc-ingest', b.credentials['svc-ingest']!, TELEMETRY_SUBSCRIPTIONS[0]!, 1);
+  t.teardown(() => frozen.destroy());
+  await subscribed;
+
+  // Many publishers: each one has only a batch of messages in flight, the queue is their sum.
+  const publishers = await Promise.all(stations.map((id) => connectAs(b, id)));
+  t.teardown(() => Promise.all(publishers.map((c) => c.endAsync(true))));
+  const payload = Buffer.alloc(200, 0x20);
+  const slowDisconnects = async () => (await b.broker.metrics.slowClientDisconnects.get()).values[0]?.value ?? 0;
+  let sent = 0;
+  const until = Date.now() + 30_000;
+  while ((await slowDisconnects()) === 0 && Date.now() < until) {
+    publishers.forEach((c, i) => {
+      for (let k = 0; k < 200; k++) c.publish(telemetryTopic({ stationId: stations[i]!, channel: 'status' }), payload, { qos: 0 });
+    });
+    sent += 200 * publishers.length;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.is(await slowDisconnects(), 1, `the frozen subscriber was not disconnected after ${sent} messages`);
+  // Keep publishing into a broker with no subscriber, then check it is still there.
+  for (let round = 0; round < 10; round++) {
+    for (const [i, c] of publishers.entries()) for (let k = 0; k < 200; k++) c.publish(telemetryTopic({ stationId: stations[i]!, channel: 'status' }), payload, { qos: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const after = await connectAs(b, 'svc-dashboard');
+  t.teardown(() => after.endAsync());
+  t.deepEqual((await after.subscribeAsync(TELEMETRY_SUBSCRIPTIONS[0]!, { qos: 0 })).map((g) => g.qos), [0]);
+  t.log(`${sent} messages published by ${publishers.length} stations while the only subscriber was frozen`);
 });
