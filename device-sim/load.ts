@@ -64,6 +64,8 @@ export interface LoadOptions {
   localAddresses?: readonly string[];
   /** CONNECTs awaiting CONNACK at once. */
   connectConcurrency?: number;
+  /** Longest wait on stop for in-flight messages to be acknowledged (default 60 s). */
+  settleMs?: number;
   logger: Logger;
 }
 
@@ -136,6 +138,10 @@ export function startLoad(o: LoadOptions): Load {
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      // Let what is in flight be acknowledged before the links close, so that "failed" counts
+      // messages refused or lost, not ones still queued behind an overloaded broker.
+      const settleBy = performance.now() + (o.settleMs ?? 60_000);
+      while (stats.sent > stats.acknowledged + stats.failed && performance.now() < settleBy) await new Promise((r) => setTimeout(r, 100));
       await Promise.all(units.map((u) => u.conn?.end(null, qos)));
       stats.settleAsFailed();
       return stats.snapshot({ stations: units.length, connected: 0, simulatedTime: Date.now() });
