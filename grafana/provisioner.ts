@@ -1,11 +1,13 @@
-import { isDeepStrictEqual } from 'node:util';
+import { createHash } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import type { DashboardJson } from './board.js';
 import type { InfluxDatasourceModel } from './datasource.js';
 import type { GrafanaApi } from './grafana-api.js';
 
 // Creates or updates the folder, the data source and every board. Idempotent: stable uids, and a
-// board whose stored JSON already equals ours is left alone, so a second run changes nothing.
+// board saved from the same generated JSON is left alone, so a second run changes nothing.
+// Grafana changes a board when it stores it (id, version, migrations, defaults), so the stored
+// JSON is never compared with ours: each save carries the hash of our JSON in SOURCE_HASH_FIELD.
 // Updates carry the version read, so a board edited in Grafana meanwhile is not silently
 // overwritten (412) unless `overwrite` is set.
 
@@ -30,8 +32,14 @@ export interface ProvisionInput {
   logger: Logger;
 }
 
-/** What Grafana adds when it stores a board; everything else must match ours. */
-const withoutServerFields = ({ id: _id, version: _version, ...rest }: Record<string, unknown>): Record<string, unknown> => rest;
+/**
+ * A top-level field of ours in each saved board: Grafana keeps fields it does not know, and its
+ * UI, which rebuilds the JSON from its own model when it saves, drops it, so a board edited there
+ * no longer matches and is written again.
+ */
+export const SOURCE_HASH_FIELD = 'qdyzSourceHash';
+
+const sourceHash = (board: DashboardJson): string => createHash('sha256').update(JSON.stringify(board)).digest('hex');
 
 export async function provision(input: ProvisionInput): Promise<ProvisionReport> {
   const { api, logger } = input;
@@ -62,10 +70,12 @@ export async function provision(input: ProvisionInput): Promise<ProvisionReport>
     const stored = await api.getDashboard(board.uid);
     let outcome: Outcome;
     let version = stored?.dashboard.version;
-    if (stored && stored.meta.folderUid === folder.uid && isDeepStrictEqual(withoutServerFields(stored.dashboard), withoutServerFields(board))) {
+    const hash = sourceHash(board);
+    if (stored && stored.meta.folderUid === folder.uid && stored.dashboard[SOURCE_HASH_FIELD] === hash) {
       outcome = 'unchanged';
     } else {
-      const saved = await api.saveDashboard({ ...board, id: null, ...(stored ? { version: stored.dashboard.version } : {}) } as DashboardJson, folder.uid, overwrite);
+      const json = { ...board, [SOURCE_HASH_FIELD]: hash, id: null, ...(stored ? { version: stored.dashboard.version } : {}) };
+      const saved = await api.saveDashboard(json as DashboardJson, folder.uid, overwrite);
       outcome = stored ? 'updated' : 'created';
       version = saved.version;
     }

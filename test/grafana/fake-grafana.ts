@@ -27,6 +27,27 @@ const DashboardBody = z.strictObject({
   message: z.string().optional(),
 });
 
+/** The built-in annotation Grafana adds to every board that has none. */
+const BUILT_IN_ANNOTATION = {
+  builtIn: 1,
+  datasource: { type: 'grafana', uid: '-- Grafana --' },
+  enable: true,
+  hide: true,
+  iconColor: 'rgba(0, 211, 255, 1)',
+  name: 'Annotations & Alerts',
+  type: 'dashboard',
+};
+
+/**
+ * A board as Grafana 12 hands it back: it keeps every field it was given, including ones it does
+ * not know, but fills in the built-in annotation and each panel's plugin version.
+ */
+function normalised<D extends Record<string, unknown>>(dashboard: D): D {
+  const annotations = (dashboard.annotations ?? {}) as { list?: unknown[] };
+  const panels = (dashboard.panels as Array<Record<string, unknown>>).map((p) => ({ ...p, pluginVersion: '12.1.0' }));
+  return { ...dashboard, annotations: { ...annotations, list: annotations.list?.length ? annotations.list : [BUILT_IN_ANNOTATION] }, panels };
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -184,7 +205,7 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
       }
       const version = (stored?.dashboard.version ?? 0) + 1;
       const id = stored?.dashboard.id ?? nextId++;
-      dashboards.set(body.dashboard.uid, { dashboard: { ...body.dashboard, id, version }, folderUid: body.folderUid });
+      dashboards.set(body.dashboard.uid, { dashboard: { ...normalised(body.dashboard), id, version }, folderUid: body.folderUid });
       return send(res, 200, { id, uid: body.dashboard.uid, url: `/d/${body.dashboard.uid}/x`, status: 'success', version, slug: 'x' });
     }
 

@@ -7,7 +7,7 @@ import { createLogger } from '../../lib/logger.js';
 import { buildDashboards } from '../../grafana/dashboards/index.js';
 import { INFLUX_DATASOURCE, INFLUX_DATASOURCE_NAME, influxDatasource } from '../../grafana/datasource.js';
 import { createGrafanaApi, GrafanaError } from '../../grafana/grafana-api.js';
-import { FOLDER, provision } from '../../grafana/provisioner.js';
+import { FOLDER, provision, SOURCE_HASH_FIELD } from '../../grafana/provisioner.js';
 import { provisionCommand } from '../../grafana/provision.js';
 import { ProvisionConfigSchema } from '../../grafana/config.js';
 import { startFakeGrafana, type FakeGrafana, type FakeGrafanaOptions } from './fake-grafana.js';
@@ -31,6 +31,13 @@ const run = (grafana: FakeGrafana, overrides: { token?: string; overwrite?: bool
     overwrite: overrides.overwrite,
     logger,
   });
+
+/** A board edited and saved in Grafana's UI, which rebuilds the JSON from its own model: fields it does not know are gone. */
+function editInUi(grafana: FakeGrafana, uid: string, change: Record<string, unknown>): void {
+  const stored = grafana.dashboards.get(uid)!;
+  const { [SOURCE_HASH_FIELD]: _ours, ...known } = stored.dashboard;
+  stored.dashboard = { ...known, ...change } as typeof stored.dashboard;
+}
 
 const writes = (grafana: FakeGrafana) => grafana.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
 
@@ -56,15 +63,21 @@ test('first run creates the folder, the 2.x data source and every board, with th
   t.is(ds.jsonData.httpHeaderName1, 'Authorization');
   t.deepEqual(ds.secureJsonData, { httpHeaderValue1: 'Token influx-token-abc' });
 
-  const saved = grafana.requests.filter((r) => r.path === '/api/dashboards/db').map((r) => r.body as { dashboard: { uid: string; id: null }; folderUid: string; overwrite: boolean });
+  const saved = grafana.requests.filter((r) => r.path === '/api/dashboards/db').map((r) => r.body as { dashboard: Record<string, unknown>; folderUid: string; overwrite: boolean });
   t.true(saved.every((b) => b.folderUid === FOLDER.uid && b.overwrite === false && b.dashboard.id === null));
-  for (const board of boards) t.like(grafana.dashboards.get(board.uid)?.dashboard, { title: board.title, panels: board.panels });
+  // Each board is sent as built, with the hash of that JSON in our own field.
+  t.deepEqual(
+    saved.map(({ dashboard: { [SOURCE_HASH_FIELD]: hash, ...sent } }) => [sent, typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash)]),
+    boards.map((b) => [{ ...b, id: null }, true]),
+  );
 });
 
 test('a second run is idempotent: nothing is created, unchanged boards are not written', async (t) => {
   const grafana = await fake(t);
   await run(grafana);
   const before = grafana.requests.length;
+  // Grafana hands the boards back changed (ids, versions, defaults it fills in), not as we sent them.
+  for (const board of boards) t.notDeepEqual(grafana.dashboards.get(board.uid)!.dashboard.panels, board.panels);
   const report = await run(grafana);
   t.deepEqual(grafana.violations, []);
   t.is(report.folder, 'unchanged');
@@ -83,8 +96,7 @@ test('a second run is idempotent: nothing is created, unchanged boards are not w
 test('a board changed in Grafana is updated with the version read; a new folder title is applied', async (t) => {
   const grafana = await fake(t);
   await run(grafana);
-  const board = grafana.dashboards.get(boards[0]!.uid)!;
-  board.dashboard = { ...board.dashboard, title: 'edited by hand', version: 4 };
+  editInUi(grafana, boards[0]!.uid, { title: 'edited by hand', version: 4 });
   const report = await provision({
     api: createGrafanaApi({ url: grafana.url, token: TOKEN }),
     datasource: v2,
@@ -106,8 +118,7 @@ test('a version conflict (412) says what happened and how to resolve it; --force
   const grafana = await fake(t);
   await run(grafana);
   const uid = boards[1]!.uid;
-  const stored = grafana.dashboards.get(uid)!;
-  stored.dashboard = { ...stored.dashboard, title: 'edited meanwhile' };
+  editInUi(grafana, uid, { title: 'edited meanwhile' });
   const racing = await fake(t, { raceOn: uid });
   for (const [k, v] of grafana.folders) racing.folders.set(k, v);
   for (const [k, v] of grafana.dashboards) racing.dashboards.set(k, v);
