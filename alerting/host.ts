@@ -12,6 +12,7 @@ import { createInfluxStore } from './influx-store.js';
 import { loadNotificationConfig, parseNotificationConfig } from './notification-config.js';
 import { createNotifier } from './notifier.js';
 import { loadRulesFile } from './rules-file.js';
+import type { RulesConfig } from '../rules/rule-config.js';
 import { createJobs, scheduleJobs } from './schedules.js';
 import { createAlertingService, type AlertingService } from './service.js';
 
@@ -19,6 +20,8 @@ export type AlertingFiles = Pick<AlertingConfig, 'ALERTING_RULES_FILE' | 'ALERTI
 
 export interface HostedAlerting {
   service: AlertingService;
+  /** The rules it judges with; the dashboard's online/open-now judgement uses the same thresholds. */
+  rules: RulesConfig;
   /** Stops judging and the schedules, then stores what is pending. */
   close(): Promise<void>;
 }
@@ -54,6 +57,7 @@ export async function hostAlerting(o: {
     : [];
   return {
     service,
+    rules,
     async close() {
       consumer.off('telemetry', judge);
       for (const task of tasks) await task.stop();

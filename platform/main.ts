@@ -82,7 +82,7 @@ await runService('platform', async (logger, { signal, parts }) => {
   const alerting = parts.add(await hostAlerting({ config, registry, influx, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), { first: true });
   signal.throwIfAborted();
 
-  const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, logger, metrics }), (d) => d.close());
+  const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, rules: alerting.rules, logger, metrics }), (d) => d.close());
   const metricsServer = parts.add(await serveMetrics(metrics, config.PLATFORM_METRICS_PORT), (m) => m.close());
   signal.throwIfAborted();
 
