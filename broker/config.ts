@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env } from '../lib/config.js';
+import { env, SHARED_ENV } from '../lib/config.js';
 import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_PACKET_BYTES } from './broker.js';
 
@@ -10,10 +10,10 @@ export const BrokerConfigSchema = z.object({
   BROKER_METRICS_PORT: env.port(9101, 'Prometheus /metrics of the broker'),
   BROKER_ACCOUNTS_FILE: env.string('var/broker-accounts.json', 'Account file with salted scrypt hashes (relative to the project root); create with `npm run credentials -- generate`'),
   BROKER_DEV_CREDENTIALS: env.flag(false, 'Development only: generate missing accounts and write their passwords to DEV_CREDENTIALS_FILE on start'),
-  DEV_CREDENTIALS_FILE: env.string('var/dev-credentials.json', 'Development only: username → plaintext password, for the simulator and services (gitignored)'),
+  DEV_CREDENTIALS_FILE: SHARED_ENV.DEV_CREDENTIALS_FILE,
   MQTT_MAX_PACKET_BYTES: env.int(DEFAULT_MAX_PACKET_BYTES, 256, 1 << 20, `Largest MQTT packet accepted, in bytes (payloads are further limited to ${MAX_PAYLOAD_BYTES})`),
   BROKER_DRAIN_TIMEOUT_MS: env.int(DEFAULT_DRAIN_TIMEOUT_MS, 100, 600_000, 'A subscriber whose socket does not drain within this time is disconnected, so it cannot stall delivery to others'),
-  REGISTRY_FILE: env.string('data/stations.json', 'Station registry (relative to the project root); stations not in it cannot connect'),
+  REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
 });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 

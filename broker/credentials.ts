@@ -5,12 +5,13 @@ import { z } from 'zod';
 import type { Registry } from '../domain/registry.js';
 import { STATION_ID_PATTERN } from '../domain/station.js';
 import type { Logger } from '../lib/logger.js';
+import { SHARED_ENV } from '../lib/config.js';
 import { projectPath } from '../lib/paths.js';
 import { SERVICE_ACCOUNTS, isServiceAccount, type Principal } from './acl.js';
 import { generatePassword, hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
 
 export const DEFAULT_ACCOUNTS_FILE = projectPath('var/broker-accounts.json');
-export const DEFAULT_DEV_CREDENTIALS_FILE = projectPath('var/dev-credentials.json');
+export const DEFAULT_DEV_CREDENTIALS_FILE = projectPath(SHARED_ENV.DEV_CREDENTIALS_FILE.parse(undefined));
 
 const UsernameSchema = z.string().refine((u) => STATION_ID_PATTERN.test(u) || isServiceAccount(u), {
   message: `expected a station id like SN-0001 or one of ${SERVICE_ACCOUNTS.join(', ')}`,
