@@ -32,18 +32,22 @@ const maxCfg = { stations: int('BENCH_MAX_STATIONS', 2000), rate: int('BENCH_MAX
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted: number[], p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
 
-/** Points of the load's measurements written since `since`, not counting the probe station. */
+/** One field per measurement the load writes, checked against the series definitions. */
+const counted = <S extends { measurement: string; fields: Record<string, string> }>(series: S, field: keyof S['fields'] & string) => ({ measurement: series.measurement, field });
+const LOAD_SERIES = [counted(SERIES.occupancy, 'people'), counted(SERIES.appliance, 'on'), counted(SERIES.speaker, 'online'), counted(SERIES.status, 'online')];
+
+/**
+ * Points of the load's measurements written since `since`, not counting the probe station. Load status
+ * messages are heartbeats (online = 1): a Last Will of a loader connection cut at the end is not load.
+ */
 async function persisted(p: Pipeline, since: number, probe: string): Promise<number> {
   const counts = await Promise.all(
-    (
-      [
-        [SERIES.occupancy.measurement, 'people'],
-        [SERIES.appliance.measurement, 'on'],
-        [SERIES.speaker.measurement, 'online'],
-        [SERIES.status.measurement, 'online'],
-      ] as const
-    ).map(async ([m, field]) => {
-      const rows = await p.influx!.query(`SELECT count("${field}") FROM ${m} WHERE time >= $since AND "${TAGS.station}" != $probe`, { since: new Date(since).toISOString(), probe });
+    LOAD_SERIES.map(async ({ measurement, field }) => {
+      const heartbeatsOnly = measurement === SERIES.status.measurement ? ` AND "${field}" = 1` : '';
+      const rows = await p.influx!.query(`SELECT count("${field}") FROM ${measurement} WHERE time >= $since AND "${TAGS.station}" != $probe${heartbeatsOnly}`, {
+        since: new Date(since).toISOString(),
+        probe,
+      });
       return Number(rows[0]?.count ?? 0);
     }),
   );
@@ -99,8 +103,11 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sample(pid)])) as Record<keyof typeof pids, ProcSample>;
   const t0 = Date.now();
   const probeRun = await startProbe(p, probe);
+  // The loaders share the machine: their CPU over the publishing window says what was left for the pipeline.
+  const loadersBefore = loaders.children.map((c) => sample(c.pid!));
   loaders.start();
   await sleep(cfg.seconds * 1000);
+  const loadersCpu = loaders.children.reduce((sum, c, i) => sum + cpuPercent(loadersBefore[i]!, sample(c.pid!), (Date.now() - t0) / 1000), 0);
   const stats: FleetStats[] = await loaders.stop();
   const tEnd = Date.now();
   const after = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sample(pid)])) as Record<keyof typeof pids, ProcSample>;
@@ -143,7 +150,7 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
     msgsPerSecSustained: Math.round(count / ((tPersisted - t0) / 1000)),
     publishToPersistedMs: latency,
     publishToAckMs: { p50: ack('p50'), p99: ack('p99'), note: 'worst loader' },
-    cpuPercentOfOneCore: { ...cpu, brokerPlusIngest: Math.round((cpu.broker + cpu.ingest) * 10) / 10 },
+    cpuPercentOfOneCore: { ...cpu, brokerPlusIngest: Math.round((cpu.broker + cpu.ingest) * 10) / 10, loadersWhilePublishing: Math.round(loadersCpu * 10) / 10 },
     drainSeconds: Math.round((tPersisted - tEnd) / 100) / 10,
     ingestMetricsCumulative: ingestMetrics,
     brokerMetricsCumulative: brokerMetrics,
