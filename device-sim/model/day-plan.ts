@@ -39,23 +39,49 @@ function inMultiDayClosure(seed: number, stationId: string, day: number): boolea
   return false;
 }
 
-function adjust(rng: Rng, profile: StationProfile, [start, end]: Interval, day: number): Interval | null {
-  const atMidnight = (t: number): boolean => (t - day) % DAY_MS === 0;
-  let open = start;
-  let close = end;
+// When staff actually open and close: drawn per scheduled opening or closing instant (its own random
+// stream), so a window crossing midnight is shifted at its real start or end whichever day's plan asks.
+// A late opener closes on time and an early closer opens on time; the others keep within a few minutes.
+
+function actualOpen(seed: number, stationId: string, profile: StationProfile, start: number): number {
+  const rng = createRng(`open:${seed}:${stationId}:${start}`);
   switch (profile.behaviour) {
     case 'late_opener':
-      if (rng.chance(0.5)) open += rng.int(30, 120) * MIN;
-      break;
+      return rng.chance(0.5) ? start + rng.int(30, 120) * MIN : start;
     case 'early_closer':
-      if (rng.chance(0.5)) close -= rng.int(30, 120) * MIN;
-      break;
+      return start;
     default:
-      // Staff keep the schedule within a few minutes, and once in a while are held up.
-      if (!atMidnight(start)) open += (rng.chance(0.015) ? rng.int(15, 60) : rng.int(-5, 3)) * MIN;
-      if (!atMidnight(end)) close += rng.int(-2, 5) * MIN;
+      // Once in a while held up.
+      return start + (rng.chance(0.015) ? rng.int(15, 60) : rng.int(-5, 3)) * MIN;
   }
-  return open < close ? [open, close] : null;
+}
+
+function actualClose(seed: number, stationId: string, profile: StationProfile, end: number): number {
+  const rng = createRng(`close:${seed}:${stationId}:${end}`);
+  switch (profile.behaviour) {
+    case 'early_closer':
+      return rng.chance(0.5) ? end - rng.int(30, 120) * MIN : end;
+    case 'late_opener':
+      return end;
+    default:
+      return end + rng.int(-2, 5) * MIN;
+  }
+}
+
+/**
+ * The actual opening within [day, day + 1 day). The schedule is read a day either side, so a window
+ * crossing midnight is shifted at its real start or end; an interval cut at that wider range is left as
+ * scheduled there, since its real start or end lies a day away and no shift (at most 2 h) reaches this day.
+ * A 24 h station has no start or end, except around its closed dates.
+ */
+function actualOpening(seed: number, station: Station, profile: StationProfile, day: number): Interval[] {
+  const from = day - DAY_MS;
+  const to = day + 2 * DAY_MS;
+  return scheduledIntervals(station.openingHours, from, to).flatMap(([start, end]): Interval[] => {
+    const open = Math.max(day, start > from ? actualOpen(seed, station.id, profile, start) : start);
+    const close = Math.min(day + DAY_MS, end < to ? actualClose(seed, station.id, profile, end) : end);
+    return open < close ? [[open, close]] : [];
+  });
 }
 
 function outages(rng: Rng, day: number, perDay: number, minMin: number, maxMin: number): Interval[] {
@@ -75,7 +101,7 @@ export function dayPlan(seed: number, station: Station, profile: StationProfile,
   const rng = createRng(`day:${seed}:${station.id}:${localDateOf(day)}`);
   const scheduled = scheduledIntervals(station.openingHours, day, day + DAY_MS);
   const closed = profile.behaviour === 'closes_for_days' && inMultiDayClosure(seed, station.id, day);
-  const open = closed ? [] : scheduled.flatMap((w): Interval[] => { const a = adjust(rng, profile, w, day); return a ? [a] : []; });
+  const open = closed ? [] : actualOpening(seed, station, profile, day);
   return {
     day,
     scheduled,

@@ -85,9 +85,11 @@ async function checkDailyShapes(t: ExecutionContext, influx: Influx, from: numbe
     const scheduled = scheduledIntervals(s.openingHours, from, to);
     compliance.set(s.id, overlapMs(scheduled, open) / totalMs(scheduled));
   }
-  const byBehaviour = (b: string) => stations.filter((s) => stationProfile(SEED, s, shares).behaviour === b).map((s) => compliance.get(s.id)!);
+  const byBehaviour = (b: string, type?: 'weekly') =>
+    stations.filter((s) => stationProfile(SEED, s, shares).behaviour === b && (!type || s.openingHours.type === type)).map((s) => compliance.get(s.id)!);
   const normal = byBehaviour('normal');
-  const faulty = [...byBehaviour('late_opener'), ...byBehaviour('early_closer')];
+  // A 24 h station never opens or closes, so it cannot open late or close early.
+  const faulty = [...byBehaviour('late_opener', 'weekly'), ...byBehaviour('early_closer', 'weekly')];
   t.true(normal.length >= 3 && faulty.length >= 3, `${normal.length} normal, ${faulty.length} late/early`);
   // Service state is sampled at the model step: normal stations lose at most a few minutes a day.
   for (const c of normal) t.true(c > 0.95, `normal ${c}`);
