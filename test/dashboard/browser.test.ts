@@ -1,9 +1,8 @@
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Registry as Metrics } from 'prom-client';
 import { createInfluxStore } from '../../alerting/influx-store.js';
 import { parseNotificationConfig } from '../../alerting/notification-config.js';
@@ -20,7 +19,8 @@ import { projectPath } from '../../lib/paths.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { PASSWORD, startHarness, type Harness } from './helpers/dashboard-harness.js';
+import { ARTIFACTS, builtWebApp, launchChromium, loginAs as login, pageErrors } from './helpers/browser.js';
+import { startHarness, type Harness } from './helpers/dashboard-harness.js';
 
 // The whole path in real parts, wired as the all-in-one process does: simulator → broker →
 // ingest (its telemetry consumer, InfluxDB writer) → alerting service (InfluxDB store) →
@@ -28,8 +28,6 @@ import { PASSWORD, startHarness, type Harness } from './helpers/dashboard-harnes
 
 const fixture = withInfluxd(test);
 const logger = createLogger('dashboard-browser', process.env.LOG_LEVEL ?? 'silent');
-const WEB_DIR = projectPath('dist/dashboard-web');
-const ARTIFACTS = projectPath('test-artifacts/dashboard');
 const full = loadRegistryFile();
 // A small fleet of two districts keeps the test fast; SB's fault must never reach SN's maintainer.
 const registry = indexRegistry(['SN-0001', 'SN-0002', 'SN-0003', 'SB-0001', 'SB-0002', 'SB-0003'].map((id) => full.get(id)!));
@@ -44,10 +42,10 @@ let h: Harness;
 let fleet: Fleet | undefined;
 let browser: Browser;
 let spool: string;
+let web: ReturnType<typeof builtWebApp>;
 
 test.serial.before(async () => {
-  if (!existsSync(join(WEB_DIR, 'index.html'))) execFileSync('npx', ['vite', 'build', '--config', 'dashboard-api/web/vite.config.ts', '--logLevel', 'warn'], { cwd: projectPath(), stdio: 'inherit' });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  web = builtWebApp();
   spool = mkdtempSync(join(tmpdir(), 'dash-browser-spool-'));
   broker = await startTestBroker({ registry, logger });
   influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('dashweb') }, logger);
@@ -73,12 +71,8 @@ test.serial.before(async () => {
   consumer.on('telemetry', (message, state) => alerting.handleTelemetry(message, state));
   await consumer.ready;
   alerting.start();
-  h = await startHarness({ alerting, influx, registry, live: consumer, webDir: WEB_DIR });
-  // launch() gives every run a fresh temporary profile (it refuses --user-data-dir).
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  h = await startHarness({ alerting, influx, registry, live: consumer, webDir: web.dir });
+  browser = await launchChromium();
 });
 
 test.after.always(async () => {
@@ -90,20 +84,14 @@ test.after.always(async () => {
   await influx?.close();
   await broker?.close();
   if (spool) rmSync(spool, { recursive: true, force: true });
+  web?.remove();
 });
 
-async function loginAs(page: Page, username: string): Promise<void> {
-  await page.goto(h.api.url);
-  await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForSelector('#district-tiles .tile');
-}
+const loginAs = (page: Page, username: string): Promise<void> => login(page, h.api.url, username);
 
 test.serial('a maintainer sees only their district, gets a live alert from a simulated fault, acknowledges it, and it stays acknowledged after a reload', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = pageErrors(page);
   // Everything the page loads (map included) comes from the dashboard itself: it works offline.
   const foreign: string[] = [];
   page.on('request', (r) => {
@@ -220,8 +208,7 @@ test.serial('the wall screen (city viewer) shows every district and switches to 
 
 test.serial('a view that cannot load shows why, in Chinese first, and the app keeps working', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = pageErrors(page);
   await loginAs(page, 'maint-sn');
   await page.goto(`${h.api.url}/#/station/SB-0001`);
   const forbidden = await page.waitForSelector('#view-error[data-status="403"]');

@@ -30,7 +30,10 @@ async function request(method: string, path: string, body?: unknown): Promise<Re
   const tk = token();
   if (tk) headers.authorization = `Bearer ${tk}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  // No answer at all (server down, connection dropped) is status 0, so the page can say "check the network".
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }).catch((e: unknown) => {
+    throw new ApiError(0, (e as Error).message);
+  });
   if (!res.ok) {
     const err = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
     if (res.status === 401 && path !== '/api/auth/login') onUnauthorized();

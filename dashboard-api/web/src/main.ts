@@ -1,5 +1,6 @@
-import { api, ApiError, setToken, token, whenUnauthorized, type User } from './api.js';
+import { api, setToken, token, whenUnauthorized, type User } from './api.js';
 import { h, mount } from './dom.js';
+import { errorState } from './error-state.js';
 import { lang, setLang, t, type Key } from './i18n.js';
 import { connectLive, disconnectLive, onChange, store } from './live.js';
 import { renderAcceptance } from './views/acceptance.js';
@@ -128,23 +129,8 @@ async function route(): Promise<void> {
     current = view;
     current.refresh?.();
   } catch (e) {
-    if (mine === routed) mount(main, errorState(e));
+    if (mine === routed) mount(main, errorState(e, () => void route()));
   }
-}
-
-/** What a view that could not load shows instead of an empty page. */
-function errorState(e: unknown): HTMLElement {
-  const status = e instanceof ApiError ? e.status : null;
-  const what = status === 403 ? t('forbidden') : status === 404 ? t('notFound') : status === null ? t('networkError') : t('loadFailed');
-  return h(
-    'section',
-    { class: 'panel error-state', id: 'view-error', role: 'alert', 'data-status': status ?? 'network' },
-    h('h2', {}, what),
-    h('p', { class: 'muted' }, status ? `${status}: ${(e as Error).message}` : String((e as Error)?.message ?? e)),
-    h('button', { onclick: () => void route() }, t('retry')),
-    ' ',
-    h('a', { href: '#/overview' }, t('overview')),
-  );
 }
 
 void start();

@@ -2,6 +2,7 @@ import { PLAN_YEARS } from '../../../../domain/districts.js';
 import type { AcceptanceForm } from '../../../acceptance-form.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
+import { reloadable } from '../error-state.js';
 import { pick, t, time } from '../i18n.js';
 import type { View, ViewContext } from '../main.js';
 import { districtPicker } from './district-picker.js';
@@ -12,8 +13,9 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
   let district = user.district ?? args[0] ?? 'SN';
   let year: number = PLAN_YEARS[PLAN_YEARS.length - 1]!;
   const formEl = h('section', { class: 'panel', id: 'acceptance-form' });
-  const yearSel = h('select', { name: 'year', onchange: () => ((year = Number(yearSel.value)), void load()) }, PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
   const path = (): string => `/api/acceptance/${district}?year=${year}`;
+  const { el, load } = reloadable(formEl, () => api.get<Form>(path()), draw);
+  const yearSel = h('select', { name: 'year', onchange: () => ((year = Number(yearSel.value)), void load()) }, PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
   mount(
     root,
     h(
@@ -24,7 +26,7 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
       h('button', { onclick: () => void api.download(`${path()}&format=csv`, `acceptance-${district}-${year}.csv`) }, t('exportCsv')),
       h('button', { onclick: () => void api.openHtml(`${path()}&format=html`) }, t('print')),
     ),
-    formEl,
+    el,
   );
 
   const editable = user.role === 'city-admin';
@@ -73,9 +75,6 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
         ),
       ),
     );
-  }
-  async function load(): Promise<void> {
-    draw(await api.get<Form>(path()));
   }
   await load();
   return {};

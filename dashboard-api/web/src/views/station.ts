@@ -2,6 +2,7 @@ import { REQUIREMENTS } from '../../../../domain/equipment.js';
 import { api, type User } from '../api.js';
 import { chartIn } from '../charts.js';
 import { h, mount } from '../dom.js';
+import { reloadable } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store, watchStation, type Alert } from '../live.js';
 import type { View, ViewContext } from '../main.js';
@@ -44,8 +45,34 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
   const chartEl = h('div', { class: 'chart' });
   const metric = h('select', { name: 'metric' }, METRICS.map((m, i) => h('option', { value: String(i) }, m.zh === m.en ? m.zh : `${m.zh} / ${m.en}`)));
   const range = h('select', { name: 'range' }, [['1', '24 h'], ['7', '7 d'], ['30', '30 d']].map(([v, l]) => h('option', { value: v! }, l!)));
-  metric.addEventListener('change', () => void loadHistory());
-  range.addEventListener('change', () => void loadHistory());
+  const history = reloadable(
+    chartEl,
+    async () => {
+      const m = METRICS[Number(metric.value)]!;
+      const days = Number(range.value);
+      const to = Date.now();
+      const from = to - days * 86_400_000;
+      const every = days === 1 ? '5m' : days === 7 ? '1h' : '6h';
+      const qs = new URLSearchParams({ metric: m.id, from: String(from), to: String(to), every });
+      if (m.appliance) qs.set('appliance', m.appliance);
+      return { m, points: (await api.get<{ points: Array<{ t: number; value: number }> }>(`/api/stations/${id}/history?${qs}`)).points };
+    },
+    ({ m, points }) =>
+      chartIn(chartEl).setOption(
+        {
+          backgroundColor: 'transparent',
+          grid: { left: 48, right: 16, top: 24, bottom: 48 },
+          tooltip: { trigger: 'axis' },
+          xAxis: { type: 'time' },
+          yAxis: { type: 'value', scale: true },
+          dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18 }],
+          series: [{ type: 'line', showSymbol: false, step: m.id.endsWith('open') || m.id.endsWith('online') ? 'end' : undefined, data: points.map((p) => [p.t, p.value]) }],
+        },
+        true,
+      ),
+  );
+  metric.addEventListener('change', () => void history.load());
+  range.addEventListener('change', () => void history.load());
   const f = d.compliance?.facility;
 
   mount(
@@ -78,7 +105,7 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
       h('section', { class: 'panel' }, h('h3', {}, t('live')), liveEl),
     ),
     h('section', {}, h('h3', {}, t('alerts')), alertsEl),
-    h('section', { class: 'panel' }, h('h3', {}, t('history'), ' ', metric, ' ', range), chartEl),
+    h('section', { class: 'panel' }, h('h3', {}, t('history'), ' ', metric, ' ', range), history.el),
     inspectionPanel(d, user),
   );
 
@@ -110,38 +137,9 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
     mount(alertsEl, alerts.length ? alerts.map((a) => alertCard(a, user)) : h('p', { class: 'muted' }, t('noAlerts')));
   }
 
-  const chart = chartIn(chartEl);
-  async function loadHistory(): Promise<void> {
-    const m = METRICS[Number(metric.value)]!;
-    const days = Number(range.value);
-    const to = Date.now();
-    const from = to - days * 86_400_000;
-    const every = days === 1 ? '5m' : days === 7 ? '1h' : '6h';
-    const qs = new URLSearchParams({ metric: m.id, from: String(from), to: String(to), every });
-    if (m.appliance) qs.set('appliance', m.appliance);
-    try {
-      const r = await api.get<{ points: Array<{ t: number; value: number }> }>(`/api/stations/${id}/history?${qs}`);
-      chart.setOption(
-        {
-          backgroundColor: 'transparent',
-          grid: { left: 48, right: 16, top: 24, bottom: 48 },
-          tooltip: { trigger: 'axis' },
-          xAxis: { type: 'time' },
-          yAxis: { type: 'value', scale: true },
-          dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18 }],
-          series: [{ type: 'line', showSymbol: false, step: m.id.endsWith('open') || m.id.endsWith('online') ? 'end' : undefined, data: r.points.map((p) => [p.t, p.value]) }],
-        },
-        true,
-      );
-    } catch (e) {
-      chart.clear();
-      chartEl.dataset.error = (e as Error).message;
-    }
-  }
-
   drawLive();
   drawAlerts();
-  void loadHistory();
+  void history.load();
   const stop = watchStation(id, (changes) => {
     live = { ...live, ...changes, appliances: { ...((live.appliances as object) ?? {}), ...((changes.appliances as object) ?? {}) } };
     drawLive();

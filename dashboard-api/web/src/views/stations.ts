@@ -3,6 +3,7 @@ import type { StationRow } from '../../../station-list.js';
 import { api } from '../api.js';
 import { STATE_COLORS } from '../charts.js';
 import { h, mount } from '../dom.js';
+import { reloadable } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store } from '../live.js';
 import type { View, ViewContext } from '../main.js';
@@ -12,8 +13,33 @@ type Row = StationRow;
 export async function renderStations({ root, user, args }: ViewContext): Promise<View> {
   const filters = { district: user.district ?? args[0] ?? '', state: '', compliance: '', facilityIssue: '', q: '' };
   const body = h('tbody', { id: 'station-rows' });
-  const count = h('span', { class: 'muted' });
+  // The count belongs to the rows: hidden with them while a reload has failed.
+  const count = h('span', { id: 'station-count' });
   let rows: Row[] = [];
+  const table = reloadable(
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h('p', { class: 'muted' }, `${t('stations')}: `, count),
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, [t('station'), t('district'), t('state'), t('people'), t('today'), t('facility'), t('activeAlerts'), t('lastSeen')].map((c) => h('th', {}, c)))),
+        body,
+      ),
+    ),
+    () => {
+      const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== ''));
+      qs.set('limit', '1000');
+      return api.get<{ total: number; stations: Row[] }>(`/api/stations?${qs}`);
+    },
+    (r) => {
+      rows = r.stations;
+      count.textContent = `${r.total}`;
+      draw();
+    },
+  );
+  const load = table.load;
 
   const select = (key: keyof typeof filters, options: Array<[string, string]>): HTMLSelectElement => {
     const el = h('select', { name: key, onchange: () => ((filters[key] = el.value), void load()) }, options.map(([v, label]) => h('option', { value: v, selected: filters[key] === v }, label)));
@@ -36,30 +62,11 @@ export async function renderStations({ root, user, args }: ViewContext): Promise
       select('compliance', [['', `${t('compliance')}: ${t('all')}`], ['failing', t('failing')], ['ok', 'OK']]),
       select('facilityIssue', [['', `${t('facility')}: ${t('all')}`], ['true', t('facilityIssue')], ['false', 'OK']]),
       search,
-      count,
       h('button', { class: 'link', onclick: () => void api.download(`/api/navigation?format=csv${filters.district ? `&district=${filters.district}` : ''}`, 'navigation.csv') }, `${t('navigation')} CSV`),
       h('button', { class: 'link', onclick: () => void api.download(`/api/navigation?format=geojson${filters.district ? `&district=${filters.district}` : ''}`, 'navigation.geojson') }, t('exportGeoJson')),
     ),
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        {},
-        h('thead', {}, h('tr', {}, [t('station'), t('district'), t('state'), t('people'), t('today'), t('facility'), t('activeAlerts'), t('lastSeen')].map((c) => h('th', {}, c)))),
-        body,
-      ),
-    ),
+    table.el,
   );
-
-  async function load(): Promise<void> {
-    const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== ''));
-    qs.set('limit', '1000');
-    const r = await api.get<{ total: number; stations: Row[] }>(`/api/stations?${qs}`);
-    rows = r.stations;
-    count.textContent = `${r.total}`;
-    draw();
-  }
 
   function draw(): void {
     mount(
