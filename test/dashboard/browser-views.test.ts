@@ -2,11 +2,13 @@ import test from 'ava';
 import { join } from 'node:path';
 import type { Browser, Page, Route } from 'playwright-core';
 import type { ComplianceSnapshot } from '../../domain/alerts.js';
+import { DISTRICTS, PLAN_YEARS } from '../../domain/districts.js';
 import { ARTIFACTS, builtWebApp, launchChromium, loginAs as login, pageErrors } from './helpers/browser.js';
 import { startHarness, type Harness } from './helpers/dashboard-harness.js';
 import { MemoryAlerting } from './helpers/memory-alerting.js';
 
-// What the live-pipeline browser test does not reach (failing in-view reloads), against the committed 600-station registry with alerts and
+// What the live-pipeline browser test does not reach (compliance, acceptance, build progress,
+// resolving, failing in-view reloads), against the committed 600-station registry with alerts and
 // compliance snapshots in a known state, so every number on screen can be checked.
 
 const alerting = new MemoryAlerting();
@@ -29,7 +31,7 @@ test.before(async () => {
       last30Days: 0.9,
       yearToDate: i === 0 ? 0.6 : 0.95,
       failingOpenAllYear: i === 0,
-      facility: { percent: i === 0 ? 90 : 100, missing: i === 0 ? ['umbrella'] : [], faulted: [], notReporting: [], unattested: [] },
+      facility: { percent: i === 0 ? 90 : 100, missing: i === 0 ? ['umbrellas'] : [], faulted: [], notReporting: [], unattested: [] },
     };
     alerting.snapshots.push(snapshot);
   }
@@ -133,5 +135,92 @@ test.serial('an answer to an older filter that arrives late does not overwrite t
   await page.waitForTimeout(300);
   const ids = await page.$$eval('#station-rows tr', (rows) => rows.map((r) => r.getAttribute('data-station')!));
   t.true(ids.every((id) => id.startsWith('SB-')), ids.slice(0, 5).join());
+  t.deepEqual(errors, []);
+});
+
+test.serial('a city admin sees a district in the compliance and acceptance views, scores a manual item that survives a reload, and sees build progress against the plan', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors = pageErrors(page);
+  await loginAs(page, 'admin');
+  const sn = h.registry.inDistrict('SN');
+
+  // Compliance of SN: one row per station, with the snapshot's figures.
+  await page.click('#nav-compliance');
+  await page.waitForSelector('#compliance-rows tr');
+  await page.selectOption('select[name="district"]', 'SN');
+  await page.waitForFunction((n) => document.querySelectorAll('#compliance-rows tr').length === n && [...document.querySelectorAll('#compliance-rows tr')].every((r) => r.getAttribute('data-station')!.startsWith('SN-')), sn.length);
+  const failing = alerting.snapshots.find((c) => c.district === 'SN' && c.failingOpenAllYear)!;
+  const row = await page.$$eval(`#compliance-rows tr[data-station="${failing.stationId}"] td`, (tds) => tds.map((td) => td.textContent));
+  t.deepEqual(row, [failing.stationId, `${Math.round(failing.today! * 100)}%`, '90%', '60%', '90%', '缺少: 雨伞']);
+  t.true(await page.$eval(`#compliance-rows tr[data-station="${failing.stationId}"]`, (r) => r.classList.contains('bad')));
+  await page.screenshot({ path: join(ARTIFACTS, '11-compliance-sn.png') });
+
+  // Acceptance form (附件2) of SN: the evidenced items carry scores and evidence.
+  await page.click('#nav-acceptance');
+  await page.waitForSelector('#acceptance-form h2');
+  t.regex((await page.textContent('#acceptance-form h2')) ?? '', /^市南区 2021 — 合计 [\d.]+ \/ 100$/);
+  const token = await h.login('admin');
+  const form = (await h.get('/api/acceptance/SN', token)).body;
+  for (const item of form.items.filter((i: { auto: boolean }) => i.auto)) {
+    const cells = await page.$$eval(`tr[data-item="${item.no}"] td`, (tds) => tds.map((td) => td.textContent ?? ''));
+    t.true(cells[3]!.startsWith(String(item.score)) && /\d/.test(cells[4]!), `item ${item.no}: ${cells.join(' | ')}`);
+  }
+  const total = (): Promise<number> => page.$eval('#acceptance-form h2', (el) => Number(/合计 ([\d.]+)/.exec(el.textContent!)![1]));
+  const before = await total();
+  await page.fill('input[name="score-1"]', '8');
+  await page.fill('input[name="note-1"]', '已召开年度部署会议，负责人明确');
+  await page.click('tr[data-item="1"] button');
+  await page.waitForFunction(() => document.querySelector('tr[data-item="1"]')?.textContent?.includes('admin'));
+  t.is(await total(), before + 8);
+  await page.reload();
+  await page.waitForSelector('#acceptance-form h2');
+  t.is(await page.inputValue('input[name="score-1"]'), '8');
+  t.is(await page.inputValue('input[name="note-1"]'), '已召开年度部署会议，负责人明确');
+  t.is(await total(), before + 8);
+  t.like((await h.get('/api/acceptance/SN', token)).body.items[0], { no: 1, score: 8, by: 'admin' });
+  await page.screenshot({ path: join(ARTIFACTS, '12-acceptance-sn.png'), fullPage: true });
+
+  // Build progress: every district's stations built per plan year against its target.
+  await page.click('#nav-progress');
+  await page.waitForSelector('tr[data-district="SN"]');
+  for (const d of DISTRICTS) {
+    const cells = await page.$$eval(`tr[data-district="${d.code}"] td[data-year]`, (tds) => tds.map((td) => [td.getAttribute('data-year'), td.textContent]));
+    t.deepEqual(cells, PLAN_YEARS.map((y) => [String(y), `${h.registry.inDistrict(d.code).filter((s) => s.yearBuilt === y).length} / ${d.targets[y] ?? '—'}`]), d.code);
+  }
+  t.is((await page.$$('tr[data-district]')).length, DISTRICTS.length);
+  t.regex((await page.textContent('.tiles')) ?? '', /全市 2019/);
+  t.truthy(await page.$('.chart canvas'));
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(ARTIFACTS, '13-progress.png'), fullPage: true });
+  t.deepEqual(errors, []);
+});
+
+test.serial('a maintainer resolves an alert: it leaves the active list and is listed as resolved, also after a reload', async (t) => {
+  const now = Date.now();
+  const mine = alerting.fire({ ruleId: 'appliance_fault', stationId: 'SN-0002', district: 'SN', severity: 'major', summaryZh: '微波炉故障 E3', summaryEn: 'Microwave fault E3', firstSeen: now - 60_000 });
+  const foreign = alerting.fire({ ruleId: 'appliance_fault', stationId: 'SB-0002', district: 'SB', severity: 'major', summaryZh: '微波炉故障 E7', summaryEn: 'Microwave fault E7', firstSeen: now - 60_000 });
+  // Resolved in SB too: the maintainer's resolved list is scoped like the active one.
+  t.is((await h.send('POST', `/api/alerts/${foreign.key}/resolve`, {}, await h.login('admin'))).status, 200);
+
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors = pageErrors(page);
+  await loginAs(page, 'maint-sn');
+  await page.click('#nav-alerts');
+  await page.waitForSelector(`#alert-list [data-alert="${mine.key}"][data-state="firing"]`);
+  t.is(await page.$(`#resolved-list [data-alert="${mine.key}"]`), null);
+  await page.fill(`#alert-list [data-alert="${mine.key}"] input.comment`, '已更换微波炉');
+  await page.click(`#alert-list [data-alert="${mine.key}"] button.resolve`);
+  await page.waitForSelector(`#resolved-list [data-alert="${mine.key}"][data-state="resolved"]`);
+  await page.waitForSelector(`#alert-list [data-alert="${mine.key}"]`, { state: 'detached' });
+  t.like(alerting.get(mine.key), { state: 'resolved', resolvedBy: 'maint-sn', resolveComment: '已更换微波炉' });
+
+  await page.reload();
+  const resolved = await page.waitForSelector(`#resolved-list [data-alert="${mine.key}"][data-state="resolved"]`);
+  t.regex((await resolved.textContent()) ?? '', /已解决: maint-sn “已更换微波炉”/);
+  t.is(await resolved.$('.alert-actions'), null);
+  t.is(await page.$(`#alert-list [data-alert="${mine.key}"]`), null);
+  t.regex((await page.textContent('#alert-list')) ?? '', /暂无告警/);
+  t.is(await page.$(`[data-alert="${foreign.key}"]`), null);
+  await page.screenshot({ path: join(ARTIFACTS, '14-resolved-after-reload.png') });
   t.deepEqual(errors, []);
 });

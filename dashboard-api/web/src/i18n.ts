@@ -91,6 +91,7 @@ const zh = {
   notFound: '未找到该页面内容',
   networkError: '无法连接服务器，请检查网络',
   retry: '重试',
+  recentlyResolved: '最近已解决',
 } as const;
 
 export type Key = keyof typeof zh;
@@ -187,6 +188,7 @@ const en: Record<Key, string> = {
   notFound: 'Not found',
   networkError: 'Cannot reach the server: check the network',
   retry: 'Retry',
+  recentlyResolved: 'Recently resolved',
 };
 
 export type Lang = 'zh' | 'en';

@@ -30,6 +30,7 @@ export interface Alert {
   acknowledgedBy?: string;
   ackComment?: string;
   resolvedBy?: string;
+  resolveComment?: string;
 }
 
 export interface AlertTransition {

@@ -57,7 +57,7 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
               };
               return h(
                 'tr',
-                {},
+                { 'data-item': i.no, 'data-auto': i.auto },
                 h('td', {}, i.no),
                 h('td', {}, h('small', { class: 'muted' }, pick(i.sectionZh, i.sectionEn)), h('br'), pick(i.textZh, i.textEn)),
                 h('td', {}, i.max),

@@ -36,7 +36,7 @@ export function alertCard(alert: Alert, user: User): HTMLElement {
       { class: 'muted' },
       `${t('since')} ${time(alert.firstSeen)}`,
       alert.acknowledgedBy ? ` · ${t('acknowledged')}: ${alert.acknowledgedBy}${alert.ackComment ? ` “${alert.ackComment}”` : ''}` : '',
-      alert.resolvedBy ? ` · ${t('resolved')}: ${alert.resolvedBy}` : '',
+      alert.resolvedBy ? ` · ${t('resolved')}: ${alert.resolvedBy}${alert.resolveComment ? ` “${alert.resolveComment}”` : ''}` : '',
     ),
     canAct(user) && alert.state !== 'resolved'
       ? h(

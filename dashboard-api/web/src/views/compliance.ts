@@ -1,5 +1,6 @@
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
+import { facilityIssues } from '../equipment-names.js';
 import { reloadable } from '../error-state.js';
 import { pct, t } from '../i18n.js';
 import type { View, ViewContext } from '../main.js';
@@ -39,7 +40,7 @@ export async function renderCompliance({ root, user }: ViewContext): Promise<Vie
             h('td', {}, pct(c.last30Days)),
             h('td', {}, pct(c.yearToDate)),
             h('td', {}, `${Math.round(c.facility.percent)}%`),
-            h('td', { class: 'muted' }, [...c.facility.missing, ...c.facility.faulted, ...c.facility.notReporting, ...c.facility.unattested].join(', ')),
+            h('td', { class: 'muted' }, facilityIssues(c.facility)),
           ),
         ),
       ),

@@ -38,9 +38,9 @@ export async function renderProgress({ root }: ViewContext): Promise<View> {
           p.districts.map((d) =>
             h(
               'tr',
-              {},
+              { 'data-district': d.code },
               h('td', {}, pick(d.nameZh, d.nameEn)),
-              d.years.map((y) => h('td', { class: y.target !== null && y.built < y.target ? 'bad' : '' }, `${y.built} / ${y.target ?? '—'}`)),
+              d.years.map((y) => h('td', { 'data-year': y.year, class: y.target !== null && y.built < y.target ? 'bad' : '' }, `${y.built} / ${y.target ?? '—'}`)),
               h('td', {}, d.years.at(-1)?.cumulative ?? 0),
             ),
           ),

@@ -1,7 +1,7 @@
-import { REQUIREMENTS } from '../../../../domain/equipment.js';
 import { api, type User } from '../api.js';
 import { chartIn } from '../charts.js';
 import { h, mount } from '../dom.js';
+import { equipmentName } from '../equipment-names.js';
 import { reloadable } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store, watchStation, type Alert } from '../live.js';
@@ -96,10 +96,10 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
           h('dd', {}, d.compliance ? `${pct(d.compliance.today)} / ${pct(d.compliance.last30Days)} / ${pct(d.compliance.yearToDate)}` : '—'),
           h('dt', {}, t('facility')),
           h('dd', {}, f ? `${Math.round(f.percent)}%` : '—'),
-          f && f.missing.length ? [h('dt', {}, t('missing')), h('dd', {}, f.missing.join(', '))] : null,
-          f && f.faulted.length ? [h('dt', {}, t('faulted')), h('dd', { class: 'bad' }, f.faulted.join(', '))] : null,
-          f && f.notReporting.length ? [h('dt', {}, t('notReporting')), h('dd', {}, f.notReporting.join(', '))] : null,
-          f && f.unattested.length ? [h('dt', {}, t('unattested')), h('dd', {}, f.unattested.join(', '))] : null,
+          f && f.missing.length ? [h('dt', {}, t('missing')), h('dd', {}, f.missing.map(equipmentName).join(', '))] : null,
+          f && f.faulted.length ? [h('dt', {}, t('faulted')), h('dd', { class: 'bad' }, f.faulted.map(equipmentName).join(', '))] : null,
+          f && f.notReporting.length ? [h('dt', {}, t('notReporting')), h('dd', {}, f.notReporting.map(equipmentName).join(', '))] : null,
+          f && f.unattested.length ? [h('dt', {}, t('unattested')), h('dd', {}, f.unattested.map(equipmentName).join(', '))] : null,
         ),
       ),
       h('section', { class: 'panel' }, h('h3', {}, t('live')), liveEl),
@@ -153,11 +153,6 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
   };
 }
 
-const itemName = (item: string): string => {
-  const r = REQUIREMENTS.find((q) => (q.anyOf as readonly string[]).includes(item));
-  return r ? pick(r.nameZh, r.nameEn) : item;
-};
-
 /** Items only an inspection can vouch for, with their latest attestation; maintainers and admins record new ones. */
 function inspectionPanel(d: Detail, user: User): HTMLElement {
   const latest = new Map<string, Detail['attestations'][number]>();
@@ -187,7 +182,7 @@ function inspectionPanel(d: Detail, user: User): HTMLElement {
         return h(
           'tr',
           {},
-          h('td', {}, itemName(item)),
+          h('td', {}, equipmentName(item)),
           canAct ? h('td', {}, h('label', {}, present, t('present')), ' ', h('label', {}, working, t('working')), ' ', h('button', { onclick: () => void save() }, t('save'))) : null,
           h('td', {}, status),
         );
