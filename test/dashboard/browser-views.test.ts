@@ -195,6 +195,21 @@ test.serial('a city admin sees a district in the compliance and acceptance views
   t.deepEqual(errors, []);
 });
 
+test.serial('saving a manual acceptance item with an empty score asks for one instead of recording 0 points', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = pageErrors(page);
+  await loginAs(page, 'admin');
+  await page.goto(`${h.api.url}/#/acceptance/SB`);
+  await page.waitForSelector('tr[data-item="6"] input[name="note-6"]');
+  await page.fill('input[name="note-6"]', '资金渠道待核实');
+  await page.click('tr[data-item="6"] button');
+  t.is(await page.textContent('tr[data-item="6"] .error'), '请先填写得分');
+  await page.waitForTimeout(300);
+  t.like((await h.get('/api/acceptance/SB', await h.login('admin'))).body.items[5], { no: 6, score: null });
+  t.is((await h.get('/api/audit?district=SB', await h.login('admin'))).body.filter((e: { action: string }) => e.action === 'acceptance_edit').length, 0);
+  t.deepEqual(errors, []);
+});
+
 test.serial('a maintainer resolves an alert: it leaves the active list and is listed as resolved, also after a reload', async (t) => {
   const now = Date.now();
   const mine = alerting.fire({ ruleId: 'appliance_fault', stationId: 'SN-0002', district: 'SN', severity: 'major', summaryZh: '微波炉故障 E3', summaryEn: 'Microwave fault E3', firstSeen: now - 60_000 });

@@ -92,6 +92,7 @@ const zh = {
   networkError: '无法连接服务器，请检查网络',
   retry: '重试',
   recentlyResolved: '最近已解决',
+  scoreRequired: '请先填写得分',
 } as const;
 
 export type Key = keyof typeof zh;
@@ -189,6 +190,7 @@ const en: Record<Key, string> = {
   networkError: 'Cannot reach the server: check the network',
   retry: 'Retry',
   recentlyResolved: 'Recently resolved',
+  scoreRequired: 'Enter a score first',
 };
 
 export type Lang = 'zh' | 'en';

@@ -49,6 +49,12 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
               const note = h('input', { value: i.note ?? '', placeholder: t('note'), name: `note-${i.no}` });
               const err = h('span', { class: 'error' });
               const save = async (): Promise<void> => {
+                // An empty field is not a score: Number('') would record 0 points.
+                if (score.value.trim() === '') {
+                  err.textContent = t('scoreRequired');
+                  return score.focus();
+                }
+                err.textContent = '';
                 try {
                   draw(await api.send<Form>('PUT', `/api/acceptance/${district}/items/${i.no}?year=${year}`, { score: Number(score.value), note: note.value }));
                 } catch (e) {
