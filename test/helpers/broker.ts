@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../broker/broker.js';
-import { ensureDevCredentials, type AccountStore, type DevCredentials } from '../../broker/credentials.js';
+import { ensureDevCredentials, loadDevCredentials, openAccountStore, type AccountStore, type DevCredentials } from '../../broker/credentials.js';
 import { indexRegistry, type Registry } from '../../domain/registry.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
@@ -33,6 +33,11 @@ export interface TestBrokerOptions extends Partial<Pick<BrokerOptions, 'maxPacke
   stationIds?: readonly string[];
   /** Silent unless LOG_LEVEL is set. */
   logger?: Logger;
+  /**
+   * Restart of an earlier test broker (closed with `broker.close()`): its MQTT port and accounts dir. Accounts are
+   * read as stored, nothing cached, as a restarted broker process does; the dir stays the earlier broker's to remove.
+   */
+  restartOf?: Pick<TestBroker, 'port' | 'dir'>;
 }
 
 /**
@@ -42,19 +47,14 @@ export interface TestBrokerOptions extends Partial<Pick<BrokerOptions, 'maxPacke
  */
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   const registry = options.registry ?? loadRegistryFile();
-  const dir = mkdtempSync(join(tmpdir(), 'qdyz-broker-'));
-  const accountsFor = options.stationIds ? indexRegistry(options.stationIds.map((id) => registry.get(id) ?? fail(id))) : registry;
-  const { credentials, accounts } = await ensureDevCredentials(accountsFor, {
-    accountsFile: join(dir, 'broker-accounts.json'),
-    devCredentialsFile: join(dir, 'dev-credentials.json'),
-  });
+  const { dir, credentials, accounts } = options.restartOf ? reopen(options.restartOf.dir) : await create(registry, options.stationIds);
   const metrics = new MetricsRegistry();
   const broker = await startBroker({
     registry,
     accounts,
     logger: options.logger ?? createLogger('broker', process.env.LOG_LEVEL ?? 'silent'),
     metrics,
-    port: 0,
+    port: options.restartOf?.port ?? 0,
     wsPort: 0,
     maxPacketBytes: options.maxPacketBytes,
     drainTimeoutMs: options.drainTimeoutMs,
@@ -72,10 +72,22 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     dir,
     async close() {
       await broker.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.restartOf) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
+
+const accountsFile = (dir: string): string => join(dir, 'broker-accounts.json');
+const devCredentialsFile = (dir: string): string => join(dir, 'dev-credentials.json');
+
+async function create(registry: Registry, stationIds: readonly string[] | undefined) {
+  const dir = mkdtempSync(join(tmpdir(), 'qdyz-broker-'));
+  const accountsFor = stationIds ? indexRegistry(stationIds.map((id) => registry.get(id) ?? fail(id))) : registry;
+  const { credentials, accounts } = await ensureDevCredentials(accountsFor, { accountsFile: accountsFile(dir), devCredentialsFile: devCredentialsFile(dir) });
+  return { dir, credentials, accounts };
+}
+
+const reopen = (dir: string) => ({ dir, credentials: loadDevCredentials(devCredentialsFile(dir)), accounts: openAccountStore(accountsFile(dir)) });
 
 function fail(id: string): never {
   throw new Error(`startTestBroker: station ${id} is not in the registry`);
