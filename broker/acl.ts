@@ -50,6 +50,10 @@ export function checkClientId(who: Principal, clientId: string): Decision {
   return /^[A-Za-z0-9_.-]{1,40}$/.test(instance) ? allow : deny('bad_client_id');
 }
 
+/** A client id one of the service accounts may use (its own name, or name-instance). */
+export const isServiceClientId = (clientId: string): boolean =>
+  SERVICE_ACCOUNTS.some((username) => checkClientId({ role: 'service', username }, clientId).ok);
+
 /** The Last Will is published by the broker on the client's behalf, so it must be the station's own status topic. */
 export function checkWill(who: Principal, will: { topic: string; payloadBytes: number }): Decision {
   if (who.role !== 'station') return deny('will_not_allowed');

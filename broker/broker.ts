@@ -5,6 +5,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Registry } from '../domain/registry.js';
+import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
 import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
 import { checkClientId, checkPublish, checkSubscribe, checkWill, type Decision, type Principal, type RefusalReason } from './acl.js';
@@ -32,6 +33,12 @@ export interface BrokerOptions {
   maxPacketBytes?: number;
   drainTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /**
+   * Client ids of service sessions that exist from the start, subscribed to all telemetry at QoS 1.
+   * Sessions live in the broker's memory: after a broker restart the stations' stored messages
+   * would otherwise arrive before the ingest has subscribed again, be acknowledged, and be dropped.
+   */
+  seededSessions?: readonly string[];
 }
 
 export interface RunningBroker {
@@ -93,9 +100,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     logger.warn({ event: 'refused', kind, reason, ...describe(client, extra.username as string | undefined), ...extra }, `refused ${kind}: ${reason}`);
   }
 
+  // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (see the file).
+  const persistence = indexedMemoryPersistence();
   const aedes = await Aedes.createBroker({
-    // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (see the file).
-    persistence: indexedMemoryPersistence(),
+    persistence,
     // No cap on deliveries in flight: with aedes' default cap (100) the excess waits in a queue that,
     // once its only subscriber is gone, drains recursively and overflows the stack (test/broker/
     // frozen-subscriber.test.ts). Backpressure is unchanged: a publisher's PUBACK still waits for delivery.
@@ -234,6 +242,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     await Promise.all(closing);
   }
 
+  for (const id of options.seededSessions ?? []) {
+    await persistence.addSubscriptions({ id }, TELEMETRY_SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 })));
+  }
+
   let port: number;
   let wsPort: number | null = null;
   try {
@@ -243,7 +255,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     await closeAll(); // a taken port must not leave aedes' timers running
     throw err;
   }
-  logger.info({ event: 'broker_listening', host, port, wsPort, maxPacketBytes, accounts: accounts.size }, 'MQTT broker listening');
+  logger.info({ event: 'broker_listening', host, port, wsPort, maxPacketBytes, accounts: accounts.size, seededSessions: options.seededSessions ?? [] }, 'MQTT broker listening');
 
   return {
     port,

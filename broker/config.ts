@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env, SHARED_ENV } from '../lib/config.js';
 import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
+import { isServiceClientId } from './acl.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_PACKET_BYTES } from './broker.js';
 
 export const BrokerConfigSchema = z.object({
@@ -14,6 +15,14 @@ export const BrokerConfigSchema = z.object({
   MQTT_MAX_PACKET_BYTES: env.int(DEFAULT_MAX_PACKET_BYTES, 256, 1 << 20, `Largest MQTT packet accepted, in bytes (payloads are further limited to ${MAX_PAYLOAD_BYTES})`),
   BROKER_DRAIN_TIMEOUT_MS: env.int(DEFAULT_DRAIN_TIMEOUT_MS, 100, 600_000, 'A subscriber whose socket does not drain within this time is disconnected, so it cannot stall delivery to others'),
   REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
+  BROKER_SEEDED_SESSIONS: z
+    .string()
+    .default('svc-ingest')
+    .transform((list) => (list === 'none' ? [] : list.split(',').map((id) => id.trim()).filter(Boolean)))
+    .pipe(z.array(z.string().refine(isServiceClientId, { message: 'expected service client ids: svc-ingest, svc-alerting or svc-dashboard, optionally with -<instance>' })))
+    .describe(
+      'Comma-separated client ids of persistent service sessions created at start, so telemetry sent before they reconnect after a broker restart is queued, not dropped; name only services that run (an unclaimed session queues without bound); none for no session',
+    ),
 });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 
@@ -24,4 +33,5 @@ export const brokerListenOptions = (config: BrokerConfig) => ({
   wsPort: config.MQTT_WS_PORT,
   maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
   drainTimeoutMs: config.BROKER_DRAIN_TIMEOUT_MS,
+  seededSessions: config.BROKER_SEEDED_SESSIONS,
 });

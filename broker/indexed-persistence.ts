@@ -152,7 +152,12 @@ export class IndexedMemoryPersistence extends MemoryPersistenceClass {
   }
 }
 
+/** The part of the persistence the broker itself calls (aedes uses the rest). */
+export interface BrokerPersistence {
+  addSubscriptions(client: ClientRef, subs: Array<{ topic: string; qos: 0 | 1 | 2 }>): Promise<void>;
+}
+
 /** What to pass as aedes' `persistence` option: the callback layer aedes expects around the async class. */
-export function indexedMemoryPersistence(opts: object = {}): object {
-  return new CallBackPersistence((o) => new IndexedMemoryPersistence(o), opts);
+export function indexedMemoryPersistence(opts: object = {}): BrokerPersistence {
+  return new CallBackPersistence((o) => new IndexedMemoryPersistence(o), opts) as BrokerPersistence;
 }

@@ -48,6 +48,8 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
     MQTT_PORT: String(mqttPort),
     MQTT_WS_PORT: '0',
     BROKER_METRICS_PORT: String(brokerMetricsPort),
+    // Without an ingest nobody would ever claim the seeded session, and it would queue every message.
+    BROKER_SEEDED_SESSIONS: o.ingest ? 'svc-ingest' : 'none',
   }, false, join(dir, 'broker.log'));
   // Account generation (scrypt per station) comes before the listener.
   await waitForPort(mqttPort, 600_000);

@@ -26,7 +26,7 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export interface TestBrokerOptions extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs'>> {
+export interface TestBrokerOptions extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions'>> {
   /** Defaults to the committed registry (data/stations.json). */
   registry?: Registry;
   /** Create accounts only for these stations (fewer scrypt hashes, faster start); all registry stations by default. */
@@ -58,6 +58,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     wsPort: 0,
     maxPacketBytes: options.maxPacketBytes,
     drainTimeoutMs: options.drainTimeoutMs,
+    seededSessions: options.seededSessions,
   });
   return {
     url: `mqtt://127.0.0.1:${broker.port}`,
