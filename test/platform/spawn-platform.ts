@@ -9,6 +9,8 @@ import { PROJECT_ROOT } from '../../lib/paths.js';
 import { PlatformConfigSchema, type PlatformConfig } from '../../platform/config.js';
 
 export interface SpawnedPlatform {
+  /** Its temp dir (every file of the platform is in it), removed at teardown. */
+  dir: string;
   /** The configuration the platform reads from the environment it was given. */
   config: PlatformConfig;
   child: ChildProcessByStdio<null, Readable, Readable>;
@@ -52,6 +54,7 @@ export function spawnPlatform(t: ExecutionContext, env: Record<string, string> =
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   t.teardown(() => child.kill('SIGKILL'));
   return {
+    dir,
     config: readConfig(PlatformConfigSchema, childEnv),
     child,
     output: () => out,
