@@ -36,6 +36,7 @@ export class StationConnection {
   private dropped = false;
   private down = false;
   private refusedLogged = false;
+  private ending = false;
   /** Samples taken while the link is down, sent on reconnect (store and forward, as a real gateway does). */
   private backlog: Array<{ topic: string; payload: string | Buffer; qos: 0 | 1; retain: boolean; done: (error?: Error) => void }> = [];
 
@@ -102,7 +103,17 @@ export class StationConnection {
   }
 
   private send(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, done: (error?: Error) => void): void {
-    this.client.publish(topic, payload, { qos, retain }, (err) => done(err ?? undefined));
+    const client = this.client;
+    client.publish(topic, payload, { qos, retain }, (err) => {
+      // A QoS 1 message still awaiting its PUBACK when the model cut the link is sent again on the
+      // next link, as a store-and-forward device does (a duplicate, if the broker had it, is the same
+      // point in InfluxDB). Messages of a connection being ended on purpose fail.
+      const cutUnderIt = err && qos === 1 && (client !== this.client || this.down) && !this.ending;
+      if (!cutUnderIt) return done(err ?? undefined);
+      if (!this.down && this.client !== client && this.client.connected) this.send(topic, payload, qos, retain, done);
+      else if (this.backlog.length < MAX_BACKLOG) this.backlog.push({ topic, payload, qos, retain, done });
+      else done(new Error('offline backlog full'));
+    });
   }
 
   /** Loses the link without DISCONNECT (Wi-Fi gone, power cut): the broker publishes the Last Will. */
@@ -111,7 +122,7 @@ export class StationConnection {
     this.cut();
   }
 
-  /** Ends the socket without DISCONNECT; messages awaiting their PUBACK are lost with it (counted as failed). */
+  /** Ends the socket without DISCONNECT; messages awaiting their PUBACK are sent again after reconnecting. */
   private cut(): void {
     if (this.down) return;
     this.down = true;
@@ -135,6 +146,7 @@ export class StationConnection {
 
   /** Clean shutdown: a retained offline status, then DISCONNECT (no Last Will). */
   async end(shutdown: StatusPayload | null, qos: 0 | 1): Promise<void> {
+    this.ending = true;
     for (const m of this.backlog) m.done(new Error('stopped while offline'));
     this.backlog = [];
     if (!this.client.connected) {

@@ -46,7 +46,16 @@ async function pipeline(t: ExecutionContext) {
     writer: { spoolDir: await tempDir(t), batchSize: 2000, flushMs: 100 },
   });
   t.teardown(() => ingest.close());
-  const written = (n: number) => until(async () => (await metricValue(metrics, 'ingest_points_written_total')) >= n, 30_000);
+  // At least n points, and none arriving for a second: the run is all in InfluxDB before it is judged.
+  const written = async (n: number) => {
+    let last = -1;
+    let changedAt = Date.now();
+    await until(async () => {
+      const count = await metricValue(metrics, 'ingest_points_written_total');
+      if (count !== last) [last, changedAt] = [count, Date.now()];
+      return count >= n && Date.now() - changedAt >= 1000;
+    }, 30_000);
+  };
   return { broker, influx, written };
 }
 

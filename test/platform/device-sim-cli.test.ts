@@ -131,17 +131,15 @@ test('device-sim --stations 600 --speed 60 against npm start: all stations, the 
   const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Summary;
   t.is(summary.stations, 600);
   t.true(summary.sent > 600 * 20, `sent ${summary.sent}`);
-  // Every message is accounted for: acknowledged, or failed. A message can only fail when the behaviour
-  // model cuts a station's link (Wi-Fi drop, power outage: the socket ends without DISCONNECT and what
-  // awaited its PUBACK is lost and counted as failed, device-sim/connection.ts). The CLI has no flag to turn
-  // those off, so "failed 0" holds only for a run in which no station drops: the plan says which do.
+  // Nothing fails, not even across the link drops the plan puts in this window (Wi-Fi, power): what
+  // awaited its PUBACK when a link was cut is sent again on the next one (device-sim/connection.ts).
   const drops = registry.stations.flatMap((s) => {
     const p = dayPlan(SEED, s, profile(s), start);
     return [...p.wifiDown, ...p.powerDown].filter(([a, b]) => a < end && b > start).map(() => s.id);
   });
-  t.is(summary.acknowledged + summary.failed, summary.sent, 'every message sent was acknowledged or failed');
-  // None without a planned drop, a handful in flight per cut link at most (a stalled broker would fail thousands).
-  t.true(summary.failed <= 20 * drops.length, `${summary.failed} failed with ${drops.length} planned link drops (${drops.join(', ')}): ${JSON.stringify(summary)}`);
+  t.true(drops.length > 0, 'the window holds planned link drops');
+  t.is(summary.acknowledged, summary.sent, `${summary.failed} failed with ${drops.length} planned link drops (${drops.join(', ')}): ${JSON.stringify(summary)}`);
+  t.is(summary.failed, 0);
   t.true(summary.simulatedTime >= end - 2 * MIN, `simulated time reached ${iso(summary.simulatedTime)}, expected ${iso(end)}`);
 
   // Everything the broker acknowledged reaches the ingest and InfluxDB (the rest of the platform is idle).
