@@ -155,9 +155,10 @@ export class StationConnection {
       return;
     }
     if (shutdown) this.publish(telemetryTopic({ stationId: this.o.stationId, channel: 'status' }), JSON.stringify(shutdown), qos, true);
-    // Wait for in-flight acks, but not forever: a broker that went away never sends them.
+    // Wait for in-flight acks, but not forever: a broker that went away never sends them. (A closed
+    // socket ends at once; the bound is for a broker that is connected but slow, as on a loaded machine.)
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 30_000)));
     await Promise.race([this.client.endAsync(false).catch(() => undefined), timeout]);
     clearTimeout(timer);
     this.client.stream?.destroy();
