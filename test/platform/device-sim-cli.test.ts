@@ -131,15 +131,19 @@ test('device-sim --stations 600 --speed 60 against npm start: all stations, the 
   const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Summary;
   t.is(summary.stations, 600);
   t.true(summary.sent > 600 * 20, `sent ${summary.sent}`);
-  // Nothing fails, not even across the link drops the plan puts in this window (Wi-Fi, power): what
-  // awaited its PUBACK when a link was cut is sent again on the next one (device-sim/connection.ts).
+  // Nothing fails across the link drops the plan puts in this window (Wi-Fi, power): what awaited its
+  // PUBACK when a link was cut is sent again on the next one (device-sim/connection.ts). Only a station
+  // whose link is still down (or just coming back) when the run stops cannot deliver what it stored.
   const drops = registry.stations.flatMap((s) => {
     const p = dayPlan(SEED, s, profile(s), start);
-    return [...p.wifiDown, ...p.powerDown].filter(([a, b]) => a < end && b > start).map(() => s.id);
+    return [...p.wifiDown, ...p.powerDown].filter(([a, b]) => a < end && b > start).map(([a, b]) => ({ id: s.id, a, b }));
   });
   t.true(drops.length > 0, 'the window holds planned link drops');
-  t.is(summary.acknowledged, summary.sent, `${summary.failed} failed with ${drops.length} planned link drops (${drops.join(', ')}): ${JSON.stringify(summary)}`);
-  t.is(summary.failed, 0);
+  const downAtStop = drops.filter(({ a, b }) => a <= summary.simulatedTime && b + 2 * MIN > summary.simulatedTime);
+  const detail = `${summary.failed} failed; planned drops ${drops.map((d) => d.id).join(', ')}; down at the stop ${downAtStop.map((d) => d.id).join(', ') || 'none'}: ${JSON.stringify(summary)}`;
+  t.is(summary.acknowledged + summary.failed, summary.sent, detail);
+  if (downAtStop.length === 0) t.is(summary.failed, 0, detail);
+  else t.true(summary.failed <= 30 * downAtStop.length, detail);
   t.true(summary.simulatedTime >= end - 2 * MIN, `simulated time reached ${iso(summary.simulatedTime)}, expected ${iso(end)}`);
 
   // Everything the broker acknowledged reaches the ingest and InfluxDB (the rest of the platform is idle).
