@@ -115,6 +115,48 @@ test.serial('a filter change whose request fails shows the error state in Chines
   t.deepEqual(errors, []);
 });
 
+test.serial('an export or the printable page whose request fails says why in Chinese or English, leaves no unhandled rejection, and the next try works', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors = pageErrors(page);
+  await loginAs(page, 'admin');
+
+  // Navigation exports on the station list: a 500, then a dropped connection.
+  await page.goto(`${h.api.url}/#/stations`);
+  await page.waitForSelector('#station-rows tr');
+  await failOnce(page, /\/api\/navigation\?format=csv/, 'status500');
+  await page.click('button:has-text("阵地导航 CSV")');
+  t.is(await (await page.waitForSelector('#export-error[data-status="500"]')).textContent(), '导出失败: 500: internal error');
+  await failOnce(page, /\/api\/navigation\?format=geojson/, 'drop');
+  await page.click('button:has-text("导出GeoJSON")');
+  t.regex((await (await page.waitForSelector('#export-error[data-status="network"]')).textContent()) ?? '', /^导出失败: 无法连接服务器，请检查网络/);
+  // The list stays as it was, and a click that succeeds clears the message.
+  t.true(await page.isVisible('#station-rows'));
+  const download = page.waitForEvent('download');
+  await page.click('button:has-text("阵地导航 CSV")');
+  t.is((await download).suggestedFilename(), 'navigation.csv');
+  await page.waitForSelector('#export-error:empty', { state: 'attached' });
+
+  // Acceptance CSV and the printable page, in English.
+  await page.goto(`${h.api.url}/#/acceptance/SN`);
+  await page.waitForSelector('#acceptance-form h2');
+  await page.click('#lang-toggle');
+  await page.waitForSelector('#acceptance-form h2');
+  await failOnce(page, /\/api\/acceptance\/SN\?year=\d+&format=csv/, 'status500');
+  await page.click('button:has-text("Export CSV")');
+  t.is(await (await page.waitForSelector('#export-error[data-status="500"]')).textContent(), 'Export failed: 500: internal error');
+  await failOnce(page, /\/api\/acceptance\/SN\?year=\d+&format=html/, 'drop');
+  await page.click('button:has-text("Printable")');
+  t.regex((await (await page.waitForSelector('#export-error[data-status="network"]')).textContent()) ?? '', /^Export failed: Cannot reach the server: check the network/);
+  t.true(await page.isVisible('#acceptance-form'));
+  await page.screenshot({ path: join(ARTIFACTS, '10b-acceptance-print-failed-en.png') });
+  const popup = page.waitForEvent('popup');
+  await page.click('button:has-text("Printable")');
+  await (await popup).waitForLoadState();
+  await page.waitForSelector('#export-error:empty', { state: 'attached' });
+  await page.waitForTimeout(300);
+  t.deepEqual(errors, []);
+});
+
 test.serial('an answer to an older filter that arrives late does not overwrite the newer one', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = pageErrors(page);

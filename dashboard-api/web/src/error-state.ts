@@ -1,22 +1,57 @@
 import { ApiError } from './api.js';
 import { h, mount } from './dom.js';
-import { t } from './i18n.js';
+import { t, type Key } from './i18n.js';
+
+/** How a failed request is told: its status (0 = never answered, null = a bug of the page), the cause in the current language where there is one, and the detail. */
+function describe(e: unknown): { status: number | null; dataStatus: string; cause: string | null; detail: string } {
+  const status = e instanceof ApiError ? e.status : null;
+  const cause = status === 403 ? t('forbidden') : status === 404 ? t('notFound') : status === 0 ? t('networkError') : null;
+  const message = String((e as Error)?.message ?? e);
+  return { status, dataStatus: status === 0 ? 'network' : String(status ?? 'page'), cause, detail: status ? `${status}: ${message}` : message };
+}
 
 /** What a view, or the part of one that reloads, shows instead of an empty or stale page; `retry` loads it again. */
 export function errorState(e: unknown, retry: () => void): HTMLElement {
-  const status = e instanceof ApiError ? e.status : null;
-  // status 0: the request never got an answer; null: the page itself failed (a bug, not the network).
-  const what = status === 403 ? t('forbidden') : status === 404 ? t('notFound') : status === 0 ? t('networkError') : t('loadFailed');
-  const message = String((e as Error)?.message ?? e);
+  const { dataStatus, cause, detail } = describe(e);
   return h(
     'section',
-    { class: 'panel error-state', id: 'view-error', role: 'alert', 'data-status': status === 0 ? 'network' : (status ?? 'page') },
-    h('h2', {}, what),
-    h('p', { class: 'muted' }, status ? `${status}: ${message}` : message),
+    { class: 'panel error-state', id: 'view-error', role: 'alert', 'data-status': dataStatus },
+    h('h2', {}, cause ?? t('loadFailed')),
+    h('p', { class: 'muted' }, detail),
     h('button', { class: 'retry', onclick: retry }, t('retry')),
     ' ',
     h('a', { href: '#/overview' }, t('overview')),
   );
+}
+
+/**
+ * One-off requests started by a button (the exports, the printable page), told like a failed load
+ * instead of an unhandled rejection and nothing on screen. `run(act)` is the button's click
+ * handler: the button is disabled while `act` runs, and if it fails `el` (put it next to the
+ * buttons) says so with the cause; the next click clears it.
+ */
+export function actionErrors(id: string, failed: Key): { el: HTMLElement; run: (act: () => Promise<unknown>) => (ev: Event) => void } {
+  const el = h('span', { class: 'error action-error', id, role: 'alert' });
+  const run =
+    (act: () => Promise<unknown>) =>
+    (ev: Event): void => {
+      const button = ev.currentTarget instanceof HTMLButtonElement ? ev.currentTarget : null;
+      if (button) button.disabled = true;
+      el.removeAttribute('data-status');
+      mount(el);
+      void (async () => {
+        try {
+          await act();
+        } catch (e) {
+          const { dataStatus, cause, detail } = describe(e);
+          el.setAttribute('data-status', dataStatus);
+          mount(el, `${t(failed)}: ${cause ? `${cause} (${detail})` : detail}`);
+        } finally {
+          if (button) button.disabled = false;
+        }
+      })();
+    };
+  return { el, run };
 }
 
 /**

@@ -93,6 +93,7 @@ const zh = {
   retry: '重试',
   recentlyResolved: '最近已解决',
   scoreRequired: '请先填写得分',
+  exportFailed: '导出失败',
 } as const;
 
 export type Key = keyof typeof zh;
@@ -191,6 +192,7 @@ const en: Record<Key, string> = {
   retry: 'Retry',
   recentlyResolved: 'Recently resolved',
   scoreRequired: 'Enter a score first',
+  exportFailed: 'Export failed',
 };
 
 export type Lang = 'zh' | 'en';

@@ -2,7 +2,7 @@ import { PLAN_YEARS } from '../../../../domain/districts.js';
 import type { AcceptanceForm } from '../../../acceptance-form.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
-import { reloadable } from '../error-state.js';
+import { actionErrors, reloadable } from '../error-state.js';
 import { pick, t, time } from '../i18n.js';
 import type { View, ViewContext } from '../main.js';
 import { districtPicker } from './district-picker.js';
@@ -16,6 +16,7 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
   const path = (): string => `/api/acceptance/${district}?year=${year}`;
   const { el, load } = reloadable(formEl, () => api.get<Form>(path()), draw);
   const yearSel = h('select', { name: 'year', onchange: () => ((year = Number(yearSel.value)), void load()) }, PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
+  const exports = actionErrors('export-error', 'exportFailed');
   mount(
     root,
     h(
@@ -23,8 +24,9 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
       { class: 'filters' },
       districtPicker(user, district, false, (d) => ((district = d), void load())),
       yearSel,
-      h('button', { onclick: () => void api.download(`${path()}&format=csv`, `acceptance-${district}-${year}.csv`) }, t('exportCsv')),
-      h('button', { onclick: () => void api.openHtml(`${path()}&format=html`) }, t('print')),
+      h('button', { onclick: exports.run(() => api.download(`${path()}&format=csv`, `acceptance-${district}-${year}.csv`)) }, t('exportCsv')),
+      h('button', { onclick: exports.run(() => api.openHtml(`${path()}&format=html`)) }, t('print')),
+      exports.el,
     ),
     el,
   );

@@ -3,7 +3,7 @@ import type { StationRow } from '../../../station-list.js';
 import { api } from '../api.js';
 import { STATE_COLORS } from '../charts.js';
 import { h, mount } from '../dom.js';
-import { reloadable } from '../error-state.js';
+import { actionErrors, reloadable } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store } from '../live.js';
 import type { View, ViewContext } from '../main.js';
@@ -52,6 +52,8 @@ export async function renderStations({ root, user, args }: ViewContext): Promise
     debounce = setTimeout(() => ((filters.q = search.value.trim()), void load()), 250);
   });
 
+  const exports = actionErrors('export-error', 'exportFailed');
+  const navigation = (format: 'csv' | 'geojson'): string => `/api/navigation?format=${format}${filters.district ? `&district=${filters.district}` : ''}`;
   mount(
     root,
     h(
@@ -62,8 +64,9 @@ export async function renderStations({ root, user, args }: ViewContext): Promise
       select('compliance', [['', `${t('compliance')}: ${t('all')}`], ['failing', t('failing')], ['ok', 'OK']]),
       select('facilityIssue', [['', `${t('facility')}: ${t('all')}`], ['true', t('facilityIssue')], ['false', 'OK']]),
       search,
-      h('button', { class: 'link', onclick: () => void api.download(`/api/navigation?format=csv${filters.district ? `&district=${filters.district}` : ''}`, 'navigation.csv') }, `${t('navigation')} CSV`),
-      h('button', { class: 'link', onclick: () => void api.download(`/api/navigation?format=geojson${filters.district ? `&district=${filters.district}` : ''}`, 'navigation.geojson') }, t('exportGeoJson')),
+      h('button', { class: 'link', onclick: exports.run(() => api.download(navigation('csv'), 'navigation.csv')) }, `${t('navigation')} CSV`),
+      h('button', { class: 'link', onclick: exports.run(() => api.download(navigation('geojson'), 'navigation.geojson')) }, t('exportGeoJson')),
+      exports.el,
     ),
     table.el,
   );
