@@ -252,6 +252,38 @@ test.serial('saving a manual acceptance item with an empty score asks for one in
   t.deepEqual(errors, []);
 });
 
+test.serial('a manual acceptance item saved just before a district switch is recorded, but its late answer does not redraw the old district over the new one', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = pageErrors(page);
+  await loginAs(page, 'admin');
+  await page.goto(`${h.api.url}/#/acceptance/LS`);
+  await page.waitForSelector('#acceptance-form h2:has-text("崂山区")');
+  // The server records the save at once; its answer reaches the page 1.5 s later.
+  await page.route(/\/api\/acceptance\/LS\/items\/1\?/, async (route) => {
+    const response = await route.fetch();
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.fulfill({ response });
+  });
+  const answered = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/api/acceptance/LS/items/1'));
+  await page.fill('input[name="score-1"]', '7');
+  await page.fill('input[name="note-1"]', '崂山区年度部署会议');
+  await page.click('tr[data-item="1"] button');
+  await page.selectOption('select[name="district"]', 'SB');
+  await page.waitForSelector('#acceptance-form h2:has-text("市北区")');
+  await answered;
+  await page.waitForTimeout(500);
+  t.regex((await page.textContent('#acceptance-form h2')) ?? '', /^市北区 /);
+  t.is(await page.inputValue('select[name="district"]'), 'SB');
+  t.is(await page.inputValue('input[name="score-1"]'), '');
+  t.is(await page.inputValue('input[name="note-1"]'), '');
+  // The save itself was not lost: LS shows it when picked again.
+  t.like((await h.get('/api/acceptance/LS', await h.login('admin'))).body.items[0], { no: 1, score: 7, by: 'admin' });
+  await page.selectOption('select[name="district"]', 'LS');
+  await page.waitForSelector('#acceptance-form h2:has-text("崂山区")');
+  t.is(await page.inputValue('input[name="score-1"]'), '7');
+  t.deepEqual(errors, []);
+});
+
 test.serial('a maintainer resolves an alert: it leaves the active list and is listed as resolved, also after a reload', async (t) => {
   const now = Date.now();
   const mine = alerting.fire({ ruleId: 'appliance_fault', stationId: 'SN-0002', district: 'SN', severity: 'major', summaryZh: '微波炉故障 E3', summaryEn: 'Microwave fault E3', firstSeen: now - 60_000 });

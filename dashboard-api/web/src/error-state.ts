@@ -59,18 +59,33 @@ export function actionErrors(id: string, failed: Key): { el: HTMLElement; run: (
  * that cannot load. While the latest load has failed, `content` is hidden, so the previous
  * filter's rows never pass for the new one's; an answer to an older request than the latest is
  * dropped, so a slow first answer cannot overwrite a newer one.
+ *
+ * `update(send)` is a write whose answer is the new content (saving a form item): it follows the
+ * same rule, so its answer is drawn only if it is still the latest request and the content it was
+ * made on is still the one shown — a save that answers after the user switched district, or
+ * while that switch was loading, is not drawn over the other district. It resolves whether the
+ * answer was drawn; a failure is left to the caller (it is not a failed load).
  */
-export function reloadable<T>(content: HTMLElement, fetch: () => Promise<T>, draw: (data: T) => void): { el: HTMLElement; load: () => Promise<void> } {
+export function reloadable<T>(
+  content: HTMLElement,
+  fetch: () => Promise<T>,
+  draw: (data: T) => void,
+): { el: HTMLElement; load: () => Promise<void>; update: (send: () => Promise<T>) => Promise<boolean> } {
   const error = h('div', {});
   const el = h('div', { class: 'reloadable' }, error, content);
+  /** The newest request (load or update), the newest load, and the load whose answer is shown. */
   let latest = 0;
+  let loaded = 0;
+  let shown = 0;
   async function load(): Promise<void> {
     const mine = ++latest;
+    loaded = mine;
     try {
       const data = await fetch();
       if (mine !== latest) return;
       mount(error);
       content.hidden = false;
+      shown = mine;
       draw(data);
     } catch (e) {
       if (mine !== latest) return;
@@ -78,5 +93,14 @@ export function reloadable<T>(content: HTMLElement, fetch: () => Promise<T>, dra
       mount(error, errorState(e, () => void load()));
     }
   }
-  return { el, load };
+  async function update(send: () => Promise<T>): Promise<boolean> {
+    const current = shown === loaded;
+    const base = loaded;
+    const mine = ++latest;
+    const data = await send();
+    if (!current || loaded !== base || mine !== latest) return false;
+    draw(data);
+    return true;
+  }
+  return { el, load, update };
 }

@@ -14,7 +14,7 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
   let year: number = PLAN_YEARS[PLAN_YEARS.length - 1]!;
   const formEl = h('section', { class: 'panel', id: 'acceptance-form' });
   const path = (): string => `/api/acceptance/${district}?year=${year}`;
-  const { el, load } = reloadable(formEl, () => api.get<Form>(path()), draw);
+  const { el, load, update } = reloadable(formEl, () => api.get<Form>(path()), draw);
   const yearSel = h('select', { name: 'year', onchange: () => ((year = Number(yearSel.value)), void load()) }, PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
   const exports = actionErrors('export-error', 'exportFailed');
   mount(
@@ -58,7 +58,8 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
                 }
                 err.textContent = '';
                 try {
-                  draw(await api.send<Form>('PUT', `/api/acceptance/${district}/items/${i.no}?year=${year}`, { score: Number(score.value), note: note.value }));
+                  // The item of the form shown (f), not of a district or year picked since; its answer is drawn only while that form is still the one shown.
+                  await update(() => api.send<Form>('PUT', `/api/acceptance/${f.district}/items/${i.no}?year=${f.year}`, { score: Number(score.value), note: note.value }));
                 } catch (e) {
                   err.textContent = (e as Error).message;
                 }
