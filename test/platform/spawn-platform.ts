@@ -52,7 +52,15 @@ export function spawnPlatform(t: ExecutionContext, env: Record<string, string> =
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  t.teardown(() => child.kill('SIGKILL'));
+  t.teardown(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // SIGTERM, so the platform stops its influxd (detached, in a process group of its own, which a
+    // SIGKILL of the platform would leave running); SIGKILL only if it does not stop in time.
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  });
   return {
     dir,
     config: readConfig(PlatformConfigSchema, childEnv),
