@@ -13,7 +13,7 @@ import { startFleet } from '../../device-sim/fleet.js';
 import { stationProfile, PERFECT_SHARES } from '../../device-sim/model/profile.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { metricValue, tempDir, until } from '../ingest/fixtures.js';
+import { settledMetric, tempDir, until } from '../ingest/fixtures.js';
 
 // Simulated days through the real pipeline (broker → ingest → private influxd), then the shapes
 // the dashboards and rules rely on, read back with InfluxQL.
@@ -47,15 +47,7 @@ async function pipeline(t: ExecutionContext) {
   });
   t.teardown(() => ingest.close());
   // At least n points, and none arriving for a second: the run is all in InfluxDB before it is judged.
-  const written = async (n: number) => {
-    let last = -1;
-    let changedAt = Date.now();
-    await until(async () => {
-      const count = await metricValue(metrics, 'ingest_points_written_total');
-      if (count !== last) [last, changedAt] = [count, Date.now()];
-      return count >= n && Date.now() - changedAt >= 1000;
-    }, 30_000);
-  };
+  const written = (n: number) => settledMetric(metrics, 'ingest_points_written_total', { quietMs: 1000, atLeast: n });
   return { broker, influx, written };
 }
 

@@ -10,7 +10,7 @@ import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { metricValue, occupancyPayload, occupancyTopic, until } from '../ingest/fixtures.js';
+import { metricValue, occupancyPayload, occupancyTopic, settledMetric, until } from '../ingest/fixtures.js';
 
 // Issue 2, "done when": device-side publishes with mosquitto_pub (MQTT 3.1.1, QoS 1) through the real broker
 // and the real ingest into a real influxd; every outcome is proven with an InfluxQL query or a metric.
@@ -70,19 +70,8 @@ const pointsAt = (station: string, ts: number) =>
 let nextTs = Date.now() - 600_000;
 const uniqueTs = (): number => (nextTs += 1000);
 
-/**
- * The written-points counter once it has stopped moving: it is counted when the write request returns,
- * which can be a little after the point is already visible to a query.
- */
-async function settledWritten(): Promise<number> {
-  let last = await metricValue(metrics, 'ingest_points_written_total');
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const now = await metricValue(metrics, 'ingest_points_written_total');
-    if (now === last) return now;
-    last = now;
-  }
-}
+/** The written-points counter once it has stopped moving (it can trail the points' visibility). */
+const settledWritten = () => settledMetric(metrics, 'ingest_points_written_total', { quietMs: 300 });
 
 /** A valid message from OWN, waited for in InfluxDB: everything published before it has been processed. */
 async function sentinel(t: { is(a: unknown, b: unknown): void }): Promise<void> {

@@ -37,6 +37,21 @@ export const until = async (done: () => boolean | Promise<boolean>, timeoutMs = 
   }
 };
 
+/**
+ * A metric once it is at least `atLeast` and has not moved for `quietMs`; returns it. Counters such as
+ * ingest_points_written_total count when a write returns, a little after the points are visible.
+ */
+export async function settledMetric(metrics: MetricsRegistry, name: string, o: { quietMs: number; atLeast?: number; timeoutMs?: number }): Promise<number> {
+  let last = await metricValue(metrics, name);
+  let changedAt = Date.now();
+  await until(async () => {
+    const value = await metricValue(metrics, name);
+    if (value !== last) [last, changedAt] = [value, Date.now()];
+    return value >= (o.atLeast ?? 0) && Date.now() - changedAt >= o.quietMs;
+  }, o.timeoutMs ?? 30_000);
+  return last;
+}
+
 /** A temp dir removed when the test ends. */
 export async function tempDir(t: { teardown(fn: () => Promise<void>): void }, prefix = 'qdyz-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
