@@ -64,8 +64,6 @@ export interface LoadOptions {
   localAddresses?: readonly string[];
   /** CONNECTs awaiting CONNACK at once. */
   connectConcurrency?: number;
-  /** Longest wait on stop for in-flight messages to be acknowledged (default 60 s). */
-  settleMs?: number;
   logger: Logger;
 }
 
@@ -78,6 +76,9 @@ export interface Load {
   connected(): number;
   stop(): Promise<FleetStats>;
 }
+
+/** Longest wait on stop for in-flight messages to be acknowledged. */
+const SETTLE_MS = 60_000;
 
 export function startLoad(o: LoadOptions): Load {
   const stats = new StatsRecorder();
@@ -140,7 +141,7 @@ export function startLoad(o: LoadOptions): Load {
       if (timer) clearInterval(timer);
       // Let what is in flight be acknowledged before the links close, so that "failed" counts
       // messages refused or lost, not ones still queued behind an overloaded broker.
-      const settleBy = performance.now() + (o.settleMs ?? 60_000);
+      const settleBy = performance.now() + SETTLE_MS;
       while (stats.sent > stats.acknowledged + stats.failed && performance.now() < settleBy) await new Promise((r) => setTimeout(r, 100));
       await Promise.all(units.map((u) => u.conn?.end(null, qos)));
       stats.settleAsFailed();
