@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import { projectPath } from '../paths.js';
 import { influxqlDuration, retentionSeconds, shardGroupSeconds } from './duration.js';
 import { influxQuery, quoteIdent, type QueryParams, type QueryTarget, type Row } from './query.js';
-import { v1WritePath, wrapTransport, type RequestObserver } from './transport.js';
+import { v1WritePath, wrapTransport, type RequestHooks } from './transport.js';
 import { parseInfluxVersion, type InfluxVersion } from './version.js';
 import { createPointWriter, type PointWriter, type WriterOptions } from './writer.js';
 
@@ -80,7 +80,7 @@ export async function connectInflux(config: InfluxConfig, logger: Logger): Promi
 
   const base = new InfluxDB({ url, timeout, headers }).transport;
   const mapPath = version === '1' ? v1WritePath : (path: string) => path;
-  const makeClient = (observe?: RequestObserver): InfluxDB => new InfluxDB({ url, timeout, transport: wrapTransport(base, mapPath, observe) });
+  const makeClient = (hooks?: RequestHooks): InfluxDB => new InfluxDB({ url, timeout, transport: wrapTransport(base, mapPath, hooks) });
   const target: QueryTarget = { url, database: config.database, headers, timeoutMs: Math.max(timeout, 30_000) };
   const query = (influxql: string, params?: QueryParams): Promise<Row[]> => influxQuery(target, influxql, params);
   const writers = new Set<PointWriter>();

@@ -22,11 +22,18 @@ export function v1WritePath(v2Path: string): string {
 /** Called once per write request with its duration and outcome. */
 export type RequestObserver = (ms: number, ok: boolean) => void;
 
+/** Hooks around every request: `started` when it is handed to the HTTP layer, `finished` after its callbacks ran. */
+export interface RequestHooks {
+  started?(): void;
+  finished?: RequestObserver;
+}
+
 /**
- * Wraps the library's own HTTP transport: rewrites paths (for 1.x) and times every write batch.
+ * Wraps the library's own HTTP transport: rewrites paths (for 1.x) and reports every write batch's
+ * start and end (the library does not expose the promises of the batches it sends by itself).
  * Everything else (retries, batching, gzip) stays the library's.
  */
-export function wrapTransport(base: Transport, mapPath: (path: string) => string, observe?: RequestObserver): Transport {
+export function wrapTransport(base: Transport, mapPath: (path: string) => string, hooks: RequestHooks = {}): Transport {
   return {
     send(path: string, body: string, options: SendOptions, callbacks?: Partial<CommunicationObserver<Uint8Array>>): void {
       const started = performance.now();
@@ -34,17 +41,24 @@ export function wrapTransport(base: Transport, mapPath: (path: string) => string
       const report = (ok: boolean): void => {
         if (reported) return;
         reported = true;
-        observe?.(performance.now() - started, ok);
+        hooks.finished?.(performance.now() - started, ok);
       };
+      hooks.started?.();
       base.send(mapPath(path), body, options, {
         ...callbacks,
         error(error: Error) {
-          report(false);
-          callbacks?.error?.(error);
+          try {
+            callbacks?.error?.(error);
+          } finally {
+            report(false);
+          }
         },
         complete() {
-          report(true);
-          callbacks?.complete?.();
+          try {
+            callbacks?.complete?.();
+          } finally {
+            report(true);
+          }
         },
       });
     },

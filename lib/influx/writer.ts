@@ -3,12 +3,15 @@ import type { Logger } from '../logger.js';
 import type { PointData } from '../../domain/series.js';
 import { toLine } from './points.js';
 import { createSpool } from './spool.js';
-import type { RequestObserver } from './transport.js';
+import type { RequestHooks, RequestObserver } from './transport.js';
 
 export interface PointWriter {
   /** Buffers points; they are sent in batches. Throws only for a point that cannot be expressed in line protocol. */
   write(points: PointData | PointData[]): void;
-  /** Sends what is buffered. A batch that fails stays with the retries (and later the spool); this does not wait for those. */
+  /**
+   * Sends what is buffered and waits until every batch sent so far is answered. A batch that fails
+   * stays with the retries (and later the spool); this does not wait for those.
+   */
   flush(): Promise<void>;
   /** Flushes, settles every pending retry (written or spooled) and stops. */
   close(): Promise<void>;
@@ -45,8 +48,8 @@ export interface WriterOptions {
 }
 
 export interface WriteTarget {
-  /** A client whose transport reports every write request to `observe`. */
-  makeClient(observe?: RequestObserver): InfluxDB;
+  /** A client whose transport reports every write request's start and end to `hooks`. */
+  makeClient(hooks?: RequestHooks): InfluxDB;
   org: string;
   bucket: string;
 }
@@ -64,7 +67,20 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
   const events = opts.events ?? {};
   const maxRetries = opts.maxRetries ?? 5;
   const spool = createSpool(opts.spoolDir);
-  const client = target.makeClient(events.batch);
+  // The library sends full batches on its own and close() awaits only the last one: count the
+  // requests in flight so flush and close can wait for all of them (else a close returned while
+  // earlier batches were still on the wire, and an exit right after lost them).
+  let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
+  const client = target.makeClient({
+    started: () => void inFlight++,
+    finished(ms, ok) {
+      inFlight--;
+      events.batch?.(ms, ok);
+      if (inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+    },
+  });
+  const idle = (): Promise<void> => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
   const settling = new Set<Promise<unknown>>();
   const track = (p: Promise<void>): Promise<void> => {
     settling.add(p);
@@ -187,6 +203,7 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
       } catch {
         // Already logged and scheduled for retry by writeFailed; the spool takes it if retries run out.
       }
+      await idle();
       await settle();
     },
     async close() {
@@ -199,6 +216,7 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
         logger.error({ err }, 'influx writer: final flush failed');
       }
       await api.close();
+      await idle();
       await replaying;
       await settle();
     },

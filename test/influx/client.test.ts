@@ -40,6 +40,20 @@ test('detects 1.x and round-trips points through write and a parameterised query
   );
 });
 
+test('close and flush return only once every batch the library sent on its own is answered', async (t) => {
+  const influx = await fixture.connect(t);
+  const count = async (): Promise<number> => Number((await influx.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement}`))[0]?.count ?? 0);
+  // Small batches: the library sends each full one at once and close() awaited only the last (the rest were lost at exit).
+  const closing = influx.writer({ spoolDir: await tempDir(t), batchSize: 500, flushMs: 60_000 });
+  closing.write(Array.from({ length: 20_000 }, (_, i) => occupancy('SN-0001', i)));
+  await closing.close();
+  t.is(await count(), 20_000);
+  const flushing = influx.writer({ spoolDir: await tempDir(t), batchSize: 500, flushMs: 60_000 });
+  flushing.write(Array.from({ length: 20_000 }, (_, i) => occupancy('SB-0002', i)));
+  await flushing.flush();
+  t.is(await count(), 40_000);
+});
+
 test('ensureDatabase is idempotent and applies the configured retention', async (t) => {
   const database = fixture.newDatabase();
   const influx = await fixture.connect(t, { database, retention: '30d' });
