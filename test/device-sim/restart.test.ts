@@ -4,7 +4,7 @@ import { loadRegistryFile } from '../../lib/registry-file.js';
 import { startFleet } from '../../device-sim/fleet.js';
 import { PERFECT_SHARES } from '../../device-sim/model/profile.js';
 import { startTestBroker } from '../helpers/broker.js';
-import { until } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 import { observe, type Observed } from './observer.js';
 
 const logger = createLogger('device-sim-test', process.env.LOG_LEVEL ?? 'silent');

@@ -7,7 +7,8 @@ import { createLogger } from '../../lib/logger.js';
 import { projectPath } from '../../lib/paths.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { occupancyPayload, occupancyTopic, stationClient, tempDir, until } from '../ingest/fixtures.js';
+import { occupancyPayload, occupancyTopic, stationClient, tempDir } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 
 const fixture = withInfluxd(test);
 

@@ -216,7 +216,7 @@ const customOptions = (query: string): string[] => query.split(',').map((o) => (
  * query variables by running their (expanded) query and taking the first value.
  */
 async function resolveVariables(board: DashboardJson, range: { from: number; to: number }, overrides: Record<string, string> = {}): Promise<QueryContext> {
-  const ctx: QueryContext = { ...range, variables: {} };
+  const ctx: QueryContext = { ...range, now, variables: {} };
   for (const v of board.templating.list) {
     const name = String(v.name);
     const setting: VariableSetting = { value: '', options: [], multi: v.multi === true, includeAll: v.includeAll === true };
@@ -266,7 +266,7 @@ for (const board of boards) {
 }
 
 test('a broken query fails on influxd the way Grafana would show it', async (t) => {
-  const ctx: QueryContext = { from: now - SPAN_MS, to: now, variables: {} };
+  const ctx: QueryContext = { from: now - SPAN_MS, to: now, now, variables: {} };
   // An unknown variable stays unexpanded, as in Grafana, and InfluxDB refuses the text.
   const influxql = expandQuery('SELECT last("online") FROM "station_status" WHERE $timeFilter AND "district" =~ /^$nosuch$/ GROUP BY time($__interval)', {}, ctx);
   t.regex(influxql, /time >= \d+ms and time <= \d+ms/);

@@ -6,7 +6,8 @@ import { connectInflux, InfluxQueryError, type WriterEvents } from '../../lib/in
 import { startPrivateInfluxd } from '../../lib/influx/private-influxd.js';
 import { createLogger } from '../../lib/logger.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { tempDir, until } from '../ingest/fixtures.js';
+import { tempDir } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 
 const fixture = withInfluxd(test);
 const logger = createLogger('test-influx', 'silent');

@@ -7,7 +7,8 @@ import { startPrivateInfluxd } from '../../lib/influx/private-influxd.js';
 import { createLogger } from '../../lib/logger.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusTopic, tempDir, until } from './fixtures.js';
+import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusTopic, tempDir } from './fixtures.js';
+import { until } from '../helpers/poll.js';
 
 const fixture = withInfluxd(test);
 const STATIONS = ['LS-0001', 'LS-0002', 'CY-0001'];

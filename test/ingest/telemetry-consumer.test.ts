@@ -7,7 +7,8 @@ import { telemetryTopic } from '../../domain/topics.js';
 import { createLogger } from '../../lib/logger.js';
 import { createRejectionLog, createTelemetryConsumer, type TelemetryMeta } from '../../lib/telemetry-consumer.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusPayload, statusTopic, until } from './fixtures.js';
+import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusPayload, statusTopic } from './fixtures.js';
+import { until } from '../helpers/poll.js';
 
 const STATIONS = ['SN-0001', 'SN-0002', 'SB-0001'];
 let broker: TestBroker;
