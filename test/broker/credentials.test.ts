@@ -2,16 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import {
-  CredentialsFileError,
-  createAccountStore,
-  ensureDevCredentials,
-  loadAccountsFile,
-  loadDevCredentials,
-  type AccountsFile,
-} from '../../broker/credentials.js';
+import { createAccountStore, ensureDevCredentials, loadAccountsFile, type AccountsFile } from '../../broker/credentials.js';
 import { SCRYPT_PARAMS, generatePassword, hashPassword, passwordHashProblem, verifyPassword } from '../../broker/password-hash.js';
 import { indexRegistry } from '../../domain/registry.js';
+import { loadDevCredentials } from '../../lib/dev-credentials.js';
+import { JsonFileError } from '../../lib/json-file.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 
 const registry = loadRegistryFile();
@@ -96,18 +91,18 @@ test('credential files are validated and the error names the file and the field'
     paths.accountsFile,
     JSON.stringify({ version: 1, accounts: { 'SN-0001': { role: 'service', hash: 'md5:abc', updatedAt: '2024-01-01T00:00:00Z' }, bob: { role: 'station', hash: 'x', updatedAt: 'x' } } }),
   );
-  const err = t.throws(() => loadAccountsFile(paths.accountsFile), { instanceOf: CredentialsFileError });
+  const err = t.throws(() => loadAccountsFile(paths.accountsFile), { instanceOf: JsonFileError });
   t.true(err.message.includes(paths.accountsFile));
   t.true(err.problems.some((p) => p.startsWith('field accounts.SN-0001.hash:')), err.message);
   t.true(err.problems.some((p) => p.startsWith('field accounts.bob')), err.message);
 
   writeFileSync(paths.devCredentialsFile, JSON.stringify({ 'SN-0001': 'short' }));
-  const devErr = t.throws(() => loadDevCredentials(paths.devCredentialsFile), { instanceOf: CredentialsFileError });
+  const devErr = t.throws(() => loadDevCredentials(paths.devCredentialsFile), { instanceOf: JsonFileError });
   t.regex(devErr.message, /dev-credentials\.json[\s\S]*field SN-0001: password shorter than 16/);
 
   writeFileSync(paths.devCredentialsFile, '{ not json');
-  t.throws(() => loadDevCredentials(paths.devCredentialsFile), { instanceOf: CredentialsFileError, message: /dev-credentials\.json/ });
-  await t.throwsAsync(ensureDevCredentials(firstStations(1), paths), { instanceOf: CredentialsFileError });
+  t.throws(() => loadDevCredentials(paths.devCredentialsFile), { instanceOf: JsonFileError, message: /dev-credentials\.json/ });
+  await t.throwsAsync(ensureDevCredentials(firstStations(1), paths), { instanceOf: JsonFileError });
 });
 
 test('the verification cache never accepts a wrong password and is dropped for rotated accounts', async (t) => {
