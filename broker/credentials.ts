@@ -6,9 +6,9 @@ import type { Registry } from '../domain/registry.js';
 import { loadDevCredentials, type DevCredentials } from '../lib/dev-credentials.js';
 import { readJsonFile, writeJsonFileAtomic } from '../lib/json-file.js';
 import type { Logger } from '../lib/logger.js';
+import { generatePassword, hashPassword, passwordHashProblem, TOKEN_SCRYPT_PARAMS, verifyPassword } from '../lib/password-hash.js';
 import { projectPath } from '../lib/paths.js';
 import type { Principal } from './acl.js';
-import { generatePassword, hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
 
 export const DEFAULT_ACCOUNTS_FILE = projectPath('var/broker-accounts.json');
 
@@ -98,7 +98,7 @@ export const requiredUsernames = (registry: Registry): string[] => [...registry.
 
 export async function newAccount(username: string): Promise<{ password: string; account: AccountsFile['accounts'][string] }> {
   const password = generatePassword();
-  return { password, account: { role: principalOf(username).role, hash: await hashPassword(password), updatedAt: new Date().toISOString() } };
+  return { password, account: { role: principalOf(username).role, hash: await hashPassword(password, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() } };
 }
 
 export interface CredentialPaths {
