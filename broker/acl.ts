@@ -1,12 +1,9 @@
+import { SERVICE_ACCOUNTS, type ServiceAccount } from '../domain/accounts.js';
 import { STATION_ID_PATTERN } from '../domain/station.js';
 import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import { TELEMETRY_SUBSCRIPTIONS, TOPIC_ROOT, TOPIC_VERSION, commandTopic, parseTelemetryTopic, stationTopicPrefix, telemetryTopic } from '../domain/topics.js';
 
 // The broker's access rules as pure functions of (account, request): no aedes, no sockets, so every rule is unit-tested.
-
-export const SERVICE_ACCOUNTS = ['svc-ingest', 'svc-alerting', 'svc-dashboard'] as const;
-export type ServiceAccount = (typeof SERVICE_ACCOUNTS)[number];
-export const isServiceAccount = (name: string): name is ServiceAccount => (SERVICE_ACCOUNTS as readonly string[]).includes(name);
 
 export type Principal = { role: 'station'; username: string } | { role: 'service'; username: ServiceAccount };
 

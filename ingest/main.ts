@@ -5,7 +5,8 @@ import { influxConfigFromEnv } from '../lib/influx/env.js';
 import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
-import { runService, servicePassword } from '../lib/service-runner.js';
+import { servicePassword } from '../lib/dev-credentials.js';
+import { runService } from '../lib/service-runner.js';
 import { IngestConfigSchema, ingestSettings } from './config.js';
 import { startIngest } from './ingest.js';
 

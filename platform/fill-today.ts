@@ -4,6 +4,7 @@ import type { Station } from '../domain/station.js';
 import { backfill } from '../device-sim/backfill.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { Influx } from '../lib/influx/client.js';
+import { quoteIdent } from '../lib/influx/query.js';
 import type { Logger } from '../lib/logger.js';
 
 /** Gaps shorter than this are left to the live fleet. */
@@ -37,7 +38,7 @@ export async function fillToday(o: {
   /** Aborted (Ctrl-C during start-up): the replay stops early, what was sent is still flushed. */
   signal?: AbortSignal;
 }): Promise<{ from: number; messages: number } | null> {
-  const rows = await o.influx.query(`SELECT last("${NEWEST_FIELD}") FROM "${SERIES.status.measurement}"`);
+  const rows = await o.influx.query(`SELECT last(${quoteIdent(NEWEST_FIELD)}) FROM ${quoteIdent(SERIES.status.measurement)}`);
   const newest = typeof rows[0]?.time === 'number' ? rows[0].time : 0;
   const from = Math.max(localMidnight(o.now), newest + 1, o.now - o.maxHours * 3600_000);
   if (o.now - from < MIN_GAP_MS) return null;

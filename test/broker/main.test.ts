@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import test from 'ava';
 import mqtt from 'mqtt';
-import { loadDevCredentials } from '../../broker/credentials.js';
+import { loadDevCredentials } from '../../lib/dev-credentials.js';
 import { projectPath } from '../../lib/paths.js';
 
 // The standalone entry point: dev credentials on request, metrics endpoint, clean stop on SIGTERM.

@@ -3,7 +3,7 @@ import { h, mount } from '../dom.js';
 import { facilityIssues } from '../equipment-names.js';
 import { reloadable } from '../error-state.js';
 import { pct, t } from '../i18n.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 import { districtPicker } from './district-picker.js';
 
 interface Snapshot {

@@ -2,7 +2,7 @@ import { api } from '../api.js';
 import { chartIn } from '../charts.js';
 import { h, mount } from '../dom.js';
 import { pick, t } from '../i18n.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 
 interface YearRow {
   year: number;
