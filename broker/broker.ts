@@ -88,7 +88,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const principals = new WeakMap<Client, Principal>();
   const wills = new WeakMap<Client, { topic: string; payloadBytes: number }>();
   const connections = new WeakMap<Duplex, { transport: 'tcp' | 'ws'; remote: string | undefined }>();
-  const ready = new Map<Client, string>();
+  // Clients counted in broker_clients_connected. aedes emits clientReady at the end of its connect series, after
+  // the CONNACK: a client that dropped in between has had its clientDisconnect already and must not be counted.
+  const counted = new WeakSet<Client>();
 
   function describe(client: Client | null, username?: string) {
     const conn = client ? connections.get(client.conn as Duplex) : undefined;
@@ -174,17 +176,16 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
   });
 
+  const roleOf = (client: Client) => principals.get(client)?.role ?? 'unknown';
   aedes.on('clientReady', (client) => {
-    const role = principals.get(client)?.role ?? 'unknown';
-    ready.set(client, role);
-    metrics.clientsConnected.inc({ role });
+    if (client.closed) return;
+    counted.add(client);
+    metrics.clientsConnected.inc({ role: roleOf(client) });
     logger.debug({ event: 'client_connected', ...describe(client) }, 'client connected');
   });
   aedes.on('clientDisconnect', (client) => {
-    const role = ready.get(client);
-    if (role === undefined) return;
-    ready.delete(client);
-    metrics.clientsConnected.dec({ role });
+    if (!counted.delete(client)) return;
+    metrics.clientsConnected.dec({ role: roleOf(client) });
     logger.debug({ event: 'client_disconnected', ...describe(client) }, 'client disconnected');
   });
   aedes.on('publish', (packet, client) => {
