@@ -23,7 +23,7 @@ export interface TelemetryConsumerOptions {
    * Called after the 'telemetry' listeners of a message ran, before its PUBACK: a promise holds the
    * PUBACK (and, as mqtt.js handles packets one at a time, every later message) until it settles.
    */
-  beforeAck?: () => Promise<void> | undefined;
+  beforeAck?: (topic: string) => Promise<void> | undefined;
   /** Rejections logged in full per reason and interval; the rest only counted and summarised. */
   rejectLog?: { perReason: number; intervalMs: number };
 }
@@ -145,8 +145,8 @@ class Consumer implements TelemetryConsumer {
     });
     const { beforeAck } = opts;
     if (beforeAck) {
-      this.client.handleMessage = (_packet, callback) => {
-        const wait = beforeAck();
+      this.client.handleMessage = (packet, callback) => {
+        const wait = beforeAck(packet.topic);
         if (!wait) return callback();
         wait.then(() => callback(), callback);
       };
