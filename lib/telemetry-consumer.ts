@@ -19,6 +19,11 @@ export interface TelemetryConsumerOptions {
   /** false (default): persistent session. */
   clean?: boolean;
   now?: () => number;
+  /**
+   * Called after the 'telemetry' listeners of a message ran, before its PUBACK: a promise holds the
+   * PUBACK (and, as mqtt.js handles packets one at a time, every later message) until it settles.
+   */
+  beforeAck?: (topic: string) => Promise<void> | undefined;
   /** Rejections logged in full per reason and interval; the rest only counted and summarised. */
   rejectLog?: { perReason: number; intervalMs: number };
 }
@@ -92,8 +97,8 @@ class Consumer implements TelemetryConsumer {
     const rejections = createRejectionLog(logger, perReason);
     this.summaryTimer = setInterval(() => rejections.summarise(), intervalMs).unref();
 
-    // QoS 1 messages are acknowledged as soon as they are handled here (mqtt.js sends PUBACK after the
-    // 'message' handlers run): consumers must make their own path lossless (see ingest/ingest.ts).
+    // mqtt.js sends a QoS 1 PUBACK once the 'message' handlers ran and handleMessage (below) called
+    // back: consumers make their path lossless before that (see ingest/ingest.ts), or hold it with beforeAck.
     // resubscribe is ours, on every connect: subscribing again also replays retained messages into the state.
     this.client = connect(opts.mqttUrl, {
       clientId: opts.clientId,
@@ -138,6 +143,14 @@ class Consumer implements TelemetryConsumer {
         });
       });
     });
+    const { beforeAck } = opts;
+    if (beforeAck) {
+      this.client.handleMessage = (packet, callback) => {
+        const wait = beforeAck(packet.topic);
+        if (!wait) return callback();
+        wait.then(() => callback(), callback);
+      };
+    }
     // Avoid an unhandled rejection when the caller only awaits ready later (or never).
     this.ready.catch(() => {});
     this.client.on('offline', () => logger.warn({ url: opts.mqttUrl }, 'telemetry consumer offline; reconnecting'));
