@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
-import { startBroker, type BrokerOptions, type RunningBroker } from '../../broker/broker.js';
+import { startBroker, type BrokerOptions, type RunningBroker, type SessionOptions } from '../../broker/broker.js';
 import { ensureDevCredentials, loadDevCredentials, openAccountStore, type AccountStore, type DevCredentials } from '../../broker/credentials.js';
 import { indexRegistry, type Registry } from '../../domain/registry.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
@@ -27,6 +27,8 @@ export interface TestBroker {
 }
 
 export interface TestBrokerOptions extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions'>> {
+  /** Session journal settings; the journal lives in the broker's temp dir (kept by `restartOf`) unless `dir: null`. */
+  sessions?: Partial<SessionOptions>;
   /** Defaults to the committed registry (data/stations.json). */
   registry?: Registry;
   /** Create accounts only for these stations (fewer scrypt hashes, faster start); all registry stations by default. */
@@ -59,6 +61,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     maxPacketBytes: options.maxPacketBytes,
     drainTimeoutMs: options.drainTimeoutMs,
     seededSessions: options.seededSessions,
+    sessions: { dir: join(dir, 'broker'), ...options.sessions },
   });
   return {
     url: `mqtt://127.0.0.1:${broker.port}`,
