@@ -98,6 +98,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const { registry, accounts, logger } = options;
   const host = options.host ?? '127.0.0.1';
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   const sessionOptions = options.sessions ?? { dir: null };
   const maxQueueBytes = sessionOptions.maxQueueBytes ?? DEFAULT_QUEUE_MAX_BYTES;
   // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (indexed-persistence.ts),
@@ -107,6 +108,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     fsync: sessionOptions.fsync ?? 'everysec',
     maxQueueBytes,
     maxInFlight: sessionOptions.maxInFlight ?? DEFAULT_SESSION_INFLIGHT,
+    stallTimeoutMs: drainTimeoutMs,
+    onStalled(ref) {
+      // Not acknowledging is stopping to read, one level up: the same cut-off as the drain timeout.
+      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[ref.id];
+      if (!client || client !== ref) return;
+      metrics.slowClientDisconnects.inc();
+      logger.warn({ event: 'slow_client_disconnected', reason: 'no_puback', ...describe(client) }, 'disconnected a client that stopped acknowledging');
+      client.close();
+    },
     onBackpressure(active, queuedBytes) {
       metrics.backpressure.set(active ? 1 : 0);
       if (active) {
@@ -151,7 +161,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     // once its only subscriber is gone, drains recursively and overflows the stack (test/broker/
     // frozen-subscriber.test.ts). Each persistent session has its own window instead (session-persistence.ts).
     concurrency: 0,
-    drainTimeout: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    drainTimeout: drainTimeoutMs,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     maxTopicLevels: 16,
 

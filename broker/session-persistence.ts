@@ -61,6 +61,12 @@ export interface SessionPersistenceOptions {
   maxQueueBytes: number;
   /** Messages sent to one session and not yet acknowledged (each holds a packet id, so below 65,535). */
   maxInFlight: number;
+  /**
+   * A session whose window stays full this long without an acknowledgement is reported to `onStalled`
+   * (to be disconnected): its waiting deliveries hold their publishers, as a socket that does not drain would.
+   */
+  stallTimeoutMs: number;
+  onStalled?: (client: ClientRef) => void;
   onBackpressure?: (active: boolean, queuedBytes: number) => void;
   onJournalError?: (err: Error) => void;
   /** Bytes of a damaged journal tail found at start, moved aside to `file`. */
@@ -71,6 +77,7 @@ export interface SessionPersistenceOptions {
 
 interface Window {
   reserved: number;
+  stall?: NodeJS.Timeout;
   waiters: Array<{ client: ClientRef; resolve: () => void; reject: (err: Error) => void }>;
 }
 
@@ -275,7 +282,10 @@ export class SessionPersistence extends IndexedMemoryPersistence {
       // A first send: it takes a window slot and a packet id that no unacknowledged message holds.
       const window = this.#window(client.id);
       if (window.waiters.length > 0 || queue.inFlight + window.reserved >= this.#options.maxInFlight) {
-        await new Promise<void>((resolve, reject) => window.waiters.push({ client, resolve, reject }));
+        await new Promise<void>((resolve, reject) => {
+          window.waiters.push({ client, resolve, reject });
+          this.#watch(window, client);
+        });
         window.reserved--; // the slot #grant reserved for this wait is taken below
       }
       if (packet.messageId === undefined || queue.usesMessageId(packet.messageId as number)) packet.messageId = queue.freeMessageId();
@@ -314,10 +324,22 @@ export class SessionPersistence extends IndexedMemoryPersistence {
     const window = this.#windows.get(clientId);
     const queue = this.outgoing.get(clientId);
     if (!window || !queue) return;
+    clearTimeout(window.stall);
+    window.stall = undefined;
     while (window.waiters.length > 0 && queue.inFlight + window.reserved < this.#options.maxInFlight) {
       window.reserved++;
       window.waiters.shift()!.resolve();
     }
+    if (window.waiters.length > 0) this.#watch(window, window.waiters[0]!.client);
+  }
+
+  #watch(window: Window, client: ClientRef): void {
+    if (window.stall) return;
+    window.stall = setTimeout(() => {
+      window.stall = undefined;
+      if (window.waiters.length > 0) this.#options.onStalled?.(client);
+    }, this.#options.stallTimeoutMs);
+    window.stall.unref();
   }
 
   /** Ends the waits of deliveries to a client that went away (`client` given: only that connection's). */
@@ -326,6 +348,10 @@ export class SessionPersistence extends IndexedMemoryPersistence {
     if (!window) return;
     const leaving = window.waiters.filter((w) => client === undefined || w.client === client);
     window.waiters = window.waiters.filter((w) => !leaving.includes(w));
+    if (window.waiters.length === 0) {
+      clearTimeout(window.stall);
+      window.stall = undefined;
+    }
     for (const w of leaving) w.reject(new DeliveryAbandoned());
   }
 
