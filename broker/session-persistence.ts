@@ -112,6 +112,7 @@ export class SessionPersistence extends IndexedMemoryPersistence {
   #compactAt = COMPACT_MIN_BYTES;
   #compactScheduled = false;
   #held: Array<() => void> = [];
+  #holding = false;
 
   constructor(options: SessionPersistenceOptions) {
     super({});
@@ -131,7 +132,7 @@ export class SessionPersistence extends IndexedMemoryPersistence {
   }
 
   get backpressure(): boolean {
-    return this.#held.length > 0;
+    return this.#holding;
   }
 
   override async setup(broker: unknown): Promise<void> {
@@ -237,7 +238,9 @@ export class SessionPersistence extends IndexedMemoryPersistence {
   async admit(packet: QueuedPacket): Promise<void> {
     const subs = (await this.subscriptionsByTopic(packet.topic as string)) as Array<{ clientId: string }>;
     if (subs.length === 0) return;
-    if (this.#queuedBytes >= this.#options.maxQueueBytes || this.#held.length > 0) await this.#room();
+    // Behind those already waiting, then until there is room (re-checked: others woken with it may take it).
+    if (this.#held.length > 0) await this.#room();
+    while (this.#queuedBytes >= this.#options.maxQueueBytes) await this.#room();
     const clients = [...new Set(subs.map((s) => s.clientId))];
     await new Promise<void>((resolve, reject) => {
       const entries = this.#enqueue(packet, clients, (err) => (err ? reject(err) : resolve()));
@@ -246,16 +249,24 @@ export class SessionPersistence extends IndexedMemoryPersistence {
   }
 
   #room(): Promise<void> {
-    if (this.#held.length === 0) this.#options.onBackpressure?.(true, this.#queuedBytes);
+    if (!this.#holding) {
+      this.#holding = true;
+      this.#options.onBackpressure?.(true, this.#queuedBytes);
+    }
     return new Promise((resolve) => this.#held.push(resolve));
   }
 
+  /** Wakes the held publishers once the queues are below the low-water mark; the episode ends when none had to wait again. */
   #release(): void {
     if (this.#held.length === 0 || this.#queuedBytes > this.#options.maxQueueBytes * LOW_WATER) return;
     const held = this.#held;
     this.#held = [];
-    this.#options.onBackpressure?.(false, this.#queuedBytes);
     for (const resolve of held) resolve();
+    setImmediate(() => {
+      if (!this.#holding || this.#held.length > 0) return;
+      this.#holding = false;
+      this.#options.onBackpressure?.(false, this.#queuedBytes);
+    });
   }
 
   override async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: QueuedPacket): Promise<void> {
