@@ -254,6 +254,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     metrics.payloadBytesIn.inc(Buffer.byteLength(packet.payload));
   });
   const slowClients = new WeakSet<Client>();
+  const erredClients = new WeakSet<Client>();
   const onClientError = (client: Client, err: Error) => {
     if (err instanceof Refusal || err instanceof PacketTooLargeError) return; // logged where it was decided
     if (err.name === 'AbortError') return; // Duplex.from reports every plain destroy() (a normal close) this way
@@ -265,6 +266,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       metrics.slowClientDisconnects.inc();
       logger.warn({ event: 'slow_client_disconnected', ...describe(client) }, 'disconnected a client that stopped reading');
       return;
+    }
+    if (err.message === 'no such packet') {
+      // A delivery whose queued message is gone: the session's state and its client disagree. Counted, logged once per client.
+      metrics.deliveryErrors.inc();
+      if (erredClients.has(client)) return;
+      erredClients.add(client);
     }
     logger.info({ event: 'client_error', err: err.message, ...describe(client) }, 'client connection closed on error');
   };

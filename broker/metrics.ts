@@ -44,6 +44,11 @@ export function createBrokerMetrics(registry: Registry, sessions: SessionStats) 
       help: 'Bytes of damaged journal tail found at start and moved aside',
       registers,
     }),
+    deliveryErrors: new Counter({
+      name: 'broker_delivery_errors_total',
+      help: 'Deliveries to a persistent session that found their queued message gone (aedes: no such packet)',
+      registers,
+    }),
     deliveriesAbandoned: new Counter({
       name: 'broker_deliveries_abandoned_total',
       help: 'Deliveries waiting for a session window slot when their client disconnected (they stay queued)',
