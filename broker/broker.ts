@@ -10,7 +10,8 @@ import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
 import { checkClientId, checkPublish, checkSubscribe, checkWill, type Decision, type Principal, type RefusalReason } from './acl.js';
 import type { AccountStore } from './credentials.js';
-import { indexedMemoryPersistence } from './indexed-persistence.js';
+import { CallBackPersistence, type QueuedPacket } from './indexed-persistence.js';
+import { DeliveryAbandoned, SessionPersistence, type FsyncPolicy } from './session-persistence.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
 import { PacketTooLargeError, limitPacketSize } from './packet-limit.js';
 
@@ -18,6 +19,17 @@ import { PacketTooLargeError, limitPacketSize } from './packet-limit.js';
 export const DEFAULT_MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 1024;
 /** Unlike aedes' 60 s default: a frozen subscriber holds up fan-out to everyone for at most this long. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+export const DEFAULT_QUEUE_MAX_BYTES = 128 << 20;
+export const DEFAULT_SESSION_INFLIGHT = 1000;
+
+/** Where and how persistent sessions are kept (session-persistence.ts). */
+export interface SessionOptions {
+  /** Journal directory; null: memory only, lost on a restart. */
+  dir: string | null;
+  fsync?: FsyncPolicy;
+  maxQueueBytes?: number;
+  maxInFlight?: number;
+}
 
 export interface BrokerOptions {
   registry: Registry;
@@ -39,6 +51,8 @@ export interface BrokerOptions {
    * would otherwise arrive before the ingest has subscribed again, be acknowledged, and be dropped.
    */
   seededSessions?: readonly string[];
+  /** Memory only when absent. */
+  sessions?: SessionOptions;
 }
 
 export interface RunningBroker {
@@ -46,6 +60,7 @@ export interface RunningBroker {
   wsPort: number | null;
   aedes: Aedes;
   metrics: BrokerMetrics;
+  sessions: SessionPersistence;
   close(): Promise<void>;
 }
 
@@ -83,7 +98,47 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const { registry, accounts, logger } = options;
   const host = options.host ?? '127.0.0.1';
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
-  const metrics = createBrokerMetrics(options.metrics ?? new MetricsRegistry());
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  const sessionOptions = options.sessions ?? { dir: null };
+  const maxQueueBytes = sessionOptions.maxQueueBytes ?? DEFAULT_QUEUE_MAX_BYTES;
+  // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (indexed-persistence.ts),
+  // survive a restart (the journal) and are bounded (session-persistence.ts).
+  const sessions = new SessionPersistence({
+    dir: sessionOptions.dir,
+    fsync: sessionOptions.fsync ?? 'everysec',
+    maxQueueBytes,
+    maxInFlight: sessionOptions.maxInFlight ?? DEFAULT_SESSION_INFLIGHT,
+    stallTimeoutMs: drainTimeoutMs,
+    onStalled(ref) {
+      // Not acknowledging is stopping to read, one level up: the same cut-off as the drain timeout.
+      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[ref.id];
+      if (!client || client !== ref) return;
+      metrics.slowClientDisconnects.inc();
+      logger.warn({ event: 'slow_client_disconnected', reason: 'no_puback', ...describe(client) }, 'disconnected a client that stopped acknowledging');
+      client.close();
+    },
+    onBackpressure(active, queuedBytes) {
+      metrics.backpressure.set(active ? 1 : 0);
+      if (active) {
+        metrics.backpressureEpisodes.inc();
+        logger.warn({ event: 'backpressure_on', queuedBytes, maxQueueBytes }, 'session queues full: holding PUBACKs until the subscribers catch up');
+      } else logger.info({ event: 'backpressure_off', queuedBytes, maxQueueBytes }, 'session queues below the bound again: PUBACKs flow');
+    },
+    onJournalError(err) {
+      metrics.journalErrors.inc();
+      // One line per failing group write (a burst while the disk is full), not per message.
+      logger.error({ event: 'journal_error', err: err.message, dir: sessionOptions.dir }, 'session journal write failed: publishes of this batch get no PUBACK');
+    },
+    onBadTail(bytes, file) {
+      metrics.journalBadTailBytes.inc(bytes);
+      logger.warn({ event: 'journal_bad_tail', bytes, file }, 'session journal ended in a damaged record: kept the records before it, moved the rest aside');
+    },
+    onCompacted(before, after) {
+      logger.info({ event: 'journal_compacted', before, after }, 'session journal compacted');
+    },
+  });
+  const persistence = new CallBackPersistence(() => sessions);
+  const metrics = createBrokerMetrics(options.metrics ?? new MetricsRegistry(), sessions);
 
   const principals = new WeakMap<Client, Principal>();
   const wills = new WeakMap<Client, { topic: string; payloadBytes: number }>();
@@ -102,15 +157,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     logger.warn({ event: 'refused', kind, reason, ...describe(client, extra.username as string | undefined), ...extra }, `refused ${kind}: ${reason}`);
   }
 
-  // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (see the file).
-  const persistence = indexedMemoryPersistence();
   const aedes = await Aedes.createBroker({
     persistence,
-    // No cap on deliveries in flight: with aedes' default cap (100) the excess waits in a queue that,
+    // No global cap on deliveries in flight: with aedes' default cap (100) the excess waits in a queue that,
     // once its only subscriber is gone, drains recursively and overflows the stack (test/broker/
-    // frozen-subscriber.test.ts). Backpressure is unchanged: a publisher's PUBACK still waits for delivery.
+    // frozen-subscriber.test.ts). Each persistent session has its own window instead (session-persistence.ts).
     concurrency: 0,
-    drainTimeout: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    drainTimeout: drainTimeoutMs,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     maxTopicLevels: 16,
 
@@ -155,7 +208,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         : client
           ? { ok: false, reason: 'not_authenticated' }
           : { ok: true };
-      if (decision.ok) return done(null);
+      if (decision.ok) {
+        if (packet.qos === 0) return done(null);
+        // Durable (and within the queue bound) before aedes writes the PUBACK.
+        return void sessions.admit(packet as unknown as QueuedPacket).then(
+          () => done(null),
+          (err: Error) => done(err),
+        );
+      }
       refuse('publish', decision.reason, client, { topic: packet.topic, qos: packet.qos, payloadBytes });
       // MQTT 3.1.1 has no negative PUBACK: aedes closes the connection, as the spec requires (MQTT-3.3.5-2).
       done(new Refusal(decision.reason));
@@ -184,6 +244,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     logger.debug({ event: 'client_connected', ...describe(client) }, 'client connected');
   });
   aedes.on('clientDisconnect', (client) => {
+    sessions.abandon(client.id, client);
     if (!counted.delete(client)) return;
     metrics.clientsConnected.dec({ role: roleOf(client) });
     logger.debug({ event: 'client_disconnected', ...describe(client) }, 'client disconnected');
@@ -194,9 +255,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     metrics.payloadBytesIn.inc(Buffer.byteLength(packet.payload));
   });
   const slowClients = new WeakSet<Client>();
+  const erredClients = new WeakSet<Client>();
   const onClientError = (client: Client, err: Error) => {
     if (err instanceof Refusal || err instanceof PacketTooLargeError) return; // logged where it was decided
     if (err.name === 'AbortError') return; // Duplex.from reports every plain destroy() (a normal close) this way
+    if (err instanceof DeliveryAbandoned) return metrics.deliveriesAbandoned.inc(); // still queued for its next session
     if (err.message === 'drain timeout') {
       // Every write still waiting on the socket fails with this error; count and log the client once.
       if (slowClients.has(client)) return;
@@ -204,6 +267,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       metrics.slowClientDisconnects.inc();
       logger.warn({ event: 'slow_client_disconnected', ...describe(client) }, 'disconnected a client that stopped reading');
       return;
+    }
+    if (err.message === 'no such packet') {
+      // A delivery whose queued message is gone: the session's state and its client disagree. Counted, logged once per client.
+      metrics.deliveryErrors.inc();
+      if (erredClients.has(client)) return;
+      erredClients.add(client);
     }
     logger.info({ event: 'client_error', err: err.message, ...describe(client) }, 'client connection closed on error');
   };
@@ -234,6 +303,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
   async function closeAll(): Promise<void> {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await sessions.destroy();
     const closing = tcp.listening ? [closeServer(tcp)] : [];
     if (ws) {
       ws.wss.close();
@@ -244,7 +314,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   for (const id of options.seededSessions ?? []) {
-    await persistence.addSubscriptions({ id }, TELEMETRY_SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 })));
+    await sessions.addSubscriptions({ id }, TELEMETRY_SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 })));
   }
 
   let port: number;
@@ -256,13 +326,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     await closeAll(); // a taken port must not leave aedes' timers running
     throw err;
   }
-  logger.info({ event: 'broker_listening', host, port, wsPort, maxPacketBytes, accounts: accounts.size, seededSessions: options.seededSessions ?? [] }, 'MQTT broker listening');
+  logger.info({ event: 'broker_listening', host, port, wsPort, maxPacketBytes, accounts: accounts.size, seededSessions: options.seededSessions ?? [], sessionsDir: sessionOptions.dir, queuedMessages: sessions.queuedMessages, queuedBytes: sessions.queuedBytes }, 'MQTT broker listening');
 
   return {
     port,
     wsPort,
     aedes,
     metrics,
+    sessions,
     async close() {
       await closeAll();
       logger.info({ event: 'broker_closed' }, 'MQTT broker closed');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
-import { startBroker, type BrokerOptions, type RunningBroker } from '../../broker/broker.js';
+import { startBroker, type BrokerOptions, type RunningBroker, type SessionOptions } from '../../broker/broker.js';
 import { ensureDevCredentials, openAccountStore, type AccountStore } from '../../broker/credentials.js';
 import { loadDevCredentials, type DevCredentials } from '../../lib/dev-credentials.js';
 import { indexRegistry, type Registry } from '../../domain/registry.js';
@@ -28,6 +28,8 @@ export interface TestBroker {
 }
 
 export interface TestBrokerOptions extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions'>> {
+  /** Session journal settings; the journal lives in the broker's temp dir (kept by `restartOf`) unless `dir: null`. */
+  sessions?: Partial<SessionOptions>;
   /** Defaults to the committed registry (data/stations.json). */
   registry?: Registry;
   /** Create accounts only for these stations (fewer scrypt hashes, faster start); all registry stations by default. */
@@ -60,6 +62,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     maxPacketBytes: options.maxPacketBytes,
     drainTimeoutMs: options.drainTimeoutMs,
     seededSessions: options.seededSessions,
+    sessions: { dir: join(dir, 'broker'), ...options.sessions },
   });
   return {
     url: `mqtt://127.0.0.1:${broker.port}`,

@@ -3,7 +3,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERIES, type PointData } from '../../domain/series.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { tempDir, until } from '../ingest/fixtures.js';
+import { tempDir } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 
 const fixture = withInfluxd(test);
 const T0 = Date.UTC(2026, 4, 1);
