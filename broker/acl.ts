@@ -19,6 +19,9 @@ export const REFUSAL_REASONS = [
   'unknown_station',
   'bad_client_id',
   'will_not_allowed',
+  'throttled',
+  'unsupported_protocol',
+  'no_connect',
   // publish / subscribe
   'reserved_topic',
   'foreign_topic',
@@ -29,8 +32,12 @@ export const REFUSAL_REASONS = [
   'not_own_command_topic',
   'not_telemetry',
   'not_authenticated',
+  'inflight_exceeded',
+  'invalid_topic',
   // transport
   'packet_too_large',
+  'bad_protocol',
+  'malformed_packet',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 

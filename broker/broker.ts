@@ -8,7 +8,9 @@ import type { Registry } from '../domain/registry.js';
 import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
 import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
+import { clip, createSampledLog } from '../lib/sampled-log.js';
 import { checkClientId, checkPublish, checkSubscribe, checkWill, type Decision, type Principal, type RefusalReason } from './acl.js';
+import { createAuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleLimits } from './auth-throttle.js';
 import type { AccountStore } from './credentials.js';
 import { indexedMemoryPersistence } from './indexed-persistence.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
@@ -39,6 +41,11 @@ export interface BrokerOptions {
    * would otherwise arrive before the ingest has subscribed again, be acknowledged, and be dropped.
    */
   seededSessions?: readonly string[];
+  /** Back-off of failed CONNECTs per username and address (auth-throttle.ts). */
+  authThrottle?: AuthThrottleLimits;
+  /** Refusals logged in full per kind/reason and interval; the rest are counted and summarised in one line. */
+  refusalLog?: { perReason: number; intervalMs: number };
+  now?: () => number;
 }
 
 export interface RunningBroker {
@@ -46,6 +53,8 @@ export interface RunningBroker {
   wsPort: number | null;
   aedes: Aedes;
   metrics: BrokerMetrics;
+  /** Ends the refusal log's interval now (it also ends on a timer): one summary line of what was not logged. */
+  summariseRefusals(): void;
   close(): Promise<void>;
 }
 
@@ -63,6 +72,7 @@ class Refusal extends Error {
 }
 
 // CONNACK return codes of MQTT 3.1.1 (section 3.2.2.3).
+const CONNACK_UNACCEPTABLE_PROTOCOL_VERSION = Buffer.from([0x20, 0x02, 0x00, 0x01]);
 const CONNACK_IDENTIFIER_REJECTED = 2;
 const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
 const CONNACK_NOT_AUTHORIZED = 5;
@@ -97,9 +107,20 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     return { clientId: client?.id ?? undefined, username: username ?? (client && principals.get(client)?.username), transport: conn?.transport, remote: conn?.remote };
   }
 
+  const { perReason, intervalMs } = options.refusalLog ?? { perReason: 5, intervalMs: 60_000 };
+  const refusalLog = createSampledLog(logger, perReason, { event: 'refused_summary', msg: 'refusals not logged individually in the last interval' });
+  const summaryTimer = setInterval(() => refusalLog.summarise(), intervalMs).unref();
+  const throttle = createAuthThrottle(options.authThrottle ?? DEFAULT_AUTH_THROTTLE, options.now);
+
+  // Client ids, usernames and topics are whatever an unauthenticated client sent: logged clipped.
+  const clipped = (fields: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? clip(v) : v]));
+
   function refuse(kind: Kind, reason: RefusalReason, client: Client | null, extra: Record<string, unknown> = {}): void {
     metrics.refusals.inc({ kind, reason });
-    logger.warn({ event: 'refused', kind, reason, ...describe(client, extra.username as string | undefined), ...extra }, `refused ${kind}: ${reason}`);
+    refusalLog.record(`${kind}/${reason}`, () =>
+      logger.warn({ event: 'refused', kind, reason, ...clipped({ ...describe(client, extra.username as string | undefined), ...extra }) }, `refused ${kind}: ${reason}`),
+    );
   }
 
   // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (see the file).
@@ -115,6 +136,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     maxTopicLevels: 16,
 
     preConnect(client, packet, done) {
+      // MQTT 3.1.1 only (the contract): aedes would also take 3.1, and answers MQTT 5 without counting it.
+      if (packet.protocolVersion !== 4) {
+        refuse('connect', 'unsupported_protocol', client, { protocolVersion: packet.protocolVersion, protocolId: packet.protocolId });
+        client.conn.write(CONNACK_UNACCEPTABLE_PROTOCOL_VERSION); // [MQTT-3.1.2-2]
+        return done(new Refusal('unsupported_protocol'), false);
+      }
       // The Last Will is only visible here; authenticate decides on it once it knows the account.
       if (packet.will) wills.set(client, { topic: packet.will.topic, payloadBytes: Buffer.byteLength(packet.will.payload ?? '') });
       done(null, true);
@@ -126,9 +153,16 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         done(new Refusal(reason, returnCode) as AuthenticateError, false);
       };
       if (!username || !password) return fail('no_credentials', CONNACK_NOT_AUTHORIZED);
+      const address = connections.get(client.conn as Duplex)?.remote;
+      // Over the limit: refused before the scrypt check, which is what a password guesser costs the broker.
+      const blocked = throttle.blocked(username, address);
+      if (blocked) return fail('throttled', CONNACK_NOT_AUTHORIZED, { limit: blocked });
       accounts.verify(username, password).then(
         (result) => {
-          if (!result.ok) return fail(result.reason, CONNACK_BAD_USERNAME_OR_PASSWORD);
+          if (!result.ok) {
+            throttle.failed(username, address);
+            return fail(result.reason, CONNACK_BAD_USERNAME_OR_PASSWORD);
+          }
           const who = result.principal;
           if (who.role === 'station' && !registry.get(who.username)) return fail('unknown_station', CONNACK_NOT_AUTHORIZED);
           const id = checkClientId(who, client.id);
@@ -140,7 +174,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           done(null, true);
         },
         (err: Error) => {
-          logger.error({ event: 'auth_error', err, username }, 'credential check failed');
+          logger.error({ event: 'auth_error', err, username: clip(username) }, 'credential check failed');
           done(Object.assign(new Error('credential check failed'), { returnCode: 3 }) as AuthenticateError, false);
         },
       );
@@ -197,6 +231,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const onClientError = (client: Client, err: Error) => {
     if (err instanceof Refusal || err instanceof PacketTooLargeError) return; // logged where it was decided
     if (err.name === 'AbortError') return; // Duplex.from reports every plain destroy() (a normal close) this way
+    const protocol = protocolRefusal(err);
+    if (protocol) return refuse(protocol.kind, protocol.reason, client, { error: err.message });
     if (err.message === 'drain timeout') {
       // Every write still waiting on the socket fails with this error; count and log the client once.
       if (slowClients.has(client)) return;
@@ -205,7 +241,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       logger.warn({ event: 'slow_client_disconnected', ...describe(client) }, 'disconnected a client that stopped reading');
       return;
     }
-    logger.info({ event: 'client_error', err: err.message, ...describe(client) }, 'client connection closed on error');
+    refusalLog.record('client_error', () => logger.info({ event: 'client_error', err: clip(err.message, 200), ...clipped(describe(client)) }, 'client connection closed on error'));
   };
   aedes.on('clientError', onClientError);
   aedes.on('connectionError', onClientError);
@@ -233,6 +269,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   async function closeAll(): Promise<void> {
+    clearInterval(summaryTimer);
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     const closing = tcp.listening ? [closeServer(tcp)] : [];
     if (ws) {
@@ -263,9 +300,24 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     wsPort,
     aedes,
     metrics,
+    summariseRefusals: () => refusalLog.summarise(),
     async close() {
       await closeAll();
       logger.info({ event: 'broker_closed' }, 'MQTT broker closed');
     },
   };
+}
+
+/** Errors aedes and its parser (mqtt-packet) raise for a client that breaks the protocol, as refusals. */
+function protocolRefusal(err: Error): { kind: Kind; reason: RefusalReason } | null {
+  const m = err.message;
+  if (m === 'connect did not arrive in time') return { kind: 'connect', reason: 'no_connect' };
+  if (m === 'Invalid protocolId' || m === 'Cannot parse protocolId') return { kind: 'packet', reason: 'bad_protocol' };
+  if (m === 'Invalid protocol version' || m === 'unacceptable protocol version') return { kind: 'connect', reason: 'unsupported_protocol' };
+  if (m === '# is not allowed in PUBLISH' || m === '+ is not allowed in PUBLISH' || m === 'topic has too many levels') return { kind: 'publish', reason: 'invalid_topic' };
+  if (m.startsWith('maxInflightInbound exceeded')) return { kind: 'publish', reason: 'inflight_exceeded' };
+  if (m === 'Invalid protocol') return { kind: 'packet', reason: 'malformed_packet' }; // a packet out of order (aedes)
+  // mqtt-packet's parser errors: the stream cannot be read any further.
+  if (/^(Invalid|Cannot parse|Packet too short|Malformed|Not supported|Unknown property|Packet must not|Connect flag|Will (Retain|QoS))/.test(m)) return { kind: 'packet', reason: 'malformed_packet' };
+  return null;
 }

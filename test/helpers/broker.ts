@@ -26,7 +26,8 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export interface TestBrokerOptions extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions'>> {
+export interface TestBrokerOptions
+  extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions' | 'connectTimeoutMs' | 'authThrottle' | 'refusalLog' | 'now'>> {
   /** Defaults to the committed registry (data/stations.json). */
   registry?: Registry;
   /** Create accounts only for these stations (fewer scrypt hashes, faster start); all registry stations by default. */
@@ -59,6 +60,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     maxPacketBytes: options.maxPacketBytes,
     drainTimeoutMs: options.drainTimeoutMs,
     seededSessions: options.seededSessions,
+    connectTimeoutMs: options.connectTimeoutMs,
+    authThrottle: options.authThrottle,
+    refusalLog: options.refusalLog,
+    now: options.now,
   });
   return {
     url: `mqtt://127.0.0.1:${broker.port}`,
