@@ -6,7 +6,7 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Registry } from '../domain/registry.js';
 import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
-import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
+import { decodeTelemetry, MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
 import { clip, createSampledLog } from '../lib/sampled-log.js';
 import { checkClientId, checkPublish, checkSubscribe, checkWill, type Decision, type Principal, type RefusalReason } from './acl.js';
@@ -96,7 +96,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const metrics = createBrokerMetrics(options.metrics ?? new MetricsRegistry());
 
   const principals = new WeakMap<Client, Principal>();
-  const wills = new WeakMap<Client, { topic: string; payloadBytes: number }>();
+  const wills = new WeakMap<Client, { topic: string; payload: Buffer }>();
   const connections = new WeakMap<Duplex, { transport: 'tcp' | 'ws'; remote: string | undefined }>();
   // Clients counted in broker_clients_connected. aedes emits clientReady at the end of its connect series, after
   // the CONNACK: a client that dropped in between has had its clientDisconnect already and must not be counted.
@@ -123,6 +123,22 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     );
   }
 
+  const now = options.now ?? Date.now;
+  /**
+   * A retained message is replayed to every subscriber after every restart, so it must be valid telemetry; a Last
+   * Will must also be a station's `lwt` status (the one status the contract lets go without `ts`).
+   */
+  function checkRetained(decision: Decision, packet: { topic: string; payload: Buffer | string; retain: boolean }): Decision {
+    if (!decision.ok || !packet.retain) return decision;
+    return decodeTelemetry(packet.topic, Buffer.from(packet.payload), registry, now()).ok ? decision : { ok: false, reason: 'invalid_retained' };
+  }
+  function checkWillMessage(who: Principal, will: { topic: string; payload: Buffer }): Decision {
+    const decision = checkWill(who, { topic: will.topic, payloadBytes: will.payload.byteLength });
+    if (!decision.ok) return decision;
+    const decoded = decodeTelemetry(will.topic, will.payload, registry, now());
+    return decoded.ok && decoded.message.channel === 'status' && decoded.message.data.reason === 'lwt' ? decision : { ok: false, reason: 'invalid_will' };
+  }
+
   // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (see the file).
   const persistence = indexedMemoryPersistence();
   const aedes = await Aedes.createBroker({
@@ -143,7 +159,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         return done(new Refusal('unsupported_protocol'), false);
       }
       // The Last Will is only visible here; authenticate decides on it once it knows the account.
-      if (packet.will) wills.set(client, { topic: packet.will.topic, payloadBytes: Buffer.byteLength(packet.will.payload ?? '') });
+      if (packet.will) wills.set(client, { topic: packet.will.topic, payload: Buffer.from(packet.will.payload ?? '') });
       done(null, true);
     },
 
@@ -168,7 +184,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           const id = checkClientId(who, client.id);
           if (!id.ok) return fail(id.reason, CONNACK_IDENTIFIER_REJECTED);
           const will = wills.get(client);
-          const willDecision: Decision = will ? checkWill(who, will) : { ok: true };
+          const willDecision: Decision = will ? checkWillMessage(who, will) : { ok: true };
           if (!willDecision.ok) return fail(willDecision.reason, CONNACK_NOT_AUTHORIZED, { willTopic: will?.topic });
           principals.set(client, who);
           done(null, true);
@@ -185,7 +201,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       // client is null only for a will left over from a vanished client; wills were checked at connect.
       const who = client ? principals.get(client) : undefined;
       const decision: Decision = who
-        ? checkPublish(who, { topic: packet.topic, retain: packet.retain, payloadBytes })
+        ? checkRetained(checkPublish(who, { topic: packet.topic, retain: packet.retain, payloadBytes }), packet)
         : client
           ? { ok: false, reason: 'not_authenticated' }
           : { ok: true };
@@ -200,6 +216,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       const decision: Decision = who ? checkSubscribe(who, subscription.topic) : { ok: false, reason: 'not_authenticated' };
       if (decision.ok) return done(null, subscription);
       refuse('subscribe', decision.reason, client, { topic: subscription.topic });
+      if (decision.reason === 'invalid_topic') return done(new Refusal(decision.reason), null); // [MQTT-1.5.3-1]: close
       done(null, null); // SUBACK 0x80 for this filter; the connection stays up
     },
 
