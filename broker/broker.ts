@@ -6,9 +6,11 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Registry } from '../domain/registry.js';
 import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
-import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
+import { decodeTelemetry, MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
+import { clip, createSampledLog } from '../lib/sampled-log.js';
 import { checkClientId, checkPublish, checkSubscribe, checkWill, type Decision, type Principal, type RefusalReason } from './acl.js';
+import { createAuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleLimits } from './auth-throttle.js';
 import type { AccountStore } from './credentials.js';
 import { CallBackPersistence, type QueuedPacket } from './indexed-persistence.js';
 import { DeliveryAbandoned, SessionPersistence, type FsyncPolicy } from './session-persistence.js';
@@ -53,6 +55,11 @@ export interface BrokerOptions {
   seededSessions?: readonly string[];
   /** Memory only when absent. */
   sessions?: SessionOptions;
+  /** Back-off of failed CONNECTs per username and address (auth-throttle.ts). */
+  authThrottle?: AuthThrottleLimits;
+  /** Refusals logged in full per kind/reason and interval; the rest are counted and summarised in one line. */
+  refusalLog?: { perReason: number; intervalMs: number };
+  now?: () => number;
 }
 
 export interface RunningBroker {
@@ -61,6 +68,8 @@ export interface RunningBroker {
   aedes: Aedes;
   metrics: BrokerMetrics;
   sessions: SessionPersistence;
+  /** Ends the refusal log's interval now (it also ends on a timer): one summary line of what was not logged. */
+  summariseRefusals(): void;
   close(): Promise<void>;
 }
 
@@ -78,6 +87,7 @@ class Refusal extends Error {
 }
 
 // CONNACK return codes of MQTT 3.1.1 (section 3.2.2.3).
+const CONNACK_UNACCEPTABLE_PROTOCOL_VERSION = Buffer.from([0x20, 0x02, 0x00, 0x01]);
 const CONNACK_IDENTIFIER_REJECTED = 2;
 const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
 const CONNACK_NOT_AUTHORIZED = 5;
@@ -141,7 +151,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const metrics = createBrokerMetrics(options.metrics ?? new MetricsRegistry(), sessions);
 
   const principals = new WeakMap<Client, Principal>();
-  const wills = new WeakMap<Client, { topic: string; payloadBytes: number }>();
+  const wills = new WeakMap<Client, { topic: string; payload: Buffer }>();
   const connections = new WeakMap<Duplex, { transport: 'tcp' | 'ws'; remote: string | undefined }>();
   // Clients counted in broker_clients_connected. aedes emits clientReady at the end of its connect series, after
   // the CONNACK: a client that dropped in between has had its clientDisconnect already and must not be counted.
@@ -152,9 +162,36 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     return { clientId: client?.id ?? undefined, username: username ?? (client && principals.get(client)?.username), transport: conn?.transport, remote: conn?.remote };
   }
 
+  const { perReason, intervalMs } = options.refusalLog ?? { perReason: 5, intervalMs: 60_000 };
+  const refusalLog = createSampledLog(logger, perReason, { event: 'refused_summary', msg: 'refusals not logged individually in the last interval' });
+  const summaryTimer = setInterval(() => refusalLog.summarise(), intervalMs).unref();
+  const throttle = createAuthThrottle(options.authThrottle ?? DEFAULT_AUTH_THROTTLE, options.now);
+
+  // Client ids, usernames and topics are whatever an unauthenticated client sent: logged clipped.
+  const clipped = (fields: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? clip(v) : v]));
+
   function refuse(kind: Kind, reason: RefusalReason, client: Client | null, extra: Record<string, unknown> = {}): void {
     metrics.refusals.inc({ kind, reason });
-    logger.warn({ event: 'refused', kind, reason, ...describe(client, extra.username as string | undefined), ...extra }, `refused ${kind}: ${reason}`);
+    refusalLog.record(`${kind}/${reason}`, () =>
+      logger.warn({ event: 'refused', kind, reason, ...clipped({ ...describe(client, extra.username as string | undefined), ...extra }) }, `refused ${kind}: ${reason}`),
+    );
+  }
+
+  const now = options.now ?? Date.now;
+  /**
+   * A retained message is replayed to every subscriber after every restart, so it must be valid telemetry; a Last
+   * Will must also be a station's `lwt` status (the one status the contract lets go without `ts`).
+   */
+  function checkRetained(decision: Decision, packet: { topic: string; payload: Buffer | string; retain: boolean }): Decision {
+    if (!decision.ok || !packet.retain) return decision;
+    return decodeTelemetry(packet.topic, Buffer.from(packet.payload), registry, now()).ok ? decision : { ok: false, reason: 'invalid_retained' };
+  }
+  function checkWillMessage(who: Principal, will: { topic: string; payload: Buffer }): Decision {
+    const decision = checkWill(who, { topic: will.topic, payloadBytes: will.payload.byteLength });
+    if (!decision.ok) return decision;
+    const decoded = decodeTelemetry(will.topic, will.payload, registry, now());
+    return decoded.ok && decoded.message.channel === 'status' && decoded.message.data.reason === 'lwt' ? decision : { ok: false, reason: 'invalid_will' };
   }
 
   const aedes = await Aedes.createBroker({
@@ -168,8 +205,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     maxTopicLevels: 16,
 
     preConnect(client, packet, done) {
+      // MQTT 3.1.1 only (the contract): aedes would also take 3.1, and answers MQTT 5 without counting it.
+      if (packet.protocolVersion !== 4) {
+        refuse('connect', 'unsupported_protocol', client, { protocolVersion: packet.protocolVersion, protocolId: packet.protocolId });
+        client.conn.write(CONNACK_UNACCEPTABLE_PROTOCOL_VERSION); // [MQTT-3.1.2-2]
+        return done(new Refusal('unsupported_protocol'), false);
+      }
       // The Last Will is only visible here; authenticate decides on it once it knows the account.
-      if (packet.will) wills.set(client, { topic: packet.will.topic, payloadBytes: Buffer.byteLength(packet.will.payload ?? '') });
+      if (packet.will) wills.set(client, { topic: packet.will.topic, payload: Buffer.from(packet.will.payload ?? '') });
       done(null, true);
     },
 
@@ -179,21 +222,28 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         done(new Refusal(reason, returnCode) as AuthenticateError, false);
       };
       if (!username || !password) return fail('no_credentials', CONNACK_NOT_AUTHORIZED);
+      const address = connections.get(client.conn as Duplex)?.remote;
+      // Over the limit: refused before the scrypt check, which is what a password guesser costs the broker.
+      const blocked = throttle.blocked(username, address);
+      if (blocked) return fail('throttled', CONNACK_NOT_AUTHORIZED, { limit: blocked });
       accounts.verify(username, password).then(
         (result) => {
-          if (!result.ok) return fail(result.reason, CONNACK_BAD_USERNAME_OR_PASSWORD);
+          if (!result.ok) {
+            throttle.failed(username, address);
+            return fail(result.reason, CONNACK_BAD_USERNAME_OR_PASSWORD);
+          }
           const who = result.principal;
           if (who.role === 'station' && !registry.get(who.username)) return fail('unknown_station', CONNACK_NOT_AUTHORIZED);
           const id = checkClientId(who, client.id);
           if (!id.ok) return fail(id.reason, CONNACK_IDENTIFIER_REJECTED);
           const will = wills.get(client);
-          const willDecision: Decision = will ? checkWill(who, will) : { ok: true };
+          const willDecision: Decision = will ? checkWillMessage(who, will) : { ok: true };
           if (!willDecision.ok) return fail(willDecision.reason, CONNACK_NOT_AUTHORIZED, { willTopic: will?.topic });
           principals.set(client, who);
           done(null, true);
         },
         (err: Error) => {
-          logger.error({ event: 'auth_error', err, username }, 'credential check failed');
+          logger.error({ event: 'auth_error', err, username: clip(username) }, 'credential check failed');
           done(Object.assign(new Error('credential check failed'), { returnCode: 3 }) as AuthenticateError, false);
         },
       );
@@ -204,7 +254,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       // client is null only for a will left over from a vanished client; wills were checked at connect.
       const who = client ? principals.get(client) : undefined;
       const decision: Decision = who
-        ? checkPublish(who, { topic: packet.topic, retain: packet.retain, payloadBytes })
+        ? checkRetained(checkPublish(who, { topic: packet.topic, retain: packet.retain, payloadBytes }), packet)
         : client
           ? { ok: false, reason: 'not_authenticated' }
           : { ok: true };
@@ -226,6 +276,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       const decision: Decision = who ? checkSubscribe(who, subscription.topic) : { ok: false, reason: 'not_authenticated' };
       if (decision.ok) return done(null, subscription);
       refuse('subscribe', decision.reason, client, { topic: subscription.topic });
+      if (decision.reason === 'invalid_topic') return done(new Refusal(decision.reason), null); // [MQTT-1.5.3-1]: close
       done(null, null); // SUBACK 0x80 for this filter; the connection stays up
     },
 
@@ -260,6 +311,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     if (err instanceof Refusal || err instanceof PacketTooLargeError) return; // logged where it was decided
     if (err.name === 'AbortError') return; // Duplex.from reports every plain destroy() (a normal close) this way
     if (err instanceof DeliveryAbandoned) return metrics.deliveriesAbandoned.inc(); // still queued for its next session
+    const protocol = protocolRefusal(err);
+    if (protocol) return refuse(protocol.kind, protocol.reason, client, { error: err.message });
     if (err.message === 'drain timeout') {
       // Every write still waiting on the socket fails with this error; count and log the client once.
       if (slowClients.has(client)) return;
@@ -274,7 +327,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if (erredClients.has(client)) return;
       erredClients.add(client);
     }
-    logger.info({ event: 'client_error', err: err.message, ...describe(client) }, 'client connection closed on error');
+    refusalLog.record('client_error', () => logger.info({ event: 'client_error', err: clip(err.message, 200), ...clipped(describe(client)) }, 'client connection closed on error'));
   };
   aedes.on('clientError', onClientError);
   aedes.on('connectionError', onClientError);
@@ -302,6 +355,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   async function closeAll(): Promise<void> {
+    clearInterval(summaryTimer);
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await sessions.destroy();
     const closing = tcp.listening ? [closeServer(tcp)] : [];
@@ -334,9 +388,24 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     aedes,
     metrics,
     sessions,
+    summariseRefusals: () => refusalLog.summarise(),
     async close() {
       await closeAll();
       logger.info({ event: 'broker_closed' }, 'MQTT broker closed');
     },
   };
+}
+
+/** Errors aedes and its parser (mqtt-packet) raise for a client that breaks the protocol, as refusals. */
+function protocolRefusal(err: Error): { kind: Kind; reason: RefusalReason } | null {
+  const m = err.message;
+  if (m === 'connect did not arrive in time') return { kind: 'connect', reason: 'no_connect' };
+  if (m === 'Invalid protocolId' || m === 'Cannot parse protocolId') return { kind: 'packet', reason: 'bad_protocol' };
+  if (m === 'Invalid protocol version' || m === 'unacceptable protocol version') return { kind: 'connect', reason: 'unsupported_protocol' };
+  if (m === '# is not allowed in PUBLISH' || m === '+ is not allowed in PUBLISH' || m === 'topic has too many levels') return { kind: 'publish', reason: 'invalid_topic' };
+  if (m.startsWith('maxInflightInbound exceeded')) return { kind: 'publish', reason: 'inflight_exceeded' };
+  if (m === 'Invalid protocol') return { kind: 'packet', reason: 'malformed_packet' }; // a packet out of order (aedes)
+  // mqtt-packet's parser errors: the stream cannot be read any further.
+  if (/^(Invalid|Cannot parse|Packet too short|Malformed|Not supported|Unknown property|Packet must not|Connect flag|Will (Retain|QoS))/.test(m)) return { kind: 'packet', reason: 'malformed_packet' };
+  return null;
 }

@@ -6,6 +6,7 @@ import { applyTelemetry, initialState, type StationState } from '../domain/stati
 import { decodeTelemetry, REJECT_REASONS, type RejectReason, type Telemetry } from '../domain/telemetry.js';
 import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
 import type { Logger } from './logger.js';
+import { clip, createSampledLog } from './sampled-log.js';
 
 export interface TelemetryConsumerOptions {
   mqttUrl: string;
@@ -60,24 +61,14 @@ function consumerMetrics(metrics: MetricsRegistry) {
   };
 }
 
-/**
- * Logs the first few rejections per reason in each interval and a one-line summary of the rest, so a
- * device flooding bad payloads is fully counted (metrics) without flooding the log.
- */
+/** Rejections of telemetry, sampled per reason (see createSampledLog). */
 export function createRejectionLog(logger: Logger, perReason: number) {
-  const seen = new Map<RejectReason, number>();
+  const log = createSampledLog(logger, perReason, { event: 'telemetry_rejected_summary', msg: 'rejected telemetry not logged individually in the last interval' });
   return {
     record(reason: RejectReason, detail: string, topic: string): void {
-      const n = (seen.get(reason) ?? 0) + 1;
-      seen.set(reason, n);
-      if (n <= perReason) logger.warn({ event: 'telemetry_rejected', reason, topic, detail: detail.slice(0, 300) }, `rejected telemetry: ${reason}`);
+      log.record(reason, () => logger.warn({ event: 'telemetry_rejected', reason, topic: clip(topic, 200), detail: detail.slice(0, 300) }, `rejected telemetry: ${reason}`));
     },
-    /** Ends the interval: summarises what was not logged. */
-    summarise(): void {
-      const suppressed = Object.fromEntries([...seen].filter(([, n]) => n > perReason).map(([reason, n]) => [reason, n - perReason]));
-      if (Object.keys(suppressed).length > 0) logger.warn({ event: 'telemetry_rejected_summary', suppressed }, 'rejected telemetry not logged individually in the last interval');
-      seen.clear();
-    },
+    summarise: log.summarise,
   };
 }
 

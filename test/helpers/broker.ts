@@ -27,7 +27,8 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export interface TestBrokerOptions extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions'>> {
+export interface TestBrokerOptions
+  extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions' | 'connectTimeoutMs' | 'authThrottle' | 'refusalLog' | 'now'>> {
   /** Session journal settings; the journal lives in the broker's temp dir (kept by `restartOf`) unless `dir: null`. */
   sessions?: Partial<SessionOptions>;
   /** Defaults to the committed registry (data/stations.json). */
@@ -63,6 +64,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     drainTimeoutMs: options.drainTimeoutMs,
     seededSessions: options.seededSessions,
     sessions: { dir: join(dir, 'broker'), ...options.sessions },
+    connectTimeoutMs: options.connectTimeoutMs,
+    authThrottle: options.authThrottle,
+    refusalLog: options.refusalLog,
+    now: options.now,
   });
   return {
     url: `mqtt://127.0.0.1:${broker.port}`,

@@ -19,7 +19,7 @@ export interface RawConnection {
 export function rawConnect(b: Pick<TestBroker, 'port'>): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
     const socket = connect(b.port, '127.0.0.1');
-    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
     const packets: mqttPacket.Packet[] = [];
     const waiters: Array<() => void> = [];
     let isClosed = false;
