@@ -121,6 +121,7 @@ test.serial('write-ahead log directory read-only for 10 s: acknowledgements are 
   await sleep(3000);
   // A read-only file system mounted over the directory (a remount of a busy one fails): the next segment cannot be created.
   mountReadOnly(target.walDir);
+  const mountedAt = Date.now();
   t.teardown(() => unmount(target.walDir));
   await waitFor('the ingest holds acknowledgements', async () => (await ingest.metrics(['ingest_wal_blocked'])).ingest_wal_blocked === 1, 30_000);
 
@@ -133,7 +134,7 @@ test.serial('write-ahead log directory read-only for 10 s: acknowledgements are 
   t.truthy(refused, 'the ingest does not start without a usable log dir');
   t.regex(readFileSync(join(platform.dir, `ingest-${attempt.database}.log`), 'utf8'), /write-ahead log directory \S+sub is not usable: EROFS/);
 
-  await sleep(4000);
+  await sleep(mountedAt + 10_000 - Date.now());
   unmount(target.walDir);
   const faultEndedAt = Date.now();
   await sleep(3000);
