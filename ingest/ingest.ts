@@ -105,7 +105,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     await writer.close();
     throw err;
   }
-  logger.info({ event: 'ingest_started', clientId: opts.clientId, influx: influx.version }, 'ingest running');
+  // The InfluxDB version may not be known yet: the client logs it when the server answers.
+  logger.info({ event: 'ingest_started', clientId: opts.clientId }, 'ingest running');
 
   return {
     consumer,

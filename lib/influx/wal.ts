@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   fdatasync,
   fsync,
   ftruncateSync,
@@ -12,7 +13,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -62,7 +63,7 @@ const name = (seq: number): string => `${String(seq).padStart(12, '0')}.wal`;
 /** The WAL directory cannot be used: the message names the path and the reason. */
 export class WalDirError extends Error {
   constructor(dir: string, cause: NodeJS.ErrnoException) {
-    super(`write-ahead log directory ${dir} is not usable: ${cause.code ?? ''} ${cause.message} (check the path, permissions, free space and mount)`);
+    super(`write-ahead log directory ${dir} is not usable: ${cause.message} (check the path, permissions, free space and mount)`);
     this.name = 'WalDirError';
     this.cause = cause;
   }
@@ -118,7 +119,7 @@ export class Wal {
     const wal = new Wal(opts);
     const dir = opts.dir;
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDir(dir);
       const probe = join(dir, `.probe-${process.pid}`);
       writeFileSync(probe, 'probe');
       unlinkSync(probe);
@@ -312,6 +313,22 @@ export class Wal {
     this.seal();
     if (this.policy !== 'never') await this.sync();
     for (const fd of this.closeAfterSync.splice(0)) closeSync(fd);
+  }
+}
+
+/**
+ * mkdir -p that reports the real reason: Node's recursive mkdir says ENOENT when a missing directory
+ * cannot be created on a read-only file system; creating the first missing one alone says EROFS/EACCES.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+    for (const d of missing) mkdirSync(d);
+    throw err;
   }
 }
 

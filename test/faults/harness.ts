@@ -36,6 +36,10 @@ export interface Platform {
   influxdPid(): number;
   /** A standalone ingest (node ingest/main.ts) on its own database and write-ahead log dir. */
   startIngest(o: IngestRun): Promise<IngestProcess>;
+  /** Registers a load so endScenario stops it. */
+  track(load: Load): void;
+  /** Stops every load and kills every ingest still running (after a failed scenario), so the next one starts clean. */
+  endScenario(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,6 +92,12 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
   const port = influxd.port;
   const pidOfInfluxd = (): number => pidOf(join(influxDataDir, 'influxd.conf'));
   const ingests = new Set<IngestProcess>();
+  const loads = new Set<Load>();
+  const endScenario = async (): Promise<void> => {
+    for (const load of loads) await load.stop();
+    loads.clear();
+    for (const ingest of ingests) await ingest.kill9();
+  };
 
   return {
     dir,
@@ -150,8 +160,12 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       ]);
       return ingest;
     },
+    track(load) {
+      loads.add(load);
+    },
+    endScenario,
     async close() {
-      for (const ingest of ingests) await ingest.kill9();
+      await endScenario();
       await stopChild(broker);
       await influxd.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -162,6 +176,8 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
 /** Every PUBACKed message, per station: the sequence numbers (the `entries` field) acknowledged. */
 export class Ledger {
   readonly acked = new Map<string, number[]>();
+  /** Earliest sample time of this load: earlier points in the database belong to another scenario. */
+  readonly since = Date.now();
   sent = 0;
   get total(): number {
     let n = 0;
@@ -190,7 +206,7 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
   );
   const inFlight = new Set<Promise<unknown>>();
   let seq = 0;
-  const t0 = Date.now();
+  const t0 = ledger.since;
   const timers = clients.map((client, i) => {
     const id = stations[i]!;
     ledger.acked.set(id, []);
@@ -214,14 +230,18 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
       timers[i] = setInterval(tick, o.periodMs);
     }, Math.floor((i / clients.length) * o.periodMs));
   });
-  return {
+  let stopping: Promise<void> | undefined;
+  const load: Load = {
     ledger,
-    async stop() {
-      for (const t of timers) clearInterval(t);
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-      await Promise.all(clients.map((c) => c.endAsync()));
-    },
+    stop: () =>
+      (stopping ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        await Promise.all(clients.map((c) => c.endAsync()));
+      })()),
   };
+  platform.track(load);
+  return load;
 }
 
 export interface Figures {
@@ -237,7 +257,9 @@ export interface Figures {
 
 /** Per station: points in InfluxDB vs the ledger. Points are unique per station+ts, so a duplicate shows as a surplus. */
 async function compare(influx: Influx, ledger: Ledger): Promise<{ persisted: number; lost: number; duplicated: number }> {
-  const rows = await influx.query(`SELECT count(entries), sum(entries) FROM ${SERIES.occupancy.measurement} GROUP BY station`);
+  const rows = await influx.query(`SELECT count(entries), sum(entries) FROM ${SERIES.occupancy.measurement} WHERE time >= $since GROUP BY station`, {
+    since: new Date(ledger.since).toISOString(),
+  });
   const found = new Map(rows.map((r) => [String(r.station), { count: Number(r.count), sum: Number(r.sum) }]));
   let persisted = 0;
   let lost = 0;

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { appendFile, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { decodeSegment, Wal, WalDirError } from '../../lib/influx/wal.js';
 import { tempDir } from '../ingest/fixtures.js';
@@ -75,4 +76,12 @@ test('a directory that cannot be created gives a clear error naming it and the r
   await writeFile(join(dir, 'file'), 'x');
   const error = t.throws(() => Wal.open({ dir: join(dir, 'file', 'wal') }), { instanceOf: WalDirError });
   t.regex(error!.message, /write-ahead log directory .*file\/wal is not usable: ENOTDIR/);
+});
+
+test('a directory on a read-only file system is reported as such, not as ENOENT', async (t) => {
+  // Root only: a read-only tmpfs (the fault suite mounts the same way).
+  const dir = await tempDir(t);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', dir]);
+  t.teardown(() => void execFileSync('umount', ['-l', dir]));
+  t.throws(() => Wal.open({ dir: join(dir, 'a', 'b') }), { instanceOf: WalDirError, message: /a\/b is not usable: EROFS/ });
 });
