@@ -1,5 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isServiceAccount, MqttUsernameSchema, SERVICE_ACCOUNTS } from '../domain/accounts.js';
 import type { Registry } from '../domain/registry.js';
@@ -111,6 +111,13 @@ export interface CredentialPaths {
  * credentials file, generating what is missing (also for stations added to the registry later) or no longer
  * matches its hash. Checking the existing dev passwords also warms the store's cache.
  */
+/** Fingerprint of the accounts and dev credentials files together, kept beside the dev file once every password was verified. */
+const stampFile = (paths: CredentialPaths) => `${paths.devCredentialsFile}.verified`;
+const stampOf = (paths: CredentialPaths) =>
+  createHash('sha256').update(readFileSync(paths.accountsFile)).update('\0').update(readFileSync(paths.devCredentialsFile)).digest('hex');
+const readStamp = (paths: CredentialPaths) => (existsSync(stampFile(paths)) ? readFileSync(stampFile(paths), 'utf8').trim() : null);
+const writeStamp = (paths: CredentialPaths) => writeFileSync(stampFile(paths), `${stampOf(paths)}\n`, { mode: 0o600 });
+
 export async function ensureDevCredentials(
   registry: Registry,
   paths: CredentialPaths,
@@ -121,14 +128,20 @@ export async function ensureDevCredentials(
   const store = createAccountStore(file);
 
   const usernames = requiredUsernames(registry);
+  // One scrypt per account is seconds with thousands of stations; skip them when both files are exactly as last verified.
+  const unchanged = existsSync(paths.accountsFile) && existsSync(paths.devCredentialsFile) && readStamp(paths) === stampOf(paths);
   const checks = await Promise.all(
     usernames.map(async (username) => {
       const password = credentials[username];
-      return password !== undefined && (await store.verify(username, password)).ok ? null : username;
+      if (password === undefined || !file.accounts[username]) return username;
+      return unchanged || (await store.verify(username, password)).ok ? null : username;
     }),
   );
   const generated = checks.filter((u): u is string => u !== null);
-  if (generated.length === 0) return { credentials, accounts: store, generated };
+  if (generated.length === 0) {
+    if (!unchanged) writeStamp(paths);
+    return { credentials, accounts: store, generated };
+  }
 
   for (const [username, { password, account }] of await Promise.all(generated.map(async (u) => [u, await newAccount(u)] as const))) {
     credentials[username] = password;
@@ -136,6 +149,7 @@ export async function ensureDevCredentials(
   }
   writeAccountsFile(paths.accountsFile, file);
   writeJsonFileAtomic(paths.devCredentialsFile, credentials, { mode: 0o600 });
+  writeStamp(paths);
   logger?.info({ event: 'dev_credentials_generated', count: generated.length, accountsFile: paths.accountsFile, devCredentialsFile: paths.devCredentialsFile }, 'generated development credentials');
   store.replace(file);
   return { credentials, accounts: store, generated };

@@ -3,7 +3,7 @@
 // loop are written with one write(2) before any of their callbacks run (a written record survives kill -9
 // of the process), and fsync follows the policy (power loss). A bad record (a write cut short by a crash,
 // or damaged bytes) ends the replay: the records before it are kept, the rest is moved aside.
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -13,6 +13,31 @@ export const FSYNC_POLICIES = ['always', 'everysec', 'no'] as const;
 
 const HEADER = 8;
 const FILE = 'sessions.log';
+const LOCK = 'sessions.lock';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Two brokers appending to one journal would interleave their records: the second one refuses to start. */
+function lock(dir: string): void {
+  const file = join(dir, LOCK);
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const owner = Number(readFileSync(file, 'utf8'));
+    if (owner !== process.pid && Number.isInteger(owner) && owner > 0 && alive(owner)) {
+      throw new Error(`session journal ${dir} is in use by process ${owner}; give each broker its own BROKER_DATA_DIR`);
+    }
+    writeFileSync(file, String(process.pid)); // left by a broker that died (kill -9)
+  }
+}
 
 export interface JournalOptions {
   dir: string;
@@ -60,6 +85,7 @@ export class Journal {
   /** Opens (creating) the journal in `dir` and returns it with the good records found in it, oldest first. */
   static open(options: JournalOptions): { journal: Journal; replay: ReplayResult } {
     mkdirSync(options.dir, { recursive: true });
+    lock(options.dir);
     const path = join(options.dir, FILE);
     let data: Buffer;
     try {
@@ -171,6 +197,7 @@ export class Journal {
     this.flush();
     this.#sync();
     closeSync(this.#fd);
+    rmSync(join(this.options.dir, LOCK), { force: true });
   }
 
   #sync(): void {
