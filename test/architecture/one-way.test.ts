@@ -55,3 +55,11 @@ test("the web app takes the server's contract types (API, Socket.IO events) by `
     .flatMap((s) => declared(s.lines.join('\n')).filter((name) => server.has(name)).map((name) => `${s.file}: ${name}`));
   t.deepEqual(copies, []);
 });
+
+test('JSON files are read and written through lib/json-file.ts (write, fsync, rename); only the users, audit and acceptance files, moving to a database, are not yet', (t) => {
+  const pending = new Set(['dashboard-api/auth/users.ts', 'dashboard-api/acceptance-store.ts', 'dashboard-api/audit-log.ts', 'platform/main.ts']);
+  t.deepEqual(
+    offending((line, file) => file !== 'lib/json-file.ts' && !pending.has(file) && /JSON\.parse\(readFileSync|writeFile(Sync)?\(.*JSON\.stringify/.test(line)),
+    [],
+  );
+});
