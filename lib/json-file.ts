@@ -19,15 +19,21 @@ export class JsonFileError extends Error {
 /** The problems of a failed zod parse, one line per issue, naming the field. */
 export const zodProblems = (error: z.ZodError): string[] => error.issues.map((i) => `field ${i.path.map(String).join('.') || '(file)'}: ${i.message}`);
 
-/** Reads, parses and validates a JSON file; any failure is a JsonFileError naming the file (or what `fail` makes of the problems). */
-export function readJsonFile<S extends z.ZodType>(file: string, schema: S, fail: (file: string, problems: string[]) => Error = (f, p) => new JsonFileError(f, p)): z.infer<S> {
-  let data: unknown;
+type Fail = (file: string, problems: string[]) => Error;
+const jsonFileError: Fail = (file, problems) => new JsonFileError(file, problems);
+
+/** Reads and parses a JSON file; an unreadable file or bad JSON throws `fail(file, [reason])` (a JsonFileError unless given). */
+export function readJson(file: string, fail: Fail = jsonFileError): unknown {
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw fail(file, [(e as Error).message]);
   }
-  const parsed = schema.safeParse(data);
+}
+
+/** Reads, parses and validates a JSON file; any failure names the file and each bad field. */
+export function readJsonFile<S extends z.ZodType>(file: string, schema: S, fail: Fail = jsonFileError): z.infer<S> {
+  const parsed = schema.safeParse(readJson(file, fail));
   if (!parsed.success) throw fail(file, zodProblems(parsed.error));
   return parsed.data;
 }
