@@ -71,8 +71,17 @@ test('a district maintainer sees only their own district', async (t) => {
     t.is(r.status, 403, path);
     t.is(r.body.error.code, 'forbidden');
   }
-  const ack = await h.send('POST', `/api/alerts/${encodeURIComponent('SB-0001:appliance_fault')}/acknowledge`, { comment: 'not mine' }, token);
-  t.is(ack.status, 403);
+  t.is((await h.get('/api/alerts?station=SB-0001', token)).status, 403, 'like /api/silences?station=');
+  t.is((await h.get('/api/silences?station=SB-0001', token)).status, 403);
+  // Another district's alert: the same answer whether it exists or not (no oracle); a missing one of its own is 404.
+  for (const action of ['acknowledge', 'resolve']) {
+    for (const key of ['SB-0001:appliance_fault', 'SB-0001:station_offline']) {
+      const r = await h.send('POST', `/api/alerts/${encodeURIComponent(key)}/${action}`, { comment: 'not mine' }, token);
+      t.deepEqual([r.status, r.body.error.code], [403, 'forbidden'], `${action} ${key}`);
+    }
+    const missing = await h.send('POST', `/api/alerts/${encodeURIComponent('SN-0002:appliance_fault')}/${action}`, { comment: 'x' }, token);
+    t.is(missing.status, 404);
+  }
   t.is(alerting.get('SB-0001:appliance_fault')?.state, 'firing');
   const silence = await h.send('POST', '/api/silences', { stationId: 'SB-0002', until: new Date(Date.now() + 3600_000).toISOString(), reason: 'x' }, token);
   t.is(silence.status, 403);
