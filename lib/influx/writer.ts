@@ -259,7 +259,7 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
   function pump(): void {
     if (stopped || retryTimer) return;
     if (!prepared) {
-      if (queue.length > 0 && !preparing) void prepare().then(pump);
+      if (!preparing) void prepare().then(pump);
       return notifyIdle();
     }
     const limit = failing > 0 ? 1 : concurrency;
