@@ -300,9 +300,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     ws = { http, wss };
   }
 
+  let sessionsClosed: Promise<void> | undefined;
   async function closeAll(): Promise<void> {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    await sessions.destroy();
+    await (sessionsClosed ??= sessions.destroy());
     const closing = tcp.listening ? [closeServer(tcp)] : [];
     if (ws) {
       ws.wss.close();
