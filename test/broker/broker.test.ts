@@ -49,9 +49,19 @@ test.serial('a station connects with its own credentials and its telemetry reach
   const station = await connectAs(b, A);
   t.teardown(() => station.endAsync());
   const received = nextMessage(ingest, status(A));
+  // The broker counts a message once it has handed it to every subscriber, which can come after the subscriber has it.
+  const counted = new Promise<void>((resolve) => {
+    const onPublish = (_packet: unknown, client: { id: string } | null) => {
+      if (client?.id !== A) return;
+      b.broker.aedes.off('publish', onPublish);
+      resolve();
+    };
+    b.broker.aedes.on('publish', onPublish);
+  });
   await station.publishAsync(status(A), statusPayload(A), { qos: 1 });
   const message = await received;
   t.is(JSON.parse(message.payload.toString()).station, A);
+  await counted;
   const inAfter = (await b.broker.metrics.messagesIn.get()).values.find((v) => v.labels.role === 'station')?.value ?? 0;
   t.is(inAfter - inBefore, 1);
   t.true(((await b.broker.metrics.clientsConnected.get()).values.find((v) => v.labels.role === 'station')?.value ?? 0) >= 1);
