@@ -133,7 +133,8 @@ test('a persistent subscriber cut off as slow gets every queued message when it 
   let deliveryErrors = 0;
   b.broker.aedes.on('clientError', (_client, err) => err.message === 'no such packet' && deliveryErrors++);
 
-  const publishers = await Promise.all(stations.map((id) => connectAs(b, id)));
+  // Generous CONNACK timeouts here and below: this test is heavy, and a loaded machine slows everything.
+  const publishers = await Promise.all(stations.map((id) => connectAs(b, id, { connectTimeout: 30_000 })));
   t.teardown(() => Promise.all(publishers.map((c) => c.endAsync(true))));
   const publishRange = (from: number, to: number) =>
     Promise.all(
@@ -153,7 +154,6 @@ test('a persistent subscriber cut off as slow gets every queued message when it 
   // It comes back while the stations go on publishing: live deliveries mix with the queued ones.
   const live = 200;
   const total = stations.length * (perStation + live);
-  // A generous CONNACK timeout: on a loaded machine the broker is still busy with the cut-off backlog.
   const ingest = await connectAs(b, 'svc-ingest', { clean: false, connectTimeout: 30_000 });
   t.teardown(() => ingest.endAsync(true));
   const received = new Map<string, number>();
