@@ -357,8 +357,11 @@ export class SessionPersistence extends IndexedMemoryPersistence {
   abandon(clientId: string, client?: ClientRef): void {
     const window = this.#windows.get(clientId);
     if (!window) return;
-    const leaving = window.waiters.filter((w) => client === undefined || w.client === client);
-    window.waiters = window.waiters.filter((w) => !leaving.includes(w));
+    // One pass: a frozen subscriber can have tens of thousands of deliveries waiting.
+    const leaving: Window['waiters'] = [];
+    const staying: Window['waiters'] = [];
+    for (const w of window.waiters) (client === undefined || w.client === client ? leaving : staying).push(w);
+    window.waiters = staying;
     if (window.waiters.length === 0) {
       clearTimeout(window.stall);
       window.stall = undefined;
