@@ -29,6 +29,10 @@ export interface Platform {
   credentials: Record<string, string>;
   brokerUrl: string;
   broker: ChildProcess;
+  /** kill -9 of the broker process — restart with restartBroker (same port, accounts and session journal). */
+  killBroker(): Promise<void>;
+  restartBroker(): Promise<void>;
+  brokerMetrics(names: readonly string[]): Promise<Record<string, number>>;
   influxd: PrivateInfluxd;
   /** Stops influxd hard (SIGKILL of the process, as kill -9) — restart with restartInfluxd. */
   killInfluxd(): Promise<void>;
@@ -70,20 +74,24 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
   const registry = writeClonedRegistry(loadRegistryFile(), o.stations, registryFile);
   const [mqttPort, brokerMetricsPort] = [await freePort(), await freePort()];
   const common = { REGISTRY_FILE: registryFile, DEV_CREDENTIALS_FILE: credentialsFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
-  const broker = startTs(
-    'broker/main.ts',
-    {
-      ...common,
-      BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
-      BROKER_DEV_CREDENTIALS: 'true',
-      MQTT_PORT: String(mqttPort),
-      MQTT_WS_PORT: '0',
-      BROKER_METRICS_PORT: String(brokerMetricsPort),
-      BROKER_SEEDED_SESSIONS: 'svc-ingest',
-    },
-    false,
-    join(dir, 'broker.log'),
-  );
+  const startBrokerProcess = () =>
+    startTs(
+      'broker/main.ts',
+      {
+        ...common,
+        BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
+        BROKER_DEV_CREDENTIALS: 'true',
+        // A private session journal: another platform (a parallel test file) must not share its lock.
+        BROKER_DATA_DIR: join(dir, 'broker-data'),
+        MQTT_PORT: String(mqttPort),
+        MQTT_WS_PORT: '0',
+        BROKER_METRICS_PORT: String(brokerMetricsPort),
+        BROKER_SEEDED_SESSIONS: 'svc-ingest',
+      },
+      false,
+      join(dir, 'broker.log'),
+    );
+  let broker = startBrokerProcess();
   await waitForPort(mqttPort, 120_000);
   const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>;
   const influxDataDir = join(dir, 'influxd');
@@ -104,7 +112,21 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
     stations: registry.stations.map((s) => s.id),
     credentials,
     brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
-    broker,
+    get broker() {
+      return broker;
+    },
+    async killBroker() {
+      if (broker.exitCode !== null || broker.signalCode !== null) return;
+      const exited = new Promise((resolve) => broker.once('exit', resolve));
+      broker.kill('SIGKILL');
+      await exited;
+    },
+    async restartBroker() {
+      broker = startBrokerProcess();
+      await waitForPort(mqttPort, 120_000);
+      await waitForPort(brokerMetricsPort, 30_000);
+    },
+    brokerMetrics: (names) => scrape(brokerMetricsPort, names),
     get influxd() {
       return influxd;
     },
@@ -188,6 +210,8 @@ export class Ledger {
 
 export interface Load {
   ledger: Ledger;
+  /** Stations connected now (after a broker restart: those back). */
+  connected(): number;
   /** Stops publishing and waits for the PUBACK of every message sent. */
   stop(): Promise<void>;
 }
@@ -233,6 +257,7 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
   let stopping: Promise<void> | undefined;
   const load: Load = {
     ledger,
+    connected: () => clients.filter((c) => c.connected).length,
     stop: () =>
       (stopping ??= (async () => {
         for (const t of timers) clearInterval(t);
