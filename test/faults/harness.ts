@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { pidOf, sample, scrape, startTs, stopChild, waitForPort } from '../../bench/lib/proc.js';
 import { writeClonedRegistry } from '../../device-sim/clone.js';
 import { SERIES } from '../../domain/series.js';
@@ -217,6 +217,26 @@ export interface Load {
 }
 
 /**
+ * Connects as a station would: a transport error (a reset while thousands connect at once) is retried
+ * after `reconnectPeriod`; only a refusal by the broker (a CONNACK return code) fails.
+ */
+function connectStation(url: string, options: IClientOptions): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = connect(url, options);
+    const refused = (err: Error & { code?: unknown }) => {
+      if (typeof err.code !== 'number') return;
+      client.end(true);
+      reject(err);
+    };
+    client.on('error', refused);
+    client.once('connect', () => {
+      client.off('error', refused);
+      resolve(client);
+    });
+  });
+}
+
+/**
  * Each station publishes an occupancy message every `periodMs` (QoS 1) whose `entries` field is its
  * sequence number and whose `ts` is unique per station; the PUBACK puts it in the ledger.
  */
@@ -225,7 +245,7 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
   const stations = o.stations ?? platform.stations;
   const clients: MqttClient[] = await Promise.all(
     stations.map((id) =>
-      connectAsync(platform.brokerUrl, { username: id, password: platform.credentials[id], clientId: id, protocolVersion: 4, reconnectPeriod: 1000, clean: true }),
+      connectStation(platform.brokerUrl, { username: id, password: platform.credentials[id], clientId: id, protocolVersion: 4, reconnectPeriod: 1000, clean: true }),
     ),
   );
   const inFlight = new Set<Promise<unknown>>();
