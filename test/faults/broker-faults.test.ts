@@ -42,7 +42,8 @@ test.serial('broker kill -9 mid-load, restarted: stations resend, the ingest rec
   const target = fresh();
   const ingest = await platform.startIngest(target);
   const load = await startLoad(platform, { periodMs: PERIOD_MS, stations: platform.stations.slice(0, STATIONS) });
-  await sleep(4000);
+  // Mid-load: the kill lands while publishes are in flight.
+  await waitFor('1,000 messages acknowledged', () => load.ledger.total >= 1000, 60_000);
   const ackedBeforeKill = load.ledger.total;
   await platform.killBroker();
   await sleep(DOWN_MS);
@@ -57,7 +58,7 @@ test.serial('broker kill -9 mid-load, restarted: stations resend, the ingest rec
   await load.stop();
   const figures = await verify(platform, target.database, load.ledger, { scenario: 'broker kill -9', faultEndedAt, extra: { ackedBeforeKill, brokerListenS, allBackS: backS } });
   await ingest.stop();
-  t.true(figures.acked > ackedBeforeKill && ackedBeforeKill > 1000, `acknowledged ${ackedBeforeKill} before the kill, ${figures.acked} in all`);
+  t.true(figures.acked > ackedBeforeKill, `acknowledged ${ackedBeforeKill} before the kill, ${figures.acked} in all`);
   t.is(figures.lost, 0);
   t.is(figures.duplicated, 0);
 });
@@ -94,7 +95,7 @@ test.serial('ingest down, then broker kill -9 while it is down, then both back: 
   const load = await startLoad(platform, { periodMs: PERIOD_MS, stations: platform.stations.slice(0, STATIONS) });
   await sleep(2000);
   await ingest.kill9();
-  await sleep(5000);
+  await sleep(4000);
   // What the broker holds for the ingest's session when it dies: only the journal keeps it.
   const queuedAtKill = (await platform.brokerMetrics(['broker_session_queue_messages'])).broker_session_queue_messages!;
   await platform.killBroker();
@@ -108,7 +109,7 @@ test.serial('ingest down, then broker kill -9 while it is down, then both back: 
   await load.stop();
   const figures = await verify(platform, target.database, load.ledger, { scenario: 'ingest down, then broker kill -9', faultEndedAt, extra: { queuedAtKill, queuedAtRestart } });
   await ingest.stop();
-  t.true(queuedAtKill > 1000, `messages queued for the ingest when the broker died: ${queuedAtKill}`);
+  t.true(queuedAtKill > 500, `messages queued for the ingest when the broker died: ${queuedAtKill}`);
   t.true(queuedAtRestart >= queuedAtKill, `replayed from the journal: ${queuedAtRestart} of ${queuedAtKill}`);
   t.is(figures.lost, 0);
   t.is(figures.duplicated, 0);
