@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { pidOf, sample, scrape, startTs, stopChild, waitForPort } from '../../bench/lib/proc.js';
 import { writeClonedRegistry } from '../../device-sim/clone.js';
 import { SERIES } from '../../domain/series.js';
@@ -29,6 +29,10 @@ export interface Platform {
   credentials: Record<string, string>;
   brokerUrl: string;
   broker: ChildProcess;
+  /** kill -9 of the broker process — restart with restartBroker (same port, accounts and session journal). */
+  killBroker(): Promise<void>;
+  restartBroker(): Promise<void>;
+  brokerMetrics(names: readonly string[]): Promise<Record<string, number>>;
   influxd: PrivateInfluxd;
   /** Stops influxd hard (SIGKILL of the process, as kill -9) — restart with restartInfluxd. */
   killInfluxd(): Promise<void>;
@@ -70,20 +74,24 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
   const registry = writeClonedRegistry(loadRegistryFile(), o.stations, registryFile);
   const [mqttPort, brokerMetricsPort] = [await freePort(), await freePort()];
   const common = { REGISTRY_FILE: registryFile, DEV_CREDENTIALS_FILE: credentialsFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
-  const broker = startTs(
-    'broker/main.ts',
-    {
-      ...common,
-      BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
-      BROKER_DEV_CREDENTIALS: 'true',
-      MQTT_PORT: String(mqttPort),
-      MQTT_WS_PORT: '0',
-      BROKER_METRICS_PORT: String(brokerMetricsPort),
-      BROKER_SEEDED_SESSIONS: 'svc-ingest',
-    },
-    false,
-    join(dir, 'broker.log'),
-  );
+  const startBrokerProcess = () =>
+    startTs(
+      'broker/main.ts',
+      {
+        ...common,
+        BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
+        BROKER_DEV_CREDENTIALS: 'true',
+        // A private session journal: another platform (a parallel test file) must not share its lock.
+        BROKER_DATA_DIR: join(dir, 'broker-data'),
+        MQTT_PORT: String(mqttPort),
+        MQTT_WS_PORT: '0',
+        BROKER_METRICS_PORT: String(brokerMetricsPort),
+        BROKER_SEEDED_SESSIONS: 'svc-ingest',
+      },
+      false,
+      join(dir, 'broker.log'),
+    );
+  let broker = startBrokerProcess();
   await waitForPort(mqttPort, 120_000);
   const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>;
   const influxDataDir = join(dir, 'influxd');
@@ -104,7 +112,21 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
     stations: registry.stations.map((s) => s.id),
     credentials,
     brokerUrl: `mqtt://127.0.0.1:${mqttPort}`,
-    broker,
+    get broker() {
+      return broker;
+    },
+    async killBroker() {
+      if (broker.exitCode !== null || broker.signalCode !== null) return;
+      const exited = new Promise((resolve) => broker.once('exit', resolve));
+      broker.kill('SIGKILL');
+      await exited;
+    },
+    async restartBroker() {
+      broker = startBrokerProcess();
+      await waitForPort(mqttPort, 120_000);
+      await waitForPort(brokerMetricsPort, 30_000);
+    },
+    brokerMetrics: (names) => scrape(brokerMetricsPort, names),
     get influxd() {
       return influxd;
     },
@@ -188,8 +210,30 @@ export class Ledger {
 
 export interface Load {
   ledger: Ledger;
+  /** Stations connected now (after a broker restart: those back). */
+  connected(): number;
   /** Stops publishing and waits for the PUBACK of every message sent. */
   stop(): Promise<void>;
+}
+
+/**
+ * Connects as a station would: a transport error (a reset while thousands connect at once) is retried
+ * after `reconnectPeriod`; only a refusal by the broker (a CONNACK return code) fails.
+ */
+function connectStation(url: string, options: IClientOptions): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = connect(url, options);
+    const refused = (err: Error & { code?: unknown }) => {
+      if (typeof err.code !== 'number') return;
+      client.end(true);
+      reject(err);
+    };
+    client.on('error', refused);
+    client.once('connect', () => {
+      client.off('error', refused);
+      resolve(client);
+    });
+  });
 }
 
 /**
@@ -201,7 +245,7 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
   const stations = o.stations ?? platform.stations;
   const clients: MqttClient[] = await Promise.all(
     stations.map((id) =>
-      connectAsync(platform.brokerUrl, { username: id, password: platform.credentials[id], clientId: id, protocolVersion: 4, reconnectPeriod: 1000, clean: true }),
+      connectStation(platform.brokerUrl, { username: id, password: platform.credentials[id], clientId: id, protocolVersion: 4, reconnectPeriod: 1000, clean: true }),
     ),
   );
   const inFlight = new Set<Promise<unknown>>();
@@ -233,6 +277,7 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
   let stopping: Promise<void> | undefined;
   const load: Load = {
     ledger,
+    connected: () => clients.filter((c) => c.connected).length,
     stop: () =>
       (stopping ??= (async () => {
         for (const t of timers) clearInterval(t);
