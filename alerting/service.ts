@@ -18,13 +18,15 @@ import type { Station } from '../domain/station.js';
 import { initialState, type StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
-import { offlineAfterMs, OfflineParamsSchema, type RuleContext } from '../rules/catalog.js';
-import { complianceFigures, rollupDay, type DailyRollup } from '../rules/compliance.js';
+import type { RuleContext } from '../rules/catalog.js';
+import { complianceFigures, complianceOf, coverageOf, rollupDay, type DailyRollup } from '../rules/compliance.js';
 import { evaluateStation } from '../rules/engine.js';
 import { facilityStatus, latestAttestations } from '../rules/facility.js';
 import { acknowledge, resolveByHand, trackFromTransition, type Track } from '../rules/lifecycle.js';
 import { resolveRules, type ResolvedRule, type RulesConfig } from '../rules/rule-config.js';
-import { addSample, forgetBefore, newServingTracker, servingIntervals, trackerFromSamples, type ServingTracker } from '../rules/serving.js';
+import { addSample, forgetBefore, newServingTracker, stationSignals, trackerFromSamples, type ServingTracker } from '../rules/serving.js';
+import { coverageView } from './coverage-view.js';
+import { liveStates } from './live-states.js';
 import type { NotificationEvent } from './messages.js';
 import type { Notifier } from './notifier.js';
 import type { AlertStore, ServingSamples } from './store.js';
@@ -37,7 +39,7 @@ export interface AlertingServiceOptions {
   rules: RulesConfig;
   store: AlertStore;
   notifier: Notifier;
-  /** Live station states: the telemetry consumer's map. */
+  /** Station states known at start (the telemetry consumer's map); the rules then fold live telemetry on their own. */
   states: ReadonlyMap<string, StationState>;
   logger: Logger;
   metrics: MetricsRegistry;
@@ -45,8 +47,8 @@ export interface AlertingServiceOptions {
 }
 
 export interface AlertingService extends AlertingPort {
-  /** Feed of the telemetry consumer: keeps today's open time and re-judges the station at once on `state`, its state with `message` folded in. */
-  handleTelemetry(message: Telemetry, state: StationState): void;
+  /** Feed of the telemetry consumer: keeps today's open time and, for live telemetry, re-judges the station at once. */
+  handleTelemetry(message: Telemetry): void;
   /** Judges every station at `now` (the timer calls this). */
   evaluate(now?: number): AlertTransition[];
   /** Starts the evaluation timer. */
@@ -57,6 +59,8 @@ export interface AlertingService extends AlertingPort {
   rollupRange(fromDate: string, toDate: string): Promise<DailyRollup[]>;
   /** All daily rollups held (current year and the rolling window). */
   rollups(): readonly DailyRollup[];
+  /** Reads the platform coverage written since the last read (the timer calls this). */
+  refreshCoverage(now?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,8 @@ const ROLLUP_CONCURRENCY = 4;
 const BATCH_RANGE_MS = 2 * DAY_MS;
 /** How often open alerts' last-seen times are checkpointed: at most this much is lost in a crash. */
 const CHECKPOINT_MS = 60_000;
+/** How often the platform's coverage is re-read for the live day's figures. */
+const COVERAGE_REFRESH_MS = 30_000;
 
 export async function createAlertingService(o: AlertingServiceOptions): Promise<AlertingService> {
   const { registry, rules: config, store, notifier, logger } = o;
@@ -74,10 +80,10 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   const retentionMs = config.resolvedRetentionDays * DAY_MS;
 
   const resolved = new Map<string, ResolvedRule[]>(registry.stations.map((s) => [s.id, resolveRules(config, s)]));
-  /** Staleness of heartbeats per station, as the offline rule sees it (compliance uses the same). */
-  const staleMs = new Map(
-    registry.stations.map((s) => [s.id, offlineAfterMs(OfflineParamsSchema.parse(resolved.get(s.id)!.find((r) => r.spec.id === 'station_offline')!.params))]),
-  );
+  /** Compliance's own heartbeat tolerance: not the station_offline rule's, nor its district overrides. */
+  const onlineAfterMs = config.compliance.onlineAfterS * 1000;
+  const coverage = coverageView(store, onlineAfterMs);
+  const live = liveStates(registry, o.states, config.liveWindowS * 1000, o.metrics);
 
   // ---- metrics
   const m = o.metrics;
@@ -128,20 +134,19 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const districts = [...new Set(registry.stations.map((s) => s.district))];
       await forEachLimited(districts, ROLLUP_CONCURRENCY, async (d) => {
         const stations = registry.inDistrict(d);
-        // Staleness is per station; read the widest margin, the fold cuts each to its own.
-        const margin = Math.max(...stations.map((s) => staleMs.get(s.id)!));
-        const got = await store.loadDistrictServingSamples(d, from, to, margin);
+        const got = await store.loadDistrictServingSamples(d, from, to, onlineAfterMs);
         for (const s of stations) use(s, got.get(s.id) ?? empty);
       });
     } else {
       await forEachLimited(registry.stations, ROLLUP_CONCURRENCY, async (s) => {
-        use(s, await store.loadServingSamples(s.id, from, to, staleMs.get(s.id)!));
+        use(s, await store.loadServingSamples(s.id, from, to, onlineAfterMs));
       });
     }
   }
 
   // Today's open time so far, from raw telemetry, so a restart mid-day loses nothing.
-  await withSamples(midnightOfDate(trackerDay), startedAt + 1, (s, samples) => trackers.set(s.id, trackerFromSamples(samples.open, samples.online, staleMs.get(s.id)!)));
+  await coverage.load(midnightOfDate(trackerDay), startedAt + 1);
+  await withSamples(midnightOfDate(trackerDay), startedAt + 1, (s, samples) => trackers.set(s.id, trackerFromSamples(samples.open, samples.online, onlineAfterMs)));
 
   // ---- derived figures
   const rollupsByStation = (): Map<string, DailyRollup[]> => {
@@ -151,12 +156,12 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   };
   let byStation = rollupsByStation();
 
-  const stateOf = (s: Station): StationState => o.states.get(s.id) ?? initialState(s);
+  const stateOf = (s: Station): StationState => live.get(s.id) ?? initialState(s);
   const todayRollup = (s: Station, now: number): DailyRollup => {
     const date = localDateOf(now);
     const from = midnightOfDate(date);
-    const tracker = trackers.get(s.id) ?? newServingTracker(staleMs.get(s.id)!);
-    return rollupDay(s.id, s.district, s.openingHours, servingIntervals(tracker, from, now), date, now);
+    const tracker = trackers.get(s.id) ?? newServingTracker(onlineAfterMs);
+    return rollupDay(s.id, s.district, s.openingHours, stationSignals(tracker, coverage.judged(from, now), from, now), date, now);
   };
   const facilityOf = (s: Station, now: number, state = stateOf(s)): FacilityStatus =>
     facilityStatus(s, state, latestAttestations(attestations.get(s.id) ?? []), {
@@ -233,13 +238,16 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     const date = localDateOf(now);
     if (date === trackerDay) return;
     // Keep yesterday's live figure until the cron's rollup from raw data replaces it.
+    const [from, to] = [midnightOfDate(trackerDay), midnightOfDate(date)];
+    const covered = coverage.judged(from, to);
     for (const s of registry.stations) {
       const t = trackers.get(s.id);
       if (!t) continue;
-      rollups.push(rollupDay(s.id, s.district, s.openingHours, servingIntervals(t, midnightOfDate(trackerDay), midnightOfDate(date)), trackerDay));
-      forgetBefore(t.open, midnightOfDate(date));
-      forgetBefore(t.online, midnightOfDate(date));
+      rollups.push(rollupDay(s.id, s.district, s.openingHours, stationSignals(t, covered, from, to), trackerDay));
+      forgetBefore(t.open, to);
+      forgetBefore(t.online, to);
     }
+    coverage.forgetBefore(to);
     const since = rollupSince(now);
     rollups = rollups.filter((r) => r.date >= since);
     byStation = rollupsByStation();
@@ -306,10 +314,13 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     const from = midnightOfDate(fromDate);
     const to = midnightOfDate(toDate) + DAY_MS;
     const out: DailyRollup[] = [];
+    const range = coverageView(store, onlineAfterMs);
+    await range.load(from, to);
+    const covered = range.judged(from, to);
     // Folded as each station's rows arrive: a year of raw rows is never held for the whole fleet.
     await withSamples(from, to, (s, samples) => {
-      const serving = servingIntervals(trackerFromSamples(samples.open, samples.online, staleMs.get(s.id)!), from, to);
-      for (let day = from; day < to; day += DAY_MS) out.push(rollupDay(s.id, s.district, s.openingHours, serving, localDateOf(day)));
+      const signals = stationSignals(trackerFromSamples(samples.open, samples.online, onlineAfterMs), covered, from, to);
+      for (let day = from; day < to; day += DAY_MS) out.push(rollupDay(s.id, s.district, s.openingHours, signals, localDateOf(day)));
     });
     for (const r of out) store.append({ kind: 'rollup', rollup: r });
     await store.flush();
@@ -328,6 +339,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
 
   let timer: NodeJS.Timeout | null = null;
   let checkpointTimer: NodeJS.Timeout | null = null;
+  let coverageTimer: NodeJS.Timeout | null = null;
   const checkpointed = new Map<string, number>();
   /** Stores open alerts whose last-seen time moved since their last checkpoint. */
   function checkpoint(now: number): void {
@@ -386,12 +398,15 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const list = stationId === undefined ? registry.stations : [registry.get(stationId)].filter((s): s is Station => s !== undefined);
       return list.map((s): ComplianceSnapshot => {
         const f = figuresOf(s, now);
+        const { stationId: _s, district: _d, date: _date, ...today } = f.today;
         return {
           stationId: s.id,
           district: s.district,
-          today: f.today.scheduledMs > 0 ? f.today.openMs / f.today.scheduledMs : null,
+          today: complianceOf(today),
           last30Days: f.last30Days,
           yearToDate: f.yearToDate,
+          coverage: { today: coverageOf(today), last30Days: coverageOf(f.time.last30Days), yearToDate: coverageOf(f.time.yearToDate) },
+          time: { today, ...f.time },
           failingOpenAllYear: f.judged !== null && f.judged < config.compliance.threshold,
           facility: facilityOf(s, now),
         };
@@ -401,17 +416,19 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    handleTelemetry(message, state) {
+    handleTelemetry(message) {
       const s = registry.get(message.stationId);
       if (!s) return;
-      const tracker = trackers.get(s.id) ?? newServingTracker(staleMs.get(s.id)!);
+      const tracker = trackers.get(s.id) ?? newServingTracker(onlineAfterMs);
       trackers.set(s.id, tracker);
       if (message.channel === 'status') addSample(tracker.online, { t: message.ts, on: message.data.online });
       if (message.channel === 'service') addSample(tracker.open, { t: message.ts, on: message.data.open });
-      // A Last Will or a fault is judged at once, not at the next tick, on the state folded with
+      // A Last Will or a fault is judged at once, not at the next tick, on the live state folded with
       // this message; at the clock's time even when the device clock runs ahead (a few minutes
-      // are accepted), so no alert starts in the future.
-      judge(s, clock(), state);
+      // are accepted), so no alert starts in the future. History is not judged (live-states.ts).
+      const now = clock();
+      const folded = live.fold(message, now);
+      if (folded) judge(s, now, folded);
     },
     evaluate,
     start() {
@@ -423,14 +440,19 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
         }
       }, config.evaluationIntervalS * 1000);
       checkpointTimer ??= setInterval(() => checkpoint(clock()), CHECKPOINT_MS);
+      coverageTimer ??= setInterval(() => {
+        service.refreshCoverage().catch((err: unknown) => logger.error({ err }, 'reading the platform coverage failed'));
+      }, COVERAGE_REFRESH_MS);
     },
     rollupDay: (date) => rollupRange(date, date),
     rollupRange,
     rollups: () => rollups,
+    refreshCoverage: (now = clock()) => coverage.refresh(now),
     async close() {
       if (timer) clearInterval(timer);
       if (checkpointTimer) clearInterval(checkpointTimer);
-      timer = checkpointTimer = null;
+      if (coverageTimer) clearInterval(coverageTimer);
+      timer = checkpointTimer = coverageTimer = null;
       checkpoint(clock());
       await notifier.close();
       await store.flush();

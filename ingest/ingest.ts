@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Counter, Histogram, type Registry as MetricsRegistry } from 'prom-client';
 import { toPoint } from '../domain/series.js';
 import type { StationState } from '../domain/station-state.js';
@@ -5,11 +6,14 @@ import type { Telemetry } from '../domain/telemetry.js';
 import type { Influx, PointWriter, WriterOptions } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
 import { createTelemetryConsumer, type TelemetryConsumer, type TelemetryConsumerOptions, type TelemetryMeta } from '../lib/telemetry-consumer.js';
+import { startCoverageHeartbeat } from './coverage-heartbeat.js';
 
 export interface IngestOptions extends Omit<TelemetryConsumerOptions, 'metrics'> {
   influx: Influx;
   metrics: MetricsRegistry;
   writer: Pick<WriterOptions, 'spoolDir'> & Partial<Omit<WriterOptions, 'events'>>;
+  /** Period of the coverage heartbeat (platform_coverage); default 15 s. */
+  coverageTickMs?: number;
 }
 
 export interface Ingest {
@@ -72,6 +76,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     },
   });
   const consumer = createTelemetryConsumer({ ...opts, metrics: opts.metrics });
+  const coverageWriter = influx.writer({ spoolDir: join(opts.writer.spoolDir, 'coverage'), flushMs: 1000 });
+  const heartbeat = startCoverageHeartbeat({ consumer, writer: coverageWriter, source: opts.clientId, tickMs: opts.coverageTickMs ?? 15_000, now: opts.now });
 
   consumer.on('telemetry', (message: Telemetry, _state: StationState, meta: TelemetryMeta) => {
     // A retained Last Will carries no time: its `ts` is now, which would invent an offline sample at
@@ -88,7 +94,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     await consumer.ready;
   } catch (err) {
     await consumer.close();
-    await writer.close();
+    heartbeat.stop();
+    await Promise.all([writer.close(), coverageWriter.close()]);
     throw err;
   }
   logger.info({ event: 'ingest_started', clientId: opts.clientId, influx: influx.version }, 'ingest running');
@@ -98,7 +105,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     writer,
     async close() {
       await consumer.close();
-      await writer.close();
+      heartbeat.stop();
+      await Promise.all([writer.close(), coverageWriter.close()]);
       logger.info({ event: 'ingest_stopped' }, 'ingest stopped; points flushed or spooled');
     },
   };

@@ -16,6 +16,7 @@ import { applyTelemetry, initialState, type StationState } from '../../domain/st
 import type { Station } from '../../domain/station.js';
 import { parseRulesConfig } from '../../rules/rule-config.js';
 import { fleetSummary } from '../../dashboard-api/fleet-summary.js';
+import { complianceSnapshot } from '../helpers/compliance-snapshot.js';
 
 const registry = loadRegistryFile();
 
@@ -65,7 +66,7 @@ test('navigation rows: hours in Chinese, GeoJSON in lon/lat order, unknown open 
 test('the acceptance form scores evidenced items and leaves manual ones open', (t) => {
   const stations = registry.inDistrict('BS');
   const compliance = new Map<string, ComplianceSnapshot>(
-    stations.map((s, i) => [s.id, { stationId: s.id, district: 'BS', today: 1, last30Days: 1, yearToDate: i === 0 ? 0.5 : 1, failingOpenAllYear: i === 0, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } }]),
+    stations.map((s, i) => [s.id, complianceSnapshot({ stationId: s.id, district: 'BS', today: 1, last30Days: 1, yearToDate: i === 0 ? 0.5 : 1, failingOpenAllYear: i === 0, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } })]),
   );
   const form = acceptanceForm('BS', 2019, registry.stations, compliance, new Map([[1, { score: 7, note: 'ok', by: 'admin', at: 1 }]]));
   t.is(form.max, 100);

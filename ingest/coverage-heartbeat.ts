@@ -1,0 +1,32 @@
+import { coveragePoint } from '../domain/series.js';
+import type { PointWriter } from '../lib/influx/client.js';
+import type { TelemetryConsumer } from '../lib/telemetry-consumer.js';
+import { coverageClock, type CoverageMark } from '../rules/coverage.js';
+
+// The ingest's own heartbeat (platform_coverage): every tick while it is connected to the broker
+// and subscribed, a point saying "receiving since the last one". Written through its own writer
+// (spooled like telemetry when InfluxDB is away, so the claim lands with the data it vouches for)
+// and kept out of the telemetry write counters. A period without points was not watched.
+
+export interface CoverageHeartbeat {
+  /** Writes the span up to now and stops; the caller then closes the writer. */
+  stop(): void;
+}
+
+export function startCoverageHeartbeat(o: { consumer: TelemetryConsumer; writer: PointWriter; source: string; tickMs: number; now?: () => number }): CoverageHeartbeat {
+  const now = o.now ?? Date.now;
+  const clock = coverageClock();
+  const write = (mark: CoverageMark | null): void => {
+    if (mark) o.writer.write(coveragePoint(o.source, mark.end, mark.spanMs));
+  };
+  const onLink = (up: boolean, at: number): void => write(clock.link(up, at));
+  o.consumer.on('link', onLink);
+  const timer = setInterval(() => write(clock.tick(now())), o.tickMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      write(clock.link(false, now()));
+      o.consumer.off('link', onLink);
+    },
+  };
+}
