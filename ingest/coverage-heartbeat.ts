@@ -1,7 +1,7 @@
-import { coveragePoint } from '../domain/series.js';
+import { coveragePoint, type PointData } from '../domain/series.js';
 import type { PointWriter } from '../lib/influx/client.js';
 import type { TelemetryConsumer } from '../lib/telemetry-consumer.js';
-import { coverageClock, type CoverageMark } from '../rules/coverage.js';
+import { coverageClock, coverageMarks, type CoverageMark } from '../rules/coverage.js';
 
 // The ingest's own heartbeat (platform_coverage): every tick while it is connected to the broker
 // and subscribed, a point saying "receiving since the last one". Written through its own writer
@@ -30,3 +30,10 @@ export function startCoverageHeartbeat(o: { consumer: TelemetryConsumer; writer:
     },
   };
 }
+
+/**
+ * Points declaring [from, to) watched, for history brought in complete by other means (a replay
+ * through the pipeline that was fully received, an import): without them that time stays unwatched.
+ */
+export const declaredCoverage = (source: string, from: number, to: number): PointData[] =>
+  coverageMarks(from, to).map((m) => coveragePoint(source, m.end, m.spanMs));
