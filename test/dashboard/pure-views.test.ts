@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ComplianceSnapshot } from '../../domain/alerts.js';
+import type { ComplianceSnapshot, ComplianceTime } from '../../domain/alerts.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { projectPath } from '../../lib/paths.js';
 import { acceptanceForm } from '../../dashboard-api/acceptance-form.js';
@@ -15,7 +15,8 @@ import { judgeLive, offlineThresholds } from '../../dashboard-api/live-state.js'
 import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
 import type { Station } from '../../domain/station.js';
 import { parseRulesConfig } from '../../rules/rule-config.js';
-import { fleetSummary } from '../../dashboard-api/fleet-summary.js';
+import { DistrictSummarySchema, fleetSummary } from '../../dashboard-api/fleet-summary.js';
+import { NO_TIME } from '../../rules/compliance.js';
 import { complianceSnapshot } from '../helpers/compliance-snapshot.js';
 
 const registry = loadRegistryFile();
@@ -134,4 +135,23 @@ test('online and open now count missed heartbeats like the station_offline rule,
   t.is(slowAfter(b!.id), 900_000);
   t.is(slowAfter(registry.inDistrict('SB')[0]!.id), 90_000);
   t.deepEqual(judgeLive(states.get(b!.id), now, slowAfter(b!.id)), { live: 'online', open: true });
+});
+
+test('the district figure is pooled time (Σopen ÷ Σscheduled over its stations), with coverage and the not-open time beside it', (t) => {
+  const [a, b] = registry.inDistrict('SN');
+  const H = 3_600_000;
+  const snap = (s: Station, time: ComplianceTime): ComplianceSnapshot => ({
+    ...complianceSnapshot({ stationId: s.id, district: s.district, today: null, last30Days: null, yearToDate: null, failingOpenAllYear: false, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } }),
+    time: { today: time, last30Days: time, yearToDate: time },
+  });
+  // a: 2 h scheduled, all open; b: 8 h watched, 1 h reported closed, 7 h offline, 2 h more not watched.
+  const compliance = new Map([
+    [a!.id, snap(a!, { ...NO_TIME, scheduledMs: 2 * H, openMs: 2 * H })],
+    [b!.id, snap(b!, { ...NO_TIME, scheduledMs: 8 * H, closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H })],
+  ]);
+  const sn = fleetSummary({ stations: registry.stations, scheduledOpen: new Set(), states: new Map(), alerts: [], compliance, now: 0, offlineAfterMs: () => 90_000 }, ['SN']).districts[0]!;
+  t.deepEqual(sn.compliance, { today: 0.2, last30Days: 0.2, yearToDate: 0.2 }, 'pooled: 2 h of 10 h (the mean of ratios would say 0.5)');
+  t.deepEqual(sn.coverage, { today: 10 / 12, last30Days: 10 / 12, yearToDate: 10 / 12 });
+  t.deepEqual(sn.notOpen, { closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H, declaredClosedMs: 0 });
+  t.true(DistrictSummarySchema.safeParse(sn).success);
 });
