@@ -26,6 +26,7 @@ import { acknowledge, resolveByHand, trackFromTransition, type Track } from '../
 import { resolveRules, type ResolvedRule, type RulesConfig } from '../rules/rule-config.js';
 import { addSample, forgetBefore, newServingTracker, stationSignals, trackerFromSamples, type ServingTracker } from '../rules/serving.js';
 import { coverageView } from './coverage-view.js';
+import { historyRollups } from './history-rollups.js';
 import { liveStates } from './live-states.js';
 import type { NotificationEvent } from './messages.js';
 import type { Notifier } from './notifier.js';
@@ -61,6 +62,8 @@ export interface AlertingService extends AlertingPort {
   rollups(): readonly DailyRollup[];
   /** Reads the platform coverage written since the last read (the timer calls this). */
   refreshCoverage(now?: number): Promise<void>;
+  /** Once history has stopped arriving for a while, recomputes the days it touched (the timer calls this); returns those dates. */
+  rollupHistory(now?: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -71,6 +74,8 @@ const BATCH_RANGE_MS = 2 * DAY_MS;
 const CHECKPOINT_MS = 60_000;
 /** How often the platform's coverage is re-read for the live day's figures. */
 const COVERAGE_REFRESH_MS = 30_000;
+/** History (backfill) must have been quiet this long before the days it touched are recomputed. */
+const HISTORY_QUIET_MS = 60_000;
 
 export async function createAlertingService(o: AlertingServiceOptions): Promise<AlertingService> {
   const { registry, rules: config, store, notifier, logger } = o;
@@ -84,6 +89,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   const onlineAfterMs = config.compliance.onlineAfterS * 1000;
   const coverage = coverageView(store, onlineAfterMs);
   const live = liveStates(registry, o.states, config.liveWindowS * 1000, o.metrics);
+  const replayed = historyRollups(HISTORY_QUIET_MS);
 
   // ---- metrics
   const m = o.metrics;
@@ -144,9 +150,12 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     }
   }
 
-  // Today's open time so far, from raw telemetry, so a restart mid-day loses nothing.
-  await coverage.load(midnightOfDate(trackerDay), startedAt + 1);
-  await withSamples(midnightOfDate(trackerDay), startedAt + 1, (s, samples) => trackers.set(s.id, trackerFromSamples(samples.open, samples.online, onlineAfterMs)));
+  // Today's open time so far, from raw telemetry, so a restart mid-day (or history of today) loses nothing.
+  const readToday = async (now: number): Promise<void> => {
+    await coverage.load(midnightOfDate(trackerDay), now + 1);
+    await withSamples(midnightOfDate(trackerDay), now + 1, (s, samples) => trackers.set(s.id, trackerFromSamples(samples.open, samples.online, onlineAfterMs)));
+  };
+  await readToday(startedAt);
 
   // ---- derived figures
   const rollupsByStation = (): Map<string, DailyRollup[]> => {
@@ -429,6 +438,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const now = clock();
       const folded = live.fold(message, now);
       if (folded) judge(s, now, folded);
+      else replayed.note(message.ts, now);
     },
     evaluate,
     start() {
@@ -442,12 +452,21 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       checkpointTimer ??= setInterval(() => checkpoint(clock()), CHECKPOINT_MS);
       coverageTimer ??= setInterval(() => {
         service.refreshCoverage().catch((err: unknown) => logger.error({ err }, 'reading the platform coverage failed'));
+        service.rollupHistory().catch((err: unknown) => logger.error({ err }, 'recomputing days touched by history failed'));
       }, COVERAGE_REFRESH_MS);
     },
     rollupDay: (date) => rollupRange(date, date),
     rollupRange,
     rollups: () => rollups,
     refreshCoverage: (now = clock()) => coverage.refresh(now),
+    async rollupHistory(now = clock()) {
+      const dates = replayed.due(now);
+      const past = dates.filter((d) => d < trackerDay);
+      if (past.length > 0) await rollupRange(past[0]!, past.at(-1)!);
+      if (dates.includes(trackerDay)) await readToday(now);
+      if (dates.length > 0) logger.info({ event: 'history_rolled_up', dates }, 'days touched by replayed history recomputed');
+      return dates;
+    },
     async close() {
       if (timer) clearInterval(timer);
       if (checkpointTimer) clearInterval(checkpointTimer);

@@ -258,3 +258,21 @@ test('history replayed into the running service (a backfill) fires no alert; liv
   h.send(tm.fault('SB-0001', h.clock.now, 'E9'));
   t.is(h.service.get('SB-0001:appliance_fault')?.state, 'firing', 'a live fault does');
 });
+
+test('history of a past day, once it has gone quiet, is rolled up into that day: open, reported closed and offline apart', async (t) => {
+  const yesterday = '2026-05-05';
+  const { h } = await setup(t, { coveredSince: midnightOfDate(yesterday) });
+  const m = midnightOfDate(yesterday);
+  const H = 3600 * S;
+  // SN-0001 (08:00-21:30) replayed: open and heartbeating 08:00-12:00, then it says closed and goes quiet.
+  h.send(tm.service('SN-0001', m + 8 * H, true));
+  for (let x = m + 8 * H; x < m + 12 * H; x += 60 * S) h.send(tm.heartbeat('SN-0001', x));
+  h.send(tm.service('SN-0001', m + 12 * H, false));
+  await h.ingest([]);
+  t.deepEqual(await h.service.rollupHistory(), [], 'not while history is still arriving');
+  h.clock.now += 61 * S;
+  t.deepEqual(await h.service.rollupHistory(), [yesterday]);
+  const r = h.service.rollups().find((x) => x.stationId === 'SN-0001' && x.date === yesterday)!;
+  t.like(r, { scheduledMs: 13.5 * H, openMs: 4 * H, closedMs: 30 * S, offlineMs: 9.5 * H - 30 * S, uncoveredMs: 0 });
+  t.deepEqual(h.service.list(), [], 'and no alert for any of it');
+});
