@@ -17,7 +17,7 @@ export const INTERVALS = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_
 export const AGGREGATES = ['mean', 'max', 'min', 'sum'] as const;
 export const MAX_POINTS = 2000;
 
-const instant = z
+export const instant = z
   // 13 digits only: a 10-digit number is epoch seconds as often as not, and read as ms it lands in 1970.
   .union([z.iso.datetime({ offset: true }), z.string().regex(/^\d{13}$/, 'epoch milliseconds (13 digits; epoch seconds are not accepted)')])
   .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)))
