@@ -7,6 +7,7 @@ import type { AlertStore } from './store.js';
 // ingest's spool land up to LOOKBACK_MS in the past; older late points count at the next rollup.
 
 const LOOKBACK_MS = 10 * 60_000;
+const LOAD_CHUNK_MS = 7 * 86_400_000;
 
 export interface CoverageView {
   /** Reads the coverage of [from, to) afresh (start-up, day roll-over). */
@@ -29,7 +30,8 @@ export function coverageView(store: Pick<AlertStore, 'loadCoverage'>, graceMs: n
     async load(from, to) {
       covered = [];
       // From a grace earlier: a stretch already running at `from` is not a fresh start of watching.
-      await add(from - graceMs, to);
+      // A week at a time: a year of an ingest's points in one answer would be millions of rows.
+      for (let s = from - graceMs; s < to; s += LOAD_CHUNK_MS) await add(s, Math.min(to, s + LOAD_CHUNK_MS));
     },
     refresh: (now) => add(Math.min(readUntil, now) - LOOKBACK_MS, now),
     judged: (from, to) =>
