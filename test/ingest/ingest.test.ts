@@ -1,10 +1,11 @@
 import test from 'ava';
 import { Registry as MetricsRegistry } from 'prom-client';
-import { SERIES } from '../../domain/series.js';
+import { PLATFORM_SERIES, SERIES } from '../../domain/series.js';
 import { startIngest, type Ingest } from '../../ingest/ingest.js';
 import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { startPrivateInfluxd } from '../../lib/influx/private-influxd.js';
 import { createLogger } from '../../lib/logger.js';
+import { coveredIntervals } from '../../rules/coverage.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusTopic, tempDir } from './fixtures.js';
@@ -116,4 +117,37 @@ test.serial('points accepted while InfluxDB is down are spooled on close and wri
   await until(async () => (await metricValue(metrics2, 'ingest_points_replayed_total')) >= 50);
   const count = await influx2.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement} WHERE station = $station`, { station: 'CY-0001' });
   t.is(count[0]?.count, 50);
+});
+
+test.serial('while it receives, the ingest writes its coverage heartbeat (not counted as telemetry), and the last span when it stops', async (t) => {
+  const influx = await fixture.connect(t);
+  const metrics = new MetricsRegistry();
+  const clientId = `svc-ingest-coverage-${process.pid}`;
+  const before = Date.now();
+  const ingest = await startIngest({
+    mqttUrl: broker.url,
+    username: 'svc-ingest',
+    password: broker.credentials['svc-ingest']!,
+    clientId,
+    registry: broker.registry,
+    logger,
+    metrics,
+    influx,
+    writer: { spoolDir: await tempDir(t), flushMs: 50 },
+    coverageTickMs: 50,
+  });
+  const linkedBy = Date.now();
+  const m = PLATFORM_SERIES.coverage.measurement;
+  await until(async () => Number((await influx.query(`SELECT count("span_ms") FROM "${m}"`))[0]?.count ?? 0) >= 3, { timeoutMs: 10_000, what: 'three coverage points' });
+  const closing = Date.now();
+  await ingest.close();
+  const closed = Date.now();
+  const rows = await influx.query(`SELECT "span_ms", "source" FROM "${m}"`);
+  t.true(rows.every((r) => r.source === clientId), 'tagged with the ingest client id');
+  const covered = coveredIntervals(rows.map((r) => ({ end: Number(r.time), spanMs: Number(r.span_ms) })), 0, Number.MAX_SAFE_INTEGER);
+  t.is(covered.length, 1, `one unbroken stretch: ${JSON.stringify(covered)}`);
+  const [start, end] = covered[0]!;
+  t.true(start >= before && start <= linkedBy, 'from when it subscribed');
+  t.true(end >= closing && end <= closed, 'to when it stopped receiving');
+  t.is(await metricValue(metrics, 'ingest_points_written_total'), 0, 'the telemetry counters count telemetry only');
 });
