@@ -1,7 +1,7 @@
-import { Counter, type Registry as MetricsRegistry } from 'prom-client';
 import type { Registry } from '../domain/registry.js';
 import { applyTelemetry, initialState, type StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
+import type { AlertingMetrics } from './service-metrics.js';
 
 // What the alert rules judge: each station's state folded from live telemetry only. A message
 // stamped more than the live window before the service clock is history (a backfill into the
@@ -16,17 +16,13 @@ export interface LiveStates {
 
 export const isHistory = (ts: number, now: number, liveWindowMs: number): boolean => ts < now - liveWindowMs;
 
-export function liveStates(registry: Registry, seed: ReadonlyMap<string, StationState>, liveWindowMs: number, metrics: MetricsRegistry): LiveStates {
-  const name = 'alerting_history_messages_total';
-  const history =
-    (metrics.getSingleMetric(name) as Counter | undefined) ??
-    new Counter({ name, help: 'Telemetry older than the live window: counted for compliance, not judged by the alert rules', registers: [metrics] });
+export function liveStates(registry: Registry, seed: ReadonlyMap<string, StationState>, liveWindowMs: number, metrics: Pick<AlertingMetrics, 'historyMessages'>): LiveStates {
   const states = new Map(seed);
   return {
     get: (id) => states.get(id),
     fold(message, now) {
       if (isHistory(message.ts, now, liveWindowMs)) {
-        history.inc();
+        metrics.historyMessages.inc();
         return null;
       }
       const station = registry.get(message.stationId);

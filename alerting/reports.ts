@@ -1,8 +1,8 @@
 import type { ComplianceSnapshot } from '../domain/alerts.js';
 import { DISTRICTS, PLAN_YEARS, type DistrictCode, type PlanYear } from '../domain/districts.js';
 import type { Registry } from '../domain/registry.js';
-import { acceptanceForm, type AcceptanceForm } from '../dashboard-api/acceptance-form.js';
 import type { ComplianceTime } from '../domain/alerts.js';
+import { acceptanceForm, type AcceptanceForm } from '../rules/acceptance-form.js';
 import { complianceOf, coverageOf, pooledTime, type DailyRollup } from '../rules/compliance.js';
 import { districtFacilityPercent } from '../rules/facility.js';
 import type { RenderedMessage } from './messages.js';

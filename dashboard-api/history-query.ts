@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { APPLIANCES } from '../domain/equipment.js';
 import { SERIES, TAGS, type SeriesKey } from '../domain/series.js';
+import { quoteIdent } from '../lib/influx/query.js';
 
 // History reads: the measurement and field come from SERIES through a whitelist, the
 // GROUP BY interval from a fixed table, and every value the request carries (station,
@@ -49,16 +50,16 @@ export function buildHistoryQuery(stationId: string, q: HistoryQuery): BuiltQuer
   const series = SERIES[key];
   // Identifiers below are constants of this codebase picked by the validated enum values.
   if (!(field in series.fields)) throw new Error(`metric ${q.metric} is not in SERIES`);
-  const where = [`"${TAGS.station}" = $station`, 'time >= $from', 'time < $to'];
+  const where = [`${quoteIdent(TAGS.station)} = $station`, 'time >= $from', 'time < $to'];
   const params: Record<string, string> = { station: stationId, from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString() };
   if (q.appliance) {
-    where.push(`"${TAGS.appliance}" = $appliance`);
+    where.push(`${quoteIdent(TAGS.appliance)} = $appliance`);
     params.appliance = q.appliance;
   }
   const every = Object.keys(INTERVALS).find((k) => k === q.every)!;
   const agg = AGGREGATES.find((a) => a === q.agg)!;
   return {
-    influxql: `SELECT ${agg}("${field}") AS "value" FROM "${series.measurement}" WHERE ${where.join(' AND ')} GROUP BY time(${every}) fill(none)`,
+    influxql: `SELECT ${agg}(${quoteIdent(field)}) AS "value" FROM ${quoteIdent(series.measurement)} WHERE ${where.join(' AND ')} GROUP BY time(${every}) fill(none)`,
     params,
   };
 }

@@ -163,6 +163,9 @@ export const PLATFORM_SERIES = {
   },
 } as const satisfies Record<string, { measurement: string; tags: readonly string[]; fields: Record<string, FieldType> }>;
 
+/** The longest span one coverage point may claim (a day): a window [from, to) is fully described by the points up to to + this. */
+export const MAX_COVERAGE_SPAN_MS = 86_400_000;
+
 /** A coverage point: [end − spanMs, end] was watched by `source` (an ingest client id, or an import). */
 export const coveragePoint = (source: string, end: number, spanMs: number): PointData => ({
   measurement: PLATFORM_SERIES.coverage.measurement,

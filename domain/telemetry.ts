@@ -28,7 +28,7 @@ export const ONLINE_BY_REASON = { boot: true, heartbeat: true, shutdown: false, 
 export const StatusSchema = z
   .strictObject({
     station: StationIdSchema,
-    ts: ts.optional().describe('Absent only in the Last Will, which the broker publishes for the station; the receive time is used'),
+    ts: ts.optional().describe('Absent only in the Last Will (reason lwt), which the broker publishes for the station; the receive time is used'),
     online: z.boolean(),
     reason: z.enum(['boot', 'heartbeat', 'shutdown', 'lwt']),
     uptimeS: z.number().int().min(0).max(10 * 365 * 86_400).optional(),
@@ -36,6 +36,10 @@ export const StatusSchema = z
     fw: z.string().regex(/^[\w.+-]{1,32}$/).optional(),
   })
   .superRefine((s, ctx) => {
+    // The broker publishes the Last Will long after the station set it, so only it cannot carry a sample time.
+    if (s.ts === undefined && s.reason !== undefined && s.reason !== 'lwt') {
+      ctx.addIssue({ code: 'custom', path: ['ts'], message: `ts is required (only the Last Will, reason "lwt", may omit it)`, params: tagged('schema') });
+    }
     const expected = ONLINE_BY_REASON[s.reason];
     if (typeof s.online === 'boolean' && expected !== undefined && s.online !== expected) {
       ctx.addIssue({ code: 'custom', path: ['online'], message: `online:${s.online} contradicts reason "${s.reason}"`, params: tagged('contradictory') });

@@ -5,7 +5,7 @@ import { coverageClock, coverageMarks, type CoverageMark } from '../rules/covera
 
 // The ingest's own heartbeat (platform_coverage): every tick while it is connected to the broker
 // and subscribed, a point saying "receiving since the last one". Written through its own writer
-// (spooled like telemetry when InfluxDB is away, so the claim lands with the data it vouches for)
+// (with its own write-ahead log, so the claim survives a crash and an InfluxDB outage and lands with the data it vouches for)
 // and kept out of the telemetry write counters. A period without points was not watched.
 
 export interface CoverageHeartbeat {

@@ -47,8 +47,12 @@ export const NO_TIME: ComplianceTime = { scheduledMs: 0, openMs: 0, closedMs: 0,
 /** Time summed over days or stations: the one way a window or a district is figured (pooled time). */
 export function pooledTime(parts: Iterable<ComplianceTime>): ComplianceTime {
   const sum = { ...NO_TIME };
-  for (const p of parts) for (const k of Object.keys(sum) as Array<keyof ComplianceTime>) sum[k] += p[k];
+  for (const p of parts) addTime(sum, p);
   return sum;
+}
+
+function addTime(sum: ComplianceTime, p: ComplianceTime): void {
+  for (const k of Object.keys(NO_TIME) as Array<keyof ComplianceTime>) sum[k] += p[k];
 }
 
 /** Open-compliance of pooled time: Σopen ÷ Σwatched scheduled. */
@@ -56,12 +60,6 @@ export const complianceOf = (t: ComplianceTime): number | null => ratio(t.openMs
 
 /** Share of the scheduled time the platform was watching. */
 export const coverageOf = (t: ComplianceTime): number | null => ratio(t.scheduledMs, t.scheduledMs + t.uncoveredMs);
-
-const inWindow = (rollups: Iterable<DailyRollup>, fromDate: string, toDate: string): DailyRollup[] => [...rollups].filter((r) => r.date >= fromDate && r.date <= toDate);
-
-/** Compliance over the rollups whose date lies in [fromDate, toDate] (inclusive, YYYY-MM-DD compares as text). */
-export const windowCompliance = (rollups: Iterable<DailyRollup>, fromDate: string, toDate: string): number | null =>
-  complianceOf(pooledTime(inWindow(rollups, fromDate, toDate)));
 
 export interface ComplianceFigures {
   last30Days: number | null;
@@ -74,23 +72,59 @@ export interface ComplianceFigures {
 }
 
 /**
+ * What the days before today contribute to the rolling figures (pooled time, with the not-open
+ * split and the unwatched time): fixed until the next rollup or the next local day, so a caller can
+ * keep it and add only the live day (figuresWithToday).
+ */
+export interface PastTotals {
+  /** The local date these are "before". */
+  today: string;
+  /** The days of the rolling window before today (the window ends with today). */
+  window: ComplianceTime;
+  /** Since 1 January, before today. */
+  year: ComplianceTime;
+  /** The rolling window over complete days only: the `windowDays` days before today. */
+  complete: ComplianceTime;
+  /** How many of those complete days had watched scheduled time. */
+  completeDays: number;
+}
+
+export function pastTotals(rollups: readonly DailyRollup[], now: number, windowDays: number): PastTotals {
+  const today = localDateOf(now);
+  const windowFrom = localDateOf(now - (windowDays - 1) * DAY_MS);
+  const yearFrom = `${today.slice(0, 4)}-01-01`;
+  const completeFrom = localDateOf(now - windowDays * DAY_MS);
+  const out: PastTotals = { today, window: { ...NO_TIME }, year: { ...NO_TIME }, complete: { ...NO_TIME }, completeDays: 0 };
+  for (const r of rollups) {
+    if (r.date >= today) continue;
+    if (r.date >= windowFrom) addTime(out.window, r);
+    if (r.date >= yearFrom) addTime(out.year, r);
+    if (r.date >= completeFrom) {
+      addTime(out.complete, r);
+      if (r.scheduledMs > 0) out.completeDays++;
+    }
+  }
+  return out;
+}
+
+/**
  * Rolling figures at `now`: the last `windowDays` local days (today so far included), and the
  * year to date including today. `today` is the live partial day (null before it has any schedule).
  */
 export function complianceFigures(rollups: readonly DailyRollup[], today: DailyRollup | null, now: number, windowDays: number): ComplianceFigures {
-  const todayDate = localDateOf(now);
-  const past = rollups.filter((r) => r.date !== todayDate);
-  const all = today ? [...past, today] : past;
-  const yesterday = localDateOf(now - DAY_MS);
-  const windowStart = localDateOf(now - windowDays * DAY_MS);
-  const last30 = pooledTime(inWindow(all, localDateOf(now - (windowDays - 1) * DAY_MS), todayDate));
-  const ytd = pooledTime(inWindow(all, `${todayDate.slice(0, 4)}-01-01`, todayDate));
-  const complete = inWindow(past, windowStart, yesterday);
+  return figuresWithToday(pastTotals(rollups, now, windowDays), today);
+}
+
+/** The same from past totals kept since the last rollup (on the same local day) and the live day. */
+export function figuresWithToday(past: PastTotals, today: DailyRollup | null): ComplianceFigures {
+  const withToday = (t: ComplianceTime): ComplianceTime => pooledTime(today ? [t, today] : [t]);
+  const last30 = withToday(past.window);
+  const ytd = withToday(past.year);
   return {
     last30Days: complianceOf(last30),
     yearToDate: complianceOf(ytd),
-    completeWindow: complianceOf(pooledTime(complete)),
-    completeDays: complete.filter((r) => r.scheduledMs > 0).length,
+    completeWindow: complianceOf(past.complete),
+    completeDays: past.completeDays,
     time: { last30Days: last30, yearToDate: ytd },
   };
 }

@@ -1,4 +1,5 @@
-import { DAY_MS, type Interval } from '../domain/schedule.js';
+import type { Interval } from '../domain/schedule.js';
+import { MAX_COVERAGE_SPAN_MS } from '../domain/series.js';
 
 // The platform's own monitoring coverage (platform_coverage points): when broker, ingest and
 // database were up and receiving. Compliance is judged over covered time only — a station is not
@@ -10,8 +11,7 @@ export interface CoverageMark {
   spanMs: number;
 }
 
-/** The longest span one point may claim: a window [from, to) is fully described by the points up to to + this. */
-export const MAX_COVERAGE_SPAN_MS = DAY_MS;
+export { MAX_COVERAGE_SPAN_MS };
 
 /** Sorts and merges intervals that overlap or touch. */
 export function mergeIntervals(intervals: Iterable<Interval>): Interval[] {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DAY_MS } from '../../domain/schedule.js';
-import { PLATFORM_SERIES } from '../../domain/series.js';
-import { coveredIntervals, MAX_COVERAGE_SPAN_MS } from '../../rules/coverage.js';
+import { readCoveragePoints } from '../../lib/influx/coverage-points.js';
+import { coveredIntervals } from '../../rules/coverage.js';
 import { subtract } from '../../rules/serving.js';
 import type { Api } from '../api-routes.js';
 import { EVERYONE } from '../auth/users.js';
@@ -43,12 +43,7 @@ export function coverageRoutes(api: Api, ctx: ApiContext): void {
     response: CoverageSchema,
     async handler({ query }) {
       const { from, to } = query;
-      const rows = await ctx.influx.query(`SELECT "span_ms" FROM "${PLATFORM_SERIES.coverage.measurement}" WHERE time > $from AND time < $to`, {
-        from: new Date(from).toISOString(),
-        to: new Date(to + MAX_COVERAGE_SPAN_MS).toISOString(),
-      });
-      const marks = rows.filter((r) => typeof r.span_ms === 'number').map((r) => ({ end: Number(r.time), spanMs: Number(r.span_ms) }));
-      const covered = coveredIntervals(marks, from, to);
+      const covered = coveredIntervals(await readCoveragePoints(ctx.influx, from, to), from, to);
       const coveredMs = covered.reduce((sum, [s, e]) => sum + (e - s), 0);
       return { from, to, covered, uncovered: subtract([[from, to]], covered), coveredShare: coveredMs / (to - from) };
     },

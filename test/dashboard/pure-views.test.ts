@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ComplianceSnapshot, ComplianceTime } from '../../domain/alerts.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { projectPath } from '../../lib/paths.js';
-import { acceptanceForm } from '../../dashboard-api/acceptance-form.js';
+import { acceptanceForm } from '../../rules/acceptance-form.js';
 import { loadOrCreateUsers, parseUsersFile, userStore } from '../../dashboard-api/auth/users.js';
 import { buildProgress } from '../../dashboard-api/build-progress.js';
 import { toCsv } from '../../dashboard-api/export-formats.js';
@@ -86,6 +86,28 @@ test('the acceptance form scores evidenced items and leaves manual ones open', (
   t.is(form.total, Math.round(form.items.reduce((a, i) => a + (i.score ?? 0), 0) * 10) / 10);
   t.like(byNo.get(2), { auto: true });
   t.false(byNo.get(10)!.evidenceZh.join().includes('备注'));
+});
+
+test('acceptance item 10 scores the district’s pooled time (Σopen ÷ Σwatched scheduled), not the mean of station ratios', (t) => {
+  const stations = registry.inDistrict('BS').filter((s) => s.yearBuilt <= 2019).slice(0, 2);
+  t.is(stations.length, 2);
+  const H = 3_600_000;
+  const facility = { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] };
+  // One station open 90 of 100 watched hours, the other 0 of 10 (and 10 unwatched): pooled 90/110, mean of ratios 45 %.
+  const times: ComplianceTime[] = [
+    { ...NO_TIME, scheduledMs: 100 * H, openMs: 90 * H, closedMs: 10 * H },
+    { ...NO_TIME, scheduledMs: 10 * H, offlineMs: 10 * H, uncoveredMs: 10 * H },
+  ];
+  const compliance = new Map<string, ComplianceSnapshot>(
+    stations.map((s, i) => {
+      const time = times[i]!;
+      const r = time.openMs / time.scheduledMs;
+      return [s.id, { stationId: s.id, district: 'BS', today: r, last30Days: r, yearToDate: r, coverage: { today: 1, last30Days: 1, yearToDate: 1 }, time: { today: time, last30Days: time, yearToDate: time }, failingOpenAllYear: r < 0.95, facility }];
+    }),
+  );
+  const item = acceptanceForm('BS', 2019, stations, compliance, new Map()).items.find((i) => i.no === 10)!;
+  t.is(item.score, Math.round(10 * (90 / 110) * 10) / 10);
+  t.regex(item.evidenceZh.join(), /全区合计\s*82%.*监测覆盖 92%/);
 });
 
 test('acceptance item 2 is scored by hand for years whose district target the plan does not give', (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { DAY_MS, localDateOf } from '../../domain/schedule.js';
-import { complianceFigures, coverageOf, NO_TIME, pooledTime, rollupDay, windowCompliance, type DailyRollup } from '../../rules/compliance.js';
+import { complianceFigures, coverageOf, figuresWithToday, NO_TIME, pastTotals, pooledTime, rollupDay, type DailyRollup } from '../../rules/compliance.js';
 import { coverageClock, coveredIntervals, coverageMarks, judgedCoverage, MAX_COVERAGE_SPAN_MS } from '../../rules/coverage.js';
 import { addSample, emptySignal, signalIntervals, stationSignals, subtract, trackerFromSamples } from '../../rules/serving.js';
 import { at, daily, H, MIN, S } from './timeline.js';
@@ -70,7 +70,7 @@ test('a closure day has nothing scheduled and does not count', (t) => {
   t.is(r.scheduledMs, 0);
   t.is(r.uncoveredMs, 0);
   t.is(r.declaredClosedMs, 12 * H, 'the weekly hours it would have had, shown as a declared closure');
-  t.is(windowCompliance([r], '2026-05-06', '2026-05-06'), null);
+  t.is(complianceFigures([r], null, at('2026-05-07T12:00:00'), 30).completeWindow, null);
 });
 
 test('rolling 30-day and year-to-date figures weigh days by scheduled time, and include today', (t) => {
@@ -167,4 +167,20 @@ test('districts pool their stations’ time (Σopen ÷ Σscheduled), not the mea
   const pooled = pooledTime([a, b]);
   t.is(pooled.openMs / pooled.scheduledMs, 0.2, 'the mean of ratios would say 0.5');
   t.is(coverageOf(pooled), 10 / 12);
+});
+
+test('past totals kept between rollups carry the not-open split and the unwatched time, and give the same figures as folding every day', (t) => {
+  const now = at('2026-05-10T12:00:00');
+  const rollups: DailyRollup[] = [];
+  for (let d = at('2026-05-01T00:00:00'); d < at('2026-05-10T00:00:00'); d += DAY_MS) {
+    rollups.push({ stationId: 'SN-0001', district: 'SN', date: localDateOf(d), scheduledMs: 10 * H, openMs: 7 * H, closedMs: 2 * H, offlineMs: 1 * H, uncoveredMs: 2 * H, declaredClosedMs: 0 });
+  }
+  const today: DailyRollup = { ...NO_TIME, stationId: 'SN-0001', district: 'SN', date: '2026-05-10', scheduledMs: 3 * H, openMs: 3 * H, uncoveredMs: 1 * H, declaredClosedMs: 0 };
+  const past = pastTotals(rollups, now, 30);
+  t.deepEqual(past.window, { scheduledMs: 90 * H, openMs: 63 * H, closedMs: 18 * H, offlineMs: 9 * H, uncoveredMs: 18 * H, declaredClosedMs: 0 });
+  const f = figuresWithToday(past, today);
+  t.deepEqual(f, complianceFigures(rollups, today, now, 30));
+  t.is(f.time.last30Days.uncoveredMs, 19 * H);
+  t.is(coverageOf(f.time.yearToDate), 93 / 112);
+  t.is(past.window.uncoveredMs, 18 * H, 'adding the live day leaves the kept totals as they were');
 });

@@ -10,7 +10,8 @@ import { applyTelemetry, initialState, type StationState } from '../../../domain
 import type { Telemetry } from '../../../domain/telemetry.js';
 import { createLogger } from '../../../lib/logger.js';
 import { loadRegistryFile } from '../../../lib/registry-file.js';
-import { hashPassword, type UserRecord } from '../../../dashboard-api/auth/users.js';
+import type { UserRecord } from '../../../dashboard-api/auth/users.js';
+import { hashPassword, PERSON_SCRYPT_PARAMS } from '../../../lib/password-hash.js';
 import { DashboardConfigSchema } from '../../../dashboard-api/config.js';
 import type { HistorySource, LiveFeed } from '../../../dashboard-api/context.js';
 import { startDashboardApi, type DashboardApi } from '../../../dashboard-api/server.js';
@@ -26,7 +27,7 @@ export const TEST_USERS: Array<Omit<UserRecord, 'passwordHash'>> = [
 
 let hashed: UserRecord[] | undefined;
 async function usersFile(): Promise<string> {
-  hashed ??= await Promise.all(TEST_USERS.map(async (u) => ({ ...u, passwordHash: await hashPassword(PASSWORD) })));
+  hashed ??= await Promise.all(TEST_USERS.map(async (u) => ({ ...u, passwordHash: await hashPassword(PASSWORD, PERSON_SCRYPT_PARAMS) })));
   return JSON.stringify({ version: 1, users: hashed });
 }
 

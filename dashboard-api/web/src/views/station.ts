@@ -5,7 +5,7 @@ import { equipmentName } from '../equipment-names.js';
 import { reloadable } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store, watchStation, type Alert } from '../live.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 import { alertCard } from './alert-card.js';
 
 interface Detail {

@@ -3,10 +3,12 @@ import type { ComplianceSnapshot } from '../domain/alerts.js';
 import { districtByCode, PLAN_YEARS, type DistrictCode, type PlanYear } from '../domain/districts.js';
 import { MAX_TOILET_DISTANCE_M, MIN_AREA_M2 } from '../domain/equipment.js';
 import type { Station } from '../domain/station.js';
+import { complianceOf, coverageOf, pooledTime } from './compliance.js';
 
 // The acceptance self-check form (附件2): 10 items, 100 points. Items the registry and the
 // telemetry can evidence are scored here with their evidence; the rest are scored by city staff,
-// and so is an evidenced item whose evidence does not cover it all (never a guessed score).
+// and so is an evidenced item whose evidence does not cover it all (never a guessed score). Pure:
+// the dashboard serves it, the alerting service drafts it in July.
 
 export interface FormItemDef {
   no: number;
@@ -31,13 +33,6 @@ export const FORM_ITEMS: readonly FormItemDef[] = [
   { no: 9, sectionZh: '工作规范', sectionEn: 'Operating standards', max: 10, auto: false, textZh: '建立内部管理制度', textEn: 'Internal management rules' },
   { no: 10, sectionZh: '工作规范', sectionEn: 'Operating standards', max: 10, auto: true, textZh: '常年正常开放、设备设施功能完好，职工满意率高', textEn: 'Open all year, equipment working, workers satisfied' },
 ];
-
-export const ManualScoreSchema = z
-  .strictObject({
-    score: z.number().min(0).max(20).describe('Points given; at most the item maximum'),
-    note: z.string().trim().max(500).default(''),
-  })
-  .meta({ id: 'ManualScore' });
 
 export interface ManualScore {
   score: number;
@@ -130,13 +125,16 @@ function evidence(no: number, max: number, district: DistrictCode, year: PlanYea
     }
     case 10: {
       const snaps = stations.flatMap((s) => compliance.get(s.id) ?? []);
-      const ytd = snaps.map((c) => c.yearToDate).filter((v): v is number => v !== null);
-      const mean = ytd.length ? ytd.reduce((a, b) => a + b, 0) / ytd.length : 0;
+      // The district's figure pools its stations' time (Σopen ÷ Σwatched scheduled), like the
+      // fleet summary and the monthly report: not a mean of station ratios.
+      const time = pooledTime(snaps.map((c) => c.time.yearToDate));
+      const open = complianceOf(time) ?? 0;
+      const watched = coverageOf(time);
       const failing = snaps.filter((c) => c.failingOpenAllYear).length;
       return {
-        score: max * mean,
-        zh: [`本年度按时开放率平均 ${pct(mean)}，${failing} 座未达常年开放标准`, '职工满意率无法由遥测证明，未计入本项得分'],
-        en: [`year-to-date open compliance ${pct(mean)} on average, ${failing} failing open-all-year`, 'worker satisfaction is not observable and not part of this score'],
+        score: max * open,
+        zh: [`本年度按时开放率（全区合计）${pct(open)}，监测覆盖 ${watched === null ? '—' : pct(watched)}，${failing} 座未达常年开放标准`, '职工满意率无法由遥测证明，未计入本项得分'],
+        en: [`year-to-date open compliance ${pct(open)} (district pooled time), monitored ${watched === null ? '—' : pct(watched)}, ${failing} failing open-all-year`, 'worker satisfaction is not observable and not part of this score'],
       };
     }
     default:
