@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -83,9 +83,11 @@ test('a platform outage with stations open lowers no station’s compliance and 
   const downAt = Date.now();
   await new Promise((r) => setTimeout(r, OUTAGE_MS));
   broker = await startTestBroker({ registry, stationIds: ids, restartOf: firstBroker });
+  // The first broker is closed already (a second close would destroy its session journal twice);
+  // the restarted one shares its data dir, removed once both are down.
   t.teardown(async () => {
     await secondBroker.close();
-    await firstBroker.close();
+    rmSync(firstBroker.dir, { recursive: true, force: true });
   });
   const secondBroker = broker;
   ingest = await startIngestOn(broker);
