@@ -25,8 +25,6 @@ export interface AlertBookOptions {
   retentionMs: number;
 }
 
-export type AlertBook = Awaited<ReturnType<typeof restoreAlertBook>>;
-
 export async function restoreAlertBook(o: AlertBookOptions) {
   const { registry, store, notifier, logger, metrics } = o;
   /** The engine's state: one track per open alert. */

@@ -49,8 +49,8 @@ export interface BrokerOptions {
   connectTimeoutMs?: number;
   /**
    * Client ids of service sessions that exist from the start, subscribed to all telemetry at QoS 1.
-   * Sessions live in the broker's memory: after a broker restart the stations' stored messages
-   * would otherwise arrive before the ingest has subscribed again, be acknowledged, and be dropped.
+   * On a fresh broker (an empty journal, or memory only) the stations' messages would otherwise arrive
+   * before the ingest has ever subscribed, be acknowledged, and be dropped.
    */
   seededSessions?: readonly string[];
   /** Memory only when absent. */
@@ -110,6 +110,8 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   const sessionOptions = options.sessions ?? { dir: null };
+  let journalErrorLoggedAt = -Infinity;
+  let journalErrorsUnlogged = 0;
   const maxQueueBytes = sessionOptions.maxQueueBytes ?? DEFAULT_QUEUE_MAX_BYTES;
   // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (indexed-persistence.ts),
   // survive a restart (the journal) and are bounded (session-persistence.ts).
@@ -136,8 +138,16 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
     onJournalError(err) {
       metrics.journalErrors.inc();
-      // One line per failing group write (a burst while the disk is full), not per message.
-      logger.error({ event: 'journal_error', err: err.message, dir: sessionOptions.dir }, 'session journal write failed: publishes of this batch get no PUBACK');
+      // A full or read-only disk fails every group write: the first is logged, then one summary per 10 s.
+      journalErrorsUnlogged++;
+      const now = Date.now();
+      if (now - journalErrorLoggedAt < 10_000) return;
+      logger.error(
+        { event: 'journal_error', err: err.message, failedWrites: journalErrorsUnlogged, dir: sessionOptions.dir },
+        'session journal write failed: those publishes get no PUBACK (the stations send them again)',
+      );
+      journalErrorLoggedAt = now;
+      journalErrorsUnlogged = 0;
     },
     onBadTail(bytes, file) {
       metrics.journalBadTailBytes.inc(bytes);
@@ -354,10 +364,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     ws = { http, wss };
   }
 
+  let sessionsClosed: Promise<void> | undefined;
   async function closeAll(): Promise<void> {
     clearInterval(summaryTimer);
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    await sessions.destroy();
+    await (sessionsClosed ??= sessions.destroy());
     const closing = tcp.listening ? [closeServer(tcp)] : [];
     if (ws) {
       ws.wss.close();

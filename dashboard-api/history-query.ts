@@ -18,11 +18,17 @@ export const INTERVALS = { '1m': 60_000, '5m': 300_000, '15m': 900_000, '1h': 3_
 export const AGGREGATES = ['mean', 'max', 'min', 'sum'] as const;
 export const MAX_POINTS = 2000;
 
+/** InfluxDB stores signed 64-bit nanoseconds: 1677-09-21T00:12:43.145Z … 2262-04-11T23:47:16.854Z (outside: a 500 from it). */
+export const INFLUX_TIME_RANGE_MS = { min: -9_223_372_036_854, max: 9_223_372_036_854 } as const;
+
 export const instant = z
   // 13 digits only: a 10-digit number is epoch seconds as often as not, and read as ms it lands in 1970.
   .union([z.iso.datetime({ offset: true }), z.string().regex(/^\d{13}$/, 'epoch milliseconds (13 digits; epoch seconds are not accepted)')])
   .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)))
-  .describe('ISO 8601 date-time with offset, or epoch milliseconds (13 digits)');
+  .refine((ms) => Number.isFinite(ms) && ms > INFLUX_TIME_RANGE_MS.min && ms < INFLUX_TIME_RANGE_MS.max, {
+    message: 'outside the time range InfluxDB can store (1677-09-22 … 2262-04-11)',
+  })
+  .describe('ISO 8601 date-time with offset, or epoch milliseconds (13 digits), between 1677-09-22 and 2262-04-11');
 
 export const HistoryQuerySchema = z
   .strictObject({

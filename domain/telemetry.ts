@@ -10,6 +10,12 @@ import { parseTelemetryTopic, type Channel } from './topics.js';
 export const EARLIEST_TS = Date.UTC(2019, 0, 1);
 /** How far ahead of the platform's clock a device clock may run. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * How long a station may hold samples back (store-and-forward after an outage) and still send them as live
+ * telemetry: a device buffers at most about 10,000 messages, some 6 days at its usual ~70 per hour. Older samples
+ * would rewrite history (same series and time: the last write wins), so live ingest refuses them (ingest/config.ts).
+ */
+export const STORE_AND_FORWARD_HORIZON_MS = 7 * 86_400_000;
 /** Largest payload the broker accepts and the ingest decodes. */
 export const MAX_PAYLOAD_BYTES = 4096;
 

@@ -5,6 +5,7 @@ import type { StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { Influx, PointWriter, WriterOptions } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
+import { createSampledLog } from '../lib/sampled-log.js';
 import { createTelemetryConsumer, type TelemetryConsumer, type TelemetryConsumerOptions, type TelemetryMeta } from '../lib/telemetry-consumer.js';
 import { startCoverageHeartbeat } from './coverage-heartbeat.js';
 
@@ -14,6 +15,11 @@ export interface IngestOptions extends Omit<TelemetryConsumerOptions, 'metrics'>
   writer: Pick<WriterOptions, 'spoolDir'> & Partial<Omit<WriterOptions, 'events'>>;
   /** Period of the coverage heartbeat (platform_coverage); default 15 s. */
   coverageTickMs?: number;
+  /**
+   * Samples older than this when received are not written (counted as not written, reason too_old): a station
+   * could otherwise overwrite any of its stored points. Absent or 0: no bound, for an ingest taking a backfill.
+   */
+  maxAgeMs?: number;
 }
 
 export interface Ingest {
@@ -43,7 +49,13 @@ function ingestMetrics(metrics: MetricsRegistry, writer: () => PointWriter | und
         this.set(writer()?.pendingPoints ?? 0);
       },
     }),
-    skipped: new Counter({ name: 'ingest_messages_not_written_total', help: 'Accepted messages deliberately not written, by reason', labelNames: ['reason'], registers }),
+    skipped: new Counter({ name: 'ingest_messages_not_written_total', help: 'Accepted messages deliberately not written, by reason (retained_will, too_old)', labelNames: ['reason'], registers }),
+    overwrites: new Counter({
+      name: 'ingest_possible_overwrites_total',
+      help: 'Live points not newer than the last one of their series written by this process (a resend, a late sample, or a rewrite of a stored point), by measurement',
+      labelNames: ['measurement'],
+      registers,
+    }),
     batchSeconds: new Histogram({
       name: 'ingest_batch_write_seconds',
       help: 'Duration of one InfluxDB write request',
@@ -96,6 +108,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   // outage like it, so the claim of watched time lands with the data it vouches for.
   const coverageWriter = influx.writer({ ...opts.writer, spoolDir: join(opts.writer.spoolDir, 'coverage'), flushMs: 1000 });
   const heartbeat = startCoverageHeartbeat({ consumer, writer: coverageWriter, source: opts.clientId, tickMs: opts.coverageTickMs ?? 15_000, now: opts.now });
+  const sampled = createSampledLog(logger, 5, { event: 'ingest_not_written_summary', msg: 'too old or possibly overwriting points not logged individually in the last interval' });
+  const summaryTimer = setInterval(() => sampled.summarise(), 60_000).unref();
+  // Newest sample time written per series (measurement, station, appliance): a few thousand entries for the fleet.
+  const newest = new Map<string, number>();
 
   consumer.on('telemetry', (message: Telemetry, _state: StationState, meta: TelemetryMeta) => {
     // A retained Last Will carries no time: its `ts` is now, which would invent an offline sample at
@@ -104,13 +120,37 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       m.skipped.inc({ reason: 'retained_will' });
       return;
     }
+    if (opts.maxAgeMs && meta.receivedAt - message.ts > opts.maxAgeMs) {
+      m.skipped.inc({ reason: 'too_old' });
+      sampled.record('too_old', () =>
+        logger.warn({ event: 'telemetry_too_old', station: message.stationId, channel: message.channel, ts: message.ts, maxAgeMs: opts.maxAgeMs }, 'sample older than the live horizon not written'),
+      );
+      return;
+    }
     if (!meta.retained && meta.deviceTime) m.lagSeconds.observe(Math.max(0, meta.receivedAt - message.ts) / 1000);
-    writer.write(toPoint(message, registry.get(message.stationId)!));
+    const point = toPoint(message, registry.get(message.stationId)!);
+    if (!meta.retained) noteOverwrite(point, message);
+    writer.write(point);
   });
+
+  /** Counts (and samples into the log) a live point that is not newer than the last of its series. */
+  function noteOverwrite(point: ReturnType<typeof toPoint>, message: Telemetry): void {
+    const key = `${point.measurement} ${message.stationId} ${message.channel === 'appliance' ? message.data.appliance : ''}`;
+    const last = newest.get(key);
+    if (last === undefined || message.ts > last) {
+      newest.set(key, message.ts);
+      return;
+    }
+    m.overwrites.inc({ measurement: point.measurement });
+    sampled.record('possible_overwrite', () =>
+      logger.warn({ event: 'possible_overwrite', station: message.stationId, measurement: point.measurement, ts: message.ts, newestTs: last }, 'point not newer than the last of its series'),
+    );
+  }
 
   try {
     await consumer.ready;
   } catch (err) {
+    clearInterval(summaryTimer);
     await consumer.close();
     heartbeat.stop();
     await Promise.all([writer.close(), coverageWriter.close()]);
@@ -123,6 +163,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     consumer,
     writer,
     async close() {
+      clearInterval(summaryTimer);
       await consumer.close();
       heartbeat.stop();
       await Promise.all([writer.close(), coverageWriter.close()]);

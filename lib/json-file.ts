@@ -17,7 +17,7 @@ export class JsonFileError extends Error {
 }
 
 /** The problems of a failed zod parse, one line per issue, naming the field. */
-export const zodProblems = (error: z.ZodError): string[] => error.issues.map((i) => `field ${i.path.map(String).join('.') || '(file)'}: ${i.message}`);
+const zodProblems = (error: z.ZodError): string[] => error.issues.map((i) => `field ${i.path.map(String).join('.') || '(file)'}: ${i.message}`);
 
 type Fail = (file: string, problems: string[]) => Error;
 const jsonFileError: Fail = (file, problems) => new JsonFileError(file, problems);

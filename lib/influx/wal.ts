@@ -107,11 +107,14 @@ export class Wal {
   private syncing?: Promise<void>;
   private syncAgain = false;
   private readonly timer?: NodeJS.Timeout;
+  private readonly intervalMs: number;
+  private openedAt = 0;
 
   private constructor(opts: WalOptions) {
     this.dir = opts.dir;
     this.policy = opts.fsync ?? 'interval';
-    if (this.policy === 'interval') this.timer = setInterval(() => void this.sync(), opts.fsyncIntervalMs ?? 1000).unref();
+    this.intervalMs = opts.fsyncIntervalMs ?? 1000;
+    if (this.policy === 'interval') this.timer = setInterval(() => void this.sync(), this.intervalMs).unref();
   }
 
   /** Checks the directory (creates it, writes a probe), removes stale *.tmp files and recovers the segments of an earlier run. */
@@ -197,6 +200,7 @@ export class Wal {
       const seq = this.nextSeq++;
       const file = join(this.dir, name(seq));
       this.open = { segment: { seq, file, points: 0, bytes: 0, bodies: [] }, fd: openSync(file, 'a') };
+      this.openedAt = Date.now();
       this.dirDirty = true;
     }
     const { segment, fd } = this.open;
@@ -221,8 +225,10 @@ export class Wal {
     try {
       ftruncateSync(fd, segment.bytes);
     } catch {
+      // Sealed as it is: the checksum finds the partial record when the segment is read.
       this.open = undefined;
-      closeSync(fd);
+      if (this.policy === 'never') closeSync(fd);
+      else this.closeAfterSync.push(fd);
     }
   }
 
@@ -236,11 +242,11 @@ export class Wal {
       unlinkSync(open.segment.file);
       return undefined;
     }
-    if (this.policy === 'never' || !this.dirty.has(open.fd)) closeSync(open.fd);
+    if (this.policy === 'never') closeSync(open.fd);
     else {
-      // Synced with the next group commit, then closed.
+      // Synced at once (off the event loop), then closed: its appends are done, so nothing waits on it.
       this.closeAfterSync.push(open.fd);
-      if (this.policy === 'always') void this.sync();
+      void this.sync();
     }
     return open.segment;
   }
@@ -248,28 +254,31 @@ export class Wal {
   private closeAfterSync: number[] = [];
 
   /**
-   * Group commit: one fdatasync per dirty segment (and one of the directory for new files) covers
-   * every append made before it started. Policy always: callers wait for it before acknowledging.
+   * Group commit: one fdatasync per sealed segment (and one of the directory for new files) covers
+   * every append made to it. The open segment is synced only by policy always, or by interval once
+   * it has been open that long: an fdatasync of the file being appended to can stall the append
+   * (the event loop) on a busy disk, and the writer seals a segment every INGEST_FLUSH_MS anyway.
    */
   sync(): Promise<void> {
     if (this.syncing) {
       this.syncAgain = true;
       return this.syncing;
     }
-    if (this.dirty.size === 0 && !this.dirDirty) return Promise.resolve();
     this.syncing = (async () => {
       try {
         do {
           this.syncAgain = false;
-          const fds = [...this.dirty];
           const closing = this.closeAfterSync.splice(0);
-          this.dirty.clear();
+          const open = this.open;
+          const openDue = open !== undefined && this.dirty.has(open.fd) && (this.policy === 'always' || Date.now() - this.openedAt >= this.intervalMs);
+          const fds = openDue ? [...closing, open.fd] : closing;
+          for (const fd of fds) this.dirty.delete(fd);
           const dirDirty = this.dirDirty;
           this.dirDirty = false;
           await Promise.all(fds.map((fd) => new Promise<void>((resolve) => fdatasync(fd, () => resolve()))));
           if (dirDirty) await syncDir(this.dir);
           for (const fd of closing) closeSync(fd);
-        } while (this.syncAgain || this.dirty.size > 0);
+        } while (this.syncAgain);
       } finally {
         this.syncing = undefined;
       }
@@ -279,7 +288,7 @@ export class Wal {
 
   /** Policy always: a promise that resolves once every append so far is fsynced; otherwise undefined (nothing to wait for). */
   durable(): Promise<void> | undefined {
-    if (this.policy !== 'always' || (this.dirty.size === 0 && !this.dirDirty && !this.syncing)) return undefined;
+    if (this.policy !== 'always' || (this.dirty.size === 0 && !this.dirDirty && !this.syncing && this.closeAfterSync.length === 0)) return undefined;
     return this.sync();
   }
 

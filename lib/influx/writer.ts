@@ -228,7 +228,15 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
   const deliver = async (segment: Queued): Promise<void> => {
     let bodies = segment.bodies;
     if (!bodies) {
-      const read = wal.read(segment);
+      let read: ReturnType<typeof wal.read>;
+      try {
+        read = wal.read(segment);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // Deleted behind our back (by hand, or a file system mounted over the directory): nothing left to send or retry.
+        logger.error({ event: 'wal_segment_missing', file: segment.file, points: segment.points }, 'write-ahead log segment vanished before it was sent');
+        return;
+      }
       bodies = read.bodies;
       if (read.corruptFile) {
         logger.error({ event: 'wal_corrupt', file: read.corruptFile }, 'write-ahead log: a corrupt segment tail was moved aside');
@@ -259,7 +267,7 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
   function pump(): void {
     if (stopped || retryTimer) return;
     if (!prepared) {
-      if (queue.length > 0 && !preparing) void prepare().then(pump);
+      if (!preparing) void prepare().then(pump);
       return notifyIdle();
     }
     const limit = failing > 0 ? 1 : concurrency;
