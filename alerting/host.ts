@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Registry } from '../domain/registry.js';
-import type { StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { Influx } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
@@ -48,7 +47,7 @@ export async function hostAlerting(o: {
   const store = createInfluxStore({ influx, logger, spoolDir: projectPath(config.ALERTING_SPOOL_DIR) });
   const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
   const service = await createAlertingService({ registry, rules, store, notifier, states: consumer.states, logger, metrics });
-  const judge = (message: Telemetry, state: StationState): void => service.handleTelemetry(message, state);
+  const judge = (message: Telemetry): void => service.handleTelemetry(message);
   consumer.on('telemetry', judge);
   await consumer.ready;
   service.start();

@@ -4,6 +4,7 @@ import { DISTRICT_CODES } from '../domain/districts.js';
 import { ALERTING_SERIES, SERIES, TAGS, type FieldType, type PointData } from '../domain/series.js';
 import { localDateOf, midnightOfDate } from '../domain/schedule.js';
 import type { Influx, PointWriter, Row } from '../lib/influx/client.js';
+import { readCoveragePoints } from '../lib/influx/coverage-points.js';
 import { quoteIdent } from '../lib/influx/query.js';
 import type { Logger } from '../lib/logger.js';
 import type { DailyRollup } from '../rules/compliance.js';
@@ -70,6 +71,10 @@ export function recordToPoint(record: StoreRecord): PointData {
         date: r.date,
         scheduled_ms: r.scheduledMs,
         open_ms: r.openMs,
+        closed_ms: r.closedMs,
+        offline_ms: r.offlineMs,
+        uncovered_ms: r.uncoveredMs,
+        declared_closed_ms: r.declaredClosedMs,
         ratio: r.scheduledMs > 0 ? r.openMs / r.scheduledMs : undefined,
       });
     }
@@ -162,15 +167,22 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
     },
     async loadRollups(sinceDate) {
       const m = T.complianceDaily.measurement;
-      const rows = await influx.query(`SELECT "date", "scheduled_ms", "open_ms" FROM ${quoteIdent(m)} WHERE time >= $since GROUP BY ${quoteIdent(TAGS.station)}, ${quoteIdent(TAGS.district)}`, {
-        since: iso(midnightOfDate(sinceDate)),
-      });
+      const rows = await influx.query(
+        `SELECT "date", "scheduled_ms", "open_ms", "closed_ms", "offline_ms", "uncovered_ms", "declared_closed_ms" FROM ${quoteIdent(m)} WHERE time >= $since GROUP BY ${quoteIdent(TAGS.station)}, ${quoteIdent(TAGS.district)}`,
+        { since: iso(midnightOfDate(sinceDate)) },
+      );
+      // Rows from before the split lack the new fields: their not-open time cannot be told apart.
+      const ms = (v: unknown): number => (typeof v === 'number' ? v : 0);
       return rows.map((r) => ({
         stationId: String(r[TAGS.station]),
         district: r[TAGS.district] as DailyRollup['district'],
         date: typeof r.date === 'string' ? r.date : localDateOf(Number(r.time)),
         scheduledMs: Number(r.scheduled_ms),
         openMs: Number(r.open_ms),
+        closedMs: ms(r.closed_ms),
+        offlineMs: ms(r.offline_ms),
+        uncoveredMs: ms(r.uncovered_ms),
+        declaredClosedMs: ms(r.declared_closed_ms),
       }));
     },
     async loadServingSamples(stationId, from, to, staleMs) {
@@ -205,6 +217,7 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       for (const r of online) slot(r).online.push(r);
       return new Map([...out].map(([id, e]) => [id, { open: samples(e.open, 'open'), online: samples(e.online, 'online') }]));
     },
+    loadCoverage: (from, to) => readCoveragePoints(influx, from, to),
     flush: () => writer.flush(),
     close: () => writer.close(),
   };

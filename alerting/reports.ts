@@ -1,8 +1,9 @@
 import type { ComplianceSnapshot } from '../domain/alerts.js';
 import { DISTRICTS, PLAN_YEARS, type DistrictCode, type PlanYear } from '../domain/districts.js';
 import type { Registry } from '../domain/registry.js';
+import type { ComplianceTime } from '../domain/alerts.js';
 import { acceptanceForm, type AcceptanceForm } from '../rules/acceptance-form.js';
-import { ratio, type DailyRollup } from '../rules/compliance.js';
+import { complianceOf, coverageOf, pooledTime, type DailyRollup } from '../rules/compliance.js';
 import { districtFacilityPercent } from '../rules/facility.js';
 import type { RenderedMessage } from './messages.js';
 
@@ -13,8 +14,12 @@ export interface DistrictMonth {
   district: DistrictCode;
   month: string;
   stations: number;
-  /** Σopen ÷ Σscheduled over the month, null when nothing was scheduled. */
+  /** Pooled time: Σopen ÷ Σscheduled over the month and the district's stations (watched time only), null when nothing was scheduled. */
   compliance: number | null;
+  /** Watched ÷ all scheduled time. */
+  coverage: number | null;
+  /** Where the scheduled time went (ms). */
+  time: ComplianceTime;
   /** Stations whose own monthly compliance is below the threshold, worst first. */
   failing: Array<{ stationId: string; compliance: number }>;
   facilityPercent: number | null;
@@ -24,30 +29,20 @@ const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toF
 
 /** `month` is YYYY-MM (local). */
 export function monthlySummary(registry: Registry, rollups: readonly DailyRollup[], snapshots: readonly ComplianceSnapshot[], month: string, threshold: number): DistrictMonth[] {
-  const perStation = new Map<string, { open: number; scheduled: number }>();
-  for (const r of rollups) {
-    if (!r.date.startsWith(`${month}-`)) continue;
-    const acc = perStation.get(r.stationId) ?? { open: 0, scheduled: 0 };
-    acc.open += r.openMs;
-    acc.scheduled += r.scheduledMs;
-    perStation.set(r.stationId, acc);
-  }
+  const days = new Map<string, DailyRollup[]>();
+  for (const r of rollups) if (r.date.startsWith(`${month}-`)) days.set(r.stationId, [...(days.get(r.stationId) ?? []), r]);
   return DISTRICTS.map(({ code }) => {
     const stations = registry.inDistrict(code);
-    let open = 0;
-    let scheduled = 0;
+    const perStation = stations.flatMap((s) => (days.has(s.id) ? [{ stationId: s.id, time: pooledTime(days.get(s.id)!) }] : []));
     const failing: DistrictMonth['failing'] = [];
-    for (const s of stations) {
-      const acc = perStation.get(s.id);
-      if (!acc) continue;
-      open += acc.open;
-      scheduled += acc.scheduled;
-      const c = ratio(acc.open, acc.scheduled);
-      if (c !== null && c < threshold) failing.push({ stationId: s.id, compliance: c });
+    for (const { stationId, time } of perStation) {
+      const c = complianceOf(time);
+      if (c !== null && c < threshold) failing.push({ stationId, compliance: c });
     }
     failing.sort((a, b) => a.compliance - b.compliance);
+    const time = pooledTime(perStation.map((p) => p.time));
     const facility = snapshots.filter((x) => x.district === code).map((x) => x.facility);
-    return { district: code, month, stations: stations.length, compliance: ratio(open, scheduled), failing, facilityPercent: districtFacilityPercent(facility) };
+    return { district: code, month, stations: stations.length, compliance: complianceOf(time), coverage: coverageOf(time), time, failing, facilityPercent: districtFacilityPercent(facility) };
   });
 }
 
@@ -56,7 +51,7 @@ export function renderMonthly(rows: readonly DistrictMonth[], nameOf: (d: Distri
   const title = audience === 'city' ? `【驿站月报】${month} 全市常年正常开放达标情况` : `【驿站月报】${month} ${nameOf(rows[0]!.district)} 常年正常开放达标情况`;
   const lines = rows.map((r) => {
     const worst = r.failing.slice(0, 5).map((f) => `${f.stationId} ${pct(f.compliance)}`).join('、');
-    return `- **${nameOf(r.district)}**：开放率 ${pct(r.compliance)}，未达标 ${r.failing.length}/${r.stations} 站${worst ? `（${worst}）` : ''}，设施完备率 ${r.facilityPercent ?? '—'}%\n  open ${pct(r.compliance)}, ${r.failing.length}/${r.stations} stations below threshold, facilities ${r.facilityPercent ?? '—'}%`;
+    return `- **${nameOf(r.district)}**：开放率 ${pct(r.compliance)}（监测覆盖 ${pct(r.coverage)}），未达标 ${r.failing.length}/${r.stations} 站${worst ? `（${worst}）` : ''}，设施完备率 ${r.facilityPercent ?? '—'}%\n  open ${pct(r.compliance)} (monitored ${pct(r.coverage)}), ${r.failing.length}/${r.stations} stations below threshold, facilities ${r.facilityPercent ?? '—'}%`;
   });
   const markdown = `### ${title}\n\n${lines.join('\n')}`;
   return { title, markdown, text: `${title}\n\n${lines.map((l) => l.replace(/\*\*/g, '')).join('\n')}\n` };

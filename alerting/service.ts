@@ -8,15 +8,17 @@ import type { Station } from '../domain/station.js';
 import { initialState, type StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
-import { offlineAfterMs, OfflineParamsSchema } from '../rules/catalog.js';
-import { rollupDay, type DailyRollup } from '../rules/compliance.js';
+import { complianceOf, coverageOf, rollupDay, type DailyRollup } from '../rules/compliance.js';
 import { evaluateStation } from '../rules/engine.js';
 import { facilityStatus, latestAttestations } from '../rules/facility.js';
 import { acknowledge, resolveByHand } from '../rules/lifecycle.js';
 import { resolveRules, type ResolvedRule, type RulesConfig } from '../rules/rule-config.js';
-import { servingIntervals, trackerFromSamples } from '../rules/serving.js';
+import { stationSignals, trackerFromSamples } from '../rules/serving.js';
 import { CHECKPOINT_MS, restoreAlertBook } from './alert-book.js';
 import { createComplianceBook, keptSince } from './compliance-book.js';
+import { coverageView } from './coverage-view.js';
+import { historyRollups } from './history-rollups.js';
+import { liveStates } from './live-states.js';
 import type { Notifier } from './notifier.js';
 import { restoreOpenTime } from './open-time.js';
 import { alertingMetrics } from './service-metrics.js';
@@ -26,14 +28,16 @@ import type { AlertStore } from './store.js';
 // The alerting service: telemetry and timers in, the pure engine in the middle, the store and
 // the notifier out. Implements AlertingPort for the dashboard API. Its parts: the alerts
 // (alert-book.ts), the held rollups and compliance (compliance-book.ts), today's open time
-// (open-time.ts) and the raw-sample reads (serving-samples.ts); here they are wired to the engine.
+// (open-time.ts), the platform's coverage (coverage-view.ts), the raw-sample reads
+// (serving-samples.ts), the live states the rules judge (live-states.ts) and the days history
+// touched (history-rollups.ts); here they are wired to the engine.
 
 export interface AlertingServiceOptions {
   registry: Registry;
   rules: RulesConfig;
   store: AlertStore;
   notifier: Notifier;
-  /** Live station states: the telemetry consumer's map. */
+  /** Station states known at start (the telemetry consumer's map); the rules then fold live telemetry on their own. */
   states: ReadonlyMap<string, StationState>;
   logger: Logger;
   metrics: MetricsRegistry;
@@ -41,8 +45,8 @@ export interface AlertingServiceOptions {
 }
 
 export interface AlertingService extends AlertingPort {
-  /** Feed of the telemetry consumer: keeps today's open time and re-judges the station at once on `state`, its state with `message` folded in. */
-  handleTelemetry(message: Telemetry, state: StationState): void;
+  /** Feed of the telemetry consumer: keeps today's open time and, for live telemetry, re-judges the station at once. */
+  handleTelemetry(message: Telemetry): void;
   /** Judges every station at `now` (the timer calls this). */
   evaluate(now?: number): AlertTransition[];
   /** Starts the evaluation timer. */
@@ -53,8 +57,17 @@ export interface AlertingService extends AlertingPort {
   rollupRange(fromDate: string, toDate: string): Promise<DailyRollup[]>;
   /** All daily rollups held (current year and the rolling window). */
   rollups(): readonly DailyRollup[];
+  /** Reads the platform coverage written since the last read (the timer calls this). */
+  refreshCoverage(now?: number): Promise<void>;
+  /** Once history has stopped arriving for a while, recomputes the days it touched (the timer calls this); returns those dates. */
+  rollupHistory(now?: number): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** How often the platform's coverage is re-read for the live day's figures. */
+const COVERAGE_REFRESH_MS = 30_000;
+/** History (backfill) must have been quiet this long before the days it touched are recomputed. */
+const HISTORY_QUIET_MS = 60_000;
 
 export async function createAlertingService(o: AlertingServiceOptions): Promise<AlertingService> {
   const { registry, rules: config, store, logger } = o;
@@ -64,11 +77,11 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   const retentionMs = config.resolvedRetentionDays * DAY_MS;
 
   const resolved = new Map<string, ResolvedRule[]>(registry.stations.map((s) => [s.id, resolveRules(config, s)]));
-  /** Staleness of heartbeats per station, as the offline rule sees it (compliance uses the same). */
-  const staleMs = new Map(
-    registry.stations.map((s) => [s.id, offlineAfterMs(OfflineParamsSchema.parse(resolved.get(s.id)!.find((r) => r.spec.id === 'station_offline')!.params))]),
-  );
+  /** Compliance's own heartbeat tolerance: not the station_offline rule's, nor its district overrides. */
+  const onlineAfterMs = config.compliance.onlineAfterS * 1000;
   const metrics = alertingMetrics(o.metrics);
+  const live = liveStates(registry, o.states, config.liveWindowS * 1000, metrics);
+  const replayed = historyRollups(HISTORY_QUIET_MS);
 
   // ---- state, rebuilt from the store
   const alerts = await restoreAlertBook({ registry, store, notifier: o.notifier, logger, metrics, clock, retentionMs });
@@ -76,14 +89,15 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   const attestations = new Map<string, Attestation[]>();
   for (const a of await store.loadAttestations(startedAt - 2 * 366 * DAY_MS)) attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
   const compliance = createComplianceBook(config.compliance, await store.loadRollups(keptSince(config.compliance, startedAt)));
-  const readSamples = sampleReader(registry, store, staleMs);
-  const openTime = await restoreOpenTime(registry, staleMs, readSamples, startedAt);
+  const readSamples = sampleReader(registry, store, onlineAfterMs);
+  const coverage = coverageView(store, onlineAfterMs);
+  const openTime = await restoreOpenTime(registry, onlineAfterMs, readSamples, coverage, startedAt);
   logger.info(
     { event: 'alerting_restored', open: alerts.tracks.size, resolved: alerts.resolvedCount(), silences: silences.length, rollups: compliance.all().length },
     'alerting state rebuilt from the store',
   );
 
-  const stateOf = (s: Station): StationState => o.states.get(s.id) ?? initialState(s);
+  const stateOf = (s: Station): StationState => live.get(s.id) ?? initialState(s);
   const facilityOf = (s: Station, now: number, state = stateOf(s)): FacilityStatus =>
     facilityStatus(s, state, latestAttestations(attestations.get(s.id) ?? []), {
       now,
@@ -129,9 +143,13 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     const from = midnightOfDate(fromDate);
     const to = midnightOfDate(toDate) + DAY_MS;
     const out: DailyRollup[] = [];
+    const range = coverageView(store, onlineAfterMs);
+    await range.load(from, to);
+    const covered = range.judged(from, to);
+    // Folded as each station's rows arrive: a year of raw rows is never held for the whole fleet.
     await readSamples(from, to, (s, samples) => {
-      const serving = servingIntervals(trackerFromSamples(samples.open, samples.online, staleMs.get(s.id)!), from, to);
-      for (let day = from; day < to; day += DAY_MS) out.push(rollupDay(s.id, s.district, s.openingHours, serving, localDateOf(day)));
+      const signals = stationSignals(trackerFromSamples(samples.open, samples.online, onlineAfterMs), covered, from, to);
+      for (let day = from; day < to; day += DAY_MS) out.push(rollupDay(s.id, s.district, s.openingHours, signals, localDateOf(day)));
     });
     for (const r of out) store.append({ kind: 'rollup', rollup: r });
     await store.flush();
@@ -142,6 +160,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
 
   let timer: NodeJS.Timeout | null = null;
   let checkpointTimer: NodeJS.Timeout | null = null;
+  let coverageTimer: NodeJS.Timeout | null = null;
 
   const service: AlertingService = {
     list: (filter) => alerts.list(filter),
@@ -185,26 +204,32 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const list = stationId === undefined ? registry.stations : [registry.get(stationId)].filter((s): s is Station => s !== undefined);
       return list.map((s): ComplianceSnapshot => {
         const f = figuresOf(s, now);
+        const { stationId: _s, district: _d, date: _date, ...today } = f.today;
         return {
           stationId: s.id,
           district: s.district,
-          today: f.today.scheduledMs > 0 ? f.today.openMs / f.today.scheduledMs : null,
+          today: complianceOf(today),
           last30Days: f.last30Days,
           yearToDate: f.yearToDate,
+          coverage: { today: coverageOf(today), last30Days: coverageOf(f.time.last30Days), yearToDate: coverageOf(f.time.yearToDate) },
+          time: { today, ...f.time },
           failingOpenAllYear: f.judged !== null && f.judged < config.compliance.threshold,
           facility: facilityOf(s, now),
         };
       });
     },
     onTransition: (listener) => alerts.onTransition(listener),
-    handleTelemetry(message, state) {
+    handleTelemetry(message) {
       const s = registry.get(message.stationId);
       if (!s) return;
       openTime.record(message, s);
-      // A Last Will or a fault is judged at once, not at the next tick, on the state folded with
+      // A Last Will or a fault is judged at once, not at the next tick, on the live state folded with
       // this message; at the clock's time even when the device clock runs ahead (a few minutes
-      // are accepted), so no alert starts in the future.
-      judge(s, clock(), state);
+      // are accepted), so no alert starts in the future. History is not judged (live-states.ts).
+      const now = clock();
+      const folded = live.fold(message, now);
+      if (folded) judge(s, now, folded);
+      else replayed.note(message.ts, now);
     },
     evaluate,
     start() {
@@ -216,14 +241,29 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
         }
       }, config.evaluationIntervalS * 1000);
       checkpointTimer ??= setInterval(() => alerts.checkpoint(clock()), CHECKPOINT_MS);
+      coverageTimer ??= setInterval(() => {
+        service.refreshCoverage().catch((err: unknown) => logger.error({ err }, 'reading the platform coverage failed'));
+        service.rollupHistory().catch((err: unknown) => logger.error({ err }, 'recomputing days touched by history failed'));
+      }, COVERAGE_REFRESH_MS);
     },
     rollupDay: (date) => rollupRange(date, date),
     rollupRange,
     rollups: () => compliance.all(),
+    refreshCoverage: (now = clock()) => coverage.refresh(now),
+    async rollupHistory(now = clock()) {
+      const dates = replayed.due(now);
+      const trackedDay = openTime.day();
+      const past = dates.filter((d) => d < trackedDay);
+      if (past.length > 0) await rollupRange(past[0]!, past.at(-1)!);
+      if (dates.includes(trackedDay)) await openTime.reread(now);
+      if (dates.length > 0) logger.info({ event: 'history_rolled_up', dates }, 'days touched by replayed history recomputed');
+      return dates;
+    },
     async close() {
       if (timer) clearInterval(timer);
       if (checkpointTimer) clearInterval(checkpointTimer);
-      timer = checkpointTimer = null;
+      if (coverageTimer) clearInterval(coverageTimer);
+      timer = checkpointTimer = coverageTimer = null;
       alerts.checkpoint(clock());
       await o.notifier.close();
       await store.flush();

@@ -15,23 +15,21 @@ export type SampleReader = (from: number, to: number, use: (station: Station, sa
 /**
  * Per district (three reads each) for short ranges, per station for long ones (a year of a
  * district would be one huge answer); `use` folds each station's rows as they arrive, so a year
- * of raw rows is never held for the whole fleet. `staleMs` is each station's heartbeat staleness.
+ * of raw rows is never held for the whole fleet. `onlineAfterMs` is compliance's heartbeat
+ * tolerance (compliance.onlineAfterS), the same for every station.
  */
-export function sampleReader(registry: Registry, store: AlertStore, staleMs: ReadonlyMap<string, number>): SampleReader {
+export function sampleReader(registry: Registry, store: AlertStore, onlineAfterMs: number): SampleReader {
   const empty: ServingSamples = { open: [], online: [] };
   return async (from, to, use) => {
     if (to - from <= BATCH_RANGE_MS) {
       const districts = [...new Set(registry.stations.map((s) => s.district))];
       await forEachLimited(districts, CONCURRENCY, async (d) => {
-        const stations = registry.inDistrict(d);
-        // Staleness is per station; read the widest margin, the fold cuts each to its own.
-        const margin = Math.max(...stations.map((s) => staleMs.get(s.id)!));
-        const got = await store.loadDistrictServingSamples(d, from, to, margin);
-        for (const s of stations) use(s, got.get(s.id) ?? empty);
+        const got = await store.loadDistrictServingSamples(d, from, to, onlineAfterMs);
+        for (const s of registry.inDistrict(d)) use(s, got.get(s.id) ?? empty);
       });
     } else {
       await forEachLimited(registry.stations, CONCURRENCY, async (s) => {
-        use(s, await store.loadServingSamples(s.id, from, to, staleMs.get(s.id)!));
+        use(s, await store.loadServingSamples(s.id, from, to, onlineAfterMs));
       });
     }
   };

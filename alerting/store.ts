@@ -1,6 +1,7 @@
 import type { Alert, AlertTransition, Attestation, Silence } from '../domain/alerts.js';
 import type { DistrictCode } from '../domain/districts.js';
 import type { DailyRollup } from '../rules/compliance.js';
+import type { CoverageMark } from '../rules/coverage.js';
 import type { Sample } from '../rules/serving.js';
 
 // What the alerting service keeps durably, behind a small interface: the service and its tests
@@ -53,6 +54,8 @@ export interface AlertStore {
   loadServingSamples(stationId: string, from: number, to: number, staleMs: number): Promise<ServingSamples>;
   /** The same for every station of a district in three reads (short ranges: a day of a whole district). */
   loadDistrictServingSamples(district: DistrictCode, from: number, to: number, staleMs: number): Promise<Map<string, ServingSamples>>;
+  /** Coverage points that may cover part of [from, to) (platform_coverage). */
+  loadCoverage(from: number, to: number): Promise<CoverageMark[]>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ import { createLogger } from '../lib/logger.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
 import { RULES } from '../rules/catalog.js';
 import { parseRulesConfig } from '../rules/rule-config.js';
+import { NO_TIME } from '../rules/compliance.js';
 
 const { values } = parseArgs({ options: { ticks: { type: 'string', default: '20' }, messages: { type: 'string', default: '6000' } } });
 const TICKS = Number(values.ticks);
@@ -43,7 +44,7 @@ for (let day = Date.parse('2025-12-01T12:00:00+08:00'); day < now - DAY_MS; day 
   const date = localDateOf(day);
   registry.stations.forEach((s, i) => {
     const scheduledMs = 14 * 3_600_000;
-    store.append({ kind: 'rollup', rollup: { stationId: s.id, district: s.district, date, scheduledMs, openMs: scheduledMs * (0.95 + ((i * 7 + day / DAY_MS) % 6) / 100) } });
+    store.append({ kind: 'rollup', rollup: { ...NO_TIME, stationId: s.id, district: s.district, date, scheduledMs, openMs: scheduledMs * (0.95 + ((i * 7 + day / DAY_MS) % 6) / 100) } });
     rollupsStored++;
   });
 }
@@ -87,9 +88,7 @@ for (let k = 0; k < MESSAGES; k++) {
   const s = registry.stations[k % registry.stations.length]!;
   const ts = (clock.now += 1);
   const message: Telemetry = { channel: 'status', stationId: s.id, ts, data: { station: s.id, ts, online: true, reason: 'heartbeat', wifiRssiDbm: -60 } };
-  const state = applyTelemetry(states.get(s.id)!, message);
-  states.set(s.id, state);
-  service.handleTelemetry(message, state);
+  service.handleTelemetry(message);
 }
 const perTelemetryUs = ((performance.now() - start) / MESSAGES) * 1000;
 

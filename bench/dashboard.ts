@@ -91,7 +91,7 @@ async function runBench(): Promise<void> {
     logger,
     metrics,
   });
-  feed.on('telemetry', (m: Telemetry, s) => alerting.handleTelemetry(m, s));
+  feed.on('telemetry', (m: Telemetry) => alerting.handleTelemetry(m));
   alerting.start();
   const h = await startHarness({ alerting, influx, registry, live: feed, env: { DASHBOARD_TELEMETRY_THROTTLE_MS: '1000', DASHBOARD_LOGIN_LIMIT: '1000', DASHBOARD_COMPLIANCE_TTL_MS: '5000' } });
   const t0 = Date.now();

@@ -4,6 +4,7 @@ import { DISTRICTS, PLAN_YEARS, type DistrictCode } from '../domain/districts.js
 import { isScheduledOpen } from '../domain/schedule.js';
 import type { Station } from '../domain/station.js';
 import type { StationState } from '../domain/station-state.js';
+import { complianceOf, coverageOf, pooledTime } from '../rules/compliance.js';
 import { judgeLive } from './live-state.js';
 
 // Pure views over registry + live state + alerting output; the routes and the Socket.IO
@@ -24,7 +25,13 @@ export const DistrictSummarySchema = z.object({
   openNow: z.number().int(),
   scheduledOpenNow: z.number().int(),
   activeAlerts: severityCounts,
-  compliance: z.object({ today: ratio, last30Days: ratio, yearToDate: ratio }).describe('Mean open-compliance of the stations that had scheduled time'),
+  compliance: z
+    .object({ today: ratio, last30Days: ratio, yearToDate: ratio })
+    .describe('Open-compliance of the district, pooled time: Σopen ÷ Σscheduled over its stations, counting only time the platform was watching (as the monthly report and Grafana)'),
+  coverage: z.object({ today: ratio, last30Days: ratio, yearToDate: ratio }).describe('Share of the district’s scheduled time the platform was watching (the rest is not judged)'),
+  notOpen: z
+    .object({ closedMs: z.number().int(), offlineMs: z.number().int(), uncoveredMs: z.number().int(), declaredClosedMs: z.number().int() })
+    .describe('Last 30 days: scheduled time reported closed, offline, not watched, and declared closures (closedDates), in ms'),
   failingOpenAllYear: z.number().int(),
   facility: z.object({ meanPercent: z.number().nullable(), complete: z.number().int(), withIssues: z.number().int() }),
 });
@@ -84,6 +91,9 @@ export function fleetSummary(input: FleetInputs, districts: readonly DistrictCod
     const activeAlerts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
     for (const a of input.alerts) if (a.district === d.code && a.state !== 'resolved') activeAlerts[a.severity]++;
     const snaps = stations.flatMap((s) => input.compliance.get(s.id) ?? []);
+    const pooled = (w: 'today' | 'last30Days' | 'yearToDate') => pooledTime(snaps.map((c) => c.time[w]));
+    const time = { today: pooled('today'), last30Days: pooled('last30Days'), yearToDate: pooled('yearToDate') };
+    const { closedMs, offlineMs, uncoveredMs, declaredClosedMs } = time.last30Days;
     return {
       code: d.code,
       nameZh: d.nameZh,
@@ -92,11 +102,9 @@ export function fleetSummary(input: FleetInputs, districts: readonly DistrictCod
       targets: Object.fromEntries(PLAN_YEARS.map((y) => [String(y), d.targets[y]])),
       ...counts,
       activeAlerts,
-      compliance: {
-        today: mean(snaps.map((c) => c.today)),
-        last30Days: mean(snaps.map((c) => c.last30Days)),
-        yearToDate: mean(snaps.map((c) => c.yearToDate)),
-      },
+      compliance: { today: complianceOf(time.today), last30Days: complianceOf(time.last30Days), yearToDate: complianceOf(time.yearToDate) },
+      coverage: { today: coverageOf(time.today), last30Days: coverageOf(time.last30Days), yearToDate: coverageOf(time.yearToDate) },
+      notOpen: { closedMs, offlineMs, uncoveredMs, declaredClosedMs },
       failingOpenAllYear: snaps.filter((c) => c.failingOpenAllYear).length,
       facility: {
         meanPercent: mean(snaps.map((c) => c.facility.percent)),

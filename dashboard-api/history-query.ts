@@ -21,7 +21,7 @@ export const MAX_POINTS = 2000;
 /** InfluxDB stores signed 64-bit nanoseconds: 1677-09-21T00:12:43.145Z … 2262-04-11T23:47:16.854Z (outside: a 500 from it). */
 export const INFLUX_TIME_RANGE_MS = { min: -9_223_372_036_854, max: 9_223_372_036_854 } as const;
 
-const instant = z
+export const instant = z
   // 13 digits only: a 10-digit number is epoch seconds as often as not, and read as ms it lands in 1970.
   .union([z.iso.datetime({ offset: true }), z.string().regex(/^\d{13}$/, 'epoch milliseconds (13 digits; epoch seconds are not accepted)')])
   .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)))

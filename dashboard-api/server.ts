@@ -25,6 +25,7 @@ import { offlineThresholds } from './live-state.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { complianceRoutes } from './routes/compliance-routes.js';
+import { coverageRoutes } from './routes/coverage-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
 import { stationRoutes } from './routes/station-routes.js';
 
@@ -166,6 +167,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   stationRoutes(api, ctx);
   alertRoutes(api, ctx);
   complianceRoutes(api, ctx);
+  coverageRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);

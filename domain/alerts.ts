@@ -77,13 +77,32 @@ export interface FacilityStatus {
   unattested: string[];
 }
 
+/**
+ * Where a station's scheduled time went over a window. The platform's watched scheduled time
+ * (scheduledMs) splits into open, reported closed (online, not saying open) and offline; time it was
+ * not watching is uncoveredMs, apart; declaredClosedMs is what its weekly hours would have scheduled
+ * on declared closure dates (closedDates), not scheduled at all.
+ */
+export interface ComplianceTime {
+  scheduledMs: number;
+  openMs: number;
+  closedMs: number;
+  offlineMs: number;
+  uncoveredMs: number;
+  declaredClosedMs: number;
+}
+
 export interface ComplianceSnapshot {
   stationId: string;
   district: DistrictCode;
-  /** Open time within schedule ÷ scheduled time, 0..1; null when nothing was scheduled. */
+  /** Open time ÷ scheduled time the platform was watching, 0..1; null when nothing watched was scheduled. */
   today: number | null;
   last30Days: number | null;
   yearToDate: number | null;
+  /** Watched ÷ all scheduled time per window, 0..1 (shown beside the figures); null when nothing was scheduled. */
+  coverage: { today: number | null; last30Days: number | null; yearToDate: number | null };
+  /** The time behind the figures per window: districts pool these (Σopen ÷ Σscheduled). */
+  time: { today: ComplianceTime; last30Days: ComplianceTime; yearToDate: ComplianceTime };
   /** Below the configured threshold: failing 常年正常开放. */
   failingOpenAllYear: boolean;
   facility: FacilityStatus;

@@ -127,10 +127,49 @@ export const ALERTING_SERIES = {
     tags: [TAGS.station, TAGS.district, 'item'],
     fields: { present: 'int', working: 'int', by: 'string', note: 'string', record_json: 'string' },
   },
-  /** One point per station and local day, at local midnight; ratio absent when nothing was scheduled. */
+  /**
+   * One point per station and local day, at local midnight. scheduled_ms is the scheduled time the
+   * platform was watching (the denominator: open + closed + offline); uncovered_ms the scheduled time
+   * it was not; declared_closed_ms what the weekly hours would have scheduled on a declared closure
+   * date. ratio = open ÷ scheduled, absent when nothing watched was scheduled. Rows written before
+   * the split carry only scheduled_ms and open_ms.
+   */
   complianceDaily: {
     measurement: 'compliance_daily',
     tags: [TAGS.station, TAGS.district],
-    fields: { date: 'string', scheduled_ms: 'int', open_ms: 'int', ratio: 'float' },
+    fields: {
+      date: 'string',
+      scheduled_ms: 'int',
+      open_ms: 'int',
+      closed_ms: 'int',
+      offline_ms: 'int',
+      uncovered_ms: 'int',
+      declared_closed_ms: 'int',
+      ratio: 'float',
+    },
   },
 } as const satisfies Record<string, { measurement: string; tags: readonly string[]; fields: Record<string, FieldType> }>;
+
+/**
+ * The platform's own monitoring coverage: each point says "the platform was receiving and storing
+ * telemetry for the span_ms before this time" (written by the ingest while it is connected to the
+ * broker, and by whoever imports a stretch of history). Time no point covers was not watched.
+ */
+export const PLATFORM_SERIES = {
+  coverage: {
+    measurement: 'platform_coverage',
+    tags: ['source'],
+    fields: { span_ms: 'int' },
+  },
+} as const satisfies Record<string, { measurement: string; tags: readonly string[]; fields: Record<string, FieldType> }>;
+
+/** The longest span one coverage point may claim (a day): a window [from, to) is fully described by the points up to to + this. */
+export const MAX_COVERAGE_SPAN_MS = 86_400_000;
+
+/** A coverage point: [end − spanMs, end] was watched by `source` (an ingest client id, or an import). */
+export const coveragePoint = (source: string, end: number, spanMs: number): PointData => ({
+  measurement: PLATFORM_SERIES.coverage.measurement,
+  tags: { source },
+  fields: { span_ms: { type: 'int', value: Math.round(spanMs) } },
+  time: end,
+});

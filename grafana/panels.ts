@@ -4,7 +4,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { influxql } from './influxql.js';
-import { dailyCompliance, TIME_COLUMN } from './queries.js';
+import { dailyCompliance, dailyCoverage, TIME_COLUMN } from './queries.js';
 import { percentThresholds } from './styles.js';
 
 // Panels and panel options more than one board uses.
@@ -27,8 +27,12 @@ export const mergedTable = (labels: Record<string, string>): table.PanelBuilder 
 export function dailyCompliancePanel(condition: string): timeseries.PanelBuilder {
   return new timeseries.PanelBuilder()
     .title('每日开放合规率 Daily open compliance')
-    .description('计划开放时间内实际开放的比例，按本地日（近 30 天）— time open within the schedule ÷ scheduled time, per local day (last 30 days).')
+    .description(
+      '平台监测时段内，计划开放时间中实际开放的比例，按本地日（近 30 天）；监测覆盖 = 平台在监测的计划时间占比，未监测时段不计入合规率 — ' +
+        'time open ÷ scheduled time the platform was watching, per local day (last 30 days); coverage = share of the scheduled time watched, the rest is not judged.',
+    )
     .withTarget(influxql('A', dailyCompliance(condition)).alias('合规率 Compliance'))
+    .withTarget(influxql('B', dailyCoverage(condition)).alias('监测覆盖 Coverage'))
     .timeFrom('30d')
     .drawStyle(common.GraphDrawStyle.Bars)
     .unit('percent')

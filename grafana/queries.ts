@@ -93,5 +93,14 @@ const complianceSelect = (whereClause: string): string =>
 export const dailyCompliance = (condition: string, ...groupBy: string[]): string =>
   `${complianceSelect(where(condition))} GROUP BY ${[LOCAL_DAY, ...groupBy].join(', ')}`;
 
+/** Monitoring coverage in percent, the column dailyCoverage produces. */
+export const COVERAGE = column('coverage');
+
+/** Share of the scheduled time the platform was watching (compliance is judged over that part), per local day. */
+export const dailyCoverage = (condition: string): string => {
+  const watched = `sum(${field('complianceDaily', 'scheduled_ms')})`;
+  return `SELECT ${watched} / (${watched} + sum(${field('complianceDaily', 'uncovered_ms')})) * 100 AS ${COVERAGE} FROM ${from('complianceDaily')} ${where(condition)} GROUP BY ${LOCAL_DAY}`;
+};
+
 /** Compliance over the rolling 30 days the fleet and district boards judge by (ComplianceSnapshot.last30Days), whatever the range. */
 export const compliance30d = (condition: string): string => complianceSelect(`WHERE time > now() - 30d AND ${condition}`);

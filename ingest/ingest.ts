@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Counter, Gauge, Histogram, type Registry as MetricsRegistry } from 'prom-client';
 import { toPoint } from '../domain/series.js';
 import type { StationState } from '../domain/station-state.js';
@@ -6,11 +7,14 @@ import type { Influx, PointWriter, WriterOptions } from '../lib/influx/client.js
 import type { Logger } from '../lib/logger.js';
 import { createSampledLog } from '../lib/sampled-log.js';
 import { createTelemetryConsumer, type TelemetryConsumer, type TelemetryConsumerOptions, type TelemetryMeta } from '../lib/telemetry-consumer.js';
+import { startCoverageHeartbeat } from './coverage-heartbeat.js';
 
 export interface IngestOptions extends Omit<TelemetryConsumerOptions, 'metrics'> {
   influx: Influx;
   metrics: MetricsRegistry;
   writer: Pick<WriterOptions, 'spoolDir'> & Partial<Omit<WriterOptions, 'events'>>;
+  /** Period of the coverage heartbeat (platform_coverage); default 15 s. */
+  coverageTickMs?: number;
   /**
    * Samples older than this when received are not written (counted as not written, reason too_old): a station
    * could otherwise overwrite any of its stored points. Absent or 0: no bound, for an ingest taking a backfill.
@@ -98,6 +102,12 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   });
   writerRef = writer;
   const consumer = createTelemetryConsumer({ ...opts, metrics: opts.metrics, beforeAck: () => writer.durable() });
+  // The coverage heartbeat has a write-ahead log of its own (a WAL directory per writer, here
+  // <spool>/coverage/, which the telemetry log's recovery ignores): its points are not telemetry
+  // (kept out of the counters above and of the PUBACK hold) yet survive a crash and an InfluxDB
+  // outage like it, so the claim of watched time lands with the data it vouches for.
+  const coverageWriter = influx.writer({ ...opts.writer, spoolDir: join(opts.writer.spoolDir, 'coverage'), flushMs: 1000 });
+  const heartbeat = startCoverageHeartbeat({ consumer, writer: coverageWriter, source: opts.clientId, tickMs: opts.coverageTickMs ?? 15_000, now: opts.now });
   const sampled = createSampledLog(logger, 5, { event: 'ingest_not_written_summary', msg: 'too old or possibly overwriting points not logged individually in the last interval' });
   const summaryTimer = setInterval(() => sampled.summarise(), 60_000).unref();
   // Newest sample time written per series (measurement, station, appliance): a few thousand entries for the fleet.
@@ -140,8 +150,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   try {
     await consumer.ready;
   } catch (err) {
+    clearInterval(summaryTimer);
     await consumer.close();
-    await writer.close();
+    heartbeat.stop();
+    await Promise.all([writer.close(), coverageWriter.close()]);
     throw err;
   }
   // The InfluxDB version may not be known yet: the client logs it when the server answers.
@@ -153,7 +165,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     async close() {
       clearInterval(summaryTimer);
       await consumer.close();
-      await writer.close();
+      heartbeat.stop();
+      await Promise.all([writer.close(), coverageWriter.close()]);
       logger.info({ event: 'ingest_stopped' }, 'ingest stopped; points written or kept in the write-ahead log');
     },
   };

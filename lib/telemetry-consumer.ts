@@ -42,7 +42,9 @@ export interface TelemetryConsumer {
   readonly states: ReadonlyMap<string, StationState>;
   on(event: 'telemetry', listener: (message: Telemetry, state: StationState, meta: TelemetryMeta) => void): this;
   on(event: 'rejected', listener: (reason: RejectReason, detail: string, topic: string) => void): this;
-  off(event: 'telemetry' | 'rejected', listener: (...args: never[]) => void): this;
+  /** Receiving (connected and subscribed) or not any more: the ingest's coverage heartbeat follows it. */
+  on(event: 'link', listener: (up: boolean, at: number) => void): this;
+  off(event: 'telemetry' | 'rejected' | 'link', listener: (...args: never[]) => void): this;
   /** Resolves once connected and subscribed; rejects if the broker refuses the connection or a subscription. */
   readonly ready: Promise<void>;
   close(): Promise<void>;
@@ -78,6 +80,7 @@ class Consumer implements TelemetryConsumer {
   readonly ready: Promise<void>;
   private readonly client: MqttClient;
   private readonly summaryTimer: NodeJS.Timeout;
+  private linked = false;
 
   constructor(private readonly opts: TelemetryConsumerOptions) {
     const { registry, logger } = opts;
@@ -130,6 +133,7 @@ class Consumer implements TelemetryConsumer {
             return fail(error);
           }
           settled = true;
+          this.link(true, now());
           resolve();
         });
       });
@@ -145,6 +149,7 @@ class Consumer implements TelemetryConsumer {
     // Avoid an unhandled rejection when the caller only awaits ready later (or never).
     this.ready.catch(() => {});
     this.client.on('offline', () => logger.warn({ url: opts.mqttUrl }, 'telemetry consumer offline; reconnecting'));
+    this.client.on('close', () => this.link(false, now()));
 
     this.client.on('message', (topic, payload, packet) => {
       const receivedAt = now();
@@ -166,12 +171,18 @@ class Consumer implements TelemetryConsumer {
     });
   }
 
-  on(event: 'telemetry' | 'rejected', listener: (...args: never[]) => void): this {
+  private link(up: boolean, at: number): void {
+    if (up === this.linked) return;
+    this.linked = up;
+    this.deliver('link', up, at);
+  }
+
+  on(event: 'telemetry' | 'rejected' | 'link', listener: (...args: never[]) => void): this {
     this.events.on(event, listener as (...args: unknown[]) => void);
     return this;
   }
 
-  off(event: 'telemetry' | 'rejected', listener: (...args: never[]) => void): this {
+  off(event: 'telemetry' | 'rejected' | 'link', listener: (...args: never[]) => void): this {
     this.events.off(event, listener as (...args: unknown[]) => void);
     return this;
   }

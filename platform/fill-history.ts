@@ -5,6 +5,7 @@ import type { Registry } from '../domain/registry.js';
 import { decodeTelemetry } from '../domain/telemetry.js';
 import type { Channel } from '../domain/topics.js';
 import { backfillMessages } from '../device-sim/backfill.js';
+import { declaredCoverage } from '../ingest/coverage-heartbeat.js';
 import type { Influx } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
 import { newestSample } from './newest-sample.js';
@@ -76,6 +77,9 @@ export async function fillHistory(o: FillHistoryOptions): Promise<FillHistoryRes
       // Let the writer's batches land now and then, so memory stays at a few stations' worth.
       if ((i + 1) % FLUSH_EVERY_STATIONS === 0) await writer.flush();
     }
+    // History written whole is as complete as live telemetry: declare it watched, or compliance
+    // would count the filled stretch as time nobody watched. An aborted fill declares nothing.
+    if (!o.signal?.aborted) writer.write(declaredCoverage('fill-history', from, to));
   } finally {
     await writer.close();
   }

@@ -3,6 +3,7 @@ import type { ComplianceSnapshot } from '../domain/alerts.js';
 import { districtByCode, PLAN_YEARS, type DistrictCode, type PlanYear } from '../domain/districts.js';
 import { MAX_TOILET_DISTANCE_M, MIN_AREA_M2 } from '../domain/equipment.js';
 import type { Station } from '../domain/station.js';
+import { complianceOf, coverageOf, pooledTime } from './compliance.js';
 
 // The acceptance self-check form (附件2): 10 items, 100 points. Items the registry and the
 // telemetry can evidence are scored here with their evidence; the rest are scored by city staff,
@@ -124,13 +125,16 @@ function evidence(no: number, max: number, district: DistrictCode, year: PlanYea
     }
     case 10: {
       const snaps = stations.flatMap((s) => compliance.get(s.id) ?? []);
-      const ytd = snaps.map((c) => c.yearToDate).filter((v): v is number => v !== null);
-      const mean = ytd.length ? ytd.reduce((a, b) => a + b, 0) / ytd.length : 0;
+      // The district's figure pools its stations' time (Σopen ÷ Σwatched scheduled), like the
+      // fleet summary and the monthly report: not a mean of station ratios.
+      const time = pooledTime(snaps.map((c) => c.time.yearToDate));
+      const open = complianceOf(time) ?? 0;
+      const watched = coverageOf(time);
       const failing = snaps.filter((c) => c.failingOpenAllYear).length;
       return {
-        score: max * mean,
-        zh: [`本年度按时开放率平均 ${pct(mean)}，${failing} 座未达常年开放标准`, '职工满意率无法由遥测证明，未计入本项得分'],
-        en: [`year-to-date open compliance ${pct(mean)} on average, ${failing} failing open-all-year`, 'worker satisfaction is not observable and not part of this score'],
+        score: max * open,
+        zh: [`本年度按时开放率（全区合计）${pct(open)}，监测覆盖 ${watched === null ? '—' : pct(watched)}，${failing} 座未达常年开放标准`, '职工满意率无法由遥测证明，未计入本项得分'],
+        en: [`year-to-date open compliance ${pct(open)} (district pooled time), monitored ${watched === null ? '—' : pct(watched)}, ${failing} failing open-all-year`, 'worker satisfaction is not observable and not part of this score'],
       };
     }
     default:

@@ -26,11 +26,25 @@ export const RulesConfigSchema = z.strictObject({
   escalateAfterS: durationS.default(1800).describe('A firing alert nobody acknowledged this long is escalated to city staff'),
   groupWaitS: z.number().int().min(0).max(600).default(10).describe('Transitions of one district gathered this long into one message'),
   resolvedRetentionDays: z.number().int().min(1).max(366).default(7).describe('Resolved alerts kept listable this long'),
+  liveWindowS: z
+    .number()
+    .int()
+    .min(10)
+    .max(86_400)
+    .default(300)
+    .describe('Telemetry stamped more than this before the service clock is history (a backfill, a queue replayed after a restart): it counts for compliance but the alert rules do not judge it'),
   compliance: z
     .strictObject({
       threshold: z.number().min(0).max(1).default(0.95).describe('Rolling open compliance below this fails 常年正常开放'),
       windowDays: z.number().int().min(1).max(366).default(30),
       minDays: z.number().int().min(1).max(366).default(7).describe('Complete days with a schedule needed before a station can be judged failing'),
+      onlineAfterS: z
+        .number()
+        .int()
+        .min(1)
+        .max(86_400)
+        .default(90)
+        .describe('A station counts as online for compliance until this long after its newest status heartbeat (about 1.5 of its heartbeat intervals), or until a Last Will or shutdown; compliance\'s own setting, independent of the station_offline rule and its overrides'),
     })
     .prefault({}),
   facility: z

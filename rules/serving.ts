@@ -72,6 +72,22 @@ export function intersect(a: readonly Interval[], b: readonly Interval[]): Inter
   return out;
 }
 
+/** `a` without `b`, both sorted and disjoint. */
+export function subtract(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  let j = 0;
+  for (const [s0, e] of a) {
+    let s = s0;
+    while (j < b.length && b[j]![1] <= s) j++;
+    for (let k = j; k < b.length && b[k]![0] < e; k++) {
+      if (b[k]![0] > s) out.push([s, b[k]![0]]);
+      s = Math.max(s, b[k]![1]);
+    }
+    if (s < e) out.push([s, e]);
+  }
+  return out;
+}
+
 /** Tracks one station's service and online signals. */
 export interface ServingTracker {
   open: Signal;
@@ -80,10 +96,18 @@ export interface ServingTracker {
 
 export const newServingTracker = (staleMs: number): ServingTracker => ({ open: emptySignal(Infinity), online: emptySignal(staleMs) });
 
-/** Intervals within [from, to) in which the station was open and online. */
-export function servingIntervals(tracker: ServingTracker, from: number, to: number): Interval[] {
-  return intersect(signalIntervals(tracker.open, from, to), signalIntervals(tracker.online, from, to));
+/** The station's two signals within [from, to), and the platform's coverage: what a day's rollup needs. */
+export interface StationSignals {
+  open: readonly Interval[];
+  online: readonly Interval[];
+  covered: readonly Interval[];
 }
+
+export const stationSignals = (tracker: ServingTracker, covered: readonly Interval[], from: number, to: number): StationSignals => ({
+  open: signalIntervals(tracker.open, from, to),
+  online: signalIntervals(tracker.online, from, to),
+  covered,
+});
 
 /** Folds raw rows (service "open" and status "online" samples, each sorted by time) into a tracker. */
 export function trackerFromSamples(open: readonly Sample[], online: readonly Sample[], staleMs: number): ServingTracker {

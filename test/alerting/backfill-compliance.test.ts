@@ -7,6 +7,7 @@ import { indexRegistry } from '../../domain/registry.js';
 import { isScheduledOpen, midnightOfDate } from '../../domain/schedule.js';
 import { SERIES, TAGS } from '../../domain/series.js';
 import { backfill } from '../../device-sim/backfill.js';
+import { declaredCoverage } from '../../ingest/coverage-heartbeat.js';
 import { startIngest } from '../../ingest/ingest.js';
 import { connectInflux } from '../../lib/influx/client.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
@@ -95,11 +96,18 @@ test('a year of backfilled simulation yields per-station compliance matching an 
     logger,
   });
   t.is(stats.failed, 0);
+  // Every message arrived: the replayed year is declared watched, as an import would.
+  ingest.writer.write(declaredCoverage('backfill', from, to));
   await ingest.close();
   t.log(`backfill + ingest: ${stats.sent} messages in ${Date.now() - t0} ms`);
   const t1 = Date.now();
 
-  const rules = parseRulesConfig({ version: 1, rules: { station_offline: { params: { heartbeatIntervalS: HEARTBEAT_S, missedHeartbeats: 1.5 } } } });
+  // Compliance's own heartbeat tolerance; the offline alert rule (and its district overrides) play no part.
+  const rules = parseRulesConfig({
+    version: 1,
+    compliance: { onlineAfterS: STALE_MS / 1000 },
+    overrides: [{ district: 'SB', rule: 'station_offline', set: { params: { heartbeatIntervalS: 30 } } }],
+  });
   const metrics = new MetricsRegistry();
   const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
   const notifier = createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 0, logger, metrics });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createComplianceBook } from '../../alerting/compliance-book.js';
 import { DAY_MS, localDateOf } from '../../domain/schedule.js';
-import { complianceFigures, type DailyRollup } from '../../rules/compliance.js';
+import { complianceFigures, NO_TIME, type DailyRollup } from '../../rules/compliance.js';
 import { parseRulesConfig } from '../../rules/rule-config.js';
 import { at, H } from '../rules/timeline.js';
 
@@ -12,11 +12,11 @@ function year(): DailyRollup[] {
   const out: DailyRollup[] = [];
   for (let d = at('2025-11-01T12:00:00'); d < at('2026-12-16T00:00:00'); d += DAY_MS) {
     const k = Math.round(d / DAY_MS);
-    for (const stationId of ['SN-0001', 'SN-0002'] as const) out.push({ stationId, district: 'SN', date: localDateOf(d), scheduledMs: 10 * H, openMs: ((k * 7 + stationId.length) % 11) * H * 0.9 });
+    for (const stationId of ['SN-0001', 'SN-0002'] as const) out.push({ ...NO_TIME, stationId, district: 'SN', date: localDateOf(d), scheduledMs: 10 * H, openMs: ((k * 7 + stationId.length) % 11) * H * 0.9, uncoveredMs: (k % 3) * H });
   }
   return out;
 }
-const live = (stationId: string, now: number, openMs: number): DailyRollup => ({ stationId, district: 'SN', date: localDateOf(now), scheduledMs: 6 * H, openMs });
+const live = (stationId: string, now: number, openMs: number): DailyRollup => ({ ...NO_TIME, stationId, district: 'SN', date: localDateOf(now), scheduledMs: 6 * H, openMs, uncoveredMs: H });
 
 test('the kept compliance equals a fold of all rollups, across telemetry, a new rollup, a new day and old days dropped', (t) => {
   let all = year();
@@ -29,7 +29,7 @@ test('the kept compliance equals a fold of all rollups, across telemetry, a new 
   for (const open of [0, H, 3 * H]) t.deepEqual(book.figures('SN-0001', live('SN-0001', now, open), now), expect('SN-0001', live('SN-0001', now, open), now));
 
   // The cron rewrites yesterday of one station from raw data: its figures change, the other's do not.
-  const redone: DailyRollup = { stationId: 'SN-0001', district: 'SN', date: '2026-12-14', scheduledMs: 10 * H, openMs: 0 };
+  const redone: DailyRollup = { ...NO_TIME, stationId: 'SN-0001', district: 'SN', date: '2026-12-14', scheduledMs: 10 * H, openMs: 0 };
   const before = book.figures('SN-0001', live('SN-0001', now, H), now);
   all = [...all.filter((r) => !(r.stationId === 'SN-0001' && r.date === '2026-12-14')), redone];
   book.merge([redone]);
@@ -60,10 +60,10 @@ test("a station's past rollups are folded once per local day and after each of i
   t.true(reads <= perStation, `${reads} reads of ${perStation} rollups for 1000 judgements`);
 
   reads = 0;
-  book.merge([{ stationId: 'SN-0002', district: 'SN', date: '2026-12-14', scheduledMs: 10 * H, openMs: 0 }]);
+  book.merge([{ ...NO_TIME, stationId: 'SN-0002', district: 'SN', date: '2026-12-14', scheduledMs: 10 * H, openMs: 0 }]);
   book.figures('SN-0001', live('SN-0001', now, 0), now);
   t.is(reads, 0, 'another station’s rollup leaves this one’s figures kept');
-  book.merge([{ stationId: 'SN-0001', district: 'SN', date: '2026-12-14', scheduledMs: 10 * H, openMs: 0 }]);
+  book.merge([{ ...NO_TIME, stationId: 'SN-0001', district: 'SN', date: '2026-12-14', scheduledMs: 10 * H, openMs: 0 }]);
   for (let k = 0; k < 100; k++) book.figures('SN-0001', live('SN-0001', now, 0), now);
   t.true(reads > 0 && reads <= perStation);
 });

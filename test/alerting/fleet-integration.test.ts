@@ -71,7 +71,7 @@ test('injected faults reach the right district’s receiver (and no other) withi
   t.teardown(() => consumer.close());
   const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
   const service = await createAlertingService({ registry, rules, store, notifier, states: consumer.states, logger, metrics });
-  consumer.on('telemetry', (m, s) => service.handleTelemetry(m, s));
+  consumer.on('telemetry', (m) => service.handleTelemetry(m));
   await consumer.ready;
   service.start();
   t.teardown(() => service.close());

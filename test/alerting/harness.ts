@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { indexRegistry, type Registry } from '../../domain/registry.js';
-import { toPoint } from '../../domain/series.js';
+import { coveragePoint, toPoint } from '../../domain/series.js';
 import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
 import type { Telemetry } from '../../domain/telemetry.js';
 import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
+import { coverageMarks } from '../../rules/coverage.js';
 import { parseRulesConfig, type RulesConfig } from '../../rules/rule-config.js';
 import { createInfluxStore } from '../../alerting/influx-store.js';
 import { parseNotificationConfig } from '../../alerting/notification-config.js';
@@ -46,6 +47,8 @@ export interface HarnessOptions {
   start: number;
   registry?: Registry;
   rules?: Record<string, unknown>;
+  /** The platform was watching from this time until `start`: coverage points are written before the service starts, as a running ingest would have. */
+  coveredSince?: number;
   /** Wraps the store (to delay or fail writes). */
   wrapStore?: (s: AlertStore) => AlertStore;
 }
@@ -67,8 +70,12 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const metrics = new MetricsRegistry();
   const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
   const states = new Map(registry.stations.map((s) => [s.id, initialState(s)]));
-  const service = await createAlertingService({ registry, rules, store, notifier, states, logger, metrics, now: () => clock.now });
   const rawWriter = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'alerting-raw-')) });
+  if (o.coveredSince !== undefined) {
+    rawWriter.write(coverageMarks(o.coveredSince, o.start).map((m) => coveragePoint('test-ingest', m.end, m.spanMs)));
+    await rawWriter.flush();
+  }
+  const service = await createAlertingService({ registry, rules, store, notifier, states, logger, metrics, now: () => clock.now });
   return {
     service,
     store,
@@ -79,7 +86,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       const state = applyTelemetry(states.get(message.stationId)!, message);
       states.set(message.stationId, state);
       rawWriter.write(toPoint(message, registry.get(message.stationId)!));
-      service.handleTelemetry(message, state);
+      service.handleTelemetry(message);
     },
     async ingest(messages) {
       rawWriter.write(messages.map((m) => toPoint(m, registry.get(m.stationId)!)));

@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert } from '../../domain/alerts.js';
-import { TAGS, toPoint } from '../../domain/series.js';
+import { DAY_MS } from '../../domain/schedule.js';
+import { ALERTING_SERIES, coveragePoint, TAGS, toPoint } from '../../domain/series.js';
 import { connectInflux } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
@@ -82,11 +83,29 @@ test('silences, attestations and rollups round-trip', async (t) => {
   const att = { stationId: 'SN-0001', item: 'medical_kit' as const, present: true, working: true, by: '检查员', at: now, note: '药品齐全' };
   await store.save({ kind: 'attestation', attestation: att, district: 'SN' });
   t.deepEqual(await store.loadAttestations(now - 1000), [att]);
-  const rollup = { stationId: 'SN-0001', district: 'SN' as const, date: '2026-05-05', scheduledMs: 1000, openMs: 900 };
+  const rollup = { stationId: 'SN-0001', district: 'SN' as const, date: '2026-05-05', scheduledMs: 1000, openMs: 900, closedMs: 60, offlineMs: 40, uncoveredMs: 300, declaredClosedMs: 0 };
   await store.save({ kind: 'rollup', rollup });
   await store.save({ kind: 'rollup', rollup: { ...rollup, openMs: 950 } });
   t.deepEqual(await store.loadRollups('2026-05-01'), [{ ...rollup, openMs: 950 }], 'a recomputed rollup replaces the old one');
   t.deepEqual(await store.loadRollups('2026-05-06'), []);
+});
+
+test('coverage points of every source are read back for a window; rollups stored before the not-open split load with zeros', async (t) => {
+  const { influx, store } = await open();
+  t.teardown(() => influx.close());
+  const day = Date.UTC(2026, 4, 5, 16);
+  const writer = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'coverage-spool-')) });
+  writer.write([coveragePoint('svc-ingest', day + 15_000, 15_000), coveragePoint('svc-ingest-b', day + 15_000, 15_000), coveragePoint('import', day + DAY_MS, DAY_MS), coveragePoint('svc-ingest', day + 3 * DAY_MS, 10)]);
+  // A rollup point as written before closed/offline/uncovered were stored apart.
+  writer.write({ measurement: ALERTING_SERIES.complianceDaily.measurement, tags: { [TAGS.station]: 'SN-0002', [TAGS.district]: 'SN' }, time: day, fields: { date: { type: 'string', value: '2026-05-06' }, scheduled_ms: { type: 'int', value: 100 }, open_ms: { type: 'int', value: 80 } } });
+  await writer.close();
+  const marks = await store.loadCoverage(day, day + 60_000);
+  t.deepEqual(
+    marks.map((m) => [m.end - day, m.spanMs]).sort((a, b) => a[0]! - b[0]!),
+    [[15_000, 15_000], [15_000, 15_000], [DAY_MS, DAY_MS]],
+    'both ingests, and the day-long import that ends later but covers the window',
+  );
+  t.deepEqual(await store.loadRollups('2026-05-06'), [{ stationId: 'SN-0002', district: 'SN', date: '2026-05-06', scheduledMs: 100, openMs: 80, closedMs: 0, offlineMs: 0, uncoveredMs: 0, declaredClosedMs: 0 }]);
 });
 
 test('two silences of one station starting at the same time both survive a reload; silences stored before the id tag still load', async (t) => {

@@ -33,7 +33,8 @@ test('daily rollup catches up missed days; monthly summary and July self-check r
   const receiver = await startHttpReceiver();
   t.teardown(() => receiver.close());
   const start = midnightOfDate('2026-07-01') + 8 * H;
-  const h = await startHarness({ url: fixture.influxd().url, database: fixture.newDatabase('jobs'), receiver, start });
+  // The platform has been watching since before the caught-up week.
+  const h = await startHarness({ url: fixture.influxd().url, database: fixture.newDatabase('jobs'), receiver, start, coveredSince: midnightOfDate('2026-06-20') });
   t.teardown(() => h.close());
   // Three June days of SN-0001 raw telemetry: open and heartbeating from 08:00 to 14:00.
   const messages = [];

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { AlertingError } from '../../domain/alerts.js';
+import { localDateOf, midnightOfDate } from '../../domain/schedule.js';
 import { ALERTING_SERIES } from '../../domain/series.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { startHarness, tm, type HarnessOptions } from './harness.js';
@@ -192,7 +193,8 @@ test('restart mid-day: today’s open time is re-read from the raw telemetry', a
   const receiver = await startHttpReceiver();
   t.teardown(() => receiver.close());
   const database = fixture.newDatabase('midday');
-  const opts = { url: fixture.influxd().url, database, receiver, start: T0 };
+  // The platform has watched since midnight: the morning's silence is the station's.
+  const opts = { url: fixture.influxd().url, database, receiver, start: T0, coveredSince: midnightOfDate(localDateOf(T0)) };
   const a = await startHarness(opts);
   // SN-0001 (08:00-21:30) open and heartbeating from 09:00 to 10:00 local.
   const nine = Date.parse('2026-05-06T09:00:00+08:00');
@@ -218,4 +220,59 @@ test('two users acknowledging at once: one succeeds, the other gets a conflict, 
   const stored = await h.influx.query(`SELECT "by" FROM "${ALERTING_SERIES.alertTransition.measurement}" WHERE "state" = $s`, { s: 'acknowledged' });
   t.deepEqual(stored.map((r) => r.by), ['甲']);
   t.is(h.service.get(key)?.acknowledgedBy, '甲');
+});
+
+test('restart mid-day with no coverage recorded: the morning nobody watched is not judged, and is reported as unwatched', async (t) => {
+  const receiver = await startHttpReceiver();
+  t.teardown(() => receiver.close());
+  const database = fixture.newDatabase('unwatched');
+  // The platform came up at 09:00 (it wrote coverage from then on); SN-0001 has been open and heartbeating since.
+  const nine = Date.parse('2026-05-06T09:00:00+08:00');
+  const a = await startHarness({ url: fixture.influxd().url, database, receiver, start: T0, coveredSince: nine });
+  const msgs = [tm.service('SN-0001', nine, true)];
+  for (let x = nine; x <= T0; x += 60 * S) msgs.push(tm.heartbeat('SN-0001', x));
+  await a.ingest(msgs);
+  await a.close();
+  const b = await startHarness({ url: fixture.influxd().url, database, receiver, start: T0 });
+  t.teardown(() => b.close());
+  const c = b.service.compliance('SN-0001')[0]!;
+  // Scheduled 08:00-10:00; watched from 09:00 plus the 90 s heartbeat tolerance.
+  t.is(c.today, 1, 'open the whole time it was watched');
+  t.is(c.time.today.uncoveredMs, 3600 * S + 90 * S);
+  t.is(c.coverage.today, (3600 - 90) / 7200);
+  t.is(c.time.today.offlineMs + c.time.today.closedMs, 0);
+});
+
+test('history replayed into the running service (a backfill) fires no alert; live telemetry still does', async (t) => {
+  const { h } = await setup(t, { coveredSince: midnightOfDate(localDateOf(T0)) });
+  beat(h);
+  h.service.evaluate(T0);
+  // An hour-old stretch replayed into the running service: a Last Will, a fault, silence after it.
+  const past = T0 - 3600 * S;
+  h.send(tm.lwt('SB-0001', past));
+  h.send(tm.fault('SB-0001', past, 'E9'));
+  h.send(tm.heartbeat('SN-0002', past));
+  h.clock.now += 30 * S;
+  h.service.evaluate(h.clock.now);
+  t.deepEqual(h.service.list(), [], 'nothing fires for the past');
+  h.send(tm.fault('SB-0001', h.clock.now, 'E9'));
+  t.is(h.service.get('SB-0001:appliance_fault')?.state, 'firing', 'a live fault does');
+});
+
+test('history of a past day, once it has gone quiet, is rolled up into that day: open, reported closed and offline apart', async (t) => {
+  const yesterday = '2026-05-05';
+  const { h } = await setup(t, { coveredSince: midnightOfDate(yesterday) });
+  const m = midnightOfDate(yesterday);
+  const H = 3600 * S;
+  // SN-0001 (08:00-21:30) replayed: open and heartbeating 08:00-12:00, then it says closed and goes quiet.
+  h.send(tm.service('SN-0001', m + 8 * H, true));
+  for (let x = m + 8 * H; x < m + 12 * H; x += 60 * S) h.send(tm.heartbeat('SN-0001', x));
+  h.send(tm.service('SN-0001', m + 12 * H, false));
+  await h.ingest([]);
+  t.deepEqual(await h.service.rollupHistory(), [], 'not while history is still arriving');
+  h.clock.now += 61 * S;
+  t.deepEqual(await h.service.rollupHistory(), [yesterday]);
+  const r = h.service.rollups().find((x) => x.stationId === 'SN-0001' && x.date === yesterday)!;
+  t.like(r, { scheduledMs: 13.5 * H, openMs: 4 * H, closedMs: 30 * S, offlineMs: 9.5 * H - 30 * S, uncoveredMs: 0 });
+  t.deepEqual(h.service.list(), [], 'and no alert for any of it');
 });

@@ -8,9 +8,11 @@ import type { Station } from '../../domain/station.js';
 import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
 import { equipmentWords, FACILITY_GAPS, STATION_STATES } from '../../domain/words.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
+import { NO_TIME } from '../../rules/compliance.js';
 import { evaluateStation } from '../../rules/engine.js';
 import type { Track } from '../../rules/lifecycle.js';
 import { parseRulesConfig, resolveRules } from '../../rules/rule-config.js';
+import { complianceSnapshot } from '../helpers/compliance-snapshot.js';
 import { at, H, msg, station } from '../rules/timeline.js';
 
 // One zh/en name per equipment item and state (domain/equipment.ts, domain/words.ts), and no
@@ -76,8 +78,8 @@ test('alert messages (WeCom/DingTalk) name every item, in Chinese and English, n
 
 test('monthly reports and self-check drafts show no raw ids either', (t) => {
   const registry = loadRegistryFile();
-  const snapshots: ComplianceSnapshot[] = registry.stations.map((s) => ({ stationId: s.id, district: s.district, today: 0.5, last30Days: 0.5, yearToDate: 0.5, failingOpenAllYear: true, facility: everything() }));
-  const rollups = registry.stations.map((s) => ({ stationId: s.id, district: s.district, date: '2026-04-02', scheduledMs: 10 * H, openMs: 4 * H }));
+  const snapshots: ComplianceSnapshot[] = registry.stations.map((s) => complianceSnapshot({ stationId: s.id, district: s.district, today: 0.5, last30Days: 0.5, yearToDate: 0.5, failingOpenAllYear: true, facility: everything() }));
+  const rollups = registry.stations.map((s) => ({ ...NO_TIME, stationId: s.id, district: s.district, date: '2026-04-02', scheduledMs: 10 * H, openMs: 4 * H }));
   const rows = monthlySummary(registry, rollups, snapshots, '2026-04', 0.95);
   const texts = [renderMonthly(rows, (d) => districtByCode(d).nameZh, 'city'), ...selfCheckDrafts(registry, snapshots, 2021).map(renderSelfCheck)];
   for (const m of texts) t.deepEqual([...rawIds(m.title), ...rawIds(m.markdown), ...rawIds(m.text)], [], m.title);

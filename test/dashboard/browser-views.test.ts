@@ -6,6 +6,7 @@ import { DISTRICTS, PLAN_YEARS } from '../../domain/districts.js';
 import { ARTIFACTS, builtWebApp, launchChromium, loginAs as login, pageErrors } from './helpers/browser.js';
 import { startHarness, type Harness } from './helpers/dashboard-harness.js';
 import { MemoryAlerting } from './helpers/memory-alerting.js';
+import { complianceSnapshot } from '../helpers/compliance-snapshot.js';
 
 // What the live-pipeline browser test does not reach (compliance, acceptance, build progress,
 // resolving, failing in-view reloads), against the committed 600-station registry with alerts and
@@ -24,7 +25,7 @@ test.before(async () => {
   for (const s of h.registry.stations) {
     const i = seen.get(s.district) ?? 0;
     seen.set(s.district, i + 1);
-    const snapshot: ComplianceSnapshot = {
+    const snapshot: ComplianceSnapshot = complianceSnapshot({
       stationId: s.id,
       district: s.district,
       today: 0.5 + (i % 5) * 0.1,
@@ -32,7 +33,7 @@ test.before(async () => {
       yearToDate: i === 0 ? 0.6 : 0.95,
       failingOpenAllYear: i === 0,
       facility: { percent: i === 0 ? 90 : 100, missing: i === 0 ? ['umbrellas'] : [], faulted: [], notReporting: [], unattested: [] },
-    };
+    });
     alerting.snapshots.push(snapshot);
   }
   browser = await launchChromium();

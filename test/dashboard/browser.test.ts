@@ -68,7 +68,7 @@ test.serial.before(async () => {
   const store = createInfluxStore({ influx, logger, spoolDir: join(spool, 'alerting') });
   const notifier = createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 1000, logger, metrics });
   alerting = await createAlertingService({ registry, rules, store, notifier, states: consumer.states, logger, metrics });
-  consumer.on('telemetry', (message, state) => alerting.handleTelemetry(message, state));
+  consumer.on('telemetry', (message) => alerting.handleTelemetry(message));
   await consumer.ready;
   alerting.start();
   h = await startHarness({ alerting, influx, registry, live: consumer, webDir: web.dir });

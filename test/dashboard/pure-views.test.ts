@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ComplianceSnapshot } from '../../domain/alerts.js';
+import type { ComplianceSnapshot, ComplianceTime } from '../../domain/alerts.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { projectPath } from '../../lib/paths.js';
 import { acceptanceForm } from '../../rules/acceptance-form.js';
@@ -15,7 +15,9 @@ import { judgeLive, offlineThresholds } from '../../dashboard-api/live-state.js'
 import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
 import type { Station } from '../../domain/station.js';
 import { parseRulesConfig } from '../../rules/rule-config.js';
-import { fleetSummary } from '../../dashboard-api/fleet-summary.js';
+import { DistrictSummarySchema, fleetSummary } from '../../dashboard-api/fleet-summary.js';
+import { NO_TIME } from '../../rules/compliance.js';
+import { complianceSnapshot } from '../helpers/compliance-snapshot.js';
 
 const registry = loadRegistryFile();
 
@@ -65,7 +67,7 @@ test('navigation rows: hours in Chinese, GeoJSON in lon/lat order, unknown open 
 test('the acceptance form scores evidenced items and leaves manual ones open', (t) => {
   const stations = registry.inDistrict('BS');
   const compliance = new Map<string, ComplianceSnapshot>(
-    stations.map((s, i) => [s.id, { stationId: s.id, district: 'BS', today: 1, last30Days: 1, yearToDate: i === 0 ? 0.5 : 1, failingOpenAllYear: i === 0, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } }]),
+    stations.map((s, i) => [s.id, complianceSnapshot({ stationId: s.id, district: 'BS', today: 1, last30Days: 1, yearToDate: i === 0 ? 0.5 : 1, failingOpenAllYear: i === 0, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } })]),
   );
   const form = acceptanceForm('BS', 2019, registry.stations, compliance, new Map([[1, { score: 7, note: 'ok', by: 'admin', at: 1 }]]));
   t.is(form.max, 100);
@@ -84,6 +86,28 @@ test('the acceptance form scores evidenced items and leaves manual ones open', (
   t.is(form.total, Math.round(form.items.reduce((a, i) => a + (i.score ?? 0), 0) * 10) / 10);
   t.like(byNo.get(2), { auto: true });
   t.false(byNo.get(10)!.evidenceZh.join().includes('备注'));
+});
+
+test('acceptance item 10 scores the district’s pooled time (Σopen ÷ Σwatched scheduled), not the mean of station ratios', (t) => {
+  const stations = registry.inDistrict('BS').filter((s) => s.yearBuilt <= 2019).slice(0, 2);
+  t.is(stations.length, 2);
+  const H = 3_600_000;
+  const facility = { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] };
+  // One station open 90 of 100 watched hours, the other 0 of 10 (and 10 unwatched): pooled 90/110, mean of ratios 45 %.
+  const times: ComplianceTime[] = [
+    { ...NO_TIME, scheduledMs: 100 * H, openMs: 90 * H, closedMs: 10 * H },
+    { ...NO_TIME, scheduledMs: 10 * H, offlineMs: 10 * H, uncoveredMs: 10 * H },
+  ];
+  const compliance = new Map<string, ComplianceSnapshot>(
+    stations.map((s, i) => {
+      const time = times[i]!;
+      const r = time.openMs / time.scheduledMs;
+      return [s.id, { stationId: s.id, district: 'BS', today: r, last30Days: r, yearToDate: r, coverage: { today: 1, last30Days: 1, yearToDate: 1 }, time: { today: time, last30Days: time, yearToDate: time }, failingOpenAllYear: r < 0.95, facility }];
+    }),
+  );
+  const item = acceptanceForm('BS', 2019, stations, compliance, new Map()).items.find((i) => i.no === 10)!;
+  t.is(item.score, Math.round(10 * (90 / 110) * 10) / 10);
+  t.regex(item.evidenceZh.join(), /全区合计）82%，监测覆盖 92%/);
 });
 
 test('acceptance item 2 is scored by hand for years whose district target the plan does not give', (t) => {
@@ -133,4 +157,23 @@ test('online and open now count missed heartbeats like the station_offline rule,
   t.is(slowAfter(b!.id), 900_000);
   t.is(slowAfter(registry.inDistrict('SB')[0]!.id), 90_000);
   t.deepEqual(judgeLive(states.get(b!.id), now, slowAfter(b!.id)), { live: 'online', open: true });
+});
+
+test('the district figure is pooled time (Σopen ÷ Σscheduled over its stations), with coverage and the not-open time beside it', (t) => {
+  const [a, b] = registry.inDistrict('SN');
+  const H = 3_600_000;
+  const snap = (s: Station, time: ComplianceTime): ComplianceSnapshot => ({
+    ...complianceSnapshot({ stationId: s.id, district: s.district, today: null, last30Days: null, yearToDate: null, failingOpenAllYear: false, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } }),
+    time: { today: time, last30Days: time, yearToDate: time },
+  });
+  // a: 2 h scheduled, all open; b: 8 h watched, 1 h reported closed, 7 h offline, 2 h more not watched.
+  const compliance = new Map([
+    [a!.id, snap(a!, { ...NO_TIME, scheduledMs: 2 * H, openMs: 2 * H })],
+    [b!.id, snap(b!, { ...NO_TIME, scheduledMs: 8 * H, closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H })],
+  ]);
+  const sn = fleetSummary({ stations: registry.stations, scheduledOpen: new Set(), states: new Map(), alerts: [], compliance, now: 0, offlineAfterMs: () => 90_000 }, ['SN']).districts[0]!;
+  t.deepEqual(sn.compliance, { today: 0.2, last30Days: 0.2, yearToDate: 0.2 }, 'pooled: 2 h of 10 h (the mean of ratios would say 0.5)');
+  t.deepEqual(sn.coverage, { today: 10 / 12, last30Days: 10 / 12, yearToDate: 10 / 12 });
+  t.deepEqual(sn.notOpen, { closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H, declaredClosedMs: 0 });
+  t.true(DistrictSummarySchema.safeParse(sn).success);
 });

@@ -1,11 +1,12 @@
 import test from 'ava';
 import { Registry as MetricsRegistry } from 'prom-client';
-import { SERIES } from '../../domain/series.js';
+import { PLATFORM_SERIES, SERIES } from '../../domain/series.js';
 import { STORE_AND_FORWARD_HORIZON_MS } from '../../domain/telemetry.js';
 import { startIngest, type Ingest } from '../../ingest/ingest.js';
 import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { startPrivateInfluxd } from '../../lib/influx/private-influxd.js';
 import { createLogger } from '../../lib/logger.js';
+import { coveredIntervals } from '../../rules/coverage.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusTopic, tempDir } from './fixtures.js';
@@ -124,6 +125,7 @@ test.serial('points accepted while InfluxDB is down stay in the write-ahead log 
   await influx.ensureDatabase();
   const metrics = new MetricsRegistry();
   const ingest = await ingestInto(t, influx, spoolDir, metrics);
+  const linkedBy = Date.now();
   await server.stop();
 
   const station = await stationClient(broker, 'CY-0001');
@@ -132,9 +134,10 @@ test.serial('points accepted while InfluxDB is down stay in the write-ahead log 
   for (let i = 0; i < 50; i++) await station.publishAsync(occupancyTopic('CY-0001'), JSON.stringify(occupancyPayload('CY-0001', t0 + i * 100, i % 9, i)), { qos: 1 });
   // Counted by the log itself: the accepted-message counter also counts retained messages other tests left.
   await until(async () => (await metricValue(metrics, 'ingest_wal_points_appended_total')) >= 50);
+  const stopping = Date.now();
   await ingest.close();
   await influx.close();
-  t.is(await metricValue(metrics, 'ingest_wal_points_appended_total'), 50);
+  t.is(await metricValue(metrics, 'ingest_wal_points_appended_total'), 50, 'the coverage heartbeat is not in the telemetry log');
   t.is(await metricValue(metrics, 'ingest_points_written_total'), 0);
   t.true((await metricValue(metrics, 'ingest_write_failures_total')) >= 1);
 
@@ -148,4 +151,46 @@ test.serial('points accepted while InfluxDB is down stay in the write-ahead log 
   await until(async () => (await metricValue(metrics2, 'ingest_points_replayed_total')) >= 50);
   const count = await influx2.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement} WHERE station = $station`, { station: 'CY-0001' });
   t.is(count[0]?.count, 50);
+  // The coverage heartbeat's own log (<spool>/coverage/) kept the first ingest's claim through the outage.
+  await until(
+    async () => {
+      const rows = await influx2.query(`SELECT "span_ms" FROM ${PLATFORM_SERIES.coverage.measurement} WHERE time <= $to`, { to: new Date(Date.now()).toISOString() });
+      const covered = coveredIntervals(rows.map((r) => ({ end: Number(r.time), spanMs: Number(r.span_ms) })), 0, Date.now());
+      return covered.some(([s, e]) => s <= linkedBy && e >= stopping);
+    },
+    { timeoutMs: 10_000, what: 'the first ingest’s coverage, written from its log by the next' },
+  );
+});
+
+test.serial('while it receives, the ingest writes its coverage heartbeat (not counted as telemetry), and the last span when it stops', async (t) => {
+  const influx = await fixture.connect(t);
+  const metrics = new MetricsRegistry();
+  const clientId = `svc-ingest-coverage-${process.pid}`;
+  const before = Date.now();
+  const ingest = await startIngest({
+    mqttUrl: broker.url,
+    username: 'svc-ingest',
+    password: broker.credentials['svc-ingest']!,
+    clientId,
+    registry: broker.registry,
+    logger,
+    metrics,
+    influx,
+    writer: { spoolDir: await tempDir(t), flushMs: 50 },
+    coverageTickMs: 50,
+  });
+  const linkedBy = Date.now();
+  const m = PLATFORM_SERIES.coverage.measurement;
+  await until(async () => Number((await influx.query(`SELECT count("span_ms") FROM "${m}"`))[0]?.count ?? 0) >= 3, { timeoutMs: 10_000, what: 'three coverage points' });
+  const closing = Date.now();
+  await ingest.close();
+  const closed = Date.now();
+  const rows = await influx.query(`SELECT "span_ms", "source" FROM "${m}"`);
+  t.true(rows.every((r) => r.source === clientId), 'tagged with the ingest client id');
+  const covered = coveredIntervals(rows.map((r) => ({ end: Number(r.time), spanMs: Number(r.span_ms) })), 0, Number.MAX_SAFE_INTEGER);
+  t.is(covered.length, 1, `one unbroken stretch: ${JSON.stringify(covered)}`);
+  const [start, end] = covered[0]!;
+  t.true(start >= before && start <= linkedBy, 'from when it subscribed');
+  t.true(end >= closing && end <= closed, 'to when it stopped receiving');
+  t.is(await metricValue(metrics, 'ingest_points_written_total'), 0, 'the telemetry counters count telemetry only');
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { SERIES, TAGS, type FieldOf } from '../../domain/series.js';
+import { PLATFORM_SERIES, SERIES, TAGS, type FieldOf } from '../../domain/series.js';
 import { spawnPlatform } from './spawn-platform.js';
 
 const ONLINE: FieldOf<'status'> = 'online';
@@ -46,6 +46,20 @@ test('the all-in-one platform gets all 600 stations into InfluxDB within 60 s an
     t.true(first <= started - 10 * 60_000, 'history older than the start is in InfluxDB');
     t.true(Number(replayedFrom![2]) > 600, 'every station replayed something');
   }
+
+  // Issue 15: the platform records its own coverage — the ingest while it receives, and the replayed stretch declared watched.
+  const coverageSources = async (): Promise<string[]> => {
+    const q = `SELECT count("span_ms") FROM "${PLATFORM_SERIES.coverage.measurement}" GROUP BY "source"`;
+    const body = (await (await fetch(`${influxUrl}/query?db=${db}&q=${encodeURIComponent(q)}`)).json()) as { results: Array<{ series?: Array<{ tags: { source: string } }> }> };
+    return (body.results[0]?.series ?? []).map((x) => x.tags.source).sort();
+  };
+  let sources: string[] = [];
+  for (const end = Date.now() + 40_000; !sources.includes('svc-ingest') && Date.now() < end; ) {
+    sources = await coverageSources();
+    if (!sources.includes('svc-ingest')) await new Promise((r) => setTimeout(r, 1000));
+  }
+  t.true(sources.includes('svc-ingest'), `coverage sources: ${sources.join(', ')}`);
+  if (replayedFrom) t.true(sources.includes('fill-today'), 'the replayed stretch is declared watched');
 
   child.kill('SIGINT');
   t.is((await exited).code, 0, platform.output().slice(-2000));
