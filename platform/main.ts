@@ -4,6 +4,7 @@
 // start-up it stops whatever has started so far.
 import { existsSync, readFileSync } from 'node:fs';
 import { hostAlerting } from '../alerting/host.js';
+import { loadRulesFile } from '../alerting/rules-file.js';
 import { startBroker } from '../broker/broker.js';
 import { brokerListenOptions } from '../broker/config.js';
 import { ensureDevCredentials } from '../broker/credentials.js';
@@ -23,6 +24,7 @@ import { loadRegistryFile } from '../lib/registry-file.js';
 import { runService } from '../lib/service-runner.js';
 import { PlatformConfigSchema } from './config.js';
 import { fillToday } from './fill-today.js';
+import { rollUpFilled, seedHistory, seedInspections } from './seed-history.js';
 
 /** Demo faults are planned this far ahead (simulated); the fleet runs on without them after. */
 const DEMO_PLAN_HOURS = 31 * 24;
@@ -76,6 +78,20 @@ await runService('platform', async (logger, { signal, parts }) => {
   signal.throwIfAborted();
 
   const simulated = registry.stations.slice(0, config.SIM_STATIONS);
+  const started = Date.now();
+  const history = await seedHistory({
+    influx,
+    registry,
+    stations: simulated,
+    seed: config.SIM_SEED,
+    now: started,
+    days: config.SIM_FILL_DAYS,
+    until: started - config.SIM_FILL_MAX_HOURS * 3600_000,
+    onlineAfterS: loadRulesFile(projectPath(config.ALERTING_RULES_FILE)).compliance.onlineAfterS,
+    logger,
+    signal,
+  });
+  signal.throwIfAborted();
   const filled =
     simulated.length > 0 && config.SIM_FILL_TODAY
       ? await fillToday({ influx, ingest, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, logger, now: Date.now(), maxHours: config.SIM_FILL_MAX_HOURS, signal })
@@ -85,6 +101,9 @@ await runService('platform', async (logger, { signal, parts }) => {
   // Alerting and the dashboard read the ingest's live state: one subscription serves all three.
   // Alerting stops judging first: the simulated stations going away is not an outage to alert on.
   const alerting = parts.add(await hostAlerting({ config, registry, influx, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), { first: true });
+  signal.throwIfAborted();
+  if (history) await rollUpFilled(alerting.service, history, started);
+  if (config.SIM_INSPECTIONS) await seedInspections(alerting.service, simulated, config.SIM_SEED, started, logger);
   signal.throwIfAborted();
 
   const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, rules: alerting.rules, logger, metrics }), (d) => d.close());
@@ -125,6 +144,7 @@ await runService('platform', async (logger, { signal, parts }) => {
     `  InfluxDB (${influx.version === '1' ? '1.x' : '2.x'}, database ${config.INFLUX_DATABASE})  ${influxd?.url ?? config.INFLUX_URL}`,
     `  Metrics (all services)              http://localhost:${metricsServer.port}/metrics`,
     `  Simulator                           ${fleet ? `${fleet.stations.length} stations, speed ×${config.SIM_SPEED}, seed ${config.SIM_SEED}, ${demoFaults.length} demo faults planned` : 'off (SIM_STATIONS=0)'}`,
+    ...(history ? [`      history since ${new Date(history.from).toISOString()} written first: ${history.points} points`] : []),
     ...(filled ? [`      today since ${new Date(filled.from).toISOString()} replayed first: ${filled.messages} messages`] : []),
     '  Ctrl-C stops everything cleanly.',
     '',
