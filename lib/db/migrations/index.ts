@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import type { DbDialect } from '../database.js';
+import { sharedState } from './0001-shared-state.js';
+
+/**
+ * Every migration, in order, by name. Append new ones (never edit an applied one): the Migrator
+ * applies those a database has not seen, at start, under its own lock.
+ */
+export const migrations = (dialect: DbDialect): Record<string, Migration> => ({
+  '0001-shared-state': sharedState(dialect),
+});

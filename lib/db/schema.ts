@@ -1,0 +1,78 @@
+import type { Generated } from 'kysely';
+
+// The relational tables, as Kysely sees them. Times are epoch milliseconds (bigint columns, read
+// back as numbers); flags are 0/1 integers and lists JSON text, so SQLite and PostgreSQL share
+// every query.
+
+export interface UsersTable {
+  username: string;
+  display_name: string;
+  role: string;
+  district: string | null;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface AcceptanceScoresTable {
+  district: string;
+  year: number;
+  item_no: number;
+  score: number;
+  note: string;
+  by: string;
+  at: number;
+}
+
+/** Append-only: triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  username: string;
+  role: string;
+  action: string;
+  district: string | null;
+  target: string;
+  /** JSON text, or null. */
+  detail: string | null;
+}
+
+export interface SilencesTable {
+  id: string;
+  station_id: string;
+  /** JSON array of rule ids; empty: every rule. */
+  rule_ids: string;
+  from_ms: number;
+  until_ms: number;
+  reason: string;
+  created_by: string;
+}
+
+export interface AttestationsTable {
+  id: Generated<number>;
+  station_id: string;
+  district: string;
+  item: string;
+  present: number;
+  working: number;
+  by: string;
+  note: string | null;
+  at: number;
+}
+
+/** One row per import of an older store (JSON file, InfluxDB measurement): done once, by whichever node gets there first. */
+export interface ImportsTable {
+  source: string;
+  origin: string;
+  imported: number;
+  skipped: number;
+  at: number;
+}
+
+export interface Tables {
+  users: UsersTable;
+  acceptance_scores: AcceptanceScoresTable;
+  audit_log: AuditLogTable;
+  silences: SilencesTable;
+  attestations: AttestationsTable;
+  imports: ImportsTable;
+}
