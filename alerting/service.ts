@@ -27,6 +27,7 @@ import { resolveRules, type ResolvedRule, type RulesConfig } from '../rules/rule
 import { addSample, forgetBefore, newServingTracker, servingIntervals, trackerFromSamples, type ServingTracker } from '../rules/serving.js';
 import type { NotificationEvent } from './messages.js';
 import type { Notifier } from './notifier.js';
+import type { ManualRecords } from './manual-records.js';
 import type { AlertStore, ServingSamples } from './store.js';
 
 // The alerting service: telemetry and timers in, the pure engine in the middle, the store and
@@ -36,6 +37,8 @@ export interface AlertingServiceOptions {
   registry: Registry;
   rules: RulesConfig;
   store: AlertStore;
+  /** Silences and attestations (the relational database). */
+  records: ManualRecords;
   notifier: Notifier;
   /** Live station states: the telemetry consumer's map. */
   states: ReadonlyMap<string, StationState>;
@@ -67,7 +70,7 @@ const BATCH_RANGE_MS = 2 * DAY_MS;
 const CHECKPOINT_MS = 60_000;
 
 export async function createAlertingService(o: AlertingServiceOptions): Promise<AlertingService> {
-  const { registry, rules: config, store, notifier, logger } = o;
+  const { registry, rules: config, store, records, notifier, logger } = o;
   const clock = o.now ?? Date.now;
   const startedAt = clock();
   const escalateAfterMs = config.escalateAfterS * 1000;
@@ -108,8 +111,8 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     }
   }
   history = loaded.resolved;
-  silences = await store.loadSilences(startedAt);
-  for (const a of await store.loadAttestations(startedAt - 2 * 366 * DAY_MS)) attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
+  silences = await records.loadSilences(startedAt);
+  for (const a of await records.loadAttestations(startedAt - 2 * 366 * DAY_MS)) attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
   const rollupSince = (now: number): string => {
     const windowStart = localDateOf(now - config.compliance.windowDays * DAY_MS);
     const yearStart = `${localDateOf(now).slice(0, 4)}-01-01`;
@@ -360,7 +363,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const unknown = input.ruleIds.filter((r) => !resolved.get(station.id)!.some((x) => x.spec.id === r));
       if (unknown.length > 0) throw new AlertingError('invalid', `unknown rule ids: ${unknown.join(', ')}`);
       const s: Silence = { ...input, id: randomUUID() };
-      await store.save({ kind: 'silence', silence: s });
+      await records.saveSilence(s);
       silences.push(s);
       logger.info({ event: 'silence_created', id: s.id, station: s.stationId, rules: s.ruleIds, from: s.from, until: s.until, by: s.createdBy }, 'silence created');
       judge(station, clock());
@@ -374,7 +377,9 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const station = registry.get(a.stationId);
       if (!station) throw new AlertingError('not_found', `unknown station ${a.stationId}`);
       if (!(EQUIPMENT_ITEMS as readonly string[]).includes(a.item)) throw new AlertingError('invalid', `unknown item ${a.item}`);
-      await store.save({ kind: 'attestation', attestation: a, district: station.district });
+      await records.saveAttestation(a, station.district);
+      // Also a point in InfluxDB, for the history boards in Grafana; the database row is the record.
+      store.append({ kind: 'attestation', attestation: a, district: station.district });
       attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
       logger.info({ event: 'attestation', station: a.stationId, item: a.item, present: a.present, working: a.working, by: a.by }, 'inspection attested');
     },

@@ -12,11 +12,13 @@ import type { AlertingPort } from '../domain/alerts.js';
 import type { Registry } from '../domain/registry.js';
 import { parseRulesConfig, type RulesConfig } from '../rules/rule-config.js';
 import { projectPath } from '../lib/paths.js';
-import { openAcceptanceStore } from './acceptance-store.js';
+import type { Db } from '../lib/db/database.js';
+import { acceptanceStore } from './acceptance-store.js';
 import { createApi } from './api-routes.js';
-import { openAuditLog } from './audit-log.js';
+import { auditLog } from './audit-log.js';
 import { tokenService } from './auth/tokens.js';
-import { loadOrCreateUsers, userStore } from './auth/users.js';
+import { devPasswordsFile, ensureDevUsers, userStore } from './auth/users.js';
+import { importDashboardFiles } from './json-import.js';
 import { corsOrigins, type DashboardConfig } from './config.js';
 import { complianceCache, type ApiContext, type HistorySource, type LiveFeed } from './context.js';
 import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
@@ -51,6 +53,8 @@ export interface DashboardApiOptions {
   live: LiveFeed;
   alerting: AlertingPort;
   influx: HistorySource;
+  /** Users, acceptance scores and the audit log (lib/db); the caller opens and closes it. */
+  db: Db;
   /** The alerting service's rules: online/open use the station_offline heartbeat threshold. Default: the catalogue's defaults. */
   rules?: RulesConfig;
   logger: Logger;
@@ -72,9 +76,12 @@ export interface DashboardApi {
 export async function startDashboardApi(opts: DashboardApiOptions): Promise<DashboardApi> {
   const { config, logger, metrics } = opts;
   const log = logger.child({ component: 'dashboard-api' });
-  const loaded = await loadOrCreateUsers(projectPath(config.DASHBOARD_USERS_FILE));
-  if (loaded.created) log.warn({ passwordsFile: loaded.created.passwordsFile }, 'no users file: generated dev users; their passwords are in the passwords file');
-  const users = userStore(loaded.users);
+  const now = opts.now ?? Date.now;
+  const usersFile = projectPath(config.DASHBOARD_USERS_FILE);
+  await importDashboardFiles(opts.db, { usersFile, auditFile: projectPath(config.DASHBOARD_AUDIT_FILE), acceptanceFile: projectPath(config.DASHBOARD_ACCEPTANCE_FILE) }, log, now);
+  const passwordsFile = await ensureDevUsers(opts.db, devPasswordsFile(usersFile), now());
+  if (passwordsFile) log.warn({ passwordsFile }, 'no users in the database and no users file: generated dev users; their passwords are in the passwords file');
+  const users = userStore(opts.db);
   const compliance = complianceCache(opts.alerting, config.DASHBOARD_COMPLIANCE_TTL_MS);
   const ctx: ApiContext = {
     registry: opts.registry,
@@ -83,10 +90,10 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     influx: opts.influx,
     users,
     tokens: tokenService(users, config.DASHBOARD_JWT_SECRET, config.DASHBOARD_TOKEN_TTL_S),
-    audit: await openAuditLog(projectPath(config.DASHBOARD_AUDIT_FILE)),
-    acceptance: openAcceptanceStore(projectPath(config.DASHBOARD_ACCEPTANCE_FILE)),
+    audit: auditLog(opts.db),
+    acceptance: acceptanceStore(opts.db),
     logger: log,
-    now: opts.now ?? Date.now,
+    now,
     complianceById: compliance.get,
     offlineAfterMs: offlineThresholds(opts.rules ?? parseRulesConfig({ version: 1 }), opts.registry.stations),
   };
@@ -187,7 +194,6 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
       server.closeAllConnections();
       compliance.close();
       await hub.close();
-      await ctx.audit.close();
     },
   };
 }

@@ -7,11 +7,13 @@ import { hostAlerting } from '../alerting/host.js';
 import { startBroker } from '../broker/broker.js';
 import { brokerListenOptions } from '../broker/config.js';
 import { ensureDevCredentials } from '../broker/credentials.js';
+import { devPasswordsFile } from '../dashboard-api/auth/users.js';
 import { startDashboardApi } from '../dashboard-api/server.js';
 import { startFleet } from '../device-sim/fleet.js';
 import { ingestSettings } from '../ingest/config.js';
 import { startIngest } from '../ingest/ingest.js';
 import { readConfig } from '../lib/config.js';
+import { openDatabase } from '../lib/db/database.js';
 import { connectInflux } from '../lib/influx/client.js';
 import { influxConfigFromEnv } from '../lib/influx/env.js';
 import { startPrivateInfluxd } from '../lib/influx/private-influxd.js';
@@ -35,6 +37,8 @@ await runService('platform', async (logger, { signal, parts }) => {
     : null;
   const influx = parts.add(await connectInflux({ ...influxConfigFromEnv(config), url: influxd?.url ?? config.INFLUX_URL }, logger), (i) => i.close());
   await influx.ensureDatabase();
+  // Embedded SQLite in var/ by default: still one command, no server to install.
+  const database = parts.add(await openDatabase(config.DATABASE_URL, logger), (d) => d.close());
   signal.throwIfAborted();
 
   const { credentials, accounts } = await ensureDevCredentials(
@@ -79,10 +83,10 @@ await runService('platform', async (logger, { signal, parts }) => {
 
   // Alerting and the dashboard read the ingest's live state: one subscription serves all three.
   // Alerting stops judging first: the simulated stations going away is not an outage to alert on.
-  const alerting = parts.add(await hostAlerting({ config, registry, influx, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), { first: true });
+  const alerting = parts.add(await hostAlerting({ config, registry, influx, db: database.db, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), { first: true });
   signal.throwIfAborted();
 
-  const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, rules: alerting.rules, logger, metrics }), (d) => d.close());
+  const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, db: database.db, rules: alerting.rules, logger, metrics }), (d) => d.close());
   const metricsServer = parts.add(await serveMetrics(metrics, config.PLATFORM_METRICS_PORT), (m) => m.close());
   signal.throwIfAborted();
 
@@ -91,7 +95,7 @@ await runService('platform', async (logger, { signal, parts }) => {
       ? parts.add(startFleet({ registry, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, speed: config.SIM_SPEED, logger }), (f) => f.stop().then(() => undefined))
       : null;
 
-  const usersFile = projectPath(config.DASHBOARD_USERS_FILE).replace(/\.json$/, '.passwords.json');
+  const usersFile = devPasswordsFile(projectPath(config.DASHBOARD_USERS_FILE));
   const devLogins = existsSync(usersFile) ? (JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>) : {};
   const lines = [
     '',

@@ -6,6 +6,7 @@ import { indexRegistry, type Registry } from '../../domain/registry.js';
 import { toPoint } from '../../domain/series.js';
 import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
 import type { Telemetry } from '../../domain/telemetry.js';
+import type { Database } from '../../lib/db/database.js';
 import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
@@ -13,8 +14,10 @@ import { parseRulesConfig, type RulesConfig } from '../../rules/rule-config.js';
 import { createInfluxStore } from '../../alerting/influx-store.js';
 import { parseNotificationConfig } from '../../alerting/notification-config.js';
 import { createNotifier } from '../../alerting/notifier.js';
+import { manualRecords } from '../../alerting/manual-records.js';
 import { createAlertingService, type AlertingService } from '../../alerting/service.js';
 import type { AlertStore } from '../../alerting/store.js';
+import { tempSqlite } from '../helpers/database.js';
 import type { HttpReceiver } from './receivers.js';
 
 // One alerting service over a small registry, a real influxd database, a controllable clock and
@@ -27,6 +30,8 @@ export const smallRegistry: Registry = indexRegistry(['SN-0001', 'SN-0002', 'SB-
 export interface Harness {
   service: AlertingService;
   store: AlertStore;
+  /** Silences and attestations (a temp SQLite file). */
+  database: Database;
   influx: Influx;
   states: Map<string, StationState>;
   clock: { now: number };
@@ -65,11 +70,13 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const metrics = new MetricsRegistry();
   const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
   const states = new Map(registry.stations.map((s) => [s.id, initialState(s)]));
-  const service = await createAlertingService({ registry, rules, store, notifier, states, logger, metrics, now: () => clock.now });
+  const database = await tempSqlite();
+  const service = await createAlertingService({ registry, rules, store, records: manualRecords(database.db), notifier, states, logger, metrics, now: () => clock.now });
   const rawWriter = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'alerting-raw-')) });
   return {
     service,
     store,
+    database,
     influx,
     states,
     clock,
@@ -87,6 +94,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       await rawWriter.close();
       await service.close();
       await store.close();
+      await database.close();
       await influx.close();
     },
   };
