@@ -56,7 +56,11 @@ export async function openDatabase(url: string, logger: Logger): Promise<Databas
     sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
   } else {
-    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: target.url, max: 10, types: pgTypes }) }) });
+    const pool = new pg.Pool({ connectionString: target.url, max: 10, types: pgTypes });
+    // An idle connection the server ends (restart, fail-over) is dropped from the pool and replaced
+    // on next use; without a listener the error would end the process.
+    pool.on('error', (err) => logger.warn({ event: 'database_connection_lost', database: where, err: err.message }, 'idle database connection closed by the server'));
+    db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   }
   try {
     await migrate(db, target.dialect, logger);
