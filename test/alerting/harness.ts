@@ -30,8 +30,8 @@ export const smallRegistry: Registry = indexRegistry(['SN-0001', 'SN-0002', 'SB-
 export interface Harness {
   service: AlertingService;
   store: AlertStore;
-  /** Silences and attestations (a temp SQLite file). */
-  database: Database;
+  /** Silences and attestations (a temp SQLite file unless given). */
+  records: Database;
   influx: Influx;
   states: Map<string, StationState>;
   clock: { now: number };
@@ -49,6 +49,8 @@ export interface HarnessOptions {
   start: number;
   registry?: Registry;
   rules?: Record<string, unknown>;
+  /** Silences and attestations: kept open across a restart when given; default: a temp SQLite file of its own. */
+  records?: Database;
   /** Wraps the store (to delay or fail writes). */
   wrapStore?: (s: AlertStore) => AlertStore;
 }
@@ -70,13 +72,13 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const metrics = new MetricsRegistry();
   const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
   const states = new Map(registry.stations.map((s) => [s.id, initialState(s)]));
-  const database = await tempSqlite();
-  const service = await createAlertingService({ registry, rules, store, records: manualRecords(database.db), notifier, states, logger, metrics, now: () => clock.now });
+  const records = o.records ?? (await tempSqlite());
+  const service = await createAlertingService({ registry, rules, store, records: manualRecords(records.db), notifier, states, logger, metrics, now: () => clock.now });
   const rawWriter = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'alerting-raw-')) });
   return {
     service,
     store,
-    database,
+    records,
     influx,
     states,
     clock,
@@ -94,7 +96,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       await rawWriter.close();
       await service.close();
       await store.close();
-      await database.close();
+      if (!o.records) await records.close();
       await influx.close();
     },
   };
