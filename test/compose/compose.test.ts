@@ -157,8 +157,8 @@ test('the dashboard and the standalone alerting keep their shared state in the P
     t.is(url.protocol, 'postgres:');
     t.is(url.host, 'postgres:5432');
     t.is(url.pathname, `/${pg.POSTGRES_DB}`);
-    t.is(url.username, pg.POSTGRES_USER);
-    t.is(url.password, pg.POSTGRES_PASSWORD);
+    t.is(url.username, pg.POSTGRES_USER!);
+    t.is(url.password, pg.POSTGRES_PASSWORD!);
     t.deepEqual(compose.services[name]!.depends_on!.postgres, { condition: 'service_healthy' });
   }
 });
