@@ -107,6 +107,7 @@ await runService('platform', async (logger, { signal, parts }) => {
     ...(existsSync(usersFile) ? [`      (every development login: ${usersFile})`] : []),
     `  MQTT                                mqtt://localhost:${broker.port}   ws://localhost:${broker.wsPort}/`,
     `  InfluxDB (${influx.version === '1' ? '1.x' : '2.x'}, database ${config.INFLUX_DATABASE})  ${influxd?.url ?? config.INFLUX_URL}`,
+    `  Database (users, audit log, …)      ${database.where}`,
     `  Metrics (all services)              http://localhost:${metricsServer.port}/metrics`,
     `  Simulator                           ${fleet ? `${fleet.stations.length} stations, speed ×${config.SIM_SPEED}, seed ${config.SIM_SEED}` : 'off (SIM_STATIONS=0)'}`,
     ...(filled ? [`      today since ${new Date(filled.from).toISOString()} replayed first: ${filled.messages} messages`] : []),
