@@ -7,6 +7,7 @@ import type { StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { AcceptanceStore } from './acceptance-store.js';
 import type { AuditLog } from './audit-log.js';
+import type { InspectionStore } from './inspection-store.js';
 import type { TokenService } from './auth/tokens.js';
 import { assertCanSee } from './auth/scope.js';
 import type { User, UserStore } from './auth/users.js';
@@ -34,6 +35,7 @@ export interface ApiContext {
   tokens: TokenService;
   audit: AuditLog;
   acceptance: AcceptanceStore;
+  inspections: InspectionStore;
   logger: Logger;
   now: () => number;
   /** Every station's compliance snapshot by id, at most `DASHBOARD_COMPLIANCE_TTL_MS` old. */

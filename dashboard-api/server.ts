@@ -18,7 +18,9 @@ import { createApi } from './api-routes.js';
 import { auditLog } from './audit-log.js';
 import { tokenService } from './auth/tokens.js';
 import { devPasswordsFile, ensureDevUsers, userStore } from './auth/users.js';
+import { inspectionStore } from './inspection-store.js';
 import { importDashboardFiles } from './json-import.js';
+import { MAX_PHOTO_BYTES, PHOTO_TYPES } from '../domain/inspection.js';
 import { corsOrigins, type DashboardConfig } from './config.js';
 import { complianceCache, type ApiContext, type HistorySource, type LiveFeed } from './context.js';
 import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
@@ -28,6 +30,7 @@ import { alertRoutes } from './routes/alert-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { complianceRoutes } from './routes/compliance-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
+import { inspectionRoutes } from './routes/inspection-routes.js';
 import { stationRoutes } from './routes/station-routes.js';
 
 export type DashboardSettings = Pick<
@@ -92,6 +95,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     tokens: tokenService(users, config.DASHBOARD_JWT_SECRET, config.DASHBOARD_TOKEN_TTL_S),
     audit: auditLog(opts.db),
     acceptance: acceptanceStore(opts.db),
+    inspections: inspectionStore(opts.db),
     logger: log,
     now,
     complianceById: compliance.get,
@@ -128,6 +132,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     next();
   });
   app.use(express.json({ limit: '32kb' }));
+  app.use('/api/inspections/:id/photos', express.raw({ type: [...PHOTO_TYPES], limit: MAX_PHOTO_BYTES }));
 
   app.get('/healthz', (_req, res) => {
     let reporting = 0;
@@ -165,6 +170,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   stationRoutes(api, ctx);
   alertRoutes(api, ctx);
   complianceRoutes(api, ctx);
+  inspectionRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);

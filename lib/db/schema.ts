@@ -68,6 +68,37 @@ export interface ImportsTable {
   at: number;
 }
 
+export interface InspectionsTable {
+  id: string;
+  station_id: string;
+  district: string;
+  /** Username of who visited. */
+  inspector: string;
+  visited_at: number;
+  notes: string;
+  created_at: number;
+}
+
+/** One row per item checked on a visit: an equipment item or a site check (domain/inspection.ts). */
+export interface InspectionItemsTable {
+  inspection_id: string;
+  item: string;
+  present: number;
+  working: number;
+  note: string | null;
+}
+
+export interface InspectionPhotosTable {
+  id: string;
+  inspection_id: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  data: Buffer;
+  uploaded_by: string;
+  uploaded_at: number;
+}
+
 export interface Tables {
   users: UsersTable;
   acceptance_scores: AcceptanceScoresTable;
@@ -75,4 +106,7 @@ export interface Tables {
   silences: SilencesTable;
   attestations: AttestationsTable;
   imports: ImportsTable;
+  inspections: InspectionsTable;
+  inspection_items: InspectionItemsTable;
+  inspection_photos: InspectionPhotosTable;
 }

@@ -7,6 +7,7 @@ import { manualRecords } from '../../alerting/manual-records.js';
 import { acceptanceStore } from '../../dashboard-api/acceptance-store.js';
 import { auditLog, type AuditEntry } from '../../dashboard-api/audit-log.js';
 import { hashPassword, upsertUsers, userStore, type UserRecord } from '../../dashboard-api/auth/users.js';
+import { inspectionStore } from '../../dashboard-api/inspection-store.js';
 import { importDashboardFiles } from '../../dashboard-api/json-import.js';
 import { migrate, openDatabase, parseDatabaseUrl, type Database } from '../../lib/db/database.js';
 import { createLogger } from '../../lib/logger.js';
@@ -58,8 +59,8 @@ test('DATABASE_URL picks the dialect: sqlite paths are relative to the project r
 for (const d of DIALECTS) {
   test(`${d.name}: migrations apply on a fresh database and a re-run (next start) applies none`, async (t) => {
     const database = await d.open(t);
-    t.deepEqual((await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name), ['0001-shared-state']);
-    const tables = ['users', 'acceptance_scores', 'audit_log', 'silences', 'attestations', 'imports'];
+    t.deepEqual((await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name), ['0001-shared-state', '0002-inspections']);
+    const tables = ['users', 'acceptance_scores', 'audit_log', 'silences', 'attestations', 'imports', 'inspections', 'inspection_items', 'inspection_photos'];
     for (const table of tables) t.is((await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(database.db)).rows.length, 1, table);
     t.deepEqual(await migrate(database.db, database.dialect, logger), [], 'nothing left to apply');
     const again = await openDatabase(database.url, logger);
@@ -126,6 +127,22 @@ for (const d of DIALECTS) {
       [now - 1000, true, false],
       [now, false, true],
     ]);
+  });
+
+  test(`${d.name}: inspections keep their items and photos (bytes as uploaded), newest visit first`, async (t) => {
+    const store = inspectionStore((await d.open(t)).db);
+    const first = await store.create({ stationId: 'SN-0001', district: 'SN', inspector: 'maint-sn', visitedAt: 10, notes: '', createdAt: 11, items: [{ item: 'signage', present: true, working: true }] });
+    const second = await store.create({ stationId: 'SN-0002', district: 'SN', inspector: 'maint-sn', visitedAt: 20, notes: '复查', createdAt: 21, items: [{ item: 'sink', present: true, working: false, note: '漏水' }] });
+    const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 256));
+    const meta = await store.addPhoto(second.id, { contentType: 'image/png', data: bytes, uploadedBy: 'maint-sn', uploadedAt: 22 });
+    t.like(meta, { size: 70_000, contentType: 'image/png' });
+    const photo = await store.photo(second.id, meta.id);
+    t.true(photo!.data.equals(bytes));
+    t.is(await store.photo(first.id, meta.id), undefined, 'a photo belongs to its own visit');
+    t.deepEqual((await store.get(second.id))!.items, [{ item: 'sink', present: true, working: false, note: '漏水' }]);
+    t.deepEqual((await store.get(second.id))!.photos, [meta]);
+    t.deepEqual((await store.list({ district: 'SN', limit: 10 })).map((i) => i.id), [second.id, first.id]);
+    t.deepEqual((await store.list({ stationId: 'SN-0001', limit: 10 })).map((i) => i.id), [first.id]);
   });
 
   test(`${d.name}: the JSON files of an existing install are imported once, counted; a torn audit line is skipped`, async (t) => {

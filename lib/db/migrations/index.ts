@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { DbDialect } from '../database.js';
 import { sharedState } from './0001-shared-state.js';
+import { inspections } from './0002-inspections.js';
 
 /**
  * Every migration, in order, by name. Append new ones (never edit an applied one): the Migrator
@@ -8,4 +9,5 @@ import { sharedState } from './0001-shared-state.js';
  */
 export const migrations = (dialect: DbDialect): Record<string, Migration> => ({
   '0001-shared-state': sharedState(dialect),
+  '0002-inspections': inspections(dialect),
 });
