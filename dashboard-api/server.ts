@@ -19,6 +19,7 @@ import { auditLog } from './audit-log.js';
 import { tokenService } from './auth/tokens.js';
 import { devPasswordsFile, ensureDevUsers, userStore } from './auth/users.js';
 import { inspectionStore } from './inspection-store.js';
+import { selfCheckStore } from './self-check-store.js';
 import { importDashboardFiles } from './json-import.js';
 import { MAX_PHOTO_BYTES, PHOTO_TYPES } from '../domain/inspection.js';
 import { corsOrigins, type DashboardConfig } from './config.js';
@@ -31,6 +32,7 @@ import { authRoutes } from './routes/auth-routes.js';
 import { complianceRoutes } from './routes/compliance-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
 import { inspectionRoutes } from './routes/inspection-routes.js';
+import { selfCheckRoutes } from './routes/self-check-routes.js';
 import { stationRoutes } from './routes/station-routes.js';
 
 export type DashboardSettings = Pick<
@@ -96,6 +98,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     audit: auditLog(opts.db),
     acceptance: acceptanceStore(opts.db),
     inspections: inspectionStore(opts.db),
+    selfChecks: selfCheckStore(opts.db),
     logger: log,
     now,
     complianceById: compliance.get,
@@ -171,6 +174,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   alertRoutes(api, ctx);
   complianceRoutes(api, ctx);
   inspectionRoutes(api, ctx);
+  selfCheckRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);

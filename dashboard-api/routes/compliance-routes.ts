@@ -23,9 +23,12 @@ const ItemParamsSchema = z.strictObject({
 
 const LAST_YEAR = PLAN_YEARS[PLAN_YEARS.length - 1]!;
 
+/** A district's acceptance form of a plan year: automatic items from the live figures, manual ones from the database. */
+export const districtForm = async (ctx: ApiContext, district: (typeof DISTRICT_CODES)[number], y: PlanYear): Promise<AcceptanceForm> =>
+  acceptanceForm(district, y, ctx.registry.inDistrict(district), ctx.complianceById(), await ctx.acceptance.forForm(district, y));
+
 export function complianceRoutes(api: Api, ctx: ApiContext): void {
-  const form = async (district: (typeof DISTRICT_CODES)[number], y: PlanYear): Promise<AcceptanceForm> =>
-    acceptanceForm(district, y, ctx.registry.inDistrict(district), ctx.complianceById(), await ctx.acceptance.forForm(district, y));
+  const form = (district: (typeof DISTRICT_CODES)[number], y: PlanYear): Promise<AcceptanceForm> => districtForm(ctx, district, y);
 
   api.route({
     method: 'get',

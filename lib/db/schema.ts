@@ -99,6 +99,20 @@ export interface InspectionPhotosTable {
   uploaded_at: number;
 }
 
+export interface SelfChecksTable {
+  district: string;
+  year: number;
+  /** domain/self-check.ts SELF_CHECK_STATES */
+  state: string;
+  submitted_by: string | null;
+  submitted_at: number | null;
+  /** The acceptance form as submitted, JSON. */
+  submitted_form: string | null;
+  reviewed_by: string | null;
+  reviewed_at: number | null;
+  review_comment: string | null;
+}
+
 export interface Tables {
   users: UsersTable;
   acceptance_scores: AcceptanceScoresTable;
@@ -109,4 +123,5 @@ export interface Tables {
   inspections: InspectionsTable;
   inspection_items: InspectionItemsTable;
   inspection_photos: InspectionPhotosTable;
+  self_checks: SelfChecksTable;
 }

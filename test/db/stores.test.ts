@@ -59,8 +59,8 @@ test('DATABASE_URL picks the dialect: sqlite paths are relative to the project r
 for (const d of DIALECTS) {
   test(`${d.name}: migrations apply on a fresh database and a re-run (next start) applies none`, async (t) => {
     const database = await d.open(t);
-    t.deepEqual((await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name), ['0001-shared-state', '0002-inspections']);
-    const tables = ['users', 'acceptance_scores', 'audit_log', 'silences', 'attestations', 'imports', 'inspections', 'inspection_items', 'inspection_photos'];
+    t.deepEqual((await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name), ['0001-shared-state', '0002-inspections', '0003-self-checks']);
+    const tables = ['users', 'acceptance_scores', 'audit_log', 'silences', 'attestations', 'imports', 'inspections', 'inspection_items', 'inspection_photos', 'self_checks'];
     for (const table of tables) t.is((await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(database.db)).rows.length, 1, table);
     t.deepEqual(await migrate(database.db, database.dialect, logger), [], 'nothing left to apply');
     const again = await openDatabase(database.url, logger);

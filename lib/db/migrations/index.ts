@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { DbDialect } from '../database.js';
 import { sharedState } from './0001-shared-state.js';
 import { inspections } from './0002-inspections.js';
+import { selfChecks } from './0003-self-checks.js';
 
 /**
  * Every migration, in order, by name. Append new ones (never edit an applied one): the Migrator
@@ -10,4 +11,5 @@ import { inspections } from './0002-inspections.js';
 export const migrations = (dialect: DbDialect): Record<string, Migration> => ({
   '0001-shared-state': sharedState(dialect),
   '0002-inspections': inspections(dialect),
+  '0003-self-checks': selfChecks(),
 });
