@@ -141,7 +141,8 @@ export async function ensureDevUsers(db: Db, passwordsFile: string, now: number)
       return { ...account, passwordHash: await hashPassword(password) } as UserRecord;
     }),
   );
-  await upsertUsers(db, users, now);
+  // One transaction: one commit (and one sync to disk) instead of one per user.
+  await db.transaction().execute((trx) => upsertUsers(trx, users, now));
   mkdirSync(dirname(passwordsFile), { recursive: true });
   writeFileSync(passwordsFile, `${JSON.stringify(plain, null, 2)}\n`, { mode: 0o600 });
   chmodSync(passwordsFile, 0o600);
