@@ -1,5 +1,5 @@
 import type { Db } from '../lib/db/database.js';
-import type { ManualScore } from './acceptance-form.js';
+import type { ManualScore } from '../rules/acceptance-form.js';
 
 // Manual scores of the acceptance form (附件2), one row per district, year and item; a new score
 // replaces the old one (who changed what and when stays in the audit log).

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DISTRICT_CODES, PLAN_YEARS, type PlanYear } from '../../domain/districts.js';
 import { localDateOf } from '../../domain/schedule.js';
-import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, ManualScoreSchema, type AcceptanceForm } from '../acceptance-form.js';
+import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, type AcceptanceForm } from '../../rules/acceptance-form.js';
 import type { Api } from '../api-routes.js';
 import { assertCanSee, scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
@@ -20,6 +20,14 @@ const ItemParamsSchema = z.strictObject({
   district: z.enum(DISTRICT_CODES),
   no: z.coerce.number().int().min(1).max(FORM_ITEMS.length).describe('Item number; only items the form marks auto: false that year can be scored'),
 });
+
+/** A city staff member's score of a manual item (the item's maximum is checked against the form). */
+export const ManualScoreSchema = z
+  .strictObject({
+    score: z.number().min(0).max(20).describe('Points given; at most the item maximum'),
+    note: z.string().trim().max(500).default(''),
+  })
+  .meta({ id: 'ManualScore' });
 
 const LAST_YEAR = PLAN_YEARS[PLAN_YEARS.length - 1]!;
 

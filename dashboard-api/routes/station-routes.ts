@@ -7,6 +7,7 @@ import { EVERYONE } from '../auth/users.js';
 import { activeAlerts, liveOf, visibleStation, type ApiContext } from '../context.js';
 import { buildHistoryQuery, HistoryQuerySchema } from '../history-query.js';
 import { navigationCsv, navigationGeoJson, NavigationQuerySchema, navigationRow, NavigationRowSchema } from '../navigation-export.js';
+import type { StationDetail } from '../station-detail.js';
 import { filterStations, StationListQuerySchema, StationListSchema, stationRow } from '../station-list.js';
 
 export const StationParamsSchema = z.strictObject({ id: StationIdSchema });
@@ -42,7 +43,7 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
     roles: EVERYONE,
     params: StationParamsSchema,
     response: z.object({ station: StationSchema, live: z.unknown(), liveState: z.string(), openNow: z.boolean() }).loose().meta({ id: 'StationDetail' }),
-    handler({ user, params }) {
+    handler({ user, params }): StationDetail {
       const station = visibleStation(ctx.registry, user, params.id);
       const judged = liveOf(ctx, station.id);
       return {

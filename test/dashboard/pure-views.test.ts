@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ComplianceSnapshot } from '../../domain/alerts.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { projectPath } from '../../lib/paths.js';
-import { acceptanceForm } from '../../dashboard-api/acceptance-form.js';
+import { acceptanceForm } from '../../rules/acceptance-form.js';
 import { ensureDevUsers, parseUsersFile, userStore } from '../../dashboard-api/auth/users.js';
 import { tempSqlite } from '../helpers/database.js';
 import { buildProgress } from '../../dashboard-api/build-progress.js';

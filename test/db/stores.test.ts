@@ -6,7 +6,8 @@ import { sql } from 'kysely';
 import { manualRecords } from '../../alerting/manual-records.js';
 import { acceptanceStore } from '../../dashboard-api/acceptance-store.js';
 import { auditLog, type AuditEntry } from '../../dashboard-api/audit-log.js';
-import { hashPassword, upsertUsers, userStore, type UserRecord } from '../../dashboard-api/auth/users.js';
+import { upsertUsers, userStore, type UserRecord } from '../../dashboard-api/auth/users.js';
+import { hashPassword, PERSON_SCRYPT_PARAMS } from '../../lib/password-hash.js';
 import { inspectionStore } from '../../dashboard-api/inspection-store.js';
 import { importDashboardFiles } from '../../dashboard-api/json-import.js';
 import { migrate, openDatabase, parseDatabaseUrl, type Database } from '../../lib/db/database.js';
@@ -71,11 +72,11 @@ for (const d of DIALECTS) {
   test(`${d.name}: users: upsert replaces role and password, lookups read the database`, async (t) => {
     const { db } = await d.open(t);
     const users = userStore(db);
-    const record: UserRecord = { username: 'maint-sn', displayName: '市南区维护员', role: 'district-maintainer', district: 'SN', passwordHash: await hashPassword('one') };
+    const record: UserRecord = { username: 'maint-sn', displayName: '市南区维护员', role: 'district-maintainer', district: 'SN', passwordHash: await hashPassword('one', PERSON_SCRYPT_PARAMS) };
     await upsertUsers(db, [record], 1);
     t.like(await users.authenticate('maint-sn', 'one'), { role: 'district-maintainer', district: 'SN' });
     t.is(await users.authenticate('maint-sn', 'two'), null);
-    await upsertUsers(db, [{ username: 'maint-sn', displayName: '值班', role: 'city-viewer', passwordHash: await hashPassword('two') } as UserRecord], 2);
+    await upsertUsers(db, [{ username: 'maint-sn', displayName: '值班', role: 'city-viewer', passwordHash: await hashPassword('two', PERSON_SCRYPT_PARAMS) } as UserRecord], 2);
     t.deepEqual(await users.get('maint-sn'), { username: 'maint-sn', displayName: '值班', role: 'city-viewer' });
     t.like(await users.authenticate('maint-sn', 'two'), { role: 'city-viewer' });
     t.is(await users.get('nobody'), undefined);
@@ -150,8 +151,8 @@ for (const d of DIALECTS) {
     const dir = tempDir(t);
     const files = { usersFile: join(dir, 'dashboard-users.json'), auditFile: join(dir, 'dashboard-audit.jsonl'), acceptanceFile: join(dir, 'dashboard-acceptance.json') };
     const users: UserRecord[] = [
-      { username: 'admin', displayName: '管理员', role: 'city-admin', passwordHash: await hashPassword('pw-admin') },
-      { username: 'maint-lc', displayName: '李沧区维护员', role: 'district-maintainer', district: 'LC', passwordHash: await hashPassword('pw-lc') },
+      { username: 'admin', displayName: '管理员', role: 'city-admin', passwordHash: await hashPassword('pw-admin', PERSON_SCRYPT_PARAMS) },
+      { username: 'maint-lc', displayName: '李沧区维护员', role: 'district-maintainer', district: 'LC', passwordHash: await hashPassword('pw-lc', PERSON_SCRYPT_PARAMS) },
     ];
     writeFileSync(files.usersFile, JSON.stringify({ version: 1, users }));
     writeFileSync(files.acceptanceFile, JSON.stringify({ version: 1, scores: { 'SN:2019:1': { score: 8, note: '每年召开会议', by: 'admin', at: 5 }, 'LC:2020:9': { score: 9, note: '', by: 'admin', at: 6 } } }));
@@ -179,7 +180,7 @@ for (const d of DIALECTS) {
     await t.throwsAsync(importDashboardFiles(db, files, logger), { message: /invalid users file/ });
     t.is((await db.selectFrom('imports').selectAll().execute()).length, 0, 'the failed import left no claim');
     writeFileSync(files.auditFile, `${JSON.stringify(entry())}\n`);
-    writeFileSync(files.usersFile, JSON.stringify({ version: 1, users: [{ username: 'admin', displayName: 'A', role: 'city-admin', passwordHash: await hashPassword('x') }] }));
+    writeFileSync(files.usersFile, JSON.stringify({ version: 1, users: [{ username: 'admin', displayName: 'A', role: 'city-admin', passwordHash: await hashPassword('x', PERSON_SCRYPT_PARAMS) }] }));
     t.like(await importDashboardFiles(db, files, logger), { users: { imported: 1 }, audit: { imported: 1 } });
   });
 

@@ -3,6 +3,7 @@ import { h, mount } from './dom.js';
 import { errorState } from './error-state.js';
 import { lang, setLang, t, type Key } from './i18n.js';
 import { connectLive, disconnectLive, onChange, store } from './live.js';
+import type { View, ViewContext } from './view.js';
 import { renderAcceptance } from './views/acceptance.js';
 import { renderAlerts } from './views/alerts.js';
 import { renderCompliance } from './views/compliance.js';
@@ -13,19 +14,6 @@ import { renderStation } from './views/station.js';
 import { renderStations } from './views/stations.js';
 
 // Hash routes: #/overview, #/stations, #/station/SN-0001, #/alerts, #/compliance, #/acceptance/SN, #/progress.
-
-export interface View {
-  /** Called on every live change while the view is shown. */
-  refresh?(): void;
-  dispose?(): void;
-}
-
-export interface ViewContext {
-  user: User;
-  root: HTMLElement;
-  /** Path segments after the route name. */
-  args: string[];
-}
 
 const ROUTES: Record<string, { label: Key; render: (ctx: ViewContext) => View | Promise<View> }> = {
   overview: { label: 'overview', render: renderOverview },

@@ -1,20 +1,11 @@
+import type { ComplianceSnapshot } from '../../../../domain/alerts.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { facilityIssues } from '../equipment-names.js';
 import { reloadable } from '../error-state.js';
 import { pct, t } from '../i18n.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 import { districtPicker } from './district-picker.js';
-
-interface Snapshot {
-  stationId: string;
-  district: string;
-  today: number | null;
-  last30Days: number | null;
-  yearToDate: number | null;
-  failingOpenAllYear: boolean;
-  facility: { percent: number; missing: string[]; faulted: string[]; notReporting: string[]; unattested: string[] };
-}
 
 export async function renderCompliance({ root, user }: ViewContext): Promise<View> {
   let district = user.district ?? '';
@@ -26,7 +17,7 @@ export async function renderCompliance({ root, user }: ViewContext): Promise<Vie
       const qs = new URLSearchParams();
       if (district) qs.set('district', district);
       if (failing) qs.set('failing', failing);
-      return api.get<Snapshot[]>(`/api/compliance?${qs}`);
+      return api.get<ComplianceSnapshot[]>(`/api/compliance?${qs}`);
     },
     (rows) =>
       mount(

@@ -5,7 +5,7 @@ import { chartIn, STATE_COLORS } from '../charts.js';
 import { h, mount } from '../dom.js';
 import { pct, pick, t } from '../i18n.js';
 import { shownState, store, type ShownState } from '../live.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 
 interface Located {
   id: string;

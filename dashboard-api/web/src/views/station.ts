@@ -1,30 +1,14 @@
+import type { StationState } from '../../../../domain/station-state.js';
+import type { StationDetail } from '../../../station-detail.js';
 import { api, type User } from '../api.js';
 import { chartIn } from '../charts.js';
 import { h, mount } from '../dom.js';
 import { equipmentName } from '../equipment-names.js';
 import { reloadable } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
-import { shownState, store, watchStation, type Alert } from '../live.js';
-import type { View, ViewContext } from '../main.js';
+import { shownState, store, watchStation } from '../live.js';
+import type { View, ViewContext } from '../view.js';
 import { alertCard } from './alert-card.js';
-
-interface Detail {
-  station: {
-    id: string;
-    name: string;
-    district: string;
-    address: string;
-    contactPhone: string;
-    responsiblePerson: { name: string; phone: string };
-    areaM2: number;
-    equipment: Record<string, string>;
-    openingHours: unknown;
-  };
-  live: Record<string, unknown> | null;
-  compliance: { today: number | null; last30Days: number | null; yearToDate: number | null; facility: { percent: number; missing: string[]; faulted: string[]; notReporting: string[]; unattested: string[] } } | null;
-  alerts: Alert[];
-  attestations: Array<{ item: string; present: boolean; working: boolean; by: string; at: number; note?: string }>;
-}
 
 // Metrics offered in the chart; the API accepts every numeric field of domain/series.ts.
 const METRICS: Array<{ id: string; zh: string; en: string; appliance?: string }> = [
@@ -38,8 +22,8 @@ const METRICS: Array<{ id: string; zh: string; en: string; appliance?: string }>
 
 export async function renderStation({ root, user, args }: ViewContext): Promise<View> {
   const id = args[0] ?? '';
-  const d = await api.get<Detail>(`/api/stations/${encodeURIComponent(id)}`);
-  let live: Record<string, unknown> = d.live ?? {};
+  const d = await api.get<StationDetail>(`/api/stations/${encodeURIComponent(id)}`);
+  let live: Partial<StationState> = d.live ?? {};
   const liveEl = h('dl', { class: 'live', id: 'live-values' });
   const alertsEl = h('div', { class: 'alert-list' });
   const chartEl = h('div', { class: 'chart' });
@@ -154,8 +138,8 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
 }
 
 /** Items only an inspection can vouch for, with their latest attestation; maintainers and admins record new ones. */
-function inspectionPanel(d: Detail, user: User): HTMLElement {
-  const latest = new Map<string, Detail['attestations'][number]>();
+function inspectionPanel(d: StationDetail, user: User): HTMLElement {
+  const latest = new Map<string, StationDetail['attestations'][number]>();
   for (const a of [...d.attestations].sort((x, y) => x.at - y.at)) latest.set(a.item, a);
   const items = Object.entries(d.station.equipment).filter(([, how]) => how === 'inspection').map(([item]) => item);
   const canAct = user.role !== 'city-viewer';
@@ -173,7 +157,7 @@ function inspectionPanel(d: Detail, user: User): HTMLElement {
         const status = h('span', { class: 'muted' }, last ? `${last.present && last.working ? '✓' : '✗'} ${last.by} ${time(last.at)}` : t('unattested'));
         const save = async (): Promise<void> => {
           try {
-            const a = await api.send<Detail['attestations'][number]>('POST', '/api/attestations', { stationId: d.station.id, item, present: present.checked, working: working.checked });
+            const a = await api.send<StationDetail['attestations'][number]>('POST', '/api/attestations', { stationId: d.station.id, item, present: present.checked, working: working.checked });
             status.textContent = `${a.present && a.working ? '✓' : '✗'} ${a.by} ${time(a.at)}`;
           } catch (e) {
             status.textContent = (e as Error).message;

@@ -6,7 +6,7 @@ import { h, mount } from '../dom.js';
 import { actionErrors, reloadable } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store } from '../live.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 
 type Row = StationRow;
 
