@@ -5,6 +5,7 @@ import { ALERTING_SERIES, TAGS } from '../domain/series.js';
 import type { Db } from '../lib/db/database.js';
 import { importOnce, type ImportCounts } from '../lib/db/import-once.js';
 import type { Influx, Row } from '../lib/influx/client.js';
+import { quoteIdent } from '../lib/influx/query.js';
 import type { Logger } from '../lib/logger.js';
 import { manualRecords } from './manual-records.js';
 
@@ -37,13 +38,13 @@ export async function importInfluxRecords(db: Db, influx: Influx, logger: Logger
   const A = ALERTING_SERIES.attestation.measurement;
   const origin = (m: string) => `influxdb measurement ${m}`;
   const silences = await importOnce(db, { source: 'influx_silences', origin: origin(S), logger, now }, async (trx) => {
-    const { ok, skipped } = records(await influx.query(`SELECT "record_json" FROM "${S}" WHERE "until_ms" > $at`, { at: now() }), SilenceShape);
+    const { ok, skipped } = records(await influx.query(`SELECT "record_json" FROM ${quoteIdent(S)} WHERE "until_ms" > $at`, { at: now() }), SilenceShape);
     const seen = new Set<string>();
     for (const { value } of ok) if (!seen.has(value.id)) (seen.add(value.id), await manualRecords(trx).saveSilence(value));
     return { imported: seen.size, skipped };
   });
   const attestations = await importOnce(db, { source: 'influx_attestations', origin: origin(A), logger, now }, async (trx) => {
-    const rows = await influx.query(`SELECT "record_json" FROM "${A}" GROUP BY "${TAGS.district}"`);
+    const rows = await influx.query(`SELECT "record_json" FROM ${quoteIdent(A)} GROUP BY ${quoteIdent(TAGS.district)}`);
     const { ok, skipped } = records(rows, AttestationShape);
     let imported = 0;
     for (const { row, value } of ok) {

@@ -1,13 +1,13 @@
 // Dashboard users in the database: `npm run dashboard:users -- import <users.json>` adds the users of a
 // users file (format: config/users.example.json) or replaces those of the same name (role, district,
 // password hash); `npm run dashboard:users -- list` prints them. Uses DATABASE_URL like the services.
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { readConfig, SHARED_ENV } from '../lib/config.js';
 import { openDatabase } from '../lib/db/database.js';
 import { createLogger } from '../lib/logger.js';
 import { z } from 'zod';
 import { parseUsersFile, upsertUsers } from './auth/users.js';
+import { readJson } from '../lib/json-file.js';
 
 const config = readConfig(z.object({ DATABASE_URL: SHARED_ENV.DATABASE_URL }));
 const logger = createLogger('dashboard-users', process.env.LOG_LEVEL ?? 'warn');
@@ -26,7 +26,7 @@ program
   .command('import <file>')
   .description('add the users of a users file, or replace those of the same name')
   .action(async (file: string) => {
-    const users = parseUsersFile(JSON.parse(readFileSync(file, 'utf8')), file);
+    const users = parseUsersFile(readJson(file), file);
     await withDb((db) => upsertUsers(db, users, Date.now()));
     process.stdout.write(`${users.length} users imported into ${config.DATABASE_URL.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')}\n`);
   });

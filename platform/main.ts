@@ -2,7 +2,8 @@
 // the alerting service, the dashboard API and web app, and the simulated fleet — then prints
 // what runs where. Ctrl-C stops the fleet first and the database last, so everything is flushed; during
 // start-up it stops whatever has started so far.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
 import { hostAlerting } from '../alerting/host.js';
 import { startBroker } from '../broker/broker.js';
 import { brokerListenOptions } from '../broker/config.js';
@@ -19,6 +20,7 @@ import { openDatabase } from '../lib/db/database.js';
 import { connectInflux } from '../lib/influx/client.js';
 import { influxConfigFromEnv } from '../lib/influx/env.js';
 import { startPrivateInfluxd } from '../lib/influx/private-influxd.js';
+import { readJsonFile } from '../lib/json-file.js';
 import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
@@ -116,7 +118,7 @@ await runService('platform', async (logger, { signal, parts }) => {
       : null;
 
   const usersFile = devPasswordsFile(projectPath(config.DASHBOARD_USERS_FILE));
-  const devLogins = existsSync(usersFile) ? (JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>) : {};
+  const devLogins = existsSync(usersFile) ? readJsonFile(usersFile, z.record(z.string(), z.string())) : {};
   const lines = [
     '',
     '青岛市工会智能户外劳动者驿站 · 监测平台 — running',

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { DISTRICT_CODES, DISTRICTS, type DistrictCode } from '../../domain/districts.js';
 import type { Db } from '../../lib/db/database.js';
 import type { UsersTable } from '../../lib/db/schema.js';
+import { writeJsonFileAtomic } from '../../lib/json-file.js';
 import { hashPassword, passwordHashProblem, PERSON_SCRYPT_PARAMS, verifyPassword } from '../../lib/password-hash.js';
 
 export const ROLES = ['city-admin', 'city-viewer', 'district-maintainer'] as const;
@@ -128,8 +127,6 @@ export async function ensureDevUsers(db: Db, passwordsFile: string, now: number)
   );
   // One transaction: one commit (and one sync to disk) instead of one per user.
   await db.transaction().execute((trx) => upsertUsers(trx, users, now));
-  mkdirSync(dirname(passwordsFile), { recursive: true });
-  writeFileSync(passwordsFile, `${JSON.stringify(plain, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(passwordsFile, 0o600);
+  writeJsonFileAtomic(passwordsFile, plain, { mode: 0o600 });
   return passwordsFile;
 }

@@ -6,13 +6,12 @@ import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { projectPath } from '../paths.js';
 import { migrations } from './migrations/index.js';
-import type { Tables } from './schema.js';
+import type { DbDialect, Tables } from './schema.js';
 
 // The platform's shared relational state: embedded SQLite by default (one process or one machine,
 // nothing to install) and PostgreSQL when several nodes share it. One Kysely query layer over both;
 // migrations run at open.
 
-export type DbDialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Tables>;
 
 export interface Database {

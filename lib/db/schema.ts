@@ -4,6 +4,9 @@ import type { Generated } from 'kysely';
 // back as numbers); flags are 0/1 integers and lists JSON text, so SQLite and PostgreSQL share
 // every query.
 
+/** The two databases the query layer runs on. */
+export type DbDialect = 'sqlite' | 'postgres';
+
 export interface UsersTable {
   username: string;
   display_name: string;

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import type { DbDialect } from '../database.js';
+import type { DbDialect } from '../schema.js';
 
 // Users, acceptance-form scores, the audit log, silences, attestations and the import ledger.
 

@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import type { DbDialect } from '../database.js';
+import type { DbDialect } from '../schema.js';
 
 // Inspection visits as records (issue 11): who, when, which station, the items checked, notes, and
 // the photos taken — their bytes in the database too, so one backup (pg_dump, the SQLite file) holds everything.

@@ -1,5 +1,5 @@
 import type { Migration } from 'kysely';
-import type { DbDialect } from '../database.js';
+import type { DbDialect } from '../schema.js';
 import { sharedState } from './0001-shared-state.js';
 import { inspections } from './0002-inspections.js';
 import { selfChecks } from './0003-self-checks.js';
