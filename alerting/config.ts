@@ -7,6 +7,7 @@ export const AlertingConfigSchema = InfluxEnvSchema.extend({
   ALERTING_MQTT_USERNAME: env.string('svc-alerting', 'Broker account of the alerting service'),
   ALERTING_MQTT_PASSWORD: env.optionalString('Its password; unset: taken from DEV_CREDENTIALS_FILE (development set-up)'),
   ALERTING_MQTT_CLIENT_ID: env.string('svc-alerting', 'Stable client id of its persistent MQTT session'),
+  DATABASE_URL: SHARED_ENV.DATABASE_URL,
   DEV_CREDENTIALS_FILE: SHARED_ENV.DEV_CREDENTIALS_FILE,
   REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
   ALERTING_RULES_FILE: env.string('config/rules.json', 'Rules, thresholds, durations and per-district/station overrides (relative to the project root)'),

@@ -2,12 +2,15 @@ import { existsSync } from 'node:fs';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import type { Registry } from '../domain/registry.js';
 import type { Telemetry } from '../domain/telemetry.js';
+import type { Db } from '../lib/db/database.js';
 import type { Influx } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
 import { projectPath } from '../lib/paths.js';
 import type { TelemetryConsumer } from '../lib/telemetry-consumer.js';
 import type { AlertingConfig } from './config.js';
+import { importInfluxRecords } from './influx-import.js';
 import { createInfluxStore } from './influx-store.js';
+import { manualRecords } from './manual-records.js';
 import { loadNotificationConfig, parseNotificationConfig } from './notification-config.js';
 import { createNotifier } from './notifier.js';
 import { loadRulesFile } from './rules-file.js';
@@ -26,27 +29,30 @@ export interface HostedAlerting {
 }
 
 /**
- * Wires the alerting service onto a live telemetry feed — rules file, InfluxDB store, notifier,
+ * Wires the alerting service onto a live telemetry feed — rules file, InfluxDB store, database records, notifier,
  * scheduled jobs — the same way in every process that hosts it (alerting, dashboard-api, platform).
  */
 export async function hostAlerting(o: {
   config: AlertingFiles;
   registry: Registry;
   influx: Influx;
+  /** Silences and attestations; the caller opens and closes it. */
+  db: Db;
   consumer: TelemetryConsumer;
   logger: Logger;
   metrics: MetricsRegistry;
 }): Promise<HostedAlerting> {
-  const { config, registry, influx, consumer, logger, metrics } = o;
+  const { config, registry, influx, db, consumer, logger, metrics } = o;
   const rules = loadRulesFile(projectPath(config.ALERTING_RULES_FILE));
   const notificationsFile = projectPath(config.ALERTING_NOTIFICATIONS_FILE);
   const configured = existsSync(notificationsFile);
   if (!configured) logger.warn({ file: notificationsFile }, 'no notifications file: alerts are stored and served but nobody is notified');
   const notifications = configured ? loadNotificationConfig(notificationsFile) : parseNotificationConfig({ version: 1 });
 
+  await importInfluxRecords(db, influx, logger);
   const store = createInfluxStore({ influx, logger, spoolDir: projectPath(config.ALERTING_SPOOL_DIR) });
   const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
-  const service = await createAlertingService({ registry, rules, store, notifier, states: consumer.states, logger, metrics });
+  const service = await createAlertingService({ registry, rules, store, records: manualRecords(db), notifier, states: consumer.states, logger, metrics });
   const judge = (message: Telemetry): void => service.handleTelemetry(message);
   consumer.on('telemetry', judge);
   await consumer.ready;

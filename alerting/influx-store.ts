@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Alert, Attestation, Silence } from '../domain/alerts.js';
+import type { Alert } from '../domain/alerts.js';
 import { DISTRICT_CODES } from '../domain/districts.js';
 import { ALERTING_SERIES, SERIES, TAGS, type FieldType, type PointData } from '../domain/series.js';
 import { localDateOf, midnightOfDate } from '../domain/schedule.js';
@@ -43,18 +43,6 @@ export function recordToPoint(record: StoreRecord): PointData {
       const stored: StoredTransition = { transition: { alert: a, from: a.state, to: a.state, at: record.at }, firedAt: record.firedAt };
       return point(T.alertSnapshot, { [TAGS.station]: a.stationId, [TAGS.district]: a.district, rule: a.ruleId }, record.at, { state: a.state, record_json: JSON.stringify(stored) });
     }
-    case 'silence': {
-      const s = record.silence;
-      return point(T.silence, { [TAGS.station]: s.stationId, silence: s.id }, s.from, {
-        id: s.id,
-        rule_ids: s.ruleIds.join(','),
-        from_ms: s.from,
-        until_ms: s.until,
-        reason: s.reason,
-        created_by: s.createdBy,
-        record_json: JSON.stringify(s),
-      });
-    }
     case 'attestation': {
       const a = record.attestation;
       return point(T.attestation, { [TAGS.station]: a.stationId, [TAGS.district]: record.district, item: a.item }, a.at, {
@@ -87,8 +75,6 @@ const StoredTransitionShape = z.looseObject({
   transition: z.looseObject({ alert: AlertShape, to: z.enum(['firing', 'acknowledged', 'resolved']), at: z.number() }),
   firedAt: z.number().nullable(),
 });
-const SilenceShape = z.looseObject({ id: z.string(), stationId: z.string(), ruleIds: z.array(z.string()), from: z.number(), until: z.number() });
-const AttestationShape = z.looseObject({ stationId: z.string(), item: z.string(), present: z.boolean(), working: z.boolean(), at: z.number() });
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -155,15 +141,6 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
         m,
       ) as unknown as StoredTransition[];
       return { latest, resolved: history.map((s) => s.transition.alert as Alert) };
-    },
-    async loadSilences(at) {
-      const m = T.silence.measurement;
-      const rows = await influx.query(`SELECT "record_json" FROM ${quoteIdent(m)} WHERE "until_ms" > $at`, { at });
-      return parseRows(rows, SilenceShape, m) as unknown as Silence[];
-    },
-    async loadAttestations(since) {
-      const m = T.attestation.measurement;
-      return parseRows(await influx.query(`SELECT "record_json" FROM ${quoteIdent(m)} WHERE time >= $since`, { since: iso(since) }), AttestationShape, m) as unknown as Attestation[];
     },
     async loadRollups(sinceDate) {
       const m = T.complianceDaily.measurement;

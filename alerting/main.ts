@@ -1,5 +1,6 @@
 // Standalone alerting service: `node dist/alerting/main.js` (env vars in alerting/config.ts).
 import { readConfig } from '../lib/config.js';
+import { openDatabase } from '../lib/db/database.js';
 import { connectInflux } from '../lib/influx/client.js';
 import { influxConfigFromEnv } from '../lib/influx/env.js';
 import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
@@ -20,8 +21,9 @@ await runService('alerting', async (logger) => {
   const metrics = createMetricsRegistry('alerting');
   const influx = await connectInflux(influxConfigFromEnv(config), logger);
   await influx.ensureDatabase();
+  const database = await openDatabase(config.DATABASE_URL, logger);
   const consumer = createTelemetryConsumer({ mqttUrl: config.MQTT_URL, username, password, clientId: config.ALERTING_MQTT_CLIENT_ID, registry, logger, metrics });
-  const alerting = await hostAlerting({ config, registry, influx, consumer, logger, metrics });
+  const alerting = await hostAlerting({ config, registry, influx, db: database.db, consumer, logger, metrics });
   const metricsServer = await serveMetrics(metrics, config.ALERTING_METRICS_PORT, config.ALERTING_METRICS_HOST);
   logger.info({ event: 'started', metricsPort: metricsServer.port, stations: registry.stations.length }, 'alerting service running');
   return {
@@ -29,6 +31,7 @@ await runService('alerting', async (logger) => {
       await consumer.close();
       await alerting.close();
       await influx.close();
+      await database.close();
       await metricsServer.close();
     },
   };

@@ -20,6 +20,7 @@ import { coverageView } from './coverage-view.js';
 import { historyRollups } from './history-rollups.js';
 import { liveStates } from './live-states.js';
 import type { Notifier } from './notifier.js';
+import type { ManualRecords } from './manual-records.js';
 import { restoreOpenTime } from './open-time.js';
 import { alertingMetrics } from './service-metrics.js';
 import { sampleReader } from './serving-samples.js';
@@ -36,6 +37,8 @@ export interface AlertingServiceOptions {
   registry: Registry;
   rules: RulesConfig;
   store: AlertStore;
+  /** Silences and attestations (the relational database). */
+  records: ManualRecords;
   notifier: Notifier;
   /** Station states known at start (the telemetry consumer's map); the rules then fold live telemetry on their own. */
   states: ReadonlyMap<string, StationState>;
@@ -70,7 +73,7 @@ const COVERAGE_REFRESH_MS = 30_000;
 const HISTORY_QUIET_MS = 60_000;
 
 export async function createAlertingService(o: AlertingServiceOptions): Promise<AlertingService> {
-  const { registry, rules: config, store, logger } = o;
+  const { registry, rules: config, store, records, logger } = o;
   const clock = o.now ?? Date.now;
   const startedAt = clock();
   const escalateAfterMs = config.escalateAfterS * 1000;
@@ -85,9 +88,9 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
 
   // ---- state, rebuilt from the store
   const alerts = await restoreAlertBook({ registry, store, notifier: o.notifier, logger, metrics, clock, retentionMs });
-  let silences = await store.loadSilences(startedAt);
+  let silences = await records.loadSilences(startedAt);
   const attestations = new Map<string, Attestation[]>();
-  for (const a of await store.loadAttestations(startedAt - 2 * 366 * DAY_MS)) attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
+  for (const a of await records.loadAttestations(startedAt - 2 * 366 * DAY_MS)) attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
   const compliance = createComplianceBook(config.compliance, await store.loadRollups(keptSince(config.compliance, startedAt)));
   const readSamples = sampleReader(registry, store, onlineAfterMs);
   const coverage = coverageView(store, onlineAfterMs);
@@ -178,7 +181,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const unknown = input.ruleIds.filter((r) => !resolved.get(station.id)!.some((x) => x.spec.id === r));
       if (unknown.length > 0) throw new AlertingError('invalid', `unknown rule ids: ${unknown.join(', ')}`);
       const s: Silence = { ...input, id: randomUUID() };
-      await store.save({ kind: 'silence', silence: s });
+      await records.saveSilence(s);
       silences.push(s);
       logger.info({ event: 'silence_created', id: s.id, station: s.stationId, rules: s.ruleIds, from: s.from, until: s.until, by: s.createdBy }, 'silence created');
       judge(station, clock());
@@ -192,7 +195,9 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const station = registry.get(a.stationId);
       if (!station) throw new AlertingError('not_found', `unknown station ${a.stationId}`);
       if (!(EQUIPMENT_ITEMS as readonly string[]).includes(a.item)) throw new AlertingError('invalid', `unknown item ${a.item}`);
-      await store.save({ kind: 'attestation', attestation: a, district: station.district });
+      await records.saveAttestation(a, station.district);
+      // Also a point in InfluxDB, for the history boards in Grafana; the database row is the record.
+      store.append({ kind: 'attestation', attestation: a, district: station.district });
       attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
       // Debug: the dashboard audits every attestation it takes; a demo start writes thousands.
       logger.debug({ event: 'attestation', station: a.stationId, item: a.item, present: a.present, working: a.working, by: a.by }, 'inspection attested');

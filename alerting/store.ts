@@ -1,11 +1,12 @@
-import type { Alert, AlertTransition, Attestation, Silence } from '../domain/alerts.js';
+import type { Alert, AlertTransition, Attestation } from '../domain/alerts.js';
 import type { DistrictCode } from '../domain/districts.js';
 import type { DailyRollup } from '../rules/compliance.js';
 import type { CoverageMark } from '../rules/coverage.js';
 import type { Sample } from '../rules/serving.js';
 
-// What the alerting service keeps durably, behind a small interface: the service and its tests
-// depend on this, InfluxDB (influx-store.ts) is one implementation.
+// What the alerting service keeps durably in the time-series store, behind a small interface: the
+// service and its tests depend on this, InfluxDB (influx-store.ts) is one implementation. What
+// people record (silences, attestations) is in the relational database: manual-records.ts.
 
 export interface StoredTransition {
   transition: AlertTransition;
@@ -21,7 +22,7 @@ export type StoreRecord =
   | { kind: 'transition'; stored: StoredTransition }
   /** A checkpoint of an open alert between transitions (its last-seen time and summary move on). */
   | { kind: 'snapshot'; alert: Alert; firedAt: number | null; at: number }
-  | { kind: 'silence'; silence: Silence }
+  /** A copy for the history boards; the record is in the relational database (manual-records.ts). */
   | { kind: 'attestation'; attestation: Attestation; district: DistrictCode }
   | { kind: 'rollup'; rollup: DailyRollup };
 
@@ -45,9 +46,6 @@ export interface AlertStore {
   /** Writes a record and resolves only once it is confirmed stored (read back). */
   save(record: StoreRecord): Promise<void>;
   loadAlerts(resolvedSince: number): Promise<LoadedAlerts>;
-  /** Silences still running or to come at `at`. */
-  loadSilences(at: number): Promise<Silence[]>;
-  loadAttestations(since: number): Promise<Attestation[]>;
   /** Daily rollups with a date on or after `sinceDate` (YYYY-MM-DD). */
   loadRollups(sinceDate: string): Promise<DailyRollup[]>;
   /** Raw telemetry of one station, for recomputing its open time (rollups, restart mid-day, backfill). */

@@ -10,10 +10,12 @@ import { Registry as Metrics } from 'prom-client';
 import { createInfluxStore } from '../alerting/influx-store.js';
 import { parseNotificationConfig } from '../alerting/notification-config.js';
 import { createNotifier } from '../alerting/notifier.js';
+import { manualRecords } from '../alerting/manual-records.js';
 import { createAlertingService } from '../alerting/service.js';
 import { DAY_MS, localDateOf } from '../domain/schedule.js';
 import { applyTelemetry, initialState, type StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
+import { openDatabase } from '../lib/db/database.js';
 import { connectInflux } from '../lib/influx/client.js';
 import { startPrivateInfluxd } from '../lib/influx/private-influxd.js';
 import { createLogger } from '../lib/logger.js';
@@ -37,6 +39,8 @@ const spool = mkdtempSync(join(tmpdir(), 'bench-alerting-'));
 const influx = await connectInflux({ url: influxd.url, database: 'bench' }, logger);
 await influx.ensureDatabase();
 const store = createInfluxStore({ influx, logger, spoolDir: spool });
+// Silences and attestations: an empty SQLite file beside the spool.
+const database = await openDatabase(`sqlite:${join(spool, 'platform.db')}`, logger);
 
 // A year of rollups: every station open 95–100 % of a 14 h day.
 let rollupsStored = 0;
@@ -69,6 +73,7 @@ const service = await createAlertingService({
   registry,
   rules,
   store,
+  records: manualRecords(database.db),
   notifier: createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 0, logger, metrics }),
   states,
   logger,
@@ -96,6 +101,7 @@ const openAlerts = service.list().filter((a) => a.state !== 'resolved').length;
 await service.close();
 await store.close();
 await influx.close();
+await database.close();
 await influxd.stop();
 rmSync(spool, { recursive: true, force: true });
 

@@ -18,8 +18,10 @@ import { createInfluxStore } from '../alerting/influx-store.js';
 import { parseNotificationConfig } from '../alerting/notification-config.js';
 import { createNotifier } from '../alerting/notifier.js';
 import { loadRulesFile } from '../alerting/rules-file.js';
+import { manualRecords } from '../alerting/manual-records.js';
 import { createAlertingService } from '../alerting/service.js';
 import type { Telemetry } from '../domain/telemetry.js';
+import { openDatabase } from '../lib/db/database.js';
 import { connectInflux } from '../lib/influx/client.js';
 import { startPrivateInfluxd } from '../lib/influx/private-influxd.js';
 import { createLogger } from '../lib/logger.js';
@@ -82,10 +84,12 @@ async function runBench(): Promise<void> {
   const feed = new TestFeed(registry);
   const metrics = new Metrics();
   const rules = loadRulesFile(projectPath('config/rules.json'));
+  const records = await openDatabase('sqlite::memory:', logger);
   const alerting = await createAlertingService({
     registry,
     rules,
     store: createInfluxStore({ influx, logger, spoolDir: spool }),
+    records: manualRecords(records.db),
     notifier: createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: rules.groupWaitS * 1000, logger, metrics }),
     states: feed.states,
     logger,
@@ -173,6 +177,7 @@ async function runBench(): Promise<void> {
   };
   await h.close();
   await alerting.close();
+  await records.close();
   await influx.close();
   await influxd.stop();
   rmSync(spool, { recursive: true, force: true });

@@ -1,14 +1,13 @@
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DISTRICT_CODES } from '../domain/districts.js';
+import type { Db } from '../lib/db/database.js';
 
-// The audit log is an append-only JSON-lines file, fsynced before the action is answered:
-// it must survive an InfluxDB outage (the moment people act most), stays readable with
-// plain tools for an inspection, and a line is never rewritten.
+// The audit log is a table only ever inserted into: this module has no update or delete, and the
+// database refuses them too (triggers, see lib/db/migrations). The insert commits — synced to disk
+// on SQLite, on PostgreSQL's WAL — before the action is answered; it does not depend on InfluxDB,
+// so it holds through an InfluxDB outage (the moment people act most).
 
-export const AUDIT_ACTIONS = ['acknowledge', 'resolve', 'silence', 'attest', 'acceptance_edit'] as const;
+export const AUDIT_ACTIONS = ['acknowledge', 'resolve', 'silence', 'attest', 'acceptance_edit', 'inspect', 'inspection_photo', 'self_check_submit', 'self_check_return', 'self_check_accept'] as const;
 
 export const AuditEntrySchema = z
   .object({
@@ -26,53 +25,36 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
   /** Newest first. */
-  list(filter: { district?: string; limit: number }): AuditEntry[];
-  close(): Promise<void>;
+  list(filter: { district?: string; limit: number }): Promise<AuditEntry[]>;
 }
 
-export async function openAuditLog(path: string): Promise<AuditLog> {
-  mkdirSync(dirname(path), { recursive: true });
-  const entries: AuditEntry[] = existsSync(path)
-    ? readFileSync(path, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .flatMap((line) => {
-          const parsed = AuditEntrySchema.safeParse(safeJson(line));
-          return parsed.success ? [parsed.data] : [];
-        })
-    : [];
-  const file: FileHandle = await open(path, 'a', 0o600);
-  let queue = Promise.resolve();
+export const auditRow = (e: AuditEntry) => ({
+  at: e.at,
+  username: e.user,
+  role: e.role,
+  action: e.action,
+  district: e.district ?? null,
+  target: e.target,
+  detail: e.detail === undefined ? null : JSON.stringify(e.detail),
+});
+
+export function auditLog(db: Db): AuditLog {
   return {
-    append(entry) {
-      // Serialised so lines never interleave and the in-memory order matches the file.
-      const write = queue.then(async () => {
-        await file.appendFile(`${JSON.stringify(entry)}\n`);
-        await file.datasync();
-        entries.push(entry);
-      });
-      queue = write.catch(() => undefined);
-      return write;
+    async append(entry) {
+      await db.insertInto('audit_log').values(auditRow(entry)).execute();
     },
-    list({ district, limit }) {
-      const out: AuditEntry[] = [];
-      for (let i = entries.length - 1; i >= 0 && out.length < limit; i--) {
-        const e = entries[i]!;
-        if (!district || e.district === district) out.push(e);
-      }
-      return out;
-    },
-    async close() {
-      await queue;
-      await file.close();
+    async list({ district, limit }) {
+      let q = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit);
+      if (district) q = q.where('district', '=', district);
+      return (await q.execute()).map((r) => ({
+        at: r.at,
+        user: r.username,
+        role: r.role,
+        action: r.action as AuditEntry['action'],
+        ...(r.district === null ? {} : { district: r.district as AuditEntry['district'] }),
+        target: r.target,
+        ...(r.detail === null ? {} : { detail: JSON.parse(r.detail) as Record<string, unknown> }),
+      }));
     },
   };
-}
-
-function safeJson(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return null;
-  }
 }

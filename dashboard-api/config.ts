@@ -6,12 +6,15 @@ import { InfluxEnvSchema } from '../lib/influx/env.js';
 export const DashboardConfigSchema = InfluxEnvSchema.extend({
   DASHBOARD_PORT: env.port(8080, 'HTTP port of the dashboard API and web app (0 = any free port)'),
   DASHBOARD_HOST: env.string('0.0.0.0', 'Interface the dashboard API listens on'),
-  DASHBOARD_USERS_FILE: env.string('var/dashboard-users.json', 'Users file (roles, scrypt password hashes); a dev file is generated when missing'),
+  DASHBOARD_USERS_FILE: env.string(
+    'var/dashboard-users.json',
+    'Users file (format: config/users.example.json) imported once into the database; with no users in the database and no file, dev users are created and their passwords written to *.passwords.json beside it',
+  ),
   DASHBOARD_JWT_SECRET: z.string().min(32).optional().describe('HS256 secret for login tokens (>= 32 chars); when unset a random one is made per process, so tokens end at restart'),
   DASHBOARD_TOKEN_TTL_S: env.int(12 * 3600, 2, 30 * 86_400, 'Lifetime of a login token in seconds; sockets are disconnected when it ends'),
   DASHBOARD_CORS_ORIGINS: z.string().default('').describe('Comma-separated origins allowed by CORS (REST and Socket.IO); empty = same origin only'),
-  DASHBOARD_AUDIT_FILE: env.string('var/dashboard-audit.jsonl', 'Append-only audit log (JSON lines, fsynced per entry)'),
-  DASHBOARD_ACCEPTANCE_FILE: env.string('var/dashboard-acceptance.json', 'Manually scored items of the acceptance self-check form (附件2)'),
+  DASHBOARD_AUDIT_FILE: env.string('var/dashboard-audit.jsonl', 'Audit log of older versions (JSON lines), imported once into the database'),
+  DASHBOARD_ACCEPTANCE_FILE: env.string('var/dashboard-acceptance.json', 'Manual acceptance-form (附件2) scores of older versions, imported once into the database'),
   DASHBOARD_LOGIN_LIMIT: env.int(10, 1, 10_000, 'Failed logins allowed per username and client address per 15 minutes (10 times as many per address for all usernames together)'),
   DASHBOARD_TRUSTED_PROXIES: z
     .string()
@@ -27,6 +30,7 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
   DASHBOARD_MQTT_USERNAME: env.string('svc-dashboard', 'Broker account of the dashboard'),
   DASHBOARD_MQTT_PASSWORD: env.optionalString('Its password; unset: taken from DEV_CREDENTIALS_FILE (development set-up)'),
   DASHBOARD_MQTT_CLIENT_ID: env.string('svc-dashboard', 'Stable client id of its persistent MQTT session: the alerting service it hosts must see what arrived while it was down (one process per id)'),
+  DATABASE_URL: SHARED_ENV.DATABASE_URL,
   DEV_CREDENTIALS_FILE: SHARED_ENV.DEV_CREDENTIALS_FILE,
   REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
 });

@@ -7,6 +7,8 @@ import type { StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { AcceptanceStore } from './acceptance-store.js';
 import type { AuditLog } from './audit-log.js';
+import type { InspectionStore } from './inspection-store.js';
+import type { SelfCheckStore } from './self-check-store.js';
 import type { TokenService } from './auth/tokens.js';
 import { assertCanSee } from './auth/scope.js';
 import type { User, UserStore } from './auth/users.js';
@@ -34,6 +36,8 @@ export interface ApiContext {
   tokens: TokenService;
   audit: AuditLog;
   acceptance: AcceptanceStore;
+  inspections: InspectionStore;
+  selfChecks: SelfCheckStore;
   logger: Logger;
   now: () => number;
   /** Every station's compliance snapshot by id, at most `DASHBOARD_COMPLIANCE_TTL_MS` old. */

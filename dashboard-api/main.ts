@@ -4,6 +4,7 @@
 import { AlertingConfigSchema } from '../alerting/config.js';
 import { hostAlerting } from '../alerting/host.js';
 import { readConfig } from '../lib/config.js';
+import { openDatabase } from '../lib/db/database.js';
 import { connectInflux } from '../lib/influx/client.js';
 import { influxConfigFromEnv } from '../lib/influx/env.js';
 import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
@@ -28,10 +29,11 @@ await runService('dashboard-api', async (logger) => {
   const metrics = createMetricsRegistry('dashboard-api');
   const influx = await connectInflux(influxConfigFromEnv(config), logger);
   await influx.ensureDatabase();
+  const database = await openDatabase(config.DATABASE_URL, logger);
   // Persistent session: the alerting service must see what arrived while this process was down.
   const consumer = createTelemetryConsumer({ mqttUrl: config.MQTT_URL, username, password, clientId: config.DASHBOARD_MQTT_CLIENT_ID, registry, logger, metrics });
-  const alerting = await hostAlerting({ config, registry, influx, consumer, logger, metrics });
-  const api = await startDashboardApi({ config, registry, live: consumer, alerting: alerting.service, influx, rules: alerting.rules, logger, metrics });
+  const alerting = await hostAlerting({ config, registry, influx, db: database.db, consumer, logger, metrics });
+  const api = await startDashboardApi({ config, registry, live: consumer, alerting: alerting.service, influx, db: database.db, rules: alerting.rules, logger, metrics });
   const metricsServer = await serveMetrics(metrics, config.DASHBOARD_METRICS_PORT, config.DASHBOARD_METRICS_HOST);
   logger.info({ event: 'started', url: api.url, metricsPort: metricsServer.port, stations: registry.stations.length }, `dashboard on ${api.url}`);
   return {
@@ -41,6 +43,7 @@ await runService('dashboard-api', async (logger) => {
       await alerting.close();
       await consumer.close();
       await influx.close();
+      await database.close();
     },
   };
 });

@@ -12,11 +12,16 @@ import type { AlertingPort } from '../domain/alerts.js';
 import type { Registry } from '../domain/registry.js';
 import { parseRulesConfig, type RulesConfig } from '../rules/rule-config.js';
 import { projectPath } from '../lib/paths.js';
-import { openAcceptanceStore } from './acceptance-store.js';
+import type { Db } from '../lib/db/database.js';
+import { acceptanceStore } from './acceptance-store.js';
 import { createApi } from './api-routes.js';
-import { openAuditLog } from './audit-log.js';
+import { auditLog } from './audit-log.js';
 import { tokenService } from './auth/tokens.js';
-import { loadOrCreateUsers, userStore } from './auth/users.js';
+import { devPasswordsFile, ensureDevUsers, userStore } from './auth/users.js';
+import { inspectionStore } from './inspection-store.js';
+import { selfCheckStore } from './self-check-store.js';
+import { importDashboardFiles } from './json-import.js';
+import { MAX_PHOTO_BYTES, PHOTO_TYPES } from '../domain/inspection.js';
 import { corsOrigins, trustedProxies, type DashboardConfig } from './config.js';
 import { complianceCache, type ApiContext, type HistorySource, type LiveFeed } from './context.js';
 import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
@@ -27,6 +32,8 @@ import { authRoutes } from './routes/auth-routes.js';
 import { complianceRoutes } from './routes/compliance-routes.js';
 import { coverageRoutes } from './routes/coverage-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
+import { inspectionRoutes } from './routes/inspection-routes.js';
+import { selfCheckRoutes } from './routes/self-check-routes.js';
 import { stationRoutes } from './routes/station-routes.js';
 
 export type DashboardSettings = Pick<
@@ -53,6 +60,8 @@ export interface DashboardApiOptions {
   live: LiveFeed;
   alerting: AlertingPort;
   influx: HistorySource;
+  /** Users, acceptance scores and the audit log (lib/db); the caller opens and closes it. */
+  db: Db;
   /** The alerting service's rules: online/open use the station_offline heartbeat threshold. Default: the catalogue's defaults. */
   rules?: RulesConfig;
   logger: Logger;
@@ -73,9 +82,12 @@ export interface DashboardApi {
 export async function startDashboardApi(opts: DashboardApiOptions): Promise<DashboardApi> {
   const { config, logger, metrics } = opts;
   const log = logger.child({ component: 'dashboard-api' });
-  const loaded = await loadOrCreateUsers(projectPath(config.DASHBOARD_USERS_FILE));
-  if (loaded.created) log.warn({ passwordsFile: loaded.created.passwordsFile }, 'no users file: generated dev users; their passwords are in the passwords file');
-  const users = userStore(loaded.users);
+  const now = opts.now ?? Date.now;
+  const usersFile = projectPath(config.DASHBOARD_USERS_FILE);
+  await importDashboardFiles(opts.db, { usersFile, auditFile: projectPath(config.DASHBOARD_AUDIT_FILE), acceptanceFile: projectPath(config.DASHBOARD_ACCEPTANCE_FILE) }, log, now);
+  const passwordsFile = await ensureDevUsers(opts.db, devPasswordsFile(usersFile), now());
+  if (passwordsFile) log.warn({ passwordsFile }, 'no users in the database and no users file: generated dev users; their passwords are in the passwords file');
+  const users = userStore(opts.db);
   const compliance = complianceCache(opts.alerting, config.DASHBOARD_COMPLIANCE_TTL_MS);
   const ctx: ApiContext = {
     registry: opts.registry,
@@ -84,10 +96,12 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     influx: opts.influx,
     users,
     tokens: tokenService(users, config.DASHBOARD_JWT_SECRET, config.DASHBOARD_TOKEN_TTL_S),
-    audit: await openAuditLog(projectPath(config.DASHBOARD_AUDIT_FILE)),
-    acceptance: openAcceptanceStore(projectPath(config.DASHBOARD_ACCEPTANCE_FILE)),
+    audit: auditLog(opts.db),
+    acceptance: acceptanceStore(opts.db),
+    inspections: inspectionStore(opts.db),
+    selfChecks: selfCheckStore(opts.db),
     logger: log,
-    now: opts.now ?? Date.now,
+    now,
     complianceById: compliance.get,
     offlineAfterMs: offlineThresholds(opts.rules ?? parseRulesConfig({ version: 1 }), opts.registry.stations),
   };
@@ -125,6 +139,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     next();
   });
   app.use(express.json({ limit: '32kb' }));
+  app.use('/api/inspections/:id/photos', express.raw({ type: [...PHOTO_TYPES], limit: MAX_PHOTO_BYTES }));
 
   app.get('/healthz', (_req, res) => {
     let reporting = 0;
@@ -168,6 +183,8 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   alertRoutes(api, ctx);
   complianceRoutes(api, ctx);
   coverageRoutes(api, ctx);
+  inspectionRoutes(api, ctx);
+  selfCheckRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -197,7 +214,6 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
       server.closeAllConnections();
       compliance.close();
       await hub.close();
-      await ctx.audit.close();
     },
   };
 }

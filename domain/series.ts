@@ -100,7 +100,8 @@ export function toPoint(message: Telemetry, station: Station): PointData {
 
 /**
  * What the alerting service stores (its durable state, and what Grafana charts): one point per
- * alert transition, silence, inspection attestation and daily compliance rollup. `record_json`
+ * alert transition, inspection attestation (a copy: the record is in the relational database) and
+ * daily compliance rollup; silences of older versions. `record_json`
  * holds the full record so state is rebuilt exactly; the other fields are for querying.
  */
 export const ALERTING_SERIES = {
@@ -116,7 +117,10 @@ export const ALERTING_SERIES = {
     tags: [TAGS.station, TAGS.district, 'rule'],
     fields: { state: 'string', record_json: 'string' },
   },
-  /** Tagged by its id too: two silences of one station from the same instant are two points. Older points lack that tag. */
+  /**
+   * Silences of older versions (now in the relational database): read once by alerting/influx-import.ts.
+   * Tagged by its id too: two silences of one station from the same instant are two points. Older points lack that tag.
+   */
   silence: {
     measurement: 'alert_silence',
     tags: [TAGS.station, 'silence'],

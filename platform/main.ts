@@ -2,12 +2,14 @@
 // the alerting service, the dashboard API and web app, and the simulated fleet — then prints
 // what runs where. Ctrl-C stops the fleet first and the database last, so everything is flushed; during
 // start-up it stops whatever has started so far.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
 import { hostAlerting } from '../alerting/host.js';
 import { loadRulesFile } from '../alerting/rules-file.js';
 import { startBroker } from '../broker/broker.js';
 import { brokerListenOptions } from '../broker/config.js';
 import { ensureDevCredentials } from '../broker/credentials.js';
+import { devPasswordsFile } from '../dashboard-api/auth/users.js';
 import { startDashboardApi } from '../dashboard-api/server.js';
 import { demoFaultPlan } from '../device-sim/demo-faults.js';
 import { resolveFaults } from '../device-sim/faults.js';
@@ -15,9 +17,11 @@ import { defaultSimStart, startFleet } from '../device-sim/fleet.js';
 import { ingestSettings } from '../ingest/config.js';
 import { startIngest } from '../ingest/ingest.js';
 import { readConfig } from '../lib/config.js';
+import { openDatabase } from '../lib/db/database.js';
 import { connectInflux } from '../lib/influx/client.js';
 import { influxConfigFromEnv } from '../lib/influx/env.js';
 import { startPrivateInfluxd } from '../lib/influx/private-influxd.js';
+import { readJsonFile } from '../lib/json-file.js';
 import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
@@ -42,6 +46,8 @@ await runService('platform', async (logger, { signal, parts }) => {
     : null;
   const influx = parts.add(await connectInflux({ ...influxConfigFromEnv(config), url: influxd?.url ?? config.INFLUX_URL }, logger), (i) => i.close());
   await influx.ensureDatabase();
+  // Embedded SQLite in var/ by default: still one command, no server to install.
+  const database = parts.add(await openDatabase(config.DATABASE_URL, logger), (d) => d.close());
   signal.throwIfAborted();
 
   const { credentials, accounts } = await ensureDevCredentials(
@@ -100,13 +106,13 @@ await runService('platform', async (logger, { signal, parts }) => {
 
   // Alerting and the dashboard read the ingest's live state: one subscription serves all three.
   // Alerting stops judging first: the simulated stations going away is not an outage to alert on.
-  const alerting = parts.add(await hostAlerting({ config, registry, influx, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), { first: true });
+  const alerting = parts.add(await hostAlerting({ config, registry, influx, db: database.db, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), { first: true });
   signal.throwIfAborted();
   if (history) await rollUpFilled(alerting.service, history, started);
   if (config.SIM_INSPECTIONS) await seedInspections(alerting.service, simulated, config.SIM_SEED, started, logger);
   signal.throwIfAborted();
 
-  const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, rules: alerting.rules, logger, metrics }), (d) => d.close());
+  const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, db: database.db, rules: alerting.rules, logger, metrics }), (d) => d.close());
   const metricsServer = parts.add(await serveMetrics(metrics, config.PLATFORM_METRICS_PORT), (m) => m.close());
   signal.throwIfAborted();
 
@@ -130,8 +136,8 @@ await runService('platform', async (logger, { signal, parts }) => {
         )
       : null;
 
-  const usersFile = projectPath(config.DASHBOARD_USERS_FILE).replace(/\.json$/, '.passwords.json');
-  const devLogins = existsSync(usersFile) ? (JSON.parse(readFileSync(usersFile, 'utf8')) as Record<string, string>) : {};
+  const usersFile = devPasswordsFile(projectPath(config.DASHBOARD_USERS_FILE));
+  const devLogins = existsSync(usersFile) ? readJsonFile(usersFile, z.record(z.string(), z.string())) : {};
   const lines = [
     '',
     '青岛市工会智能户外劳动者驿站 · 监测平台 — running',
@@ -142,6 +148,7 @@ await runService('platform', async (logger, { signal, parts }) => {
     ...(existsSync(usersFile) ? [`      (every development login: ${usersFile})`] : []),
     `  MQTT                                mqtt://localhost:${broker.port}   ws://localhost:${broker.wsPort}/`,
     `  InfluxDB (${influx.version === '1' ? '1.x' : '2.x'}, database ${config.INFLUX_DATABASE})  ${influxd?.url ?? config.INFLUX_URL}`,
+    `  Database (users, audit log, …)      ${database.where}`,
     `  Metrics (all services)              http://localhost:${metricsServer.port}/metrics`,
     `  Simulator                           ${fleet ? `${fleet.stations.length} stations, speed ×${config.SIM_SPEED}, seed ${config.SIM_SEED}, ${demoFaults.length} demo faults planned` : 'off (SIM_STATIONS=0)'}`,
     ...(history ? [`      history since ${new Date(history.from).toISOString()} written first: ${history.points} points`] : []),

@@ -12,7 +12,7 @@ export interface TokenService {
   session(token: string): Promise<{ user: User; expiresAt: number } | null>;
 }
 
-/** HS256 JWTs carrying only the username: role and district are read from the users file on every request. */
+/** HS256 JWTs carrying only the username: role and district are read from the database on every request. */
 export function tokenService(users: UserStore, secret: string | undefined, ttlS: number): TokenService {
   const key = secret ? new TextEncoder().encode(secret) : randomBytes(32);
   return {
@@ -24,7 +24,7 @@ export function tokenService(users: UserStore, secret: string | undefined, ttlS:
     async session(token) {
       try {
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
-        const user = typeof payload.sub === 'string' ? users.get(payload.sub) : undefined;
+        const user = typeof payload.sub === 'string' ? await users.get(payload.sub) : undefined;
         return user && payload.exp ? { user, expiresAt: payload.exp * 1000 } : null;
       } catch {
         return null;

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { DISTRICT_CODES, DISTRICTS, type DistrictCode } from '../../domain/districts.js';
+import type { Db } from '../../lib/db/database.js';
+import type { UsersTable } from '../../lib/db/schema.js';
+import { writeJsonFileAtomic } from '../../lib/json-file.js';
 import { hashPassword, passwordHashProblem, PERSON_SCRYPT_PARAMS, verifyPassword } from '../../lib/password-hash.js';
 
 export const ROLES = ['city-admin', 'city-viewer', 'district-maintainer'] as const;
@@ -46,24 +48,44 @@ export const publicUser = ({ passwordHash: _h, ...u }: UserRecord): User => u;
 export interface UserStore {
   /** Checks a password; the same work is done for unknown users so timing does not reveal who exists. */
   authenticate(username: string, password: string): Promise<User | null>;
-  get(username: string): User | undefined;
+  /** Read on every request, so a changed role or a removed user takes effect on every node at once. */
+  get(username: string): Promise<User | undefined>;
 }
 
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
-export function userStore(records: readonly UserRecord[]): UserStore {
-  const byName = new Map(records.map((u) => [u.username, u]));
+type UserRow = Selectable<UsersTable>;
+const fromRow = (r: UserRow): UserRecord =>
+  ({ username: r.username, displayName: r.display_name, role: r.role as Role, ...(r.district === null ? {} : { district: r.district as DistrictCode }), passwordHash: r.password_hash }) as UserRecord;
+
+export function userStore(db: Db): UserStore {
+  const record = async (username: string): Promise<UserRecord | undefined> => {
+    const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    return row && fromRow(row);
+  };
   return {
     async authenticate(username, password) {
-      const record = byName.get(username);
-      const ok = await verifyPassword(password, record?.passwordHash ?? DUMMY_HASH);
-      return ok && record ? publicUser(record) : null;
+      const r = await record(username);
+      const ok = await verifyPassword(password, r?.passwordHash ?? DUMMY_HASH);
+      return ok && r ? publicUser(r) : null;
     },
-    get: (username) => {
-      const r = byName.get(username);
-      return r ? publicUser(r) : undefined;
+    async get(username) {
+      const r = await record(username);
+      return r && publicUser(r);
     },
   };
+}
+
+/** Adds users or replaces those of the same name (password, role, district). */
+export async function upsertUsers(db: Db, users: readonly UserRecord[], now: number): Promise<void> {
+  for (const u of users) {
+    const row = { display_name: u.displayName, role: u.role, district: u.district ?? null, password_hash: u.passwordHash };
+    await db
+      .insertInto('users')
+      .values({ username: u.username, ...row, created_at: now })
+      .onConflict((c) => c.column('username').doUpdateSet(row))
+      .execute();
+  }
 }
 
 export function parseUsersFile(data: unknown, source: string): UserRecord[] {
@@ -83,23 +105,28 @@ export function devAccounts(): Array<Omit<UserRecord, 'passwordHash'>> {
   ];
 }
 
+/** Where the plain dev passwords go: next to the users file, `*.passwords.json`. */
+export const devPasswordsFile = (usersFile: string): string => usersFile.replace(/\.json$/, '') + '.passwords.json';
+
 /**
- * Loads the users file; when it is missing, writes a dev one with random passwords and puts the
- * plain passwords next to it (`*.passwords.json`, mode 0600) so a developer can log in.
+ * When the database has no user at all (a fresh install without a users file to import), creates
+ * the dev accounts with random passwords and writes the plain passwords to `passwordsFile` (mode
+ * 0600) so a developer can log in. Returns that file when it did.
  */
-export async function loadOrCreateUsers(path: string): Promise<{ users: UserRecord[]; created?: { passwordsFile: string } }> {
-  if (existsSync(path)) return { users: parseUsersFile(JSON.parse(readFileSync(path, 'utf8')), path) };
+export async function ensureDevUsers(db: Db, passwordsFile: string, now: number): Promise<string | null> {
+  const any = await db.selectFrom('users').select('username').limit(1).executeTakeFirst();
+  if (any) return null;
   const plain: Record<string, string> = {};
-  const users: UserRecord[] = [];
-  for (const account of devAccounts()) {
-    const password = randomBytes(9).toString('base64url');
-    plain[account.username] = password;
-    users.push({ ...account, passwordHash: await hashPassword(password, PERSON_SCRYPT_PARAMS) });
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify({ version: 1, users }, null, 2)}\n`, { mode: 0o600 });
-  const passwordsFile = path.replace(/\.json$/, '') + '.passwords.json';
-  writeFileSync(passwordsFile, `${JSON.stringify(plain, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(passwordsFile, 0o600);
-  return { users, created: { passwordsFile } };
+  // Hashed in parallel on libuv's thread pool: 14 scrypt hashes one after the other cost seconds of start-up on a busy machine.
+  const users = await Promise.all(
+    devAccounts().map(async (account) => {
+      const password = randomBytes(9).toString('base64url');
+      plain[account.username] = password;
+      return { ...account, passwordHash: await hashPassword(password, PERSON_SCRYPT_PARAMS) } as UserRecord;
+    }),
+  );
+  // One transaction: one commit (and one sync to disk) instead of one per user.
+  await db.transaction().execute((trx) => upsertUsers(trx, users, now));
+  writeJsonFileAtomic(passwordsFile, plain, { mode: 0o600 });
+  return passwordsFile;
 }

@@ -31,9 +31,12 @@ export const ManualScoreSchema = z
 
 const LAST_YEAR = PLAN_YEARS[PLAN_YEARS.length - 1]!;
 
+/** A district's acceptance form of a plan year: automatic items from the live figures, manual ones from the database. */
+export const districtForm = async (ctx: ApiContext, district: (typeof DISTRICT_CODES)[number], y: PlanYear): Promise<AcceptanceForm> =>
+  acceptanceForm(district, y, ctx.registry.inDistrict(district), ctx.complianceById(), await ctx.acceptance.forForm(district, y));
+
 export function complianceRoutes(api: Api, ctx: ApiContext): void {
-  const form = (district: (typeof DISTRICT_CODES)[number], y: PlanYear): AcceptanceForm =>
-    acceptanceForm(district, y, ctx.registry.inDistrict(district), ctx.complianceById(), ctx.acceptance.forForm(district, y));
+  const form = (district: (typeof DISTRICT_CODES)[number], y: PlanYear): Promise<AcceptanceForm> => districtForm(ctx, district, y);
 
   api.route({
     method: 'get',
@@ -60,9 +63,9 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
     query: FormQuerySchema,
     response: AcceptanceFormSchema,
     produces: ['text/csv', 'text/html'],
-    handler({ user, params, query, res }) {
+    async handler({ user, params, query, res }) {
       assertCanSee(user, params.district, 'this acceptance form');
-      const f = form(params.district, query.year ?? LAST_YEAR);
+      const f = await form(params.district, query.year ?? LAST_YEAR);
       if (query.format === 'json') return f;
       const name = `acceptance-${f.district}-${f.year}`;
       if (query.format === 'csv') res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(formCsv(f));
@@ -83,7 +86,7 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
     response: AcceptanceFormSchema,
     async handler({ user, params, query, body }) {
       const y = query.year ?? LAST_YEAR;
-      const item = form(params.district, y).items.find((i) => i.no === params.no)!;
+      const item = (await form(params.district, y)).items.find((i) => i.no === params.no)!;
       if (item.auto) throw new HttpError(400, 'invalid_request', `item ${item.no} is scored automatically for ${params.district} ${y}`, [{ path: 'params.no', message: 'scored automatically' }]);
       if (body.score > item.max) throw new HttpError(400, 'invalid_request', `item ${item.no} is worth at most ${item.max} points`, [{ path: 'body.score', message: `at most ${item.max}` }]);
       const at = ctx.now();

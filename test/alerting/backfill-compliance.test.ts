@@ -15,8 +15,10 @@ import { parseRulesConfig } from '../../rules/rule-config.js';
 import { createInfluxStore } from '../../alerting/influx-store.js';
 import { parseNotificationConfig } from '../../alerting/notification-config.js';
 import { createNotifier } from '../../alerting/notifier.js';
+import { manualRecords } from '../../alerting/manual-records.js';
 import { createAlertingService } from '../../alerting/service.js';
 import { startTestBroker } from '../helpers/broker.js';
+import { tempSqlite } from '../helpers/database.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { logger } from './harness.js';
 
@@ -110,9 +112,11 @@ test('a year of backfilled simulation yields per-station compliance matching an 
   });
   const metrics = new MetricsRegistry();
   const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  const records = await tempSqlite();
+  t.teardown(() => records.close());
   const notifier = createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 0, logger, metrics });
   const now = to - 1;
-  const service = await createAlertingService({ registry, rules, store, notifier, states: new Map(), logger, metrics, now: () => now });
+  const service = await createAlertingService({ registry, rules, store, records: manualRecords(records.db), notifier, states: new Map(), logger, metrics, now: () => now });
   t.teardown(() => service.close());
   const rollups = await service.rollupRange('2025-01-01', '2025-12-30');
   t.is(rollups.length, ids.length * 364);

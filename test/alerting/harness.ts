@@ -6,6 +6,7 @@ import { indexRegistry, type Registry } from '../../domain/registry.js';
 import { coveragePoint, toPoint } from '../../domain/series.js';
 import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
 import type { Telemetry } from '../../domain/telemetry.js';
+import type { Database } from '../../lib/db/database.js';
 import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
@@ -14,8 +15,10 @@ import { parseRulesConfig, type RulesConfig } from '../../rules/rule-config.js';
 import { createInfluxStore } from '../../alerting/influx-store.js';
 import { parseNotificationConfig } from '../../alerting/notification-config.js';
 import { createNotifier } from '../../alerting/notifier.js';
+import { manualRecords } from '../../alerting/manual-records.js';
 import { createAlertingService, type AlertingService } from '../../alerting/service.js';
 import type { AlertStore } from '../../alerting/store.js';
+import { tempSqlite } from '../helpers/database.js';
 import type { HttpReceiver } from './receivers.js';
 
 // One alerting service over a small registry, a real influxd database, a controllable clock and
@@ -28,6 +31,8 @@ export const smallRegistry: Registry = indexRegistry(['SN-0001', 'SN-0002', 'SB-
 export interface Harness {
   service: AlertingService;
   store: AlertStore;
+  /** Silences and attestations (a temp SQLite file unless given). */
+  records: Database;
   influx: Influx;
   states: Map<string, StationState>;
   clock: { now: number };
@@ -49,6 +54,8 @@ export interface HarnessOptions {
   rules?: Record<string, unknown>;
   /** The platform was watching from this time until `start`: coverage points are written before the service starts, as a running ingest would have. */
   coveredSince?: number;
+  /** Silences and attestations: kept open across a restart when given; default: a temp SQLite file of its own. */
+  records?: Database;
   /** Wraps the store (to delay or fail writes). */
   wrapStore?: (s: AlertStore) => AlertStore;
 }
@@ -70,15 +77,17 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const metrics = new MetricsRegistry();
   const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
   const states = new Map(registry.stations.map((s) => [s.id, initialState(s)]));
+  const records = o.records ?? (await tempSqlite());
   const rawWriter = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'alerting-raw-')) });
   if (o.coveredSince !== undefined) {
     rawWriter.write(coverageMarks(o.coveredSince, o.start).map((m) => coveragePoint('test-ingest', m.end, m.spanMs)));
     await rawWriter.flush();
   }
-  const service = await createAlertingService({ registry, rules, store, notifier, states, logger, metrics, now: () => clock.now });
+  const service = await createAlertingService({ registry, rules, store, records: manualRecords(records.db), notifier, states, logger, metrics, now: () => clock.now });
   return {
     service,
     store,
+    records,
     influx,
     states,
     clock,
@@ -97,6 +106,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       await rawWriter.close();
       await service.close();
       await store.close();
+      if (!o.records) await records.close();
       await influx.close();
     },
   };

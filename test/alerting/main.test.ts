@@ -43,6 +43,7 @@ test('the standalone alerting service judges live telemetry, notifies the distri
       INFLUX_DATABASE: database,
       REGISTRY_FILE: registryFile,
       ALERTING_NOTIFICATIONS_FILE: notificationsFile,
+      DATABASE_URL: `sqlite:${join(dir, 'platform.db')}`,
       ALERTING_SPOOL_DIR: join(dir, 'spool'),
       ALERTING_REPORTS_DIR: join(dir, 'reports'),
       ALERTING_CRON: 'false',

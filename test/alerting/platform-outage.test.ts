@@ -21,6 +21,8 @@ import { withInfluxd } from '../helpers/influxd.js';
 import { connectAs } from '../helpers/mqtt-clients.js';
 import { until } from '../helpers/poll.js';
 import { logger } from './harness.js';
+import { manualRecords } from '../../alerting/manual-records.js';
+import { tempSqlite } from '../helpers/database.js';
 
 // Issue 15: stop the platform (broker and ingest) with stations open, start it again. The outage is
 // the platform's, not the stations': no station's compliance drops, and the outage shows as
@@ -100,7 +102,9 @@ test('a platform outage with stations open lowers no station’s compliance and 
   const metrics = new MetricsRegistry();
   const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'outage-alerting-')) });
   const notifier = createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 0, logger, metrics });
-  const service = await createAlertingService({ registry, rules, store, notifier, states: new Map(), logger, metrics });
+  const database = await tempSqlite();
+  t.teardown(() => database.close());
+  const service = await createAlertingService({ registry, rules, store, records: manualRecords(database.db), notifier, states: new Map(), logger, metrics });
   t.teardown(() => service.close());
 
   const sources = await influx.query(`SELECT count("span_ms") FROM "${PLATFORM_SERIES.coverage.measurement}"`);

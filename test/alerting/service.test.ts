@@ -3,6 +3,7 @@ import { AlertingError } from '../../domain/alerts.js';
 import { localDateOf, midnightOfDate } from '../../domain/schedule.js';
 import { ALERTING_SERIES } from '../../domain/series.js';
 import { withInfluxd } from '../helpers/influxd.js';
+import { tempSqlite } from '../helpers/database.js';
 import { startHarness, tm, type HarnessOptions } from './harness.js';
 import { startHttpReceiver, type HttpReceiver } from './receivers.js';
 
@@ -187,6 +188,23 @@ test('attestations are stored and count toward facility completeness', async (t)
   t.true(after.percent > before.percent);
   t.is(h.service.attestations('SN-0001').length, 1);
   await t.throwsAsync(h.service.attest({ stationId: 'XX-0001', item: 'sink', present: true, working: true, by: 'a', at: T0 }), { instanceOf: AlertingError });
+});
+
+test('silences and attestations are read back from the database after a restart', async (t) => {
+  const receiver = await startHttpReceiver();
+  t.teardown(() => receiver.close());
+  const records = await tempSqlite();
+  t.teardown(() => records.close());
+  const opts = { url: fixture.influxd().url, database: fixture.newDatabase('records'), receiver, start: T0, records };
+  const a = await startHarness(opts);
+  const silence = await a.service.silence({ stationId: 'SN-0002', ruleIds: [], from: T0, until: T0 + 3600 * S, reason: '更换微波炉', createdBy: 'ops' });
+  await a.service.attest({ stationId: 'SN-0001', item: 'medical_kit', present: true, working: true, by: '检查员', at: T0 });
+  await a.close();
+  const b = await startHarness({ ...opts, start: T0 + 60 * S });
+  t.teardown(() => b.close());
+  t.deepEqual(b.service.silences('SN-0002'), [silence]);
+  t.deepEqual(b.service.attestations('SN-0001'), [{ stationId: 'SN-0001', item: 'medical_kit', present: true, working: true, by: '检查员', at: T0 }]);
+  t.false(b.service.compliance('SN-0001')[0]!.facility.unattested.includes('medical_kit'));
 });
 
 test('restart mid-day: today’s open time is re-read from the raw telemetry', async (t) => {

@@ -72,12 +72,12 @@ const envOf = (name: string): Record<string, string> =>
   Object.fromEntries(Object.entries(compose.services[name]!.environment ?? {}).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)]));
 
 test('docker-compose config accepts the file with .env.example', (t) => {
-  t.deepEqual(Object.keys(compose.services).sort(), ['alerting', 'broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'simulator']);
+  t.deepEqual(Object.keys(compose.services).sort(), ['alerting', 'broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'postgres', 'simulator']);
   t.deepEqual(compose.services.simulator!.profiles, ['demo']);
   // The dashboard API hosts the alerting service; the standalone one is opt-in, never both by default.
   t.deepEqual(compose.services.alerting!.profiles, ['alerting-standalone']);
   const byDefault = Object.entries(compose.services).filter(([, s]) => s.profiles === undefined).map(([name]) => name);
-  t.deepEqual(byDefault.sort(), ['broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest']);
+  t.deepEqual(byDefault.sort(), ['broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'postgres']);
 });
 
 test('every long-running service has a health check, and dependants wait for it', (t) => {
@@ -146,6 +146,21 @@ test('InfluxDB initialisation, the services and Grafana agree on organisation, b
   t.is(grafana.INFLUX_DATABASE, init.DOCKER_INFLUXDB_INIT_BUCKET);
   t.is(grafana.INFLUX_TOKEN, init.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
   t.is(init.DOCKER_INFLUXDB_INIT_MODE, 'setup');
+});
+
+test('the dashboard and the standalone alerting keep their shared state in the PostgreSQL service', (t) => {
+  const pg = envOf('postgres');
+  t.true(compose.services.postgres!.volumes!.includes('postgres-data:/var/lib/postgresql/data:rw'));
+  t.is(compose.services.postgres!.ports, undefined, 'not published outside the compose network');
+  for (const name of ['dashboard-api', 'alerting']) {
+    const url = new URL(envOf(name).DATABASE_URL!);
+    t.is(url.protocol, 'postgres:');
+    t.is(url.host, 'postgres:5432');
+    t.is(url.pathname, `/${pg.POSTGRES_DB}`);
+    t.is(url.username, pg.POSTGRES_USER!);
+    t.is(url.password, pg.POSTGRES_PASSWORD!);
+    t.deepEqual(compose.services[name]!.depends_on!.postgres, { condition: 'service_healthy' });
+  }
 });
 
 test('the broker, the services and the simulator share the broker secrets volume', (t) => {

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { auditLog, type AuditEntry } from '../../dashboard-api/audit-log.js';
 import { MANUAL_ITEMS } from '../../domain/equipment.js';
 import type { Telemetry } from '../../domain/telemetry.js';
 import { startHarness, type Harness } from './helpers/dashboard-harness.js';
@@ -22,7 +21,7 @@ test.before(async () => {
 });
 test.after.always(() => h?.close());
 
-const audit = (): Array<Record<string, any>> => readFileSync(join(h.dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const audit = (): Promise<AuditEntry[]> => auditLog(h.db).list({ limit: 1000 });
 const key = (k: string): string => encodeURIComponent(k);
 const heard = (stationId: string, ts: number, open: boolean): Telemetry[] => [
   { channel: 'status', stationId, ts, data: { station: stationId, ts, online: true, reason: 'heartbeat' } },
@@ -61,7 +60,7 @@ test.serial('resolve: done with a comment and audited; a second resolve is a con
   const ok = await h.send('POST', `/api/alerts/${key('JM-0001:appliance_fault')}/resolve`, { comment: '已更换微波炉' }, token);
   t.is(ok.status, 200);
   t.like(ok.body, { state: 'resolved', resolvedBy: 'admin', resolveComment: '已更换微波炉' });
-  t.like(audit().find((l) => l.action === 'resolve'), { user: 'admin', role: 'city-admin', district: 'JM', target: 'JM-0001:appliance_fault', detail: { comment: '已更换微波炉' } });
+  t.like((await audit()).find((l) => l.action === 'resolve'), { user: 'admin', role: 'city-admin', district: 'JM', target: 'JM-0001:appliance_fault', detail: { comment: '已更换微波炉' } });
   const again = await h.send('POST', `/api/alerts/${key('JM-0001:appliance_fault')}/resolve`, {}, token);
   t.is(again.status, 409);
   t.is(again.body.error.code, 'conflict');
@@ -81,7 +80,7 @@ test.serial('silence: created and audited; unknown rules, a past or too long win
   const ok = await h.send('POST', '/api/silences', { stationId: 'SN-0003', ruleIds: ['appliance_fault'], until, reason: '更换设备' }, token);
   t.is(ok.status, 200);
   t.like(ok.body, { stationId: 'SN-0003', ruleIds: ['appliance_fault'], until: Date.parse(until), createdBy: 'maint-sn' });
-  t.like(audit().find((l) => l.action === 'silence'), { user: 'maint-sn', district: 'SN', target: 'SN-0003', detail: { id: ok.body.id, ruleIds: ['appliance_fault'], reason: '更换设备' } });
+  t.like((await audit()).find((l) => l.action === 'silence'), { user: 'maint-sn', district: 'SN', target: 'SN-0003', detail: { id: ok.body.id, ruleIds: ['appliance_fault'], reason: '更换设备' } });
   const listed = await h.get('/api/silences?station=SN-0003', token);
   t.deepEqual(listed.body.map((s: { id: string }) => s.id), [ok.body.id]);
 

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { auditLog } from '../../dashboard-api/audit-log.js';
 import { startHarness, type Harness, PASSWORD } from './helpers/dashboard-harness.js';
 import { MemoryAlerting } from './helpers/memory-alerting.js';
 
@@ -125,7 +124,7 @@ test('acknowledge, attestation and acceptance edits are audited with who and whe
   t.is((await h.send('PUT', '/api/acceptance/SN/items/2?year=2021', { score: 7, note: '按全市目标折算' }, admin)).status, 200);
   t.like((await h.send('PUT', '/api/acceptance/SN/items/4?year=2021', { score: 14, note: '标识已核查' }, admin)).body.items[3], { auto: false, score: 14, note: '标识已核查' });
 
-  const lines = readFileSync(join(h.dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = (await auditLog(h.db).list({ limit: 1000 })).reverse();
   t.like(lines.find((l) => l.action === 'acknowledge'), { user: 'maint-sn', role: 'district-maintainer', district: 'SN', target: 'SN-0001:station_offline' });
   t.like(lines.find((l) => l.action === 'attest'), { user: 'maint-sn', target: 'SN-0002' });
   t.like(lines.find((l) => l.action === 'acceptance_edit' && l.district === 'SN'), { user: 'admin', target: 'SN:2019:item1' });

@@ -1,15 +1,17 @@
 import test from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectPath } from '../../lib/paths.js';
 import { startTestBroker } from '../helpers/broker.js';
+import { withPostgres } from '../helpers/database.js';
 import { withInfluxd } from '../helpers/influxd.js';
 
 const fixture = withInfluxd(test);
+const pg = withPostgres(test);
 
-test('the standalone dashboard starts from env, serves the app and API with generated dev users, and stops cleanly on SIGTERM', async (t) => {
+test('the standalone dashboard starts from env on PostgreSQL, imports an old audit log, serves the app and API with generated dev users, and stops cleanly on SIGTERM', async (t) => {
   // The app is served from the default DASHBOARD_WEB_DIR (dist/dashboard-web), built by `npm test`'s pretest.
   if (!existsSync(projectPath('dist/dashboard-web/index.html'))) execFileSync('npx', ['vite', 'build', '--config', 'dashboard-api/web/vite.config.ts', '--logLevel', 'warn'], { cwd: projectPath(), stdio: 'inherit' });
   const broker = await startTestBroker({ stationIds: ['SN-0001'] });
@@ -18,6 +20,9 @@ test('the standalone dashboard starts from env, serves the app and API with gene
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  // An audit log from before the database: imported on start.
+  const old = { at: 1_700_000_000_000, user: 'maint-sn', role: 'district-maintainer', action: 'acknowledge', district: 'SN', target: 'SN-0001:station_offline' };
+  writeFileSync(join(dir, 'audit.jsonl'), `${JSON.stringify(old)}\n`);
   const child = spawn(process.execPath, ['--import', 'tsx', projectPath('dashboard-api/main.ts')], {
     cwd: projectPath(),
     env: {
@@ -25,6 +30,7 @@ test('the standalone dashboard starts from env, serves the app and API with gene
       LOG_LEVEL: 'info',
       DASHBOARD_PORT: '0',
       DASHBOARD_HOST: '127.0.0.1',
+      DATABASE_URL: await pg.newDatabaseUrl(),
       DASHBOARD_METRICS_PORT: '0',
       DASHBOARD_USERS_FILE: join(dir, 'users.json'),
       DASHBOARD_AUDIT_FILE: join(dir, 'audit.jsonl'),
@@ -72,6 +78,7 @@ test('the standalone dashboard starts from env, serves the app and API with gene
   const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'maint-sn', password: passwords['maint-sn'] }) });
   t.is(login.status, 200);
   const { token } = (await login.json()) as { token: string };
+  t.deepEqual(await (await fetch(`${url}/api/audit`, { headers: { authorization: `Bearer ${token}` } })).json(), [old]);
   const summary = (await (await fetch(`${url}/api/fleet/summary`, { headers: { authorization: `Bearer ${token}` } })).json()) as { districts: Array<{ code: string; registered: number }> };
   t.deepEqual(summary.districts.map((d) => [d.code, d.registered]), [['SN', 57]]);
   t.is((await fetch(`${url}/metrics`)).status, 404, 'not on the public port');

@@ -1,12 +1,12 @@
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComplianceSnapshot, ComplianceTime } from '../../domain/alerts.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { projectPath } from '../../lib/paths.js';
 import { acceptanceForm } from '../../rules/acceptance-form.js';
-import { loadOrCreateUsers, parseUsersFile, userStore } from '../../dashboard-api/auth/users.js';
+import { ensureDevUsers, parseUsersFile, userStore } from '../../dashboard-api/auth/users.js';
+import { tempSqlite } from '../helpers/database.js';
 import { buildProgress } from '../../dashboard-api/build-progress.js';
 import { toCsv } from '../../dashboard-api/export-formats.js';
 import { describeHours, navigationGeoJson, navigationRow } from '../../dashboard-api/navigation-export.js';
@@ -30,20 +30,21 @@ test('the example users file is valid and role/district mismatches are named', (
   t.throws(() => parseUsersFile(plain, 'plain'), { message: /passwordHash/ });
 });
 
-test('a missing users file becomes dev users whose generated passwords work', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'dash-users-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const { users, created } = await loadOrCreateUsers(join(dir, 'users.json'));
-  t.truthy(created);
-  t.is(users.length, 14);
-  t.is(statSync(created!.passwordsFile).mode & 0o777, 0o600);
-  const passwords = JSON.parse(readFileSync(created!.passwordsFile, 'utf8')) as Record<string, string>;
-  const store = userStore(users);
+test('a database without users gets dev users whose generated passwords work, once', async (t) => {
+  const database = await tempSqlite();
+  t.teardown(() => database.close());
+  const passwordsFile = join(database.dir, 'users.passwords.json');
+  t.is(await ensureDevUsers(database.db, passwordsFile, 1), passwordsFile);
+  t.is((await database.db.selectFrom('users').select('username').execute()).length, 14);
+  t.is(statSync(passwordsFile).mode & 0o777, 0o600);
+  const passwords = JSON.parse(readFileSync(passwordsFile, 'utf8')) as Record<string, string>;
+  const store = userStore(database.db);
   t.like(await store.authenticate('maint-lc', passwords['maint-lc']!), { role: 'district-maintainer', district: 'LC' });
   t.is(await store.authenticate('maint-lc', passwords['admin']!), null);
-  t.false(readFileSync(join(dir, 'users.json'), 'utf8').includes(passwords['admin']!));
-  const again = await loadOrCreateUsers(join(dir, 'users.json'));
-  t.is(again.created, undefined);
+  t.is(await store.authenticate('nobody', passwords['admin']!), null);
+  const stored = await database.db.selectFrom('users').select('password_hash').where('username', '=', 'admin').executeTakeFirstOrThrow();
+  t.false(stored.password_hash.includes(passwords['admin']!));
+  t.is(await ensureDevUsers(database.db, passwordsFile, 2), null, 'users exist: nothing generated');
 });
 
 test('CSV exports carry a BOM, quote separators and defuse formulas', (t) => {

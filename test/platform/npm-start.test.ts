@@ -1,4 +1,6 @@
 import test from 'ava';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ALERTING_SERIES, PLATFORM_SERIES, SERIES, TAGS, type FieldOf } from '../../domain/series.js';
 import { spawnPlatform } from './spawn-platform.js';
 
@@ -20,6 +22,10 @@ test('the all-in-one platform gets all 600 stations into InfluxDB within 60 s an
   }
   t.truthy(influxUrl, `no banner printed:\n${platform.output()}`);
   t.regex(platform.output(), /Dashboard .*http:\/\/localhost:\d+\//);
+  // No server for the shared state: an embedded SQLite file, with dev users generated into it.
+  t.regex(platform.output(), /login admin \/ \S+/);
+  t.true(existsSync(join(platform.dir, 'platform.db')));
+  t.regex(platform.output(), /Database .* sqlite:\/.+\/platform\.db/);
 
   const countStations = async (): Promise<number> => {
     const q = `SELECT count("${ONLINE}") FROM "${SERIES.status.measurement}" GROUP BY "${TAGS.station}"`;

@@ -39,6 +39,7 @@ export function spawnPlatform(t: ExecutionContext, env: Record<string, string> =
     BROKER_ACCOUNTS_FILE: at('accounts.json'),
     BROKER_DATA_DIR: at('broker'),
     DEV_CREDENTIALS_FILE: at('dev-credentials.json'),
+    DATABASE_URL: `sqlite:${at('platform.db')}`,
     DASHBOARD_USERS_FILE: at('users.json'),
     DASHBOARD_AUDIT_FILE: at('audit.jsonl'),
     DASHBOARD_ACCEPTANCE_FILE: at('acceptance.json'),

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry as Metrics } from 'prom-client';
@@ -10,11 +10,13 @@ import { applyTelemetry, initialState, type StationState } from '../../../domain
 import type { Telemetry } from '../../../domain/telemetry.js';
 import { createLogger } from '../../../lib/logger.js';
 import { loadRegistryFile } from '../../../lib/registry-file.js';
-import type { UserRecord } from '../../../dashboard-api/auth/users.js';
+import { upsertUsers, type UserRecord } from '../../../dashboard-api/auth/users.js';
 import { hashPassword, PERSON_SCRYPT_PARAMS } from '../../../lib/password-hash.js';
 import { DashboardConfigSchema } from '../../../dashboard-api/config.js';
 import type { HistorySource, LiveFeed } from '../../../dashboard-api/context.js';
 import { startDashboardApi, type DashboardApi } from '../../../dashboard-api/server.js';
+import type { Db } from '../../../lib/db/database.js';
+import { tempSqlite } from '../../helpers/database.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -26,10 +28,7 @@ export const TEST_USERS: Array<Omit<UserRecord, 'passwordHash'>> = [
 ];
 
 let hashed: UserRecord[] | undefined;
-async function usersFile(): Promise<string> {
-  hashed ??= await Promise.all(TEST_USERS.map(async (u) => ({ ...u, passwordHash: await hashPassword(PASSWORD, PERSON_SCRYPT_PARAMS) })));
-  return JSON.stringify({ version: 1, users: hashed });
-}
+const testUsers = async (): Promise<UserRecord[]> => (hashed ??= await Promise.all(TEST_USERS.map(async (u) => ({ ...u, passwordHash: await hashPassword(PASSWORD, PERSON_SCRYPT_PARAMS) }) as UserRecord)));
 
 /** Live state folded with the real domain reducer, fed by the test instead of by MQTT. */
 export class TestFeed extends EventEmitter implements LiveFeed {
@@ -49,6 +48,8 @@ export class TestFeed extends EventEmitter implements LiveFeed {
 export interface Harness {
   api: DashboardApi;
   dir: string;
+  /** The dashboard's database: a temp SQLite file holding TEST_USERS. */
+  db: Db;
   registry: Registry;
   feed: TestFeed;
   /** The dashboard's metrics registry (served by main.ts on its own listener). */
@@ -74,7 +75,8 @@ export interface HarnessOptions {
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'dashboard-test-'));
-  writeFileSync(join(dir, 'users.json'), await usersFile());
+  const database = await tempSqlite();
+  await upsertUsers(database.db, await testUsers(), Date.now());
   const config = DashboardConfigSchema.parse({
     DASHBOARD_PORT: '0',
     DASHBOARD_HOST: '127.0.0.1',
@@ -91,12 +93,13 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const registry = opts.registry ?? loadRegistryFile();
   const feed = new TestFeed(registry);
   const metrics = new Metrics();
-  const api = await startDashboardApi({ config, registry, live: opts.live ?? feed, alerting: opts.alerting, influx: opts.influx, rules: opts.rules, logger: createLogger('dashboard-test', 'silent'), metrics });
+  const api = await startDashboardApi({ config, registry, live: opts.live ?? feed, alerting: opts.alerting, influx: opts.influx, db: database.db, rules: opts.rules, logger: createLogger('dashboard-test', 'silent'), metrics });
   const parse = async (res: Response): Promise<any> => ((res.headers.get('content-type') ?? '').includes('json') ? res.json() : res.text());
   const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const h: Harness = {
     api,
     dir,
+    db: database.db,
     registry,
     feed,
     metrics,
@@ -115,6 +118,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     },
     async close() {
       await api.close();
+      await database.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,50 @@
+import type { Attestation, Silence } from '../domain/alerts.js';
+import type { DistrictCode } from '../domain/districts.js';
+import type { EquipmentItem } from '../domain/equipment.js';
+import type { Db } from '../lib/db/database.js';
+
+// What people record for the alerting service — silences and inspection attestations — on the
+// relational database (lib/db): they are shared by every node, written one at a time, and must
+// outlive InfluxDB's retention. Telemetry, alerts and rollups stay in InfluxDB (store.ts).
+
+export interface ManualRecords {
+  saveSilence(silence: Silence): Promise<void>;
+  /** Silences still running or to come at `at`. */
+  loadSilences(at: number): Promise<Silence[]>;
+  saveAttestation(attestation: Attestation, district: DistrictCode): Promise<void>;
+  /** Attestations made at or after `since`, oldest first. */
+  loadAttestations(since: number): Promise<Attestation[]>;
+}
+
+export function manualRecords(db: Db): ManualRecords {
+  return {
+    async saveSilence(s) {
+      await db
+        .insertInto('silences')
+        .values({ id: s.id, station_id: s.stationId, rule_ids: JSON.stringify(s.ruleIds), from_ms: s.from, until_ms: s.until, reason: s.reason, created_by: s.createdBy })
+        .execute();
+    },
+    async loadSilences(at) {
+      const rows = await db.selectFrom('silences').selectAll().where('until_ms', '>', at).orderBy('from_ms').orderBy('id').execute();
+      return rows.map((r) => ({ id: r.id, stationId: r.station_id, ruleIds: JSON.parse(r.rule_ids) as string[], from: r.from_ms, until: r.until_ms, reason: r.reason, createdBy: r.created_by }));
+    },
+    async saveAttestation(a, district) {
+      await db
+        .insertInto('attestations')
+        .values({ station_id: a.stationId, district, item: a.item, present: a.present ? 1 : 0, working: a.working ? 1 : 0, by: a.by, note: a.note ?? null, at: a.at })
+        .execute();
+    },
+    async loadAttestations(since) {
+      const rows = await db.selectFrom('attestations').selectAll().where('at', '>=', since).orderBy('at').orderBy('id').execute();
+      return rows.map((r) => ({
+        stationId: r.station_id,
+        item: r.item as EquipmentItem,
+        present: r.present === 1,
+        working: r.working === 1,
+        by: r.by,
+        at: r.at,
+        ...(r.note === null ? {} : { note: r.note }),
+      }));
+    },
+  };
+}

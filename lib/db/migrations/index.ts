@@ -1,0 +1,15 @@
+import type { Migration } from 'kysely';
+import type { DbDialect } from '../schema.js';
+import { sharedState } from './0001-shared-state.js';
+import { inspections } from './0002-inspections.js';
+import { selfChecks } from './0003-self-checks.js';
+
+/**
+ * Every migration, in order, by name. Append new ones (never edit an applied one): the Migrator
+ * applies those a database has not seen, at start, under its own lock.
+ */
+export const migrations = (dialect: DbDialect): Record<string, Migration> => ({
+  '0001-shared-state': sharedState(dialect),
+  '0002-inspections': inspections(dialect),
+  '0003-self-checks': selfChecks(),
+});

@@ -1,0 +1,130 @@
+import type { Generated } from 'kysely';
+
+// The relational tables, as Kysely sees them. Times are epoch milliseconds (bigint columns, read
+// back as numbers); flags are 0/1 integers and lists JSON text, so SQLite and PostgreSQL share
+// every query.
+
+/** The two databases the query layer runs on. */
+export type DbDialect = 'sqlite' | 'postgres';
+
+export interface UsersTable {
+  username: string;
+  display_name: string;
+  role: string;
+  district: string | null;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface AcceptanceScoresTable {
+  district: string;
+  year: number;
+  item_no: number;
+  score: number;
+  note: string;
+  by: string;
+  at: number;
+}
+
+/** Append-only: triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  username: string;
+  role: string;
+  action: string;
+  district: string | null;
+  target: string;
+  /** JSON text, or null. */
+  detail: string | null;
+}
+
+export interface SilencesTable {
+  id: string;
+  station_id: string;
+  /** JSON array of rule ids; empty: every rule. */
+  rule_ids: string;
+  from_ms: number;
+  until_ms: number;
+  reason: string;
+  created_by: string;
+}
+
+export interface AttestationsTable {
+  id: Generated<number>;
+  station_id: string;
+  district: string;
+  item: string;
+  present: number;
+  working: number;
+  by: string;
+  note: string | null;
+  at: number;
+}
+
+/** One row per import of an older store (JSON file, InfluxDB measurement): done once, by whichever node gets there first. */
+export interface ImportsTable {
+  source: string;
+  origin: string;
+  imported: number;
+  skipped: number;
+  at: number;
+}
+
+export interface InspectionsTable {
+  id: string;
+  station_id: string;
+  district: string;
+  /** Username of who visited. */
+  inspector: string;
+  visited_at: number;
+  notes: string;
+  created_at: number;
+}
+
+/** One row per item checked on a visit: an equipment item or a site check (domain/inspection.ts). */
+export interface InspectionItemsTable {
+  inspection_id: string;
+  item: string;
+  present: number;
+  working: number;
+  note: string | null;
+}
+
+export interface InspectionPhotosTable {
+  id: string;
+  inspection_id: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  data: Buffer;
+  uploaded_by: string;
+  uploaded_at: number;
+}
+
+export interface SelfChecksTable {
+  district: string;
+  year: number;
+  /** domain/self-check.ts SELF_CHECK_STATES */
+  state: string;
+  submitted_by: string | null;
+  submitted_at: number | null;
+  /** The acceptance form as submitted, JSON. */
+  submitted_form: string | null;
+  reviewed_by: string | null;
+  reviewed_at: number | null;
+  review_comment: string | null;
+}
+
+export interface Tables {
+  users: UsersTable;
+  acceptance_scores: AcceptanceScoresTable;
+  audit_log: AuditLogTable;
+  silences: SilencesTable;
+  attestations: AttestationsTable;
+  imports: ImportsTable;
+  inspections: InspectionsTable;
+  inspection_items: InspectionItemsTable;
+  inspection_photos: InspectionPhotosTable;
+  self_checks: SelfChecksTable;
+}
