@@ -109,7 +109,6 @@ await runService('platform', async (logger, { signal, parts }) => {
   const alerting = parts.add(await hostAlerting({ config, registry, influx, db: database.db, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), { first: true });
   signal.throwIfAborted();
   if (history) await rollUpFilled(alerting.service, history, started);
-  if (config.SIM_INSPECTIONS) await seedInspections(alerting.service, simulated, config.SIM_SEED, started, logger);
   signal.throwIfAborted();
 
   const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, db: database.db, rules: alerting.rules, logger, metrics }), (d) => d.close());
@@ -135,6 +134,20 @@ await runService('platform', async (logger, { signal, parts }) => {
           (f) => f.stop().then(() => undefined),
         )
       : null;
+
+  // In the background: a first start writes thousands of records, which must not hold up the fleet.
+  if (config.SIM_INSPECTIONS) {
+    const stopSeeding = new AbortController();
+    const seeding = seedInspections(alerting.service, simulated, config.SIM_SEED, started, logger, stopSeeding.signal).catch((err: unknown) => logger.error({ err }, 'demo inspection records failed'));
+    parts.add(
+      seeding,
+      async (p) => {
+        stopSeeding.abort();
+        await p;
+      },
+      { first: true },
+    );
+  }
 
   const usersFile = devPasswordsFile(projectPath(config.DASHBOARD_USERS_FILE));
   const devLogins = existsSync(usersFile) ? readJsonFile(usersFile, z.record(z.string(), z.string())) : {};

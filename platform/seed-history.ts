@@ -43,10 +43,13 @@ export async function rollUpFilled(service: AlertingService, filled: FillHistory
 }
 
 /** Inspection records for simulated stations that have none yet (a first start). */
-export async function seedInspections(service: AlertingService, stations: readonly Station[], seed: number, now: number, logger: Logger): Promise<number> {
+export async function seedInspections(service: AlertingService, stations: readonly Station[], seed: number, now: number, logger: Logger, signal?: AbortSignal): Promise<number> {
   const fresh = stations.filter((s) => service.attestations(s.id).length === 0);
   const records = demoInspections({ stations: fresh, seed, now });
-  for (const a of records) await service.attest(a);
+  for (const a of records) {
+    if (signal?.aborted) return 0;
+    await service.attest(a);
+  }
   if (records.length > 0) logger.info({ event: 'demo_inspections', stations: fresh.length, records: records.length }, 'wrote demo inspection records');
   return records.length;
 }
