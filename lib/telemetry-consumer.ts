@@ -120,6 +120,13 @@ class Consumer implements TelemetryConsumer {
           logger.info({ clientId: opts.clientId }, 'telemetry consumer: ack not sent while closing; the broker will redeliver');
           return;
         }
+        // A link the broker cut mid-handshake (it may still be closing the session this client id held
+        // before a crash) is retried by mqtt.js; a refusal or an unreachable broker stops a start.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (!settled && (code === 'EPIPE' || code === 'ECONNRESET')) {
+          logger.warn({ err: err.message, url: opts.mqttUrl, clientId: opts.clientId }, 'telemetry consumer: link cut while connecting; retrying');
+          return;
+        }
         logger.error({ err, url: opts.mqttUrl, clientId: opts.clientId }, 'telemetry consumer: MQTT error');
         fail(err);
       });
