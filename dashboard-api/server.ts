@@ -22,6 +22,7 @@ import { complianceCache, type ApiContext, type HistorySource, type LiveFeed } f
 import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
 import { attachSocketHub, type SocketHub } from './live/socket-hub.js';
 import { offlineThresholds } from './live-state.js';
+import { alertHistoryRoutes } from './routes/alert-history-routes.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { complianceRoutes } from './routes/compliance-routes.js';
@@ -157,6 +158,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   fleetRoutes(api, ctx);
   stationRoutes(api, ctx);
   alertRoutes(api, ctx);
+  alertHistoryRoutes(api, ctx);
   complianceRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
   app.get('/api/openapi.json', (_req, res) => {

@@ -1,8 +1,13 @@
 import { REQUIREMENTS } from '../../../domain/equipment.js';
 import { pick, t } from './i18n.js';
 
-/** The plan's name of a requirement (facility lists carry requirement ids) or of an item of it (inspections). */
+/** Items that share a requirement but are told apart on the live panel (the plan names them together). */
+const ITEM_NAMES: Record<string, [string, string]> = { fan: ['电风扇', 'Fan'], air_conditioner: ['空调', 'Air conditioner'] };
+
+/** The plan's name of a requirement (facility lists carry requirement ids) or of an item of it (inspections, live appliances). */
 export const equipmentName = (id: string): string => {
+  const own = ITEM_NAMES[id];
+  if (own) return pick(own[0], own[1]);
   const r = REQUIREMENTS.find((q) => q.id === id || (q.anyOf as readonly string[]).includes(id));
   return r ? pick(r.nameZh, r.nameEn) : id;
 };

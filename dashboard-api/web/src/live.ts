@@ -29,6 +29,7 @@ export interface Alert {
   lastSeen: number;
   acknowledgedBy?: string;
   ackComment?: string;
+  resolvedAt?: number;
   resolvedBy?: string;
   resolveComment?: string;
 }

@@ -8,5 +8,5 @@ export function districtPicker(user: User, value: string, allowAll: boolean, onP
   if (user.district) return null;
   const options = [...(allowAll ? [['', t('all')]] : []), ...DISTRICTS.map((d) => [d.code, pick(d.nameZh, d.nameEn)])];
   const el = h('select', { name: 'district', onchange: () => onPick(el.value) }, options.map(([v, l]) => h('option', { value: v!, selected: v === value }, l!)));
-  return el;
+  return h('label', {}, `${t('district')} `, el);
 }
