@@ -19,7 +19,16 @@ export function chartIn(el: HTMLElement): Chart {
   if (!chart) {
     chart = echarts.init(el, 'dark', { renderer: 'canvas' });
     charts.set(el, chart);
-    new ResizeObserver(() => chart!.resize()).observe(el);
+    // A view left behind is detached with size 0: resizing it then throws inside ECharts; dispose it instead.
+    const observer = new ResizeObserver(() => {
+      if (el.isConnected && el.clientWidth > 0) return chart!.resize();
+      if (!el.isConnected) {
+        observer.disconnect();
+        chart!.dispose();
+        charts.delete(el);
+      }
+    });
+    observer.observe(el);
   }
   return chart;
 }

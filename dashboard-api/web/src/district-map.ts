@@ -63,10 +63,10 @@ export function districtMap(located: Located[], focus: string | undefined): { el
       name: t('zone'),
       type: 'scatter' as const,
       coordinateSystem: 'geo',
-      symbol: 'emptyCircle',
-      symbolSize: 46,
+      symbol: 'circle',
+      symbolSize: 28,
       silent: true,
-      itemStyle: { color: '#d29922', borderType: 'dashed', opacity: 0.8 },
+      itemStyle: { color: 'rgba(210,153,34,0.08)', borderColor: '#d29922', borderWidth: 1.5, borderType: 'dashed' },
       label: { show: true, position: 'bottom', color: '#d29922', formatter: '{b}', fontSize: 11 },
       data: ZONES.map((z) => ({ name: pick(z.zh, z.en), value: z.at })),
     };
@@ -78,6 +78,8 @@ export function districtMap(located: Located[], focus: string | undefined): { el
         geo: {
           map: 'qingdao',
           roam: true,
+          layoutCenter: ['50%', '50%'],
+          layoutSize: '100%',
           scaleLimit: { min: 0.8, max: 40 },
           ...(first && focusName ? { center: centreOf(focusName), zoom: 4 } : {}),
           label: { show: true, color: '#c9d1d9', fontSize: 12 },
