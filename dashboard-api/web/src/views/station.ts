@@ -212,8 +212,8 @@ function drawCalendar(el: HTMLElement, days: Array<[string, number | null]>): vo
   chartIn(el).setOption(
     {
       backgroundColor: 'transparent',
-      tooltip: { formatter: (p: { value: [string, number | null] }) => `${p.value[0]}<br>${p.value[1] === null ? t('noData') : pct(p.value[1])}` },
-      visualMap: { min: 0, max: 1, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: narrow ? 120 : 200, text: ['100%', '0%'], inRange: { color: ['#f85149', '#d29922', '#3fb950'] }, outOfRange: { color: '#30363d' }, textStyle: { color: '#c9d1d9' } },
+      tooltip: { formatter: (p: { value: [string, number | null] }) => `${p.value[0]}<br>${p.value[1] === null || p.value[1] === undefined ? t('noData') : pct(p.value[1])}` },
+      visualMap: { seriesIndex: 0, min: 0, max: 1, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: narrow ? 120 : 200, text: ['100%', '0%'], inRange: { color: ['#f85149', '#d29922', '#3fb950'] }, outOfRange: { color: '#30363d' }, textStyle: { color: '#c9d1d9' } },
       calendar: {
         range: year,
         orient: narrow ? 'vertical' : 'horizontal',
@@ -224,12 +224,15 @@ function drawCalendar(el: HTMLElement, days: Array<[string, number | null]>): vo
         cellSize: narrow ? [12, 'auto'] : ['auto', 16],
         dayLabel: { nameMap: pick('ZH', 'EN'), firstDay: 1, color: '#8b949e' },
         monthLabel: { nameMap: pick('ZH', 'EN'), color: '#8b949e' },
-        yearLabel: { show: !narrow, color: '#8b949e' },
+        yearLabel: { show: false },
         itemStyle: { color: '#161b22', borderColor: '#0d1117' },
         splitLine: { lineStyle: { color: '#30363d' } },
       },
-      // A day with scheduled time and no data is drawn grey (out of the colour range), not as 0.
-      series: [{ type: 'heatmap', coordinateSystem: 'calendar', data: days.map(([date, v]) => [date, v === null ? -1 : v]) }],
+      // A day with scheduled time and no data is its own grey series, never coloured as 0.
+      series: [
+        { type: 'heatmap', coordinateSystem: 'calendar', data: days.filter(([, v]) => v !== null) },
+        { type: 'scatter', coordinateSystem: 'calendar', name: t('noData'), symbol: 'rect', symbolSize: narrow ? 8 : 10, itemStyle: { color: '#484f58' }, data: days.filter(([, v]) => v === null).map(([date]) => [date, null]) },
+      ],
     },
     true,
   );
