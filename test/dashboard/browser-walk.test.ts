@@ -158,6 +158,11 @@ for (const vp of VIEWPORTS) {
       t.regex((await page.getAttribute(`${first} a.tel`, 'href')) ?? '', /^tel:\d/);
       t.regex((await page.getAttribute(`${first} a.nav`, 'href')) ?? '', /^https:\/\/uri\.amap\.com\/marker\?position=1\d\d\.\d+,3\d\.\d+/);
       t.regex((await page.textContent(`${first} .firing-for`)) ?? '', /已持续/);
+      // The live panel lists earlier alerts at once, and an alert raised now as it happens.
+      t.true((await page.$$('#alert-feed .earlier-event')).length > 0);
+      const key = `SN-0010:walk_${vp.name}_${u.username.replace(/\W/g, '_')}`;
+      alerting.fire({ key, ruleId: 'speaker_silent', stationId: 'SN-0010', district: 'SN', severity: 'minor', summaryZh: 'AI音箱无响应', summaryEn: 'AI speaker silent', firstSeen: Date.now() });
+      await page.waitForSelector('#alert-feed .live-event:has-text("SN-0010")');
       const phoneShot = await shot('alerts');
       await check('alerts');
 

@@ -142,6 +142,7 @@ const zh = {
   ackDefault: '已确认，正在前往处理',
   liveNote: '告警的产生、确认与解决，实时推送',
   liveEmpty: '自打开本页以来暂无告警变化；新的告警事件会即时出现在这里',
+  earlierEvents: '此前的告警（来自告警历史）',
   export: '导出',
   allTypes: '全部类型',
 } as const;
@@ -291,6 +292,7 @@ const en: Record<Key, string> = {
   ackDefault: 'Acknowledged, on my way',
   liveNote: 'alerts raised, acknowledged and resolved, as they happen',
   liveEmpty: 'No alert changes since this page opened; new events appear here at once',
+  earlierEvents: 'Earlier alerts (from the history)',
   export: 'Export',
   allTypes: 'All types',
 };

@@ -15,6 +15,8 @@ export async function renderAlerts({ root, user }: ViewContext): Promise<View> {
   const feed = h('ol', { class: 'feed', id: 'alert-feed', 'aria-live': 'polite' });
   // The socket only carries open alerts; what was resolved comes from the API, reloaded when the open set changes.
   const resolvedList = h('section', { class: 'alert-list', id: 'resolved-list' });
+  // Until something happens live, the panel lists the latest alert events from the history, so it is not blank.
+  const earlier = (await api.get<{ alerts: Alert[] }>('/api/alert-history?limit=15')).alerts;
   const resolved = reloadable(
     resolvedList,
     () => api.get<Alert[]>('/api/alerts?state=resolved&limit=20'),
@@ -44,22 +46,21 @@ export async function renderAlerts({ root, user }: ViewContext): Promise<View> {
         minute = now;
         mount(active, alerts.length ? alerts.map((a) => alertCard(a, user, directory.get(a.stationId))) : h('p', { class: 'muted' }, t('noAlerts')));
       }
+      const line = (at: number, a: Alert, to: string, live: boolean): HTMLElement =>
+        h(
+          'li',
+          { 'data-to': to, class: live ? 'live-event' : 'earlier-event' },
+          h('span', { class: 'muted' }, time(at)),
+          ' ',
+          h('span', { class: `sev ${a.severity}` }, t(a.severity)),
+          ' ',
+          h('a', { href: `#/station/${a.stationId}` }, a.stationId),
+          ` ${directory.get(a.stationId)?.name ?? ''} ${pick(a.summaryZh, a.summaryEn)} → ${t(to as 'firing')}`,
+        );
       mount(
         feed,
-        store.recent.length
-          ? store.recent.slice(0, 30).map((tr) =>
-              h(
-                'li',
-                { 'data-to': tr.to },
-                h('span', { class: 'muted' }, time(tr.at)),
-                ' ',
-                h('span', { class: `sev ${tr.alert.severity}` }, t(tr.alert.severity)),
-                ' ',
-                h('a', { href: `#/station/${tr.alert.stationId}` }, tr.alert.stationId),
-                ` ${directory.get(tr.alert.stationId)?.name ?? ''} ${pick(tr.alert.summaryZh, tr.alert.summaryEn)} → ${t(tr.to as 'firing')}`,
-              ),
-            )
-          : h('li', { class: 'muted' }, t('liveEmpty')),
+        store.recent.length ? store.recent.slice(0, 30).map((tr) => line(tr.at, tr.alert, tr.to, true)) : h('li', { class: 'muted' }, t('liveEmpty')),
+        earlier.length ? [h('li', { class: 'muted feed-earlier' }, t('earlierEvents')), ...earlier.map((a) => line(a.resolvedAt ?? a.firstSeen, a, a.state, false))] : null,
       );
     },
   };
