@@ -1,6 +1,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import test from 'ava';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { ComplianceSnapshot } from '../../domain/alerts.js';
@@ -109,7 +110,16 @@ for (const vp of VIEWPORTS) {
       const context = await browser.newContext({ viewport: { width: vp.width, height: vp.height } });
       const page = await context.newPage();
       const errors = pageErrors(page);
+      // What the first page (login, then the overview) loads, gzipped as a server or CDN would send it.
+      const loaded: Array<Promise<number>> = [];
+      page.on('response', (r) => {
+        if (/\.(js|css|html)$|\/$/.test(new URL(r.url()).pathname)) loaded.push(r.body().then((b) => gzipSync(b).length, () => 0));
+      });
       await login(page, h.api.url, u.username);
+      await page.waitForSelector('#city-headline #kpi-online');
+      const firstPage = (await Promise.all(loaded)).reduce((a, b) => a + b, 0);
+      t.true(firstPage < 300_000, `first page ${firstPage} bytes gzipped`);
+      t.log(`first page: ${(firstPage / 1000).toFixed(1)} kB gzipped`);
       const shot = async (name: string): Promise<string> => {
         const path = join(WALK, `${vp.name}-${u.username}-${name}.png`);
         await page.screenshot({ path, fullPage: vp.name === 'desktop' });
