@@ -39,6 +39,26 @@ function history(influxql: string, params: Record<string, string>): Array<{ time
   return rows;
 }
 
+/** Every station heard from just now (a few offline, most open), so each walk sees a live fleet. */
+function hearAll(): void {
+  const seen = new Map<string, number>();
+  for (const s of h.registry.stations) {
+    const i = seen.get(s.district) ?? 0;
+    seen.set(s.district, i + 1);
+    const ts = Date.now() - 1000;
+    const msgs: Telemetry[] = [
+      { channel: 'status', stationId: s.id, ts, data: { station: s.id, ts, online: i % 19 !== 5, reason: i % 19 !== 5 ? 'heartbeat' : 'shutdown', wifiRssiDbm: -60 } },
+      { channel: 'service', stationId: s.id, ts, data: { station: s.id, ts, open: i % 7 !== 3, door: i % 7 !== 3 ? 'open' : 'closed' } },
+      { channel: 'occupancy', stationId: s.id, ts, data: { station: s.id, ts, people: i % 6, entries: 1 } },
+      { channel: 'speaker', stationId: s.id, ts, data: { station: s.id, ts, online: true, wakeups: 3, queries: { news_policy: 1, qa: 1, learning: 0, relaxation: 1, life_services: 0 } } },
+    ];
+    for (const a of APPLIANCES.filter((x) => s.equipment[x] === 'telemetry')) {
+      msgs.push({ channel: 'appliance', stationId: s.id, ts, data: { station: s.id, ts, appliance: a, on: true, powerW: 40, faultCode: null, ...(a === 'fridge' ? { tempC: 5 } : {}) } });
+    }
+    for (const m of msgs) h.feed.push(m);
+  }
+}
+
 test.before(async () => {
   web = builtWebApp();
   h = await startHarness({ alerting, influx: { query: async (q: string, p: Record<string, string>) => history(q, p) } as never, webDir: web.dir });
@@ -56,18 +76,6 @@ test.before(async () => {
       facility: { percent: i % 3 === 0 ? 88 : 100, missing: i % 3 === 0 ? ['umbrellas'] : [], faulted: [], notReporting: [], unattested: [] },
     };
     alerting.snapshots.push(snapshot);
-    // Every station heard from; a few offline, most open.
-    const ts = NOW - 10_000;
-    const msgs: Telemetry[] = [
-      { channel: 'status', stationId: s.id, ts, data: { station: s.id, ts, online: i % 19 !== 5, reason: i % 19 !== 5 ? 'heartbeat' : 'shutdown', wifiRssiDbm: -60 } },
-      { channel: 'service', stationId: s.id, ts, data: { station: s.id, ts, open: i % 7 !== 3, door: i % 7 !== 3 ? 'open' : 'closed' } },
-      { channel: 'occupancy', stationId: s.id, ts, data: { station: s.id, ts, people: i % 6, entries: 1 } },
-      { channel: 'speaker', stationId: s.id, ts, data: { station: s.id, ts, online: true, wakeups: 3, queries: { news_policy: 1, qa: 1, learning: 0, relaxation: 1, life_services: 0 } } },
-    ];
-    for (const a of APPLIANCES.filter((x) => s.equipment[x] === 'telemetry')) {
-      msgs.push({ channel: 'appliance', stationId: s.id, ts, data: { station: s.id, ts, appliance: a, on: true, powerW: 40, faultCode: null, ...(a === 'fridge' ? { tempC: 5 } : {}) } });
-    }
-    for (const m of msgs) h.feed.push(m);
   }
   const fire = (stationId: string, ruleId: string, severity: 'critical' | 'major' | 'minor', zh: string, en: string, agoMin: number): void => {
     alerting.fire({ ruleId, stationId, district: h.registry.get(stationId)!.district, severity, summaryZh: zh, summaryEn: en, firstSeen: NOW - agoMin * 60_000 });
@@ -107,6 +115,7 @@ for (const vp of VIEWPORTS) {
   for (const u of USERS) {
     test.serial(`walk every page at ${vp.width}×${vp.height} as ${u.username}`, async (t) => {
       // axe needs a page of a context of its own.
+      hearAll();
       const context = await browser.newContext({ viewport: { width: vp.width, height: vp.height } });
       const page = await context.newPage();
       const errors = pageErrors(page);
