@@ -50,7 +50,9 @@ export function districtMap(located: Located[], focus: string | undefined): { el
   });
   let first = true;
   function draw(): void {
-    const states = (Object.keys(STATE_COLORS) as ShownState[]).map((state) => ({
+    // Drawn in this order, so where stations crowd the exceptions (offline, silent) stay on top of the usual (open).
+    const order: ShownState[] = ['closed', 'open', 'unknown', 'offline'];
+    const states = order.map((state) => ({
       name: t(state),
       type: 'scatter' as const,
       coordinateSystem: 'geo',
