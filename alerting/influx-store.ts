@@ -4,6 +4,7 @@ import { DISTRICT_CODES } from '../domain/districts.js';
 import { ALERTING_SERIES, SERIES, TAGS, type FieldType, type PointData } from '../domain/series.js';
 import { localDateOf, midnightOfDate } from '../domain/schedule.js';
 import type { Influx, PointWriter, Row } from '../lib/influx/client.js';
+import { quoteIdent } from '../lib/influx/query.js';
 import type { Logger } from '../lib/logger.js';
 import type { DailyRollup } from '../rules/compliance.js';
 import type { Sample } from '../rules/serving.js';
@@ -112,10 +113,10 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
 
   /** Reads back the point just written: confirmation that it is stored, not merely sent. */
   async function confirm(p: PointData): Promise<void> {
-    const where = Object.keys(p.tags).map((k) => `"${k}" = $tag_${k}`);
+    const where = Object.keys(p.tags).map((k) => `${quoteIdent(k)} = $tag_${k}`);
     const params: Record<string, string> = Object.fromEntries(Object.entries(p.tags).map(([k, v]) => [`tag_${k}`, v]));
     const field = Object.keys(p.fields)[0]!;
-    const rows = await influx.query(`SELECT "${field}" FROM "${p.measurement}" WHERE time = $time AND ${where.join(' AND ')}`, { ...params, time: iso(p.time) });
+    const rows = await influx.query(`SELECT ${quoteIdent(field)} FROM ${quoteIdent(p.measurement)} WHERE time = $time AND ${where.join(' AND ')}`, { ...params, time: iso(p.time) });
     if (rows.length === 0) throw new Error(`${p.measurement} point at ${iso(p.time)} not found after writing it`);
   }
 
@@ -135,7 +136,7 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
     async loadAlerts(resolvedSince): Promise<LoadedAlerts> {
       const m = T.alertTransition.measurement;
       const lastOf = async (measurement: string) =>
-        parseRows(await influx.query(`SELECT last("record_json") AS "record_json" FROM "${measurement}" GROUP BY "${TAGS.station}", "rule"`), StoredTransitionShape, measurement) as unknown as StoredTransition[];
+        parseRows(await influx.query(`SELECT last("record_json") AS "record_json" FROM ${quoteIdent(measurement)} GROUP BY ${quoteIdent(TAGS.station)}, "rule"`), StoredTransitionShape, measurement) as unknown as StoredTransition[];
       const newest = new Map<string, StoredTransition>();
       // Transitions first, then checkpoints: a checkpoint wins unless a transition came after it.
       for (const s of [...(await lastOf(m)), ...(await lastOf(T.alertSnapshot.measurement))]) {
@@ -144,7 +145,7 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       }
       const latest = [...newest.values()];
       const history = parseRows(
-        await influx.query(`SELECT "record_json" FROM "${m}" WHERE time >= $since AND "state" = $resolved`, { since: iso(resolvedSince), resolved: 'resolved' }),
+        await influx.query(`SELECT "record_json" FROM ${quoteIdent(m)} WHERE time >= $since AND "state" = $resolved`, { since: iso(resolvedSince), resolved: 'resolved' }),
         StoredTransitionShape,
         m,
       ) as unknown as StoredTransition[];
@@ -152,16 +153,16 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
     },
     async loadSilences(at) {
       const m = T.silence.measurement;
-      const rows = await influx.query(`SELECT "record_json" FROM "${m}" WHERE "until_ms" > $at`, { at });
+      const rows = await influx.query(`SELECT "record_json" FROM ${quoteIdent(m)} WHERE "until_ms" > $at`, { at });
       return parseRows(rows, SilenceShape, m) as unknown as Silence[];
     },
     async loadAttestations(since) {
       const m = T.attestation.measurement;
-      return parseRows(await influx.query(`SELECT "record_json" FROM "${m}" WHERE time >= $since`, { since: iso(since) }), AttestationShape, m) as unknown as Attestation[];
+      return parseRows(await influx.query(`SELECT "record_json" FROM ${quoteIdent(m)} WHERE time >= $since`, { since: iso(since) }), AttestationShape, m) as unknown as Attestation[];
     },
     async loadRollups(sinceDate) {
       const m = T.complianceDaily.measurement;
-      const rows = await influx.query(`SELECT "date", "scheduled_ms", "open_ms" FROM "${m}" WHERE time >= $since GROUP BY "${TAGS.station}", "${TAGS.district}"`, {
+      const rows = await influx.query(`SELECT "date", "scheduled_ms", "open_ms" FROM ${quoteIdent(m)} WHERE time >= $since GROUP BY ${quoteIdent(TAGS.station)}, ${quoteIdent(TAGS.district)}`, {
         since: iso(midnightOfDate(sinceDate)),
       });
       return rows.map((r) => ({
@@ -177,9 +178,9 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       const st = SERIES.status.measurement;
       const params = { station: stationId, from: iso(from), to: iso(to) };
       const [before, open, online] = await Promise.all([
-        influx.query(`SELECT last("open") AS "open" FROM "${svc}" WHERE "${TAGS.station}" = $station AND time < $from`, params),
-        influx.query(`SELECT "open" FROM "${svc}" WHERE "${TAGS.station}" = $station AND time >= $from AND time < $to`, params),
-        influx.query(`SELECT "online" FROM "${st}" WHERE "${TAGS.station}" = $station AND time >= $staleFrom AND time < $to`, { ...params, staleFrom: iso(from - staleMs) }),
+        influx.query(`SELECT last("open") AS "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.station)} = $station AND time < $from`, params),
+        influx.query(`SELECT "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.station)} = $station AND time >= $from AND time < $to`, params),
+        influx.query(`SELECT "online" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.station)} = $station AND time >= $staleFrom AND time < $to`, { ...params, staleFrom: iso(from - staleMs) }),
       ]);
       return { open: samples([...before, ...open], 'open'), online: samples(online, 'online') };
     },
@@ -187,11 +188,11 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       const svc = SERIES.service.measurement;
       const st = SERIES.status.measurement;
       const params = { district, from: iso(from), to: iso(to) };
-      const by = `GROUP BY "${TAGS.station}"`;
+      const by = `GROUP BY ${quoteIdent(TAGS.station)}`;
       const [before, open, online] = await Promise.all([
-        influx.query(`SELECT last("open") AS "open" FROM "${svc}" WHERE "${TAGS.district}" = $district AND time < $from ${by}`, params),
-        influx.query(`SELECT "open" FROM "${svc}" WHERE "${TAGS.district}" = $district AND time >= $from AND time < $to ${by}`, params),
-        influx.query(`SELECT "online" FROM "${st}" WHERE "${TAGS.district}" = $district AND time >= $staleFrom AND time < $to ${by}`, { ...params, staleFrom: iso(from - staleMs) }),
+        influx.query(`SELECT last("open") AS "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.district)} = $district AND time < $from ${by}`, params),
+        influx.query(`SELECT "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.district)} = $district AND time >= $from AND time < $to ${by}`, params),
+        influx.query(`SELECT "online" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.district)} = $district AND time >= $staleFrom AND time < $to ${by}`, { ...params, staleFrom: iso(from - staleMs) }),
       ]);
       const out = new Map<string, { open: Row[]; online: Row[] }>();
       const slot = (r: Row) => {

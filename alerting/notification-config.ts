@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJson } from '../lib/json-file.js';
 import { z } from 'zod';
 import { DISTRICT_CODES } from '../domain/districts.js';
 
@@ -69,11 +69,5 @@ export function parseNotificationConfig(data: unknown, source = 'notifications')
 }
 
 export function loadNotificationConfig(path: string): NotificationConfig {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new NotificationConfigError([`${path}: ${(e as Error).message}`]);
-  }
-  return parseNotificationConfig(data, path);
+  return parseNotificationConfig(readJson(path, (file, problems) => new NotificationConfigError(problems.map((p) => `${file}: ${p}`))), path);
 }

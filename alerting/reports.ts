@@ -1,7 +1,7 @@
 import type { ComplianceSnapshot } from '../domain/alerts.js';
 import { DISTRICTS, PLAN_YEARS, type DistrictCode, type PlanYear } from '../domain/districts.js';
 import type { Registry } from '../domain/registry.js';
-import { acceptanceForm, type AcceptanceForm } from '../dashboard-api/acceptance-form.js';
+import { acceptanceForm, type AcceptanceForm } from '../rules/acceptance-form.js';
 import { ratio, type DailyRollup } from '../rules/compliance.js';
 import { districtFacilityPercent } from '../rules/facility.js';
 import type { RenderedMessage } from './messages.js';

@@ -1,14 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readJson } from '../lib/json-file.js';
 import { parseRulesConfig, RulesConfigError, type RulesConfig } from '../rules/rule-config.js';
 
 /** Reads and validates config/rules.json (or the file given); every bad field is named. */
 export function loadRulesFile(path: string): RulesConfig {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new RulesConfigError([`${path}: ${(e as Error).message}`]);
-  }
+  const data = readJson(path, (file, problems) => new RulesConfigError(problems.map((p) => `${file}: ${p}`)));
   try {
     return parseRulesConfig(data);
   } catch (e) {

@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import { districtByCode } from '../domain/districts.js';
 import type { Registry } from '../domain/registry.js';
 import { DAY_MS, localDateOf, TIMEZONE } from '../domain/schedule.js';
+import { writeJsonFileAtomic } from '../lib/json-file.js';
 import type { Logger } from '../lib/logger.js';
 import type { RulesConfig } from '../rules/rule-config.js';
 import type { Notifier } from './notifier.js';
@@ -36,10 +36,9 @@ export interface JobDeps {
 
 export function createJobs(d: JobDeps) {
   const nameOf = (code: Parameters<typeof districtByCode>[0]) => districtByCode(code).nameZh;
-  const save = async (name: string, data: unknown): Promise<string> => {
-    await mkdir(d.reportsDir, { recursive: true });
+  const save = (name: string, data: unknown): string => {
     const file = join(d.reportsDir, name);
-    await writeFile(file, JSON.stringify(data, null, 2));
+    writeJsonFileAtomic(file, data);
     return file;
   };
   return {
@@ -66,7 +65,7 @@ export function createJobs(d: JobDeps) {
       const rows = monthlySummary(d.registry, rollups, d.service.compliance(), month, d.rules.compliance.threshold);
       for (const row of rows) d.notifier.send('district', row.district, renderMonthly([row], nameOf, 'district'));
       d.notifier.send('city', null, renderMonthly(rows, nameOf, 'city'));
-      const file = await save(`compliance-${month}.json`, rows);
+      const file = save(`compliance-${month}.json`, rows);
       d.logger.info({ event: 'monthly_summary', month, file }, 'monthly compliance summary sent');
       return rows;
     },
@@ -75,7 +74,7 @@ export function createJobs(d: JobDeps) {
       const year = Number(localDateOf(now).slice(0, 4));
       const forms = selfCheckDrafts(d.registry, d.service.compliance(), year);
       for (const f of forms) d.notifier.send('district', f.district as Parameters<typeof districtByCode>[0], renderSelfCheck(f));
-      const file = await save(`self-check-draft-${year}.json`, forms);
+      const file = save(`self-check-draft-${year}.json`, forms);
       d.logger.info({ event: 'self_check_draft', year, file }, 'acceptance self-check drafts prepared');
       return forms;
     },

@@ -5,6 +5,8 @@
 //   npm run bench:ingest
 //   BENCH_STEADY_STATIONS=600 BENCH_STEADY_RATE=1 BENCH_STEADY_SECONDS=60
 //   BENCH_MAX_STATIONS=2000 BENCH_MAX_RATE=10 BENCH_MAX_SECONDS=15 BENCH_LOADERS=2   (BENCH_KEEP=1 keeps the services' logs)
+//   INGEST_WAL_FSYNC=interval (default) | never | always: the ingest's fsync policy (it inherits the environment);
+//   every message is appended to the write-ahead log before its PUBACK whatever the policy.
 //
 // publish→persisted latency is measured on probe messages (one every 100 ms from an extra station,
 // interleaved with the load) by polling InfluxDB every 50 ms for them; loss by counting points.
@@ -129,7 +131,7 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
     }
   }
   const latency = await probeRun.stop();
-  const ingestMetrics = await scrape(p.metricsPorts.ingest, ['telemetry_messages_received_total', 'telemetry_messages_accepted_total', 'ingest_points_written_total', 'ingest_points_spooled_total']);
+  const ingestMetrics = await scrape(p.metricsPorts.ingest, ['telemetry_messages_received_total', 'telemetry_messages_accepted_total', 'ingest_points_written_total', 'ingest_wal_points_appended_total', 'ingest_wal_blocked_total']);
   const brokerMetrics = await scrape(p.metricsPorts.broker, ['broker_messages_in_total', 'broker_messages_out_total', 'broker_refusals_total', 'broker_slow_client_disconnects_total']);
   const cpu = {
     broker: cpuPercent(before.broker, after.broker, window),
@@ -150,6 +152,10 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
     msgsPerSecSustained: Math.round(count / ((tPersisted - t0) / 1000)),
     publishToPersistedMs: latency,
     publishToAckMs: { p50: ack('p50'), p99: ack('p99'), note: 'worst loader' },
+    cpuMicrosPerMessage: {
+      broker: Math.round(((after.broker.cpuS - before.broker.cpuS) * 1e6) / Math.max(1, count)),
+      ingest: Math.round(((after.ingest.cpuS - before.ingest.cpuS) * 1e6) / Math.max(1, count)),
+    },
     cpuPercentOfOneCore: { ...cpu, brokerPlusIngest: Math.round((cpu.broker + cpu.ingest) * 10) / 10, loadersWhilePublishing: Math.round(loadersCpu * 10) / 10 },
     drainSeconds: Math.round((tPersisted - tEnd) / 100) / 10,
     ingestMetricsCumulative: ingestMetrics,
@@ -198,6 +204,7 @@ try {
     bench: 'ingest',
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version },
+    ingestWalFsync: process.env.INGEST_WAL_FSYNC ?? 'interval',
     steady,
     max,
     ceiling: raw,

@@ -1,12 +1,9 @@
+import { SERVICE_ACCOUNTS, type ServiceAccount } from '../domain/accounts.js';
 import { STATION_ID_PATTERN } from '../domain/station.js';
 import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import { TELEMETRY_SUBSCRIPTIONS, TOPIC_ROOT, TOPIC_VERSION, commandTopic, parseTelemetryTopic, stationTopicPrefix, telemetryTopic } from '../domain/topics.js';
 
 // The broker's access rules as pure functions of (account, request): no aedes, no sockets, so every rule is unit-tested.
-
-export const SERVICE_ACCOUNTS = ['svc-ingest', 'svc-alerting', 'svc-dashboard'] as const;
-export type ServiceAccount = (typeof SERVICE_ACCOUNTS)[number];
-export const isServiceAccount = (name: string): name is ServiceAccount => (SERVICE_ACCOUNTS as readonly string[]).includes(name);
 
 export type Principal = { role: 'station'; username: string } | { role: 'service'; username: ServiceAccount };
 
@@ -19,6 +16,9 @@ export const REFUSAL_REASONS = [
   'unknown_station',
   'bad_client_id',
   'will_not_allowed',
+  'throttled',
+  'unsupported_protocol',
+  'no_connect',
   // publish / subscribe
   'reserved_topic',
   'foreign_topic',
@@ -27,10 +27,17 @@ export const REFUSAL_REASONS = [
   'read_only_account',
   'payload_too_large',
   'not_own_command_topic',
+  'not_contract_topic',
+  'invalid_retained',
+  'invalid_will',
   'not_telemetry',
   'not_authenticated',
+  'inflight_exceeded',
+  'invalid_topic',
   // transport
   'packet_too_large',
+  'bad_protocol',
+  'malformed_packet',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -67,7 +74,14 @@ const isCommandTopic = (topic: string) => {
   return m !== null && STATION_ID_PATTERN.test(m[1]!) && commandTopic(m[1]!) === topic;
 };
 
+/**
+ * MQTT-1.5.3-1/-2: a topic with ill-formed UTF-8 or U+0000 must close the connection. The packet parser decodes
+ * ill-formed UTF-8 to U+FFFD, which no topic of the contract contains either.
+ */
+export const isWellFormedTopic = (topic: string): boolean => !/[\u0000\uFFFD]/.test(topic);
+
 export function checkPublish(who: Principal, msg: { topic: string; retain: boolean; payloadBytes: number }): Decision {
+  if (!isWellFormedTopic(msg.topic)) return deny('invalid_topic');
   if (msg.topic.startsWith('$')) return deny('reserved_topic');
   if (msg.payloadBytes > MAX_PAYLOAD_BYTES) return deny('payload_too_large');
   if (who.role === 'station') {
@@ -75,9 +89,9 @@ export function checkPublish(who: Principal, msg: { topic: string; retain: boole
     if (!msg.topic.startsWith(prefix)) return deny('foreign_topic');
     // `cmd` and anything below it is the platform → station direction.
     if (msg.topic === commandTopic(who.username) || msg.topic.startsWith(`${commandTopic(who.username)}/`)) return deny('command_topic');
-    // Retained messages live in broker memory: only the bounded set of real telemetry topics may hold one.
-    if (msg.retain && parseTelemetryTopic(msg.topic)?.stationId !== who.username) return deny('retain_not_allowed');
-    return allow;
+    // Only the contract's telemetry topics: anything else would be acked and dropped by every consumer unseen.
+    // (This also bounds the retained store to those topics.)
+    return parseTelemetryTopic(msg.topic)?.stationId === who.username ? allow : deny('not_contract_topic');
   }
   if (who.username !== 'svc-alerting') return deny('read_only_account');
   if (!isCommandTopic(msg.topic)) return deny('foreign_topic');
@@ -98,6 +112,7 @@ export function filterCoveredBy(filter: string, pattern: string): boolean {
 }
 
 export function checkSubscribe(who: Principal, filter: string): Decision {
+  if (!isWellFormedTopic(filter)) return deny('invalid_topic');
   // `$SYS/...` (broker internals) and `$share/...` both start with `$`; neither is for devices or services.
   if (filter.startsWith('$')) return deny('reserved_topic');
   if (who.role === 'station') return filter === commandTopic(who.username) ? allow : deny('not_own_command_topic');

@@ -6,11 +6,14 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Registry } from '../domain/registry.js';
 import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
-import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
+import { decodeTelemetry, MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
+import { clip, createSampledLog } from '../lib/sampled-log.js';
 import { checkClientId, checkPublish, checkSubscribe, checkWill, type Decision, type Principal, type RefusalReason } from './acl.js';
+import { createAuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleLimits } from './auth-throttle.js';
 import type { AccountStore } from './credentials.js';
-import { indexedMemoryPersistence } from './indexed-persistence.js';
+import { CallBackPersistence, type QueuedPacket } from './indexed-persistence.js';
+import { DeliveryAbandoned, SessionPersistence, type FsyncPolicy } from './session-persistence.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
 import { PacketTooLargeError, limitPacketSize } from './packet-limit.js';
 
@@ -18,6 +21,17 @@ import { PacketTooLargeError, limitPacketSize } from './packet-limit.js';
 export const DEFAULT_MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 1024;
 /** Unlike aedes' 60 s default: a frozen subscriber holds up fan-out to everyone for at most this long. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+export const DEFAULT_QUEUE_MAX_BYTES = 128 << 20;
+export const DEFAULT_SESSION_INFLIGHT = 1000;
+
+/** Where and how persistent sessions are kept (session-persistence.ts). */
+export interface SessionOptions {
+  /** Journal directory; null: memory only, lost on a restart. */
+  dir: string | null;
+  fsync?: FsyncPolicy;
+  maxQueueBytes?: number;
+  maxInFlight?: number;
+}
 
 export interface BrokerOptions {
   registry: Registry;
@@ -35,10 +49,17 @@ export interface BrokerOptions {
   connectTimeoutMs?: number;
   /**
    * Client ids of service sessions that exist from the start, subscribed to all telemetry at QoS 1.
-   * Sessions live in the broker's memory: after a broker restart the stations' stored messages
-   * would otherwise arrive before the ingest has subscribed again, be acknowledged, and be dropped.
+   * On a fresh broker (an empty journal, or memory only) the stations' messages would otherwise arrive
+   * before the ingest has ever subscribed, be acknowledged, and be dropped.
    */
   seededSessions?: readonly string[];
+  /** Memory only when absent. */
+  sessions?: SessionOptions;
+  /** Back-off of failed CONNECTs per username and address (auth-throttle.ts). */
+  authThrottle?: AuthThrottleLimits;
+  /** Refusals logged in full per kind/reason and interval; the rest are counted and summarised in one line. */
+  refusalLog?: { perReason: number; intervalMs: number };
+  now?: () => number;
 }
 
 export interface RunningBroker {
@@ -46,6 +67,9 @@ export interface RunningBroker {
   wsPort: number | null;
   aedes: Aedes;
   metrics: BrokerMetrics;
+  sessions: SessionPersistence;
+  /** Ends the refusal log's interval now (it also ends on a timer): one summary line of what was not logged. */
+  summariseRefusals(): void;
   close(): Promise<void>;
 }
 
@@ -63,6 +87,7 @@ class Refusal extends Error {
 }
 
 // CONNACK return codes of MQTT 3.1.1 (section 3.2.2.3).
+const CONNACK_UNACCEPTABLE_PROTOCOL_VERSION = Buffer.from([0x20, 0x02, 0x00, 0x01]);
 const CONNACK_IDENTIFIER_REJECTED = 2;
 const CONNACK_BAD_USERNAME_OR_PASSWORD = 4;
 const CONNACK_NOT_AUTHORIZED = 5;
@@ -83,38 +108,121 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const { registry, accounts, logger } = options;
   const host = options.host ?? '127.0.0.1';
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
-  const metrics = createBrokerMetrics(options.metrics ?? new MetricsRegistry());
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  const sessionOptions = options.sessions ?? { dir: null };
+  let journalErrorLoggedAt = -Infinity;
+  let journalErrorsUnlogged = 0;
+  const maxQueueBytes = sessionOptions.maxQueueBytes ?? DEFAULT_QUEUE_MAX_BYTES;
+  // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (indexed-persistence.ts),
+  // survive a restart (the journal) and are bounded (session-persistence.ts).
+  const sessions = new SessionPersistence({
+    dir: sessionOptions.dir,
+    fsync: sessionOptions.fsync ?? 'everysec',
+    maxQueueBytes,
+    maxInFlight: sessionOptions.maxInFlight ?? DEFAULT_SESSION_INFLIGHT,
+    stallTimeoutMs: drainTimeoutMs,
+    onStalled(ref) {
+      // Not acknowledging is stopping to read, one level up: the same cut-off as the drain timeout.
+      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[ref.id];
+      if (!client || client !== ref) return;
+      metrics.slowClientDisconnects.inc();
+      logger.warn({ event: 'slow_client_disconnected', reason: 'no_puback', ...describe(client) }, 'disconnected a client that stopped acknowledging');
+      client.close();
+    },
+    onBackpressure(active, queuedBytes) {
+      metrics.backpressure.set(active ? 1 : 0);
+      if (active) {
+        metrics.backpressureEpisodes.inc();
+        logger.warn({ event: 'backpressure_on', queuedBytes, maxQueueBytes }, 'session queues full: holding PUBACKs until the subscribers catch up');
+      } else logger.info({ event: 'backpressure_off', queuedBytes, maxQueueBytes }, 'session queues below the bound again: PUBACKs flow');
+    },
+    onJournalError(err) {
+      metrics.journalErrors.inc();
+      // A full or read-only disk fails every group write: the first is logged, then one summary per 10 s.
+      journalErrorsUnlogged++;
+      const now = Date.now();
+      if (now - journalErrorLoggedAt < 10_000) return;
+      logger.error(
+        { event: 'journal_error', err: err.message, failedWrites: journalErrorsUnlogged, dir: sessionOptions.dir },
+        'session journal write failed: those publishes get no PUBACK (the stations send them again)',
+      );
+      journalErrorLoggedAt = now;
+      journalErrorsUnlogged = 0;
+    },
+    onBadTail(bytes, file) {
+      metrics.journalBadTailBytes.inc(bytes);
+      logger.warn({ event: 'journal_bad_tail', bytes, file }, 'session journal ended in a damaged record: kept the records before it, moved the rest aside');
+    },
+    onCompacted(before, after) {
+      logger.info({ event: 'journal_compacted', before, after }, 'session journal compacted');
+    },
+  });
+  const persistence = new CallBackPersistence(() => sessions);
+  const metrics = createBrokerMetrics(options.metrics ?? new MetricsRegistry(), sessions);
 
   const principals = new WeakMap<Client, Principal>();
-  const wills = new WeakMap<Client, { topic: string; payloadBytes: number }>();
+  const wills = new WeakMap<Client, { topic: string; payload: Buffer }>();
   const connections = new WeakMap<Duplex, { transport: 'tcp' | 'ws'; remote: string | undefined }>();
-  const ready = new Map<Client, string>();
+  // Clients counted in broker_clients_connected. aedes emits clientReady at the end of its connect series, after
+  // the CONNACK: a client that dropped in between has had its clientDisconnect already and must not be counted.
+  const counted = new WeakSet<Client>();
 
   function describe(client: Client | null, username?: string) {
     const conn = client ? connections.get(client.conn as Duplex) : undefined;
     return { clientId: client?.id ?? undefined, username: username ?? (client && principals.get(client)?.username), transport: conn?.transport, remote: conn?.remote };
   }
 
+  const { perReason, intervalMs } = options.refusalLog ?? { perReason: 5, intervalMs: 60_000 };
+  const refusalLog = createSampledLog(logger, perReason, { event: 'refused_summary', msg: 'refusals not logged individually in the last interval' });
+  const summaryTimer = setInterval(() => refusalLog.summarise(), intervalMs).unref();
+  const throttle = createAuthThrottle(options.authThrottle ?? DEFAULT_AUTH_THROTTLE, options.now);
+
+  // Client ids, usernames and topics are whatever an unauthenticated client sent: logged clipped.
+  const clipped = (fields: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? clip(v) : v]));
+
   function refuse(kind: Kind, reason: RefusalReason, client: Client | null, extra: Record<string, unknown> = {}): void {
     metrics.refusals.inc({ kind, reason });
-    logger.warn({ event: 'refused', kind, reason, ...describe(client, extra.username as string | undefined), ...extra }, `refused ${kind}: ${reason}`);
+    refusalLog.record(`${kind}/${reason}`, () =>
+      logger.warn({ event: 'refused', kind, reason, ...clipped({ ...describe(client, extra.username as string | undefined), ...extra }) }, `refused ${kind}: ${reason}`),
+    );
   }
 
-  // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (see the file).
-  const persistence = indexedMemoryPersistence();
+  const now = options.now ?? Date.now;
+  /**
+   * A retained message is replayed to every subscriber after every restart, so it must be valid telemetry; a Last
+   * Will must also be a station's `lwt` status (the one status the contract lets go without `ts`).
+   */
+  function checkRetained(decision: Decision, packet: { topic: string; payload: Buffer | string; retain: boolean }): Decision {
+    if (!decision.ok || !packet.retain) return decision;
+    return decodeTelemetry(packet.topic, Buffer.from(packet.payload), registry, now()).ok ? decision : { ok: false, reason: 'invalid_retained' };
+  }
+  function checkWillMessage(who: Principal, will: { topic: string; payload: Buffer }): Decision {
+    const decision = checkWill(who, { topic: will.topic, payloadBytes: will.payload.byteLength });
+    if (!decision.ok) return decision;
+    const decoded = decodeTelemetry(will.topic, will.payload, registry, now());
+    return decoded.ok && decoded.message.channel === 'status' && decoded.message.data.reason === 'lwt' ? decision : { ok: false, reason: 'invalid_will' };
+  }
+
   const aedes = await Aedes.createBroker({
     persistence,
-    // No cap on deliveries in flight: with aedes' default cap (100) the excess waits in a queue that,
+    // No global cap on deliveries in flight: with aedes' default cap (100) the excess waits in a queue that,
     // once its only subscriber is gone, drains recursively and overflows the stack (test/broker/
-    // frozen-subscriber.test.ts). Backpressure is unchanged: a publisher's PUBACK still waits for delivery.
+    // frozen-subscriber.test.ts). Each persistent session has its own window instead (session-persistence.ts).
     concurrency: 0,
-    drainTimeout: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    drainTimeout: drainTimeoutMs,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     maxTopicLevels: 16,
 
     preConnect(client, packet, done) {
+      // MQTT 3.1.1 only (the contract): aedes would also take 3.1, and answers MQTT 5 without counting it.
+      if (packet.protocolVersion !== 4) {
+        refuse('connect', 'unsupported_protocol', client, { protocolVersion: packet.protocolVersion, protocolId: packet.protocolId });
+        client.conn.write(CONNACK_UNACCEPTABLE_PROTOCOL_VERSION); // [MQTT-3.1.2-2]
+        return done(new Refusal('unsupported_protocol'), false);
+      }
       // The Last Will is only visible here; authenticate decides on it once it knows the account.
-      if (packet.will) wills.set(client, { topic: packet.will.topic, payloadBytes: Buffer.byteLength(packet.will.payload ?? '') });
+      if (packet.will) wills.set(client, { topic: packet.will.topic, payload: Buffer.from(packet.will.payload ?? '') });
       done(null, true);
     },
 
@@ -124,21 +232,28 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         done(new Refusal(reason, returnCode) as AuthenticateError, false);
       };
       if (!username || !password) return fail('no_credentials', CONNACK_NOT_AUTHORIZED);
+      const address = connections.get(client.conn as Duplex)?.remote;
+      // Over the limit: refused before the scrypt check, which is what a password guesser costs the broker.
+      const blocked = throttle.blocked(username, address);
+      if (blocked) return fail('throttled', CONNACK_NOT_AUTHORIZED, { limit: blocked });
       accounts.verify(username, password).then(
         (result) => {
-          if (!result.ok) return fail(result.reason, CONNACK_BAD_USERNAME_OR_PASSWORD);
+          if (!result.ok) {
+            throttle.failed(username, address);
+            return fail(result.reason, CONNACK_BAD_USERNAME_OR_PASSWORD);
+          }
           const who = result.principal;
           if (who.role === 'station' && !registry.get(who.username)) return fail('unknown_station', CONNACK_NOT_AUTHORIZED);
           const id = checkClientId(who, client.id);
           if (!id.ok) return fail(id.reason, CONNACK_IDENTIFIER_REJECTED);
           const will = wills.get(client);
-          const willDecision: Decision = will ? checkWill(who, will) : { ok: true };
+          const willDecision: Decision = will ? checkWillMessage(who, will) : { ok: true };
           if (!willDecision.ok) return fail(willDecision.reason, CONNACK_NOT_AUTHORIZED, { willTopic: will?.topic });
           principals.set(client, who);
           done(null, true);
         },
         (err: Error) => {
-          logger.error({ event: 'auth_error', err, username }, 'credential check failed');
+          logger.error({ event: 'auth_error', err, username: clip(username) }, 'credential check failed');
           done(Object.assign(new Error('credential check failed'), { returnCode: 3 }) as AuthenticateError, false);
         },
       );
@@ -149,11 +264,18 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       // client is null only for a will left over from a vanished client; wills were checked at connect.
       const who = client ? principals.get(client) : undefined;
       const decision: Decision = who
-        ? checkPublish(who, { topic: packet.topic, retain: packet.retain, payloadBytes })
+        ? checkRetained(checkPublish(who, { topic: packet.topic, retain: packet.retain, payloadBytes }), packet)
         : client
           ? { ok: false, reason: 'not_authenticated' }
           : { ok: true };
-      if (decision.ok) return done(null);
+      if (decision.ok) {
+        if (packet.qos === 0) return done(null);
+        // Durable (and within the queue bound) before aedes writes the PUBACK.
+        return void sessions.admit(packet as unknown as QueuedPacket).then(
+          () => done(null),
+          (err: Error) => done(err),
+        );
+      }
       refuse('publish', decision.reason, client, { topic: packet.topic, qos: packet.qos, payloadBytes });
       // MQTT 3.1.1 has no negative PUBACK: aedes closes the connection, as the spec requires (MQTT-3.3.5-2).
       done(new Refusal(decision.reason));
@@ -164,6 +286,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       const decision: Decision = who ? checkSubscribe(who, subscription.topic) : { ok: false, reason: 'not_authenticated' };
       if (decision.ok) return done(null, subscription);
       refuse('subscribe', decision.reason, client, { topic: subscription.topic });
+      if (decision.reason === 'invalid_topic') return done(new Refusal(decision.reason), null); // [MQTT-1.5.3-1]: close
       done(null, null); // SUBACK 0x80 for this filter; the connection stays up
     },
 
@@ -174,17 +297,17 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
   });
 
+  const roleOf = (client: Client) => principals.get(client)?.role ?? 'unknown';
   aedes.on('clientReady', (client) => {
-    const role = principals.get(client)?.role ?? 'unknown';
-    ready.set(client, role);
-    metrics.clientsConnected.inc({ role });
+    if (client.closed) return;
+    counted.add(client);
+    metrics.clientsConnected.inc({ role: roleOf(client) });
     logger.debug({ event: 'client_connected', ...describe(client) }, 'client connected');
   });
   aedes.on('clientDisconnect', (client) => {
-    const role = ready.get(client);
-    if (role === undefined) return;
-    ready.delete(client);
-    metrics.clientsConnected.dec({ role });
+    sessions.abandon(client.id, client);
+    if (!counted.delete(client)) return;
+    metrics.clientsConnected.dec({ role: roleOf(client) });
     logger.debug({ event: 'client_disconnected', ...describe(client) }, 'client disconnected');
   });
   aedes.on('publish', (packet, client) => {
@@ -193,9 +316,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     metrics.payloadBytesIn.inc(Buffer.byteLength(packet.payload));
   });
   const slowClients = new WeakSet<Client>();
+  const erredClients = new WeakSet<Client>();
   const onClientError = (client: Client, err: Error) => {
     if (err instanceof Refusal || err instanceof PacketTooLargeError) return; // logged where it was decided
     if (err.name === 'AbortError') return; // Duplex.from reports every plain destroy() (a normal close) this way
+    if (err instanceof DeliveryAbandoned) return metrics.deliveriesAbandoned.inc(); // still queued for its next session
+    const protocol = protocolRefusal(err);
+    if (protocol) return refuse(protocol.kind, protocol.reason, client, { error: err.message });
     if (err.message === 'drain timeout') {
       // Every write still waiting on the socket fails with this error; count and log the client once.
       if (slowClients.has(client)) return;
@@ -204,7 +331,13 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       logger.warn({ event: 'slow_client_disconnected', ...describe(client) }, 'disconnected a client that stopped reading');
       return;
     }
-    logger.info({ event: 'client_error', err: err.message, ...describe(client) }, 'client connection closed on error');
+    if (err.message === 'no such packet') {
+      // A delivery whose queued message is gone: the session's state and its client disagree. Counted, logged once per client.
+      metrics.deliveryErrors.inc();
+      if (erredClients.has(client)) return;
+      erredClients.add(client);
+    }
+    refusalLog.record('client_error', () => logger.info({ event: 'client_error', err: clip(err.message, 200), ...clipped(describe(client)) }, 'client connection closed on error'));
   };
   aedes.on('clientError', onClientError);
   aedes.on('connectionError', onClientError);
@@ -231,8 +364,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     ws = { http, wss };
   }
 
+  let sessionsClosed: Promise<void> | undefined;
   async function closeAll(): Promise<void> {
+    clearInterval(summaryTimer);
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await (sessionsClosed ??= sessions.destroy());
     const closing = tcp.listening ? [closeServer(tcp)] : [];
     if (ws) {
       ws.wss.close();
@@ -243,7 +379,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   for (const id of options.seededSessions ?? []) {
-    await persistence.addSubscriptions({ id }, TELEMETRY_SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 })));
+    await sessions.addSubscriptions({ id }, TELEMETRY_SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 })));
   }
 
   let port: number;
@@ -255,16 +391,32 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     await closeAll(); // a taken port must not leave aedes' timers running
     throw err;
   }
-  logger.info({ event: 'broker_listening', host, port, wsPort, maxPacketBytes, accounts: accounts.size, seededSessions: options.seededSessions ?? [] }, 'MQTT broker listening');
+  logger.info({ event: 'broker_listening', host, port, wsPort, maxPacketBytes, accounts: accounts.size, seededSessions: options.seededSessions ?? [], sessionsDir: sessionOptions.dir, queuedMessages: sessions.queuedMessages, queuedBytes: sessions.queuedBytes }, 'MQTT broker listening');
 
   return {
     port,
     wsPort,
     aedes,
     metrics,
+    sessions,
+    summariseRefusals: () => refusalLog.summarise(),
     async close() {
       await closeAll();
       logger.info({ event: 'broker_closed' }, 'MQTT broker closed');
     },
   };
+}
+
+/** Errors aedes and its parser (mqtt-packet) raise for a client that breaks the protocol, as refusals. */
+function protocolRefusal(err: Error): { kind: Kind; reason: RefusalReason } | null {
+  const m = err.message;
+  if (m === 'connect did not arrive in time') return { kind: 'connect', reason: 'no_connect' };
+  if (m === 'Invalid protocolId' || m === 'Cannot parse protocolId') return { kind: 'packet', reason: 'bad_protocol' };
+  if (m === 'Invalid protocol version' || m === 'unacceptable protocol version') return { kind: 'connect', reason: 'unsupported_protocol' };
+  if (m === '# is not allowed in PUBLISH' || m === '+ is not allowed in PUBLISH' || m === 'topic has too many levels') return { kind: 'publish', reason: 'invalid_topic' };
+  if (m.startsWith('maxInflightInbound exceeded')) return { kind: 'publish', reason: 'inflight_exceeded' };
+  if (m === 'Invalid protocol') return { kind: 'packet', reason: 'malformed_packet' }; // a packet out of order (aedes)
+  // mqtt-packet's parser errors: the stream cannot be read any further.
+  if (/^(Invalid|Cannot parse|Packet too short|Malformed|Not supported|Unknown property|Packet must not|Connect flag|Will (Retain|QoS))/.test(m)) return { kind: 'packet', reason: 'malformed_packet' };
+  return null;
 }

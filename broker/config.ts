@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { env, SHARED_ENV } from '../lib/config.js';
 import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import { isServiceClientId } from './acl.js';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_PACKET_BYTES } from './broker.js';
+import { projectPath } from '../lib/paths.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_PACKET_BYTES, DEFAULT_QUEUE_MAX_BYTES, DEFAULT_SESSION_INFLIGHT, type SessionOptions } from './broker.js';
+import { FSYNC_POLICIES } from './session-persistence.js';
 
 export const BrokerConfigSchema = z.object({
   MQTT_HOST: env.string('127.0.0.1', 'Interface the MQTT (TCP and WebSocket) and metrics listeners bind to; 0.0.0.0 in docker'),
@@ -14,6 +16,21 @@ export const BrokerConfigSchema = z.object({
   DEV_CREDENTIALS_FILE: SHARED_ENV.DEV_CREDENTIALS_FILE,
   MQTT_MAX_PACKET_BYTES: env.int(DEFAULT_MAX_PACKET_BYTES, 256, 1 << 20, `Largest MQTT packet accepted, in bytes (payloads are further limited to ${MAX_PAYLOAD_BYTES})`),
   BROKER_DRAIN_TIMEOUT_MS: env.int(DEFAULT_DRAIN_TIMEOUT_MS, 100, 600_000, 'A subscriber whose socket does not drain within this time is disconnected, so it cannot stall delivery to others'),
+  BROKER_DATA_DIR: env.string(
+    'var/broker',
+    'Directory of the session journal (relative to the project root): persistent sessions and their queued QoS 1 messages survive a broker restart; none keeps them in memory only',
+  ),
+  BROKER_FSYNC: z
+    .enum(FSYNC_POLICIES)
+    .default('everysec')
+    .describe('When the session journal is fsynced: always (before each batch of PUBACKs; survives power loss), everysec (power loss may lose the last second), no (the OS decides); every mode survives a crash of the broker process'),
+  BROKER_QUEUE_MAX_BYTES: env.int(
+    DEFAULT_QUEUE_MAX_BYTES,
+    1024,
+    2 ** 40,
+    'Bytes (payload and topic) queued for persistent sessions such as the ingest; beyond it PUBACKs are held, so stations wait and keep their own store-and-forward',
+  ),
+  BROKER_SESSION_INFLIGHT: env.int(DEFAULT_SESSION_INFLIGHT, 1, 65_000, 'QoS 1 messages sent to one persistent session and not yet acknowledged; the rest wait in its queue'),
   REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
   BROKER_SEEDED_SESSIONS: z
     .string()
@@ -21,7 +38,7 @@ export const BrokerConfigSchema = z.object({
     .transform((list) => (list === 'none' ? [] : list.split(',').map((id) => id.trim()).filter(Boolean)))
     .pipe(z.array(z.string().refine(isServiceClientId, { message: 'expected service client ids: svc-ingest, svc-alerting or svc-dashboard, optionally with -<instance>' })))
     .describe(
-      'Comma-separated client ids of persistent service sessions created at start, so telemetry sent before they reconnect after a broker restart is queued, not dropped; name only services that run (an unclaimed session queues without bound); none for no session',
+      'Comma-separated client ids of persistent service sessions created at start, so telemetry sent before they ever connect is queued, not dropped; name only services that run (an unclaimed session fills the queue bound and then holds every station); none for no session',
     ),
 });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
@@ -34,4 +51,10 @@ export const brokerListenOptions = (config: BrokerConfig) => ({
   maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
   drainTimeoutMs: config.BROKER_DRAIN_TIMEOUT_MS,
   seededSessions: config.BROKER_SEEDED_SESSIONS,
+  sessions: {
+    dir: config.BROKER_DATA_DIR === 'none' ? null : projectPath(config.BROKER_DATA_DIR),
+    fsync: config.BROKER_FSYNC,
+    maxQueueBytes: config.BROKER_QUEUE_MAX_BYTES,
+    maxInFlight: config.BROKER_SESSION_INFLIGHT,
+  } satisfies SessionOptions,
 });

@@ -1,34 +1,33 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isServiceAccount, MqttUsernameSchema, SERVICE_ACCOUNTS } from '../domain/accounts.js';
 import type { Registry } from '../domain/registry.js';
-import { STATION_ID_PATTERN } from '../domain/station.js';
+import { loadDevCredentials, type DevCredentials } from '../lib/dev-credentials.js';
+import { readJsonFile, writeJsonFileAtomic } from '../lib/json-file.js';
 import type { Logger } from '../lib/logger.js';
-import { SHARED_ENV } from '../lib/config.js';
+import { generatePassword, hashPassword, passwordHashProblem, TOKEN_SCRYPT_PARAMS, verifyPassword } from '../lib/password-hash.js';
 import { projectPath } from '../lib/paths.js';
-import { SERVICE_ACCOUNTS, isServiceAccount, type Principal } from './acl.js';
-import { generatePassword, hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
+import type { Principal } from './acl.js';
 
 export const DEFAULT_ACCOUNTS_FILE = projectPath('var/broker-accounts.json');
-export const DEFAULT_DEV_CREDENTIALS_FILE = projectPath(SHARED_ENV.DEV_CREDENTIALS_FILE.parse(undefined));
-
-const UsernameSchema = z.string().refine((u) => STATION_ID_PATTERN.test(u) || isServiceAccount(u), {
-  message: `expected a station id like SN-0001 or one of ${SERVICE_ACCOUNTS.join(', ')}`,
-});
-
-const AccountSchema = z.strictObject({
-  role: z.enum(['station', 'service']),
-  hash: z.string().superRefine((hash, ctx) => {
-    const problem = passwordHashProblem(hash);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }),
-  updatedAt: z.iso.datetime(),
-});
 
 /** var/broker-accounts.json: what the broker knows about each account. Hashes only, never a password. */
 export const AccountsFileSchema = z
-  .strictObject({ version: z.literal(1), accounts: z.record(UsernameSchema, AccountSchema) })
+  .strictObject({
+    version: z.literal(1),
+    accounts: z.record(
+      MqttUsernameSchema,
+      z.strictObject({
+        role: z.enum(['station', 'service']),
+        hash: z.string().superRefine((hash, ctx) => {
+          const problem = passwordHashProblem(hash);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+        updatedAt: z.iso.datetime(),
+      }),
+    ),
+  })
   .superRefine((file, ctx) => {
     for (const [username, account] of Object.entries(file.accounts)) {
       const role = isServiceAccount(username) ? 'service' : 'station';
@@ -37,49 +36,9 @@ export const AccountsFileSchema = z
   });
 export type AccountsFile = z.infer<typeof AccountsFileSchema>;
 
-/** var/dev-credentials.json (development only, gitignored): username → plaintext password, for the simulator and services. */
-export const DevCredentialsSchema = z.record(UsernameSchema, z.string().min(16, 'password shorter than 16 characters'));
-export type DevCredentials = z.infer<typeof DevCredentialsSchema>;
-
-export class CredentialsFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`invalid credentials file ${file}:\n  ${problems.join('\n  ')}`);
-    this.name = 'CredentialsFileError';
-  }
-}
-
-function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new CredentialsFileError(file, [(e as Error).message]);
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    throw new CredentialsFileError(
-      file,
-      parsed.error.issues.map((i) => `field ${i.path.map(String).join('.') || '(file)'}: ${i.message}`),
-    );
-  }
-  return parsed.data;
-}
-
 export const loadAccountsFile = (file: string): AccountsFile => readJsonFile(file, AccountsFileSchema);
-export const loadDevCredentials = (file: string = DEFAULT_DEV_CREDENTIALS_FILE): DevCredentials => readJsonFile(file, DevCredentialsSchema);
 
-/** Write to a temp file and rename, so a crash never leaves half a credentials file behind. */
-function writeJsonAtomic(file: string, value: unknown, mode: number): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode });
-  renameSync(tmp, file);
-}
-
-export const writeAccountsFile = (file: string, accounts: AccountsFile): void => writeJsonAtomic(file, AccountsFileSchema.parse(accounts), 0o600);
+export const writeAccountsFile = (file: string, accounts: AccountsFile): void => writeJsonFileAtomic(file, AccountsFileSchema.parse(accounts), { mode: 0o600 });
 
 export type VerifyResult = { ok: true; principal: Principal } | { ok: false; reason: 'unknown_user' | 'bad_password' };
 
@@ -139,7 +98,7 @@ export const requiredUsernames = (registry: Registry): string[] => [...registry.
 
 export async function newAccount(username: string): Promise<{ password: string; account: AccountsFile['accounts'][string] }> {
   const password = generatePassword();
-  return { password, account: { role: principalOf(username).role, hash: await hashPassword(password), updatedAt: new Date().toISOString() } };
+  return { password, account: { role: principalOf(username).role, hash: await hashPassword(password, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() } };
 }
 
 export interface CredentialPaths {
@@ -152,6 +111,13 @@ export interface CredentialPaths {
  * credentials file, generating what is missing (also for stations added to the registry later) or no longer
  * matches its hash. Checking the existing dev passwords also warms the store's cache.
  */
+/** Fingerprint of the accounts and dev credentials files together, kept beside the dev file once every password was verified. */
+const stampFile = (paths: CredentialPaths) => `${paths.devCredentialsFile}.verified`;
+const stampOf = (paths: CredentialPaths) =>
+  createHash('sha256').update(readFileSync(paths.accountsFile)).update('\0').update(readFileSync(paths.devCredentialsFile)).digest('hex');
+const readStamp = (paths: CredentialPaths) => (existsSync(stampFile(paths)) ? readFileSync(stampFile(paths), 'utf8').trim() : null);
+const writeStamp = (paths: CredentialPaths) => writeFileSync(stampFile(paths), `${stampOf(paths)}\n`, { mode: 0o600 });
+
 export async function ensureDevCredentials(
   registry: Registry,
   paths: CredentialPaths,
@@ -162,21 +128,28 @@ export async function ensureDevCredentials(
   const store = createAccountStore(file);
 
   const usernames = requiredUsernames(registry);
+  // One scrypt per account is seconds with thousands of stations; skip them when both files are exactly as last verified.
+  const unchanged = existsSync(paths.accountsFile) && existsSync(paths.devCredentialsFile) && readStamp(paths) === stampOf(paths);
   const checks = await Promise.all(
     usernames.map(async (username) => {
       const password = credentials[username];
-      return password !== undefined && (await store.verify(username, password)).ok ? null : username;
+      if (password === undefined || !file.accounts[username]) return username;
+      return unchanged || (await store.verify(username, password)).ok ? null : username;
     }),
   );
   const generated = checks.filter((u): u is string => u !== null);
-  if (generated.length === 0) return { credentials, accounts: store, generated };
+  if (generated.length === 0) {
+    if (!unchanged) writeStamp(paths);
+    return { credentials, accounts: store, generated };
+  }
 
   for (const [username, { password, account }] of await Promise.all(generated.map(async (u) => [u, await newAccount(u)] as const))) {
     credentials[username] = password;
     file.accounts[username] = account;
   }
   writeAccountsFile(paths.accountsFile, file);
-  writeJsonAtomic(paths.devCredentialsFile, credentials, 0o600);
+  writeJsonFileAtomic(paths.devCredentialsFile, credentials, { mode: 0o600 });
+  writeStamp(paths);
   logger?.info({ event: 'dev_credentials_generated', count: generated.length, accountsFile: paths.accountsFile, devCredentialsFile: paths.devCredentialsFile }, 'generated development credentials');
   store.replace(file);
   return { credentials, accounts: store, generated };

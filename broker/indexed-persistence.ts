@@ -12,17 +12,23 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 
-interface QueuedPacket {
+export interface QueuedPacket {
   brokerId?: string;
   brokerCounter?: number;
   messageId?: number;
   [key: string]: unknown;
 }
-interface ClientRef {
+export interface ClientRef {
   id: string;
 }
 
 interface MemoryPersistence {
+  setup(broker: unknown): Promise<void>;
+  destroy(): Promise<void>;
+  addSubscriptions(client: ClientRef, subs: Array<{ topic: string; qos: 0 | 1 | 2 }>): Promise<void>;
+  removeSubscriptions(client: ClientRef, topics: string[]): Promise<void>;
+  cleanSubscriptions(client: ClientRef): Promise<void>;
+  subscriptionsByTopic(topic: string): Promise<Array<{ clientId: string; topic: string; qos: number }>>;
   outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void>;
   outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: QueuedPacket): Promise<void>;
   outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void>;
@@ -33,10 +39,10 @@ interface MemoryPersistence {
 const require = createRequire(import.meta.url);
 // Deep imports of the package aedes itself uses (no "exports" map, so these paths are public files).
 const MemoryPersistenceClass = require('aedes-persistence/asyncPersistence.js') as new (opts?: object) => MemoryPersistence;
-const { CallBackPersistence } = require('aedes-persistence/callBackPersistence.js') as {
+export const { CallBackPersistence } = require('aedes-persistence/callBackPersistence.js') as {
   CallBackPersistence: new (factory: (opts: object) => MemoryPersistence, opts?: object) => object;
 };
-const Packet = require('aedes-packet') as new (p: QueuedPacket) => QueuedPacket;
+export const Packet = require('aedes-packet') as new (p: QueuedPacket) => QueuedPacket;
 
 /** A key → set of sequence numbers index; sets are tiny (one entry unless ids collide). */
 class Index<K> {
@@ -65,12 +71,47 @@ const counterKey = (p: QueuedPacket) => `${p.brokerId}\u0000${p.brokerCounter}`;
 /** One client's in-flight messages in enqueue order, found by broker counter or message id in O(1). */
 export class OutgoingQueue {
   private next = 0;
+  private withId = 0;
+  private nextMessageId = 1;
   private readonly packets = new Map<number, QueuedPacket>();
   private readonly byCounter = new Index<string>();
   private readonly byMessageId = new Index<number | undefined>();
 
   get size(): number {
     return this.packets.size;
+  }
+
+  /** Packets that have a message id: sent (or being sent) and not yet acknowledged. */
+  get inFlight(): number {
+    return this.withId;
+  }
+
+  /** The queued copy of `packet` (same broker and counter), if it is still queued. */
+  find(packet: QueuedPacket): QueuedPacket | undefined {
+    const seq = this.byCounter.first(counterKey(packet), (s) => this.packets.get(s)!.brokerId === packet.brokerId);
+    return seq === undefined ? undefined : this.packets.get(seq);
+  }
+
+  usesMessageId(messageId: number): boolean {
+    return this.byMessageId.first(messageId) !== undefined;
+  }
+
+  /** A message id no queued packet holds (callers keep fewer than 65,535 in flight). */
+  freeMessageId(): number {
+    while (this.usesMessageId(this.nextMessageId)) this.nextMessageId = (this.nextMessageId % 65535) + 1;
+    const id = this.nextMessageId;
+    this.nextMessageId = (id % 65535) + 1;
+    return id;
+  }
+
+  /** Files a queued packet under another broker id and counter (the ones aedes gave its live copy). */
+  rekey(queued: QueuedPacket, brokerId: string | undefined, brokerCounter: number | undefined): void {
+    const seq = this.byCounter.first(counterKey(queued), (s) => this.packets.get(s) === queued);
+    if (seq === undefined) return;
+    this.byCounter.remove(counterKey(queued), seq);
+    queued.brokerId = brokerId;
+    queued.brokerCounter = brokerCounter;
+    this.byCounter.add(counterKey(queued), seq);
   }
 
   push(packet: QueuedPacket): void {
@@ -83,6 +124,8 @@ export class OutgoingQueue {
     const foreign = this.byMessageId.first(packet.messageId, (seq) => this.packets.get(seq)!.brokerId !== packet.brokerId);
     if (own !== undefined && (foreign === undefined || own < foreign)) {
       const queued = this.packets.get(own)!;
+      if (queued.messageId === undefined && packet.messageId !== undefined) this.withId++;
+      else if (queued.messageId !== undefined && packet.messageId === undefined) this.withId--;
       this.byMessageId.remove(queued.messageId, own);
       queued.messageId = packet.messageId;
       this.byMessageId.add(queued.messageId, own);
@@ -108,6 +151,7 @@ export class OutgoingQueue {
   }
 
   private put(seq: number, packet: QueuedPacket): void {
+    if (packet.messageId !== undefined) this.withId++;
     this.packets.set(seq, packet);
     this.byCounter.add(counterKey(packet), seq);
     this.byMessageId.add(packet.messageId, seq);
@@ -115,6 +159,7 @@ export class OutgoingQueue {
 
   private drop(seq: number): void {
     const packet = this.packets.get(seq)!;
+    if (packet.messageId !== undefined) this.withId--;
     this.packets.delete(seq);
     this.byCounter.remove(counterKey(packet), seq);
     this.byMessageId.remove(packet.messageId, seq);
@@ -123,32 +168,32 @@ export class OutgoingQueue {
 
 /** The library's MemoryPersistence with the outgoing queue replaced by OutgoingQueue. */
 export class IndexedMemoryPersistence extends MemoryPersistenceClass {
-  readonly #outgoing = new Map<string, OutgoingQueue>();
+  protected readonly outgoing = new Map<string, OutgoingQueue>();
 
-  #queue(clientId: string): OutgoingQueue {
-    let queue = this.#outgoing.get(clientId);
-    if (!queue) this.#outgoing.set(clientId, (queue = new OutgoingQueue()));
+  protected queue(clientId: string): OutgoingQueue {
+    let queue = this.outgoing.get(clientId);
+    if (!queue) this.outgoing.set(clientId, (queue = new OutgoingQueue()));
     return queue;
   }
 
   override async outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void> {
-    this.#queue(sub.clientId).push(new Packet(packet));
+    this.queue(sub.clientId).push(new Packet(packet));
   }
 
   override async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: QueuedPacket): Promise<void> {
-    for (const sub of subs) this.#queue(sub.clientId).push(new Packet(packet));
+    for (const sub of subs) this.queue(sub.clientId).push(new Packet(packet));
   }
 
   override async outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void> {
-    this.#queue(client.id).update(packet);
+    this.queue(client.id).update(packet);
   }
 
   override async outgoingClearMessageId(client: ClientRef, packet: QueuedPacket): Promise<QueuedPacket | undefined> {
-    return this.#outgoing.get(client.id)?.clear(packet.messageId);
+    return this.outgoing.get(client.id)?.clear(packet.messageId);
   }
 
   override outgoingStream(client: ClientRef): Readable {
-    return Readable.from(this.#outgoing.get(client.id)?.list() ?? []);
+    return Readable.from(this.outgoing.get(client.id)?.list() ?? []);
   }
 }
 

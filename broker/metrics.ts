@@ -2,9 +2,58 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 export type BrokerMetrics = ReturnType<typeof createBrokerMetrics>;
 
-export function createBrokerMetrics(registry: Registry) {
+/** What the session store reports at scrape time. */
+export interface SessionStats {
+  readonly queuedBytes: number;
+  readonly queuedMessages: number;
+  readonly journalBytes: number;
+}
+
+export function createBrokerMetrics(registry: Registry, sessions: SessionStats) {
   const registers = [registry];
   return {
+    queuedBytes: new Gauge({
+      name: 'broker_session_queue_bytes',
+      help: 'Payload and topic bytes queued for persistent sessions (bounded by BROKER_QUEUE_MAX_BYTES)',
+      registers,
+      collect() {
+        this.set(sessions.queuedBytes);
+      },
+    }),
+    queuedMessages: new Gauge({
+      name: 'broker_session_queue_messages',
+      help: 'Messages queued for persistent sessions, not yet acknowledged by all of them',
+      registers,
+      collect() {
+        this.set(sessions.queuedMessages);
+      },
+    }),
+    journalBytes: new Gauge({
+      name: 'broker_session_journal_bytes',
+      help: 'Size of the session journal file (compacted when it reaches twice its live size, at least 64 MiB)',
+      registers,
+      collect() {
+        this.set(sessions.journalBytes);
+      },
+    }),
+    backpressure: new Gauge({ name: 'broker_backpressure', help: '1 while publishers are held because the session queues are full', registers }),
+    backpressureEpisodes: new Counter({ name: 'broker_backpressure_episodes_total', help: 'Times the session queues filled up and publishers were held', registers }),
+    journalErrors: new Counter({ name: 'broker_session_journal_errors_total', help: 'Failed writes or fsyncs of the session journal (their publishes got no PUBACK)', registers }),
+    journalBadTailBytes: new Counter({
+      name: 'broker_session_journal_bad_tail_bytes_total',
+      help: 'Bytes of damaged journal tail found at start and moved aside',
+      registers,
+    }),
+    deliveryErrors: new Counter({
+      name: 'broker_delivery_errors_total',
+      help: 'Deliveries to a persistent session that found their queued message gone (aedes: no such packet)',
+      registers,
+    }),
+    deliveriesAbandoned: new Counter({
+      name: 'broker_deliveries_abandoned_total',
+      help: 'Deliveries waiting for a session window slot when their client disconnected (they stay queued)',
+      registers,
+    }),
     clientsConnected: new Gauge({ name: 'broker_clients_connected', help: 'MQTT clients connected and authenticated, by role', labelNames: ['role'], registers }),
     connections: new Counter({ name: 'broker_connections_total', help: 'Network connections accepted, by transport (tcp|ws)', labelNames: ['transport'], registers }),
     messagesIn: new Counter({ name: 'broker_messages_in_total', help: 'PUBLISH packets accepted from clients (incl. Last Wills), by role', labelNames: ['role'], registers }),

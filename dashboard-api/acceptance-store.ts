@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { ManualScore } from './acceptance-form.js';
+import type { ManualScore } from '../rules/acceptance-form.js';
 
 // Manual scores of the acceptance form, one small JSON file rewritten atomically
 // (temp file, fsync, rename): a crash leaves the old or the new file, never half of one.

@@ -10,6 +10,7 @@ export const BuildProgressSchema = z
     districts: z.array(z.object({ code: z.string(), nameZh: z.string(), nameEn: z.string(), years: z.array(YearRowSchema) })),
   })
   .meta({ id: 'BuildProgress' });
+export type BuildProgress = z.infer<typeof BuildProgressSchema>;
 
 function years(stations: readonly Station[], target: (y: (typeof PLAN_YEARS)[number]) => number | null): Array<z.infer<typeof YearRowSchema>> {
   let cumulative = 0;
@@ -21,7 +22,7 @@ function years(stations: readonly Station[], target: (y: (typeof PLAN_YEARS)[num
 }
 
 /** Stations registered per plan year against the plan's targets (per unit where the plan gives one). */
-export function buildProgress(stations: readonly Station[], districts: readonly DistrictCode[], withCity: boolean): z.infer<typeof BuildProgressSchema> {
+export function buildProgress(stations: readonly Station[], districts: readonly DistrictCode[], withCity: boolean): BuildProgress {
   return {
     city: withCity ? { years: years(stations, (y) => CITY_TARGETS[y]), total: stations.length, totalTarget: PLAN_YEARS.reduce((a, y) => a + CITY_TARGETS[y], 0) } : null,
     districts: DISTRICTS.filter((d) => districts.includes(d.code)).map((d) => ({

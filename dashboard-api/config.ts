@@ -12,7 +12,13 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
   DASHBOARD_CORS_ORIGINS: z.string().default('').describe('Comma-separated origins allowed by CORS (REST and Socket.IO); empty = same origin only'),
   DASHBOARD_AUDIT_FILE: env.string('var/dashboard-audit.jsonl', 'Append-only audit log (JSON lines, fsynced per entry)'),
   DASHBOARD_ACCEPTANCE_FILE: env.string('var/dashboard-acceptance.json', 'Manually scored items of the acceptance self-check form (附件2)'),
-  DASHBOARD_LOGIN_LIMIT: env.int(10, 1, 10_000, 'Login attempts allowed per client IP per 15 minutes'),
+  DASHBOARD_LOGIN_LIMIT: env.int(10, 1, 10_000, 'Failed logins allowed per username and client address per 15 minutes (10 times as many per address for all usernames together)'),
+  DASHBOARD_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .describe('Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client address of rate limits and logs); empty = none, the peer address is the client'),
+  DASHBOARD_METRICS_PORT: env.port(9104, 'Prometheus /metrics of the standalone dashboard (and the alerting it hosts), on its own listener; not served on the public dashboard port'),
+  DASHBOARD_METRICS_HOST: env.string('127.0.0.1', 'Interface of the /metrics listener; 0.0.0.0 in docker'),
   DASHBOARD_TELEMETRY_THROTTLE_MS: env.int(1000, 50, 60_000, 'Socket.IO telemetry deltas per station are coalesced over this window'),
   DASHBOARD_COMPLIANCE_TTL_MS: env.int(5000, 0, 300_000, 'Fleet views share compliance snapshots refreshed this often in the background (0 = computed per request)'),
   DASHBOARD_STATE_BATCH_MS: env.int(100, 10, 5000, 'Socket.IO station state changes are sent in one batch per this window'),
@@ -27,6 +33,9 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
 export type DashboardConfig = z.infer<typeof DashboardConfigSchema>;
 
 export const readDashboardConfig = (source: Record<string, string | undefined> = process.env): DashboardConfig => readConfig(DashboardConfigSchema, source);
+
+export const trustedProxies = (config: Pick<DashboardConfig, 'DASHBOARD_TRUSTED_PROXIES'>): string[] =>
+  config.DASHBOARD_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
 
 export const corsOrigins = (config: Pick<DashboardConfig, 'DASHBOARD_CORS_ORIGINS'>): string[] =>
   config.DASHBOARD_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);

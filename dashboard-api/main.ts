@@ -6,10 +6,11 @@ import { hostAlerting } from '../alerting/host.js';
 import { readConfig } from '../lib/config.js';
 import { connectInflux } from '../lib/influx/client.js';
 import { influxConfigFromEnv } from '../lib/influx/env.js';
-import { createMetricsRegistry } from '../lib/metrics.js';
+import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
-import { runService, servicePassword } from '../lib/service-runner.js';
+import { servicePassword } from '../lib/dev-credentials.js';
+import { runService } from '../lib/service-runner.js';
 import { createTelemetryConsumer } from '../lib/telemetry-consumer.js';
 import { DashboardConfigSchema } from './config.js';
 import { startDashboardApi } from './server.js';
@@ -31,9 +32,11 @@ await runService('dashboard-api', async (logger) => {
   const consumer = createTelemetryConsumer({ mqttUrl: config.MQTT_URL, username, password, clientId: config.DASHBOARD_MQTT_CLIENT_ID, registry, logger, metrics });
   const alerting = await hostAlerting({ config, registry, influx, consumer, logger, metrics });
   const api = await startDashboardApi({ config, registry, live: consumer, alerting: alerting.service, influx, rules: alerting.rules, logger, metrics });
-  logger.info({ event: 'started', url: api.url, stations: registry.stations.length }, `dashboard on ${api.url}`);
+  const metricsServer = await serveMetrics(metrics, config.DASHBOARD_METRICS_PORT, config.DASHBOARD_METRICS_HOST);
+  logger.info({ event: 'started', url: api.url, metricsPort: metricsServer.port, stations: registry.stations.length }, `dashboard on ${api.url}`);
   return {
     async close() {
+      await metricsServer.close();
       await api.close();
       await alerting.close();
       await consumer.close();

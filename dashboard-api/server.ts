@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import cors from 'cors';
 import express from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { Counter, Histogram, Registry as Metrics } from 'prom-client';
+import { Counter, Histogram, type Registry as Metrics } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
 import type { AlertingPort } from '../domain/alerts.js';
 import type { Registry } from '../domain/registry.js';
@@ -17,7 +17,7 @@ import { createApi } from './api-routes.js';
 import { openAuditLog } from './audit-log.js';
 import { tokenService } from './auth/tokens.js';
 import { loadOrCreateUsers, userStore } from './auth/users.js';
-import { corsOrigins, type DashboardConfig } from './config.js';
+import { corsOrigins, trustedProxies, type DashboardConfig } from './config.js';
 import { complianceCache, type ApiContext, type HistorySource, type LiveFeed } from './context.js';
 import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
 import { attachSocketHub, type SocketHub } from './live/socket-hub.js';
@@ -40,6 +40,7 @@ export type DashboardSettings = Pick<
   | 'DASHBOARD_AUDIT_FILE'
   | 'DASHBOARD_ACCEPTANCE_FILE'
   | 'DASHBOARD_LOGIN_LIMIT'
+  | 'DASHBOARD_TRUSTED_PROXIES'
   | 'DASHBOARD_TELEMETRY_THROTTLE_MS'
   | 'DASHBOARD_STATE_BATCH_MS'
   | 'DASHBOARD_WEB_DIR'
@@ -55,9 +56,8 @@ export interface DashboardApiOptions {
   /** The alerting service's rules: online/open use the station_offline heartbeat threshold. Default: the catalogue's defaults. */
   rules?: RulesConfig;
   logger: Logger;
-  /** Registry for this service's metrics; also served on /metrics (with any `extraMetrics`). */
+  /** Registry for this service's metrics; served by the caller on a listener of its own, not on the dashboard port. */
   metrics: Metrics;
-  extraMetrics?: Metrics[];
   now?: () => number;
 }
 
@@ -100,7 +100,10 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   const app = express();
   const origins = corsOrigins(config);
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For picks the client address (rate-limit keys, logs): believed only from configured proxies, or any
+  // local peer could choose its own key.
+  const proxies = trustedProxies(config);
+  app.set('trust proxy', proxies.length > 0 ? proxies : false);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -128,28 +131,33 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     for (const s of ctx.live.states.values()) if (s.lastSeen !== null) reporting++;
     res.json({ status: 'ok', stations: ctx.registry.stations.length, reporting, uptimeS: Math.round(process.uptime()) });
   });
-  app.get('/metrics', async (_req, res) => {
-    // Merged per request (the Socket.IO hub registers its metrics after the routes are set up); a merged
-    // registry drops default labels, so the service's own registry is served as it is when alone.
-    const served = opts.extraMetrics?.length ? Metrics.merge([metrics, ...opts.extraMetrics]) : metrics;
-    res.type(served.contentType).send(await served.metrics());
-  });
-
-  app.use(
-    '/api/auth/login',
+  // Failed logins only (a success gives its count back), keyed by username and address, so strangers behind the same
+  // NAT cannot lock a user out by failing for other names; the per-address limit bounds guessing across usernames.
+  const address = (req: express.Request) => ipKeyGenerator(req.ip ?? '');
+  const loginUsername = (req: express.Request) => {
+    const name: unknown = (req.body as { username?: unknown } | undefined)?.username;
+    return typeof name === 'string' ? name.slice(0, 64) : '';
+  };
+  const loginLimit = (limit: number, key: (req: express.Request) => string) =>
     rateLimit({
       windowMs: 15 * 60_000,
-      limit: config.DASHBOARD_LOGIN_LIMIT,
+      limit,
+      skipSuccessfulRequests: true,
+      keyGenerator: key,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', 'too many login attempts; wait 15 minutes')),
-    }),
+      handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', 'too many failed login attempts; wait 15 minutes')),
+    });
+  app.use(
+    '/api/auth/login',
+    loginLimit(config.DASHBOARD_LOGIN_LIMIT * 10, address),
+    loginLimit(config.DASHBOARD_LOGIN_LIMIT, (req) => `${address(req)} ${loginUsername(req)}`),
   );
 
   const router = express.Router();
   const api = createApi(router, async (req) => {
     const header = req.get('authorization') ?? '';
-    const token = /^Bearer ([\w.-]{10,4096})$/.exec(header)?.[1];
+    const token = /^Bearer +([\w.-]{10,4096})$/i.exec(header)?.[1]; // the scheme is case-insensitive (RFC 7235)
     const user = token ? await ctx.tokens.verify(token) : null;
     if (!user) throw new HttpError(401, 'unauthorized', token ? 'token invalid or expired: log in again' : 'log in first (Authorization: Bearer <token>)');
     return user;

@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import { indexRegistry, type Registry } from '../domain/registry.js';
 import type { Station } from '../domain/station.js';
+import { writeJsonFileAtomic } from '../lib/json-file.js';
 
 // Fleets larger than the registry, for load tests: stations are cloned with new ids in their
 // district (SN-0101, SN-0102, ...). Clones are real registry entries: the broker and ingest must
@@ -43,6 +43,6 @@ export function fleetOf(registry: Registry, count: number): Station[] {
 /** Writes a registry file holding `count` stations (the originals first, then clones). */
 export function writeClonedRegistry(registry: Registry, count: number, path: string): Registry {
   const stations = fleetOf(registry, count);
-  writeFileSync(path, `${JSON.stringify({ version: 1, stations }, null, 1)}\n`);
+  writeJsonFileAtomic(path, { version: 1, stations });
   return indexRegistry(stations);
 }

@@ -16,8 +16,15 @@ export interface StationConnectionOptions {
   password?: string;
   will: StatusPayload;
   keepaliveS: number;
-  /** Delay before reconnecting after an unexpected close; the same for all: a broker restart makes a storm. */
+  /**
+   * First delay before reconnecting after an unexpected close: each retry waits a random time between
+   * it and twice it, doubling after every failed attempt up to `maxReconnectMs`, so the stations of a
+   * broker restart come back spread out rather than in lockstep (as real firmware should, docs/simulator.md).
+   */
   reconnectMs: number;
+  maxReconnectMs?: number;
+  /** Source of the jitter, [0, 1); Math.random by default. */
+  random?: () => number;
   /** Loopback source address (127.0.0.x) for tests with more connections than one address has ports. */
   localAddress?: string;
   stats: StatsRecorder;
@@ -37,6 +44,8 @@ export class StationConnection {
   private down = false;
   private refusedLogged = false;
   private ending = false;
+  private failedAttempts = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
   /** Samples taken while the link is down, sent on reconnect (store and forward, as a real gateway does). */
   private backlog: Array<{ topic: string; payload: string | Buffer; qos: 0 | 1; retain: boolean; done: (error?: Error) => void }> = [];
 
@@ -48,7 +57,8 @@ export class StationConnection {
       protocolVersion: 4,
       keepalive: o.keepaliveS,
       clean: true,
-      reconnectPeriod: o.reconnectMs,
+      // Reconnects are ours (see reconnectMs): mqtt.js would retry at one fixed period.
+      reconnectPeriod: 0,
       connectTimeout: 30_000,
       will: { topic: telemetryTopic({ stationId: o.stationId, channel: 'status' }), payload: Buffer.from(JSON.stringify(o.will)), qos: 1, retain: true },
     };
@@ -67,7 +77,14 @@ export class StationConnection {
     } else {
       client = connect(o.brokerUrl, this.options);
     }
+    client.on('close', () => {
+      // The broker went away or refused us: like a cut link, unacknowledged messages wait in the backlog.
+      if (client !== this.client || this.down || this.ending) return;
+      this.cut();
+      this.retryTimer = setTimeout(() => this.reconnect(), this.backoffMs());
+    });
     client.on('connect', () => {
+      this.failedAttempts = 0;
       const first = !this.connectedOnce;
       if (!first) o.stats.reconnects++;
       this.connectedOnce = true;
@@ -132,7 +149,15 @@ export class StationConnection {
     old.end(true);
   }
 
+  /** Jittered exponential back-off: [d, 2d) with d = reconnectMs × 2^(failed attempts), d capped. */
+  private backoffMs(): number {
+    const o = this.o;
+    const d = Math.min(o.maxReconnectMs ?? 60_000, o.reconnectMs * 2 ** this.failedAttempts++);
+    return d * (1 + (o.random ?? Math.random)());
+  }
+
   reconnect(): void {
+    clearTimeout(this.retryTimer);
     if (!this.down) return;
     this.down = false;
     this.client = this.open();
@@ -147,6 +172,7 @@ export class StationConnection {
   /** Clean shutdown: a retained offline status, then DISCONNECT (no Last Will). */
   async end(shutdown: StatusPayload | null, qos: 0 | 1): Promise<void> {
     this.ending = true;
+    clearTimeout(this.retryTimer);
     for (const m of this.backlog) m.done(new Error('stopped while offline'));
     this.backlog = [];
     if (!this.client.connected) {

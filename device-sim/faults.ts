@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJson } from '../lib/json-file.js';
 import { z } from 'zod';
 import { DISTRICT_CODES } from '../domain/districts.js';
 import { APPLIANCES } from '../domain/equipment.js';
@@ -83,13 +83,7 @@ export function parseFaultPlan(data: unknown, source = 'plan'): FaultSpec[] {
 }
 
 export function loadFaultPlanFile(path: string): FaultSpec[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new FaultPlanError(path, (e as Error).message);
-  }
-  return parseFaultPlan(data, path);
+  return parseFaultPlan(readJson(path, (file, problems) => new FaultPlanError(file, problems.join('\n'))), path);
 }
 
 /**

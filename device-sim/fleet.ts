@@ -65,6 +65,9 @@ export function liveTiming(speed: number, overrides: Partial<ModelTiming> = {}):
   return { stepMs: 10_000 * scale, heartbeatMs: 60_000 * scale, sampleMs: 60_000 * scale, ...overrides };
 }
 
+/** Where simulated time starts by default: now, or one day ago when it runs faster (it never runs ahead of the wall clock). */
+export const defaultSimStart = (speed: number, wallNow: number): number => (speed > 1 ? wallNow - 86_400_000 : wallNow);
+
 export function startFleet(options: FleetOptions): Fleet {
   const { logger, brokerUrl } = options;
   const clock = options.clock ?? Date.now;
@@ -75,7 +78,7 @@ export function startFleet(options: FleetOptions): Fleet {
   const timing = liveTiming(speed, options.timing);
   const shares = BehaviourSharesSchema.parse(options.shares ?? {});
   const wallStart = clock();
-  const simStart = options.start ?? (speed > 1 ? wallStart - 86_400_000 : wallStart);
+  const simStart = options.start ?? defaultSimStart(speed, wallStart);
   const simulatedNow = (): number => Math.min(clock(), simStart + (clock() - wallStart) * speed);
 
   if (options.credentials) {

@@ -5,15 +5,17 @@ import { MAX_PAYLOAD_BYTES, maxPlausiblePeople, type RejectReason } from '../dom
 import { stationTopicPrefix, telemetryTopic } from '../domain/topics.js';
 
 // Malformed and hostile payloads a compromised or broken station might send, each with the
-// rejection reason the ingest must count for it. All use the station's own topics, so the
-// broker's ACL lets them through and the ingest's validation is what is tested.
+// rejection reason the ingest must count for it. All use the station's own topics; the broker's ACL lets
+// them through, and the ingest's validation is what is tested, except those marked `broker` (refused there).
 
 export interface HostileMessage {
   name: string;
   topic: string;
   payload: string;
-  /** The reason decodeTelemetry must give; the broker itself refuses payloads over the contract's limit. */
-  expect: RejectReason | 'broker_refused';
+  /** The reason decodeTelemetry must give. */
+  expect: RejectReason;
+  /** The broker refuses it before any consumer sees it (its broker_refusals_total reason); the decoder would too. */
+  broker?: 'payload_too_large' | 'not_contract_topic';
 }
 
 /** A station that is not the sender (for topic/payload mismatch); never in any registry. */
@@ -85,9 +87,9 @@ export function hostileMessages(station: Station, ts: number): HostileMessage[] 
       expect: 'schema',
     },
     { name: 'line protocol in station', topic: occupancy, payload: json({ station: `${stationId},district=XX`, ts, people: 1, entries: 0 }), expect: 'schema' },
-    { name: 'oversized', topic: occupancy, payload: json({ station: stationId, ts, people: 1, entries: 0, pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }), expect: 'broker_refused' },
+    { name: 'oversized', topic: occupancy, payload: json({ station: stationId, ts, people: 1, entries: 0, pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }), expect: 'too_large', broker: 'payload_too_large' },
     // Inside the platform's subscription (appliance/+), but not an appliance of the contract.
-    { name: 'unknown appliance', topic: `${stationTopicPrefix(stationId)}appliance/toaster`, payload: json({ station: stationId, ts }), expect: 'bad_topic' },
+    { name: 'unknown appliance', topic: `${stationTopicPrefix(stationId)}appliance/toaster`, payload: json({ station: stationId, ts }), expect: 'bad_topic', broker: 'not_contract_topic' },
   ];
 }
 

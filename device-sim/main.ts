@@ -2,13 +2,13 @@
 // device-sim: runs a simulated fleet of stations against the broker (demo and load test), replays
 // history (backfill) and writes cloned registries for fleets larger than the registry.
 // Run `device-sim --help` (or `npm run sim -- --help`) for every option.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { z } from 'zod';
 import { CHANNELS, type Channel } from '../domain/topics.js';
 import type { Registry } from '../domain/registry.js';
 import type { Station } from '../domain/station.js';
+import { loadDevCredentials } from '../lib/dev-credentials.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
@@ -151,9 +151,11 @@ function loadCredentials(common: CommonOptions): Record<string, string> | undefi
   if (!existsSync(file)) {
     program.error(`no credentials file ${file}: start the platform once (npm start) or the broker with BROKER_DEV_CREDENTIALS=true, or pass --no-auth`);
   }
-  const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) program.error(`credentials file ${file}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  try {
+    return loadDevCredentials(file);
+  } catch (e) {
+    return program.error((e as Error).message);
+  }
 }
 
 function faultSpecs(common: CommonOptions): FaultSpec[] {

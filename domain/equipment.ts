@@ -38,6 +38,37 @@ export type Observation = (typeof OBSERVATION)[number];
 /** Items that can report telemetry at all; the rest can only be attested. */
 export const TELEMETRY_CAPABLE: ReadonlySet<EquipmentItem> = new Set<EquipmentItem>(['wifi', 'ai_speaker', ...APPLIANCES]);
 
+/** A name users see, Chinese first. */
+export interface Words {
+  zh: string;
+  en: string;
+}
+
+/**
+ * The one name of every equipment item, in the plan's words, for alert messages, reports and the
+ * dashboard alike (domain/words.ts has the facility and station states).
+ */
+export const ITEM_NAMES: Readonly<Record<EquipmentItem, Words>> = {
+  wifi: { zh: '无线网络', en: 'Wi-Fi' },
+  ai_speaker: { zh: '小度人工智能音箱', en: 'AI speaker' },
+  water_dispenser: { zh: '饮水机', en: 'Water dispenser' },
+  microwave: { zh: '微波炉', en: 'Microwave' },
+  fridge: { zh: '冰箱', en: 'Fridge' },
+  fan: { zh: '电风扇', en: 'Fan' },
+  air_conditioner: { zh: '空调', en: 'Air conditioner' },
+  power_strip: { zh: '多功能电源插座', en: 'Power strip' },
+  lockers: { zh: '贮物柜', en: 'Lockers' },
+  table_chairs: { zh: '桌子、椅子', en: 'Table and chairs' },
+  book_rack: { zh: '书报架（柜）', en: 'Book and newspaper rack' },
+  medical_kit: { zh: '医药箱', en: 'Medical kit' },
+  air_pump: { zh: '打气筒', en: 'Air pump' },
+  trash_can: { zh: '垃圾桶', en: 'Trash can' },
+  umbrellas: { zh: '雨伞', en: 'Umbrellas' },
+  sink: { zh: '洗手台', en: 'Sink' },
+  rules_frame: { zh: '制度框', en: 'Posted rules frame' },
+  anti_slip_floor: { zh: '防滑地面', en: 'Anti-slip floor' },
+};
+
 /** A requirement of the plan, met by any one of its items (a fan or an air conditioner). */
 export interface Requirement {
   id: string;
@@ -46,31 +77,27 @@ export interface Requirement {
   anyOf: readonly EquipmentItem[];
 }
 
-const req = (id: string, nameZh: string, nameEn: string, anyOf: EquipmentItem[] = [id as EquipmentItem]): Requirement => ({
-  id,
-  nameZh,
-  nameEn,
-  anyOf,
-});
+/** A requirement of one item, named as the item. */
+const req = (id: EquipmentItem): Requirement => ({ id, nameZh: ITEM_NAMES[id].zh, nameEn: ITEM_NAMES[id].en, anyOf: [id] });
 
 export const REQUIREMENTS: readonly Requirement[] = [
-  req('wifi', '无线网络', 'Wi-Fi'),
-  req('ai_speaker', '小度人工智能音箱', 'AI speaker'),
-  req('water_dispenser', '饮水机', 'Water dispenser'),
-  req('microwave', '微波炉', 'Microwave'),
-  req('fridge', '冰箱', 'Fridge'),
-  req('fan_or_ac', '电风扇（空调）', 'Fan or air conditioner', ['fan', 'air_conditioner']),
-  req('power_strip', '多功能电源插座', 'Power strip'),
-  req('lockers', '贮物柜', 'Lockers'),
-  req('table_chairs', '桌子、椅子', 'Table and chairs'),
-  req('book_rack', '书报架（柜）', 'Book and newspaper rack'),
-  req('medical_kit', '医药箱', 'Medical kit'),
-  req('air_pump', '打气筒', 'Air pump'),
-  req('trash_can', '垃圾桶', 'Trash can'),
-  req('umbrellas', '雨伞', 'Umbrellas'),
-  req('sink', '洗手台', 'Sink'),
-  req('rules_frame', '制度框', 'Posted rules frame'),
-  req('anti_slip_floor', '防滑地面', 'Anti-slip floor'),
+  req('wifi'),
+  req('ai_speaker'),
+  req('water_dispenser'),
+  req('microwave'),
+  req('fridge'),
+  { id: 'fan_or_ac', nameZh: '电风扇（空调）', nameEn: 'Fan or air conditioner', anyOf: ['fan', 'air_conditioner'] },
+  req('power_strip'),
+  req('lockers'),
+  req('table_chairs'),
+  req('book_rack'),
+  req('medical_kit'),
+  req('air_pump'),
+  req('trash_can'),
+  req('umbrellas'),
+  req('sink'),
+  req('rules_frame'),
+  req('anti_slip_floor'),
 ];
 
 /** Site rules of the plan that are registry attributes, not equipment. */

@@ -10,6 +10,12 @@ import { parseTelemetryTopic, type Channel } from './topics.js';
 export const EARLIEST_TS = Date.UTC(2019, 0, 1);
 /** How far ahead of the platform's clock a device clock may run. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * How long a station may hold samples back (store-and-forward after an outage) and still send them as live
+ * telemetry: a device buffers at most about 10,000 messages, some 6 days at its usual ~70 per hour. Older samples
+ * would rewrite history (same series and time: the last write wins), so live ingest refuses them (ingest/config.ts).
+ */
+export const STORE_AND_FORWARD_HORIZON_MS = 7 * 86_400_000;
 /** Largest payload the broker accepts and the ingest decodes. */
 export const MAX_PAYLOAD_BYTES = 4096;
 
@@ -28,7 +34,7 @@ export const ONLINE_BY_REASON = { boot: true, heartbeat: true, shutdown: false, 
 export const StatusSchema = z
   .strictObject({
     station: StationIdSchema,
-    ts: ts.optional().describe('Absent only in the Last Will, which the broker publishes for the station; the receive time is used'),
+    ts: ts.optional().describe('Absent only in the Last Will (reason lwt), which the broker publishes for the station; the receive time is used'),
     online: z.boolean(),
     reason: z.enum(['boot', 'heartbeat', 'shutdown', 'lwt']),
     uptimeS: z.number().int().min(0).max(10 * 365 * 86_400).optional(),
@@ -36,6 +42,10 @@ export const StatusSchema = z
     fw: z.string().regex(/^[\w.+-]{1,32}$/).optional(),
   })
   .superRefine((s, ctx) => {
+    // The broker publishes the Last Will long after the station set it, so only it cannot carry a sample time.
+    if (s.ts === undefined && s.reason !== undefined && s.reason !== 'lwt') {
+      ctx.addIssue({ code: 'custom', path: ['ts'], message: `ts is required (only the Last Will, reason "lwt", may omit it)`, params: tagged('schema') });
+    }
     const expected = ONLINE_BY_REASON[s.reason];
     if (typeof s.online === 'boolean' && expected !== undefined && s.online !== expected) {
       ctx.addIssue({ code: 'custom', path: ['online'], message: `online:${s.online} contradicts reason "${s.reason}"`, params: tagged('contradictory') });

@@ -1,5 +1,6 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import { ALERTING_SERIES, SERIES, TAGS } from '../domain/series.js';
+import { quoteIdent } from '../lib/influx/query.js';
 import { INFLUX_DATASOURCE } from './datasource.js';
 
 // InfluxQL building blocks for the boards. Every measurement, field and tag name comes from
@@ -12,11 +13,9 @@ export type AnySeriesKey = keyof typeof ALL_SERIES;
 export type AnyField<K extends AnySeriesKey> = keyof (typeof ALL_SERIES)[K]['fields'] & string;
 export type AnyTag<K extends AnySeriesKey> = (typeof ALL_SERIES)[K]['tags'][number];
 
-/** A double-quoted InfluxQL identifier. */
-const ident = (name: string): string => `"${name.replace(/"/g, '\\"')}"`;
 
 /** `"station_status"` for a series key. */
-export const from = (key: AnySeriesKey): string => ident(ALL_SERIES[key].measurement);
+export const from = (key: AnySeriesKey): string => quoteIdent(ALL_SERIES[key].measurement);
 
 /**
  * A column of a query's result. In InfluxQL `${column}` is its quoted identifier; `name` is how
@@ -25,7 +24,7 @@ export const from = (key: AnySeriesKey): string => ident(ALL_SERIES[key].measure
 export class Column {
   constructor(readonly name: string) {}
   toString(): string {
-    return ident(this.name);
+    return quoteIdent(this.name);
   }
 }
 
@@ -37,10 +36,10 @@ export const column = (name: string): Column => new Column(name);
 
 export type TagName = (typeof TAGS)[keyof typeof TAGS];
 
-export const tag = (name: TagName): string => ident(name);
+export const tag = (name: TagName): string => quoteIdent(name);
 
 /** A tag only some series carry (an alert's rule or severity, an attested item). */
-export const seriesTag = <K extends AnySeriesKey>(_key: K, name: AnyTag<K>): string => ident(name);
+export const seriesTag = <K extends AnySeriesKey>(_key: K, name: AnyTag<K>): string => quoteIdent(name);
 
 /** `"district" =~ /^$district$/`: Grafana expands a multi-value or All variable to `(a|b)`. */
 export const tagMatches = (name: TagName, variable: string): string => `${tag(name)} =~ /^$${variable}$/`;

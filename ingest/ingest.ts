@@ -1,35 +1,57 @@
-import { Counter, Histogram, type Registry as MetricsRegistry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry as MetricsRegistry } from 'prom-client';
 import { toPoint } from '../domain/series.js';
 import type { StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { Influx, PointWriter, WriterOptions } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
+import { createSampledLog } from '../lib/sampled-log.js';
 import { createTelemetryConsumer, type TelemetryConsumer, type TelemetryConsumerOptions, type TelemetryMeta } from '../lib/telemetry-consumer.js';
 
 export interface IngestOptions extends Omit<TelemetryConsumerOptions, 'metrics'> {
   influx: Influx;
   metrics: MetricsRegistry;
   writer: Pick<WriterOptions, 'spoolDir'> & Partial<Omit<WriterOptions, 'events'>>;
+  /**
+   * Samples older than this when received are not written (counted as not written, reason too_old): a station
+   * could otherwise overwrite any of its stored points. Absent or 0: no bound, for an ingest taking a backfill.
+   */
+  maxAgeMs?: number;
 }
 
 export interface Ingest {
   /** Live station states and telemetry events, for the rules engine and the API. */
   consumer: TelemetryConsumer;
   writer: PointWriter;
-  /** Stops receiving, then flushes (or spools) every accepted point. */
+  /** Stops receiving, then sends what it can; the rest stays in the write-ahead log for the next start. */
   close(): Promise<void>;
 }
 
-function ingestMetrics(metrics: MetricsRegistry) {
+function ingestMetrics(metrics: MetricsRegistry, writer: () => PointWriter | undefined) {
   const registers = [metrics];
   return {
-    written: new Counter({ name: 'ingest_points_written_total', help: 'Points InfluxDB confirmed', registers }),
-    failures: new Counter({ name: 'ingest_write_failures_total', help: 'Failed write attempts (each is retried, then spooled)', registers }),
-    spooled: new Counter({ name: 'ingest_points_spooled_total', help: 'Points saved to the disk spool after InfluxDB did not take them', registers }),
-    replayed: new Counter({ name: 'ingest_points_replayed_total', help: 'Spooled points written to InfluxDB later', registers }),
-    refused: new Counter({ name: 'ingest_points_refused_total', help: 'Points InfluxDB refused as invalid (kept in spool/rejected/)', registers }),
-    lost: new Counter({ name: 'ingest_points_lost_total', help: 'Points lost because the spool could not be written', registers }),
-    skipped: new Counter({ name: 'ingest_messages_not_written_total', help: 'Accepted messages deliberately not written, by reason', labelNames: ['reason'], registers }),
+    appended: new Counter({ name: 'ingest_wal_points_appended_total', help: 'Points appended to the write-ahead log (before the message was acknowledged)', registers }),
+    written: new Counter({ name: 'ingest_points_written_total', help: 'Points InfluxDB confirmed (their log segment is then deleted)', registers }),
+    failures: new Counter({ name: 'ingest_write_failures_total', help: 'Failed write attempts (each is retried; the points stay in the log)', registers }),
+    replayed: new Counter({ name: 'ingest_points_replayed_total', help: 'Of the written points: those left in the log by an earlier run', registers }),
+    refused: new Counter({ name: 'ingest_points_refused_total', help: 'Points InfluxDB refused as invalid (kept in <spool>/rejected/)', registers }),
+    corrupt: new Counter({ name: 'ingest_wal_corrupt_bytes_total', help: 'Bytes of torn or corrupt log tails moved to <spool>/corrupt/', registers }),
+    blocked: new Counter({ name: 'ingest_wal_blocked_total', help: 'Times the log disk refused a write (full, read-only): acknowledgements held until it takes writes again', registers }),
+    blockedNow: new Gauge({ name: 'ingest_wal_blocked', help: '1 while acknowledgements are held because the log disk refuses writes', registers }),
+    pending: new Gauge({
+      name: 'ingest_wal_pending_points',
+      help: 'Points in the write-ahead log not yet confirmed by InfluxDB',
+      registers,
+      collect() {
+        this.set(writer()?.pendingPoints ?? 0);
+      },
+    }),
+    skipped: new Counter({ name: 'ingest_messages_not_written_total', help: 'Accepted messages deliberately not written, by reason (retained_will, too_old)', labelNames: ['reason'], registers }),
+    overwrites: new Counter({
+      name: 'ingest_possible_overwrites_total',
+      help: 'Live points not newer than the last one of their series written by this process (a resend, a late sample, or a rewrite of a stored point), by measurement',
+      labelNames: ['measurement'],
+      registers,
+    }),
     batchSeconds: new Histogram({
       name: 'ingest_batch_write_seconds',
       help: 'Duration of one InfluxDB write request',
@@ -47,31 +69,39 @@ function ingestMetrics(metrics: MetricsRegistry) {
 }
 
 /**
- * Telemetry → InfluxDB. Every accepted message becomes one point (domain/series.ts) in the writer.
+ * Telemetry → InfluxDB. Every accepted message becomes one point (domain/series.ts).
  *
- * Acknowledgement: mqtt.js handles incoming packets strictly one after another and sends the PUBACK
- * once the message handlers have run, so holding acks until a batch is in InfluxDB would serialise
- * the whole stream. Messages are acknowledged on receipt and the write path is made lossless instead:
- * library retries with backoff, then a disk spool, replayed later; close() flushes or spools.
- * Remaining crash window: on a hard crash (SIGKILL, OOM, power loss) the points buffered in memory —
- * at most INGEST_FLUSH_MS worth plus batches waiting for a retry — are lost; the broker will not resend them.
+ * Acknowledgement: the point is appended to the writer's write-ahead log (a write(2)) inside the
+ * message handler, and mqtt.js sends the PUBACK only after it: an acknowledged message survives a
+ * kill -9 or OOM of this process; against power loss it is as durable as the fsync policy
+ * (INGEST_WAL_FSYNC). When the log's disk refuses writes the PUBACK is held (beforeAck), so the
+ * broker and the stations keep the message; mqtt.js handles one packet at a time, so the hold also
+ * stops every later message. Log segments are deleted once InfluxDB confirmed them and replayed at start.
  */
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const { influx, logger, registry } = opts;
-  const m = ingestMetrics(opts.metrics);
+  let writerRef: PointWriter | undefined;
+  const m = ingestMetrics(opts.metrics, () => writerRef);
   const writer = influx.writer({
     ...opts.writer,
     events: {
       batch: (ms, ok) => m.batchSeconds.observe({ outcome: ok ? 'ok' : 'error' }, ms / 1000),
+      appended: (n) => m.appended.inc(n),
       written: (n) => m.written.inc(n),
       failed: () => m.failures.inc(),
-      spooled: (n) => m.spooled.inc(n),
       replayed: (n) => m.replayed.inc(n),
       rejected: (n) => m.refused.inc(n),
-      lost: (n) => m.lost.inc(n),
+      corrupt: (bytes) => m.corrupt.inc(bytes),
+      blocked: () => (m.blocked.inc(), m.blockedNow.set(1)),
+      unblocked: () => m.blockedNow.set(0),
     },
   });
-  const consumer = createTelemetryConsumer({ ...opts, metrics: opts.metrics });
+  writerRef = writer;
+  const consumer = createTelemetryConsumer({ ...opts, metrics: opts.metrics, beforeAck: () => writer.durable() });
+  const sampled = createSampledLog(logger, 5, { event: 'ingest_not_written_summary', msg: 'too old or possibly overwriting points not logged individually in the last interval' });
+  const summaryTimer = setInterval(() => sampled.summarise(), 60_000).unref();
+  // Newest sample time written per series (measurement, station, appliance): a few thousand entries for the fleet.
+  const newest = new Map<string, number>();
 
   consumer.on('telemetry', (message: Telemetry, _state: StationState, meta: TelemetryMeta) => {
     // A retained Last Will carries no time: its `ts` is now, which would invent an offline sample at
@@ -80,9 +110,32 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       m.skipped.inc({ reason: 'retained_will' });
       return;
     }
+    if (opts.maxAgeMs && meta.receivedAt - message.ts > opts.maxAgeMs) {
+      m.skipped.inc({ reason: 'too_old' });
+      sampled.record('too_old', () =>
+        logger.warn({ event: 'telemetry_too_old', station: message.stationId, channel: message.channel, ts: message.ts, maxAgeMs: opts.maxAgeMs }, 'sample older than the live horizon not written'),
+      );
+      return;
+    }
     if (!meta.retained && meta.deviceTime) m.lagSeconds.observe(Math.max(0, meta.receivedAt - message.ts) / 1000);
-    writer.write(toPoint(message, registry.get(message.stationId)!));
+    const point = toPoint(message, registry.get(message.stationId)!);
+    if (!meta.retained) noteOverwrite(point, message);
+    writer.write(point);
   });
+
+  /** Counts (and samples into the log) a live point that is not newer than the last of its series. */
+  function noteOverwrite(point: ReturnType<typeof toPoint>, message: Telemetry): void {
+    const key = `${point.measurement} ${message.stationId} ${message.channel === 'appliance' ? message.data.appliance : ''}`;
+    const last = newest.get(key);
+    if (last === undefined || message.ts > last) {
+      newest.set(key, message.ts);
+      return;
+    }
+    m.overwrites.inc({ measurement: point.measurement });
+    sampled.record('possible_overwrite', () =>
+      logger.warn({ event: 'possible_overwrite', station: message.stationId, measurement: point.measurement, ts: message.ts, newestTs: last }, 'point not newer than the last of its series'),
+    );
+  }
 
   try {
     await consumer.ready;
@@ -91,15 +144,17 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     await writer.close();
     throw err;
   }
-  logger.info({ event: 'ingest_started', clientId: opts.clientId, influx: influx.version }, 'ingest running');
+  // The InfluxDB version may not be known yet: the client logs it when the server answers.
+  logger.info({ event: 'ingest_started', clientId: opts.clientId }, 'ingest running');
 
   return {
     consumer,
     writer,
     async close() {
+      clearInterval(summaryTimer);
       await consumer.close();
       await writer.close();
-      logger.info({ event: 'ingest_stopped' }, 'ingest stopped; points flushed or spooled');
+      logger.info({ event: 'ingest_stopped' }, 'ingest stopped; points written or kept in the write-ahead log');
     },
   };
 }

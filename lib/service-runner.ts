@@ -1,6 +1,4 @@
-import { loadDevCredentials } from '../broker/credentials.js';
 import { createLogger, type Logger } from './logger.js';
-import { projectPath } from './paths.js';
 
 export interface RunningService {
   /** Stops taking input, flushes what was accepted, releases ports. */
@@ -102,11 +100,4 @@ export class StartupInterrupted extends Error {
     super(`start-up interrupted by ${signal}`);
     this.name = 'StartupInterrupted';
   }
-}
-
-/** A service account's MQTT password: from its env var, else (development) from the generated dev credentials file. */
-export function servicePassword(username: string, fromEnv: string | undefined, devCredentialsFile: string, envName: string): string {
-  const password = fromEnv ?? loadDevCredentials(projectPath(devCredentialsFile))[username];
-  if (!password) throw new Error(`no password for ${username}: set ${envName} (or generate dev credentials with the broker)`);
-  return password;
 }

@@ -6,6 +6,7 @@ import { applyTelemetry, initialState, type StationState } from '../domain/stati
 import { decodeTelemetry, REJECT_REASONS, type RejectReason, type Telemetry } from '../domain/telemetry.js';
 import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
 import type { Logger } from './logger.js';
+import { clip, createSampledLog } from './sampled-log.js';
 
 export interface TelemetryConsumerOptions {
   mqttUrl: string;
@@ -19,6 +20,11 @@ export interface TelemetryConsumerOptions {
   /** false (default): persistent session. */
   clean?: boolean;
   now?: () => number;
+  /**
+   * Called after the 'telemetry' listeners of a message ran, before its PUBACK: a promise holds the
+   * PUBACK (and, as mqtt.js handles packets one at a time, every later message) until it settles.
+   */
+  beforeAck?: (topic: string) => Promise<void> | undefined;
   /** Rejections logged in full per reason and interval; the rest only counted and summarised. */
   rejectLog?: { perReason: number; intervalMs: number };
 }
@@ -55,24 +61,14 @@ function consumerMetrics(metrics: MetricsRegistry) {
   };
 }
 
-/**
- * Logs the first few rejections per reason in each interval and a one-line summary of the rest, so a
- * device flooding bad payloads is fully counted (metrics) without flooding the log.
- */
+/** Rejections of telemetry, sampled per reason (see createSampledLog). */
 export function createRejectionLog(logger: Logger, perReason: number) {
-  const seen = new Map<RejectReason, number>();
+  const log = createSampledLog(logger, perReason, { event: 'telemetry_rejected_summary', msg: 'rejected telemetry not logged individually in the last interval' });
   return {
     record(reason: RejectReason, detail: string, topic: string): void {
-      const n = (seen.get(reason) ?? 0) + 1;
-      seen.set(reason, n);
-      if (n <= perReason) logger.warn({ event: 'telemetry_rejected', reason, topic, detail: detail.slice(0, 300) }, `rejected telemetry: ${reason}`);
+      log.record(reason, () => logger.warn({ event: 'telemetry_rejected', reason, topic: clip(topic, 200), detail: detail.slice(0, 300) }, `rejected telemetry: ${reason}`));
     },
-    /** Ends the interval: summarises what was not logged. */
-    summarise(): void {
-      const suppressed = Object.fromEntries([...seen].filter(([, n]) => n > perReason).map(([reason, n]) => [reason, n - perReason]));
-      if (Object.keys(suppressed).length > 0) logger.warn({ event: 'telemetry_rejected_summary', suppressed }, 'rejected telemetry not logged individually in the last interval');
-      seen.clear();
-    },
+    summarise: log.summarise,
   };
 }
 
@@ -92,8 +88,8 @@ class Consumer implements TelemetryConsumer {
     const rejections = createRejectionLog(logger, perReason);
     this.summaryTimer = setInterval(() => rejections.summarise(), intervalMs).unref();
 
-    // QoS 1 messages are acknowledged as soon as they are handled here (mqtt.js sends PUBACK after the
-    // 'message' handlers run): consumers must make their own path lossless (see ingest/ingest.ts).
+    // mqtt.js sends a QoS 1 PUBACK once the 'message' handlers ran and handleMessage (below) called
+    // back: consumers make their path lossless before that (see ingest/ingest.ts), or hold it with beforeAck.
     // resubscribe is ours, on every connect: subscribing again also replays retained messages into the state.
     this.client = connect(opts.mqttUrl, {
       clientId: opts.clientId,
@@ -138,6 +134,14 @@ class Consumer implements TelemetryConsumer {
         });
       });
     });
+    const { beforeAck } = opts;
+    if (beforeAck) {
+      this.client.handleMessage = (packet, callback) => {
+        const wait = beforeAck(packet.topic);
+        if (!wait) return callback();
+        wait.then(() => callback(), callback);
+      };
+    }
     // Avoid an unhandled rejection when the caller only awaits ready later (or never).
     this.ready.catch(() => {});
     this.client.on('offline', () => logger.warn({ url: opts.mqttUrl }, 'telemetry consumer offline; reconnecting'));

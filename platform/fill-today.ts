@@ -1,10 +1,10 @@
 import { localMidnight } from '../domain/schedule.js';
-import { SERIES, type FieldOf } from '../domain/series.js';
 import type { Station } from '../domain/station.js';
 import { backfill } from '../device-sim/backfill.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { Influx } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
+import { newestSample } from './newest-sample.js';
 
 /** Gaps shorter than this are left to the live fleet. */
 const MIN_GAP_MS = 10 * 60_000;
@@ -14,8 +14,6 @@ const MIN_GAP_MS = 10 * 60_000;
  */
 const FILL_TIMING = { stepMs: 60_000, heartbeatMs: 60_000 };
 const SETTLE_TIMEOUT_MS = 60_000;
-/** Every heartbeat writes it, so its newest point is the newest stored sample. */
-const NEWEST_FIELD: FieldOf<'status'> = 'online';
 
 /**
  * A fresh `npm start` would judge today's compliance over hours nobody was watching. Before the
@@ -37,8 +35,7 @@ export async function fillToday(o: {
   /** Aborted (Ctrl-C during start-up): the replay stops early, what was sent is still flushed. */
   signal?: AbortSignal;
 }): Promise<{ from: number; messages: number } | null> {
-  const rows = await o.influx.query(`SELECT last("${NEWEST_FIELD}") FROM "${SERIES.status.measurement}"`);
-  const newest = typeof rows[0]?.time === 'number' ? rows[0].time : 0;
+  const newest = await newestSample(o.influx);
   const from = Math.max(localMidnight(o.now), newest + 1, o.now - o.maxHours * 3600_000);
   if (o.now - from < MIN_GAP_MS) return null;
 

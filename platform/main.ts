@@ -8,7 +8,9 @@ import { startBroker } from '../broker/broker.js';
 import { brokerListenOptions } from '../broker/config.js';
 import { ensureDevCredentials } from '../broker/credentials.js';
 import { startDashboardApi } from '../dashboard-api/server.js';
-import { startFleet } from '../device-sim/fleet.js';
+import { demoFaultPlan } from '../device-sim/demo-faults.js';
+import { resolveFaults } from '../device-sim/faults.js';
+import { defaultSimStart, startFleet } from '../device-sim/fleet.js';
 import { ingestSettings } from '../ingest/config.js';
 import { startIngest } from '../ingest/ingest.js';
 import { readConfig } from '../lib/config.js';
@@ -21,6 +23,9 @@ import { loadRegistryFile } from '../lib/registry-file.js';
 import { runService } from '../lib/service-runner.js';
 import { PlatformConfigSchema } from './config.js';
 import { fillToday } from './fill-today.js';
+
+/** Demo faults are planned this far ahead (simulated); the fleet runs on without them after. */
+const DEMO_PLAN_HOURS = 31 * 24;
 
 await runService('platform', async (logger, { signal, parts }) => {
   const config = readConfig(PlatformConfigSchema);
@@ -86,9 +91,24 @@ await runService('platform', async (logger, { signal, parts }) => {
   const metricsServer = parts.add(await serveMetrics(metrics, config.PLATFORM_METRICS_PORT), (m) => m.close());
   signal.throwIfAborted();
 
+  const simStart = defaultSimStart(config.SIM_SPEED, Date.now());
+  const demoFaults = demoFaultPlan({ stations: simulated, seed: config.SIM_SEED, start: simStart, hours: DEMO_PLAN_HOURS, perHour: config.SIM_DEMO_FAULTS_PER_HOUR });
   const fleet =
     simulated.length > 0
-      ? parts.add(startFleet({ registry, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, speed: config.SIM_SPEED, logger }), (f) => f.stop().then(() => undefined))
+      ? parts.add(
+          startFleet({
+            registry,
+            stations: simulated,
+            brokerUrl: mqttUrl,
+            credentials,
+            seed: config.SIM_SEED,
+            speed: config.SIM_SPEED,
+            start: simStart,
+            faults: resolveFaults(demoFaults, simulated, simStart, config.SIM_SEED),
+            logger,
+          }),
+          (f) => f.stop().then(() => undefined),
+        )
       : null;
 
   const usersFile = projectPath(config.DASHBOARD_USERS_FILE).replace(/\.json$/, '.passwords.json');
@@ -104,7 +124,7 @@ await runService('platform', async (logger, { signal, parts }) => {
     `  MQTT                                mqtt://localhost:${broker.port}   ws://localhost:${broker.wsPort}/`,
     `  InfluxDB (${influx.version === '1' ? '1.x' : '2.x'}, database ${config.INFLUX_DATABASE})  ${influxd?.url ?? config.INFLUX_URL}`,
     `  Metrics (all services)              http://localhost:${metricsServer.port}/metrics`,
-    `  Simulator                           ${fleet ? `${fleet.stations.length} stations, speed ×${config.SIM_SPEED}, seed ${config.SIM_SEED}` : 'off (SIM_STATIONS=0)'}`,
+    `  Simulator                           ${fleet ? `${fleet.stations.length} stations, speed ×${config.SIM_SPEED}, seed ${config.SIM_SEED}, ${demoFaults.length} demo faults planned` : 'off (SIM_STATIONS=0)'}`,
     ...(filled ? [`      today since ${new Date(filled.from).toISOString()} replayed first: ${filled.messages} messages`] : []),
     '  Ctrl-C stops everything cleanly.',
     '',

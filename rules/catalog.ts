@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { FacilityStatus, Severity } from '../domain/alerts.js';
-import { REQUIREMENTS, type Appliance } from '../domain/equipment.js';
+import { ITEM_NAMES, REQUIREMENTS, type Appliance, type EquipmentItem } from '../domain/equipment.js';
 import { isScheduledOpen } from '../domain/schedule.js';
 import type { Station } from '../domain/station.js';
 import type { StationState } from '../domain/station-state.js';
+import { facilityGapsText, type FacilityGap } from '../domain/words.js';
 
 // The rule catalogue: what each rule means, its defaults and its instantaneous condition.
 // Durations (how long a condition must hold before firing, and stay clear before
@@ -72,15 +73,8 @@ export function isServing(state: StationState, now: number, afterMs: number, wat
 
 const minutesAgo = (now: number, t: number): number => Math.max(0, Math.round((now - t) / 60_000));
 
-const APPLIANCE_ZH: Record<Appliance, string> = {
-  water_dispenser: '饮水机',
-  microwave: '微波炉',
-  fridge: '冰箱',
-  fan: '电风扇',
-  air_conditioner: '空调',
-  power_strip: '电源插座',
-  lockers: '贮物柜',
-};
+/** Items by name, never by id: "饮水机、微波炉" / "Water dispenser, Microwave". */
+const names = (ids: readonly EquipmentItem[], lang: 'zh' | 'en'): string => ids.map((id) => ITEM_NAMES[id][lang]).join(lang === 'zh' ? '、' : ', ');
 
 const fresh = (at: number, now: number, staleS: number): boolean => now - at <= staleS * 1000;
 
@@ -156,17 +150,16 @@ export const RULES: readonly RuleSpec[] = [
     check: ({ station, facility }, p) => {
       // An appliance's fault code is appliance_fault's alert; an item an inspection found broken has no other.
       const broken = facility.faulted.filter((id) => REQUIREMENTS.find((r) => r.id === id)!.anyOf.some((item) => station.equipment[item] === 'inspection'));
-      const gaps: Array<[string, string, string[]]> = [
-        ['缺少', 'missing', facility.missing],
-        ['损坏', 'broken', broken],
-        ['未上报', 'silent', facility.notReporting],
-        ['未检查', 'not inspected', p.alertOnUnattested ? facility.unattested : []],
+      const gaps: Array<[FacilityGap, string[]]> = [
+        ['missing', facility.missing],
+        ['faulted', broken],
+        ['notReporting', facility.notReporting],
+        ['unattested', p.alertOnUnattested ? facility.unattested : []],
       ];
-      const listed = gaps.filter(([, , ids]) => ids.length > 0);
-      if (listed.length === 0) return null;
+      if (gaps.every(([, ids]) => ids.length === 0)) return null;
       return {
-        detailZh: `${listed.map(([zh, , ids]) => `${zh}：${ids.join('、')}`).join('；')}（完备率 ${facility.percent}%）`,
-        detailEn: `${listed.map(([, en, ids]) => `${en}: ${ids.join(', ')}`).join('; ')} (${facility.percent}%)`,
+        detailZh: `${facilityGapsText(gaps, 'zh')}（完备率 ${facility.percent}%）`,
+        detailEn: `${facilityGapsText(gaps, 'en')} (${facility.percent}%)`,
       };
     },
   }),
@@ -183,8 +176,8 @@ export const RULES: readonly RuleSpec[] = [
       const faults = (Object.entries(state.appliances) as Array<[Appliance, { faultCode: string | null }]>).filter(([, a]) => a.faultCode !== null);
       if (faults.length === 0) return null;
       return {
-        detailZh: faults.map(([id, a]) => `${APPLIANCE_ZH[id]} ${a.faultCode}`).join('、'),
-        detailEn: faults.map(([id, a]) => `${id} ${a.faultCode}`).join(', '),
+        detailZh: faults.map(([id, a]) => `${ITEM_NAMES[id].zh} ${a.faultCode}`).join('、'),
+        detailEn: faults.map(([id, a]) => `${ITEM_NAMES[id].en} ${a.faultCode}`).join(', '),
       };
     },
   }),
@@ -239,7 +232,7 @@ export const RULES: readonly RuleSpec[] = [
         return a !== undefined && a.on && a.powerW < p.minPowerW;
       });
       if (dead.length === 0) return null;
-      return { detailZh: `${dead.map((id) => APPLIANCE_ZH[id]).join('、')} 开启但功率低于 ${p.minPowerW} W`, detailEn: `${dead.join(', ')} on but below ${p.minPowerW} W` };
+      return { detailZh: `${names(dead, 'zh')} 开启但功率低于 ${p.minPowerW} W`, detailEn: `${names(dead, 'en')} on but below ${p.minPowerW} W` };
     },
   }),
   define({

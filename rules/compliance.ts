@@ -23,19 +23,6 @@ export function rollupDay(stationId: string, district: DistrictCode, hours: Open
 
 export const ratio = (openMs: number, scheduledMs: number): number | null => (scheduledMs > 0 ? openMs / scheduledMs : null);
 
-/** Compliance over the rollups whose date lies in [fromDate, toDate] (inclusive, YYYY-MM-DD compares as text). */
-export function windowCompliance(rollups: Iterable<DailyRollup>, fromDate: string, toDate: string): number | null {
-  let open = 0;
-  let scheduled = 0;
-  for (const r of rollups) {
-    if (r.date >= fromDate && r.date <= toDate) {
-      open += r.openMs;
-      scheduled += r.scheduledMs;
-    }
-  }
-  return ratio(open, scheduled);
-}
-
 export interface ComplianceFigures {
   last30Days: number | null;
   yearToDate: number | null;
@@ -44,20 +31,66 @@ export interface ComplianceFigures {
   completeDays: number;
 }
 
+/** Σopen and Σscheduled of some days. */
+export interface Totals {
+  openMs: number;
+  scheduledMs: number;
+}
+
+/**
+ * What the days before today contribute to the rolling figures: fixed until the next rollup or
+ * the next local day, so a caller can keep it and add only the live day (complianceFigures).
+ */
+export interface PastTotals {
+  /** The local date these are "before". */
+  today: string;
+  /** The days of the rolling window before today (the window ends with today). */
+  window: Totals;
+  /** Since 1 January, before today. */
+  year: Totals;
+  /** The rolling window over complete days only: the `windowDays` days before today. */
+  complete: Totals;
+  /** How many of those complete days had a schedule. */
+  completeDays: number;
+}
+
+export function pastTotals(rollups: readonly DailyRollup[], now: number, windowDays: number): PastTotals {
+  const today = localDateOf(now);
+  const windowFrom = localDateOf(now - (windowDays - 1) * DAY_MS);
+  const yearFrom = `${today.slice(0, 4)}-01-01`;
+  const completeFrom = localDateOf(now - windowDays * DAY_MS);
+  const out: PastTotals = { today, window: { openMs: 0, scheduledMs: 0 }, year: { openMs: 0, scheduledMs: 0 }, complete: { openMs: 0, scheduledMs: 0 }, completeDays: 0 };
+  const add = (t: Totals, r: DailyRollup): void => {
+    t.openMs += r.openMs;
+    t.scheduledMs += r.scheduledMs;
+  };
+  for (const r of rollups) {
+    if (r.date >= today) continue;
+    if (r.date >= windowFrom) add(out.window, r);
+    if (r.date >= yearFrom) add(out.year, r);
+    if (r.date >= completeFrom) {
+      add(out.complete, r);
+      if (r.scheduledMs > 0) out.completeDays++;
+    }
+  }
+  return out;
+}
+
 /**
  * Rolling figures at `now`: the last `windowDays` local days (today so far included), and the
  * year to date including today. `today` is the live partial day (null before it has any schedule).
  */
 export function complianceFigures(rollups: readonly DailyRollup[], today: DailyRollup | null, now: number, windowDays: number): ComplianceFigures {
-  const todayDate = localDateOf(now);
-  const past = rollups.filter((r) => r.date !== todayDate);
-  const all = today ? [...past, today] : past;
-  const yesterday = localDateOf(now - DAY_MS);
-  const windowStart = localDateOf(now - windowDays * DAY_MS);
+  return figuresWithToday(pastTotals(rollups, now, windowDays), today);
+}
+
+/** The same from past totals kept since the last rollup (on the same local day) and the live day. */
+export function figuresWithToday(past: PastTotals, today: DailyRollup | null): ComplianceFigures {
+  const withToday = (t: Totals): number | null => ratio(t.openMs + (today?.openMs ?? 0), t.scheduledMs + (today?.scheduledMs ?? 0));
   return {
-    last30Days: windowCompliance(all, localDateOf(now - (windowDays - 1) * DAY_MS), todayDate),
-    yearToDate: windowCompliance(all, `${todayDate.slice(0, 4)}-01-01`, todayDate),
-    completeWindow: windowCompliance(past, windowStart, yesterday),
-    completeDays: past.filter((r) => r.date >= windowStart && r.date <= yesterday && r.scheduledMs > 0).length,
+    last30Days: withToday(past.window),
+    yearToDate: withToday(past.year),
+    completeWindow: ratio(past.complete.openMs, past.complete.scheduledMs),
+    completeDays: past.completeDays,
   };
 }

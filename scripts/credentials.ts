@@ -4,7 +4,7 @@
 // A running broker picks up changes on SIGHUP.
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { isServiceAccount } from '../broker/acl.js';
+import { isServiceAccount } from '../domain/accounts.js';
 import { DEFAULT_ACCOUNTS_FILE, loadAccountsFile, newAccount, requiredUsernames, writeAccountsFile, type AccountsFile } from '../broker/credentials.js';
 import { STATION_ID_PATTERN } from '../domain/station.js';
 import { DEFAULT_REGISTRY_FILE, loadRegistryFile } from '../lib/registry-file.js';

@@ -44,6 +44,7 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
   const broker = startTs('broker/main.ts', {
     ...common,
     BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
+    BROKER_DATA_DIR: join(dir, 'broker'),
     BROKER_DEV_CREDENTIALS: 'true',
     MQTT_PORT: String(mqttPort),
     MQTT_WS_PORT: '0',

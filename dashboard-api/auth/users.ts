@@ -1,19 +1,15 @@
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
 import { DISTRICT_CODES, DISTRICTS, type DistrictCode } from '../../domain/districts.js';
+import { hashPassword, passwordHashProblem, PERSON_SCRYPT_PARAMS, verifyPassword } from '../../lib/password-hash.js';
 
 export const ROLES = ['city-admin', 'city-viewer', 'district-maintainer'] as const;
 export type Role = (typeof ROLES)[number];
 /** City staff may change things; viewers only look. */
 export const ACTORS: readonly Role[] = ['city-admin', 'district-maintainer'];
 export const EVERYONE: readonly Role[] = ROLES;
-
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
-const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
-const HASH_PATTERN = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
 
 /** A users-file entry (with its hash); the API's caller is the `User` below. */
 export const UserRecordSchema = z
@@ -22,7 +18,10 @@ export const UserRecordSchema = z
     displayName: z.string().min(1).max(60),
     role: z.enum(ROLES),
     district: z.enum(DISTRICT_CODES).optional().describe('Required for district-maintainer, absent otherwise'),
-    passwordHash: z.string().regex(HASH_PATTERN, 'expected scrypt$N$r$p$salt$hash (printf %s PASSWORD | npm run dashboard:hash-password)'),
+    passwordHash: z.string().superRefine((hash, ctx) => {
+      const problem = passwordHashProblem(hash);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (printf %s PASSWORD | npm run dashboard:hash-password)` });
+    }),
   })
   .refine((u) => (u.role === 'district-maintainer') === (u.district !== undefined), {
     message: 'a district-maintainer needs a district; other roles must not have one',
@@ -43,20 +42,6 @@ export interface User {
 }
 
 export const publicUser = ({ passwordHash: _h, ...u }: UserRecord): User => u;
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, 32, SCRYPT);
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
-
-export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
-  const m = HASH_PATTERN.exec(encoded);
-  if (!m) return false;
-  const expected = Buffer.from(m[5]!, 'base64');
-  const actual = await scryptAsync(password, Buffer.from(m[4]!, 'base64'), expected.length, { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) });
-  return timingSafeEqual(actual, expected);
-}
 
 export interface UserStore {
   /** Checks a password; the same work is done for unknown users so timing does not reveal who exists. */
@@ -109,7 +94,7 @@ export async function loadOrCreateUsers(path: string): Promise<{ users: UserReco
   for (const account of devAccounts()) {
     const password = randomBytes(9).toString('base64url');
     plain[account.username] = password;
-    users.push({ ...account, passwordHash: await hashPassword(password) });
+    users.push({ ...account, passwordHash: await hashPassword(password, PERSON_SCRYPT_PARAMS) });
   }
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify({ version: 1, users }, null, 2)}\n`, { mode: 0o600 });

@@ -12,6 +12,7 @@ import { canSee } from '../auth/scope.js';
 import type { User } from '../auth/users.js';
 import { activeAlerts, type ApiContext } from '../context.js';
 import { judgeLive, type LiveState } from '../live-state.js';
+import type { ClientToServerEvents, LiveSnapshot, ServerToClientEvents, StationBrief, SubscribeReply } from './socket-events.js';
 import { runAt } from './long-timeout.js';
 import { stateDelta } from './state-delta.js';
 
@@ -25,16 +26,6 @@ export const stationRoom = (id: string): string => `station:${id}`;
 
 const HandshakeSchema = z.object({ token: z.string().min(10).max(4096) });
 const SubscribeSchema = z.strictObject({ stationId: StationIdSchema });
-
-/** The compact per-station state the overview shows; sent in a `stations` batch when it changes. */
-export interface StationBrief {
-  id: string;
-  district: DistrictCode;
-  live: LiveState;
-  open: boolean;
-  people: number | null;
-  lastSeen: number | null;
-}
 
 const brief = (id: string, district: DistrictCode, s: StationState | undefined, judged: { live: LiveState; open: boolean }): StationBrief => ({
   id,
@@ -58,12 +49,12 @@ export interface SocketHubOptions {
 }
 
 export interface SocketHub {
-  io: Server;
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
   close(): Promise<void>;
 }
 
 export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batchMs, metrics }: SocketHubOptions): SocketHub {
-  const io = new Server(httpServer, { cors: corsOrigins.length ? { origin: corsOrigins } : undefined, serveClient: false });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, { cors: corsOrigins.length ? { origin: corsOrigins } : undefined, serveClient: false });
   const connected = new Gauge({ name: 'dashboard_sockets_connected', help: 'Dashboard Socket.IO clients connected', registers: [metrics] });
   const emitted = new Counter({ name: 'dashboard_socket_events_total', help: 'Socket.IO events emitted by kind', labelNames: ['event'] as const, registers: [metrics] });
   const refused = new Counter({ name: 'dashboard_socket_refused_total', help: 'Socket.IO handshakes or requests refused', labelNames: ['reason'] as const, registers: [metrics] });
@@ -83,15 +74,16 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
 
   const toDistrict = (d: DistrictCode): string[] => [CITY_ROOM, districtRoom(d)];
 
-  io.on('connection', (socket: Socket) => {
+  io.on('connection', (socket: Socket<ClientToServerEvents, ServerToClientEvents>) => {
     const user = socket.data.user as User;
     connected.inc();
     void socket.join(user.district ? districtRoom(user.district) : CITY_ROOM);
     socket.emit('snapshot', snapshot(user));
     emitted.inc({ event: 'snapshot' });
 
+    // Typed for the client; checked here all the same, as any input from outside.
     socket.on('subscribe', (input: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : () => undefined;
+      const reply = typeof ack === 'function' ? (ack as (r: SubscribeReply) => void) : () => undefined;
       const parsed = SubscribeSchema.safeParse(input);
       const station = parsed.success ? ctx.registry.get(parsed.data.stationId) : undefined;
       if (!station || !canSee(user, station.district)) {
@@ -116,7 +108,7 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
 
   const briefOf = (id: string, district: DistrictCode, s: StationState | undefined): StationBrief => brief(id, district, s, judgeLive(s, ctx.now(), ctx.offlineAfterMs(id)));
 
-  function snapshot(user: User) {
+  function snapshot(user: User): LiveSnapshot {
     const stations = (user.district ? ctx.registry.inDistrict(user.district) : ctx.registry.stations).map((s) => briefOf(s.id, s.district, ctx.live.states.get(s.id)));
     return { at: ctx.now(), stations, alerts: activeAlerts(ctx.alerting, user.district) };
   }

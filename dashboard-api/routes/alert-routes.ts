@@ -49,13 +49,16 @@ export const AttestationBodySchema = z
 const AlertSchema = z.object({ key: z.string(), stationId: z.string(), district: z.string(), severity: z.enum(SEVERITIES), state: z.enum(ALERT_STATES) }).loose().meta({ id: 'Alert' });
 
 export function alertRoutes(api: Api, ctx: ApiContext): void {
+  const visibleStation = (user: User, id: string) => stationIfVisible(ctx.registry, user, id);
+  // The key names the station: its district decides (403) before the alert is looked up, so a maintainer gets the
+  // same answer for another district's alert whether it exists or not, as for its stations and silences.
   const visibleAlert = (user: User, key: string): Alert => {
+    visibleStation(user, key.slice(0, key.indexOf(':')));
     const alert = ctx.alerting.get(key);
     if (!alert) throw notFound(`alert ${key}`);
     assertCanSee(user, alert.district, `alert ${key}`);
     return alert;
   };
-  const visibleStation = (user: User, id: string) => stationIfVisible(ctx.registry, user, id);
 
   api.route({
     method: 'get',
@@ -67,6 +70,7 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
     response: z.array(AlertSchema),
     handler({ user, query }) {
       const district = scopeDistrict(user, query.district);
+      if (query.station) visibleStation(user, query.station); // 403 for another district's station, as silences
       const state = query.state === 'active' ? undefined : query.state;
       return ctx.alerting
         .list({ district, stationId: query.station, state, severity: query.severity })

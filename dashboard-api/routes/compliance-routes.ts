@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ComplianceSnapshot } from '../../domain/alerts.js';
 import { DISTRICT_CODES, PLAN_YEARS, type PlanYear } from '../../domain/districts.js';
 import { localDateOf } from '../../domain/schedule.js';
-import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, ManualScoreSchema, type AcceptanceForm } from '../acceptance-form.js';
+import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, type AcceptanceForm } from '../../rules/acceptance-form.js';
 import type { Api } from '../api-routes.js';
 import { assertCanSee, scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
@@ -23,6 +23,14 @@ const ItemParamsSchema = z.strictObject({
   no: z.coerce.number().int().min(1).max(FORM_ITEMS.length).describe('Item number; only items the form marks auto: false that year can be scored'),
 });
 
+/** A city staff member's score of a manual item (the item's maximum is checked against the form). */
+export const ManualScoreSchema = z
+  .strictObject({
+    score: z.number().min(0).max(20).describe('Points given; at most the item maximum'),
+    note: z.string().trim().max(500).default(''),
+  })
+  .meta({ id: 'ManualScore' });
+
 const LAST_YEAR = PLAN_YEARS[PLAN_YEARS.length - 1]!;
 
 const ComplianceQuerySchema = z.strictObject({
@@ -31,7 +39,8 @@ const ComplianceQuerySchema = z.strictObject({
   q: z.string().trim().min(1).max(60).optional().describe('Text search in station id and name'),
   ...pageQueryShape(['stationId', 'name', 'district', 'today', 'last30Days', 'yearToDate', 'facility'], 50),
 });
-type ComplianceRow = ComplianceSnapshot & { name: string };
+/** One row of GET /api/compliance (the web app types its table with it). */
+export type ComplianceRow = ComplianceSnapshot & { name: string };
 const COMPLIANCE_SORT = {
   stationId: (r: ComplianceRow) => r.stationId,
   name: (r: ComplianceRow) => r.name,

@@ -8,6 +8,7 @@ import { activeAlerts, liveOf, visibleStation, type ApiContext } from '../contex
 import { buildHistoryQuery, HistoryQuerySchema } from '../history-query.js';
 import { navigationCsv, navigationGeoJson, NavigationQuerySchema, navigationRow, NavigationRowSchema } from '../navigation-export.js';
 import { sortAndPage } from '../list-query.js';
+import type { StationDetail } from '../station-detail.js';
 import { filterStations, STATION_SORT, StationListQuerySchema, StationListSchema, stationRow } from '../station-list.js';
 
 export const StationParamsSchema = z.strictObject({ id: StationIdSchema });
@@ -44,7 +45,7 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
     roles: EVERYONE,
     params: StationParamsSchema,
     response: z.object({ station: StationSchema, live: z.unknown(), liveState: z.string(), openNow: z.boolean() }).loose().meta({ id: 'StationDetail' }),
-    handler({ user, params }) {
+    handler({ user, params }): StationDetail {
       const station = visibleStation(ctx.registry, user, params.id);
       const judged = liveOf(ctx, station.id);
       return {

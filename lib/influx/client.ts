@@ -25,16 +25,19 @@ export interface InfluxConfig {
   /** 1.x user (when auth-enabled). */
   username?: string;
   password?: string;
-  /** How long to wait for /ping at start. */
+  /** How long connectInflux waits for /ping (openInflux waits as long as it takes). */
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
 }
 
 export interface Influx {
-  version: InfluxVersion;
+  /** The server's API generation; throws before `ready`. */
+  readonly version: InfluxVersion;
+  /** Resolves once the server answered /ping (see openInflux). */
+  readonly ready: Promise<void>;
   /** Creates the database (1.x) or bucket + v1 mapping (2.x) when missing, and applies the retention. Idempotent. */
   ensureDatabase(): Promise<void>;
-  /** A batching, spooling writer; `spoolDir` defaults to var/spool/influx-<database>. */
+  /** A batching writer with a write-ahead log in `spoolDir` (default var/spool/influx-<database>). */
   writer(opts?: Partial<WriterOptions>): PointWriter;
   /**
    * InfluxQL with bound parameters ($name). Rows carry `time` as epoch ms and their series' tags.
@@ -46,53 +49,104 @@ export interface Influx {
   close(): Promise<void>;
 }
 
-/** Answers of GET /ping until it responds or the time is up; returns the version header. */
-async function ping(url: string, timeoutMs: number, logger: Logger): Promise<string | null> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls GET /ping until it answers (or `signal` aborts); returns the version header. Failures are logged once a minute. */
+async function ping(url: string, logger: Logger, signal: AbortSignal): Promise<string | null> {
+  let lastLog = 0;
   for (let attempt = 1, delay = 250; ; attempt++, delay = Math.min(delay * 2, 5000)) {
+    signal.throwIfAborted();
     try {
-      const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${url}/ping`, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
       if (res.status === 204 || res.status === 200) return res.headers.get('x-influxdb-version');
       throw new Error(`HTTP ${res.status}`);
     } catch (err) {
-      if (Date.now() + delay > deadline) throw new Error(`InfluxDB at ${url} not reachable: GET /ping failed ${attempt} times (${(err as Error).message})`);
-      logger.warn({ url, attempt, err: (err as Error).message }, 'InfluxDB not answering /ping yet; retrying');
+      signal.throwIfAborted();
+      if (Date.now() - lastLog > 60_000) {
+        lastLog = Date.now();
+        logger.warn({ url, attempt, err: (err as Error).message }, 'InfluxDB not answering /ping yet; retrying');
+      }
       await new Promise((r) => setTimeout(r, delay));
     }
   }
 }
 
-/** Connects to InfluxDB 1.x or 2.x, whichever answers /ping at `config.url`. */
+/**
+ * Connects to InfluxDB 1.x or 2.x, whichever answers /ping at `config.url`; rejects when it does not
+ * answer within `connectTimeoutMs`. For a service that must start without InfluxDB, see openInflux.
+ */
 export async function connectInflux(config: InfluxConfig, logger: Logger): Promise<Influx> {
-  // The library logs to the console by default; its messages repeat what writeFailed logs, so keep them at debug.
+  const influx = openInflux(config, logger);
+  const timeoutMs = config.connectTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      influx.ready,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`InfluxDB at ${config.url} not reachable: GET /ping did not answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    await influx.close();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return influx;
+}
+
+/**
+ * The InfluxDB client at once, whether or not the server answers yet: `ready` resolves when /ping
+ * answered and the API version is known; writers wait for it (their points stay in the write-ahead
+ * log meanwhile), queries and ensureDatabase too.
+ */
+export function openInflux(config: InfluxConfig, logger: Logger): Influx {
+  // The library logs to the console by default; its messages repeat what the writer logs, so keep them at debug.
   setLogger({
     error: (message, err) => logger.debug({ err }, `influxdb-client: ${message}`),
     warn: (message, err) => logger.debug({ err }, `influxdb-client: ${message}`),
   });
   const url = config.url.replace(/\/+$/, '');
-  const version = parseInfluxVersion(await ping(url, config.connectTimeoutMs ?? 30_000, logger));
   const timeout = config.requestTimeoutMs ?? 10_000;
-  if (version === '2' && (!config.token || !config.org)) throw new Error('InfluxDB 2.x needs a token and an organisation (INFLUX_TOKEN, INFLUX_ORG)');
-
+  const aborter = new AbortController();
+  let version: InfluxVersion | undefined;
+  let base: ReturnType<typeof baseTransport> | undefined;
   const headers: Record<string, string> = {};
-  if (version === '2') headers.authorization = `Token ${config.token}`;
-  else if (config.username) headers.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`;
+  const baseTransport = () => new InfluxDB({ url, timeout, headers }).transport;
 
-  const base = new InfluxDB({ url, timeout, headers }).transport;
-  const mapPath = version === '1' ? v1WritePath : (path: string) => path;
-  const makeClient = (hooks?: RequestHooks): InfluxDB => new InfluxDB({ url, timeout, transport: wrapTransport(base, mapPath, hooks) });
+  const ready = (async () => {
+    version = parseInfluxVersion(await ping(url, logger, aborter.signal));
+    if (version === '2' && (!config.token || !config.org)) throw new Error('InfluxDB 2.x needs a token and an organisation (INFLUX_TOKEN, INFLUX_ORG)');
+    if (version === '2') headers.authorization = `Token ${config.token}`;
+    else if (config.username) headers.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`;
+    base = baseTransport();
+    logger.info({ url, version, database: config.database }, 'connected to InfluxDB');
+  })();
+  ready.catch(() => {});
+
+  const makeClient = (hooks?: RequestHooks): InfluxDB => {
+    if (!version || !base) throw new Error('InfluxDB version not known yet');
+    return new InfluxDB({ url, timeout, transport: wrapTransport(base, version === '1' ? v1WritePath : (path: string) => path, hooks) });
+  };
   const target: QueryTarget = { url, database: config.database, headers, timeoutMs: Math.max(timeout, 30_000) };
-  const query = (influxql: string, params?: QueryParams): Promise<Row[]> => influxQuery(target, influxql, params);
+  const query = async (influxql: string, params?: QueryParams): Promise<Row[]> => {
+    await ready;
+    return influxQuery(target, influxql, params);
+  };
   const writers = new Set<PointWriter>();
-  logger.info({ url, version, database: config.database }, 'connected to InfluxDB');
 
   return {
-    version,
+    get version(): InfluxVersion {
+      if (!version) throw new Error('InfluxDB version not known yet (await ready)');
+      return version;
+    },
+    ready,
     query,
-    ensureDatabase: () => (version === '1' ? ensureDatabaseV1(query, config) : ensureBucketV2(makeClient(), config, logger)),
+    async ensureDatabase() {
+      await ready;
+      return version === '1' ? ensureDatabaseV1(query, config) : ensureBucketV2(makeClient(), config, logger);
+    },
     writer(opts = {}) {
       const writer = createPointWriter(
-        { makeClient, org: config.org ?? '', bucket: config.database },
+        { ready, makeClient, org: config.org ?? '', bucket: config.database },
         { ...opts, spoolDir: opts.spoolDir ?? projectPath('var/spool', `influx-${config.database}`) },
         logger,
       );
@@ -100,6 +154,7 @@ export async function connectInflux(config: InfluxConfig, logger: Logger): Promi
       return writer;
     },
     async close() {
+      aborter.abort(new Error('InfluxDB client closed'));
       await Promise.all([...writers].map((w) => w.close()));
       writers.clear();
     },

@@ -34,6 +34,8 @@ export interface Harness {
   send(message: Telemetry): void;
   /** Writes raw telemetry to InfluxDB as the ingest would (for rollups). */
   ingest(messages: Telemetry[]): Promise<void>;
+  /** Resolves once every notification raised so far was delivered (or gave up): the notifier's own flush. */
+  delivered(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       rawWriter.write(messages.map((m) => toPoint(m, registry.get(m.stationId)!)));
       await rawWriter.flush();
     },
+    delivered: () => notifier.flush(),
     async close() {
       await rawWriter.close();
       await service.close();

@@ -10,7 +10,8 @@ import { projectPath } from '../../lib/paths.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { statusPayload, stationClient, statusTopic, tempDir, until } from '../ingest/fixtures.js';
+import { statusPayload, stationClient, statusTopic, tempDir } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 import { logger } from './harness.js';
 import { startHttpReceiver } from './receivers.js';
 

@@ -37,8 +37,7 @@ test('a Last Will raises station_offline at once, notifies its own district only
   t.is(offline?.state, 'firing');
   h.send(tm.fault('SN-0001', h.clock.now, 'E7'));
   t.is(h.service.get('SN-0001:appliance_fault')?.suppressedBy, 'inhibition');
-  await receiver.waitFor(1);
-  await new Promise((r) => setTimeout(r, 200));
+  await h.delivered();
   t.deepEqual(paths(receiver), ['/hook/SN']);
   const body = receiver.received[0]!.body;
   t.deepEqual(body.events.map((e: { alert: { key: string } }) => e.alert.key), ['SN-0001:station_offline']);
@@ -109,8 +108,7 @@ test('restart mid-alert: the current alerts are rebuilt exactly, and resolve (wi
   }
   t.deepEqual([...new Set(offline)], ['firing']);
   t.is(b.service.get('SN-0001:appliance_fault')?.state, 'resolved');
-  await receiver.waitFor(n + 1);
-  await new Promise((r) => setTimeout(r, 100));
+  await b.delivered();
   t.deepEqual(events(receiver).filter((e) => e.includes('SN-0002')), ['/hook/SN firing SN-0002:station_offline'], 'announced once, before the restart');
   const resolvedMsg = receiver.received.slice(n).find((x) => x.body.events.some((e: { kind: string; alert: { key: string } }) => e.kind === 'resolved' && e.alert.key === 'SN-0001:appliance_fault'));
   t.truthy(resolvedMsg);
@@ -131,8 +129,7 @@ test('a silence mutes a station under repair; escalation reaches city staff when
     beat(h);
     h.service.evaluate(h.clock.now);
   }
-  await receiver.waitFor(2);
-  await new Promise((r) => setTimeout(r, 200));
+  await h.delivered();
   t.deepEqual(paths(receiver).sort(), ['/hook/SB', '/hook/city']);
   const city = receiver.received.find((x) => x.path === '/hook/city')!;
   t.is(city.body.audience, 'city');
@@ -155,8 +152,7 @@ test('an alert silenced longer than the escalation time reaches its district whe
     }
   };
   step(24); // to the end of the silence
-  await receiver.waitFor(1);
-  await new Promise((r) => setTimeout(r, 200));
+  await h.delivered();
   t.deepEqual(events(receiver), [`/hook/SN firing ${key}`], 'the district is told when the silence ends, city staff not yet');
   t.false(h.service.get(key)!.escalated);
   step(12); // the district had its full escalation time

@@ -12,12 +12,23 @@ const own = (channel: 'status' | 'service' | 'occupancy' | 'speaker') => telemet
 const pub = (topic: string, retain = false, payloadBytes = 100) => ({ topic, retain, payloadBytes });
 const reason = (d: { ok: boolean; reason?: string }) => (d.ok ? 'ok' : d.reason);
 
-test('a station publishes telemetry under its own prefix, retained only on real telemetry topics', (t) => {
+test('a station publishes only the contract’s telemetry topics under its own prefix, retained or not', (t) => {
   t.is(reason(checkPublish(station, pub(own('status')))), 'ok');
   t.is(reason(checkPublish(station, pub(own('status'), true))), 'ok');
   t.is(reason(checkPublish(station, pub(telemetryTopic({ stationId: 'SN-0001', channel: 'appliance', appliance: 'fridge' }), true))), 'ok');
-  t.is(reason(checkPublish(station, pub('qdyz/v1/SN-0001/debug/x'))), 'ok', 'anything under the prefix; the ingest judges the topic');
-  t.is(reason(checkPublish(station, pub('qdyz/v1/SN-0001/debug/x', true))), 'retain_not_allowed');
+  for (const topic of ['qdyz/v1/SN-0001/debug/x', 'qdyz/v1/SN-0001/occupancy/extra', 'qdyz/v1/SN-0001/foo', 'qdyz/v1/SN-0001/appliance/toaster', 'qdyz/v1/SN-0001/']) {
+    t.is(reason(checkPublish(station, pub(topic))), 'not_contract_topic', topic);
+    t.is(reason(checkPublish(station, pub(topic, true))), 'not_contract_topic', topic);
+  }
+});
+
+test('topics with ill-formed UTF-8 (decoded to U+FFFD) or U+0000 are refused for everyone, in publishes and filters', (t) => {
+  for (const topic of [`${own('status')}\u0000`, 'qdyz/v1/SN-0001/st\uFFFDtus']) {
+    t.is(reason(checkPublish(station, pub(topic))), 'invalid_topic');
+    t.is(reason(checkPublish(alerting, pub(topic))), 'invalid_topic');
+    t.is(reason(checkSubscribe(ingest, topic)), 'invalid_topic');
+    t.is(reason(checkSubscribe(station, topic)), 'invalid_topic');
+  }
 });
 
 test('a station may not publish to another station, its command topic, $SYS or oversized payloads', (t) => {

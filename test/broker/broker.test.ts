@@ -49,8 +49,18 @@ test.serial('a station connects with its own credentials and its telemetry reach
   const station = await connectAs(b, A);
   t.teardown(() => station.endAsync());
   const received = nextMessage(ingest, status(A));
+  // aedes emits 'publish' (where the broker counts) after the PUBACK and the deliveries: wait for it, not for them.
+  const counted = new Promise<void>((resolve) => {
+    const onPublish = (packet: { topic: string }) => {
+      if (packet.topic !== status(A)) return;
+      b.broker.aedes.off('publish', onPublish);
+      resolve();
+    };
+    b.broker.aedes.on('publish', onPublish);
+  });
   await station.publishAsync(status(A), statusPayload(A), { qos: 1 });
   const message = await received;
+  await counted;
   t.is(JSON.parse(message.payload.toString()).station, A);
   const inAfter = (await b.broker.metrics.messagesIn.get()).values.find((v) => v.labels.role === 'station')?.value ?? 0;
   t.is(inAfter - inBefore, 1);

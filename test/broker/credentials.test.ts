@@ -2,16 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import {
-  CredentialsFileError,
-  createAccountStore,
-  ensureDevCredentials,
-  loadAccountsFile,
-  loadDevCredentials,
-  type AccountsFile,
-} from '../../broker/credentials.js';
-import { SCRYPT_PARAMS, generatePassword, hashPassword, passwordHashProblem, verifyPassword } from '../../broker/password-hash.js';
+import { createAccountStore, ensureDevCredentials, loadAccountsFile, type AccountsFile } from '../../broker/credentials.js';
 import { indexRegistry } from '../../domain/registry.js';
+import { loadDevCredentials } from '../../lib/dev-credentials.js';
+import { JsonFileError } from '../../lib/json-file.js';
+import { generatePassword, hashPassword, TOKEN_SCRYPT_PARAMS, verifyPassword } from '../../lib/password-hash.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 
 const registry = loadRegistryFile();
@@ -22,26 +17,6 @@ function tempPaths(t: { teardown(fn: () => void): void }) {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return { dir, accountsFile: join(dir, 'broker-accounts.json'), devCredentialsFile: join(dir, 'dev-credentials.json') };
 }
-
-test('scrypt hashes carry their parameters and salt, and verify only the right password', async (t) => {
-  const password = generatePassword();
-  t.regex(password, /^[A-Za-z0-9_-]{32}$/);
-  const [a, b] = await Promise.all([hashPassword(password), hashPassword(password)]);
-  t.true(a.startsWith(`scrypt$${SCRYPT_PARAMS.N}$${SCRYPT_PARAMS.r}$${SCRYPT_PARAMS.p}$`));
-  t.not(a, b, 'salted');
-  t.true(await verifyPassword(password, a));
-  t.false(await verifyPassword(`${password}x`, a));
-  t.false(await verifyPassword('', a));
-  // Parameters are read from the string: a hash made with other parameters still verifies.
-  t.true(await verifyPassword(password, await hashPassword(password, { N: 256, r: 4, p: 1 })));
-});
-
-test('unusable hash strings are named, including parameters that would cost too much memory', (t) => {
-  t.is(passwordHashProblem('plain'), 'expected scrypt$N$r$p$salt$hash');
-  t.regex(passwordHashProblem('scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') ?? '', /power of two/);
-  t.regex(passwordHashProblem('scrypt$1048576$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') ?? '', /more than/);
-  t.is(passwordHashProblem('scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), null);
-});
 
 test('ensureDevCredentials creates accounts for every station and service, hashes only in the accounts file', async (t) => {
   const paths = tempPaths(t);
@@ -83,7 +58,7 @@ test('ensureDevCredentials keeps what works, adds stations added to the registry
   // Someone rotated an account with the CLI: the dev password no longer matches, so it is replaced.
   const file = loadAccountsFile(paths.accountsFile);
   const id = registry.stations[0]!.id;
-  file.accounts[id]!.hash = await hashPassword('rotated-elsewhere-0000');
+  file.accounts[id]!.hash = await hashPassword('rotated-elsewhere-0000', TOKEN_SCRYPT_PARAMS);
   writeFileSync(paths.accountsFile, JSON.stringify(file));
   const repaired = await ensureDevCredentials(firstStations(4), paths);
   t.deepEqual(repaired.generated, [id]);
@@ -96,30 +71,30 @@ test('credential files are validated and the error names the file and the field'
     paths.accountsFile,
     JSON.stringify({ version: 1, accounts: { 'SN-0001': { role: 'service', hash: 'md5:abc', updatedAt: '2024-01-01T00:00:00Z' }, bob: { role: 'station', hash: 'x', updatedAt: 'x' } } }),
   );
-  const err = t.throws(() => loadAccountsFile(paths.accountsFile), { instanceOf: CredentialsFileError });
+  const err = t.throws(() => loadAccountsFile(paths.accountsFile), { instanceOf: JsonFileError });
   t.true(err.message.includes(paths.accountsFile));
   t.true(err.problems.some((p) => p.startsWith('field accounts.SN-0001.hash:')), err.message);
   t.true(err.problems.some((p) => p.startsWith('field accounts.bob')), err.message);
 
   writeFileSync(paths.devCredentialsFile, JSON.stringify({ 'SN-0001': 'short' }));
-  const devErr = t.throws(() => loadDevCredentials(paths.devCredentialsFile), { instanceOf: CredentialsFileError });
+  const devErr = t.throws(() => loadDevCredentials(paths.devCredentialsFile), { instanceOf: JsonFileError });
   t.regex(devErr.message, /dev-credentials\.json[\s\S]*field SN-0001: password shorter than 16/);
 
   writeFileSync(paths.devCredentialsFile, '{ not json');
-  t.throws(() => loadDevCredentials(paths.devCredentialsFile), { instanceOf: CredentialsFileError, message: /dev-credentials\.json/ });
-  await t.throwsAsync(ensureDevCredentials(firstStations(1), paths), { instanceOf: CredentialsFileError });
+  t.throws(() => loadDevCredentials(paths.devCredentialsFile), { instanceOf: JsonFileError, message: /dev-credentials\.json/ });
+  await t.throwsAsync(ensureDevCredentials(firstStations(1), paths), { instanceOf: JsonFileError });
 });
 
 test('the verification cache never accepts a wrong password and is dropped for rotated accounts', async (t) => {
   const password = generatePassword();
-  const file: AccountsFile = { version: 1, accounts: { 'SN-0001': { role: 'station', hash: await hashPassword(password), updatedAt: new Date().toISOString() } } };
+  const file: AccountsFile = { version: 1, accounts: { 'SN-0001': { role: 'station', hash: await hashPassword(password, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() } } };
   const store = createAccountStore(file);
   t.true((await store.verify('SN-0001', password)).ok);
   t.true((await store.verify('SN-0001', Buffer.from(password))).ok, 'cached, and aedes passes a Buffer');
   t.false((await store.verify('SN-0001', `${password}!`)).ok);
 
   const rotated = generatePassword();
-  store.replace({ version: 1, accounts: { 'SN-0001': { role: 'station', hash: await hashPassword(rotated), updatedAt: new Date().toISOString() } } });
+  store.replace({ version: 1, accounts: { 'SN-0001': { role: 'station', hash: await hashPassword(rotated, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() } } });
   t.false((await store.verify('SN-0001', password)).ok, 'the old password no longer works after rotation');
   t.true((await store.verify('SN-0001', rotated)).ok);
 });

@@ -116,3 +116,57 @@ test('a frozen persistent subscriber, the only one, with thousands of messages q
   t.deepEqual((await after.subscribeAsync(TELEMETRY_SUBSCRIPTIONS[0]!, { qos: 0 })).map((g) => g.qos), [0]);
   t.log(`${sent} messages published by ${publishers.length} stations while the only subscriber was frozen`);
 });
+
+test('a persistent subscriber cut off as slow gets every queued message when it returns: none lost, no packet id reused', async (t) => {
+  // aedes gave every delivery in flight to a session a packet id with no bound, so past 65,535 ids were
+  // reused; acknowledging one cleared another, and on the subscriber's return the broker logged thousands of
+  // `no such packet` errors and the messages were gone. Each session now has a window of unacknowledged
+  // deliveries, each with an id no other holds.
+  const registry = loadRegistryFile();
+  const stations = registry.stations.slice(0, 20).map((s) => s.id);
+  const b = await startTestBroker({ registry, stationIds: stations, drainTimeoutMs: 1000 });
+  t.teardown(() => b.close());
+  const subscribed = new Promise<void>((resolve) => b.broker.aedes.on('subscribe', (_s, client) => client.id === 'svc-ingest' && resolve()));
+  const frozen = frozenSubscriber(b.port, 'svc-ingest', 'svc-ingest', b.credentials['svc-ingest']!, TELEMETRY_SUBSCRIPTIONS[0]!, 1);
+  t.teardown(() => frozen.destroy());
+  await subscribed;
+  let deliveryErrors = 0;
+  b.broker.aedes.on('clientError', (_client, err) => err.message === 'no such packet' && deliveryErrors++);
+
+  const publishers = await Promise.all(stations.map((id) => connectAs(b, id)));
+  t.teardown(() => Promise.all(publishers.map((c) => c.endAsync(true))));
+  const publishRange = (from: number, to: number) =>
+    Promise.all(
+      stations.map(async (id, i) => {
+        const topic = telemetryTopic({ stationId: id, channel: 'status' });
+        for (let n = from; n < to; n += 200) {
+          await Promise.all(Array.from({ length: Math.min(200, to - n) }, (_, k) => publishers[i]!.publishAsync(topic, `${id}/${n + k}`, { qos: 1 })));
+        }
+      }),
+    );
+  const perStation = 3600; // 72,000 in all: more than there are packet ids
+  await publishRange(0, perStation);
+  // Cut off by the broker or not (the kernel may buffer a lot), the frozen connection ends here.
+  const slowDisconnects = (await b.broker.metrics.slowClientDisconnects.get()).values[0]?.value ?? 0;
+  frozen.destroy();
+
+  // It comes back while the stations go on publishing: live deliveries mix with the queued ones.
+  const live = 200;
+  const total = stations.length * (perStation + live);
+  const ingest = await connectAs(b, 'svc-ingest', { clean: false });
+  t.teardown(() => ingest.endAsync(true));
+  const received = new Map<string, number>();
+  void publishRange(perStation, perStation + live);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${total - received.size} of ${total} messages never arrived; ${deliveryErrors} delivery errors`)), 60_000);
+    ingest.on('message', (_topic, payload) => {
+      const key = payload.toString();
+      received.set(key, (received.get(key) ?? 0) + 1);
+      if (received.size === total) resolve(clearTimeout(timer));
+    });
+  });
+  t.is(received.size, total);
+  t.is(deliveryErrors, 0);
+  const duplicates = [...received.values()].reduce((sum, n) => sum + n - 1, 0);
+  t.log(`${total} QoS 1 messages queued behind a frozen persistent subscriber (cut off as slow: ${slowDisconnects}); all received on its return, ${duplicates} twice (QoS 1 resends)`);
+});

@@ -5,6 +5,7 @@ import { commandTopic, telemetryTopic, TELEMETRY_SUBSCRIPTIONS } from '../../dom
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { connectAs, refusals } from '../helpers/mqtt-clients.js';
+import { until } from '../helpers/poll.js';
 
 // The same rules seen through Debian's mosquitto clients (another MQTT 3.1.1 implementation than mqtt.js).
 
@@ -57,13 +58,6 @@ async function mosquittoSub(b: TestBroker, user: string, topics: readonly string
   };
 }
 
-const waitFor = async (what: () => boolean, ms = 5000) => {
-  const until = Date.now() + ms;
-  while (!what()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 test.serial('mosquitto_pub with a station’s credentials reaches mosquitto_sub on the telemetry topics; the foreign topic does not', async (t) => {
   const { b, A, B } = t.context;
@@ -72,7 +66,7 @@ test.serial('mosquitto_pub with a station’s credentials reaches mosquitto_sub 
 
   const ok = await mosquittoPub(b, A, b.credentials[A], ['-q', '1', '-t', status(A), '-m', payload(A, 'mosq-ok')]);
   t.is(ok.code, 0, ok.stderr);
-  await waitFor(() => sub.lines().length >= 1);
+  await until(() => sub.lines().length >= 1);
 
   const before = await refusals(b, 'publish', 'foreign_topic');
   const forged = await mosquittoPub(b, A, b.credentials[A], ['-q', '1', '-t', status(B), '-m', payload(B, 'mosq-forged')]);
@@ -82,7 +76,7 @@ test.serial('mosquitto_pub with a station’s credentials reaches mosquitto_sub 
   // A later genuine message proves the subscriber was still listening when the forged one would have arrived.
   const genuine = await mosquittoPub(b, B, b.credentials[B], ['-q', '1', '-t', status(B), '-m', payload(B, 'mosq-genuine')]);
   t.is(genuine.code, 0, genuine.stderr);
-  await waitFor(() => sub.lines().length >= 2);
+  await until(() => sub.lines().length >= 2);
   await new Promise((resolve) => setTimeout(resolve, 100));
   const lines = sub.lines();
   t.is(lines.length, 2, lines.join('\n'));
@@ -112,7 +106,7 @@ test.serial('mosquitto_sub as a station gets its own commands; subscribing to # 
   const alerting = await connectAs(b, 'svc-alerting');
   t.teardown(() => alerting.endAsync());
   await alerting.publishAsync(commandTopic(A), '{"action":"ping"}', { qos: 1 });
-  await waitFor(() => sub.lines().length >= 1);
+  await until(() => sub.lines().length >= 1);
   t.deepEqual(sub.lines(), [`${commandTopic(A)} {"action":"ping"}`]);
 
   sub.stop(); // the next clients use the same client id (the station's), which would take over this session

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHarness, type Harness } from './helpers/dashboard-harness.js';
+import { startHarness, type Harness, PASSWORD } from './helpers/dashboard-harness.js';
 import { MemoryAlerting } from './helpers/memory-alerting.js';
 
 const noInflux = { query: async () => [] };
@@ -30,6 +30,14 @@ test('login issues a token; wrong passwords and unknown users get the same 401',
   t.is(wrong.status, 401);
   t.deepEqual(wrong.body, unknown.body);
   t.is(wrong.body.error.code, 'bad_credentials');
+});
+
+test('the Authorization scheme is case-insensitive (RFC 7235)', async (t) => {
+  const token = await h.login('viewer');
+  for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+    const res = await fetch(`${h.api.url}/api/fleet/summary`, { headers: { authorization: `${scheme} ${token}` } });
+    t.is(res.status, 200, scheme);
+  }
 });
 
 test('every API route but login needs a valid token', async (t) => {
@@ -63,8 +71,17 @@ test('a district maintainer sees only their own district', async (t) => {
     t.is(r.status, 403, path);
     t.is(r.body.error.code, 'forbidden');
   }
-  const ack = await h.send('POST', `/api/alerts/${encodeURIComponent('SB-0001:appliance_fault')}/acknowledge`, { comment: 'not mine' }, token);
-  t.is(ack.status, 403);
+  t.is((await h.get('/api/alerts?station=SB-0001', token)).status, 403, 'like /api/silences?station=');
+  t.is((await h.get('/api/silences?station=SB-0001', token)).status, 403);
+  // Another district's alert: the same answer whether it exists or not (no oracle); a missing one of its own is 404.
+  for (const action of ['acknowledge', 'resolve']) {
+    for (const key of ['SB-0001:appliance_fault', 'SB-0001:station_offline']) {
+      const r = await h.send('POST', `/api/alerts/${encodeURIComponent(key)}/${action}`, { comment: 'not mine' }, token);
+      t.deepEqual([r.status, r.body.error.code], [403, 'forbidden'], `${action} ${key}`);
+    }
+    const missing = await h.send('POST', `/api/alerts/${encodeURIComponent('SN-0002:appliance_fault')}/${action}`, { comment: 'x' }, token);
+    t.is(missing.status, 404);
+  }
   t.is(alerting.get('SB-0001:appliance_fault')?.state, 'firing');
   const silence = await h.send('POST', '/api/silences', { stationId: 'SB-0002', until: new Date(Date.now() + 3600_000).toISOString(), reason: 'x' }, token);
   t.is(silence.status, 403);
@@ -151,14 +168,40 @@ test('bad input gets a 400 naming each bad field, as JSON', async (t) => {
   t.is(missing.body.error.code, 'no_route');
 });
 
-test('the login is rate-limited per client', async (t) => {
+test('failed logins are limited per username and address; successes are not counted', async (t) => {
   const limited = await startHarness({ alerting: new MemoryAlerting(), influx: noInflux, env: { DASHBOARD_LOGIN_LIMIT: '3' } });
   t.teardown(() => limited.close());
+  const login = (username: string, password: string) => limited.send('POST', '/api/auth/login', { username, password });
+  for (let i = 0; i < 5; i++) t.is((await login('viewer', PASSWORD)).status, 200, 'successful logins are not counted');
   const statuses: number[] = [];
-  for (let i = 0; i < 5; i++) statuses.push((await limited.send('POST', '/api/auth/login', { username: 'admin', password: 'wrong' })).status);
+  for (let i = 0; i < 5; i++) statuses.push((await login('admin', 'wrong')).status);
   t.deepEqual(statuses, [401, 401, 401, 429, 429]);
-  const body = (await limited.send('POST', '/api/auth/login', { username: 'admin', password: 'correct horse battery staple' })).body;
-  t.is(body.error.code, 'rate_limited');
+  t.is((await login('admin', PASSWORD)).body.error.code, 'rate_limited');
+  // A stranger's failures for other names do not lock out a user behind the same address.
+  t.is((await login('viewer', PASSWORD)).status, 200);
+});
+
+test('X-Forwarded-For is ignored unless the peer is a configured proxy: a spoofed header does not change the limit key', async (t) => {
+  const limited = await startHarness({ alerting: new MemoryAlerting(), influx: noInflux, env: { DASHBOARD_LOGIN_LIMIT: '2' } });
+  t.teardown(() => limited.close());
+  const login = (password: string, forwardedFor?: string) =>
+    fetch(`${limited.api.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+      body: JSON.stringify({ username: 'admin', password }),
+    }).then((r) => r.status);
+  t.is(await login('wrong'), 401);
+  t.is(await login('wrong'), 401);
+  t.is(await login('wrong'), 429);
+  t.is(await login(PASSWORD, '203.0.113.7'), 429, 'a spoofed address is still the same key');
+
+  // Behind a configured proxy (here: loopback), the forwarded address is the client.
+  const proxied = await startHarness({ alerting: new MemoryAlerting(), influx: noInflux, env: { DASHBOARD_LOGIN_LIMIT: '2', DASHBOARD_TRUSTED_PROXIES: '127.0.0.1, ::1' } });
+  t.teardown(() => proxied.close());
+  const viaProxy = (password: string, client: string) =>
+    fetch(`${proxied.api.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body: JSON.stringify({ username: 'admin', password }) }).then((r) => r.status);
+  t.deepEqual([await viaProxy('wrong', '198.51.100.1'), await viaProxy('wrong', '198.51.100.1'), await viaProxy('wrong', '198.51.100.1')], [401, 401, 429]);
+  t.is(await viaProxy(PASSWORD, '198.51.100.2'), 200, 'another client behind the proxy');
 });
 
 test('health, metrics, secure headers and the OpenAPI document', async (t) => {
@@ -168,8 +211,8 @@ test('health, metrics, secure headers and the OpenAPI document', async (t) => {
   t.truthy(health.headers.get('content-security-policy'));
   t.is(health.headers.get('x-content-type-options'), 'nosniff');
   t.is((await h.get('/api/stations?limit=0', await h.login('viewer'))).status, 400);
-  const metrics = await h.get('/metrics');
-  t.regex(metrics.body, /dashboard_http_rejected_total\{reason="invalid_request"\}/);
+  t.is((await h.get('/metrics')).status, 404, 'metrics are not public: main.ts serves them on DASHBOARD_METRICS_PORT');
+  t.regex(await h.metrics.metrics(), /dashboard_http_rejected_total\{reason="invalid_request"\}/);
   const doc = await h.get('/api/openapi.json');
   t.is(doc.body.openapi, '3.0.3');
   const history = doc.body.paths['/api/stations/{id}/history'].get;

@@ -89,6 +89,24 @@ test.serial('injection attempts in the query string get 400 and never reach Infl
   t.is(rows[0]?.count, 121);
 });
 
+test.serial('times outside the range InfluxDB can store get 400, not a 500 from InfluxDB', async (t) => {
+  const token = await h.login('admin');
+  const before = sent.length;
+  for (const [from, to, every] of [
+    ['0000-01-01T00:00:00Z', '0000-01-02T00:00:00Z', '1d'],
+    ['1600-01-01T00:00:00Z', '1600-01-02T00:00:00Z', '1d'],
+    ['9999999990000', '9999999999999', '1m'], // 2286
+    ['2262-04-12T00:00:00Z', '2262-04-13T00:00:00Z', '1d'],
+  ]) {
+    const r = await h.get(`/api/stations/SN-0001/history?metric=service.open&from=${from}&to=${to}&every=${every}`, token);
+    t.is(r.status, 400, `${from} … ${to}: ${JSON.stringify(r.body)}`);
+    t.is(r.body.error.code, 'invalid_request');
+  }
+  t.is(sent.length, before);
+  const inRange = await h.get(`/api/stations/SN-0001/history?metric=service.open&from=2262-04-10T00:00:00Z&to=2262-04-11T00:00:00Z&every=1d`, token);
+  t.is(inRange.status, 200, JSON.stringify(inRange.body));
+});
+
 test.serial('hostile text that passes validation stays a value: it matches nothing', async (t) => {
   const token = await h.login('admin');
   const r = await h.get(`/api/stations?q=${encodeURIComponent("' OR 1=1; DROP DATABASE x --")}`, token);

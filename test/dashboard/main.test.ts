@@ -25,6 +25,7 @@ test('the standalone dashboard starts from env, serves the app and API with gene
       LOG_LEVEL: 'info',
       DASHBOARD_PORT: '0',
       DASHBOARD_HOST: '127.0.0.1',
+      DASHBOARD_METRICS_PORT: '0',
       DASHBOARD_USERS_FILE: join(dir, 'users.json'),
       DASHBOARD_AUDIT_FILE: join(dir, 'audit.jsonl'),
       DASHBOARD_ACCEPTANCE_FILE: join(dir, 'acceptance.json'),
@@ -73,7 +74,9 @@ test('the standalone dashboard starts from env, serves the app and API with gene
   const { token } = (await login.json()) as { token: string };
   const summary = (await (await fetch(`${url}/api/fleet/summary`, { headers: { authorization: `Bearer ${token}` } })).json()) as { districts: Array<{ code: string; registered: number }> };
   t.deepEqual(summary.districts.map((d) => [d.code, d.registered]), [['SN', 57]]);
-  const metrics = await (await fetch(`${url}/metrics`)).text();
+  t.is((await fetch(`${url}/metrics`)).status, 404, 'not on the public port');
+  const metricsPort = /"metricsPort":(\d+)/.exec(out)?.[1];
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   t.regex(metrics, /dashboard_sockets_connected/);
   t.regex(metrics, /service="dashboard-api"/);
 

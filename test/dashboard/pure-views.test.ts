@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ComplianceSnapshot } from '../../domain/alerts.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { projectPath } from '../../lib/paths.js';
-import { acceptanceForm } from '../../dashboard-api/acceptance-form.js';
+import { acceptanceForm } from '../../rules/acceptance-form.js';
 import { loadOrCreateUsers, parseUsersFile, userStore } from '../../dashboard-api/auth/users.js';
 import { buildProgress } from '../../dashboard-api/build-progress.js';
 import { toCsv } from '../../dashboard-api/export-formats.js';

@@ -4,6 +4,7 @@ import { runAt } from '../../dashboard-api/live/long-timeout.js';
 import type { Telemetry } from '../../domain/telemetry.js';
 import { startHarness, type Harness } from './helpers/dashboard-harness.js';
 import { MemoryAlerting } from './helpers/memory-alerting.js';
+import { until } from '../helpers/poll.js';
 
 let h: Harness;
 let alerting: MemoryAlerting;
@@ -45,12 +46,6 @@ const occupancy = (stationId: string, people: number, ts: number): Telemetry => 
   data: { station: stationId, ts, people, entries: 1 },
 });
 
-const waitFor = async (cond: () => boolean, ms = 3000): Promise<void> => {
-  for (const end = Date.now() + ms; !cond(); ) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 test('a handshake without a valid token is refused', async (t) => {
   for (const token of [undefined, 'not-a-real-token-at-all']) {
@@ -88,7 +83,7 @@ test('a maintainer of one district never receives another district’s events', 
   await alerting.acknowledge('SB-0002:appliance_fault', 'maint-sb', 'on it');
 
   const has = (c: Received, event: string, station: string): boolean => c.events.some((e) => e.event === event && (e.data.stationId ?? e.data.id ?? e.data.alert?.stationId) === station);
-  await waitFor(() => has(admin, 'telemetry', 'SB-0001') && has(sn, 'telemetry', 'SN-0001') && has(sb, 'alert', 'SB-0002') && has(sn, 'alert', 'SN-0002'));
+  await until(() => has(admin, 'telemetry', 'SB-0001') && has(sn, 'telemetry', 'SN-0001') && has(sb, 'alert', 'SB-0002') && has(sn, 'alert', 'SN-0002'));
   await new Promise((r) => setTimeout(r, 300)); // one more throttle window for anything late
 
   const districtOf = (e: { data: any }): string => (e.data.district ?? e.data.alert?.district ?? e.data.stationId?.split('-')[0]) as string;
@@ -164,6 +159,6 @@ test('a station whose heartbeats stop is sent as offline without any message fro
   h.feed.push({ channel: 'status', stationId: 'SN-0005', ts, data: { station: 'SN-0005', ts, online: true, reason: 'heartbeat' } });
   h.feed.push(service('SN-0005', true, ts));
   const briefs = () => admin.events.filter((e) => e.event === 'station' && e.data.id === 'SN-0005').map((e) => `${e.data.live}/${e.data.open}`);
-  await waitFor(() => briefs().includes('offline/false'), 6000);
+  await until(() => briefs().includes('offline/false'), 6000);
   t.deepEqual(briefs(), ['online/true', 'offline/false']);
 });

@@ -13,7 +13,8 @@ import { startFleet } from '../../device-sim/fleet.js';
 import { stationProfile, PERFECT_SHARES } from '../../device-sim/model/profile.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { settledMetric, tempDir, until } from '../ingest/fixtures.js';
+import { settledMetric, tempDir } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 
 // Simulated days through the real pipeline (broker → ingest → private influxd), then the shapes
 // the dashboards and rules rely on, read back with InfluxQL.

@@ -4,16 +4,16 @@ import { loadRegistryFile } from '../../lib/registry-file.js';
 import { startFleet } from '../../device-sim/fleet.js';
 import { PERFECT_SHARES } from '../../device-sim/model/profile.js';
 import { startTestBroker } from '../helpers/broker.js';
-import { until } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 import { observe, type Observed } from './observer.js';
 
 const logger = createLogger('device-sim-test', process.env.LOG_LEVEL ?? 'silent');
 const STATIONS = 200;
 const SPEED = 120;
-// Every station waits this long after losing the broker, so all retry within moments of each other: a storm.
+// Every station waits between this and twice this after losing the broker (jittered back-off): a storm, spread out.
 const RECONNECT_MS = 3000;
 
-test(`after a broker restart on the same port all ${STATIONS} stations reconnect at once in bounded time, their backlog reaches a subscriber and telemetry keeps flowing`, async (t) => {
+test(`after a broker restart on the same port all ${STATIONS} stations reconnect in bounded time, their backlog reaches a subscriber and telemetry keeps flowing`, async (t) => {
   t.timeout(60_000);
   const registry = loadRegistryFile();
   const stations = registry.stations.slice(0, STATIONS);
@@ -50,10 +50,10 @@ test(`after a broker restart on the same port all ${STATIONS} stations reconnect
   const offlineUntil = offlineFrom + (RECONNECT_MS - 500) * SPEED;
 
   const reconnectsBefore = fleet.stats().reconnects;
-  await until(() => fleet.stats().connected === STATIONS && fleet.stats().reconnects >= reconnectsBefore + STATIONS, RECONNECT_MS + 10_000);
+  await until(() => fleet.stats().connected === STATIONS && fleet.stats().reconnects >= reconnectsBefore + STATIONS, 2 * RECONNECT_MS + 10_000);
   const allBack = Date.now() - closing;
   t.log(`all ${STATIONS} stations reconnected ${allBack} ms after the broker closed`);
-  t.true(allBack < RECONNECT_MS + 5000, `reconnected after ${allBack} ms`);
+  t.true(allBack < 2 * RECONNECT_MS + 5000, `reconnected after ${allBack} ms`);
 
   const liveFrom = fleet.simulatedNow();
   const ts = (m: Observed): number => (typeof m.json?.ts === 'number' ? m.json.ts : -1);

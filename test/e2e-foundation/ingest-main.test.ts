@@ -7,7 +7,8 @@ import { createLogger } from '../../lib/logger.js';
 import { projectPath } from '../../lib/paths.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { occupancyPayload, occupancyTopic, stationClient, tempDir, until } from '../ingest/fixtures.js';
+import { occupancyPayload, occupancyTopic, stationClient, tempDir } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 
 const fixture = withInfluxd(test);
 
@@ -59,6 +60,8 @@ test('the standalone ingest creates its database, and SIGTERM flushes buffered p
 
   const influx = await connectInflux({ url: fixture.influxd().url, database }, createLogger('test', 'silent'));
   t.teardown(() => influx.close());
+  // The database is created as soon as InfluxDB answers (the ingest also starts without it).
+  await until(async () => (await influx.query('SHOW DATABASES')).some((d) => d.name === database));
   t.deepEqual(await influx.query(`SELECT people FROM ${SERIES.occupancy.measurement}`), [], 'still buffered');
   child.kill('SIGTERM');
   t.is(await exited, 0);

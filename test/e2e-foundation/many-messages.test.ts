@@ -5,7 +5,8 @@ import { startIngest } from '../../ingest/ingest.js';
 import { createLogger } from '../../lib/logger.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { metricValue, occupancyPayload, occupancyTopic, stationClient, tempDir, until } from '../ingest/fixtures.js';
+import { metricValue, occupancyPayload, occupancyTopic, stationClient, tempDir } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 
 const fixture = withInfluxd(test);
 const logger = createLogger('test-e2e-many', 'silent');

@@ -10,7 +10,8 @@ import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { metricValue, occupancyPayload, occupancyTopic, settledMetric, until } from '../ingest/fixtures.js';
+import { metricValue, occupancyPayload, occupancyTopic, settledMetric } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 
 // Issue 2, "done when": device-side publishes with mosquitto_pub (MQTT 3.1.1, QoS 1) through the real broker
 // and the real ingest into a real influxd; every outcome is proven with an InfluxQL query or a metric.

@@ -42,3 +42,9 @@ test('multi-value and All selections become an escaped regex group; single value
 test('unknown variables are left in place, as Grafana leaves them', (t) => {
   t.is(expandQuery('/^$nosuch$/', {}, ctx()), '/^$nosuch$/');
 });
+
+test('now() is sent as it is, or pinned to the database clock a test gives', (t) => {
+  const query = 'SELECT sum("open_ms") FROM "compliance_daily" WHERE time > now() - 30d';
+  t.is(expandQuery(query, {}, ctx()), query);
+  t.is(expandQuery(query, {}, { ...ctx(), now: from }), `SELECT sum("open_ms") FROM "compliance_daily" WHERE time > ${from}ms - 30d`);
+});

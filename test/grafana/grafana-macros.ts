@@ -20,6 +20,12 @@ export interface QueryContext {
   from: number;
   to: number;
   variables: Record<string, VariableSetting>;
+  /**
+   * The database's clock: when set, InfluxQL's now() is pinned to it (as `<ms>ms`). Grafana sends now()
+   * as it is and InfluxDB reads its own clock; a test pins it to its fixture's clock, because a faked
+   * test clock (faketime) does not reach influxd (Go reads the time without libc).
+   */
+  now?: number;
 }
 
 /** Grafana's rangeutil.roundInterval: snaps a raw interval (ms) to a readable step. */
@@ -90,7 +96,8 @@ export function expandQuery(query: string, panel: { interval?: string; maxDataPo
     const setting = ctx.variables[name];
     return setting ? formatVariable(setting) : whole;
   });
-  return frontend
+  const pinned = ctx.now === undefined ? frontend : frontend.replaceAll('now()', `${ctx.now}ms`);
+  return pinned
     .replaceAll('$timeFilter', `time >= ${ctx.from}ms and time <= ${ctx.to}ms`)
     .replaceAll('$interval', intervalText)
     .replaceAll('$__interval_ms', String(intervalMs))

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
-import { startBroker, type BrokerOptions, type RunningBroker } from '../../broker/broker.js';
-import { ensureDevCredentials, loadDevCredentials, openAccountStore, type AccountStore, type DevCredentials } from '../../broker/credentials.js';
+import { startBroker, type BrokerOptions, type RunningBroker, type SessionOptions } from '../../broker/broker.js';
+import { ensureDevCredentials, openAccountStore, type AccountStore } from '../../broker/credentials.js';
+import { loadDevCredentials, type DevCredentials } from '../../lib/dev-credentials.js';
 import { indexRegistry, type Registry } from '../../domain/registry.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
@@ -26,7 +27,10 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export interface TestBrokerOptions extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions'>> {
+export interface TestBrokerOptions
+  extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions' | 'connectTimeoutMs' | 'authThrottle' | 'refusalLog' | 'now'>> {
+  /** Session journal settings; the journal lives in the broker's temp dir (kept by `restartOf`) unless `dir: null`. */
+  sessions?: Partial<SessionOptions>;
   /** Defaults to the committed registry (data/stations.json). */
   registry?: Registry;
   /** Create accounts only for these stations (fewer scrypt hashes, faster start); all registry stations by default. */
@@ -59,6 +63,11 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     maxPacketBytes: options.maxPacketBytes,
     drainTimeoutMs: options.drainTimeoutMs,
     seededSessions: options.seededSessions,
+    sessions: { dir: join(dir, 'broker'), ...options.sessions },
+    connectTimeoutMs: options.connectTimeoutMs,
+    authThrottle: options.authThrottle,
+    refusalLog: options.refusalLog,
+    now: options.now,
   });
   return {
     url: `mqtt://127.0.0.1:${broker.port}`,

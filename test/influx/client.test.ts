@@ -1,12 +1,14 @@
 import test from 'ava';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERIES, type PointData } from '../../domain/series.js';
-import { connectInflux, InfluxQueryError, type WriterEvents } from '../../lib/influx/client.js';
+import { connectInflux, InfluxQueryError, openInflux, type WriterEvents } from '../../lib/influx/client.js';
+import { decodeSegment } from '../../lib/influx/wal.js';
 import { startPrivateInfluxd } from '../../lib/influx/private-influxd.js';
 import { createLogger } from '../../lib/logger.js';
 import { withInfluxd } from '../helpers/influxd.js';
-import { tempDir, until } from '../ingest/fixtures.js';
+import { tempDir } from '../ingest/fixtures.js';
+import { until } from '../helpers/poll.js';
 
 const fixture = withInfluxd(test);
 const logger = createLogger('test-influx', 'silent');
@@ -102,47 +104,67 @@ test('an InfluxQL error is thrown clearly', async (t) => {
   await t.throwsAsync(influx.query('SELECT * FROM m'), { instanceOf: InfluxQueryError, message: /database not found/ });
 });
 
-test('points written while influxd is down are spooled, then replayed on the next start', async (t) => {
+test('points written while influxd is down stay in the write-ahead log, then replay on the next start', async (t) => {
   const dataDir = await tempDir(t);
   const spoolDir = await tempDir(t);
   let server = await startPrivateInfluxd({ dataDir });
   t.teardown(() => server.stop());
   const config = { url: server.url, database: 'spooltest', connectTimeoutMs: 5000 };
-  const seen = { spooled: 0, failed: 0, replayed: 0, written: 0 };
+  const seen = { appended: 0, failed: 0, replayed: 0, written: 0 };
   const events: WriterEvents = {
-    spooled: (n) => (seen.spooled += n),
-    failed: (_e, n) => (seen.failed += n),
+    appended: (n) => (seen.appended += n),
+    failed: () => seen.failed++,
     replayed: (n) => (seen.replayed += n),
     written: (n) => (seen.written += n),
   };
 
   const first = await connectInflux(config, logger);
   await first.ensureDatabase();
-  const writer = first.writer({ spoolDir, flushMs: 20, batchSize: 50, maxRetries: 2, minRetryDelayMs: 20, maxRetryDelayMs: 50, events });
+  const writer = first.writer({ spoolDir, flushMs: 20, batchSize: 50, minRetryDelayMs: 20, maxRetryDelayMs: 50, events });
   writer.write(Array.from({ length: 10 }, (_, i) => occupancy('SN-0001', i)));
   await writer.flush();
   t.is(seen.written, 10);
+  t.deepEqual(await segments(spoolDir), [], 'a confirmed segment is deleted');
 
   await server.stop();
-  writer.write(Array.from({ length: 120 }, (_, i) => occupancy('SN-0001', 100 + i)));
+  // One point per write, as the ingest does.
+  for (let i = 0; i < 120; i++) writer.write(occupancy('SN-0001', 100 + i));
   await writer.flush();
-  // With influxd down each batch is retried twice in memory, then spooled.
-  await until(() => seen.spooled >= 120);
+  await until(() => seen.failed >= 3);
   await first.close();
-  t.is(seen.spooled, 120);
-  t.true(seen.failed >= 120 * 3, `each batch tried 3 times (failed lines: ${seen.failed})`);
-  t.is((await readdir(spoolDir)).filter((f) => f.endsWith('.lp')).length, 3);
+  t.is(seen.appended, 130);
+  t.is(seen.written, 10);
+  // 120 points in batches of 50: three segments wait on disk.
+  t.is((await segments(spoolDir)).length, 3);
 
   server = await startPrivateInfluxd({ dataDir, port: server.port });
   const second = await connectInflux(config, logger);
   t.teardown(() => second.close());
-  // A new writer replays the spool as it starts.
+  // A new writer replays the log as it starts.
   second.writer({ spoolDir, events });
   await until(() => seen.replayed >= 120);
   t.is(seen.replayed, 120);
-  t.deepEqual((await readdir(spoolDir)).filter((f) => f.endsWith('.lp')), []);
+  t.deepEqual(await segments(spoolDir), []);
   const count = await second.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement}`);
   t.is(count[0]?.count, 130);
+});
+
+test('a writer starts before InfluxDB answers and writes once it does', async (t) => {
+  const dataDir = await tempDir(t);
+  const probe = await startPrivateInfluxd({ dataDir });
+  const port = probe.port;
+  await probe.stop();
+  const influx = openInflux({ url: `http://127.0.0.1:${port}`, database: 'late' }, logger);
+  t.teardown(() => influx.close());
+  let written = 0;
+  const writer = influx.writer({ spoolDir: await tempDir(t), flushMs: 20, minRetryDelayMs: 50, maxRetryDelayMs: 200, prepare: () => influx.ensureDatabase(), events: { written: (n) => (written += n) } });
+  writer.write(Array.from({ length: 5 }, (_, i) => occupancy('SN-0001', i)));
+  t.throws(() => influx.version, { message: /not known yet/ });
+  const server = await startPrivateInfluxd({ dataDir, port });
+  t.teardown(() => server.stop());
+  await until(() => written >= 5);
+  t.is(influx.version, '1');
+  t.is((await influx.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement}`))[0]?.count, 5);
 });
 
 test('a batch InfluxDB refuses as invalid is kept under rejected/, not retried or replayed', async (t) => {
@@ -159,19 +181,21 @@ test('a batch InfluxDB refuses as invalid is kept under rejected/, not retried o
   t.is(rejected, 1);
   t.is(failedAttempts, 1);
   t.is((await readdir(join(spoolDir, 'rejected'))).length, 1);
-  t.deepEqual((await readdir(spoolDir)).filter((f) => f.endsWith('.lp')), []);
+  t.deepEqual(await segments(spoolDir), []);
 });
 
-test('closing while influxd is down spools what is buffered instead of dropping it', async (t) => {
+test('closing while influxd is down leaves what it holds in the log', async (t) => {
   const server = await startPrivateInfluxd();
   const spoolDir = await tempDir(t);
   const influx = await connectInflux({ url: server.url, database: 'closetest' }, logger);
   await influx.ensureDatabase();
-  let spooled = 0;
-  const writer = influx.writer({ spoolDir, flushMs: 60_000, minRetryDelayMs: 60_000, events: { spooled: (n) => (spooled += n) } });
+  const writer = influx.writer({ spoolDir, flushMs: 60_000, minRetryDelayMs: 60_000 });
   await server.stop();
   writer.write(Array.from({ length: 25 }, (_, i) => occupancy('LC-0003', i)));
   await influx.close();
-  t.is(spooled, 25);
-  t.is((await readdir(spoolDir)).filter((f) => f.endsWith('.lp')).length, 1);
+  const files = await segments(spoolDir);
+  t.is(files.length, 1);
+  t.is(decodeSegment(await readFile(join(spoolDir, files[0]!))).points, 25);
 });
+
+const segments = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((f) => f.endsWith('.wal'));

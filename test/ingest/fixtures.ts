@@ -1,3 +1,4 @@
+import { until } from '../helpers/poll.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,13 +30,6 @@ export async function metricValue(metrics: MetricsRegistry, name: string, labels
   const match = values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
   return match?.value ?? 0;
 }
-
-export const until = async (done: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> => {
-  for (const end = Date.now() + timeoutMs; !(await done()); ) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 /**
  * A metric once it is at least `atLeast` and has not moved for `quietMs`; returns it. Counters such as

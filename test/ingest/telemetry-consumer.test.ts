@@ -7,7 +7,8 @@ import { telemetryTopic } from '../../domain/topics.js';
 import { createLogger } from '../../lib/logger.js';
 import { createRejectionLog, createTelemetryConsumer, type TelemetryMeta } from '../../lib/telemetry-consumer.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusPayload, statusTopic, until } from './fixtures.js';
+import { fridgePayload, fridgeTopic, metricValue, occupancyPayload, occupancyTopic, stationClient, statusPayload, statusTopic } from './fixtures.js';
+import { until } from '../helpers/poll.js';
 
 const STATIONS = ['SN-0001', 'SN-0002', 'SB-0001'];
 let broker: TestBroker;
@@ -18,8 +19,14 @@ test.after.always(() => broker?.close());
 
 const logger = createLogger('test-consumer', 'silent');
 let clientSeq = 0;
-const consumerFor = (t: { teardown(fn: () => Promise<void>): void }, metrics = new MetricsRegistry(), clientId = `svc-ingest-c${clientSeq++}`) => {
+const consumerFor = (
+  t: { teardown(fn: () => Promise<void>): void },
+  metrics = new MetricsRegistry(),
+  clientId = `svc-ingest-c${clientSeq++}`,
+  beforeAck?: (topic: string) => Promise<void> | undefined,
+) => {
   const consumer = createTelemetryConsumer({
+    beforeAck,
     mqttUrl: broker.url,
     username: 'svc-ingest',
     password: broker.credentials['svc-ingest']!,
@@ -151,4 +158,33 @@ test.serial('rejection logging is sampled per reason, with a summary of the rest
   t.is((lines.find((l) => l.reason === 'schema')?.detail as string).length, 300);
   const summaries = lines.filter((l) => l.event === 'telemetry_rejected_summary');
   t.deepEqual(summaries.map((l) => l.suppressed), [{ bad_json: 47 }]);
+});
+
+test.serial('beforeAck holds the PUBACK and every later message: a consumer that dies holding gets the message again', async (t) => {
+  const clientId = `svc-ingest-hold${clientSeq++}`;
+  let release: (() => void) | undefined;
+  // Held: SN-0002's occupancy only (retained messages of other tests may arrive first).
+  const held = consumerFor(t, new MetricsRegistry(), clientId, (topic) =>
+    topic === occupancyTopic('SN-0002') ? new Promise<void>((resolve) => (release = resolve)) : undefined,
+  );
+  const seen: number[] = [];
+  held.on('telemetry', (m: Telemetry) => m.stationId === 'SN-0002' && m.channel === 'occupancy' && seen.push(m.data.entries));
+  await held.ready;
+  const station = await stationClient(broker, 'SN-0002');
+  t.teardown(() => station.endAsync());
+  const ts = Date.now() - 1000;
+  for (const entries of [1, 2]) await station.publishAsync(occupancyTopic('SN-0002'), JSON.stringify(occupancyPayload('SN-0002', ts + entries, 1, entries)), { qos: 1 });
+  await until(() => seen.length >= 1);
+  // The second message waits behind the first one's held acknowledgement (mqtt.js handles one packet at a time).
+  t.deepEqual(seen, [1]);
+  t.truthy(release);
+  // Dies holding (no PUBACK sent): the broker keeps both for the persistent session.
+  await held.close();
+
+  const again = consumerFor(t, new MetricsRegistry(), clientId, () => undefined);
+  const redelivered: number[] = [];
+  again.on('telemetry', (m: Telemetry) => m.stationId === 'SN-0002' && m.channel === 'occupancy' && redelivered.push(m.data.entries));
+  await again.ready;
+  await until(() => redelivered.length >= 2);
+  t.deepEqual(redelivered, [1, 2]);
 });

@@ -37,6 +37,7 @@ export function spawnPlatform(t: ExecutionContext, env: Record<string, string> =
     PLATFORM_INFLUXD_PORT: '0',
     PLATFORM_INFLUXD_DIR: at('influxdb'),
     BROKER_ACCOUNTS_FILE: at('accounts.json'),
+    BROKER_DATA_DIR: at('broker'),
     DEV_CREDENTIALS_FILE: at('dev-credentials.json'),
     DASHBOARD_USERS_FILE: at('users.json'),
     DASHBOARD_AUDIT_FILE: at('audit.jsonl'),

@@ -50,8 +50,9 @@ test('microwave or AC on without drawing power fires; the fan is not watched by 
   const fired = r.firing('appliance_no_power');
   t.is(fired.length, 1);
   t.is(fired[0]!.at, from + 2 * MIN);
-  t.regex(fired[0]!.alert.summaryEn, /air_conditioner on/);
-  t.notRegex(fired[0]!.alert.summaryEn, /fan/);
+  t.regex(fired[0]!.alert.summaryEn, /Air conditioner on/);
+  t.regex(fired[0]!.alert.summaryZh, /空调 开启/);
+  t.notRegex(fired[0]!.alert.summaryEn, /Fan\b/);
 });
 
 test('speaker offline fires after 5 min; a silent speaker counts as offline after its stale time', (t) => {
@@ -102,8 +103,9 @@ test('facility_incomplete fires for a silent telemetry item while the station is
   });
   const fired = r.firing('facility_incomplete');
   t.is(fired.length, 1);
-  t.regex(fired[0]!.alert.summaryEn, /water_dispenser/);
-  t.notRegex(fired[0]!.alert.summaryEn, /ai_speaker|table_chairs/);
+  t.regex(fired[0]!.alert.summaryEn, /Not reporting: Water dispenser/);
+  t.regex(fired[0]!.alert.summaryZh, /未上报：饮水机/);
+  t.notRegex(fired[0]!.alert.summaryEn, /AI speaker|Table and chairs/);
 });
 
 test('facility_incomplete fires for a manual item attested present but broken, not again for an appliance fault', (t) => {
@@ -120,8 +122,9 @@ test('facility_incomplete fires for a manual item attested present but broken, n
   const fired = r.firing('facility_incomplete');
   t.is(fired.length, 1);
   t.is(fired[0]!.at, from + 10 * MIN);
-  t.regex(fired[0]!.alert.summaryEn, /broken: sink/);
-  t.notRegex(r.tracks.get('SN-0001:facility_incomplete')!.alert!.summaryEn, /fridge/, 'the fridge fault is appliance_fault’s alert');
+  t.regex(fired[0]!.alert.summaryEn, /Faulted: Sink/);
+  t.regex(fired[0]!.alert.summaryZh, /故障：洗手台/);
+  t.notRegex(r.tracks.get('SN-0001:facility_incomplete')!.alert!.summaryEn, /Fridge/, 'the fridge fault is appliance_fault’s alert');
   t.is(r.firing('appliance_fault').length, 1);
   const whole = run({ from, to: from + 30 * MIN, stepMs: MIN, periodic: [beats], messages, attestations: attestations.map((a) => ({ ...a, working: true })) });
   t.deepEqual(whole.firing('facility_incomplete'), [], 'everything present and working');

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { DAY_MS, localDateOf } from '../../domain/schedule.js';
-import { complianceFigures, rollupDay, windowCompliance, type DailyRollup } from '../../rules/compliance.js';
+import { complianceFigures, rollupDay, type DailyRollup } from '../../rules/compliance.js';
 import { addSample, emptySignal, servingIntervals, signalIntervals, trackerFromSamples } from '../../rules/serving.js';
 import { at, daily, H, MIN, S } from './timeline.js';
 
@@ -63,7 +63,7 @@ test('offline time is not open time even when the station last said open', (t) =
 test('a closure day has nothing scheduled and does not count', (t) => {
   const r = rollupDay('SN-0001', 'SN', daily([['08:00', '20:00']], ['2026-05-06']), [], '2026-05-06');
   t.is(r.scheduledMs, 0);
-  t.is(windowCompliance([r], '2026-05-06', '2026-05-06'), null);
+  t.is(complianceFigures([r], null, at('2026-05-07T12:00:00'), 30).completeWindow, null);
 });
 
 test('rolling 30-day and year-to-date figures weigh days by scheduled time, and include today', (t) => {

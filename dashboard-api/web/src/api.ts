@@ -1,11 +1,8 @@
+import type { User } from '../../auth/users.js';
+
 // REST calls with the bearer token; an expired login sends the user back to the login form.
 
-export interface User {
-  username: string;
-  displayName: string;
-  role: 'city-admin' | 'city-viewer' | 'district-maintainer';
-  district?: string;
-}
+export type { User };
 
 const TOKEN_KEY = 'token';
 export const token = (): string | null => localStorage.getItem(TOKEN_KEY);

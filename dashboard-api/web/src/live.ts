@@ -1,45 +1,17 @@
 import { io, type Socket } from 'socket.io-client';
+import type { Alert, AlertTransition } from '../../../domain/alerts.js';
+import type { StationState } from '../../../domain/station-state.js';
+import type { ClientToServerEvents, ServerToClientEvents, StationBrief, TelemetryDelta } from '../../live/socket-events.js';
 
 // The live store: filled by the snapshot on every (re)connect, then kept current by events.
+// The event and payload types are the server's (dashboard-api/live/socket-events.ts).
 
-export interface StationBrief {
-  id: string;
-  district: string;
-  live: 'online' | 'offline' | 'unknown';
-  open: boolean;
-  people: number | null;
-  lastSeen: number | null;
-}
+export type { Alert, AlertTransition, StationBrief };
 
 export type ShownState = 'open' | 'closed' | 'offline' | 'unknown';
 
 /** The one state a station is shown in (map, list, detail): the server already counts missed heartbeats as offline. */
 export const shownState = (s: StationBrief | undefined): ShownState => (!s || s.live === 'unknown' ? 'unknown' : s.live === 'offline' ? 'offline' : s.open ? 'open' : 'closed');
-
-export interface Alert {
-  key: string;
-  ruleId: string;
-  stationId: string;
-  district: string;
-  severity: 'critical' | 'major' | 'minor' | 'info';
-  state: 'firing' | 'acknowledged' | 'resolved';
-  summaryZh: string;
-  summaryEn: string;
-  firstSeen: number;
-  lastSeen: number;
-  acknowledgedBy?: string;
-  ackComment?: string;
-  resolvedAt?: number;
-  resolvedBy?: string;
-  resolveComment?: string;
-}
-
-export interface AlertTransition {
-  alert: Alert;
-  from: string | null;
-  to: string;
-  at: number;
-}
 
 type Listener = () => void;
 
@@ -67,10 +39,11 @@ function changed(): void {
   });
 }
 
-let socket: Socket | null = null;
+type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+let socket: LiveSocket | null = null;
 
 /** `onExpired` runs when the server refuses the token (the login ended). */
-export function connectLive(token: string, onExpired: () => void): Socket {
+export function connectLive(token: string, onExpired: () => void): LiveSocket {
   socket?.close();
   socket = io({ auth: { token }, transports: ['websocket', 'polling'] });
   socket.on('connect', () => {
@@ -86,16 +59,16 @@ export function connectLive(token: string, onExpired: () => void): Socket {
   socket.on('connect_error', (err) => {
     if (/unauthorized/.test(err.message)) onExpired();
   });
-  socket.on('snapshot', (snap: { stations: StationBrief[]; alerts: Alert[] }) => {
+  socket.on('snapshot', (snap) => {
     store.stations = new Map(snap.stations.map((s) => [s.id, s]));
     store.alerts = new Map(snap.alerts.map((a) => [a.key, a]));
     changed();
   });
-  socket.on('stations', (batch: StationBrief[]) => {
+  socket.on('stations', (batch) => {
     for (const s of batch) store.stations.set(s.id, s);
     changed();
   });
-  socket.on('alert', (t: AlertTransition) => {
+  socket.on('alert', (t) => {
     if (t.to === 'resolved') store.alerts.delete(t.alert.key);
     else store.alerts.set(t.alert.key, t.alert);
     store.recent = [t, ...store.recent].slice(0, 100);
@@ -110,15 +83,15 @@ export function disconnectLive(): void {
 }
 
 /** Joins a station's room for throttled telemetry deltas; returns the unsubscribe. */
-export function watchStation(stationId: string, onDelta: (changes: Record<string, unknown>) => void): () => void {
+export function watchStation(stationId: string, onDelta: (changes: Partial<StationState>) => void): () => void {
   const s = socket;
   if (!s) return () => undefined;
-  const handler = (d: { stationId: string; changes: Record<string, unknown> }): void => {
+  const handler = (d: TelemetryDelta): void => {
     if (d.stationId === stationId) onDelta(d.changes);
   };
   // Rooms belong to one connection: join again on every reconnect; the reply's full state covers what was missed.
   const subscribe = (): void => {
-    s.emit('subscribe', { stationId }, (reply: { ok: boolean; state?: Record<string, unknown> | null }) => {
+    s.emit('subscribe', { stationId }, (reply) => {
       if (reply.ok && reply.state) onDelta(reply.state);
     });
   };

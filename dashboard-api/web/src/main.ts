@@ -3,22 +3,10 @@ import { h, mount } from './dom.js';
 import { errorState } from './error-state.js';
 import { lang, setLang, t, type Key } from './i18n.js';
 import { connectLive, disconnectLive, onChange, store } from './live.js';
+import type { View, ViewContext } from './view.js';
 import { renderLogin } from './views/login.js';
 
-// Hash routes: #/overview, #/stations, #/station/SN-0001, #/alerts, #/compliance, #/acceptance/SN, #/progress.
-
-export interface View {
-  /** Called on every live change while the view is shown. */
-  refresh?(): void;
-  dispose?(): void;
-}
-
-export interface ViewContext {
-  user: User;
-  root: HTMLElement;
-  /** Path segments after the route name. */
-  args: string[];
-}
+// Hash routes: #/overview, #/stations, #/station/SN-0001, #/alerts, #/compliance, #/acceptance/SN, #/progress, #/history.
 
 // Each view is its own chunk, loaded when first shown, so the first page carries only what it draws.
 const ROUTES: Record<string, { label: Key; render: (ctx: ViewContext) => Promise<View> }> = {

@@ -10,7 +10,8 @@ import { applyTelemetry, initialState, type StationState } from '../../../domain
 import type { Telemetry } from '../../../domain/telemetry.js';
 import { createLogger } from '../../../lib/logger.js';
 import { loadRegistryFile } from '../../../lib/registry-file.js';
-import { hashPassword, type UserRecord } from '../../../dashboard-api/auth/users.js';
+import type { UserRecord } from '../../../dashboard-api/auth/users.js';
+import { hashPassword, PERSON_SCRYPT_PARAMS } from '../../../lib/password-hash.js';
 import { DashboardConfigSchema } from '../../../dashboard-api/config.js';
 import type { HistorySource, LiveFeed } from '../../../dashboard-api/context.js';
 import { startDashboardApi, type DashboardApi } from '../../../dashboard-api/server.js';
@@ -26,7 +27,7 @@ export const TEST_USERS: Array<Omit<UserRecord, 'passwordHash'>> = [
 
 let hashed: UserRecord[] | undefined;
 async function usersFile(): Promise<string> {
-  hashed ??= await Promise.all(TEST_USERS.map(async (u) => ({ ...u, passwordHash: await hashPassword(PASSWORD) })));
+  hashed ??= await Promise.all(TEST_USERS.map(async (u) => ({ ...u, passwordHash: await hashPassword(PASSWORD, PERSON_SCRYPT_PARAMS) })));
   return JSON.stringify({ version: 1, users: hashed });
 }
 
@@ -50,6 +51,8 @@ export interface Harness {
   dir: string;
   registry: Registry;
   feed: TestFeed;
+  /** The dashboard's metrics registry (served by main.ts on its own listener). */
+  metrics: Metrics;
   login(username: string): Promise<string>;
   get(path: string, token?: string): Promise<{ status: number; body: any; headers: Headers }>;
   send(method: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: any }>;
@@ -87,7 +90,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   });
   const registry = opts.registry ?? loadRegistryFile();
   const feed = new TestFeed(registry);
-  const api = await startDashboardApi({ config, registry, live: opts.live ?? feed, alerting: opts.alerting, influx: opts.influx, rules: opts.rules, logger: createLogger('dashboard-test', 'silent'), metrics: new Metrics() });
+  const metrics = new Metrics();
+  const api = await startDashboardApi({ config, registry, live: opts.live ?? feed, alerting: opts.alerting, influx: opts.influx, rules: opts.rules, logger: createLogger('dashboard-test', 'silent'), metrics });
   const parse = async (res: Response): Promise<any> => ((res.headers.get('content-type') ?? '').includes('json') ? res.json() : res.text());
   const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const h: Harness = {
@@ -95,6 +99,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     dir,
     registry,
     feed,
+    metrics,
     async login(username) {
       const r = await h.send('POST', '/api/auth/login', { username, password: PASSWORD });
       if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);

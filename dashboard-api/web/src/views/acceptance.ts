@@ -1,10 +1,10 @@
 import { PLAN_YEARS } from '../../../../domain/districts.js';
-import type { AcceptanceForm } from '../../../acceptance-form.js';
+import type { AcceptanceForm } from '../../../../rules/acceptance-form.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { actionErrors, reloadable } from '../error-state.js';
 import { pick, t, time } from '../i18n.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 import { districtPicker } from './district-picker.js';
 
 type Form = AcceptanceForm;

@@ -3,8 +3,8 @@ import { h, mount } from '../dom.js';
 import { reloadable } from '../error-state.js';
 import { pick, t, time } from '../i18n.js';
 import { store, type Alert } from '../live.js';
-import type { View, ViewContext } from '../main.js';
 import { stationDirectory } from '../station-directory.js';
+import type { View, ViewContext } from '../view.js';
 import { alertCard } from './alert-card.js';
 
 const RANK = { critical: 0, major: 1, minor: 2, info: 3 } as const;

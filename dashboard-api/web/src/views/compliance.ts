@@ -1,27 +1,17 @@
+import type { ComplianceRow } from '../../../routes/compliance-routes.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { facilityIssues } from '../equipment-names.js';
 import { pct, t } from '../i18n.js';
-import type { View, ViewContext } from '../main.js';
 import { pagedTable } from '../paged-table.js';
+import type { View, ViewContext } from '../view.js';
 import { districtPicker } from './district-picker.js';
-
-interface Snapshot {
-  stationId: string;
-  name: string;
-  district: string;
-  today: number | null;
-  last30Days: number | null;
-  yearToDate: number | null;
-  failingOpenAllYear: boolean;
-  facility: { percent: number; missing: string[]; faulted: string[]; notReporting: string[]; unattested: string[] };
-}
 
 export async function renderCompliance({ root, user }: ViewContext): Promise<View> {
   let district = user.district ?? '';
   let failing = '';
   let q = '';
-  const list = pagedTable<Snapshot>({
+  const list = pagedTable<ComplianceRow>({
     id: 'compliance-rows',
     countId: 'compliance-count',
     pageSize: 50,
@@ -30,7 +20,7 @@ export async function renderCompliance({ root, user }: ViewContext): Promise<Vie
       if (district) qs.set('district', district);
       if (failing) qs.set('failing', failing);
       if (q) qs.set('q', q);
-      return api.get<{ total: number; rows: Snapshot[] }>(`/api/compliance?${qs}`);
+      return api.get<{ total: number; rows: ComplianceRow[] }>(`/api/compliance?${qs}`);
     },
     rowAttrs: (c) => ({ class: c.failingOpenAllYear ? 'bad' : '', 'data-station': c.stationId }),
     columns: [

@@ -5,7 +5,7 @@ import { h, mount } from '../dom.js';
 import { actionErrors } from '../error-state.js';
 import { pick, t, time } from '../i18n.js';
 import type { Alert } from '../live.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 import { pagedTable } from '../paged-table.js';
 
 // Alert history: every alert the service still holds, filtered by district, severity, type,

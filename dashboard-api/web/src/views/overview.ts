@@ -4,7 +4,7 @@ import { districtMap, type Located } from '../district-map.js';
 import { h, mount } from '../dom.js';
 import { pct, pick, t } from '../i18n.js';
 import { store, type Alert } from '../live.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 
 const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
 

@@ -1,22 +1,12 @@
+import type { BuildProgress } from '../../../build-progress.js';
 import { api } from '../api.js';
 import { chartIn } from '../charts.js';
 import { h, mount } from '../dom.js';
 import { pick, t } from '../i18n.js';
-import type { View, ViewContext } from '../main.js';
-
-interface YearRow {
-  year: number;
-  built: number;
-  cumulative: number;
-  target: number | null;
-}
-interface Progress {
-  city: { years: YearRow[]; total: number; totalTarget: number } | null;
-  districts: Array<{ code: string; nameZh: string; nameEn: string; years: YearRow[] }>;
-}
+import type { View, ViewContext } from '../view.js';
 
 export async function renderProgress({ root }: ViewContext): Promise<View> {
-  const p = await api.get<Progress>('/api/progress');
+  const p = await api.get<BuildProgress>('/api/progress');
   const chartEl = h('div', { class: 'chart' });
   const years = p.districts[0]?.years.map((y) => y.year) ?? [];
   mount(

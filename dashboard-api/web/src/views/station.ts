@@ -1,4 +1,6 @@
 import type { OpeningHours } from '../../../../domain/schedule.js';
+import type { StationState } from '../../../../domain/station-state.js';
+import type { StationDetail } from '../../../station-detail.js';
 import { api, type User } from '../api.js';
 import { chartIn } from '../charts.js';
 import { h, mount } from '../dom.js';
@@ -6,28 +8,9 @@ import { equipmentName } from '../equipment-names.js';
 import { reloadable } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store, watchStation, type Alert } from '../live.js';
-import type { View, ViewContext } from '../main.js';
+import type { View, ViewContext } from '../view.js';
 import { dailyOpenShare, withGaps, type Point } from '../series-shape.js';
 import { alertCard } from './alert-card.js';
-
-interface Detail {
-  station: {
-    id: string;
-    name: string;
-    district: string;
-    address: string;
-    contactPhone: string;
-    responsiblePerson: { name: string; phone: string };
-    areaM2: number;
-    location: { lat: number; lon: number };
-    equipment: Record<string, string>;
-    openingHours: OpeningHours;
-  };
-  live: Record<string, unknown> | null;
-  compliance: { today: number | null; last30Days: number | null; yearToDate: number | null; facility: { percent: number; missing: string[]; faulted: string[]; notReporting: string[]; unattested: string[] } } | null;
-  alerts: Alert[];
-  attestations: Array<{ item: string; present: boolean; working: boolean; by: string; at: number; note?: string }>;
-}
 
 interface Metric {
   id: string;
@@ -47,14 +30,14 @@ function metricsOf(equipment: Record<string, string>): Metric[] {
     { id: 'occupancy.people', label: t('people') },
     ...(has('fridge') ? [{ id: 'appliance.temp_c', label: `${equipmentName('fridge')} ${t('temp')} ℃`, appliance: 'fridge' }] : []),
     ...['water_dispenser', 'microwave', 'fridge', 'fan', 'air_conditioner', 'power_strip'].filter(has).map(power),
-    ...(has('ai_speaker') ? [{ id: 'speaker.wakeups', label: `${t('speaker')} ${t('wakeups')}` }] : []),
+    ...(has('ai_speaker') ? [{ id: 'speaker.wakeups', label: `${equipmentName('ai_speaker')} ${t('wakeups')}` }] : []),
   ];
 }
 
 export async function renderStation({ root, user, args }: ViewContext): Promise<View> {
   const id = args[0] ?? '';
-  const d = await api.get<Detail>(`/api/stations/${encodeURIComponent(id)}`);
-  let live: Record<string, unknown> = d.live ?? {};
+  const d = await api.get<StationDetail>(`/api/stations/${encodeURIComponent(id)}`);
+  let live: Partial<StationState> = d.live ?? {};
   const liveEl = h('dl', { class: 'live', id: 'live-values' });
   const alertsEl = h('div', { class: 'alert-list' });
   const chartEl = h('div', { class: 'chart' });
@@ -161,7 +144,7 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
           ].filter(Boolean).join(' · '),
         ),
       ]),
-      h('dt', { 'data-appliance': 'ai_speaker' }, t('speaker')),
+      h('dt', { 'data-appliance': 'ai_speaker' }, equipmentName('ai_speaker')),
       h('dd', { id: 'live-speaker', class: speaker && !speaker.online ? 'bad' : '' }, speaker ? `${speaker.online ? t('online') : `⚠ ${t('offline')}`} · ${t('wakeups')} ${speaker.wakeups} · ${time(speaker.at)}` : t('noData')),
     );
   }
@@ -244,12 +227,12 @@ function drawCalendar(el: HTMLElement, days: Array<[string, number | null]>): vo
  * Items only an inspection can vouch for, with their latest attestation: one form, one save.
  * The save records an attestation per item through the existing API (one audit entry each).
  */
-function inspectionPanel(d: Detail, user: User): HTMLElement {
-  const latest = new Map<string, Detail['attestations'][number]>();
+function inspectionPanel(d: StationDetail, user: User): HTMLElement {
+  const latest = new Map<string, StationDetail['attestations'][number]>();
   for (const a of [...d.attestations].sort((x, y) => x.at - y.at)) latest.set(a.item, a);
   const items = Object.entries(d.station.equipment).filter(([, how]) => how === 'inspection').map(([item]) => item);
   const canAct = user.role !== 'city-viewer';
-  const said = (a: Detail['attestations'][number] | undefined): string => (a ? `${a.present && a.working ? `✓ ${t('working')}` : `✗ ${!a.present ? t('missing') : t('faulted')}`} · ${a.by} ${time(a.at)}` : t('unattested'));
+  const said = (a: StationDetail['attestations'][number] | undefined): string => (a ? `${a.present && a.working ? `✓ ${t('working')}` : `✗ ${!a.present ? t('missing') : t('faulted')}`} · ${a.by} ${time(a.at)}` : t('unattested'));
   const rows = items.map((item) => {
     const last = latest.get(item);
     const present = h('input', { type: 'checkbox', checked: last?.present ?? true, name: `present-${item}`, id: `present-${item}`, disabled: !canAct });
@@ -285,7 +268,7 @@ function inspectionPanel(d: Detail, user: User): HTMLElement {
         // Sequential: a refusal stops the save at the item it names, the ones before it are recorded.
         for (const r of rows) {
           const body = { stationId: d.station.id, item: r.item, present: r.present.checked, working: r.working.checked, ...(note.value.trim() ? { note: note.value.trim() } : {}) };
-          const a = await api.send<Detail['attestations'][number]>('POST', '/api/attestations', body);
+          const a = await api.send<StationDetail['attestations'][number]>('POST', '/api/attestations', body);
           r.status.textContent = said(a);
         }
         result.textContent = `${t('saved')} · ${rows.length} ${t('rows')}`;

@@ -6,8 +6,8 @@ import { h, mount } from '../dom.js';
 import { actionErrors } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store } from '../live.js';
-import type { View, ViewContext } from '../main.js';
 import { pagedTable } from '../paged-table.js';
+import type { View, ViewContext } from '../view.js';
 
 type Row = StationRow;
 

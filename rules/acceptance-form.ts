@@ -6,7 +6,8 @@ import type { Station } from '../domain/station.js';
 
 // The acceptance self-check form (附件2): 10 items, 100 points. Items the registry and the
 // telemetry can evidence are scored here with their evidence; the rest are scored by city staff,
-// and so is an evidenced item whose evidence does not cover it all (never a guessed score).
+// and so is an evidenced item whose evidence does not cover it all (never a guessed score). Pure:
+// the dashboard serves it, the alerting service drafts it in July.
 
 export interface FormItemDef {
   no: number;
@@ -31,13 +32,6 @@ export const FORM_ITEMS: readonly FormItemDef[] = [
   { no: 9, sectionZh: '工作规范', sectionEn: 'Operating standards', max: 10, auto: false, textZh: '建立内部管理制度', textEn: 'Internal management rules' },
   { no: 10, sectionZh: '工作规范', sectionEn: 'Operating standards', max: 10, auto: true, textZh: '常年正常开放、设备设施功能完好，职工满意率高', textEn: 'Open all year, equipment working, workers satisfied' },
 ];
-
-export const ManualScoreSchema = z
-  .strictObject({
-    score: z.number().min(0).max(20).describe('Points given; at most the item maximum'),
-    note: z.string().trim().max(500).default(''),
-  })
-  .meta({ id: 'ManualScore' });
 
 export interface ManualScore {
   score: number;

@@ -1,0 +1,76 @@
+import test from 'ava';
+import { telemetryTopic } from '../../domain/topics.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
+import { startTestBroker } from '../helpers/broker.js';
+import { connectAs } from '../helpers/mqtt-clients.js';
+
+// The queues for persistent sessions are bounded: when the ingest is away long enough to fill them, the
+// broker holds the stations' PUBACKs (they keep the messages and slow down) instead of growing without
+// limit, and lets them go, losing nothing, once the ingest drains the queue.
+
+const BOUND = 20_000;
+
+/** Resolves once `condition` holds (checked every 10 ms; the test's timeout bounds it). */
+const until = (condition: () => Promise<boolean>) =>
+  new Promise<void>((resolve) => {
+    const check = setInterval(() => void condition().then((ok) => ok && resolve(clearInterval(check))), 10);
+  });
+const PAYLOAD = 400;
+
+test('a full session queue holds the publishers’ PUBACKs, stays within its bound, and releases them when the subscriber drains it', async (t) => {
+  const registry = loadRegistryFile();
+  const stations = registry.stations.slice(0, 5).map((s) => s.id);
+  const b = await startTestBroker({ registry, stationIds: stations, seededSessions: ['svc-ingest'], sessions: { maxQueueBytes: BOUND } });
+  t.teardown(() => b.close());
+  const sessions = b.broker.sessions;
+  const topicOf = (id: string) => telemetryTopic({ stationId: id, channel: 'status' });
+  const messageBytes = PAYLOAD + Buffer.byteLength(topicOf(stations[0]!));
+
+  let maxQueued = 0;
+  let ackedWhenHeld: number | undefined;
+  const acked = new Set<string>();
+  const watch = setInterval(() => {
+    maxQueued = Math.max(maxQueued, sessions.queuedBytes);
+    if (sessions.backpressure) ackedWhenHeld ??= acked.size;
+  }, 5);
+  t.teardown(() => clearInterval(watch));
+
+  const publishers = await Promise.all(stations.map((id) => connectAs(b, id)));
+  t.teardown(() => Promise.all(publishers.map((c) => c.endAsync(true))));
+  const perStation = 100;
+  const published = stations.flatMap((id, i) =>
+    Array.from({ length: perStation }, (_, n) => {
+      const key = `${id}/${n}`;
+      const payload = Buffer.alloc(PAYLOAD, 0x20);
+      payload.write(key);
+      return publishers[i]!.publishAsync(topicOf(id), payload, { qos: 1 }).then(() => void acked.add(key));
+    }),
+  );
+  const total = published.length;
+
+  // The queue fills: the broker says so (metric) and stops acknowledging.
+  const holding = async () => (await b.broker.metrics.backpressure.get()).values[0]?.value === 1;
+  await until(holding);
+  t.true(sessions.queuedBytes <= BOUND + messageBytes, `queued ${sessions.queuedBytes} bytes, bound ${BOUND}`);
+  t.true(acked.size < total, 'some PUBACKs are held');
+
+  // The ingest comes and drains everything; every publish is acknowledged and delivered once at least.
+  const ingest = await connectAs(b, 'svc-ingest', { clean: false });
+  t.teardown(() => ingest.endAsync());
+  const received = new Set<string>();
+  const allReceived = new Promise<void>((resolve) =>
+    ingest.on('message', (_topic, payload) => {
+      received.add(payload.toString().trim());
+      if (received.size === total) resolve();
+    }),
+  );
+  await Promise.all(published);
+  await allReceived;
+  t.is(acked.size, total);
+  t.is(received.size, total);
+  t.true(maxQueued <= BOUND + messageBytes, `queue peaked at ${maxQueued} bytes, bound ${BOUND}`);
+  t.true(ackedWhenHeld !== undefined && ackedWhenHeld < total);
+  await until(async () => !(await holding()));
+  t.is((await b.broker.metrics.backpressureEpisodes.get()).values[0]?.value, 1);
+  t.log(`${total} messages of ${messageBytes} bytes; queue peaked at ${maxQueued} of ${BOUND} bytes; ${ackedWhenHeld} acknowledged when the broker began holding`);
+});
