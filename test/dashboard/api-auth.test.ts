@@ -66,7 +66,7 @@ test('a district maintainer sees only their own district', async (t) => {
   const nav = await h.get('/api/navigation', token);
   t.true(nav.body.length > 0 && nav.body.every((r: { district: string }) => r.district === 'SN'));
 
-  for (const path of ['/api/stations?district=SB', '/api/stations/SB-0001', '/api/stations/SB-0001/history?metric=service.open&from=1764000000000&to=1764003600000', '/api/acceptance/SB', '/api/alerts?district=SB', '/api/navigation?district=SB&format=csv']) {
+  for (const path of ['/api/stations?district=SB', '/api/stations/SB-0001', '/api/stations/SB-0001/history?metric=service.open&from=1764000000000&to=1764003600000', '/api/acceptance/SB', '/api/alerts?district=SB', '/api/alert-history?district=SB', '/api/alert-history?district=SB&format=csv', '/api/compliance?district=SB', '/api/navigation?district=SB&format=csv']) {
     const r = await h.get(path, token);
     t.is(r.status, 403, path);
     t.is(r.body.error.code, 'forbidden');
