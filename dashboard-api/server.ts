@@ -27,6 +27,7 @@ import { complianceCache, type ApiContext, type HistorySource, type LiveFeed } f
 import { errorHandler, HttpError, unknownRoute } from './http-errors.js';
 import { attachSocketHub, type SocketHub } from './live/socket-hub.js';
 import { offlineThresholds } from './live-state.js';
+import { alertHistoryRoutes } from './routes/alert-history-routes.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { complianceRoutes } from './routes/compliance-routes.js';
@@ -181,6 +182,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   fleetRoutes(api, ctx);
   stationRoutes(api, ctx);
   alertRoutes(api, ctx);
+  alertHistoryRoutes(api, ctx);
   complianceRoutes(api, ctx);
   coverageRoutes(api, ctx);
   inspectionRoutes(api, ctx);

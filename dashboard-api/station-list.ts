@@ -3,6 +3,7 @@ import { SEVERITIES, type Alert, type ComplianceSnapshot, type Severity } from '
 import { DISTRICT_CODES } from '../domain/districts.js';
 import type { Station } from '../domain/station.js';
 import type { StationState } from '../domain/station-state.js';
+import { pageQueryShape, type SortValue } from './list-query.js';
 import { LIVE_STATES, type LiveJudgement } from './live-state.js';
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -13,8 +14,7 @@ export const StationListQuerySchema = z.strictObject({
   compliance: z.enum(['failing', 'ok']).optional().describe('failing = below the open-all-year threshold'),
   facilityIssue: flag.optional().describe('true = some required item missing, faulted, silent or unattested'),
   q: z.string().trim().min(1).max(60).optional().describe('Text search in id, name and address'),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  ...pageQueryShape(['id', 'name', 'district', 'state', 'people', 'complianceToday', 'facilityPercent', 'activeAlerts', 'lastSeen'], 200),
 });
 export type StationListQuery = z.infer<typeof StationListQuerySchema>;
 
@@ -23,7 +23,9 @@ export const StationRowSchema = z.object({
   name: z.string(),
   district: z.enum(DISTRICT_CODES),
   address: z.string(),
-  location: z.object({ lat: z.number(), lon: z.number() }),
+  location: z.object({ lat: z.number(), lon: z.number() }).describe('WGS-84'),
+  contactName: z.string().describe('Responsible person (责任人)'),
+  contactPhone: z.string(),
   live: z.enum(LIVE_STATES),
   open: z.boolean(),
   lastSeen: z.number().nullable(),
@@ -48,6 +50,8 @@ export function stationRow(s: Station, state: StationState | undefined, judged: 
     district: s.district,
     address: s.address,
     location: s.location,
+    contactName: s.responsiblePerson.name,
+    contactPhone: s.contactPhone,
     live: judged.live,
     open: judged.open,
     lastSeen: state?.lastSeen ?? null,
@@ -74,3 +78,19 @@ export function filterStations(rows: readonly StationRow[], q: StationListQuery)
     return true;
   });
 }
+
+/** Where a row's live state sorts: the states an officer looks for first come first. */
+const STATE_RANK = { offline: 0, unknown: 1, closed: 2, open: 3 } as const;
+
+/** The sort key of each column of the station list. */
+export const STATION_SORT: Record<NonNullable<StationListQuery['sort']>, (r: StationRow) => SortValue> = {
+  id: (r) => r.id,
+  name: (r) => r.name,
+  district: (r) => r.district,
+  state: (r) => STATE_RANK[r.live === 'online' ? (r.open ? 'open' : 'closed') : r.live],
+  people: (r) => r.people,
+  complianceToday: (r) => r.complianceToday,
+  facilityPercent: (r) => r.facilityPercent,
+  activeAlerts: (r) => r.activeAlerts,
+  lastSeen: (r) => r.lastSeen,
+};

@@ -38,14 +38,14 @@ export function readJsonFile<S extends z.ZodType>(file: string, schema: S, fail:
   return parsed.data;
 }
 
-/** Writes `value` as indented JSON atomically and durably; `mode` for files holding secrets. */
-export function writeJsonFileAtomic(file: string, value: unknown, opts: { mode?: number } = {}): void {
+/** Writes `value` as JSON (indented unless `indent: 0`) atomically and durably; `mode` for files holding secrets. */
+export function writeJsonFileAtomic(file: string, value: unknown, opts: { mode?: number; indent?: number } = {}): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', opts.mode ?? 0o644);
   try {
-    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+    writeSync(fd, `${JSON.stringify(value, null, opts.indent ?? 2)}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ComplianceSnapshot } from '../../domain/alerts.js';
 import { DISTRICT_CODES, PLAN_YEARS, type PlanYear } from '../../domain/districts.js';
 import { localDateOf } from '../../domain/schedule.js';
 import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, type AcceptanceForm } from '../../rules/acceptance-form.js';
@@ -8,6 +9,7 @@ import { EVERYONE } from '../auth/users.js';
 import type { ApiContext } from '../context.js';
 import { escapeHtml, toCsv } from '../export-formats.js';
 import { HttpError } from '../http-errors.js';
+import { pageQueryShape, sortAndPage } from '../list-query.js';
 
 const year = z.coerce
   .number()
@@ -34,6 +36,23 @@ const LAST_YEAR = PLAN_YEARS[PLAN_YEARS.length - 1]!;
 /** A district's acceptance form of a plan year: automatic items from the live figures, manual ones from the database. */
 export const districtForm = async (ctx: ApiContext, district: (typeof DISTRICT_CODES)[number], y: PlanYear): Promise<AcceptanceForm> =>
   acceptanceForm(district, y, ctx.registry.inDistrict(district), ctx.complianceById(), await ctx.acceptance.forForm(district, y));
+const ComplianceQuerySchema = z.strictObject({
+  district: z.enum(DISTRICT_CODES).optional(),
+  failing: z.enum(['true', 'false']).optional(),
+  q: z.string().trim().min(1).max(60).optional().describe('Text search in station id and name'),
+  ...pageQueryShape(['stationId', 'name', 'district', 'today', 'last30Days', 'yearToDate', 'facility'], 50),
+});
+/** One row of GET /api/compliance (the web app types its table with it). */
+export type ComplianceRow = ComplianceSnapshot & { name: string };
+const COMPLIANCE_SORT = {
+  stationId: (r: ComplianceRow) => r.stationId,
+  name: (r: ComplianceRow) => r.name,
+  district: (r: ComplianceRow) => r.district,
+  today: (r: ComplianceRow) => r.today,
+  last30Days: (r: ComplianceRow) => r.last30Days,
+  yearToDate: (r: ComplianceRow) => r.yearToDate,
+  facility: (r: ComplianceRow) => r.facility.percent,
+};
 
 export function complianceRoutes(api: Api, ctx: ApiContext): void {
   const form = (district: (typeof DISTRICT_CODES)[number], y: PlanYear): Promise<AcceptanceForm> => districtForm(ctx, district, y);
@@ -42,14 +61,19 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
     method: 'get',
     path: '/api/compliance',
     tag: 'compliance',
-    summary: 'Open-all-year compliance (today, 30 days, year to date) and facility status per station',
+    summary: 'Open-all-year compliance (today, 30 days, year to date) and facility status per station: filtered, searched, sorted, one page at a time',
     roles: EVERYONE,
-    query: z.strictObject({ district: z.enum(DISTRICT_CODES).optional(), failing: z.enum(['true', 'false']).optional() }),
+    query: ComplianceQuerySchema,
     handler({ user, query }) {
       const district = scopeDistrict(user, query.district);
-      return [...ctx.complianceById().values()]
+      const needle = query.q?.toLowerCase();
+      const rows = [...ctx.complianceById().values()]
         .filter((c) => (!district || c.district === district) && (!user.district || c.district === user.district))
-        .filter((c) => query.failing === undefined || c.failingOpenAllYear === (query.failing === 'true'));
+        .filter((c) => query.failing === undefined || c.failingOpenAllYear === (query.failing === 'true'))
+        .map((c): ComplianceRow => ({ ...c, name: ctx.registry.get(c.stationId)?.name ?? '' }))
+        .filter((c) => !needle || c.stationId.toLowerCase().includes(needle) || c.name.toLowerCase().includes(needle));
+      const { total, page } = sortAndPage(rows, query.sort && COMPLIANCE_SORT[query.sort], query);
+      return { total, rows: page };
     },
   });
 

@@ -7,8 +7,9 @@ import { EVERYONE } from '../auth/users.js';
 import { activeAlerts, liveOf, visibleStation, type ApiContext } from '../context.js';
 import { buildHistoryQuery, HistoryQuerySchema } from '../history-query.js';
 import { navigationCsv, navigationGeoJson, NavigationQuerySchema, navigationRow, NavigationRowSchema } from '../navigation-export.js';
+import { sortAndPage } from '../list-query.js';
 import type { StationDetail } from '../station-detail.js';
-import { filterStations, StationListQuerySchema, StationListSchema, stationRow } from '../station-list.js';
+import { filterStations, STATION_SORT, StationListQuerySchema, StationListSchema, stationRow } from '../station-list.js';
 
 export const StationParamsSchema = z.strictObject({ id: StationIdSchema });
 
@@ -19,7 +20,7 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
     method: 'get',
     path: '/api/stations',
     tag: 'stations',
-    summary: 'Stations with live state, filtered',
+    summary: 'Stations with live state: filtered, searched, sorted by any column, one page at a time',
     roles: EVERYONE,
     query: StationListQuerySchema,
     response: StationListSchema,
@@ -31,7 +32,8 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
       const stations = district ? ctx.registry.inDistrict(district) : ctx.registry.stations;
       const rows = stations.map((s) => stationRow(s, ctx.live.states.get(s.id), liveOf(ctx, s.id), compliance.get(s.id), byStation.get(s.id) ?? []));
       const matching = filterStations(rows, { ...query, district });
-      return { total: matching.length, stations: matching.slice(query.offset, query.offset + query.limit) };
+      const { total, page } = sortAndPage(matching, query.sort && STATION_SORT[query.sort], query);
+      return { total, stations: page };
     },
   });
 

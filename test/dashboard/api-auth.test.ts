@@ -65,7 +65,7 @@ test('a district maintainer sees only their own district', async (t) => {
   const nav = await h.get('/api/navigation', token);
   t.true(nav.body.length > 0 && nav.body.every((r: { district: string }) => r.district === 'SN'));
 
-  for (const path of ['/api/stations?district=SB', '/api/stations/SB-0001', '/api/stations/SB-0001/history?metric=service.open&from=1764000000000&to=1764003600000', '/api/acceptance/SB', '/api/alerts?district=SB', '/api/navigation?district=SB&format=csv']) {
+  for (const path of ['/api/stations?district=SB', '/api/stations/SB-0001', '/api/stations/SB-0001/history?metric=service.open&from=1764000000000&to=1764003600000', '/api/acceptance/SB', '/api/alerts?district=SB', '/api/alert-history?district=SB', '/api/alert-history?district=SB&format=csv', '/api/compliance?district=SB', '/api/navigation?district=SB&format=csv']) {
     const r = await h.get(path, token);
     t.is(r.status, 403, path);
     t.is(r.body.error.code, 'forbidden');
@@ -140,7 +140,11 @@ test('bad input gets a 400 naming each bad field, as JSON', async (t) => {
     ['/api/stations?limit=abc', 'query.limit'],
     ['/api/stations?district=XX', 'query.district'],
     ['/api/stations?state=online&state=offline', 'query.state'],
-    ['/api/stations?sort=name', 'query'],
+    ['/api/stations?sort=colour', 'query.sort'],
+    ['/api/stations?sort=name&order=up', 'query.order'],
+    ['/api/compliance?sort=colour', 'query.sort'],
+    ['/api/alert-history?from=2026-02-30', 'query.from'],
+    ['/api/alert-history?from=2026-03-02&to=2026-03-01', 'query.to'],
     ['/api/stations/sn-1', 'params.id'],
     ['/api/acceptance/SN?year=2030', 'query.year'],
     ['/api/alerts?severity=fatal', 'query.severity'],

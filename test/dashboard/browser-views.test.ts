@@ -191,10 +191,11 @@ test.serial('a city admin sees a district in the compliance and acceptance views
   await page.click('#nav-compliance');
   await page.waitForSelector('#compliance-rows tr');
   await page.selectOption('select[name="district"]', 'SN');
-  await page.waitForFunction((n) => document.querySelectorAll('#compliance-rows tr').length === n && [...document.querySelectorAll('#compliance-rows tr')].every((r) => r.getAttribute('data-station')!.startsWith('SN-')), sn.length);
+  // One page of 50 rows, the total named above them.
+  await page.waitForFunction((n) => document.querySelectorAll('#compliance-rows tr').length === Math.min(50, n) && document.querySelector('#compliance-count')?.textContent === String(n) && [...document.querySelectorAll('#compliance-rows tr')].every((r) => r.getAttribute('data-station')!.startsWith('SN-')), sn.length);
   const failing = alerting.snapshots.find((c) => c.district === 'SN' && c.failingOpenAllYear)!;
   const row = await page.$$eval(`#compliance-rows tr[data-station="${failing.stationId}"] td`, (tds) => tds.map((td) => td.textContent));
-  t.deepEqual(row, [failing.stationId, `${Math.round(failing.today! * 100)}%`, '90%', '60%', '90%', '缺少：雨伞']);
+  t.deepEqual(row, [`${failing.stationId} ${h.registry.get(failing.stationId)!.name} ⚠ 未达标`, `${Math.round(failing.today! * 100)}%`, '90%', '60%', '90%', '缺少：雨伞']);
   t.true(await page.$eval(`#compliance-rows tr[data-station="${failing.stationId}"]`, (r) => r.classList.contains('bad')));
   await page.screenshot({ path: join(ARTIFACTS, '11-compliance-sn.png') });
 

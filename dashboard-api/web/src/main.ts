@@ -4,27 +4,22 @@ import { errorState } from './error-state.js';
 import { lang, setLang, t, type Key } from './i18n.js';
 import { connectLive, disconnectLive, onChange, store } from './live.js';
 import type { View, ViewContext } from './view.js';
-import { renderAcceptance } from './views/acceptance.js';
-import { renderAlerts } from './views/alerts.js';
-import { renderCompliance } from './views/compliance.js';
 import { renderLogin } from './views/login.js';
-import { renderOverview } from './views/overview.js';
-import { renderProgress } from './views/progress.js';
-import { renderStation } from './views/station.js';
-import { renderStations } from './views/stations.js';
 
-// Hash routes: #/overview, #/stations, #/station/SN-0001, #/alerts, #/compliance, #/acceptance/SN, #/progress.
+// Hash routes: #/overview, #/stations, #/station/SN-0001, #/alerts, #/compliance, #/acceptance/SN, #/progress, #/history.
 
-const ROUTES: Record<string, { label: Key; render: (ctx: ViewContext) => View | Promise<View> }> = {
-  overview: { label: 'overview', render: renderOverview },
-  stations: { label: 'stations', render: renderStations },
-  station: { label: 'stations', render: renderStation },
-  alerts: { label: 'alerts', render: renderAlerts },
-  compliance: { label: 'compliance', render: renderCompliance },
-  acceptance: { label: 'acceptance', render: renderAcceptance },
-  progress: { label: 'progress', render: renderProgress },
+// Each view is its own chunk, loaded when first shown, so the first page carries only what it draws.
+const ROUTES: Record<string, { label: Key; render: (ctx: ViewContext) => Promise<View> }> = {
+  overview: { label: 'overview', render: async (c) => (await import('./views/overview.js')).renderOverview(c) },
+  stations: { label: 'stations', render: async (c) => (await import('./views/stations.js')).renderStations(c) },
+  station: { label: 'stations', render: async (c) => (await import('./views/station.js')).renderStation(c) },
+  alerts: { label: 'alerts', render: async (c) => (await import('./views/alerts.js')).renderAlerts(c) },
+  history: { label: 'alertHistory', render: async (c) => (await import('./views/history.js')).renderHistory(c) },
+  compliance: { label: 'compliance', render: async (c) => (await import('./views/compliance.js')).renderCompliance(c) },
+  acceptance: { label: 'acceptance', render: async (c) => (await import('./views/acceptance.js')).renderAcceptance(c) },
+  progress: { label: 'progress', render: async (c) => (await import('./views/progress.js')).renderProgress(c) },
 };
-const MENU = ['overview', 'stations', 'alerts', 'compliance', 'acceptance', 'progress'];
+const MENU = ['overview', 'stations', 'alerts', 'history', 'compliance', 'acceptance', 'progress'];
 
 const app = document.getElementById('app')!;
 let user: User | null = null;

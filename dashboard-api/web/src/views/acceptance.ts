@@ -15,7 +15,7 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
   const formEl = h('section', { class: 'panel', id: 'acceptance-form' });
   const path = (): string => `/api/acceptance/${district}?year=${year}`;
   const { el, load, update } = reloadable(formEl, () => api.get<Form>(path()), draw);
-  const yearSel = h('select', { name: 'year', onchange: () => ((year = Number(yearSel.value)), void load()) }, PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
+  const yearSel = h('select', { name: 'year', 'aria-label': t('year'), onchange: () => ((year = Number(yearSel.value)), void load()) }, PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
   const exports = actionErrors('export-error', 'exportFailed');
   mount(
     root,
@@ -47,8 +47,8 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
             'tbody',
             {},
             f.items.map((i) => {
-              const score = h('input', { type: 'number', min: 0, max: i.max, step: 0.5, value: i.score ?? '', class: 'score', name: `score-${i.no}` });
-              const note = h('input', { value: i.note ?? '', placeholder: t('note'), name: `note-${i.no}` });
+              const score = h('input', { type: 'number', min: 0, max: i.max, step: 0.5, value: i.score ?? '', class: 'score', name: `score-${i.no}`, 'aria-label': `${t('score')} ${i.no}` });
+              const note = h('input', { value: i.note ?? '', placeholder: t('note'), name: `note-${i.no}`, 'aria-label': `${t('note')} ${i.no}` });
               const err = h('span', { class: 'error' });
               const save = async (): Promise<void> => {
                 // An empty field is not a score: Number('') would record 0 points.

@@ -1,43 +1,45 @@
-import type { ComplianceSnapshot } from '../../../../domain/alerts.js';
+import type { ComplianceRow } from '../../../routes/compliance-routes.js';
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { facilityIssues } from '../equipment-names.js';
-import { reloadable } from '../error-state.js';
 import { pct, t } from '../i18n.js';
+import { pagedTable } from '../paged-table.js';
 import type { View, ViewContext } from '../view.js';
 import { districtPicker } from './district-picker.js';
 
 export async function renderCompliance({ root, user }: ViewContext): Promise<View> {
   let district = user.district ?? '';
   let failing = '';
-  const body = h('tbody', { id: 'compliance-rows' });
-  const { el, load } = reloadable(
-    h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, [t('station'), t('today'), t('days30'), t('ytd'), t('facility'), t('issues')].map((c) => h('th', {}, c)))), body)),
-    () => {
-      const qs = new URLSearchParams();
+  let q = '';
+  const list = pagedTable<ComplianceRow>({
+    id: 'compliance-rows',
+    countId: 'compliance-count',
+    pageSize: 50,
+    initialSort: { key: 'last30Days', order: 'asc' },
+    fetch: (qs) => {
       if (district) qs.set('district', district);
       if (failing) qs.set('failing', failing);
-      return api.get<ComplianceSnapshot[]>(`/api/compliance?${qs}`);
+      if (q) qs.set('q', q);
+      return api.get<{ total: number; rows: ComplianceRow[] }>(`/api/compliance?${qs}`);
     },
-    (rows) =>
-      mount(
-        body,
-        rows.map((c) =>
-          h(
-            'tr',
-            { class: c.failingOpenAllYear ? 'bad' : '', 'data-station': c.stationId },
-            h('td', {}, h('a', { href: `#/station/${c.stationId}` }, c.stationId)),
-            h('td', {}, pct(c.today)),
-            h('td', {}, pct(c.last30Days)),
-            h('td', {}, pct(c.yearToDate)),
-            h('td', {}, `${Math.round(c.facility.percent)}%`),
-            h('td', { class: 'muted' }, facilityIssues(c.facility)),
-          ),
-        ),
-      ),
-  );
-  const failingSel = h('select', { name: 'failing', onchange: () => ((failing = failingSel.value), void load()) }, [['', t('all')], ['true', t('failing')]].map(([v, l]) => h('option', { value: v! }, l!)));
-  mount(root, h('section', { class: 'filters' }, districtPicker(user, district, true, (d) => ((district = d), void load())), failingSel), el);
-  await load();
+    rowAttrs: (c) => ({ class: c.failingOpenAllYear ? 'bad' : '', 'data-station': c.stationId }),
+    columns: [
+      { label: t('station'), sort: 'stationId', cell: (c) => [h('a', { href: `#/station/${c.stationId}` }, c.stationId), ' ', c.name, c.failingOpenAllYear ? ` ⚠ ${t('failing')}` : ''] },
+      { label: t('today'), sort: 'today', cell: (c) => pct(c.today) },
+      { label: t('days30'), sort: 'last30Days', cell: (c) => pct(c.last30Days) },
+      { label: t('ytd'), sort: 'yearToDate', cell: (c) => pct(c.yearToDate) },
+      { label: t('facility'), sort: 'facility', cell: (c) => `${Math.round(c.facility.percent)}%` },
+      { label: t('issues'), cell: (c) => facilityIssues(c.facility), cellClass: () => 'muted' },
+    ],
+  });
+  const failingSel = h('select', { name: 'failing', onchange: () => ((failing = failingSel.value), void list.load(true)) }, [['', t('all')], ['true', t('failing')]].map(([v, l]) => h('option', { value: v! }, l!)));
+  const search = h('input', { type: 'search', placeholder: t('search'), name: 'q', 'aria-label': t('search') });
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener('input', () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => ((q = search.value.trim()), void list.load(true)), 250);
+  });
+  mount(root, h('section', { class: 'filters' }, districtPicker(user, district, true, (d) => ((district = d), void list.load(true))), h('label', {}, `${t('compliance')} `, failingSel), search), list.el);
+  await list.load(true);
   return {};
 }

@@ -1,25 +1,57 @@
-import { DISTRICTS } from '../../../../domain/districts.js';
 import type { DistrictSummary } from '../../../fleet-summary.js';
 import { api } from '../api.js';
-import { chartIn, STATE_COLORS } from '../charts.js';
+import { districtMap, type Located } from '../district-map.js';
 import { h, mount } from '../dom.js';
 import { pct, pick, t } from '../i18n.js';
-import { shownState, store, type ShownState } from '../live.js';
+import { store, type Alert } from '../live.js';
 import type { View, ViewContext } from '../view.js';
 
-interface Located {
-  id: string;
-  name: string;
-  district: string;
-  location: { lat: number; lon: number };
+const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
+
+/** Alert counts with their names, e.g. "严重 1 · 重要 0 · 一般 2", so a count never stands unlabelled. */
+function severityCounts(alerts: Alert[]): HTMLElement {
+  return h(
+    'span',
+    { class: 'sev-counts' },
+    SEVERITIES.filter((s) => s !== 'info' || alerts.some((a) => a.severity === 'info')).map((s) => {
+      const n = alerts.filter((a) => a.severity === s).length;
+      return h('span', { class: `sev ${n ? s : 'zero'}`, 'data-severity': s }, `${t(s)} ${n}`);
+    }),
+  );
 }
 
-export async function renderOverview({ root }: ViewContext): Promise<View> {
+/** Stations-weighted mean of the district means (each district's mean is over its stations). */
+const weighted = (rows: DistrictSummary[], pickRatio: (d: DistrictSummary) => number | null): number | null => {
+  const xs = rows.filter((d) => pickRatio(d) !== null && d.registered > 0);
+  const n = xs.reduce((a, d) => a + d.registered, 0);
+  return n ? xs.reduce((a, d) => a + pickRatio(d)! * d.registered, 0) / n : null;
+};
+
+export async function renderOverview({ root, user }: ViewContext): Promise<View> {
+  const headline = h('section', { class: 'headline', id: 'city-headline', 'aria-label': t('cityHeadline') });
   const tiles = h('section', { class: 'tiles', id: 'district-tiles' });
-  const mapEl = h('div', { class: 'map', id: 'station-map' });
-  mount(root, tiles, h('section', { class: 'panel' }, h('h2', {}, t('map')), legend(), mapEl));
+  const ranking = h('tbody', { id: 'district-ranking' });
   const located = (await api.get<{ stations: Located[] }>('/api/stations?limit=1000')).stations;
-  const visible = new Set(located.map((s) => s.district));
+  const map = districtMap(located, user.district);
+  mount(
+    root,
+    h('h2', {}, user.district ? t('districtHeadline') : t('cityHeadline')),
+    headline,
+    h(
+      'div',
+      { class: 'overview-cols' },
+      h('section', { class: 'panel' }, h('h2', {}, t('map')), map.el),
+      h(
+        'section',
+        { class: 'panel' },
+        h('h2', {}, t('ranking')),
+        h('p', { class: 'muted' }, t('rankingNote')),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'ranking' }, h('thead', {}, h('tr', {}, ['#', t('district'), t('days30'), t('today'), t('failingShort'), t('facility')].map((c) => h('th', { scope: 'col' }, c)))), ranking)),
+      ),
+    ),
+    h('h2', {}, t('districts')),
+    tiles,
+  );
   let summary: DistrictSummary[] = [];
   let lastFetch = 0;
 
@@ -29,7 +61,31 @@ export async function renderOverview({ root }: ViewContext): Promise<View> {
     drawTiles();
   }
 
+  function drawHeadline(): void {
+    const live = [...store.stations.values()];
+    const registered = summary.reduce((a, d) => a + d.registered, 0);
+    const online = live.filter((s) => s.live === 'online').length;
+    const open = live.filter((s) => s.live === 'online' && s.open).length;
+    const scheduled = summary.reduce((a, d) => a + d.scheduledOpenNow, 0);
+    const judged = summary.reduce((a, d) => a + d.facility.complete + d.facility.withIssues, 0);
+    const complete = summary.reduce((a, d) => a + d.facility.complete, 0);
+    const failing = summary.reduce((a, d) => a + d.failingOpenAllYear, 0);
+    const alerts = [...store.alerts.values()];
+    const card = (id: string, label: string, value: string, of: string): HTMLElement =>
+      h('div', { class: 'kpi', id: `kpi-${id}` }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-of muted' }, of));
+    mount(
+      headline,
+      card('online', t('online'), `${online}`, `/ ${registered} ${t('ofRegistered')}`),
+      card('open', t('openNow'), `${open}`, `/ ${scheduled} ${t('ofScheduledNow')}`),
+      card('today', `${t('compliance')} ${t('today')}`, pct(weighted(summary, (d) => d.compliance.today)), `${t('meanOf')} ${registered} ${t('stationsUnit')}`),
+      card('30d', `${t('compliance')} ${t('days30')}`, pct(weighted(summary, (d) => d.compliance.last30Days)), `${registered - failing} / ${registered} ${t('meetThreshold')}`),
+      card('facility', t('facilityComplete'), `${complete}`, `/ ${judged} ${t('ofJudged')}`),
+      h('div', { class: 'kpi', id: 'kpi-alerts' }, h('div', { class: 'kpi-label' }, t('activeAlerts')), h('div', { class: 'kpi-value' }, `${alerts.length}`), h('div', { class: 'kpi-of' }, severityCounts(alerts))),
+    );
+  }
+
   function drawTiles(): void {
+    drawHeadline();
     // Live counts come from the socket store; compliance and facility from the last REST summary.
     mount(
       tiles,
@@ -38,76 +94,57 @@ export async function renderOverview({ root }: ViewContext): Promise<View> {
         const online = live.filter((s) => s.live === 'online').length;
         const open = live.filter((s) => s.live === 'online' && s.open).length;
         const alerts = [...store.alerts.values()].filter((a) => a.district === d.code);
-        const bySeverity = (sev: string): number => alerts.filter((a) => a.severity === sev).length;
+        const critical = alerts.some((a) => a.severity === 'critical');
         const planned = Object.entries(d.targets).filter((e): e is [string, number] => e[1] !== null);
         return h(
           'a',
-          { class: `tile ${bySeverity('critical') ? 'crit' : alerts.length ? 'warn' : ''}`, href: `#/stations/${d.code}`, 'data-district': d.code },
-          h('h3', {}, pick(d.nameZh, d.nameEn)),
+          { class: `tile ${critical ? 'crit' : alerts.length ? 'warn' : ''}`, href: `#/stations/${d.code}`, 'data-district': d.code },
+          h('h3', {}, pick(d.nameZh, d.nameEn), critical ? h('span', { class: 'sr-flag' }, ` ⚠ ${t('critical')}`) : null),
           h('div', { class: 'big' }, h('span', { class: 'num' }, online), h('small', {}, ` / ${d.registered} ${t('online')}`)),
           h(
             'dl',
             {},
             h('dt', {}, t('openNow')),
-            h('dd', {}, `${open} / ${d.scheduledOpenNow}`),
+            h('dd', {}, `${open} / ${d.scheduledOpenNow} ${t('ofScheduledNow')}`),
             h('dt', {}, t('registered')),
             h('dd', {}, [String(d.registered), ...planned.map(([y, n]) => ` / ${pick(`${y}目标`, `${y} target`)} ${n}`)].join('')),
             h('dt', {}, t('activeAlerts')),
-            h('dd', { class: 'alerts' }, (['critical', 'major', 'minor'] as const).map((s) => h('span', { class: `sev ${bySeverity(s) ? s : 'zero'}`, title: t(s) }, bySeverity(s)))),
+            h('dd', { class: 'alerts' }, severityCounts(alerts)),
             h('dt', {}, `${t('today')}/${t('days30')}/${t('ytd')}`),
             h('dd', {}, `${pct(d.compliance.today)} / ${pct(d.compliance.last30Days)} / ${pct(d.compliance.yearToDate)}`),
             h('dt', {}, t('facility')),
-            h('dd', {}, d.facility.meanPercent === null ? '—' : `${Math.round(d.facility.meanPercent)}%`),
+            h('dd', {}, d.facility.meanPercent === null ? '—' : `${Math.round(d.facility.meanPercent)}% · ${t('facilityComplete')} ${d.facility.complete} / ${d.facility.complete + d.facility.withIssues}`),
           ),
         );
       }),
     );
+    // Ranking: 30-day open compliance first (the 常年正常开放 criterion), then today's.
+    const ranked = [...summary].sort((a, b) => (b.compliance.last30Days ?? -1) - (a.compliance.last30Days ?? -1) || (b.compliance.today ?? -1) - (a.compliance.today ?? -1));
+    mount(
+      ranking,
+      ranked.map((d, i) =>
+        h(
+          'tr',
+          { 'data-district': d.code },
+          h('td', {}, i + 1),
+          h('td', {}, h('a', { href: `#/stations/${d.code}` }, pick(d.nameZh, d.nameEn))),
+          h('td', {}, pct(d.compliance.last30Days)),
+          h('td', {}, pct(d.compliance.today)),
+          h('td', {}, `${d.failingOpenAllYear} / ${d.registered}`),
+          h('td', {}, d.facility.meanPercent === null ? '—' : `${Math.round(d.facility.meanPercent)}%`),
+        ),
+      ),
+    );
   }
-
-  const chart = chartIn(mapEl);
-  function drawMap(): void {
-    const shown = DISTRICTS.filter((d) => visible.has(d.code));
-    const outlines = shown.map((d) => [
-      { name: pick(d.nameZh, d.nameEn), xAxis: d.bounds.minLon, yAxis: d.bounds.minLat },
-      { xAxis: d.bounds.maxLon, yAxis: d.bounds.maxLat },
-    ]);
-    const series = (Object.keys(STATE_COLORS) as ShownState[]).map((state, i) => ({
-      name: t(state),
-      type: 'scatter' as const,
-      symbolSize: located.length > 100 ? 7 : 12,
-      itemStyle: { color: STATE_COLORS[state] },
-      data: located.filter((s) => shownState(store.stations.get(s.id)) === state).map((s) => ({ value: [s.location.lon, s.location.lat], name: `${s.id} ${s.name}`, id: s.id })),
-      ...(i === 0 ? { markArea: { silent: true, itemStyle: { color: 'rgba(88,166,255,0.05)', borderColor: 'rgba(139,148,158,0.5)', borderWidth: 1 }, label: { color: '#8b949e', fontSize: 11 }, data: outlines } } : {}),
-    }));
-    chart.setOption({
-      backgroundColor: 'transparent',
-      animation: false,
-      grid: { left: 48, right: 16, top: 16, bottom: 32 },
-      tooltip: { formatter: (p: { name: string; seriesName: string }) => `${p.name}<br>${p.seriesName}` },
-      // The axes span the visible districts' outlines, so a district's stations sit inside its box.
-      xAxis: { type: 'value', min: Math.min(...shown.map((d) => d.bounds.minLon)), max: Math.max(...shown.map((d) => d.bounds.maxLon)), name: '°E', splitLine: { lineStyle: { color: '#21262d' } }, axisLabel: { formatter: (v: number) => v.toFixed(2) } },
-      yAxis: { type: 'value', min: Math.min(...shown.map((d) => d.bounds.minLat)), max: Math.max(...shown.map((d) => d.bounds.maxLat)), name: '°N', splitLine: { lineStyle: { color: '#21262d' } }, axisLabel: { formatter: (v: number) => v.toFixed(2) } },
-      series,
-    });
-  }
-  chart.off('click');
-  chart.on('click', (p) => {
-    const id = (p.data as { id?: string } | undefined)?.id;
-    if (id) location.hash = `#/station/${id}`;
-  });
 
   await loadSummary();
-  drawMap();
+  map.draw();
   return {
     refresh() {
       drawTiles();
-      drawMap();
+      map.draw();
       // A failed reload keeps the last summary on screen; the next refresh after 30 s tries again.
       if (Date.now() - lastFetch > 30_000) loadSummary().catch(() => undefined);
     },
   };
-}
-
-function legend(): HTMLElement {
-  return h('div', { class: 'legend' }, (Object.keys(STATE_COLORS) as ShownState[]).map((s) => h('span', {}, h('i', { style: `background:${STATE_COLORS[s]}` }), t(s))));
 }
