@@ -53,7 +53,19 @@ export async function restoreAlertBook(o: AlertBookOptions) {
     for (const t of transitions) {
       if (!persisted) store.append({ kind: 'transition', stored: { transition: t, firedAt: audibleSince(t), ...(comment === undefined ? {} : { comment }) } });
       metrics.transitionsTotal.inc({ rule: t.alert.ruleId, to: t.escalated ? 'escalated' : t.to });
-      logger.info({ event: 'alert_transition', key: t.alert.key, from: t.from, to: t.to, by: t.by, escalated: t.escalated, severity: t.alert.severity, suppressedBy: t.alert.suppressedBy }, `alert ${t.alert.key} → ${t.escalated ? 'escalated' : t.to}`);
+      logger.info(
+        {
+          event: 'alert_transition',
+          key: t.alert.key,
+          from: t.from,
+          to: t.to,
+          by: t.by,
+          escalated: t.escalated,
+          severity: t.alert.severity,
+          suppressedBy: t.alert.suppressedBy,
+        },
+        `alert ${t.alert.key} → ${t.escalated ? 'escalated' : t.to}`,
+      );
       if (t.to === 'resolved') {
         history.push(t.alert);
         if (notified.delete(t.alert.key)) events.push({ kind: 'resolved', alert: t.alert });

@@ -26,12 +26,18 @@ export function dingtalkSign(secret: string, timestamp: number): string {
 async function postJson(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (e) {
     throw new DeliveryError(`POST ${new URL(url).host}: ${(e as Error).message}`, false);
   }
   const text = await res.text();
-  if (!res.ok) throw new DeliveryError(`POST ${new URL(url).host}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status >= 400 && res.status < 500 && res.status !== 429);
+  if (!res.ok)
+    throw new DeliveryError(`POST ${new URL(url).host}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status >= 400 && res.status < 500 && res.status !== 429);
   return text;
 }
 
@@ -63,14 +69,30 @@ export function createSender(receiver: Receiver, config: NotificationConfig, now
       return async (m, g) => {
         await postJson(
           receiver.url,
-          { version: 1, audience: g.audience, district: g.district, title: m.title, text: m.text, events: g.events.map((e) => ({ kind: e.kind, alert: e.alert })), sentAt: now() },
+          {
+            version: 1,
+            audience: g.audience,
+            district: g.district,
+            title: m.title,
+            text: m.text,
+            events: g.events.map((e) => ({ kind: e.kind, alert: e.alert })),
+            sentAt: now(),
+          },
           receiver.headers,
           timeoutMs,
         );
       };
     case 'email': {
       const smtp = config.smtp!;
-      const transport: Transporter = createTransport({ host: smtp.host, port: smtp.port, secure: smtp.secure, auth: smtp.auth, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs });
+      const transport: Transporter = createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        auth: smtp.auth,
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+      });
       return async (m) => {
         try {
           await transport.sendMail({ from: smtp.from, to: receiver.to, subject: m.title, text: m.text });

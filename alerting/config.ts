@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { env, SHARED_ENV } from '../lib/config.js';
 import { InfluxEnvSchema } from '../lib/influx/env.js';
 

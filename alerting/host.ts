@@ -18,7 +18,10 @@ import type { RulesConfig } from '../rules/rule-config.js';
 import { createJobs, scheduleJobs } from './schedules.js';
 import { createAlertingService, type AlertingService } from './service.js';
 
-export type AlertingFiles = Pick<AlertingConfig, 'ALERTING_RULES_FILE' | 'ALERTING_NOTIFICATIONS_FILE' | 'ALERTING_SPOOL_DIR' | 'ALERTING_REPORTS_DIR' | 'ALERTING_CRON'>;
+export type AlertingFiles = Pick<
+  AlertingConfig,
+  'ALERTING_RULES_FILE' | 'ALERTING_NOTIFICATIONS_FILE' | 'ALERTING_SPOOL_DIR' | 'ALERTING_REPORTS_DIR' | 'ALERTING_CRON'
+>;
 
 export interface HostedAlerting {
   service: AlertingService;

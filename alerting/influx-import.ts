@@ -13,8 +13,24 @@ import { manualRecords } from './manual-records.js';
 // `record_json`). The first start on a database copies them in, once (the imports ledger); the
 // points stay where they are. Silences over by then are left behind: they no longer mute anything.
 
-const SilenceShape = z.object({ id: z.string(), stationId: z.string(), ruleIds: z.array(z.string()), from: z.number(), until: z.number(), reason: z.string(), createdBy: z.string() });
-const AttestationShape = z.object({ stationId: z.string(), item: z.enum(EQUIPMENT_ITEMS), present: z.boolean(), working: z.boolean(), by: z.string(), at: z.number(), note: z.string().optional() });
+const SilenceShape = z.object({
+  id: z.string(),
+  stationId: z.string(),
+  ruleIds: z.array(z.string()),
+  from: z.number(),
+  until: z.number(),
+  reason: z.string(),
+  createdBy: z.string(),
+});
+const AttestationShape = z.object({
+  stationId: z.string(),
+  item: z.enum(EQUIPMENT_ITEMS),
+  present: z.boolean(),
+  working: z.boolean(),
+  by: z.string(),
+  at: z.number(),
+  note: z.string().optional(),
+});
 /** The district is a tag of the point, not part of the record. */
 const DistrictTag = z.object({ district: z.enum(DISTRICT_CODES) });
 
@@ -33,14 +49,19 @@ function records<S extends z.ZodType>(rows: Row[], shape: S): { ok: Array<{ row:
   return { ok, skipped: rows.length - ok.length };
 }
 
-export async function importInfluxRecords(db: Db, influx: Influx, logger: Logger, now: () => number = Date.now): Promise<{ silences: ImportCounts | null; attestations: ImportCounts | null }> {
+export async function importInfluxRecords(
+  db: Db,
+  influx: Influx,
+  logger: Logger,
+  now: () => number = Date.now,
+): Promise<{ silences: ImportCounts | null; attestations: ImportCounts | null }> {
   const S = ALERTING_SERIES.silence.measurement;
   const A = ALERTING_SERIES.attestation.measurement;
   const origin = (m: string) => `influxdb measurement ${m}`;
   const silences = await importOnce(db, { source: 'influx_silences', origin: origin(S), logger, now }, async (trx) => {
     const { ok, skipped } = records(await influx.query(`SELECT "record_json" FROM ${quoteIdent(S)} WHERE "until_ms" > $at`, { at: now() }), SilenceShape);
     const seen = new Set<string>();
-    for (const { value } of ok) if (!seen.has(value.id)) (seen.add(value.id), await manualRecords(trx).saveSilence(value));
+    for (const { value } of ok) if (!seen.has(value.id)) seen.add(value.id), await manualRecords(trx).saveSilence(value);
     return { imported: seen.size, skipped };
   });
   const attestations = await importOnce(db, { source: 'influx_attestations', origin: origin(A), logger, now }, async (trx) => {

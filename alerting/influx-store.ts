@@ -41,7 +41,10 @@ export function recordToPoint(record: StoreRecord): PointData {
     case 'snapshot': {
       const a = record.alert;
       const stored: StoredTransition = { transition: { alert: a, from: a.state, to: a.state, at: record.at }, firedAt: record.firedAt };
-      return point(T.alertSnapshot, { [TAGS.station]: a.stationId, [TAGS.district]: a.district, rule: a.ruleId }, record.at, { state: a.state, record_json: JSON.stringify(stored) });
+      return point(T.alertSnapshot, { [TAGS.station]: a.stationId, [TAGS.district]: a.district, rule: a.ruleId }, record.at, {
+        state: a.state,
+        record_json: JSON.stringify(stored),
+      });
     }
     case 'attestation': {
       const a = record.attestation;
@@ -70,7 +73,15 @@ export function recordToPoint(record: StoreRecord): PointData {
 }
 
 // Stored JSON is re-validated on load: a hand-edited or truncated row is skipped and logged, not trusted.
-const AlertShape = z.looseObject({ key: z.string(), ruleId: z.string(), stationId: z.string(), district: z.enum(DISTRICT_CODES), state: z.enum(['firing', 'acknowledged', 'resolved']), firstSeen: z.number(), lastSeen: z.number() });
+const AlertShape = z.looseObject({
+  key: z.string(),
+  ruleId: z.string(),
+  stationId: z.string(),
+  district: z.enum(DISTRICT_CODES),
+  state: z.enum(['firing', 'acknowledged', 'resolved']),
+  firstSeen: z.number(),
+  lastSeen: z.number(),
+});
 const StoredTransitionShape = z.looseObject({
   transition: z.looseObject({ alert: AlertShape, to: z.enum(['firing', 'acknowledged', 'resolved']), at: z.number() }),
   firedAt: z.number().nullable(),
@@ -107,7 +118,10 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
     const where = Object.keys(p.tags).map((k) => `${quoteIdent(k)} = $tag_${k}`);
     const params: Record<string, string> = Object.fromEntries(Object.entries(p.tags).map(([k, v]) => [`tag_${k}`, v]));
     const field = Object.keys(p.fields)[0]!;
-    const rows = await influx.query(`SELECT ${quoteIdent(field)} FROM ${quoteIdent(p.measurement)} WHERE time = $time AND ${where.join(' AND ')}`, { ...params, time: iso(p.time) });
+    const rows = await influx.query(`SELECT ${quoteIdent(field)} FROM ${quoteIdent(p.measurement)} WHERE time = $time AND ${where.join(' AND ')}`, {
+      ...params,
+      time: iso(p.time),
+    });
     if (rows.length === 0) throw new Error(`${p.measurement} point at ${iso(p.time)} not found after writing it`);
   }
 
@@ -127,7 +141,11 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
     async loadAlerts(resolvedSince): Promise<LoadedAlerts> {
       const m = T.alertTransition.measurement;
       const lastOf = async (measurement: string) =>
-        parseRows(await influx.query(`SELECT last("record_json") AS "record_json" FROM ${quoteIdent(measurement)} GROUP BY ${quoteIdent(TAGS.station)}, "rule"`), StoredTransitionShape, measurement) as unknown as StoredTransition[];
+        parseRows(
+          await influx.query(`SELECT last("record_json") AS "record_json" FROM ${quoteIdent(measurement)} GROUP BY ${quoteIdent(TAGS.station)}, "rule"`),
+          StoredTransitionShape,
+          measurement,
+        ) as unknown as StoredTransition[];
       const newest = new Map<string, StoredTransition>();
       // Transitions first, then checkpoints: a checkpoint wins unless a transition came after it.
       for (const s of [...(await lastOf(m)), ...(await lastOf(T.alertSnapshot.measurement))]) {
@@ -136,7 +154,10 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       }
       const latest = [...newest.values()];
       const history = parseRows(
-        await influx.query(`SELECT "record_json" FROM ${quoteIdent(m)} WHERE time >= $since AND "state" = $resolved`, { since: iso(resolvedSince), resolved: 'resolved' }),
+        await influx.query(`SELECT "record_json" FROM ${quoteIdent(m)} WHERE time >= $since AND "state" = $resolved`, {
+          since: iso(resolvedSince),
+          resolved: 'resolved',
+        }),
         StoredTransitionShape,
         m,
       ) as unknown as StoredTransition[];
@@ -169,7 +190,10 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       const [before, open, online] = await Promise.all([
         influx.query(`SELECT last("open") AS "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.station)} = $station AND time < $from`, params),
         influx.query(`SELECT "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.station)} = $station AND time >= $from AND time < $to`, params),
-        influx.query(`SELECT "online" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.station)} = $station AND time >= $staleFrom AND time < $to`, { ...params, staleFrom: iso(from - staleMs) }),
+        influx.query(`SELECT "online" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.station)} = $station AND time >= $staleFrom AND time < $to`, {
+          ...params,
+          staleFrom: iso(from - staleMs),
+        }),
       ]);
       return { open: samples([...before, ...open], 'open'), online: samples(online, 'online') };
     },
@@ -181,7 +205,10 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       const [before, open, online] = await Promise.all([
         influx.query(`SELECT last("open") AS "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.district)} = $district AND time < $from ${by}`, params),
         influx.query(`SELECT "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.district)} = $district AND time >= $from AND time < $to ${by}`, params),
-        influx.query(`SELECT "online" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.district)} = $district AND time >= $staleFrom AND time < $to ${by}`, { ...params, staleFrom: iso(from - staleMs) }),
+        influx.query(`SELECT "online" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.district)} = $district AND time >= $staleFrom AND time < $to ${by}`, {
+          ...params,
+          staleFrom: iso(from - staleMs),
+        }),
       ]);
       const out = new Map<string, { open: Row[]; online: Row[] }>();
       const slot = (r: Row) => {

@@ -16,7 +16,12 @@ export interface LiveStates {
 
 export const isHistory = (ts: number, now: number, liveWindowMs: number): boolean => ts < now - liveWindowMs;
 
-export function liveStates(registry: Registry, seed: ReadonlyMap<string, StationState>, liveWindowMs: number, metrics: Pick<AlertingMetrics, 'historyMessages'>): LiveStates {
+export function liveStates(
+  registry: Registry,
+  seed: ReadonlyMap<string, StationState>,
+  liveWindowMs: number,
+  metrics: Pick<AlertingMetrics, 'historyMessages'>,
+): LiveStates {
   const states = new Map(seed);
   return {
     get: (id) => states.get(id),

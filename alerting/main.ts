@@ -22,7 +22,15 @@ await runService('alerting', async (logger) => {
   const influx = await connectInflux(influxConfigFromEnv(config), logger);
   await influx.ensureDatabase();
   const database = await openDatabase(config.DATABASE_URL, logger);
-  const consumer = createTelemetryConsumer({ mqttUrl: config.MQTT_URL, username, password, clientId: config.ALERTING_MQTT_CLIENT_ID, registry, logger, metrics });
+  const consumer = createTelemetryConsumer({
+    mqttUrl: config.MQTT_URL,
+    username,
+    password,
+    clientId: config.ALERTING_MQTT_CLIENT_ID,
+    registry,
+    logger,
+    metrics,
+  });
   const alerting = await hostAlerting({ config, registry, influx, db: database.db, consumer, logger, metrics });
   const metricsServer = await serveMetrics(metrics, config.ALERTING_METRICS_PORT, config.ALERTING_METRICS_HOST);
   logger.info({ event: 'started', metricsPort: metricsServer.port, stations: registry.stations.length }, 'alerting service running');

@@ -21,17 +21,42 @@ export function manualRecords(db: Db): ManualRecords {
     async saveSilence(s) {
       await db
         .insertInto('silences')
-        .values({ id: s.id, station_id: s.stationId, rule_ids: JSON.stringify(s.ruleIds), from_ms: s.from, until_ms: s.until, reason: s.reason, created_by: s.createdBy })
+        .values({
+          id: s.id,
+          station_id: s.stationId,
+          rule_ids: JSON.stringify(s.ruleIds),
+          from_ms: s.from,
+          until_ms: s.until,
+          reason: s.reason,
+          created_by: s.createdBy,
+        })
         .execute();
     },
     async loadSilences(at) {
       const rows = await db.selectFrom('silences').selectAll().where('until_ms', '>', at).orderBy('from_ms').orderBy('id').execute();
-      return rows.map((r) => ({ id: r.id, stationId: r.station_id, ruleIds: JSON.parse(r.rule_ids) as string[], from: r.from_ms, until: r.until_ms, reason: r.reason, createdBy: r.created_by }));
+      return rows.map((r) => ({
+        id: r.id,
+        stationId: r.station_id,
+        ruleIds: JSON.parse(r.rule_ids) as string[],
+        from: r.from_ms,
+        until: r.until_ms,
+        reason: r.reason,
+        createdBy: r.created_by,
+      }));
     },
     async saveAttestation(a, district) {
       await db
         .insertInto('attestations')
-        .values({ station_id: a.stationId, district, item: a.item, present: a.present ? 1 : 0, working: a.working ? 1 : 0, by: a.by, note: a.note ?? null, at: a.at })
+        .values({
+          station_id: a.stationId,
+          district,
+          item: a.item,
+          present: a.present ? 1 : 0,
+          working: a.working ? 1 : 0,
+          by: a.by,
+          note: a.note ?? null,
+          at: a.at,
+        })
         .execute();
     },
     async loadAttestations(since) {

@@ -57,7 +57,10 @@ export function renderGroup(group: NotificationGroup & { district: DistrictCode 
   const prefix = group.audience === 'city' ? '【驿站告警升级】' : '【驿站告警】';
   const title = `${prefix}${d.nameZh} ${counts.join('，')}`;
   const sorted = [...group.events].sort(
-    (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || SEVERITY_ORDER.indexOf(a.alert.severity) - SEVERITY_ORDER.indexOf(b.alert.severity) || a.alert.key.localeCompare(b.alert.key),
+    (a, b) =>
+      KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+      SEVERITY_ORDER.indexOf(a.alert.severity) - SEVERITY_ORDER.indexOf(b.alert.severity) ||
+      a.alert.key.localeCompare(b.alert.key),
   );
   const line = (e: NotificationEvent): string => {
     const a = e.alert;

@@ -8,7 +8,11 @@ import { DISTRICT_CODES } from '../domain/districts.js';
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 export const ReceiverSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('wecom'), name: z.string().min(1).optional(), url: httpUrl.describe('企业微信群机器人 webhook URL (…/cgi-bin/webhook/send?key=…)') }),
+  z.strictObject({
+    type: z.literal('wecom'),
+    name: z.string().min(1).optional(),
+    url: httpUrl.describe('企业微信群机器人 webhook URL (…/cgi-bin/webhook/send?key=…)'),
+  }),
   z.strictObject({
     type: z.literal('dingtalk'),
     name: z.string().min(1).optional(),
@@ -19,7 +23,10 @@ export const ReceiverSchema = z.discriminatedUnion('type', [
     type: z.literal('webhook'),
     name: z.string().min(1).optional(),
     url: httpUrl,
-    headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string()).default({}).describe('Extra headers, e.g. an Authorization token'),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/), z.string())
+      .default({})
+      .describe('Extra headers, e.g. an Authorization token'),
   }),
   z.strictObject({ type: z.literal('email'), name: z.string().min(1).optional(), to: z.array(z.email()).min(1) }),
 ]);
@@ -69,5 +76,8 @@ export function parseNotificationConfig(data: unknown, source = 'notifications')
 }
 
 export function loadNotificationConfig(path: string): NotificationConfig {
-  return parseNotificationConfig(readJson(path, (file, problems) => new NotificationConfigError(problems.map((p) => `${file}: ${p}`))), path);
+  return parseNotificationConfig(
+    readJson(path, (file, problems) => new NotificationConfigError(problems.map((p) => `${file}: ${p}`))),
+    path,
+  );
 }

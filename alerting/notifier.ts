@@ -33,7 +33,12 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const { config, logger } = o;
   const sent =
     (o.metrics.getSingleMetric('alert_notifications_total') as Counter<'channel' | 'outcome'> | undefined) ??
-    new Counter({ name: 'alert_notifications_total', help: 'Notification deliveries by channel and outcome (sent, retried, failed)', labelNames: ['channel', 'outcome'], registers: [o.metrics] });
+    new Counter({
+      name: 'alert_notifications_total',
+      help: 'Notification deliveries by channel and outcome (sent, retried, failed)',
+      labelNames: ['channel', 'outcome'],
+      registers: [o.metrics],
+    });
   const senders = new Map<Receiver, Send>();
   const senderOf = (r: Receiver): Send => {
     let s = senders.get(r);
@@ -59,13 +64,19 @@ export function createNotifier(o: NotifierOptions): Notifier {
       try {
         await senderOf(receiver)(message, group);
         sent.inc({ channel: receiver.type, outcome: 'sent' });
-        logger.info({ event: 'notification_sent', receiver: label, district: group.district, audience: group.audience, alerts: group.events.length, attempt }, 'notification sent');
+        logger.info(
+          { event: 'notification_sent', receiver: label, district: group.district, audience: group.audience, alerts: group.events.length, attempt },
+          'notification sent',
+        );
         return;
       } catch (e) {
         const permanent = e instanceof DeliveryError && e.permanent;
         if (permanent || attempt >= attempts || closing) {
           sent.inc({ channel: receiver.type, outcome: 'failed' });
-          logger.error({ event: 'notification_failed', receiver: label, district: group.district, attempt, permanent, err: (e as Error).message }, 'notification not delivered');
+          logger.error(
+            { event: 'notification_failed', receiver: label, district: group.district, attempt, permanent, err: (e as Error).message },
+            'notification not delivered',
+          );
           return;
         }
         sent.inc({ channel: receiver.type, outcome: 'retried' });
@@ -81,7 +92,11 @@ export function createNotifier(o: NotifierOptions): Notifier {
 
   function dispatch(group: NotificationGroup, message: RenderedMessage): void {
     const receivers = receiversOf(group.audience, group.district);
-    if (receivers.length === 0) logger.warn({ event: 'notification_unrouted', district: group.district, audience: group.audience, alerts: group.events.length }, 'no receiver configured');
+    if (receivers.length === 0)
+      logger.warn(
+        { event: 'notification_unrouted', district: group.district, audience: group.audience, alerts: group.events.length },
+        'no receiver configured',
+      );
     for (const r of receivers) {
       const p = deliver(r, group, message).finally(() => inFlight.delete(p));
       inFlight.add(p);

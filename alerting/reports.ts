@@ -28,7 +28,13 @@ export interface DistrictMonth {
 const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
 /** `month` is YYYY-MM (local). */
-export function monthlySummary(registry: Registry, rollups: readonly DailyRollup[], snapshots: readonly ComplianceSnapshot[], month: string, threshold: number): DistrictMonth[] {
+export function monthlySummary(
+  registry: Registry,
+  rollups: readonly DailyRollup[],
+  snapshots: readonly ComplianceSnapshot[],
+  month: string,
+  threshold: number,
+): DistrictMonth[] {
   const days = new Map<string, DailyRollup[]>();
   for (const r of rollups) if (r.date.startsWith(`${month}-`)) days.set(r.stationId, [...(days.get(r.stationId) ?? []), r]);
   return DISTRICTS.map(({ code }) => {
@@ -42,15 +48,28 @@ export function monthlySummary(registry: Registry, rollups: readonly DailyRollup
     failing.sort((a, b) => a.compliance - b.compliance);
     const time = pooledTime(perStation.map((p) => p.time));
     const facility = snapshots.filter((x) => x.district === code).map((x) => x.facility);
-    return { district: code, month, stations: stations.length, compliance: complianceOf(time), coverage: coverageOf(time), time, failing, facilityPercent: districtFacilityPercent(facility) };
+    return {
+      district: code,
+      month,
+      stations: stations.length,
+      compliance: complianceOf(time),
+      coverage: coverageOf(time),
+      time,
+      failing,
+      facilityPercent: districtFacilityPercent(facility),
+    };
   });
 }
 
 export function renderMonthly(rows: readonly DistrictMonth[], nameOf: (d: DistrictCode) => string, audience: 'district' | 'city'): RenderedMessage {
   const month = rows[0]?.month ?? '';
-  const title = audience === 'city' ? `【驿站月报】${month} 全市常年正常开放达标情况` : `【驿站月报】${month} ${nameOf(rows[0]!.district)} 常年正常开放达标情况`;
+  const title =
+    audience === 'city' ? `【驿站月报】${month} 全市常年正常开放达标情况` : `【驿站月报】${month} ${nameOf(rows[0]!.district)} 常年正常开放达标情况`;
   const lines = rows.map((r) => {
-    const worst = r.failing.slice(0, 5).map((f) => `${f.stationId} ${pct(f.compliance)}`).join('、');
+    const worst = r.failing
+      .slice(0, 5)
+      .map((f) => `${f.stationId} ${pct(f.compliance)}`)
+      .join('、');
     return `- **${nameOf(r.district)}**：开放率 ${pct(r.compliance)}（监测覆盖 ${pct(r.coverage)}），未达标 ${r.failing.length}/${r.stations} 站${worst ? `（${worst}）` : ''}，设施完备率 ${r.facilityPercent ?? '—'}%\n  open ${pct(r.compliance)} (monitored ${pct(r.coverage)}), ${r.failing.length}/${r.stations} stations below threshold, facilities ${r.facilityPercent ?? '—'}%`;
   });
   const markdown = `### ${title}\n\n${lines.join('\n')}`;
@@ -68,7 +87,10 @@ export function selfCheckDrafts(registry: Registry, snapshots: readonly Complian
 
 export function renderSelfCheck(form: AcceptanceForm): RenderedMessage {
   const title = `【验收自查草稿】${form.year} ${form.nameZh}：系统预评 ${form.total}/${form.max} 分，待人工填写 ${form.items.filter((i) => i.score === null).length} 项`;
-  const lines = form.items.map((i) => `- ${i.no}. ${i.textZh}：${i.score === null ? '待填写 (to fill in)' : `${i.score}/${i.max}`}${i.evidenceZh.length ? `（${i.evidenceZh.join('；')}）` : ''}`);
+  const lines = form.items.map(
+    (i) =>
+      `- ${i.no}. ${i.textZh}：${i.score === null ? '待填写 (to fill in)' : `${i.score}/${i.max}`}${i.evidenceZh.length ? `（${i.evidenceZh.join('；')}）` : ''}`,
+  );
   const markdown = `### ${title}\n请于7月底前完成自查，8月底前上报。Self-check draft: complete by end of July, report by end of August.\n\n${lines.join('\n')}`;
   return { title, markdown, text: markdown.replace(/^### /, '') };
 }

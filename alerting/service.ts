@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Registry as MetricsRegistry } from 'prom-client';
-import { AlertingError, type AlertingPort, type AlertTransition, type Attestation, type ComplianceSnapshot, type FacilityStatus, type Silence } from '../domain/alerts.js';
+import {
+  AlertingError,
+  type AlertingPort,
+  type AlertTransition,
+  type Attestation,
+  type ComplianceSnapshot,
+  type FacilityStatus,
+  type Silence,
+} from '../domain/alerts.js';
 import { EQUIPMENT_ITEMS } from '../domain/equipment.js';
 import type { Registry } from '../domain/registry.js';
 import { DAY_MS, midnightOfDate, localDateOf } from '../domain/schedule.js';
@@ -183,7 +191,10 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       const s: Silence = { ...input, id: randomUUID() };
       await records.saveSilence(s);
       silences.push(s);
-      logger.info({ event: 'silence_created', id: s.id, station: s.stationId, rules: s.ruleIds, from: s.from, until: s.until, by: s.createdBy }, 'silence created');
+      logger.info(
+        { event: 'silence_created', id: s.id, station: s.stationId, rules: s.ruleIds, from: s.from, until: s.until, by: s.createdBy },
+        'silence created',
+      );
       judge(station, clock());
       return s;
     },

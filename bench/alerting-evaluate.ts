@@ -48,7 +48,10 @@ for (let day = Date.parse('2025-12-01T12:00:00+08:00'); day < now - DAY_MS; day 
   const date = localDateOf(day);
   registry.stations.forEach((s, i) => {
     const scheduledMs = 14 * 3_600_000;
-    store.append({ kind: 'rollup', rollup: { ...NO_TIME, stationId: s.id, district: s.district, date, scheduledMs, openMs: scheduledMs * (0.95 + ((i * 7 + day / DAY_MS) % 6) / 100) } });
+    store.append({
+      kind: 'rollup',
+      rollup: { ...NO_TIME, stationId: s.id, district: s.district, date, scheduledMs, openMs: scheduledMs * (0.95 + ((i * 7 + day / DAY_MS) % 6) / 100) },
+    });
     rollupsStored++;
   });
 }
@@ -61,7 +64,12 @@ registry.stations.forEach((s, i) => {
   const msgs: Telemetry[] = [
     { channel: 'status', stationId: s.id, ts: now - 10_000, data: { station: s.id, ts: now - 10_000, online: true, reason: 'heartbeat', wifiRssiDbm: -60 } },
     { channel: 'service', stationId: s.id, ts: now - 3_600_000, data: { station: s.id, ts: now - 3_600_000, open: i % 10 !== 0, door: 'closed' } },
-    { channel: 'appliance', stationId: s.id, ts: now - 30_000, data: { station: s.id, ts: now - 30_000, appliance: 'fridge', on: true, powerW: 90, faultCode: i % 25 === 0 ? 'E1' : null, tempC: 4 } },
+    {
+      channel: 'appliance',
+      stationId: s.id,
+      ts: now - 30_000,
+      data: { station: s.id, ts: now - 30_000, appliance: 'fridge', on: true, powerW: 90, faultCode: i % 25 === 0 ? 'E1' : null, tempC: 4 },
+    },
   ];
   for (const m of msgs) st = applyTelemetry(st, m);
   states.set(s.id, st);

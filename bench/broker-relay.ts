@@ -42,10 +42,13 @@ async function run(mode: string, dir: string) {
     await waitForPort(port);
     const credentials = loadDevCredentials(join(dir, 'dev.json'));
     const url = `mqtt://127.0.0.1:${port}`;
-    const login = (id: string, clean = true) => mqtt.connectAsync(url, { username: id, password: credentials[id], clientId: id, protocolVersion: 4, reconnectPeriod: 0, clean });
+    const login = (id: string, clean = true) =>
+      mqtt.connectAsync(url, { username: id, password: credentials[id], clientId: id, protocolVersion: 4, reconnectPeriod: 0, clean });
     const ingest = await login('svc-ingest', false);
     await ingest.subscribeAsync([...TELEMETRY_SUBSCRIPTIONS], { qos: 1 });
-    const stations = loadRegistryFile().stations.slice(0, stationCount).map((s) => s.id);
+    const stations = loadRegistryFile()
+      .stations.slice(0, stationCount)
+      .map((s) => s.id);
     const publishers: MqttClient[] = await Promise.all(stations.map((id) => login(id)));
     let received = 0;
     const allReceived = new Promise<void>((resolve) => ingest.on('message', () => ++received === messages && resolve()));

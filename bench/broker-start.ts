@@ -31,7 +31,20 @@ try {
   const logger = createLogger('bench', 'silent');
   const [broker, listenMs] = await timed(() => startBroker({ registry, accounts, logger, port: 0, wsPort: null, sessions: { dir: join(dir, 'broker') } }));
   await broker.close();
-  console.log(JSON.stringify({ bench: 'broker-start', accounts: accounts.size, generateMs, restartCheckMs: restartMs, restartCheckEveryPasswordMs: verifyAllMs, startBrokerMs: listenMs }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'broker-start',
+        accounts: accounts.size,
+        generateMs,
+        restartCheckMs: restartMs,
+        restartCheckEveryPasswordMs: verifyAllMs,
+        startBrokerMs: listenMs,
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

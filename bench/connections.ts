@@ -32,7 +32,16 @@ try {
   await sleep(2000);
   const idle = sample(pid);
   const started = performance.now();
-  const loaders = startLoaders({ processes, from: 0, to: target, rate: 0, registryFile: p.registryFile, credentialsFile: p.credentialsFile, brokerUrl: p.brokerUrl, addressesPerLoader });
+  const loaders = startLoaders({
+    processes,
+    from: 0,
+    to: target,
+    rate: 0,
+    registryFile: p.registryFile,
+    credentialsFile: p.credentialsFile,
+    brokerUrl: p.brokerUrl,
+    addressesPerLoader,
+  });
   const allConnected = await Promise.race([loaders.ready.then(() => true), deadline(timeoutS * 1000)]);
   const connectSeconds = (performance.now() - started) / 1000;
   await sleep(5000);

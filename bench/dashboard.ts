@@ -69,7 +69,9 @@ const quantile = (xs: number[], p: number): number | null => {
 };
 
 async function runBench(): Promise<void> {
-  const { values } = parseArgs({ options: { sockets: { type: 'string', default: '500' }, seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '100' } } });
+  const { values } = parseArgs({
+    options: { sockets: { type: 'string', default: '500' }, seconds: { type: 'string', default: '30' }, rate: { type: 'string', default: '100' } },
+  });
   const SOCKETS = Number(values.sockets);
   const SECONDS = Number(values.seconds);
   const RATE = Number(values.rate); // telemetry messages per second across the fleet
@@ -97,13 +99,24 @@ async function runBench(): Promise<void> {
   });
   feed.on('telemetry', (m: Telemetry) => alerting.handleTelemetry(m));
   alerting.start();
-  const h = await startHarness({ alerting, influx, registry, live: feed, env: { DASHBOARD_TELEMETRY_THROTTLE_MS: '1000', DASHBOARD_LOGIN_LIMIT: '1000', DASHBOARD_COMPLIANCE_TTL_MS: '5000' } });
+  const h = await startHarness({
+    alerting,
+    influx,
+    registry,
+    live: feed,
+    env: { DASHBOARD_TELEMETRY_THROTTLE_MS: '1000', DASHBOARD_LOGIN_LIMIT: '1000', DASHBOARD_COMPLIANCE_TTL_MS: '5000' },
+  });
   const t0 = Date.now();
-  for (const s of stations) feed.push({ channel: 'status', stationId: s.id, ts: t0, data: { station: s.id, ts: t0, online: true, reason: 'boot', uptimeS: 1, wifiRssiDbm: -55 } });
+  for (const s of stations)
+    feed.push({ channel: 'status', stationId: s.id, ts: t0, data: { station: s.id, ts: t0, online: true, reason: 'boot', uptimeS: 1, wifiRssiDbm: -55 } });
 
   // A wall-screen mix: a quarter city staff, the rest maintainers of SN and SB.
   const tokens = { admin: await h.login('admin'), viewer: await h.login('viewer'), sn: await h.login('maint-sn'), sb: await h.login('maint-sb') };
-  const job: ClientJob = { url: h.api.url, tokens: [tokens.admin, tokens.viewer, tokens.sn, tokens.sb, tokens.sn, tokens.sb, tokens.sn, tokens.sb], sockets: SOCKETS };
+  const job: ClientJob = {
+    url: h.api.url,
+    tokens: [tokens.admin, tokens.viewer, tokens.sn, tokens.sb, tokens.sn, tokens.sb, tokens.sn, tokens.sb],
+    sockets: SOCKETS,
+  };
   const clients = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_CLIENT_JOB: JSON.stringify(job) } });
   const next = (): Promise<unknown> => new Promise((resolve, reject) => (clients.once('message', resolve), clients.once('error', reject)));
   await next();
@@ -129,7 +142,12 @@ async function runBench(): Promise<void> {
   const faultTimer = setInterval(() => {
     const now = Date.now();
     const s = stations[(faults++ * 37) % stations.length]!;
-    feed.push({ channel: 'appliance', stationId: s.id, ts: now, data: { station: s.id, ts: now, appliance: 'microwave', on: false, powerW: 0, faultCode: 'E3' } });
+    feed.push({
+      channel: 'appliance',
+      stationId: s.id,
+      ts: now,
+      data: { station: s.id, ts: now, appliance: 'microwave', on: false, powerW: 0, faultCode: 'E3' },
+    });
   }, 1000);
 
   // The server's event loop: what the alerting evaluation, the compliance refresh and the fan-out
@@ -170,7 +188,11 @@ async function runBench(): Promise<void> {
     fanoutMs: { p50: quantile(station, 50), p99: quantile(station, 99), max: quantile(station, 100) },
     alertFanoutMs: { p50: quantile(alert, 50), p99: quantile(alert, 99) },
     fleetSummaryMs: { requests: summaryMs.length, p50: quantile(summaryMs, 50), p99: quantile(summaryMs, 99) },
-    serverEventLoopDelayMs: { p50: Math.round(loopDelay.percentile(50) / 1e4) / 100, p99: Math.round(loopDelay.percentile(99) / 1e4) / 100, max: Math.round(loopDelay.max / 1e4) / 100 },
+    serverEventLoopDelayMs: {
+      p50: Math.round(loopDelay.percentile(50) / 1e4) / 100,
+      p99: Math.round(loopDelay.percentile(99) / 1e4) / 100,
+      max: Math.round(loopDelay.max / 1e4) / 100,
+    },
     alertingEvaluateMs: Math.round(evaluateMs * 10) / 10,
     targets: { fanoutP99Ms: 200, fleetSummaryP99Ms: 20 },
     serverRssMb: Math.round(process.memoryUsage().rss / 1e6),

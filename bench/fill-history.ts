@@ -9,7 +9,9 @@ import { createLogger } from '../lib/logger.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
 import { fillHistory } from '../platform/fill-history.js';
 
-const { values } = parseArgs({ options: { stations: { type: 'string', default: '600' }, days: { type: 'string', default: '30' }, 'heartbeat-min': { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { stations: { type: 'string', default: '600' }, days: { type: 'string', default: '30' }, 'heartbeat-min': { type: 'string', default: '5' } },
+});
 const registry = loadRegistryFile();
 const stations = registry.stations.slice(0, Number(values.stations));
 const logger = createLogger('bench-fill', 'warn');
@@ -20,7 +22,17 @@ try {
   const now = Date.now();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const result = await fillHistory({ influx, registry, stations, seed: 1, now, days: Number(values.days), until: now, heartbeatMs: Number(values['heartbeat-min']) * 60_000, logger });
+  const result = await fillHistory({
+    influx,
+    registry,
+    stations,
+    seed: 1,
+    now,
+    days: Number(values.days),
+    until: now,
+    heartbeatMs: Number(values['heartbeat-min']) * 60_000,
+    logger,
+  });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await influx.close();

@@ -29,13 +29,21 @@ const int = (name: string, fallback: number): number => {
   return v;
 };
 const steadyCfg = { stations: int('BENCH_STEADY_STATIONS', 600), rate: int('BENCH_STEADY_RATE', 1), seconds: int('BENCH_STEADY_SECONDS', 60), loaders: 1 };
-const maxCfg = { stations: int('BENCH_MAX_STATIONS', 2000), rate: int('BENCH_MAX_RATE', 10), seconds: int('BENCH_MAX_SECONDS', 15), loaders: int('BENCH_LOADERS', 2) };
+const maxCfg = {
+  stations: int('BENCH_MAX_STATIONS', 2000),
+  rate: int('BENCH_MAX_RATE', 10),
+  seconds: int('BENCH_MAX_SECONDS', 15),
+  loaders: int('BENCH_LOADERS', 2),
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (sorted: number[], p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
 
 /** One field per measurement the load writes, checked against the series definitions. */
-const counted = <S extends { measurement: string; fields: Record<string, string> }>(series: S, field: keyof S['fields'] & string) => ({ measurement: series.measurement, field });
+const counted = <S extends { measurement: string; fields: Record<string, string> }>(series: S, field: keyof S['fields'] & string) => ({
+  measurement: series.measurement,
+  field,
+});
 const LOAD_SERIES = [counted(SERIES.occupancy, 'people'), counted(SERIES.appliance, 'on'), counted(SERIES.speaker, 'online'), counted(SERIES.status, 'online')];
 
 /**
@@ -98,7 +106,15 @@ async function startProbe(p: Pipeline, probe: string) {
 }
 
 async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
-  const loaders = startLoaders({ processes: cfg.loaders, from: 0, to: cfg.stations, rate: cfg.rate, registryFile: p.registryFile, credentialsFile: p.credentialsFile, brokerUrl: p.brokerUrl });
+  const loaders = startLoaders({
+    processes: cfg.loaders,
+    from: 0,
+    to: cfg.stations,
+    rate: cfg.rate,
+    registryFile: p.registryFile,
+    credentialsFile: p.credentialsFile,
+    brokerUrl: p.brokerUrl,
+  });
   await loaders.ready;
   await sleep(2000);
   const pids = { broker: p.broker.pid!, ingest: p.ingest!.pid!, influxd: pidOf(p.influxd!.dataDir) };
@@ -131,8 +147,19 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
     }
   }
   const latency = await probeRun.stop();
-  const ingestMetrics = await scrape(p.metricsPorts.ingest, ['telemetry_messages_received_total', 'telemetry_messages_accepted_total', 'ingest_points_written_total', 'ingest_wal_points_appended_total', 'ingest_wal_blocked_total']);
-  const brokerMetrics = await scrape(p.metricsPorts.broker, ['broker_messages_in_total', 'broker_messages_out_total', 'broker_refusals_total', 'broker_slow_client_disconnects_total']);
+  const ingestMetrics = await scrape(p.metricsPorts.ingest, [
+    'telemetry_messages_received_total',
+    'telemetry_messages_accepted_total',
+    'ingest_points_written_total',
+    'ingest_wal_points_appended_total',
+    'ingest_wal_blocked_total',
+  ]);
+  const brokerMetrics = await scrape(p.metricsPorts.broker, [
+    'broker_messages_in_total',
+    'broker_messages_out_total',
+    'broker_refusals_total',
+    'broker_slow_client_disconnects_total',
+  ]);
   const cpu = {
     broker: cpuPercent(before.broker, after.broker, window),
     ingest: cpuPercent(before.ingest, after.ingest, window),
@@ -156,11 +183,21 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
       broker: Math.round(((after.broker.cpuS - before.broker.cpuS) * 1e6) / Math.max(1, count)),
       ingest: Math.round(((after.ingest.cpuS - before.ingest.cpuS) * 1e6) / Math.max(1, count)),
     },
-    cpuPercentOfOneCore: { ...cpu, brokerPlusIngest: Math.round((cpu.broker + cpu.ingest) * 10) / 10, loadersWhilePublishing: Math.round(loadersCpu * 10) / 10 },
+    cpuPercentOfOneCore: {
+      ...cpu,
+      brokerPlusIngest: Math.round((cpu.broker + cpu.ingest) * 10) / 10,
+      loadersWhilePublishing: Math.round(loadersCpu * 10) / 10,
+    },
     drainSeconds: Math.round((tPersisted - tEnd) / 100) / 10,
     ingestMetricsCumulative: ingestMetrics,
     brokerMetricsCumulative: brokerMetrics,
-    rssMb: { broker: after.broker.rssMb, brokerPeak: after.broker.peakRssMb, ingest: after.ingest.rssMb, ingestPeak: after.ingest.peakRssMb, influxd: after.influxd.rssMb },
+    rssMb: {
+      broker: after.broker.rssMb,
+      brokerPeak: after.broker.peakRssMb,
+      ingest: after.ingest.rssMb,
+      ingestPeak: after.ingest.peakRssMb,
+      influxd: after.influxd.rssMb,
+    },
   };
 }
 

@@ -29,12 +29,20 @@ function cpuMicrosPer(run: () => void): number {
 const logger = createLogger('bench', 'silent');
 // Nothing listens on port 9: the writer keeps everything in its log, as during an InfluxDB outage.
 const influx = openInflux({ url: 'http://127.0.0.1:9', database: 'bench' }, logger);
-const result: Record<string, number> = { points: N, lineProtocolOnly: cpuMicrosPer(() => { for (let i = 0; i < N; i++) toLine(point(i)); }) };
+const result: Record<string, number> = {
+  points: N,
+  lineProtocolOnly: cpuMicrosPer(() => {
+    for (let i = 0; i < N; i++) toLine(point(i));
+  }),
+};
 for (const fsync of ['interval', 'never', 'always'] as FsyncPolicy[]) {
   const dir = mkdtempSync(join(tmpdir(), 'qdyz-bench-wal-'));
   const writer = influx.writer({ spoolDir: dir, fsync, maxBufferLines: 50_000 });
   // always: a message waits for its fsync (the ingest holds its PUBACK); timed separately below.
-  if (fsync !== 'always') result[`write_${fsync}`] = cpuMicrosPer(() => { for (let i = 0; i < N; i++) writer.write(point(i)); });
+  if (fsync !== 'always')
+    result[`write_${fsync}`] = cpuMicrosPer(() => {
+      for (let i = 0; i < N; i++) writer.write(point(i));
+    });
   else {
     const started = performance.now();
     const n = 200;

@@ -58,8 +58,7 @@ export function checkClientId(who: Principal, clientId: string): Decision {
 }
 
 /** A client id one of the service accounts may use (its own name, or name-instance). */
-export const isServiceClientId = (clientId: string): boolean =>
-  SERVICE_ACCOUNTS.some((username) => checkClientId({ role: 'service', username }, clientId).ok);
+export const isServiceClientId = (clientId: string): boolean => SERVICE_ACCOUNTS.some((username) => checkClientId({ role: 'service', username }, clientId).ok);
 
 /** The Last Will is published by the broker on the client's behalf, so it must be the station's own status topic. */
 export function checkWill(who: Principal, will: { topic: string; payloadBytes: number }): Decision {
@@ -78,6 +77,7 @@ const isCommandTopic = (topic: string) => {
  * MQTT-1.5.3-1/-2: a topic with ill-formed UTF-8 or U+0000 must close the connection. The packet parser decodes
  * ill-formed UTF-8 to U+FFFD, which no topic of the contract contains either.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what MQTT-1.5.3-2 forbids in a topic
 export const isWellFormedTopic = (topic: string): boolean => !/[\u0000\uFFFD]/.test(topic);
 
 export function checkPublish(who: Principal, msg: { topic: string; retain: boolean; payloadBytes: number }): Decision {

@@ -101,8 +101,7 @@ const listen = (server: Server | ReturnType<typeof createHttpServer>, port: numb
     });
   });
 
-const closeServer = (server: Server | ReturnType<typeof createHttpServer>) =>
-  new Promise<void>((resolve) => server.close(() => resolve()));
+const closeServer = (server: Server | ReturnType<typeof createHttpServer>) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
   const { registry, accounts, logger } = options;
@@ -169,7 +168,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 
   function describe(client: Client | null, username?: string) {
     const conn = client ? connections.get(client.conn as Duplex) : undefined;
-    return { clientId: client?.id ?? undefined, username: username ?? (client && principals.get(client)?.username), transport: conn?.transport, remote: conn?.remote };
+    return {
+      clientId: client?.id ?? undefined,
+      username: username ?? (client && principals.get(client)?.username),
+      transport: conn?.transport,
+      remote: conn?.remote,
+    };
   }
 
   const { perReason, intervalMs } = options.refusalLog ?? { perReason: 5, intervalMs: 60_000 };
@@ -178,13 +182,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const throttle = createAuthThrottle(options.authThrottle ?? DEFAULT_AUTH_THROTTLE, options.now);
 
   // Client ids, usernames and topics are whatever an unauthenticated client sent: logged clipped.
-  const clipped = (fields: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? clip(v) : v]));
+  const clipped = (fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? clip(v) : v]));
 
   function refuse(kind: Kind, reason: RefusalReason, client: Client | null, extra: Record<string, unknown> = {}): void {
     metrics.refusals.inc({ kind, reason });
     refusalLog.record(`${kind}/${reason}`, () =>
-      logger.warn({ event: 'refused', kind, reason, ...clipped({ ...describe(client, extra.username as string | undefined), ...extra }) }, `refused ${kind}: ${reason}`),
+      logger.warn(
+        { event: 'refused', kind, reason, ...clipped({ ...describe(client, extra.username as string | undefined), ...extra }) },
+        `refused ${kind}: ${reason}`,
+      ),
     );
   }
 
@@ -337,7 +343,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if (erredClients.has(client)) return;
       erredClients.add(client);
     }
-    refusalLog.record('client_error', () => logger.info({ event: 'client_error', err: clip(err.message, 200), ...clipped(describe(client)) }, 'client connection closed on error'));
+    refusalLog.record('client_error', () =>
+      logger.info({ event: 'client_error', err: clip(err.message, 200), ...clipped(describe(client)) }, 'client connection closed on error'),
+    );
   };
   aedes.on('clientError', onClientError);
   aedes.on('connectionError', onClientError);
@@ -379,7 +387,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   for (const id of options.seededSessions ?? []) {
-    await sessions.addSubscriptions({ id }, TELEMETRY_SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 })));
+    await sessions.addSubscriptions(
+      { id },
+      TELEMETRY_SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 })),
+    );
   }
 
   let port: number;
@@ -391,7 +402,21 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     await closeAll(); // a taken port must not leave aedes' timers running
     throw err;
   }
-  logger.info({ event: 'broker_listening', host, port, wsPort, maxPacketBytes, accounts: accounts.size, seededSessions: options.seededSessions ?? [], sessionsDir: sessionOptions.dir, queuedMessages: sessions.queuedMessages, queuedBytes: sessions.queuedBytes }, 'MQTT broker listening');
+  logger.info(
+    {
+      event: 'broker_listening',
+      host,
+      port,
+      wsPort,
+      maxPacketBytes,
+      accounts: accounts.size,
+      seededSessions: options.seededSessions ?? [],
+      sessionsDir: sessionOptions.dir,
+      queuedMessages: sessions.queuedMessages,
+      queuedBytes: sessions.queuedBytes,
+    },
+    'MQTT broker listening',
+  );
 
   return {
     port,
@@ -413,10 +438,12 @@ function protocolRefusal(err: Error): { kind: Kind; reason: RefusalReason } | nu
   if (m === 'connect did not arrive in time') return { kind: 'connect', reason: 'no_connect' };
   if (m === 'Invalid protocolId' || m === 'Cannot parse protocolId') return { kind: 'packet', reason: 'bad_protocol' };
   if (m === 'Invalid protocol version' || m === 'unacceptable protocol version') return { kind: 'connect', reason: 'unsupported_protocol' };
-  if (m === '# is not allowed in PUBLISH' || m === '+ is not allowed in PUBLISH' || m === 'topic has too many levels') return { kind: 'publish', reason: 'invalid_topic' };
+  if (m === '# is not allowed in PUBLISH' || m === '+ is not allowed in PUBLISH' || m === 'topic has too many levels')
+    return { kind: 'publish', reason: 'invalid_topic' };
   if (m.startsWith('maxInflightInbound exceeded')) return { kind: 'publish', reason: 'inflight_exceeded' };
   if (m === 'Invalid protocol') return { kind: 'packet', reason: 'malformed_packet' }; // a packet out of order (aedes)
   // mqtt-packet's parser errors: the stream cannot be read any further.
-  if (/^(Invalid|Cannot parse|Packet too short|Malformed|Not supported|Unknown property|Packet must not|Connect flag|Will (Retain|QoS))/.test(m)) return { kind: 'packet', reason: 'malformed_packet' };
+  if (/^(Invalid|Cannot parse|Packet too short|Malformed|Not supported|Unknown property|Packet must not|Connect flag|Will (Retain|QoS))/.test(m))
+    return { kind: 'packet', reason: 'malformed_packet' };
   return null;
 }

@@ -11,11 +11,24 @@ export const BrokerConfigSchema = z.object({
   MQTT_PORT: env.port(1883, 'MQTT 3.1.1 over TCP'),
   MQTT_WS_PORT: env.port(8083, 'MQTT 3.1.1 over WebSocket'),
   BROKER_METRICS_PORT: env.port(9101, 'Prometheus /metrics of the broker'),
-  BROKER_ACCOUNTS_FILE: env.string('var/broker-accounts.json', 'Account file with salted scrypt hashes (relative to the project root); create with `npm run credentials -- generate`'),
+  BROKER_ACCOUNTS_FILE: env.string(
+    'var/broker-accounts.json',
+    'Account file with salted scrypt hashes (relative to the project root); create with `npm run credentials -- generate`',
+  ),
   BROKER_DEV_CREDENTIALS: env.flag(false, 'Development only: generate missing accounts and write their passwords to DEV_CREDENTIALS_FILE on start'),
   DEV_CREDENTIALS_FILE: SHARED_ENV.DEV_CREDENTIALS_FILE,
-  MQTT_MAX_PACKET_BYTES: env.int(DEFAULT_MAX_PACKET_BYTES, 256, 1 << 20, `Largest MQTT packet accepted, in bytes (payloads are further limited to ${MAX_PAYLOAD_BYTES})`),
-  BROKER_DRAIN_TIMEOUT_MS: env.int(DEFAULT_DRAIN_TIMEOUT_MS, 100, 600_000, 'A subscriber whose socket does not drain within this time is disconnected, so it cannot stall delivery to others'),
+  MQTT_MAX_PACKET_BYTES: env.int(
+    DEFAULT_MAX_PACKET_BYTES,
+    256,
+    1 << 20,
+    `Largest MQTT packet accepted, in bytes (payloads are further limited to ${MAX_PAYLOAD_BYTES})`,
+  ),
+  BROKER_DRAIN_TIMEOUT_MS: env.int(
+    DEFAULT_DRAIN_TIMEOUT_MS,
+    100,
+    600_000,
+    'A subscriber whose socket does not drain within this time is disconnected, so it cannot stall delivery to others',
+  ),
   BROKER_DATA_DIR: env.string(
     'var/broker',
     'Directory of the session journal (relative to the project root): persistent sessions and their queued QoS 1 messages survive a broker restart; none keeps them in memory only',
@@ -23,20 +36,40 @@ export const BrokerConfigSchema = z.object({
   BROKER_FSYNC: z
     .enum(FSYNC_POLICIES)
     .default('everysec')
-    .describe('When the session journal is fsynced: always (before each batch of PUBACKs; survives power loss), everysec (power loss may lose the last second), no (the OS decides); every mode survives a crash of the broker process'),
+    .describe(
+      'When the session journal is fsynced: always (before each batch of PUBACKs; survives power loss), everysec (power loss may lose the last second), no (the OS decides); every mode survives a crash of the broker process',
+    ),
   BROKER_QUEUE_MAX_BYTES: env.int(
     DEFAULT_QUEUE_MAX_BYTES,
     1024,
     2 ** 40,
     'Bytes (payload and topic) queued for persistent sessions such as the ingest; beyond it PUBACKs are held, so stations wait and keep their own store-and-forward',
   ),
-  BROKER_SESSION_INFLIGHT: env.int(DEFAULT_SESSION_INFLIGHT, 1, 65_000, 'QoS 1 messages sent to one persistent session and not yet acknowledged; the rest wait in its queue'),
+  BROKER_SESSION_INFLIGHT: env.int(
+    DEFAULT_SESSION_INFLIGHT,
+    1,
+    65_000,
+    'QoS 1 messages sent to one persistent session and not yet acknowledged; the rest wait in its queue',
+  ),
   REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
   BROKER_SEEDED_SESSIONS: z
     .string()
     .default('svc-ingest')
-    .transform((list) => (list === 'none' ? [] : list.split(',').map((id) => id.trim()).filter(Boolean)))
-    .pipe(z.array(z.string().refine(isServiceClientId, { message: 'expected service client ids: svc-ingest, svc-alerting or svc-dashboard, optionally with -<instance>' })))
+    .transform((list) =>
+      list === 'none'
+        ? []
+        : list
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine(isServiceClientId, { message: 'expected service client ids: svc-ingest, svc-alerting or svc-dashboard, optionally with -<instance>' }),
+      ),
+    )
     .describe(
       'Comma-separated client ids of persistent service sessions created at start, so telemetry sent before they ever connect is queued, not dropped; name only services that run (an unclaimed session fills the queue bound and then holds every station); none for no session',
     ),

@@ -50,8 +50,7 @@ export interface AccountStore {
   replace(file: AccountsFile): void;
 }
 
-const principalOf = (username: string): Principal =>
-  isServiceAccount(username) ? { role: 'service', username } : { role: 'station', username };
+const principalOf = (username: string): Principal => (isServiceAccount(username) ? { role: 'service', username } : { role: 'station', username });
 
 /**
  * Verifies against scrypt hashes, remembering the last successful password per account as an HMAC under a
@@ -98,7 +97,10 @@ export const requiredUsernames = (registry: Registry): string[] => [...registry.
 
 export async function newAccount(username: string): Promise<{ password: string; account: AccountsFile['accounts'][string] }> {
   const password = generatePassword();
-  return { password, account: { role: principalOf(username).role, hash: await hashPassword(password, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() } };
+  return {
+    password,
+    account: { role: principalOf(username).role, hash: await hashPassword(password, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() },
+  };
 }
 
 export interface CredentialPaths {
@@ -150,7 +152,10 @@ export async function ensureDevCredentials(
   writeAccountsFile(paths.accountsFile, file);
   writeJsonFileAtomic(paths.devCredentialsFile, credentials, { mode: 0o600 });
   writeStamp(paths);
-  logger?.info({ event: 'dev_credentials_generated', count: generated.length, accountsFile: paths.accountsFile, devCredentialsFile: paths.devCredentialsFile }, 'generated development credentials');
+  logger?.info(
+    { event: 'dev_credentials_generated', count: generated.length, accountsFile: paths.accountsFile, devCredentialsFile: paths.devCredentialsFile },
+    'generated development credentials',
+  );
   store.replace(file);
   return { credentials, accounts: store, generated };
 }

@@ -143,7 +143,10 @@ export class SessionPersistence extends IndexedMemoryPersistence {
     if (replay.badTailFile) this.#options.onBadTail?.(replay.badTailBytes, replay.badTailFile);
     for (const body of replay.records) this.#apply(body);
     for (const [clientId, topics] of this.#subscriptions) {
-      await super.addSubscriptions({ id: clientId }, [...topics].map(([topic, qos]) => ({ topic, qos })));
+      await super.addSubscriptions(
+        { id: clientId },
+        [...topics].map(([topic, qos]) => ({ topic, qos })),
+      );
     }
     for (const [id, m] of this.#messages) {
       for (const clientId of m.clients) this.queue(clientId).push(this.#entry(id, m));
@@ -191,7 +194,7 @@ export class SessionPersistence extends IndexedMemoryPersistence {
   /** One client is done with message `id`; the message goes when no client needs it. */
   #forget(id: number, clientId: string): void {
     const m = this.#messages.get(id);
-    if (!m || !m.clients.delete(clientId) || m.clients.size > 0) return;
+    if (!m?.clients.delete(clientId) || m.clients.size > 0) return;
     this.#messages.delete(id);
     this.#queuedBytes -= m.bytes;
   }

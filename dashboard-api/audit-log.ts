@@ -7,7 +7,18 @@ import type { Db } from '../lib/db/database.js';
 // on SQLite, on PostgreSQL's WAL — before the action is answered; it does not depend on InfluxDB,
 // so it holds through an InfluxDB outage (the moment people act most).
 
-export const AUDIT_ACTIONS = ['acknowledge', 'resolve', 'silence', 'attest', 'acceptance_edit', 'inspect', 'inspection_photo', 'self_check_submit', 'self_check_return', 'self_check_accept'] as const;
+export const AUDIT_ACTIONS = [
+  'acknowledge',
+  'resolve',
+  'silence',
+  'attest',
+  'acceptance_edit',
+  'inspect',
+  'inspection_photo',
+  'self_check_submit',
+  'self_check_return',
+  'self_check_accept',
+] as const;
 
 export const AuditEntrySchema = z
   .object({

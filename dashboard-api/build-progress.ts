@@ -6,7 +6,10 @@ const YearRowSchema = z.object({ year: z.number().int(), built: z.number().int()
 
 export const BuildProgressSchema = z
   .object({
-    city: z.object({ years: z.array(YearRowSchema), total: z.number().int(), totalTarget: z.number().int() }).nullable().describe('null for a district maintainer'),
+    city: z
+      .object({ years: z.array(YearRowSchema), total: z.number().int(), totalTarget: z.number().int() })
+      .nullable()
+      .describe('null for a district maintainer'),
     districts: z.array(z.object({ code: z.string(), nameZh: z.string(), nameEn: z.string(), years: z.array(YearRowSchema) })),
   })
   .meta({ id: 'BuildProgress' });
@@ -24,7 +27,9 @@ function years(stations: readonly Station[], target: (y: (typeof PLAN_YEARS)[num
 /** Stations registered per plan year against the plan's targets (per unit where the plan gives one). */
 export function buildProgress(stations: readonly Station[], districts: readonly DistrictCode[], withCity: boolean): BuildProgress {
   return {
-    city: withCity ? { years: years(stations, (y) => CITY_TARGETS[y]), total: stations.length, totalTarget: PLAN_YEARS.reduce((a, y) => a + CITY_TARGETS[y], 0) } : null,
+    city: withCity
+      ? { years: years(stations, (y) => CITY_TARGETS[y]), total: stations.length, totalTarget: PLAN_YEARS.reduce((a, y) => a + CITY_TARGETS[y], 0) }
+      : null,
     districts: DISTRICTS.filter((d) => districts.includes(d.code)).map((d) => ({
       code: d.code,
       nameZh: d.nameZh,

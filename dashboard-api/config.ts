@@ -10,26 +10,51 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
     'var/dashboard-users.json',
     'Users file (format: config/users.example.json) imported once into the database; with no users in the database and no file, dev users are created and their passwords written to *.passwords.json beside it',
   ),
-  DASHBOARD_JWT_SECRET: z.string().min(32).optional().describe('HS256 secret for login tokens (>= 32 chars); when unset a random one is made per process, so tokens end at restart'),
+  DASHBOARD_JWT_SECRET: z
+    .string()
+    .min(32)
+    .optional()
+    .describe('HS256 secret for login tokens (>= 32 chars); when unset a random one is made per process, so tokens end at restart'),
   DASHBOARD_TOKEN_TTL_S: env.int(12 * 3600, 2, 30 * 86_400, 'Lifetime of a login token in seconds; sockets are disconnected when it ends'),
   DASHBOARD_CORS_ORIGINS: z.string().default('').describe('Comma-separated origins allowed by CORS (REST and Socket.IO); empty = same origin only'),
   DASHBOARD_AUDIT_FILE: env.string('var/dashboard-audit.jsonl', 'Audit log of older versions (JSON lines), imported once into the database'),
-  DASHBOARD_ACCEPTANCE_FILE: env.string('var/dashboard-acceptance.json', 'Manual acceptance-form (附件2) scores of older versions, imported once into the database'),
-  DASHBOARD_LOGIN_LIMIT: env.int(10, 1, 10_000, 'Failed logins allowed per username and client address per 15 minutes (10 times as many per address for all usernames together)'),
+  DASHBOARD_ACCEPTANCE_FILE: env.string(
+    'var/dashboard-acceptance.json',
+    'Manual acceptance-form (附件2) scores of older versions, imported once into the database',
+  ),
+  DASHBOARD_LOGIN_LIMIT: env.int(
+    10,
+    1,
+    10_000,
+    'Failed logins allowed per username and client address per 15 minutes (10 times as many per address for all usernames together)',
+  ),
   DASHBOARD_TRUSTED_PROXIES: z
     .string()
     .default('')
-    .describe('Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client address of rate limits and logs); empty = none, the peer address is the client'),
-  DASHBOARD_METRICS_PORT: env.port(9104, 'Prometheus /metrics of the standalone dashboard (and the alerting it hosts), on its own listener; not served on the public dashboard port'),
+    .describe(
+      'Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client address of rate limits and logs); empty = none, the peer address is the client',
+    ),
+  DASHBOARD_METRICS_PORT: env.port(
+    9104,
+    'Prometheus /metrics of the standalone dashboard (and the alerting it hosts), on its own listener; not served on the public dashboard port',
+  ),
   DASHBOARD_METRICS_HOST: env.string('127.0.0.1', 'Interface of the /metrics listener; 0.0.0.0 in docker'),
   DASHBOARD_TELEMETRY_THROTTLE_MS: env.int(1000, 50, 60_000, 'Socket.IO telemetry deltas per station are coalesced over this window'),
-  DASHBOARD_COMPLIANCE_TTL_MS: env.int(5000, 0, 300_000, 'Fleet views share compliance snapshots refreshed this often in the background (0 = computed per request)'),
+  DASHBOARD_COMPLIANCE_TTL_MS: env.int(
+    5000,
+    0,
+    300_000,
+    'Fleet views share compliance snapshots refreshed this often in the background (0 = computed per request)',
+  ),
   DASHBOARD_STATE_BATCH_MS: env.int(100, 10, 5000, 'Socket.IO station state changes are sent in one batch per this window'),
   DASHBOARD_WEB_DIR: env.string('dist/dashboard-web', 'Built web app served at / (npm run build:web)'),
   MQTT_URL: SHARED_ENV.MQTT_URL,
   DASHBOARD_MQTT_USERNAME: env.string('svc-dashboard', 'Broker account of the dashboard'),
   DASHBOARD_MQTT_PASSWORD: env.optionalString('Its password; unset: taken from DEV_CREDENTIALS_FILE (development set-up)'),
-  DASHBOARD_MQTT_CLIENT_ID: env.string('svc-dashboard', 'Stable client id of its persistent MQTT session: the alerting service it hosts must see what arrived while it was down (one process per id)'),
+  DASHBOARD_MQTT_CLIENT_ID: env.string(
+    'svc-dashboard',
+    'Stable client id of its persistent MQTT session: the alerting service it hosts must see what arrived while it was down (one process per id)',
+  ),
   DATABASE_URL: SHARED_ENV.DATABASE_URL,
   DEV_CREDENTIALS_FILE: SHARED_ENV.DEV_CREDENTIALS_FILE,
   REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
@@ -39,7 +64,11 @@ export type DashboardConfig = z.infer<typeof DashboardConfigSchema>;
 export const readDashboardConfig = (source: Record<string, string | undefined> = process.env): DashboardConfig => readConfig(DashboardConfigSchema, source);
 
 export const trustedProxies = (config: Pick<DashboardConfig, 'DASHBOARD_TRUSTED_PROXIES'>): string[] =>
-  config.DASHBOARD_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
+  config.DASHBOARD_TRUSTED_PROXIES.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export const corsOrigins = (config: Pick<DashboardConfig, 'DASHBOARD_CORS_ORIGINS'>): string[] =>
-  config.DASHBOARD_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  config.DASHBOARD_CORS_ORIGINS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);

@@ -27,8 +27,12 @@ export const DistrictSummarySchema = z.object({
   activeAlerts: severityCounts,
   compliance: z
     .object({ today: ratio, last30Days: ratio, yearToDate: ratio })
-    .describe('Open-compliance of the district, pooled time: Σopen ÷ Σscheduled over its stations, counting only time the platform was watching (as the monthly report and Grafana)'),
-  coverage: z.object({ today: ratio, last30Days: ratio, yearToDate: ratio }).describe('Share of the district’s scheduled time the platform was watching (the rest is not judged)'),
+    .describe(
+      'Open-compliance of the district, pooled time: Σopen ÷ Σscheduled over its stations, counting only time the platform was watching (as the monthly report and Grafana)',
+    ),
+  coverage: z
+    .object({ today: ratio, last30Days: ratio, yearToDate: ratio })
+    .describe('Share of the district’s scheduled time the platform was watching (the rest is not judged)'),
   notOpen: z
     .object({ closedMs: z.number().int(), offlineMs: z.number().int(), uncoveredMs: z.number().int(), declaredClosedMs: z.number().int() })
     .describe('Last 30 days: scheduled time reported closed, offline, not watched, and declared closures (closedDates), in ms'),

@@ -41,8 +41,10 @@ export const HistoryQuerySchema = z
   })
   .superRefine((q, ctx) => {
     if (q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` must be after `from`' });
-    if ((q.to - q.from) / INTERVALS[q.every] > MAX_POINTS) ctx.addIssue({ code: 'custom', path: ['every'], message: `more than ${MAX_POINTS} points: use a coarser interval or a shorter range` });
-    if (q.metric.startsWith('appliance.') !== (q.appliance !== undefined)) ctx.addIssue({ code: 'custom', path: ['appliance'], message: 'appliance is required for appliance.* metrics and not allowed otherwise' });
+    if ((q.to - q.from) / INTERVALS[q.every] > MAX_POINTS)
+      ctx.addIssue({ code: 'custom', path: ['every'], message: `more than ${MAX_POINTS} points: use a coarser interval or a shorter range` });
+    if (q.metric.startsWith('appliance.') !== (q.appliance !== undefined))
+      ctx.addIssue({ code: 'custom', path: ['appliance'], message: 'appliance is required for appliance.* metrics and not allowed otherwise' });
   });
 export type HistoryQuery = z.infer<typeof HistoryQuerySchema>;
 

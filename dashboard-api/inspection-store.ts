@@ -57,7 +57,15 @@ export function inspectionStore(db: Db): InspectionStore {
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('inspections')
-          .values({ id, station_id: input.stationId, district: input.district, inspector: input.inspector, visited_at: input.visitedAt, notes: input.notes, created_at: input.createdAt })
+          .values({
+            id,
+            station_id: input.stationId,
+            district: input.district,
+            inspector: input.inspector,
+            visited_at: input.visitedAt,
+            notes: input.notes,
+            created_at: input.createdAt,
+          })
           .execute();
         if (input.items.length > 0) {
           await trx
@@ -82,7 +90,14 @@ export function inspectionStore(db: Db): InspectionStore {
       return {
         ...head(row),
         items: items.map((i) => ({ item: i.item, present: i.present === 1, working: i.working === 1, ...(i.note === null ? {} : { note: i.note }) })),
-        photos: photos.map((p) => ({ id: p.id, contentType: p.content_type, size: p.size, sha256: p.sha256, uploadedBy: p.uploaded_by, uploadedAt: p.uploaded_at })),
+        photos: photos.map((p) => ({
+          id: p.id,
+          contentType: p.content_type,
+          size: p.size,
+          sha256: p.sha256,
+          uploadedBy: p.uploaded_by,
+          uploadedAt: p.uploaded_at,
+        })),
       };
     },
     async list({ district, stationId, limit }) {
@@ -92,15 +107,36 @@ export function inspectionStore(db: Db): InspectionStore {
       return (await q.execute()).map(head);
     },
     async addPhoto(inspectionId, p) {
-      const meta: PhotoMeta = { id: randomUUID(), contentType: p.contentType, size: p.data.length, sha256: createHash('sha256').update(p.data).digest('hex'), uploadedBy: p.uploadedBy, uploadedAt: p.uploadedAt };
+      const meta: PhotoMeta = {
+        id: randomUUID(),
+        contentType: p.contentType,
+        size: p.data.length,
+        sha256: createHash('sha256').update(p.data).digest('hex'),
+        uploadedBy: p.uploadedBy,
+        uploadedAt: p.uploadedAt,
+      };
       await db
         .insertInto('inspection_photos')
-        .values({ id: meta.id, inspection_id: inspectionId, content_type: meta.contentType, size: meta.size, sha256: meta.sha256, data: p.data, uploaded_by: meta.uploadedBy, uploaded_at: meta.uploadedAt })
+        .values({
+          id: meta.id,
+          inspection_id: inspectionId,
+          content_type: meta.contentType,
+          size: meta.size,
+          sha256: meta.sha256,
+          data: p.data,
+          uploaded_by: meta.uploadedBy,
+          uploaded_at: meta.uploadedAt,
+        })
         .execute();
       return meta;
     },
     async photo(inspectionId, photoId) {
-      const row = await db.selectFrom('inspection_photos').select(['content_type', 'data']).where('id', '=', photoId).where('inspection_id', '=', inspectionId).executeTakeFirst();
+      const row = await db
+        .selectFrom('inspection_photos')
+        .select(['content_type', 'data'])
+        .where('id', '=', photoId)
+        .where('inspection_id', '=', inspectionId)
+        .executeTakeFirst();
       return row && { contentType: row.content_type, data: Buffer.from(row.data) };
     },
   };

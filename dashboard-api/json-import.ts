@@ -19,10 +19,18 @@ export interface DashboardFiles {
 
 const AcceptanceFileSchema = z.object({
   version: z.literal(1),
-  scores: z.record(z.string().regex(/^[A-Z]{2,3}:\d{4}:\d{1,2}$/), z.object({ score: z.number().min(0), note: z.string(), by: z.string(), at: z.number().int() })),
+  scores: z.record(
+    z.string().regex(/^[A-Z]{2,3}:\d{4}:\d{1,2}$/),
+    z.object({ score: z.number().min(0), note: z.string(), by: z.string(), at: z.number().int() }),
+  ),
 });
 
-export async function importDashboardFiles(db: Db, files: DashboardFiles, logger: Logger, now: () => number = Date.now): Promise<Record<string, ImportCounts | null>> {
+export async function importDashboardFiles(
+  db: Db,
+  files: DashboardFiles,
+  logger: Logger,
+  now: () => number = Date.now,
+): Promise<Record<string, ImportCounts | null>> {
   const once = (source: string, file: string, load: (trx: Db, text: string) => Promise<ImportCounts>) =>
     existsSync(file) ? importOnce(db, { source, origin: file, logger, now }, (trx) => load(trx, readFileSync(file, 'utf8'))) : Promise.resolve(null);
 
@@ -36,7 +44,8 @@ export async function importDashboardFiles(db: Db, files: DashboardFiles, logger
     }),
     acceptance: await once('acceptance_scores', files.acceptanceFile, async (trx, text) => {
       const parsed = AcceptanceFileSchema.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new Error(`invalid acceptance file ${files.acceptanceFile}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new Error(`invalid acceptance file ${files.acceptanceFile}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       const rows = Object.entries(parsed.data.scores).map(([key, s]) => {
         const [district, year, no] = key.split(':');
         return { district: district!, year: Number(year), item_no: Number(no), score: s.score, note: s.note, by: s.by, at: s.at };

@@ -26,7 +26,9 @@ export function judgeLive(s: StationState | undefined, now: number, offlineAfter
 
 /** Per-station heartbeat thresholds from the rules configuration, resolved as the alerting service does. */
 export function offlineThresholds(rules: RulesConfig, stations: readonly Station[]): (stationId: string) => number {
-  const byId = new Map(stations.map((s) => [s.id, offlineAfterMs(OfflineParamsSchema.parse(resolveRules(rules, s).find((r) => r.spec.id === 'station_offline')!.params))]));
+  const byId = new Map(
+    stations.map((s) => [s.id, offlineAfterMs(OfflineParamsSchema.parse(resolveRules(rules, s).find((r) => r.spec.id === 'station_offline')!.params))]),
+  );
   const global = offlineAfterMs(OfflineParamsSchema.parse(rules.rules.station_offline?.params ?? {}));
   return (id) => byId.get(id) ?? global;
 }

@@ -17,7 +17,13 @@ import { DashboardConfigSchema } from './config.js';
 import { startDashboardApi } from './server.js';
 
 const ConfigSchema = DashboardConfigSchema.extend(
-  AlertingConfigSchema.pick({ ALERTING_RULES_FILE: true, ALERTING_NOTIFICATIONS_FILE: true, ALERTING_SPOOL_DIR: true, ALERTING_REPORTS_DIR: true, ALERTING_CRON: true }).shape,
+  AlertingConfigSchema.pick({
+    ALERTING_RULES_FILE: true,
+    ALERTING_NOTIFICATIONS_FILE: true,
+    ALERTING_SPOOL_DIR: true,
+    ALERTING_REPORTS_DIR: true,
+    ALERTING_CRON: true,
+  }).shape,
 );
 
 await runService('dashboard-api', async (logger) => {
@@ -31,9 +37,27 @@ await runService('dashboard-api', async (logger) => {
   await influx.ensureDatabase();
   const database = await openDatabase(config.DATABASE_URL, logger);
   // Persistent session: the alerting service must see what arrived while this process was down.
-  const consumer = createTelemetryConsumer({ mqttUrl: config.MQTT_URL, username, password, clientId: config.DASHBOARD_MQTT_CLIENT_ID, registry, logger, metrics });
+  const consumer = createTelemetryConsumer({
+    mqttUrl: config.MQTT_URL,
+    username,
+    password,
+    clientId: config.DASHBOARD_MQTT_CLIENT_ID,
+    registry,
+    logger,
+    metrics,
+  });
   const alerting = await hostAlerting({ config, registry, influx, db: database.db, consumer, logger, metrics });
-  const api = await startDashboardApi({ config, registry, live: consumer, alerting: alerting.service, influx, db: database.db, rules: alerting.rules, logger, metrics });
+  const api = await startDashboardApi({
+    config,
+    registry,
+    live: consumer,
+    alerting: alerting.service,
+    influx,
+    db: database.db,
+    rules: alerting.rules,
+    logger,
+    metrics,
+  });
   const metricsServer = await serveMetrics(metrics, config.DASHBOARD_METRICS_PORT, config.DASHBOARD_METRICS_HOST);
   logger.info({ event: 'started', url: api.url, metricsPort: metricsServer.port, stations: registry.stations.length }, `dashboard on ${api.url}`);
   return {

@@ -58,7 +58,19 @@ export function navigationRow(s: Station, judged: LiveJudgement): NavigationRow 
 export function navigationCsv(rows: readonly NavigationRow[]): string {
   return toCsv(
     ['编号', '区市', '名称', '详细地址', '联系人', '联系电话', '机构图片', '纬度', '经度', '开放时间', '当前开放'],
-    rows.map((r) => [r.id, r.district, r.name, r.address, r.contact, r.phone, r.photo, r.lat, r.lon, r.hours, r.openNow === null ? '未知' : r.openNow ? '开放' : '关闭']),
+    rows.map((r) => [
+      r.id,
+      r.district,
+      r.name,
+      r.address,
+      r.contact,
+      r.phone,
+      r.photo,
+      r.lat,
+      r.lon,
+      r.hours,
+      r.openNow === null ? '未知' : r.openNow ? '开放' : '关闭',
+    ]),
   );
 }
 

@@ -34,7 +34,9 @@ function fromRow(r: Selectable<SelfChecksTable>): SelfCheck {
     year: r.year,
     state: r.state as SelfCheckState,
     ...(r.submitted_by === null ? {} : { submittedBy: r.submitted_by, submittedAt: r.submitted_at!, submittedForm: JSON.parse(r.submitted_form!) as unknown }),
-    ...(r.reviewed_by === null ? {} : { reviewedBy: r.reviewed_by, reviewedAt: r.reviewed_at!, ...(r.review_comment === null ? {} : { reviewComment: r.review_comment }) }),
+    ...(r.reviewed_by === null
+      ? {}
+      : { reviewedBy: r.reviewed_by, reviewedAt: r.reviewed_at!, ...(r.review_comment === null ? {} : { reviewComment: r.review_comment }) }),
   };
 }
 
@@ -50,7 +52,15 @@ export function selfCheckStore(db: Db): SelfCheckStore {
     },
     async step(district, year, step, o) {
       const rule = SELF_CHECK_STEPS[step];
-      const submitted = { state: rule.to, submitted_by: o.by, submitted_at: o.at, submitted_form: JSON.stringify(o.form ?? null), reviewed_by: null, reviewed_at: null, review_comment: null };
+      const submitted = {
+        state: rule.to,
+        submitted_by: o.by,
+        submitted_at: o.at,
+        submitted_form: JSON.stringify(o.form ?? null),
+        reviewed_by: null,
+        reviewed_at: null,
+        review_comment: null,
+      };
       const changes = step === 'submit' ? submitted : { state: rule.to, reviewed_by: o.by, reviewed_at: o.at, review_comment: o.comment ?? null };
       const from = rule.from as readonly string[];
       let done = 0n;
@@ -64,7 +74,13 @@ export function selfCheckStore(db: Db): SelfCheckStore {
         done = inserted.numInsertedOrUpdatedRows ?? 0n;
       }
       if (done === 0n) {
-        const updated = await db.updateTable('self_checks').set(changes).where('district', '=', district).where('year', '=', year).where('state', 'in', from).executeTakeFirst();
+        const updated = await db
+          .updateTable('self_checks')
+          .set(changes)
+          .where('district', '=', district)
+          .where('year', '=', year)
+          .where('state', 'in', from)
+          .executeTakeFirst();
         done = updated.numUpdatedRows;
       }
       return done > 0n ? get(district, year) : null;

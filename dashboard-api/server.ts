@@ -85,7 +85,12 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   const log = logger.child({ component: 'dashboard-api' });
   const now = opts.now ?? Date.now;
   const usersFile = projectPath(config.DASHBOARD_USERS_FILE);
-  await importDashboardFiles(opts.db, { usersFile, auditFile: projectPath(config.DASHBOARD_AUDIT_FILE), acceptanceFile: projectPath(config.DASHBOARD_ACCEPTANCE_FILE) }, log, now);
+  await importDashboardFiles(
+    opts.db,
+    { usersFile, auditFile: projectPath(config.DASHBOARD_AUDIT_FILE), acceptanceFile: projectPath(config.DASHBOARD_ACCEPTANCE_FILE) },
+    log,
+    now,
+  );
   const passwordsFile = await ensureDevUsers(opts.db, devPasswordsFile(usersFile), now());
   if (passwordsFile) log.warn({ passwordsFile }, 'no users in the database and no users file: generated dev users; their passwords are in the passwords file');
   const users = userStore(opts.db);
@@ -108,8 +113,19 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   };
   if (!config.DASHBOARD_JWT_SECRET) log.warn('DASHBOARD_JWT_SECRET unset: a random secret is used, logins end at restart');
 
-  const requests = new Histogram({ name: 'dashboard_http_request_duration_seconds', help: 'REST latency by route', labelNames: ['method', 'route', 'status'] as const, buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 2], registers: [metrics] });
-  const rejected = new Counter({ name: 'dashboard_http_rejected_total', help: 'Requests answered with a 4xx, by error code', labelNames: ['reason'] as const, registers: [metrics] });
+  const requests = new Histogram({
+    name: 'dashboard_http_request_duration_seconds',
+    help: 'REST latency by route',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 2],
+    registers: [metrics],
+  });
+  const rejected = new Counter({
+    name: 'dashboard_http_rejected_total',
+    help: 'Requests answered with a 4xx, by error code',
+    labelNames: ['reason'] as const,
+    registers: [metrics],
+  });
   const logins = new Counter({ name: 'dashboard_logins_total', help: 'Login attempts by result', labelNames: ['result'] as const, registers: [metrics] });
 
   const app = express();
@@ -202,7 +218,14 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   app.use(errorHandler(log, rejected));
 
   const server = createServer(app);
-  const hub = attachSocketHub({ httpServer: server, ctx, corsOrigins: origins, throttleMs: config.DASHBOARD_TELEMETRY_THROTTLE_MS, batchMs: config.DASHBOARD_STATE_BATCH_MS, metrics });
+  const hub = attachSocketHub({
+    httpServer: server,
+    ctx,
+    corsOrigins: origins,
+    throttleMs: config.DASHBOARD_TELEMETRY_THROTTLE_MS,
+    batchMs: config.DASHBOARD_STATE_BATCH_MS,
+    metrics,
+  });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.DASHBOARD_PORT, config.DASHBOARD_HOST, resolve));
   const port = (server.address() as AddressInfo).port;
   const host = config.DASHBOARD_HOST === '0.0.0.0' ? '127.0.0.1' : config.DASHBOARD_HOST;

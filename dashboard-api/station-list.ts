@@ -10,7 +10,10 @@ const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const StationListQuerySchema = z.strictObject({
   district: z.enum(DISTRICT_CODES).optional(),
-  state: z.enum([...LIVE_STATES, 'open', 'closed']).optional().describe('Live state; open/closed = online and (not) open for service'),
+  state: z
+    .enum([...LIVE_STATES, 'open', 'closed'])
+    .optional()
+    .describe('Live state; open/closed = online and (not) open for service'),
   compliance: z.enum(['failing', 'ok']).optional().describe('failing = below the open-all-year threshold'),
   facilityIssue: flag.optional().describe('true = some required item missing, faulted, silent or unattested'),
   q: z.string().trim().min(1).max(60).optional().describe('Text search in id, name and address'),
@@ -41,7 +44,13 @@ export type StationRow = z.infer<typeof StationRowSchema>;
 
 export const StationListSchema = z.object({ total: z.number().int(), stations: z.array(StationRowSchema) }).meta({ id: 'StationList' });
 
-export function stationRow(s: Station, state: StationState | undefined, judged: LiveJudgement, c: ComplianceSnapshot | undefined, alerts: readonly Alert[]): StationRow {
+export function stationRow(
+  s: Station,
+  state: StationState | undefined,
+  judged: LiveJudgement,
+  c: ComplianceSnapshot | undefined,
+  alerts: readonly Alert[],
+): StationRow {
   const active = alerts.filter((a) => a.stationId === s.id && a.state !== 'resolved');
   const worst = SEVERITIES.find((sev: Severity) => active.some((a) => a.severity === sev)) ?? null;
   return {
@@ -73,7 +82,7 @@ export function filterStations(rows: readonly StationRow[], q: StationListQuery)
     if (q.state === 'closed' && (r.live !== 'online' || r.open)) return false;
     if ((q.state === 'online' || q.state === 'offline' || q.state === 'unknown') && r.live !== q.state) return false;
     if (q.compliance && (r.failingOpenAllYear === true) !== (q.compliance === 'failing')) return false;
-    if (q.facilityIssue !== undefined && ((r.facilityPercent ?? 100) < 100) !== q.facilityIssue) return false;
+    if (q.facilityIssue !== undefined && (r.facilityPercent ?? 100) < 100 !== q.facilityIssue) return false;
     if (needle && ![r.id, r.name, r.address].some((t) => t.toLowerCase().includes(needle))) return false;
     return true;
   });

@@ -25,7 +25,8 @@ export function fleetOf(registry: Registry, count: number): Station[] {
   const base = registry.stations;
   if (count <= base.length) return base.slice(0, count);
   const max = maxFleetSize(registry);
-  if (count > max) throw new RangeError(`at most ${max} stations: the registry's districts have ${max - base.length} free ids (${MAX_ID_NUMBER} per district) for clones`);
+  if (count > max)
+    throw new RangeError(`at most ${max} stations: the registry's districts have ${max - base.length} free ids (${MAX_ID_NUMBER} per district) for clones`);
   const next = lastIds(registry);
   const clones: Station[] = [];
   // Round-robin over the originals; a district whose ids are used up is skipped.

@@ -30,7 +30,16 @@ export function parseDuration(text: string): number {
 
 /** Resolved against the simulation start: `{ offsetMs }` or `{ absolute }`. */
 const At = z.union([
-  z.string().regex(/^\+\d/, 'relative times start with "+"').pipe(z.string().transform((s) => s.slice(1)).pipe(Duration)).transform((offsetMs) => ({ offsetMs })),
+  z
+    .string()
+    .regex(/^\+\d/, 'relative times start with "+"')
+    .pipe(
+      z
+        .string()
+        .transform((s) => s.slice(1))
+        .pipe(Duration),
+    )
+    .transform((offsetMs) => ({ offsetMs })),
   z.iso.datetime({ offset: true }).transform((s) => ({ absolute: Date.parse(s) })),
 ]);
 
@@ -50,7 +59,12 @@ const common = {
 };
 
 export const FaultSpecSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('appliance_fault'), ...common, appliance: z.enum(APPLIANCES), code: z.string().regex(FAULT_CODE_PATTERN, 'fault codes are 1-16 of A-Z 0-9 _') }),
+  z.strictObject({
+    kind: z.literal('appliance_fault'),
+    ...common,
+    appliance: z.enum(APPLIANCES),
+    code: z.string().regex(FAULT_CODE_PATTERN, 'fault codes are 1-16 of A-Z 0-9 _'),
+  }),
   z.strictObject({ kind: z.literal('fridge_warming'), ...common }),
   z.strictObject({ kind: z.literal('speaker_offline'), ...common }),
   z.strictObject({ kind: z.literal('closed_during_hours'), ...common }),
@@ -83,7 +97,10 @@ export function parseFaultPlan(data: unknown, source = 'plan'): FaultSpec[] {
 }
 
 export function loadFaultPlanFile(path: string): FaultSpec[] {
-  return parseFaultPlan(readJson(path, (file, problems) => new FaultPlanError(file, problems.join('\n'))), path);
+  return parseFaultPlan(
+    readJson(path, (file, problems) => new FaultPlanError(file, problems.join('\n'))),
+    path,
+  );
 }
 
 /**

@@ -84,7 +84,9 @@ export function startFleet(options: FleetOptions): Fleet {
   if (options.credentials) {
     const missing = stations.filter((s) => options.credentials![s.id] === undefined).map((s) => s.id);
     if (missing.length > 0) {
-      throw new Error(`no credentials for ${missing.length} station(s): ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (regenerate the credentials file for this registry)`);
+      throw new Error(
+        `no credentials for ${missing.length} station(s): ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} (regenerate the credentials file for this registry)`,
+      );
     }
   }
 

@@ -87,9 +87,21 @@ export function hostileMessages(station: Station, ts: number): HostileMessage[] 
       expect: 'schema',
     },
     { name: 'line protocol in station', topic: occupancy, payload: json({ station: `${stationId},district=XX`, ts, people: 1, entries: 0 }), expect: 'schema' },
-    { name: 'oversized', topic: occupancy, payload: json({ station: stationId, ts, people: 1, entries: 0, pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }), expect: 'too_large', broker: 'payload_too_large' },
+    {
+      name: 'oversized',
+      topic: occupancy,
+      payload: json({ station: stationId, ts, people: 1, entries: 0, pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }),
+      expect: 'too_large',
+      broker: 'payload_too_large',
+    },
     // Inside the platform's subscription (appliance/+), but not an appliance of the contract.
-    { name: 'unknown appliance', topic: `${stationTopicPrefix(stationId)}appliance/toaster`, payload: json({ station: stationId, ts }), expect: 'bad_topic', broker: 'not_contract_topic' },
+    {
+      name: 'unknown appliance',
+      topic: `${stationTopicPrefix(stationId)}appliance/toaster`,
+      payload: json({ station: stationId, ts }),
+      expect: 'bad_topic',
+      broker: 'not_contract_topic',
+    },
   ];
 }
 

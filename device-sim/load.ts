@@ -43,7 +43,13 @@ export function loadMessage(station: Station, n: number, ts: number): LoadMessag
       return { topic: telemetryTopic({ stationId: id, channel: 'appliance', appliance: appliance! }), payload };
     }
     case 'speaker': {
-      const payload: SpeakerPayload = { station: id, ts, online: true, wakeups: n % 3, queries: { news_policy: n % 2, qa: 1, learning: 0, relaxation: n % 2, life_services: 0 } };
+      const payload: SpeakerPayload = {
+        station: id,
+        ts,
+        online: true,
+        wakeups: n % 3,
+        queries: { news_policy: n % 2, qa: 1, learning: 0, relaxation: n % 2, life_services: 0 },
+      };
       return { topic: telemetryTopic({ stationId: id, channel: 'speaker' }), payload };
     }
     default: {

@@ -2,15 +2,7 @@
 // only an inspection can attest.
 
 /** Appliances that report over MQTT on their own `appliance/<id>` topic. */
-export const APPLIANCES = [
-  'water_dispenser',
-  'microwave',
-  'fridge',
-  'fan',
-  'air_conditioner',
-  'power_strip',
-  'lockers',
-] as const;
+export const APPLIANCES = ['water_dispenser', 'microwave', 'fridge', 'fan', 'air_conditioner', 'power_strip', 'lockers'] as const;
 export type Appliance = (typeof APPLIANCES)[number];
 
 /** Items that only an inspection can attest. */

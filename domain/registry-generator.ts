@@ -46,10 +46,15 @@ const weekly = (days: Partial<Record<(typeof WEEKDAYS)[number], Array<[string, s
 function openingHours(rng: Rng, host: HostType): OpeningHours {
   const roll = rng.next();
   let hours: OpeningHours;
-  if (host === 'courier_hub' && roll < 0.3) hours = weekly({}, [['18:00', '06:00']]); // night sorting shift, runs past midnight
+  if (host === 'courier_hub' && roll < 0.3)
+    hours = weekly({}, [['18:00', '06:00']]); // night sorting shift, runs past midnight
   else if (host === 'bank_branch' || host === 'courier_hub' || roll < 0.3) hours = { type: '24h', closedDates: [] };
   else if (host === 'office_building') hours = weekly({ sat: [['09:00', '17:00']], sun: [['09:00', '17:00']] }, [['07:30', '19:30']]);
-  else if (host === 'street' || host === 'town') hours = weekly({}, [['07:00', '11:30'], ['13:00', '19:00']]);
+  else if (host === 'street' || host === 'town')
+    hours = weekly({}, [
+      ['07:00', '11:30'],
+      ['13:00', '19:00'],
+    ]);
   else if (host === 'shop' || host === 'pharmacy') hours = weekly({}, [['08:00', '21:30']]);
   else hours = weekly({}, [['06:30', '20:00']]);
   // Some hosts close for the Spring Festival eve and first day.

@@ -9,9 +9,7 @@ export const DAY_MS = 24 * 3600_000;
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-const clock = z
-  .string()
-  .regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'expected HH:MM between 00:00 and 24:00');
+const clock = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'expected HH:MM between 00:00 and 24:00');
 
 /** One opening window; a close earlier than the open means the window runs past midnight. */
 export const WindowSchema = z
@@ -27,7 +25,9 @@ export const OpeningHoursSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('24h'), closedDates }),
   z.object({
     type: z.literal('weekly'),
-    weekly: z.object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(WindowSchema).default([])])) as Record<Weekday, z.ZodDefault<z.ZodArray<typeof WindowSchema>>>),
+    weekly: z.object(
+      Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(WindowSchema).default([])])) as Record<Weekday, z.ZodDefault<z.ZodArray<typeof WindowSchema>>>,
+    ),
     closedDates,
   }),
 ]);

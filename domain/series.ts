@@ -55,7 +55,12 @@ export interface PointData {
 
 const bit = (b: boolean): number => (b ? 1 : 0);
 
-function point<K extends SeriesKey>(key: K, tags: Record<string, string>, time: number, values: Partial<Record<FieldOf<K>, number | string | undefined>>): PointData {
+function point<K extends SeriesKey>(
+  key: K,
+  tags: Record<string, string>,
+  time: number,
+  values: Partial<Record<FieldOf<K>, number | string | undefined>>,
+): PointData {
   const types = SERIES[key].fields as Record<string, FieldType>;
   const fields: PointData['fields'] = {};
   for (const [name, value] of Object.entries(values) as Array<[string, number | string | undefined]>) {

@@ -64,7 +64,5 @@ export type Station = z.infer<typeof StationSchema>;
 
 /** Items of a station that report telemetry. */
 export function telemetryItems(station: Station): EquipmentItem[] {
-  return (Object.entries(station.equipment) as Array<[EquipmentItem, string]>)
-    .filter(([, how]) => how === 'telemetry')
-    .map(([item]) => item);
+  return (Object.entries(station.equipment) as Array<[EquipmentItem, string]>).filter(([, how]) => how === 'telemetry').map(([item]) => item);
 }

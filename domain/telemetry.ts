@@ -37,9 +37,17 @@ export const StatusSchema = z
     ts: ts.optional().describe('Absent only in the Last Will (reason lwt), which the broker publishes for the station; the receive time is used'),
     online: z.boolean(),
     reason: z.enum(['boot', 'heartbeat', 'shutdown', 'lwt']),
-    uptimeS: z.number().int().min(0).max(10 * 365 * 86_400).optional(),
+    uptimeS: z
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 365 * 86_400)
+      .optional(),
     wifiRssiDbm: z.number().int().min(-120).max(0).optional().describe('Wi-Fi gateway signal; absent when the link is down'),
-    fw: z.string().regex(/^[\w.+-]{1,32}$/).optional(),
+    fw: z
+      .string()
+      .regex(/^[\w.+-]{1,32}$/)
+      .optional(),
   })
   .superRefine((s, ctx) => {
     // The broker publishes the Last Will long after the station set it, so only it cannot carry a sample time.
@@ -83,7 +91,12 @@ export const OccupancySchema = z.strictObject({
 export const FAULT_CODE_PATTERN = /^[A-Z0-9_]{1,16}$/;
 
 /** Fields only one kind of appliance reports; on any other they are refused (`schema`). */
-export const APPLIANCE_SPECIFIC_FIELDS = { tempC: 'fridge', heating: 'water_dispenser', energyWh: 'power_strip', openDoors: 'lockers' } as const satisfies Record<string, Appliance>;
+export const APPLIANCE_SPECIFIC_FIELDS = {
+  tempC: 'fridge',
+  heating: 'water_dispenser',
+  energyWh: 'power_strip',
+  openDoors: 'lockers',
+} as const satisfies Record<string, Appliance>;
 
 export const ApplianceSchema = z
   .strictObject({
@@ -100,7 +113,8 @@ export const ApplianceSchema = z
   })
   .superRefine((a, ctx) => {
     for (const [field, owner] of Object.entries(APPLIANCE_SPECIFIC_FIELDS)) {
-      if (field in a && a.appliance !== owner) ctx.addIssue({ code: 'custom', path: [field], message: `${field} is reported by a ${owner} only, not by a ${a.appliance}` });
+      if (field in a && a.appliance !== owner)
+        ctx.addIssue({ code: 'custom', path: [field], message: `${field} is reported by a ${owner} only, not by a ${a.appliance}` });
     }
   });
 
@@ -158,7 +172,8 @@ const reject = (reason: RejectReason, detail: string): Decoded => ({ ok: false, 
 
 /** A malformed field outweighs a schema's own reason, which outweighs a value out of range. */
 function issuesReason(issues: readonly z.core.$ZodIssue[]): RejectReason {
-  const own = (i: z.core.$ZodIssue): RejectReason | undefined => (i.code === 'custom' ? (i.params as { reason?: RejectReason } | undefined)?.reason : undefined);
+  const own = (i: z.core.$ZodIssue): RejectReason | undefined =>
+    i.code === 'custom' ? (i.params as { reason?: RejectReason } | undefined)?.reason : undefined;
   const range = (i: z.core.$ZodIssue): boolean => i.code === 'too_big' || i.code === 'too_small';
   if (issues.some((i) => !range(i) && !own(i))) return 'schema';
   return issues.map(own).find((r) => r !== undefined) ?? 'out_of_range';

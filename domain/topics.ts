@@ -12,9 +12,7 @@ const PREFIX = `${TOPIC_ROOT}/${TOPIC_VERSION}`;
 export const CHANNELS = ['status', 'service', 'occupancy', 'speaker', 'appliance'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export type TopicAddress =
-  | { stationId: string; channel: Exclude<Channel, 'appliance'> }
-  | { stationId: string; channel: 'appliance'; appliance: Appliance };
+export type TopicAddress = { stationId: string; channel: Exclude<Channel, 'appliance'> } | { stationId: string; channel: 'appliance'; appliance: Appliance };
 
 export function telemetryTopic(address: TopicAddress): string {
   const base = `${PREFIX}/${address.stationId}/${address.channel}`;

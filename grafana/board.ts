@@ -15,23 +15,25 @@ export interface BoardSpec {
 }
 
 export function board(spec: BoardSpec): dashboard.DashboardBuilder {
-  return new dashboard.DashboardBuilder(spec.title)
-    .uid(spec.uid)
-    .description(spec.description)
-    .tags([BOARD_TAG])
-    // Stations keep Beijing time (UTC+8) and so do their schedules.
-    .timezone(TIMEZONE)
-    .time({ from: spec.from ?? 'now-24h', to: 'now' })
-    .refresh('1m')
-    .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .link(
-      new dashboard.DashboardLinkBuilder('驿站看板 Station boards')
-        .type(dashboard.DashboardLinkType.Dashboards)
-        .tags([BOARD_TAG])
-        .asDropdown(true)
-        .includeVars(true)
-        .keepTime(true),
-    );
+  return (
+    new dashboard.DashboardBuilder(spec.title)
+      .uid(spec.uid)
+      .description(spec.description)
+      .tags([BOARD_TAG])
+      // Stations keep Beijing time (UTC+8) and so do their schedules.
+      .timezone(TIMEZONE)
+      .time({ from: spec.from ?? 'now-24h', to: 'now' })
+      .refresh('1m')
+      .tooltip(dashboard.DashboardCursorSync.Crosshair)
+      .link(
+        new dashboard.DashboardLinkBuilder('驿站看板 Station boards')
+          .type(dashboard.DashboardLinkType.Dashboards)
+          .tags([BOARD_TAG])
+          .asDropdown(true)
+          .includeVars(true)
+          .keepTime(true),
+      )
+  );
 }
 
 /** A panel as it appears in the dashboard JSON (the parts the finishing pass and the tests read). */

@@ -9,7 +9,9 @@ const files = provisioningFiles();
 // Boards that no longer exist must not linger in the provisioned folder.
 const boardsDir = join(PROVISIONING_DIR, BOARDS_SUBDIR);
 mkdirSync(boardsDir, { recursive: true });
-for (const name of readdirSync(boardsDir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name)) {
+for (const name of readdirSync(boardsDir, { withFileTypes: true })
+  .filter((e) => e.isFile())
+  .map((e) => e.name)) {
   if (!files.has(`${BOARDS_SUBDIR}/${name}`)) rmSync(join(boardsDir, name));
 }
 for (const [path, content] of files) {

@@ -98,7 +98,9 @@ export function createGrafanaApi(options: GrafanaApiOptions): GrafanaApi {
       });
     } catch (err) {
       const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-      throw new GrafanaError(`Grafana at ${base} is not reachable (${cause?.code ?? cause?.message ?? (err as Error).message}) while trying to ${c.what}: check --url and that Grafana is running`);
+      throw new GrafanaError(
+        `Grafana at ${base} is not reachable (${cause?.code ?? cause?.message ?? (err as Error).message}) while trying to ${c.what}: check --url and that Grafana is running`,
+      );
     }
     const text = await res.text();
     let body: unknown;
@@ -110,7 +112,11 @@ export function createGrafanaApi(options: GrafanaApiOptions): GrafanaApi {
     if (res.status === 404 && c.missingOk) return null;
     if (!res.ok && !c.answerStatuses?.includes(res.status)) throw errorFor(refusalOf(res.status, body), c);
     const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new GrafanaError(`unexpected answer from Grafana to ${c.what}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, res.status);
+    if (!parsed.success)
+      throw new GrafanaError(
+        `unexpected answer from Grafana to ${c.what}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        res.status,
+      );
     return parsed.data;
   }
 
@@ -126,7 +132,14 @@ export function createGrafanaApi(options: GrafanaApiOptions): GrafanaApi {
     updateFolder: (uid, title, version, overwrite) =>
       must(FolderSchema, { method: 'PUT', path: `/api/folders/${encodeURIComponent(uid)}`, body: { title, version, overwrite }, what: `update folder ${uid}` }),
     async datasourceExists(uid) {
-      return (await call(DatasourceSchema, { method: 'GET', path: `/api/datasources/uid/${encodeURIComponent(uid)}`, what: `read data source ${uid}`, missingOk: true })) !== null;
+      return (
+        (await call(DatasourceSchema, {
+          method: 'GET',
+          path: `/api/datasources/uid/${encodeURIComponent(uid)}`,
+          what: `read data source ${uid}`,
+          missingOk: true,
+        })) !== null
+      );
     },
     async createDatasource(model) {
       await must(ok, {
@@ -158,11 +171,15 @@ export function createGrafanaApi(options: GrafanaApiOptions): GrafanaApi {
       const path = `/api/datasources/uid/${encodeURIComponent(uid)}/health`;
       const health = await must(HealthSchema, { method: 'GET', path, what: `health-check data source ${uid}`, answerStatuses: [400] });
       if (health.status !== 'OK') {
-        throw new GrafanaError(`data source ${uid} failed its health check: ${health.message ?? health.status} — check the InfluxDB URL, database and credentials`, 400);
+        throw new GrafanaError(
+          `data source ${uid} failed its health check: ${health.message ?? health.status} — check the InfluxDB URL, database and credentials`,
+          400,
+        );
       }
       return health.message ?? 'OK';
     },
-    getDashboard: (uid) => call(StoredDashboardSchema, { method: 'GET', path: `/api/dashboards/uid/${encodeURIComponent(uid)}`, what: `read dashboard ${uid}`, missingOk: true }),
+    getDashboard: (uid) =>
+      call(StoredDashboardSchema, { method: 'GET', path: `/api/dashboards/uid/${encodeURIComponent(uid)}`, what: `read dashboard ${uid}`, missingOk: true }),
     saveDashboard: (dashboard, folderUid, overwrite) =>
       must(SavedDashboardSchema, {
         method: 'POST',
@@ -194,14 +211,20 @@ function errorFor(refusal: Refusal, { what, explain }: Call): GrafanaError {
   if (explained) return new GrafanaError(`Grafana refused to ${what}: ${explained}`, status);
   switch (status) {
     case 401:
-      return new GrafanaError(`Grafana refused the token (401 Unauthorized) trying to ${what}: pass a valid service-account token with --token or GRAFANA_TOKEN`, status);
+      return new GrafanaError(
+        `Grafana refused the token (401 Unauthorized) trying to ${what}: pass a valid service-account token with --token or GRAFANA_TOKEN`,
+        status,
+      );
     case 403:
       return new GrafanaError(
         `the service account may not ${what} (403 Forbidden${message ? `: ${message}` : ''}): give it the Editor role for folders and dashboards, Admin for data sources`,
         status,
       );
     case 412:
-      return new GrafanaError(`Grafana refused to ${what}: it was changed in Grafana since it was read (version conflict)${message ? ` (${message})` : ''}; rerun with --force to overwrite it`, status);
+      return new GrafanaError(
+        `Grafana refused to ${what}: it was changed in Grafana since it was read (version conflict)${message ? ` (${message})` : ''}; rerun with --force to overwrite it`,
+        status,
+      );
     default:
       return new GrafanaError(`Grafana answered ${status} trying to ${what}${message ? `: ${message}` : ''}`, status);
   }

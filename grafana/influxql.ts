@@ -1,5 +1,5 @@
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
-import { ALERTING_SERIES, SERIES, TAGS } from '../domain/series.js';
+import { ALERTING_SERIES, SERIES, type TAGS } from '../domain/series.js';
 import { quoteIdent } from '../lib/influx/query.js';
 import { INFLUX_DATASOURCE } from './datasource.js';
 
@@ -12,7 +12,6 @@ const ALL_SERIES = { ...SERIES, ...ALERTING_SERIES } as const;
 export type AnySeriesKey = keyof typeof ALL_SERIES;
 export type AnyField<K extends AnySeriesKey> = keyof (typeof ALL_SERIES)[K]['fields'] & string;
 export type AnyTag<K extends AnySeriesKey> = (typeof ALL_SERIES)[K]['tags'][number];
-
 
 /** `"station_status"` for a series key. */
 export const from = (key: AnySeriesKey): string => quoteIdent(ALL_SERIES[key].measurement);

@@ -51,8 +51,7 @@ export function statePer<K extends AnySeriesKey>(bucket: string, key: K, name: A
 }
 
 /** `sum("q_news_policy") AS "news_policy", …`: one column per speaker category, named by category. */
-export const speakerQuerySums = (): string =>
-  SPEAKER_CATEGORIES.map((c) => `sum(${field('speaker', `q_${c}`)}) AS ${column(c)}`).join(', ');
+export const speakerQuerySums = (): string => SPEAKER_CATEGORIES.map((c) => `sum(${field('speaker', `q_${c}`)}) AS ${column(c)}`).join(', ');
 
 /**
  * Days as the stations live them: buckets from local midnight (UTC+8), like the compliance rollups.

@@ -12,11 +12,16 @@ export const IngestConfigSchema = InfluxEnvSchema.extend({
   DEV_CREDENTIALS_FILE: SHARED_ENV.DEV_CREDENTIALS_FILE,
   INGEST_BATCH_SIZE: env.int(1000, 1, 100_000, 'Points per InfluxDB write request'),
   INGEST_FLUSH_MS: env.int(250, 10, 60_000, 'Longest time a point waits in the batch before it is sent (bounds publish→persisted latency)'),
-  INGEST_SPOOL_DIR: env.string('var/spool/ingest', 'Write-ahead log: every accepted point is appended here before its PUBACK, deleted once InfluxDB confirmed it, replayed at start (relative to the project root)'),
+  INGEST_SPOOL_DIR: env.string(
+    'var/spool/ingest',
+    'Write-ahead log: every accepted point is appended here before its PUBACK, deleted once InfluxDB confirmed it, replayed at start (relative to the project root)',
+  ),
   INGEST_WAL_FSYNC: z
     .enum(['always', 'interval', 'never'])
     .default('interval')
-    .describe('fsync of the write-ahead log (power loss; a process crash loses nothing either way): always = before each PUBACK (one fsync per message: 0.7–3.7 ms here, so a cap of about 270–1,500 msg/s), interval = every INGEST_WAL_FSYNC_MS, never = the OS decides'),
+    .describe(
+      'fsync of the write-ahead log (power loss; a process crash loses nothing either way): always = before each PUBACK (one fsync per message: 0.7–3.7 ms here, so a cap of about 270–1,500 msg/s), interval = every INGEST_WAL_FSYNC_MS, never = the OS decides',
+    ),
   INGEST_WAL_FSYNC_MS: env.int(1000, 10, 60_000, 'Group-commit interval of INGEST_WAL_FSYNC=interval: acknowledged messages a power loss can take'),
   INGEST_MAX_AGE_MS: env.int(
     STORE_AND_FORWARD_HORIZON_MS,

@@ -13,7 +13,13 @@ export interface CoverageHeartbeat {
   stop(): void;
 }
 
-export function startCoverageHeartbeat(o: { consumer: TelemetryConsumer; writer: PointWriter; source: string; tickMs: number; now?: () => number }): CoverageHeartbeat {
+export function startCoverageHeartbeat(o: {
+  consumer: TelemetryConsumer;
+  writer: PointWriter;
+  source: string;
+  tickMs: number;
+  now?: () => number;
+}): CoverageHeartbeat {
   const now = o.now ?? Date.now;
   const clock = coverageClock();
   const write = (mark: CoverageMark | null): void => {

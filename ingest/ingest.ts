@@ -4,7 +4,6 @@ import { toPoint } from '../domain/series.js';
 import type { StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
 import type { Influx, PointWriter, WriterOptions } from '../lib/influx/client.js';
-import type { Logger } from '../lib/logger.js';
 import { createSampledLog } from '../lib/sampled-log.js';
 import { createTelemetryConsumer, type TelemetryConsumer, type TelemetryConsumerOptions, type TelemetryMeta } from '../lib/telemetry-consumer.js';
 import { startCoverageHeartbeat } from './coverage-heartbeat.js';
@@ -33,13 +32,21 @@ export interface Ingest {
 function ingestMetrics(metrics: MetricsRegistry, writer: () => PointWriter | undefined) {
   const registers = [metrics];
   return {
-    appended: new Counter({ name: 'ingest_wal_points_appended_total', help: 'Points appended to the write-ahead log (before the message was acknowledged)', registers }),
+    appended: new Counter({
+      name: 'ingest_wal_points_appended_total',
+      help: 'Points appended to the write-ahead log (before the message was acknowledged)',
+      registers,
+    }),
     written: new Counter({ name: 'ingest_points_written_total', help: 'Points InfluxDB confirmed (their log segment is then deleted)', registers }),
     failures: new Counter({ name: 'ingest_write_failures_total', help: 'Failed write attempts (each is retried; the points stay in the log)', registers }),
     replayed: new Counter({ name: 'ingest_points_replayed_total', help: 'Of the written points: those left in the log by an earlier run', registers }),
     refused: new Counter({ name: 'ingest_points_refused_total', help: 'Points InfluxDB refused as invalid (kept in <spool>/rejected/)', registers }),
     corrupt: new Counter({ name: 'ingest_wal_corrupt_bytes_total', help: 'Bytes of torn or corrupt log tails moved to <spool>/corrupt/', registers }),
-    blocked: new Counter({ name: 'ingest_wal_blocked_total', help: 'Times the log disk refused a write (full, read-only): acknowledgements held until it takes writes again', registers }),
+    blocked: new Counter({
+      name: 'ingest_wal_blocked_total',
+      help: 'Times the log disk refused a write (full, read-only): acknowledgements held until it takes writes again',
+      registers,
+    }),
     blockedNow: new Gauge({ name: 'ingest_wal_blocked', help: '1 while acknowledgements are held because the log disk refuses writes', registers }),
     pending: new Gauge({
       name: 'ingest_wal_pending_points',
@@ -49,7 +56,12 @@ function ingestMetrics(metrics: MetricsRegistry, writer: () => PointWriter | und
         this.set(writer()?.pendingPoints ?? 0);
       },
     }),
-    skipped: new Counter({ name: 'ingest_messages_not_written_total', help: 'Accepted messages deliberately not written, by reason (retained_will, too_old)', labelNames: ['reason'], registers }),
+    skipped: new Counter({
+      name: 'ingest_messages_not_written_total',
+      help: 'Accepted messages deliberately not written, by reason (retained_will, too_old)',
+      labelNames: ['reason'],
+      registers,
+    }),
     overwrites: new Counter({
       name: 'ingest_possible_overwrites_total',
       help: 'Live points not newer than the last one of their series written by this process (a resend, a late sample, or a rewrite of a stored point), by measurement',
@@ -108,7 +120,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   // outage like it, so the claim of watched time lands with the data it vouches for.
   const coverageWriter = influx.writer({ ...opts.writer, spoolDir: join(opts.writer.spoolDir, 'coverage'), flushMs: 1000 });
   const heartbeat = startCoverageHeartbeat({ consumer, writer: coverageWriter, source: opts.clientId, tickMs: opts.coverageTickMs ?? 15_000, now: opts.now });
-  const sampled = createSampledLog(logger, 5, { event: 'ingest_not_written_summary', msg: 'too old or possibly overwriting points not logged individually in the last interval' });
+  const sampled = createSampledLog(logger, 5, {
+    event: 'ingest_not_written_summary',
+    msg: 'too old or possibly overwriting points not logged individually in the last interval',
+  });
   const summaryTimer = setInterval(() => sampled.summarise(), 60_000).unref();
   // Newest sample time written per series (measurement, station, appliance): a few thousand entries for the fleet.
   const newest = new Map<string, number>();
@@ -123,7 +138,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     if (opts.maxAgeMs && meta.receivedAt - message.ts > opts.maxAgeMs) {
       m.skipped.inc({ reason: 'too_old' });
       sampled.record('too_old', () =>
-        logger.warn({ event: 'telemetry_too_old', station: message.stationId, channel: message.channel, ts: message.ts, maxAgeMs: opts.maxAgeMs }, 'sample older than the live horizon not written'),
+        logger.warn(
+          { event: 'telemetry_too_old', station: message.stationId, channel: message.channel, ts: message.ts, maxAgeMs: opts.maxAgeMs },
+          'sample older than the live horizon not written',
+        ),
       );
       return;
     }
@@ -143,7 +161,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     }
     m.overwrites.inc({ measurement: point.measurement });
     sampled.record('possible_overwrite', () =>
-      logger.warn({ event: 'possible_overwrite', station: message.stationId, measurement: point.measurement, ts: message.ts, newestTs: last }, 'point not newer than the last of its series'),
+      logger.warn(
+        { event: 'possible_overwrite', station: message.stationId, measurement: point.measurement, ts: message.ts, newestTs: last },
+        'point not newer than the last of its series',
+      ),
     );
   }
 

@@ -65,10 +65,15 @@ function consumerMetrics(metrics: MetricsRegistry) {
 
 /** Rejections of telemetry, sampled per reason (see createSampledLog). */
 export function createRejectionLog(logger: Logger, perReason: number) {
-  const log = createSampledLog(logger, perReason, { event: 'telemetry_rejected_summary', msg: 'rejected telemetry not logged individually in the last interval' });
+  const log = createSampledLog(logger, perReason, {
+    event: 'telemetry_rejected_summary',
+    msg: 'rejected telemetry not logged individually in the last interval',
+  });
   return {
     record(reason: RejectReason, detail: string, topic: string): void {
-      log.record(reason, () => logger.warn({ event: 'telemetry_rejected', reason, topic: clip(topic, 200), detail: detail.slice(0, 300) }, `rejected telemetry: ${reason}`));
+      log.record(reason, () =>
+        logger.warn({ event: 'telemetry_rejected', reason, topic: clip(topic, 200), detail: detail.slice(0, 300) }, `rejected telemetry: ${reason}`),
+      );
     },
     summarise: log.summarise,
   };

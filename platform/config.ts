@@ -20,11 +20,32 @@ export const PlatformConfigSchema = BrokerConfigSchema.extend(IngestConfigSchema
     PLATFORM_METRICS_PORT: env.port(9100, 'Prometheus /metrics of every in-process service together'),
     SIM_STATIONS: env.int(600, 0, 100_000, 'Simulated stations (the first N of the registry); 0 runs no simulator'),
     SIM_SPEED: z.coerce.number().min(1).max(3600).default(1).describe('Simulator time acceleration (simulated seconds per second)'),
-    SIM_FILL_TODAY: env.flag(true, 'Before the live fleet starts, replay the simulated stations since local midnight (or the newest stored sample) so today is complete'),
-    SIM_FILL_DAYS: env.int(0, 0, 366, 'Days before today of simulated history written straight to InfluxDB at start (heartbeats as often as compliance.onlineAfterS needs), so 30-day and year figures differ from today; 0 = none. It costs start-up time: measure with bench/fill-history.ts'),
-    SIM_INSPECTIONS: env.flag(true, 'At start, give every simulated station without inspection records a plausible one (most within the last quarter, a few items missing or broken)'),
-    SIM_FILL_MAX_HOURS: env.int(4, 1, 24, 'The longest stretch of today SIM_FILL_TODAY replays (bounds the start-up time: about 70 messages per station and hour)'),
-    SIM_DEMO_FAULTS_PER_HOUR: env.int(4, 0, 1000, 'Demo faults a simulated hour across the fleet (fridge warming, dispenser fault, speaker silent, Wi-Fi drop, closed in hours), each ending after a plausible time; the first hour shows one of each; 0 = none'),
+    SIM_FILL_TODAY: env.flag(
+      true,
+      'Before the live fleet starts, replay the simulated stations since local midnight (or the newest stored sample) so today is complete',
+    ),
+    SIM_FILL_DAYS: env.int(
+      0,
+      0,
+      366,
+      'Days before today of simulated history written straight to InfluxDB at start (heartbeats as often as compliance.onlineAfterS needs), so 30-day and year figures differ from today; 0 = none. It costs start-up time: measure with bench/fill-history.ts',
+    ),
+    SIM_INSPECTIONS: env.flag(
+      true,
+      'At start, give every simulated station without inspection records a plausible one (most within the last quarter, a few items missing or broken)',
+    ),
+    SIM_FILL_MAX_HOURS: env.int(
+      4,
+      1,
+      24,
+      'The longest stretch of today SIM_FILL_TODAY replays (bounds the start-up time: about 70 messages per station and hour)',
+    ),
+    SIM_DEMO_FAULTS_PER_HOUR: env.int(
+      4,
+      0,
+      1000,
+      'Demo faults a simulated hour across the fleet (fridge warming, dispenser fault, speaker silent, Wi-Fi drop, closed in hours), each ending after a plausible time; the first hour shows one of each; 0 = none',
+    ),
     SIM_SEED: env.int(DEFAULT_SEED, 0, 2 ** 31, 'Simulator random seed: the same seed gives the same fleet behaviour'),
   });
 export type PlatformConfig = z.infer<typeof PlatformConfigSchema>;

@@ -60,7 +60,10 @@ export async function fillHistory(o: FillHistoryOptions): Promise<FillHistoryRes
   const writer = o.influx.writer({ batchSize: 5000 });
   let points = 0;
   let rejected = 0;
-  o.logger.info({ event: 'fill_history', from: new Date(from).toISOString(), to: new Date(to).toISOString(), stations: o.stations.length }, 'writing the simulated fleet’s history');
+  o.logger.info(
+    { event: 'fill_history', from: new Date(from).toISOString(), to: new Date(to).toISOString(), stations: o.stations.length },
+    'writing the simulated fleet’s history',
+  );
   try {
     for (const [i, station] of o.stations.entries()) {
       if (o.signal?.aborted) break;

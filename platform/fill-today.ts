@@ -48,11 +48,22 @@ export async function fillToday(o: {
   o.ingest.consumer.on('rejected', count);
   try {
     o.logger.info({ event: 'fill_today', from: new Date(from).toISOString(), stations: o.stations.length }, 'replaying today so far for the simulated fleet');
-    const stats = await backfill({ stations: o.stations, brokerUrl: o.brokerUrl, credentials: o.credentials, seed: o.seed, from, to: o.now, timing: FILL_TIMING, logger: o.logger, signal: o.signal });
+    const stats = await backfill({
+      stations: o.stations,
+      brokerUrl: o.brokerUrl,
+      credentials: o.credentials,
+      seed: o.seed,
+      from,
+      to: o.now,
+      timing: FILL_TIMING,
+      logger: o.logger,
+      signal: o.signal,
+    });
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
     while (received < stats.acknowledged && Date.now() < deadline && !o.signal?.aborted) await new Promise((r) => setTimeout(r, 100));
     const complete = received >= stats.acknowledged && !o.signal?.aborted;
-    if (!complete && !o.signal?.aborted) o.logger.warn({ event: 'fill_today_unsettled', acknowledged: stats.acknowledged, received }, 'not every replayed message reached the ingest in time');
+    if (!complete && !o.signal?.aborted)
+      o.logger.warn({ event: 'fill_today_unsettled', acknowledged: stats.acknowledged, received }, 'not every replayed message reached the ingest in time');
     // The replayed stretch is as complete as live telemetry: say so, or it would count as unwatched.
     if (complete) o.ingest.writer.write(declaredCoverage('fill-today', from, o.now));
     await o.ingest.writer.flush();

@@ -42,7 +42,10 @@ await runService('platform', async (logger, { signal, parts }) => {
 
   // Each part is registered as soon as it runs: parts close in reverse order, at Ctrl-C during start-up too.
   const influxd = config.PLATFORM_INFLUXD
-    ? parts.add(await startPrivateInfluxd({ dataDir: projectPath(config.PLATFORM_INFLUXD_DIR), port: config.PLATFORM_INFLUXD_PORT || undefined, logger, signal }), (d) => d.stop())
+    ? parts.add(
+        await startPrivateInfluxd({ dataDir: projectPath(config.PLATFORM_INFLUXD_DIR), port: config.PLATFORM_INFLUXD_PORT || undefined, logger, signal }),
+        (d) => d.stop(),
+      )
     : null;
   const influx = parts.add(await connectInflux({ ...influxConfigFromEnv(config), url: influxd?.url ?? config.INFLUX_URL }, logger), (i) => i.close());
   await influx.ensureDatabase();
@@ -100,23 +103,55 @@ await runService('platform', async (logger, { signal, parts }) => {
   signal.throwIfAborted();
   const filled =
     simulated.length > 0 && config.SIM_FILL_TODAY
-      ? await fillToday({ influx, ingest, stations: simulated, brokerUrl: mqttUrl, credentials, seed: config.SIM_SEED, logger, now: Date.now(), maxHours: config.SIM_FILL_MAX_HOURS, signal })
+      ? await fillToday({
+          influx,
+          ingest,
+          stations: simulated,
+          brokerUrl: mqttUrl,
+          credentials,
+          seed: config.SIM_SEED,
+          logger,
+          now: Date.now(),
+          maxHours: config.SIM_FILL_MAX_HOURS,
+          signal,
+        })
       : null;
   signal.throwIfAborted();
 
   // Alerting and the dashboard read the ingest's live state: one subscription serves all three.
   // Alerting stops judging first: the simulated stations going away is not an outage to alert on.
-  const alerting = parts.add(await hostAlerting({ config, registry, influx, db: database.db, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), { first: true });
+  const alerting = parts.add(await hostAlerting({ config, registry, influx, db: database.db, consumer: ingest.consumer, logger, metrics }), (a) => a.close(), {
+    first: true,
+  });
   signal.throwIfAborted();
   if (history) await rollUpFilled(alerting.service, history, started);
   signal.throwIfAborted();
 
-  const dashboard = parts.add(await startDashboardApi({ config, registry, live: ingest.consumer, alerting: alerting.service, influx, db: database.db, rules: alerting.rules, logger, metrics }), (d) => d.close());
+  const dashboard = parts.add(
+    await startDashboardApi({
+      config,
+      registry,
+      live: ingest.consumer,
+      alerting: alerting.service,
+      influx,
+      db: database.db,
+      rules: alerting.rules,
+      logger,
+      metrics,
+    }),
+    (d) => d.close(),
+  );
   const metricsServer = parts.add(await serveMetrics(metrics, config.PLATFORM_METRICS_PORT), (m) => m.close());
   signal.throwIfAborted();
 
   const simStart = defaultSimStart(config.SIM_SPEED, Date.now());
-  const demoFaults = demoFaultPlan({ stations: simulated, seed: config.SIM_SEED, start: simStart, hours: DEMO_PLAN_HOURS, perHour: config.SIM_DEMO_FAULTS_PER_HOUR });
+  const demoFaults = demoFaultPlan({
+    stations: simulated,
+    seed: config.SIM_SEED,
+    start: simStart,
+    hours: DEMO_PLAN_HOURS,
+    perHour: config.SIM_DEMO_FAULTS_PER_HOUR,
+  });
   const fleet =
     simulated.length > 0
       ? parts.add(
@@ -138,7 +173,9 @@ await runService('platform', async (logger, { signal, parts }) => {
   // In the background: a first start writes thousands of records, which must not hold up the fleet.
   if (config.SIM_INSPECTIONS) {
     const stopSeeding = new AbortController();
-    const seeding = seedInspections(alerting.service, simulated, config.SIM_SEED, started, logger, stopSeeding.signal).catch((err: unknown) => logger.error({ err }, 'demo inspection records failed'));
+    const seeding = seedInspections(alerting.service, simulated, config.SIM_SEED, started, logger, stopSeeding.signal).catch((err: unknown) =>
+      logger.error({ err }, 'demo inspection records failed'),
+    );
     parts.add(
       seeding,
       async (p) => {

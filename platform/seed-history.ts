@@ -43,7 +43,14 @@ export async function rollUpFilled(service: AlertingService, filled: FillHistory
 }
 
 /** Inspection records for simulated stations that have none yet (a first start). */
-export async function seedInspections(service: AlertingService, stations: readonly Station[], seed: number, now: number, logger: Logger, signal?: AbortSignal): Promise<number> {
+export async function seedInspections(
+  service: AlertingService,
+  stations: readonly Station[],
+  seed: number,
+  now: number,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<number> {
   const fresh = stations.filter((s) => service.attestations(s.id).length === 0);
   const records = demoInspections({ stations: fresh, seed, now });
   for (const a of records) {

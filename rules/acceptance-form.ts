@@ -22,16 +22,64 @@ export interface FormItemDef {
 }
 
 export const FORM_ITEMS: readonly FormItemDef[] = [
-  { no: 1, sectionZh: '组织领导', sectionEn: 'Leadership', max: 10, auto: false, textZh: '领导重视，每年至少召开一次会议研究部署，有明确的负责人，底数清、情况明', textEn: 'Leadership meets at least yearly, names a person in charge and knows the stations' },
-  { no: 2, sectionZh: '组织领导', sectionEn: 'Leadership', max: 10, auto: true, textZh: '完成市总下达的目标任务', textEn: "Meets the city union's build target" },
-  { no: 3, sectionZh: '基础建设', sectionEn: 'Infrastructure', max: 10, auto: true, textZh: '有合理的服务场所，交通便利，方便职工进出', textEn: 'A suitable, accessible site' },
-  { no: 4, sectionZh: '基础建设', sectionEn: 'Infrastructure', max: 15, auto: true, textZh: '有醒目标识及全部基本配置（小度音箱、桌椅、书报架、饮水机、微波炉、医药箱、电源插座、打气筒、垃圾桶、雨伞）', textEn: 'Signage and the full equipment list' },
+  {
+    no: 1,
+    sectionZh: '组织领导',
+    sectionEn: 'Leadership',
+    max: 10,
+    auto: false,
+    textZh: '领导重视，每年至少召开一次会议研究部署，有明确的负责人，底数清、情况明',
+    textEn: 'Leadership meets at least yearly, names a person in charge and knows the stations',
+  },
+  {
+    no: 2,
+    sectionZh: '组织领导',
+    sectionEn: 'Leadership',
+    max: 10,
+    auto: true,
+    textZh: '完成市总下达的目标任务',
+    textEn: "Meets the city union's build target",
+  },
+  {
+    no: 3,
+    sectionZh: '基础建设',
+    sectionEn: 'Infrastructure',
+    max: 10,
+    auto: true,
+    textZh: '有合理的服务场所，交通便利，方便职工进出',
+    textEn: 'A suitable, accessible site',
+  },
+  {
+    no: 4,
+    sectionZh: '基础建设',
+    sectionEn: 'Infrastructure',
+    max: 15,
+    auto: true,
+    textZh: '有醒目标识及全部基本配置（小度音箱、桌椅、书报架、饮水机、微波炉、医药箱、电源插座、打气筒、垃圾桶、雨伞）',
+    textEn: 'Signage and the full equipment list',
+  },
   { no: 5, sectionZh: '机构人员', sectionEn: 'Staffing', max: 5, auto: true, textZh: '有1名工作人员维护', textEn: 'At least one maintainer' },
   { no: 6, sectionZh: '资金来源', sectionEn: 'Funding', max: 10, auto: false, textZh: '建立多元化的资金筹集渠道', textEn: 'Diversified funding' },
-  { no: 7, sectionZh: '服务项目', sectionEn: 'Services', max: 10, auto: true, textZh: '提供饮水、休息、避雨、热饭、学习和如厕等服务', textEn: 'Water, rest, shelter, heating food, learning and toilet' },
+  {
+    no: 7,
+    sectionZh: '服务项目',
+    sectionEn: 'Services',
+    max: 10,
+    auto: true,
+    textZh: '提供饮水、休息、避雨、热饭、学习和如厕等服务',
+    textEn: 'Water, rest, shelter, heating food, learning and toilet',
+  },
   { no: 8, sectionZh: '服务项目', sectionEn: 'Services', max: 10, auto: false, textZh: '提供心理咨询等多样化服务', textEn: 'Counselling and other services' },
   { no: 9, sectionZh: '工作规范', sectionEn: 'Operating standards', max: 10, auto: false, textZh: '建立内部管理制度', textEn: 'Internal management rules' },
-  { no: 10, sectionZh: '工作规范', sectionEn: 'Operating standards', max: 10, auto: true, textZh: '常年正常开放、设备设施功能完好，职工满意率高', textEn: 'Open all year, equipment working, workers satisfied' },
+  {
+    no: 10,
+    sectionZh: '工作规范',
+    sectionEn: 'Operating standards',
+    max: 10,
+    auto: true,
+    textZh: '常年正常开放、设备设施功能完好，职工满意率高',
+    textEn: 'Open all year, equipment working, workers satisfied',
+  },
 ];
 
 export interface ManualScore {
@@ -57,7 +105,16 @@ export const FormItemSchema = z.object({
   at: z.number().optional(),
 });
 export const AcceptanceFormSchema = z
-  .object({ district: z.string(), nameZh: z.string(), nameEn: z.string(), year: z.number().int(), total: z.number(), max: z.number(), complete: z.boolean(), items: z.array(FormItemSchema) })
+  .object({
+    district: z.string(),
+    nameZh: z.string(),
+    nameEn: z.string(),
+    year: z.number().int(),
+    total: z.number(),
+    max: z.number(),
+    complete: z.boolean(),
+    items: z.array(FormItemSchema),
+  })
   .meta({ id: 'AcceptanceForm' });
 export type AcceptanceForm = z.infer<typeof AcceptanceFormSchema>;
 
@@ -72,7 +129,14 @@ interface Evidence {
   en: string[];
 }
 
-function evidence(no: number, max: number, district: DistrictCode, year: PlanYear, stations: readonly Station[], compliance: ReadonlyMap<string, ComplianceSnapshot>): Evidence {
+function evidence(
+  no: number,
+  max: number,
+  district: DistrictCode,
+  year: PlanYear,
+  stations: readonly Station[],
+  compliance: ReadonlyMap<string, ComplianceSnapshot>,
+): Evidence {
   const n = stations.length;
   switch (no) {
     case 2: {
@@ -89,14 +153,21 @@ function evidence(no: number, max: number, district: DistrictCode, year: PlanYea
         };
       }
       const target = years.reduce((a, y) => a + targets[y]!, 0);
-      return { score: max * Math.min(1, share(built, target)), zh: [`截至${year}年已建 ${built} 座 / 目标 ${target} 座`], en: [`${built} built by ${year} / target ${target}`] };
+      return {
+        score: max * Math.min(1, share(built, target)),
+        zh: [`截至${year}年已建 ${built} 座 / 目标 ${target} 座`],
+        en: [`${built} built by ${year} / target ${target}`],
+      };
     }
     case 3: {
       const bad = stations.filter((s) => s.areaM2 < MIN_AREA_M2 || s.toiletDistanceM > MAX_TOILET_DISTANCE_M);
       return {
         score: max * share(n - bad.length, n),
         zh: [`${n - bad.length}/${n} 座面积≥${MIN_AREA_M2}㎡且${MAX_TOILET_DISTANCE_M}米内有公厕`, ...bad.slice(0, 10).map((s) => `不达标：${s.id} ${s.name}`)],
-        en: [`${n - bad.length}/${n} have ≥ ${MIN_AREA_M2} m² and a toilet within ${MAX_TOILET_DISTANCE_M} m`, ...bad.slice(0, 10).map((s) => `failing: ${s.id}`)],
+        en: [
+          `${n - bad.length}/${n} have ≥ ${MIN_AREA_M2} m² and a toilet within ${MAX_TOILET_DISTANCE_M} m`,
+          ...bad.slice(0, 10).map((s) => `failing: ${s.id}`),
+        ],
       };
     }
     case 4: {
@@ -107,8 +178,16 @@ function evidence(no: number, max: number, district: DistrictCode, year: PlanYea
       // No sensor sees the signage (醒目标识): the equipment figures are evidence, the score is manual.
       return {
         score: null,
-        zh: [`设施配备平均 ${pct(mean)}，${complete}/${n} 座配备齐全（遥测＋巡检证明）`, `工会自建 ${selfBuilt} 座`, '醒目标识无法由遥测证明：请核查标识后人工评分'],
-        en: [`facility completeness ${pct(mean)} on average, ${complete}/${n} complete (telemetry + inspections)`, `${selfBuilt} built by the union itself`, 'signage is not observable: check it and score by hand'],
+        zh: [
+          `设施配备平均 ${pct(mean)}，${complete}/${n} 座配备齐全（遥测＋巡检证明）`,
+          `工会自建 ${selfBuilt} 座`,
+          '醒目标识无法由遥测证明：请核查标识后人工评分',
+        ],
+        en: [
+          `facility completeness ${pct(mean)} on average, ${complete}/${n} complete (telemetry + inspections)`,
+          `${selfBuilt} built by the union itself`,
+          'signage is not observable: check it and score by hand',
+        ],
       };
     }
     case 5: {
@@ -121,7 +200,11 @@ function evidence(no: number, max: number, district: DistrictCode, year: PlanYea
         const broken = new Set([...(f?.missing ?? []), ...(f?.faulted ?? [])]);
         return s.toiletDistanceM <= MAX_TOILET_DISTANCE_M && !broken.has('water_dispenser') && !broken.has('microwave');
       }).length;
-      return { score: max * share(serving, n), zh: [`${serving}/${n} 座饮水机、微波炉正常且附近有公厕`], en: [`${serving}/${n} with working water dispenser and microwave and a toilet nearby`] };
+      return {
+        score: max * share(serving, n),
+        zh: [`${serving}/${n} 座饮水机、微波炉正常且附近有公厕`],
+        en: [`${serving}/${n} with working water dispenser and microwave and a toilet nearby`],
+      };
     }
     case 10: {
       const snaps = stations.flatMap((s) => compliance.get(s.id) ?? []);
@@ -133,8 +216,14 @@ function evidence(no: number, max: number, district: DistrictCode, year: PlanYea
       const failing = snaps.filter((c) => c.failingOpenAllYear).length;
       return {
         score: max * open,
-        zh: [`本年度按时开放率（全区合计）${pct(open)}，监测覆盖 ${watched === null ? '—' : pct(watched)}，${failing} 座未达常年开放标准`, '职工满意率无法由遥测证明，未计入本项得分'],
-        en: [`year-to-date open compliance ${pct(open)} (district pooled time), monitored ${watched === null ? '—' : pct(watched)}, ${failing} failing open-all-year`, 'worker satisfaction is not observable and not part of this score'],
+        zh: [
+          `本年度按时开放率（全区合计）${pct(open)}，监测覆盖 ${watched === null ? '—' : pct(watched)}，${failing} 座未达常年开放标准`,
+          '职工满意率无法由遥测证明，未计入本项得分',
+        ],
+        en: [
+          `year-to-date open compliance ${pct(open)} (district pooled time), monitored ${watched === null ? '—' : pct(watched)}, ${failing} failing open-all-year`,
+          'worker satisfaction is not observable and not part of this score',
+        ],
       };
     }
     default:

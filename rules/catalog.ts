@@ -45,10 +45,15 @@ export interface RuleSpec<P = unknown> {
   check(ctx: RuleContext, params: P, firing: boolean): Finding | null;
 }
 
-const define = <S extends z.ZodObject>(spec: Omit<RuleSpec<z.infer<S>>, 'params'> & { params: S }): RuleSpec =>
-  spec as unknown as RuleSpec;
+const define = <S extends z.ZodObject>(spec: Omit<RuleSpec<z.infer<S>>, 'params'> & { params: S }): RuleSpec => spec as unknown as RuleSpec;
 
-const seconds = (fallback: number) => z.number().int().min(0).max(7 * 86_400).default(fallback);
+const seconds = (fallback: number) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(fallback);
 
 export const OfflineParamsSchema = z.strictObject({
   heartbeatIntervalS: z.number().int().min(1).max(3600).default(60).describe('How often a station publishes its status heartbeat (must match the devices)'),
@@ -211,7 +216,7 @@ export const RULES: readonly RuleSpec[] = [
     params: z.strictObject({}),
     check: ({ state }) => {
       const w = state.appliances.water_dispenser;
-      return w && w.on && w.heating === false ? { detailZh: '饮水机通电但长时间未加热', detailEn: 'switched on but not heating' } : null;
+      return w?.on && w.heating === false ? { detailZh: '饮水机通电但长时间未加热', detailEn: 'switched on but not heating' } : null;
     },
   }),
   define({
@@ -229,7 +234,7 @@ export const RULES: readonly RuleSpec[] = [
     check: ({ state }, p) => {
       const dead = p.appliances.filter((id) => {
         const a = state.appliances[id];
-        return a !== undefined && a.on && a.powerW < p.minPowerW;
+        return a?.on && a.powerW < p.minPowerW;
       });
       if (dead.length === 0) return null;
       return { detailZh: `${names(dead, 'zh')} 开启但功率低于 ${p.minPowerW} W`, detailEn: `${names(dead, 'en')} on but below ${p.minPowerW} W` };
@@ -248,7 +253,9 @@ export const RULES: readonly RuleSpec[] = [
       const s = state.speaker;
       if (!s || state.online !== true) return null;
       if (!s.online) return { detailZh: '音箱报告离线', detailEn: 'speaker reports offline' };
-      return fresh(s.at, now, p.staleS) ? null : { detailZh: `音箱 ${minutesAgo(now, s.at)} 分钟无消息`, detailEn: `speaker silent for ${minutesAgo(now, s.at)} min` };
+      return fresh(s.at, now, p.staleS)
+        ? null
+        : { detailZh: `音箱 ${minutesAgo(now, s.at)} 分钟无消息`, detailEn: `speaker silent for ${minutesAgo(now, s.at)} min` };
     },
   }),
   define({

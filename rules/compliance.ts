@@ -16,7 +16,14 @@ export interface DailyRollup extends ComplianceTime {
 }
 
 /** Where one station's scheduled time went on one local day (up to `until` for the day in progress). */
-export function rollupDay(stationId: string, district: DistrictCode, hours: OpeningHours, signals: StationSignals, date: string, until = Infinity): DailyRollup {
+export function rollupDay(
+  stationId: string,
+  district: DistrictCode,
+  hours: OpeningHours,
+  signals: StationSignals,
+  date: string,
+  until = Infinity,
+): DailyRollup {
   const from = midnightOfDate(date);
   const to = Math.min(from + DAY_MS, until);
   const planned = scheduledIntervals(hours, from, to);

@@ -23,7 +23,7 @@ function telemetryVerdict(item: EquipmentItem, state: StationState, o: FacilityO
   return a.faultCode === null ? 'ok' : 'faulted';
 }
 
-function inspectionVerdict(item: EquipmentItem, latest: Attestation | undefined, o: FacilityOptions): ItemVerdict {
+function inspectionVerdict(latest: Attestation | undefined, o: FacilityOptions): ItemVerdict {
   if (!latest || o.now - latest.at > o.attestationMaxAgeMs) return 'unattested';
   if (!latest.present) return 'missing';
   return latest.working ? 'ok' : 'faulted';
@@ -42,13 +42,18 @@ export function latestAttestations(list: readonly Attestation[]): Map<EquipmentI
 }
 
 /** Facility completeness of one station; each unmet requirement is listed once, under its best item's verdict. */
-export function facilityStatus(station: Station, state: StationState, attestations: ReadonlyMap<EquipmentItem, Attestation>, o: FacilityOptions): FacilityStatus {
+export function facilityStatus(
+  station: Station,
+  state: StationState,
+  attestations: ReadonlyMap<EquipmentItem, Attestation>,
+  o: FacilityOptions,
+): FacilityStatus {
   const status: FacilityStatus = { percent: 0, missing: [], faulted: [], notReporting: [], unattested: [] };
   let met = 0;
   const verdictOf = (item: EquipmentItem): ItemVerdict => {
     const how = station.equipment[item];
     if (how === undefined) return 'missing';
-    return how === 'telemetry' ? telemetryVerdict(item, state, o) : inspectionVerdict(item, attestations.get(item), o);
+    return how === 'telemetry' ? telemetryVerdict(item, state, o) : inspectionVerdict(attestations.get(item), o);
   };
   for (const req of REQUIREMENTS as readonly Requirement[]) {
     const best = req.anyOf.map(verdictOf).sort((a, b) => RANK[a] - RANK[b])[0]!;

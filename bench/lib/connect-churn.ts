@@ -22,11 +22,21 @@ function cycle(config: ChurnConfig, id: string): Promise<void> {
     socket.on('error', () => {}); // a reset is one way a cycle ends
     socket.on('close', () => resolve());
     const packets: mqttPacket.Packet[] = [
-      { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId: id, username: id, password: Buffer.from(config.stations[id]!) },
+      {
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 60,
+        clientId: id,
+        username: id,
+        password: Buffer.from(config.stations[id]!),
+      },
     ];
     if (config.refusedPublish) packets.push({ cmd: 'publish', topic: config.refusedPublish, payload: Buffer.from('{}'), qos: 0, dup: false, retain: false });
     socket.once('data', () => {
-      if (!config.refusedPublish) socket.destroy(); // on the CONNACK
+      if (!config.refusedPublish)
+        socket.destroy(); // on the CONNACK
       else socket.resume(); // until the broker closes
     });
     socket.on('connect', () => socket.write(Buffer.concat(packets.map((p) => mqttPacket.generate(p)))));

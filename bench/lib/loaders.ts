@@ -34,7 +34,17 @@ export function startLoaders(o: {
     const localAddresses = Array.from({ length: n }, (_, k) => `127.0.0.${2 + i * n + k}`);
     return startTs(
       'bench/lib/loader.ts',
-      { LOADER_CONFIG: JSON.stringify({ registryFile: o.registryFile, credentialsFile: o.credentialsFile, brokerUrl: o.brokerUrl, from, to: Math.min(o.to, from + per), rate: o.rate, localAddresses }) },
+      {
+        LOADER_CONFIG: JSON.stringify({
+          registryFile: o.registryFile,
+          credentialsFile: o.credentialsFile,
+          brokerUrl: o.brokerUrl,
+          from,
+          to: Math.min(o.to, from + per),
+          rate: o.rate,
+          localAddresses,
+        }),
+      },
       true,
     );
   });

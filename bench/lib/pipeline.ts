@@ -41,17 +41,22 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
   const [mqttPort, brokerMetricsPort, ingestMetricsPort] = [await freePort(), await freePort(), await freePort()];
   const common = { REGISTRY_FILE: registryFile, DEV_CREDENTIALS_FILE: credentialsFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
 
-  const broker = startTs('broker/main.ts', {
-    ...common,
-    BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
-    BROKER_DATA_DIR: join(dir, 'broker'),
-    BROKER_DEV_CREDENTIALS: 'true',
-    MQTT_PORT: String(mqttPort),
-    MQTT_WS_PORT: '0',
-    BROKER_METRICS_PORT: String(brokerMetricsPort),
-    // Without an ingest nobody would ever claim the seeded session, and it would queue every message.
-    BROKER_SEEDED_SESSIONS: o.ingest ? 'svc-ingest' : 'none',
-  }, false, join(dir, 'broker.log'));
+  const broker = startTs(
+    'broker/main.ts',
+    {
+      ...common,
+      BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
+      BROKER_DATA_DIR: join(dir, 'broker'),
+      BROKER_DEV_CREDENTIALS: 'true',
+      MQTT_PORT: String(mqttPort),
+      MQTT_WS_PORT: '0',
+      BROKER_METRICS_PORT: String(brokerMetricsPort),
+      // Without an ingest nobody would ever claim the seeded session, and it would queue every message.
+      BROKER_SEEDED_SESSIONS: o.ingest ? 'svc-ingest' : 'none',
+    },
+    false,
+    join(dir, 'broker.log'),
+  );
   // Account generation (scrypt per station) comes before the listener.
   await waitForPort(mqttPort, 600_000);
   const brokerUrl = `mqtt://127.0.0.1:${mqttPort}`;
@@ -61,14 +66,19 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
   let ingest: ChildProcess | null = null;
   if (o.ingest) {
     influxd = await startPrivateInfluxd({ logger: benchLogger });
-    ingest = startTs('ingest/main.ts', {
-      ...common,
-      MQTT_URL: brokerUrl,
-      INFLUX_URL: influxd.url,
-      INFLUX_DATABASE: 'bench',
-      INGEST_SPOOL_DIR: join(dir, 'spool'),
-      INGEST_METRICS_PORT: String(ingestMetricsPort),
-    }, false, join(dir, 'ingest.log'));
+    ingest = startTs(
+      'ingest/main.ts',
+      {
+        ...common,
+        MQTT_URL: brokerUrl,
+        INFLUX_URL: influxd.url,
+        INFLUX_DATABASE: 'bench',
+        INGEST_SPOOL_DIR: join(dir, 'spool'),
+        INGEST_METRICS_PORT: String(ingestMetricsPort),
+      },
+      false,
+      join(dir, 'ingest.log'),
+    );
     await waitForPort(ingestMetricsPort, 120_000);
     influx = await connectInflux({ url: influxd.url, database: 'bench' }, benchLogger);
   }

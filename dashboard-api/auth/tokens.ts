@@ -18,7 +18,13 @@ export function tokenService(users: UserStore, secret: string | undefined, ttlS:
   return {
     async issue(user) {
       const expiresAt = Math.floor(Date.now() / 1000) + ttlS;
-      const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(user.username).setIssuer(ISSUER).setIssuedAt().setExpirationTime(expiresAt).sign(key);
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(user.username)
+        .setIssuer(ISSUER)
+        .setIssuedAt()
+        .setExpirationTime(expiresAt)
+        .sign(key);
       return { token, expiresAt: expiresAt * 1000 };
     },
     async session(token) {

@@ -56,7 +56,13 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAA
 
 type UserRow = Selectable<UsersTable>;
 const fromRow = (r: UserRow): UserRecord =>
-  ({ username: r.username, displayName: r.display_name, role: r.role as Role, ...(r.district === null ? {} : { district: r.district as DistrictCode }), passwordHash: r.password_hash }) as UserRecord;
+  ({
+    username: r.username,
+    displayName: r.display_name,
+    role: r.role as Role,
+    ...(r.district === null ? {} : { district: r.district as DistrictCode }),
+    passwordHash: r.password_hash,
+  }) as UserRecord;
 
 export function userStore(db: Db): UserStore {
   const record = async (username: string): Promise<UserRecord | undefined> => {
@@ -101,7 +107,12 @@ export function devAccounts(): Array<Omit<UserRecord, 'passwordHash'>> {
   return [
     { username: 'admin', displayName: '市总工会管理员', role: 'city-admin' },
     { username: 'viewer', displayName: '市总工会值班', role: 'city-viewer' },
-    ...DISTRICTS.map((d) => ({ username: `maint-${d.code.toLowerCase()}`, displayName: `${d.nameZh}维护员`, role: 'district-maintainer' as const, district: d.code })),
+    ...DISTRICTS.map((d) => ({
+      username: `maint-${d.code.toLowerCase()}`,
+      displayName: `${d.nameZh}维护员`,
+      role: 'district-maintainer' as const,
+      district: d.code,
+    })),
   ];
 }
 

@@ -54,10 +54,23 @@ export interface SocketHub {
 }
 
 export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batchMs, metrics }: SocketHubOptions): SocketHub {
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, { cors: corsOrigins.length ? { origin: corsOrigins } : undefined, serveClient: false });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+    cors: corsOrigins.length ? { origin: corsOrigins } : undefined,
+    serveClient: false,
+  });
   const connected = new Gauge({ name: 'dashboard_sockets_connected', help: 'Dashboard Socket.IO clients connected', registers: [metrics] });
-  const emitted = new Counter({ name: 'dashboard_socket_events_total', help: 'Socket.IO events emitted by kind', labelNames: ['event'] as const, registers: [metrics] });
-  const refused = new Counter({ name: 'dashboard_socket_refused_total', help: 'Socket.IO handshakes or requests refused', labelNames: ['reason'] as const, registers: [metrics] });
+  const emitted = new Counter({
+    name: 'dashboard_socket_events_total',
+    help: 'Socket.IO events emitted by kind',
+    labelNames: ['event'] as const,
+    registers: [metrics],
+  });
+  const refused = new Counter({
+    name: 'dashboard_socket_refused_total',
+    help: 'Socket.IO handshakes or requests refused',
+    labelNames: ['reason'] as const,
+    registers: [metrics],
+  });
 
   io.use(async (socket, next) => {
     const parsed = HandshakeSchema.safeParse(socket.handshake.auth);
@@ -106,10 +119,13 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
     });
   });
 
-  const briefOf = (id: string, district: DistrictCode, s: StationState | undefined): StationBrief => brief(id, district, s, judgeLive(s, ctx.now(), ctx.offlineAfterMs(id)));
+  const briefOf = (id: string, district: DistrictCode, s: StationState | undefined): StationBrief =>
+    brief(id, district, s, judgeLive(s, ctx.now(), ctx.offlineAfterMs(id)));
 
   function snapshot(user: User): LiveSnapshot {
-    const stations = (user.district ? ctx.registry.inDistrict(user.district) : ctx.registry.stations).map((s) => briefOf(s.id, s.district, ctx.live.states.get(s.id)));
+    const stations = (user.district ? ctx.registry.inDistrict(user.district) : ctx.registry.stations).map((s) =>
+      briefOf(s.id, s.district, ctx.live.states.get(s.id)),
+    );
     return { at: ctx.now(), stations, alerts: activeAlerts(ctx.alerting, user.district) };
   }
 

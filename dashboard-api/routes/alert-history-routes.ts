@@ -21,7 +21,10 @@ export const AlertHistoryQuerySchema = z
   .strictObject({
     district: z.enum(DISTRICT_CODES).optional(),
     severity: z.enum(SEVERITIES).optional(),
-    rule: z.enum(RULES.map((r) => r.id) as [string, ...string[]]).optional().describe('Alert type: a rule id of the catalogue'),
+    rule: z
+      .enum(RULES.map((r) => r.id) as [string, ...string[]])
+      .optional()
+      .describe('Alert type: a rule id of the catalogue'),
     state: z.enum(ALERT_STATES).optional(),
     from: day.optional().describe('First day the alert began on (inclusive)'),
     to: day.optional().describe('Last day the alert began on (inclusive)'),
@@ -31,7 +34,17 @@ export const AlertHistoryQuerySchema = z
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: '`to` must not be before `from`' });
 
-const AlertRowSchema = z.object({ key: z.string(), ruleId: z.string(), stationId: z.string(), district: z.string(), severity: z.enum(SEVERITIES), state: z.enum(ALERT_STATES), firstSeen: z.number() }).loose();
+const AlertRowSchema = z
+  .object({
+    key: z.string(),
+    ruleId: z.string(),
+    stationId: z.string(),
+    district: z.string(),
+    severity: z.enum(SEVERITIES),
+    state: z.enum(ALERT_STATES),
+    firstSeen: z.number(),
+  })
+  .loose();
 
 const RULE_NAMES = new Map(RULES.map((r) => [r.id, r.descriptionZh]));
 
@@ -54,7 +67,10 @@ export function alertHistoryRoutes(api: Api, ctx: ApiContext): void {
         .filter((a) => canSee(user, a.district) && (!query.rule || a.ruleId === query.rule) && a.firstSeen >= from && a.firstSeen < to)
         .sort((a, b) => b.firstSeen - a.firstSeen);
       if (query.format === 'csv') {
-        res.type('text/csv; charset=utf-8').attachment(`alerts-${district ?? 'all'}.csv`).send(historyCsv(rows, ctx));
+        res
+          .type('text/csv; charset=utf-8')
+          .attachment(`alerts-${district ?? 'all'}.csv`)
+          .send(historyCsv(rows, ctx));
         return undefined;
       }
       return { total: rows.length, alerts: rows.slice(query.offset, query.offset + query.limit) };
@@ -66,7 +82,39 @@ const iso = (ms: number | undefined): string => (ms ? new Date(ms + SHANGHAI).to
 
 function historyCsv(rows: readonly Alert[], ctx: ApiContext): string {
   return toCsv(
-    ['告警', '驿站', '驿站名称', '区市', '类型', '级别', '状态', '开始（北京时间）', '最后出现', '确认人', '确认说明', '解决时间', '解决人', '解决说明', '摘要'],
-    rows.map((a) => [a.key, a.stationId, ctx.registry.get(a.stationId)?.name ?? '', a.district, RULE_NAMES.get(a.ruleId) ?? a.ruleId, a.severity, a.state, iso(a.firstSeen), iso(a.lastSeen), a.acknowledgedBy ?? '', a.ackComment ?? '', iso(a.resolvedAt), a.resolvedBy ?? '', a.resolveComment ?? '', a.summaryZh]),
+    [
+      '告警',
+      '驿站',
+      '驿站名称',
+      '区市',
+      '类型',
+      '级别',
+      '状态',
+      '开始（北京时间）',
+      '最后出现',
+      '确认人',
+      '确认说明',
+      '解决时间',
+      '解决人',
+      '解决说明',
+      '摘要',
+    ],
+    rows.map((a) => [
+      a.key,
+      a.stationId,
+      ctx.registry.get(a.stationId)?.name ?? '',
+      a.district,
+      RULE_NAMES.get(a.ruleId) ?? a.ruleId,
+      a.severity,
+      a.state,
+      iso(a.firstSeen),
+      iso(a.lastSeen),
+      a.acknowledgedBy ?? '',
+      a.ackComment ?? '',
+      iso(a.resolvedAt),
+      a.resolvedBy ?? '',
+      a.resolveComment ?? '',
+      a.summaryZh,
+    ]),
   );
 }

@@ -17,7 +17,10 @@ const AlertParamsSchema = z.strictObject({ key: z.string().regex(ALERT_KEY, 'exp
 export const AlertListQuerySchema = z.strictObject({
   district: z.enum(DISTRICT_CODES).optional(),
   station: StationIdSchema.optional(),
-  state: z.enum([...ALERT_STATES, 'active']).optional().describe('active = firing or acknowledged'),
+  state: z
+    .enum([...ALERT_STATES, 'active'])
+    .optional()
+    .describe('active = firing or acknowledged'),
   severity: z.enum(SEVERITIES).optional(),
   limit: z.coerce.number().int().min(1).max(2000).default(500),
 });
@@ -29,7 +32,11 @@ const MAX_SILENCE_MS = 30 * 86_400_000;
 export const SilenceBodySchema = z
   .strictObject({
     stationId: StationIdSchema,
-    ruleIds: z.array(z.enum(RULES.map((r) => r.id) as [string, ...string[]])).max(50).default([]).describe('Rules to mute (ids of the rule catalogue); empty = all rules (maintenance window)'),
+    ruleIds: z
+      .array(z.enum(RULES.map((r) => r.id) as [string, ...string[]]))
+      .max(50)
+      .default([])
+      .describe('Rules to mute (ids of the rule catalogue); empty = all rules (maintenance window)'),
     from: z.iso.datetime({ offset: true }).optional().describe('Default: now'),
     until: z.iso.datetime({ offset: true }),
     reason: z.string().trim().min(1).max(500),
@@ -46,7 +53,10 @@ export const AttestationBodySchema = z
   })
   .meta({ id: 'AttestationBody' });
 
-const AlertSchema = z.object({ key: z.string(), stationId: z.string(), district: z.string(), severity: z.enum(SEVERITIES), state: z.enum(ALERT_STATES) }).loose().meta({ id: 'Alert' });
+const AlertSchema = z
+  .object({ key: z.string(), stationId: z.string(), district: z.string(), severity: z.enum(SEVERITIES), state: z.enum(ALERT_STATES) })
+  .loose()
+  .meta({ id: 'Alert' });
 
 export function alertRoutes(api: Api, ctx: ApiContext): void {
   const visibleStation = (user: User, id: string) => stationIfVisible(ctx.registry, user, id);
@@ -94,7 +104,15 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
       const alert = visibleAlert(user, params.key);
       if (alert.state !== 'firing') throw new HttpError(409, 'conflict', `alert ${alert.key} is ${alert.state}, not firing`);
       const updated = await ctx.alerting.acknowledge(alert.key, user.username, body.comment);
-      await ctx.audit.append({ at: ctx.now(), user: user.username, role: user.role, action: 'acknowledge', district: alert.district, target: alert.key, detail: { comment: body.comment } });
+      await ctx.audit.append({
+        at: ctx.now(),
+        user: user.username,
+        role: user.role,
+        action: 'acknowledge',
+        district: alert.district,
+        target: alert.key,
+        detail: { comment: body.comment },
+      });
       return updated;
     },
   });
@@ -112,7 +130,15 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
       const alert = visibleAlert(user, params.key);
       if (alert.state === 'resolved') throw new HttpError(409, 'conflict', `alert ${alert.key} is already resolved`);
       const updated = await ctx.alerting.resolve(alert.key, user.username, body.comment);
-      await ctx.audit.append({ at: ctx.now(), user: user.username, role: user.role, action: 'resolve', district: alert.district, target: alert.key, detail: body.comment ? { comment: body.comment } : undefined });
+      await ctx.audit.append({
+        at: ctx.now(),
+        user: user.username,
+        role: user.role,
+        action: 'resolve',
+        district: alert.district,
+        target: alert.key,
+        detail: body.comment ? { comment: body.comment } : undefined,
+      });
       return updated;
     },
   });
@@ -144,11 +170,22 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
       const station = visibleStation(user, body.stationId);
       const from = body.from ? Date.parse(body.from) : ctx.now();
       const until = Date.parse(body.until);
-      if (until <= ctx.now()) throw new HttpError(400, 'invalid_request', 'body.until is in the past', [{ path: 'body.until', message: 'must be in the future' }]);
-      if (until <= from) throw new HttpError(400, 'invalid_request', 'body.until must be after body.from', [{ path: 'body.until', message: 'must be after from' }]);
-      if (until - from > MAX_SILENCE_MS) throw new HttpError(400, 'invalid_request', 'a silence may last at most 30 days', [{ path: 'body.until', message: 'at most 30 days after from' }]);
+      if (until <= ctx.now())
+        throw new HttpError(400, 'invalid_request', 'body.until is in the past', [{ path: 'body.until', message: 'must be in the future' }]);
+      if (until <= from)
+        throw new HttpError(400, 'invalid_request', 'body.until must be after body.from', [{ path: 'body.until', message: 'must be after from' }]);
+      if (until - from > MAX_SILENCE_MS)
+        throw new HttpError(400, 'invalid_request', 'a silence may last at most 30 days', [{ path: 'body.until', message: 'at most 30 days after from' }]);
       const silence = await ctx.alerting.silence({ stationId: station.id, ruleIds: body.ruleIds, from, until, reason: body.reason, createdBy: user.username });
-      await ctx.audit.append({ at: ctx.now(), user: user.username, role: user.role, action: 'silence', district: station.district, target: station.id, detail: { id: silence.id, ruleIds: body.ruleIds, from, until, reason: body.reason } });
+      await ctx.audit.append({
+        at: ctx.now(),
+        user: user.username,
+        role: user.role,
+        action: 'silence',
+        district: station.district,
+        target: station.id,
+        detail: { id: silence.id, ruleIds: body.ruleIds, from, until, reason: body.reason },
+      });
       return silence;
     },
   });
@@ -162,11 +199,33 @@ export function alertRoutes(api: Api, ctx: ApiContext): void {
     body: AttestationBodySchema,
     async handler({ user, body }) {
       const station = visibleStation(user, body.stationId);
-      if (station.equipment[body.item] === undefined) throw new HttpError(400, 'invalid_request', `${station.id} has no ${body.item} in its equipment list`, [{ path: 'body.item', message: 'not in the station equipment' }]);
-      if (station.equipment[body.item] === 'telemetry') throw new HttpError(400, 'invalid_request', `${body.item} of ${station.id} reports telemetry; it is not attested`, [{ path: 'body.item', message: 'reported by telemetry' }]);
-      const attestation = { stationId: station.id, item: body.item, present: body.present, working: body.working, by: user.username, at: ctx.now(), ...(body.note ? { note: body.note } : {}) };
+      if (station.equipment[body.item] === undefined)
+        throw new HttpError(400, 'invalid_request', `${station.id} has no ${body.item} in its equipment list`, [
+          { path: 'body.item', message: 'not in the station equipment' },
+        ]);
+      if (station.equipment[body.item] === 'telemetry')
+        throw new HttpError(400, 'invalid_request', `${body.item} of ${station.id} reports telemetry; it is not attested`, [
+          { path: 'body.item', message: 'reported by telemetry' },
+        ]);
+      const attestation = {
+        stationId: station.id,
+        item: body.item,
+        present: body.present,
+        working: body.working,
+        by: user.username,
+        at: ctx.now(),
+        ...(body.note ? { note: body.note } : {}),
+      };
       await ctx.alerting.attest(attestation);
-      await ctx.audit.append({ at: attestation.at, user: user.username, role: user.role, action: 'attest', district: station.district, target: station.id, detail: { item: body.item, present: body.present, working: body.working, note: body.note } });
+      await ctx.audit.append({
+        at: attestation.at,
+        user: user.username,
+        role: user.role,
+        action: 'attest',
+        district: station.district,
+        target: station.id,
+        detail: { item: body.item, present: body.present, working: body.working, note: body.note },
+      });
       return attestation;
     },
   });

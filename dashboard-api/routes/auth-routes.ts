@@ -7,7 +7,9 @@ import { HttpError } from '../http-errors.js';
 
 export const LoginBodySchema = z.strictObject({ username: z.string().min(1).max(32), password: z.string().min(1).max(200) }).meta({ id: 'LoginBody' });
 
-export const UserSchema = z.object({ username: z.string(), displayName: z.string(), role: z.enum(ROLES), district: z.string().optional() }).meta({ id: 'User' });
+export const UserSchema = z
+  .object({ username: z.string(), displayName: z.string(), role: z.enum(ROLES), district: z.string().optional() })
+  .meta({ id: 'User' });
 const LoginResultSchema = z.object({ token: z.string(), expiresAt: z.number().int(), user: UserSchema });
 
 export function authRoutes(api: Api, ctx: ApiContext, logins: Counter<'result'>): void {

@@ -17,7 +17,10 @@ const year = z.coerce
   .refine((y): y is PlanYear => (PLAN_YEARS as readonly number[]).includes(y), `a plan year: ${PLAN_YEARS.join(', ')}`);
 
 const FormParamsSchema = z.strictObject({ district: z.enum(DISTRICT_CODES) });
-const FormQuerySchema = z.strictObject({ year: year.optional().describe('Plan year; default: the last one'), format: z.enum(['json', 'csv', 'html']).default('json') });
+const FormQuerySchema = z.strictObject({
+  year: year.optional().describe('Plan year; default: the last one'),
+  format: z.enum(['json', 'csv', 'html']).default('json'),
+});
 const ItemParamsSchema = z.strictObject({
   district: z.enum(DISTRICT_CODES),
   no: z.coerce.number().int().min(1).max(FORM_ITEMS.length).describe('Item number; only items the form marks auto: false that year can be scored'),
@@ -111,11 +114,25 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
     async handler({ user, params, query, body }) {
       const y = query.year ?? LAST_YEAR;
       const item = (await form(params.district, y)).items.find((i) => i.no === params.no)!;
-      if (item.auto) throw new HttpError(400, 'invalid_request', `item ${item.no} is scored automatically for ${params.district} ${y}`, [{ path: 'params.no', message: 'scored automatically' }]);
-      if (body.score > item.max) throw new HttpError(400, 'invalid_request', `item ${item.no} is worth at most ${item.max} points`, [{ path: 'body.score', message: `at most ${item.max}` }]);
+      if (item.auto)
+        throw new HttpError(400, 'invalid_request', `item ${item.no} is scored automatically for ${params.district} ${y}`, [
+          { path: 'params.no', message: 'scored automatically' },
+        ]);
+      if (body.score > item.max)
+        throw new HttpError(400, 'invalid_request', `item ${item.no} is worth at most ${item.max} points`, [
+          { path: 'body.score', message: `at most ${item.max}` },
+        ]);
       const at = ctx.now();
       await ctx.acceptance.set(params.district, y, params.no, { score: body.score, note: body.note, by: user.username, at });
-      await ctx.audit.append({ at, user: user.username, role: user.role, action: 'acceptance_edit', district: params.district, target: `${params.district}:${y}:item${params.no}`, detail: { score: body.score, note: body.note } });
+      await ctx.audit.append({
+        at,
+        user: user.username,
+        role: user.role,
+        action: 'acceptance_edit',
+        district: params.district,
+        target: `${params.district}:${y}:item${params.no}`,
+        detail: { score: body.score, note: body.note },
+      });
       return form(params.district, y);
     },
   });
@@ -124,14 +141,17 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
 function formCsv(f: AcceptanceForm): string {
   return toCsv(
     ['序号', '项目', '考核内容', '标准分', '考核分', '评分方式', '依据', '备注'],
-    f.items.map((i) => [i.no, i.sectionZh, i.textZh, i.max, i.score ?? '', i.auto ? '自动（遥测/台账）' : '人工', i.evidenceZh.join('；'), i.note ?? '']).concat([['', '合计', '', f.max, f.total, '', '', '']]),
+    f.items
+      .map((i) => [i.no, i.sectionZh, i.textZh, i.max, i.score ?? '', i.auto ? '自动（遥测/台账）' : '人工', i.evidenceZh.join('；'), i.note ?? ''])
+      .concat([['', '合计', '', f.max, f.total, '', '', '']]),
   );
 }
 
 function formHtml(f: AcceptanceForm, date: string): string {
   const rows = f.items
     .map(
-      (i) => `<tr><td>${i.no}</td><td>${escapeHtml(i.sectionZh)}</td><td>${escapeHtml(i.textZh)}</td><td>${i.max}分</td><td>${i.score ?? ''}</td>` +
+      (i) =>
+        `<tr><td>${i.no}</td><td>${escapeHtml(i.sectionZh)}</td><td>${escapeHtml(i.textZh)}</td><td>${i.max}分</td><td>${i.score ?? ''}</td>` +
         `<td>${i.auto ? '自动' : '人工'}</td><td>${i.evidenceZh.map(escapeHtml).join('<br>')}${i.note ? `<br>备注：${escapeHtml(i.note)}` : ''}</td></tr>`,
     )
     .join('\n');

@@ -25,12 +25,10 @@ export const CoverageSchema = z
   })
   .meta({ id: 'PlatformCoverage' });
 
-const CoverageQuerySchema = z
-  .strictObject({ from: instant, to: instant })
-  .superRefine((q, ctx) => {
-    if (q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` must be after `from`' });
-    if (q.to - q.from > MAX_RANGE_MS) ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${MAX_RANGE_MS / DAY_MS} days at once` });
-  });
+const CoverageQuerySchema = z.strictObject({ from: instant, to: instant }).superRefine((q, ctx) => {
+  if (q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: '`to` must be after `from`' });
+  if (q.to - q.from > MAX_RANGE_MS) ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${MAX_RANGE_MS / DAY_MS} days at once` });
+});
 
 export function coverageRoutes(api: Api, ctx: ApiContext): void {
   api.route({

@@ -24,7 +24,18 @@ export function fleetRoutes(api: Api, ctx: ApiContext): void {
       const districts = district ? [district] : visibleDistricts(user);
       const now = ctx.now();
       const all = ctx.registry.stations;
-      return fleetSummary({ stations: all, scheduledOpen: scheduledOpen(all, now), states: ctx.live.states, alerts: activeAlerts(ctx.alerting, district), compliance: ctx.complianceById(), now, offlineAfterMs: ctx.offlineAfterMs }, districts);
+      return fleetSummary(
+        {
+          stations: all,
+          scheduledOpen: scheduledOpen(all, now),
+          states: ctx.live.states,
+          alerts: activeAlerts(ctx.alerting, district),
+          compliance: ctx.complianceById(),
+          now,
+          offlineAfterMs: ctx.offlineAfterMs,
+        },
+        districts,
+      );
     },
   });
   api.route({

@@ -36,8 +36,23 @@ export const InspectionBodySchema = z
   })
   .meta({ id: 'InspectionBody' });
 
-const PhotoMetaSchema = z.object({ id: z.string(), contentType: z.string(), size: z.number(), sha256: z.string(), uploadedBy: z.string(), uploadedAt: z.number() });
-const InspectionHeadSchema = z.object({ id: z.string(), stationId: z.string(), district: z.string(), inspector: z.string(), visitedAt: z.number(), notes: z.string(), createdAt: z.number() });
+const PhotoMetaSchema = z.object({
+  id: z.string(),
+  contentType: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+  uploadedBy: z.string(),
+  uploadedAt: z.number(),
+});
+const InspectionHeadSchema = z.object({
+  id: z.string(),
+  stationId: z.string(),
+  district: z.string(),
+  inspector: z.string(),
+  visitedAt: z.number(),
+  notes: z.string(),
+  createdAt: z.number(),
+});
 export const InspectionSchema = InspectionHeadSchema.extend({
   items: z.array(z.object({ item: z.string(), present: z.boolean(), working: z.boolean(), note: z.string().optional() })),
   photos: z.array(PhotoMetaSchema),
@@ -67,18 +82,48 @@ export function inspectionRoutes(api: Api, ctx: ApiContext): void {
       const station = visibleStation(ctx.registry, user, body.stationId);
       const now = ctx.now();
       const visitedAt = body.visitedAt ?? now;
-      if (visitedAt > now || visitedAt < now - YEAR_MS) throw new HttpError(400, 'invalid_request', 'the visit must be in the past year', [{ path: 'body.visitedAt', message: 'not in the future, at most a year back' }]);
+      if (visitedAt > now || visitedAt < now - YEAR_MS)
+        throw new HttpError(400, 'invalid_request', 'the visit must be in the past year', [
+          { path: 'body.visitedAt', message: 'not in the future, at most a year back' },
+        ]);
       const equipment = body.items.filter((i): i is typeof i & { item: EquipmentItem } => (EQUIPMENT_ITEMS as readonly string[]).includes(i.item));
       for (const i of equipment) {
         const observed = station.equipment[i.item];
         if (observed !== 'inspection') {
           const why = observed === undefined ? 'not in the station equipment' : 'reported by telemetry';
-          throw new HttpError(400, 'invalid_request', `${i.item} of ${station.id}: ${why}`, [{ path: `body.items.${body.items.indexOf(i)}.item`, message: why }]);
+          throw new HttpError(400, 'invalid_request', `${i.item} of ${station.id}: ${why}`, [
+            { path: `body.items.${body.items.indexOf(i)}.item`, message: why },
+          ]);
         }
       }
-      const inspection = await ctx.inspections.create({ stationId: station.id, district: station.district, inspector: user.username, visitedAt, notes: body.notes, createdAt: now, items: body.items });
-      for (const i of equipment) await ctx.alerting.attest({ stationId: station.id, item: i.item, present: i.present, working: i.working, by: user.username, at: visitedAt, ...(i.note ? { note: i.note } : {}) });
-      await ctx.audit.append({ at: now, user: user.username, role: user.role, action: 'inspect', district: station.district, target: station.id, detail: { id: inspection.id, visitedAt, items: body.items.length } });
+      const inspection = await ctx.inspections.create({
+        stationId: station.id,
+        district: station.district,
+        inspector: user.username,
+        visitedAt,
+        notes: body.notes,
+        createdAt: now,
+        items: body.items,
+      });
+      for (const i of equipment)
+        await ctx.alerting.attest({
+          stationId: station.id,
+          item: i.item,
+          present: i.present,
+          working: i.working,
+          by: user.username,
+          at: visitedAt,
+          ...(i.note ? { note: i.note } : {}),
+        });
+      await ctx.audit.append({
+        at: now,
+        user: user.username,
+        role: user.role,
+        action: 'inspect',
+        district: station.district,
+        target: station.id,
+        detail: { id: inspection.id, visitedAt, items: body.items.length },
+      });
       return inspection;
     },
   });
@@ -89,7 +134,11 @@ export function inspectionRoutes(api: Api, ctx: ApiContext): void {
     tag: 'inspections',
     summary: 'Inspection visits, newest first (a maintainer sees their district)',
     roles: EVERYONE,
-    query: z.strictObject({ district: z.enum(DISTRICT_CODES).optional(), station: StationIdSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    query: z.strictObject({
+      district: z.enum(DISTRICT_CODES).optional(),
+      station: StationIdSchema.optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+    }),
     response: z.array(InspectionHeadSchema),
     async handler({ user, query }) {
       if (query.station) visibleStation(ctx.registry, user, query.station);
@@ -120,10 +169,20 @@ export function inspectionRoutes(api: Api, ctx: ApiContext): void {
       const inspection = await visible(user, params.id);
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
       if (!(PHOTO_TYPES as readonly string[]).includes(type) || !Buffer.isBuffer(req.body) || req.body.length === 0) {
-        throw new HttpError(400, 'invalid_request', `send the photo as the body with Content-Type ${PHOTO_TYPES.join(' or ')}`, [{ path: 'body', message: 'an image' }]);
+        throw new HttpError(400, 'invalid_request', `send the photo as the body with Content-Type ${PHOTO_TYPES.join(' or ')}`, [
+          { path: 'body', message: 'an image' },
+        ]);
       }
       const meta = await ctx.inspections.addPhoto(inspection.id, { contentType: type, data: req.body, uploadedBy: user.username, uploadedAt: ctx.now() });
-      await ctx.audit.append({ at: meta.uploadedAt, user: user.username, role: user.role, action: 'inspection_photo', district: inspection.district as (typeof DISTRICT_CODES)[number], target: inspection.stationId, detail: { inspection: inspection.id, photo: meta.id, size: meta.size, sha256: meta.sha256 } });
+      await ctx.audit.append({
+        at: meta.uploadedAt,
+        user: user.username,
+        role: user.role,
+        action: 'inspection_photo',
+        district: inspection.district as (typeof DISTRICT_CODES)[number],
+        target: inspection.stationId,
+        detail: { inspection: inspection.id, photo: meta.id, size: meta.size, sha256: meta.sha256 },
+      });
       return meta;
     },
   });

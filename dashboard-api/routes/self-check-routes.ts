@@ -58,7 +58,9 @@ export function selfCheckRoutes(api: Api, ctx: ApiContext): void {
     async handler({ user, query }) {
       const district = scopeDistrict(user, query.district);
       const stored = new Map((await ctx.selfChecks.list(query.year)).map((s) => [s.district, s]));
-      return DISTRICT_CODES.filter((d) => !district || d === district).map((d) => withDue(stored.get(d) ?? { district: d, year: query.year, state: 'draft' as const }));
+      return DISTRICT_CODES.filter((d) => !district || d === district).map((d) =>
+        withDue(stored.get(d) ?? { district: d, year: query.year, state: 'draft' as const }),
+      );
     },
   });
 
@@ -92,12 +94,29 @@ export function selfCheckRoutes(api: Api, ctx: ApiContext): void {
         const comment = (body as { comment?: string }).comment;
         const at = ctx.now();
         const form = step === 'submit' ? await districtForm(ctx, params.district, params.year) : undefined;
-        const next = await ctx.selfChecks.step(params.district, params.year, step, { by: user.username, at, ...(comment ? { comment } : {}), ...(form ? { form } : {}) });
+        const next = await ctx.selfChecks.step(params.district, params.year, step, {
+          by: user.username,
+          at,
+          ...(comment ? { comment } : {}),
+          ...(form ? { form } : {}),
+        });
         if (!next) {
           const now = await ctx.selfChecks.get(params.district, params.year);
-          throw new HttpError(409, 'conflict', `the ${params.district} ${params.year} self-check is ${now.state}: it cannot be ${rule.to} (needs ${rule.from.join(' or ')})`);
+          throw new HttpError(
+            409,
+            'conflict',
+            `the ${params.district} ${params.year} self-check is ${now.state}: it cannot be ${rule.to} (needs ${rule.from.join(' or ')})`,
+          );
         }
-        await ctx.audit.append({ at, user: user.username, role: user.role, action: `self_check_${step}`, district: params.district, target: `${params.district}:${params.year}:self-check`, detail: { state: next.state, ...(comment ? { comment } : {}), ...(form ? { total: form.total } : {}) } });
+        await ctx.audit.append({
+          at,
+          user: user.username,
+          role: user.role,
+          action: `self_check_${step}`,
+          district: params.district,
+          target: `${params.district}:${params.year}:self-check`,
+          detail: { state: next.state, ...(comment ? { comment } : {}), ...(form ? { total: form.total } : {}) },
+        });
         return withDue(next);
       },
     });

@@ -13,7 +13,9 @@ import { filterStations, STATION_SORT, StationListQuerySchema, StationListSchema
 
 export const StationParamsSchema = z.strictObject({ id: StationIdSchema });
 
-const HistorySchema = z.object({ stationId: z.string(), metric: z.string(), every: z.string(), points: z.array(z.object({ t: z.number(), value: z.number() })) }).meta({ id: 'History' });
+const HistorySchema = z
+  .object({ stationId: z.string(), metric: z.string(), every: z.string(), points: z.array(z.object({ t: z.number(), value: z.number() })) })
+  .meta({ id: 'History' });
 
 export function stationRoutes(api: Api, ctx: ApiContext): void {
   api.route({
@@ -96,7 +98,10 @@ export function stationRoutes(api: Api, ctx: ApiContext): void {
       if (query.format === 'csv') {
         res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(navigationCsv(rows));
       } else {
-        res.type('application/geo+json').attachment(`${name}.geojson`).send(JSON.stringify(navigationGeoJson(rows)));
+        res
+          .type('application/geo+json')
+          .attachment(`${name}.geojson`)
+          .send(JSON.stringify(navigationGeoJson(rows)));
       }
       return undefined;
     },

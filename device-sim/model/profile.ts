@@ -9,14 +9,16 @@ import type { Station } from '../../domain/station.js';
 export const BEHAVIOURS = ['normal', 'late_opener', 'early_closer', 'closes_for_days'] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
-export const BehaviourSharesSchema = z.strictObject({
-  lateOpener: z.number().min(0).max(1).default(0.05).describe('Share of stations that often open 30-120 min late'),
-  earlyCloser: z.number().min(0).max(1).default(0.05).describe('Share of stations that often close 30-120 min early'),
-  closesForDays: z.number().min(0).max(1).default(0.03).describe('Share of stations that now and then stay closed for 2-5 days'),
-  wifiDropsPerDay: z.number().min(0).max(100).default(0.3).describe('Mean Wi-Fi drops per station and day (flaky stations: 10x)'),
-  powerOutagesPerMonth: z.number().min(0).max(100).default(0.3).describe('Mean power outages per station and month (flaky stations: 10x)'),
-  flaky: z.number().min(0).max(1).default(0.05).describe('Share of stations with a flaky link and power supply'),
-}).refine((s) => s.lateOpener + s.earlyCloser + s.closesForDays <= 1, 'the behaviour shares must add up to at most 1');
+export const BehaviourSharesSchema = z
+  .strictObject({
+    lateOpener: z.number().min(0).max(1).default(0.05).describe('Share of stations that often open 30-120 min late'),
+    earlyCloser: z.number().min(0).max(1).default(0.05).describe('Share of stations that often close 30-120 min early'),
+    closesForDays: z.number().min(0).max(1).default(0.03).describe('Share of stations that now and then stay closed for 2-5 days'),
+    wifiDropsPerDay: z.number().min(0).max(100).default(0.3).describe('Mean Wi-Fi drops per station and day (flaky stations: 10x)'),
+    powerOutagesPerMonth: z.number().min(0).max(100).default(0.3).describe('Mean power outages per station and month (flaky stations: 10x)'),
+    flaky: z.number().min(0).max(1).default(0.05).describe('Share of stations with a flaky link and power supply'),
+  })
+  .refine((s) => s.lateOpener + s.earlyCloser + s.closesForDays <= 1, 'the behaviour shares must add up to at most 1');
 export type BehaviourShares = z.infer<typeof BehaviourSharesSchema>;
 
 export const DEFAULT_SHARES: BehaviourShares = BehaviourSharesSchema.parse({});

@@ -274,7 +274,9 @@ export function createStationModel(station: Station, options: StationModelOption
   /** The channels the station reports right now (a removed device stops reporting). */
   function currentKeys(active: readonly StationFault[]): string[] {
     if (active.length === 0) return keys;
-    return keys.filter((k) => (k === 'speaker' ? !removed(active, 'ai_speaker') : !k.startsWith('appliance/') || !removed(active, k.slice('appliance/'.length))));
+    return keys.filter((k) =>
+      k === 'speaker' ? !removed(active, 'ai_speaker') : !k.startsWith('appliance/') || !removed(active, k.slice('appliance/'.length)),
+    );
   }
 
   function build(key: string, at: number, reason: StatusPayload['reason'], active: readonly StationFault[]): [Channel, Payload] {

@@ -29,7 +29,9 @@ function cumulativeTargets(): Array<[year: number, total: number]> {
 
 function planMarkdown(): string {
   const rows = DISTRICTS.map((d) => `| ${districtLabel(d)} | ${d.targets[2019] ?? '—'} |`);
-  const years = cumulativeTargets().map(([y, total]) => `${y}: ${total}`).join(' · ');
+  const years = cumulativeTargets()
+    .map(([y, total]) => `${y}: ${total}`)
+    .join(' · ');
   return [
     '### 建设计划 Build plan (2019–2021)',
     '',
@@ -61,11 +63,27 @@ export function buildProgress(): DashboardJson {
   for (const d of DISTRICTS) {
     const target = d.targets[2019];
     if (target === null) continue;
-    perDistrict.overrideByName(d.code, [{ id: 'thresholds', value: { mode: dashboard.ThresholdsMode.Absolute, steps: [{ value: null, color: 'orange' }, { value: target, color: 'green' }] } }]);
+    perDistrict.overrideByName(d.code, [
+      {
+        id: 'thresholds',
+        value: {
+          mode: dashboard.ThresholdsMode.Absolute,
+          steps: [
+            { value: null, color: 'orange' },
+            { value: target, color: 'green' },
+          ],
+        },
+      },
+    ]);
   }
 
   return finish(
-    board({ uid: BUILD_PROGRESS_UID, title: '建设进度 Build progress', description: '三年计划目标与已接入驿站对比 — the 2019–2021 plan against the stations reporting.', from: 'now-7d' })
+    board({
+      uid: BUILD_PROGRESS_UID,
+      title: '建设进度 Build progress',
+      description: '三年计划目标与已接入驿站对比 — the 2019–2021 plan against the stations reporting.',
+      from: 'now-7d',
+    })
       .withPanel(
         new stat.PanelBuilder()
           .title('全市已接入驿站 Stations reporting, city')
@@ -85,7 +103,11 @@ export function buildProgress(): DashboardJson {
         new timeseries.PanelBuilder()
           .title('每日接入驿站 Stations reporting per day')
           .description('每个本地日有上报的驿站数 — stations that reported on each local day.')
-          .withTarget(influxql('A', `SELECT count(${online}) AS ${online} FROM (${statePer(LOCAL_DAY, 'status', 'online')}) ${where()} GROUP BY ${LOCAL_DAY}`).alias('已接入 Reporting'))
+          .withTarget(
+            influxql('A', `SELECT count(${online}) AS ${online} FROM (${statePer(LOCAL_DAY, 'status', 'online')}) ${where()} GROUP BY ${LOCAL_DAY}`).alias(
+              '已接入 Reporting',
+            ),
+          )
           .drawStyle(common.GraphDrawStyle.Bars)
           .unit('none')
           .height(8)

@@ -63,7 +63,11 @@ export function complianceTrends(): DashboardJson {
         withDistrictNames(new bargauge.PanelBuilder())
           .title('人工核验设施完好率 Attested items working')
           .description('巡查核验的设施（桌椅、医药箱、雨伞……）最近一次为完好的比例 — share of inspected items whose latest attestation says working.')
-          .withTarget(influxql('A', `SELECT mean(${working}) * 100 AS ${working} FROM (${latestAttestations}) GROUP BY ${tag(TAGS.district)}`).alias(`$tag_${TAGS.district}`))
+          .withTarget(
+            influxql('A', `SELECT mean(${working}) * 100 AS ${working} FROM (${latestAttestations}) GROUP BY ${tag(TAGS.district)}`).alias(
+              `$tag_${TAGS.district}`,
+            ),
+          )
           .reduceOptions(reduceTo())
           .unit('percent')
           .min(0)
@@ -77,9 +81,10 @@ export function complianceTrends(): DashboardJson {
         new timeseries.PanelBuilder()
           .title('每日新告警 Alerts fired per day')
           .withTarget(
-            influxql('A', `SELECT count(${state}) AS "fired" FROM ${from('alertTransition')} ${where(inDistricts, `${state} = '${FIRING}'`)} GROUP BY ${LOCAL_DAY}, ${seriesTag('alertTransition', SEVERITY)}`).alias(
-              `$tag_${SEVERITY}`,
-            ),
+            influxql(
+              'A',
+              `SELECT count(${state}) AS "fired" FROM ${from('alertTransition')} ${where(inDistricts, `${state} = '${FIRING}'`)} GROUP BY ${LOCAL_DAY}, ${seriesTag('alertTransition', SEVERITY)}`,
+            ).alias(`$tag_${SEVERITY}`),
           )
           .drawStyle(common.GraphDrawStyle.Bars)
           .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))

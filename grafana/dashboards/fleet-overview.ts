@@ -5,7 +5,19 @@ import { TAGS, type FieldOf, type SeriesKey } from '../../domain/series.js';
 import { board, finish, type DashboardJson } from '../board.js';
 import { latestStat, mergedTable } from '../panels.js';
 import { column, field, influxql, tag, tagMatches } from '../influxql.js';
-import { ACTIVE, activeAlerts, COMPLIANCE, compliance30d, latestAlertStates, latestPerStation, PER_INTERVAL, STATE_INTERVAL, STATION_FIELDS, statePer, where } from '../queries.js';
+import {
+  ACTIVE,
+  activeAlerts,
+  COMPLIANCE,
+  compliance30d,
+  latestAlertStates,
+  latestPerStation,
+  PER_INTERVAL,
+  STATE_INTERVAL,
+  STATION_FIELDS,
+  statePer,
+  where,
+} from '../queries.js';
 import { DISTRICT_NAMES, percentCell, percentThresholds, withDistrictNames } from '../styles.js';
 import { DISTRICT_VAR, districtsVariable } from '../variables.js';
 
@@ -32,7 +44,9 @@ function stateByDistrict<K extends SeriesKey>(title: string, key: K, name: Field
   const inner = statePer(PER_INTERVAL, key, name, inDistricts);
   return withDistrictNames(new timeseries.PanelBuilder())
     .title(title)
-    .withTarget(influxql('A', `SELECT sum(${f}) AS ${f} FROM (${inner}) ${where()} GROUP BY ${PER_INTERVAL}, ${tag(TAGS.district)}`).alias(`$tag_${TAGS.district}`))
+    .withTarget(
+      influxql('A', `SELECT sum(${f}) AS ${f} FROM (${inner}) ${where()} GROUP BY ${PER_INTERVAL}, ${tag(TAGS.district)}`).alias(`$tag_${TAGS.district}`),
+    )
     .interval(STATE_INTERVAL)
     .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
     .fillOpacity(30)
@@ -44,7 +58,11 @@ function stateByDistrict<K extends SeriesKey>(title: string, key: K, name: Field
 export function fleetOverview(): DashboardJson {
   const perDistrict = `GROUP BY ${tag(TAGS.district)}`;
   return finish(
-    board({ uid: FLEET_OVERVIEW_UID, title: '驿站总览 Fleet overview', description: '各区市驿站在线率、开放数、在场人数、告警与合规 — online share, stations open, people inside, alerts and compliance per district.' })
+    board({
+      uid: FLEET_OVERVIEW_UID,
+      title: '驿站总览 Fleet overview',
+      description: '各区市驿站在线率、开放数、在场人数、告警与合规 — online share, stations open, people inside, alerts and compliance per district.',
+    })
       .withVariable(districtsVariable())
       .withPanel(
         fleetStat('在线率 Online', `SELECT mean(${online}) * 100 AS ${online} FROM (${onlineNow})`)
@@ -60,7 +78,12 @@ export function fleetOverview(): DashboardJson {
         fleetStat('告警中 Active alerts', activeAlerts(alertStates))
           .description('最新状态为告警或已确认的告警（不限时间范围）— alerts whose latest state is firing or acknowledged, however long ago they fired.')
           .noValue('0')
-          .thresholds(new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([{ value: null, color: 'green' }, { value: 1, color: 'red' }])),
+          .thresholds(
+            new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
+              { value: null, color: 'green' },
+              { value: 1, color: 'red' },
+            ]),
+          ),
       )
       .withPanel(
         fleetStat('30 日开放合规率 Open compliance, 30 d', complianceNow)

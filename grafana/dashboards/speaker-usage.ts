@@ -22,7 +22,12 @@ const speakerOnline = field('speaker', 'online');
 export function speakerUsage(): DashboardJson {
   const sums = `SELECT ${speakerQuerySums()} FROM ${from('speaker')} ${where(inDistricts)}`;
   return finish(
-    board({ uid: SPEAKER_USAGE_UID, title: '小度音箱使用 AI speaker usage', description: '按类别和区市统计的小度音箱查询 — AI speaker queries by category and district.', from: 'now-7d' })
+    board({
+      uid: SPEAKER_USAGE_UID,
+      title: '小度音箱使用 AI speaker usage',
+      description: '按类别和区市统计的小度音箱查询 — AI speaker queries by category and district.',
+      from: 'now-7d',
+    })
       .withVariable(districtsVariable())
       .withPanel(
         withSpeakerNames(new timeseries.PanelBuilder())
@@ -63,9 +68,10 @@ export function speakerUsage(): DashboardJson {
           .title('音箱在线率 Speakers online')
           .description('各区市最新上报在线的音箱占比 — share of speakers whose latest report says online.')
           .withTarget(
-            influxql('A', `SELECT mean(${speakerOnline}) * 100 AS ${speakerOnline} FROM (${latestPerStation('speaker', 'online', inDistricts)}) GROUP BY ${tag(TAGS.district)}`).alias(
-              `$tag_${TAGS.district}`,
-            ),
+            influxql(
+              'A',
+              `SELECT mean(${speakerOnline}) * 100 AS ${speakerOnline} FROM (${latestPerStation('speaker', 'online', inDistricts)}) GROUP BY ${tag(TAGS.district)}`,
+            ).alias(`$tag_${TAGS.district}`),
           )
           .reduceOptions(reduceTo())
           .unit('percent')

@@ -36,12 +36,29 @@ function alertsTable() {
   return new table.PanelBuilder()
     .title('告警 Alerts')
     .description('每条规则的最新告警状态（不限时间范围）— each rule’s latest alert state, however long ago.')
-    .withTarget(influxql('A', `SELECT last(${state}) AS ${state}, last(${by}) AS ${by}, last(${comment}) AS ${comment} FROM ${from('alertTransition')} WHERE ${atStation} GROUP BY ${keys}`).table())
+    .withTarget(
+      influxql(
+        'A',
+        `SELECT last(${state}) AS ${state}, last(${by}) AS ${by}, last(${comment}) AS ${comment} FROM ${from('alertTransition')} WHERE ${atStation} GROUP BY ${keys}`,
+      ).table(),
+    )
     .withTransformation({
       id: 'organize',
-      options: { renameByName: { [TIME_COLUMN]: '时间 Time', [rule]: '规则 Rule', [severity]: '级别 Severity', [state.name]: '状态 State', [by.name]: '处理人 By', [comment.name]: '备注 Comment' } },
+      options: {
+        renameByName: {
+          [TIME_COLUMN]: '时间 Time',
+          [rule]: '规则 Rule',
+          [severity]: '级别 Severity',
+          [state.name]: '状态 State',
+          [by.name]: '处理人 By',
+          [comment.name]: '备注 Comment',
+        },
+      },
     })
-    .overrideByName(state.name, [{ id: 'mappings', value: ALERT_STATE_NAMES }, { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } }])
+    .overrideByName(state.name, [
+      { id: 'mappings', value: ALERT_STATE_NAMES },
+      { id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorText } },
+    ])
     .height(8)
     .span(12);
 }
@@ -53,7 +70,11 @@ export function stationDetail(): DashboardJson {
   const perAppliance = `GROUP BY ${PER_INTERVAL}, ${tag(TAGS.appliance)}`;
 
   return finish(
-    board({ uid: STATION_DETAIL_UID, title: '驿站详情 Station detail', description: '一个驿站的在线、开放、人数、电器与小度音箱 — one station’s service, occupancy, appliances and AI speaker.' })
+    board({
+      uid: STATION_DETAIL_UID,
+      title: '驿站详情 Station detail',
+      description: '一个驿站的在线、开放、人数、电器与小度音箱 — one station’s service, occupancy, appliances and AI speaker.',
+    })
       .withVariable(districtVariable())
       .withVariable(stationVariable())
       .withPanel(nowStat('在线 Online', `SELECT last(${online}) AS ${online} FROM ${from('status')} ${where(atStation)}`, ONLINE_OFFLINE))
@@ -63,9 +84,15 @@ export function stationDetail(): DashboardJson {
       .withPanel(
         new statetimeline.PanelBuilder()
           .title('在线 / 开放 / 门 Online, service, door')
-          .withTarget(influxql('A', `SELECT last(${online}) AS ${online} FROM ${from('status')} ${where(atStation)} ${perInterval} fill(previous)`).alias('在线 Online'))
-          .withTarget(influxql('B', `SELECT last(${open}) AS ${open} FROM ${from('service')} ${where(atStation)} ${perInterval} fill(previous)`).alias('开放 Service'))
-          .withTarget(influxql('C', `SELECT last(${door}) AS ${door} FROM ${from('service')} ${where(atStation)} ${perInterval} fill(previous)`).alias('门 Door'))
+          .withTarget(
+            influxql('A', `SELECT last(${online}) AS ${online} FROM ${from('status')} ${where(atStation)} ${perInterval} fill(previous)`).alias('在线 Online'),
+          )
+          .withTarget(
+            influxql('B', `SELECT last(${open}) AS ${open} FROM ${from('service')} ${where(atStation)} ${perInterval} fill(previous)`).alias('开放 Service'),
+          )
+          .withTarget(
+            influxql('C', `SELECT last(${door}) AS ${door} FROM ${from('service')} ${where(atStation)} ${perInterval} fill(previous)`).alias('门 Door'),
+          )
           .interval(STATE_INTERVAL)
           .overrideByQuery('A', [{ id: 'mappings', value: ONLINE_OFFLINE }])
           .overrideByQuery('B', [{ id: 'mappings', value: OPEN_CLOSED }])
@@ -78,8 +105,16 @@ export function stationDetail(): DashboardJson {
       .withPanel(
         new timeseries.PanelBuilder()
           .title('人数与进入人次 People and entries')
-          .withTarget(influxql('A', `SELECT last(${people}) AS ${people} FROM ${from('occupancy')} ${where(atStation)} ${perInterval} fill(previous)`).alias('在场人数 People inside'))
-          .withTarget(influxql('B', `SELECT sum(${entries}) AS ${entries} FROM ${from('occupancy')} ${where(atStation)} ${perInterval} fill(0)`).alias('进入人次 Entries'))
+          .withTarget(
+            influxql('A', `SELECT last(${people}) AS ${people} FROM ${from('occupancy')} ${where(atStation)} ${perInterval} fill(previous)`).alias(
+              '在场人数 People inside',
+            ),
+          )
+          .withTarget(
+            influxql('B', `SELECT sum(${entries}) AS ${entries} FROM ${from('occupancy')} ${where(atStation)} ${perInterval} fill(0)`).alias(
+              '进入人次 Entries',
+            ),
+          )
           .overrideByQuery('B', [{ id: 'custom.drawStyle', value: common.GraphDrawStyle.Bars }])
           .interval(STATE_INTERVAL)
           .unit('none')
@@ -89,7 +124,11 @@ export function stationDetail(): DashboardJson {
       .withPanel(
         withApplianceNames(new timeseries.PanelBuilder())
           .title('电器功率 Appliance power')
-          .withTarget(influxql('A', `SELECT mean(${power}) AS ${power} FROM ${from('appliance')} ${where(atStation)} ${perAppliance} fill(null)`).alias(`$tag_${TAGS.appliance}`))
+          .withTarget(
+            influxql('A', `SELECT mean(${power}) AS ${power} FROM ${from('appliance')} ${where(atStation)} ${perAppliance} fill(null)`).alias(
+              `$tag_${TAGS.appliance}`,
+            ),
+          )
           .unit('watt')
           .height(8)
           .span(12),
@@ -98,7 +137,12 @@ export function stationDetail(): DashboardJson {
         new timeseries.PanelBuilder()
           .title('冰箱温度 Fridge temperature')
           .description(`冷藏应在 0–${FRIDGE_MAX_C} °C — the fridge should hold 0–${FRIDGE_MAX_C} °C.`)
-          .withTarget(influxql('A', `SELECT mean(${temp}) AS ${temp} FROM ${from('appliance')} ${where(atStation, tagEquals(TAGS.appliance, FRIDGE))} ${perInterval} fill(null)`).alias('冰箱 Fridge °C'))
+          .withTarget(
+            influxql(
+              'A',
+              `SELECT mean(${temp}) AS ${temp} FROM ${from('appliance')} ${where(atStation, tagEquals(TAGS.appliance, FRIDGE))} ${perInterval} fill(null)`,
+            ).alias('冰箱 Fridge °C'),
+          )
           .unit('celsius')
           .thresholds(
             new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
@@ -114,7 +158,11 @@ export function stationDetail(): DashboardJson {
       .withPanel(
         withApplianceNames(new statetimeline.PanelBuilder())
           .title('电器故障 Appliance faults')
-          .withTarget(influxql('A', `SELECT max(${fault}) AS ${fault} FROM ${from('appliance')} ${where(atStation)} ${perAppliance} fill(previous)`).alias(`$tag_${TAGS.appliance}`))
+          .withTarget(
+            influxql('A', `SELECT max(${fault}) AS ${fault} FROM ${from('appliance')} ${where(atStation)} ${perAppliance} fill(previous)`).alias(
+              `$tag_${TAGS.appliance}`,
+            ),
+          )
           .mappings(OK_FAULT)
           .showValue(common.VisibilityMode.Never)
           .mergeValues(true)
@@ -125,7 +173,11 @@ export function stationDetail(): DashboardJson {
         withSpeakerNames(new timeseries.PanelBuilder())
           .title('小度音箱使用 AI speaker usage')
           .withTarget(influxql('A', `SELECT ${speakerQuerySums()} FROM ${from('speaker')} ${where(atStation)} ${perInterval} fill(0)`).alias('$col'))
-          .withTarget(influxql('B', `SELECT sum(${field('speaker', 'wakeups')}) AS "wakeups" FROM ${from('speaker')} ${where(atStation)} ${perInterval} fill(0)`).alias('唤醒 Wake-ups'))
+          .withTarget(
+            influxql('B', `SELECT sum(${field('speaker', 'wakeups')}) AS "wakeups" FROM ${from('speaker')} ${where(atStation)} ${perInterval} fill(0)`).alias(
+              '唤醒 Wake-ups',
+            ),
+          )
           .drawStyle(common.GraphDrawStyle.Bars)
           .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal).group('A'))
           .overrideByQuery('B', [

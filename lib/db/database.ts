@@ -39,7 +39,9 @@ const redact = (url: string): string => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$
 
 // int8 (bigint: every epoch-ms column) arrives from node-postgres as a string; epoch ms fit a double.
 const INT8_OID = 20;
-const pgTypes = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) };
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')),
+};
 
 export async function openDatabase(url: string, logger: Logger): Promise<Database> {
   const target = parseDatabaseUrl(url);
@@ -58,7 +60,9 @@ export async function openDatabase(url: string, logger: Logger): Promise<Databas
     const pool = new pg.Pool({ connectionString: target.url, max: 10, types: pgTypes });
     // An idle connection the server ends (restart, fail-over) is dropped from the pool and replaced
     // on next use; without a listener the error would end the process.
-    pool.on('error', (err) => logger.warn({ event: 'database_connection_lost', database: where, err: err.message }, 'idle database connection closed by the server'));
+    pool.on('error', (err) =>
+      logger.warn({ event: 'database_connection_lost', database: where, err: err.message }, 'idle database connection closed by the server'),
+    );
     db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   }
   try {

@@ -30,7 +30,10 @@ export async function importOnce(
   });
   if (counts) {
     const log = counts.skipped > 0 ? o.logger.warn.bind(o.logger) : o.logger.info.bind(o.logger);
-    log({ event: 'db_import', source: o.source, origin: o.origin, ...counts }, `imported ${counts.imported} ${o.source} from ${o.origin}${counts.skipped ? ` (${counts.skipped} invalid entries skipped)` : ''}`);
+    log(
+      { event: 'db_import', source: o.source, origin: o.origin, ...counts },
+      `imported ${counts.imported} ${o.source} from ${o.origin}${counts.skipped ? ` (${counts.skipped} invalid entries skipped)` : ''}`,
+    );
   }
   return counts;
 }

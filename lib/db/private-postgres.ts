@@ -83,7 +83,11 @@ export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): P
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     if (as) await chown(dataDir, as.uid, as.gid);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-      await run('initdb', ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', ...(opts.durable === false ? ['--no-sync'] : [])], as);
+      await run(
+        'initdb',
+        ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', ...(opts.durable === false ? ['--no-sync'] : [])],
+        as,
+      );
     }
     for (let attempt = 1; ; attempt++) {
       try {
@@ -103,7 +107,11 @@ async function launch(dataDir: string, ownDir: boolean, as: { uid: number; gid: 
   const settings = ['listen_addresses=127.0.0.1', `port=${port}`, 'unix_socket_directories=', 'logging_collector=off', 'log_min_messages=warning'];
   if (opts.durable === false) settings.push('fsync=off', 'synchronous_commit=off', 'full_page_writes=off');
   // Own process group, like the private influxd: a terminal's Ctrl-C must not stop it before the services flush.
-  const child = spawn(join(POSTGRES_BIN_DIR, 'postgres'), ['-D', dataDir, ...settings.flatMap((s) => ['-c', s])], { ...as, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(join(POSTGRES_BIN_DIR, 'postgres'), ['-D', dataDir, ...settings.flatMap((s) => ['-c', s])], {
+    ...as,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
   const killOnExit = (): void => {

@@ -14,7 +14,10 @@ export const InfluxEnvSchema = z.object({
   INFLUX_RETENTION: z
     .string()
     .refine(isRetentionDuration, 'an InfluxQL duration such as 400d, 52w, 8760h; 0s or INF for forever')
-    .refine((v) => !isRetentionDuration(v) || retentionSeconds(v) === 0 || retentionSeconds(v) >= MIN_RETENTION_S, 'InfluxDB refuses a retention shorter than 1h; 0s or INF keeps forever')
+    .refine(
+      (v) => !isRetentionDuration(v) || retentionSeconds(v) === 0 || retentionSeconds(v) >= MIN_RETENTION_S,
+      'InfluxDB refuses a retention shorter than 1h; 0s or INF keeps forever',
+    )
     .optional()
     .describe('Retention applied on start; unset leaves the existing one (a new database keeps data forever)'),
   INFLUX_TOKEN: env.optionalString('2.x API token (write and bucket/DBRP admin in the organisation)'),

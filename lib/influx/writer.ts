@@ -100,11 +100,22 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
   const maxBuffer = opts.maxBufferLines ?? 50_000;
   const concurrency = opts.concurrency ?? 4;
   const { wal, recovered } = Wal.open({ dir: opts.spoolDir, fsync: opts.fsync, fsyncIntervalMs: opts.fsyncIntervalMs });
-  for (const file of recovered.corruptFiles) logger.error({ event: 'wal_corrupt', dir: wal.dir, file }, 'write-ahead log: a torn or corrupt segment tail was moved aside; the intact records replay');
+  for (const file of recovered.corruptFiles)
+    logger.error({ event: 'wal_corrupt', dir: wal.dir, file }, 'write-ahead log: a torn or corrupt segment tail was moved aside; the intact records replay');
   if (recovered.corruptBytes > 0) events.corrupt?.(recovered.corruptBytes, recovered.corruptFiles.join(','));
   if (recovered.staleRemoved > 0 || recovered.segments.length > 0) {
     const points = recovered.segments.reduce((n, s) => n + s.points, 0);
-    logger.info({ event: 'wal_recovered', dir: wal.dir, segments: recovered.segments.length, points, staleTmpRemoved: recovered.staleRemoved, legacySpoolPoints: recovered.legacyPoints }, 'write-ahead log: replaying what an earlier run left');
+    logger.info(
+      {
+        event: 'wal_recovered',
+        dir: wal.dir,
+        segments: recovered.segments.length,
+        points,
+        staleTmpRemoved: recovered.staleRemoved,
+        legacySpoolPoints: recovered.legacyPoints,
+      },
+      'write-ahead log: replaying what an earlier run left',
+    );
   }
 
   const queue: Queued[] = recovered.segments.map((s) => ({ ...s, recovered: true }));
@@ -163,7 +174,7 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
         append(held[0]!.body, held[0]!.points);
         held.shift();
       }
-    } catch (err) {
+    } catch (_err) {
       // Sealing lets the sender delete confirmed segments, which frees the space it may be waiting for.
       seal();
       heldTimer = setTimeout(retryHeld, opts.blockedRetryMs ?? 1000);
@@ -200,7 +211,10 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
         } catch (err) {
           if (attempt === 1 || Date.now() - lastFailureLog > 60_000) {
             lastFailureLog = Date.now();
-            logger.warn({ event: 'influx_prepare_failed', attempt, reason: (err as Error).message }, 'InfluxDB not ready for writes yet; points stay in the write-ahead log');
+            logger.warn(
+              { event: 'influx_prepare_failed', attempt, reason: (err as Error).message },
+              'InfluxDB not ready for writes yet; points stay in the write-ahead log',
+            );
           }
           await new Promise((r) => setTimeout(r, delay));
         }
@@ -249,7 +263,10 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
       if (!(error instanceof HttpError && INVALID_DATA.has(error.statusCode))) throw error;
       const file = wal.reject(segment);
       events.failed?.(error, segment.points, 1);
-      logger.error({ event: 'influx_batch_rejected', reason: error.message, points: segment.points, file }, 'InfluxDB refused a batch as invalid; kept for inspection');
+      logger.error(
+        { event: 'influx_batch_rejected', reason: error.message, points: segment.points, file },
+        'InfluxDB refused a batch as invalid; kept for inspection',
+      );
       events.rejected?.(segment.points, file);
       return;
     }
@@ -268,7 +285,8 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
     if (stopped || retryTimer) return;
     if (!prepared) {
       if (!preparing) void prepare().then(pump);
-      return notifyIdle();
+      notifyIdle();
+      return;
     }
     const limit = failing > 0 ? 1 : concurrency;
     while (inFlight < limit && queue.length > 0) {
@@ -277,7 +295,11 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
       deliver(segment).then(
         () => {
           settled(segment);
-          if (failing > 0) logger.info({ event: 'influx_writes_resumed', failedAttempts: failing, pendingPoints }, 'InfluxDB takes writes again; sending the write-ahead log backlog');
+          if (failing > 0)
+            logger.info(
+              { event: 'influx_writes_resumed', failedAttempts: failing, pendingPoints },
+              'InfluxDB takes writes again; sending the write-ahead log backlog',
+            );
           failing = 0;
           pump();
         },
@@ -290,7 +312,10 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
           queue.splice(at < 0 ? queue.length : at, 0, segment);
           if (failing === 1 || Date.now() - lastFailureLog > 60_000) {
             lastFailureLog = Date.now();
-            logger.warn({ event: 'influx_write_failed', reason: error.message, attempt: failing, pendingPoints }, 'InfluxDB write failed; retrying, points stay in the write-ahead log');
+            logger.warn(
+              { event: 'influx_write_failed', reason: error.message, attempt: failing, pendingPoints },
+              'InfluxDB write failed; retrying, points stay in the write-ahead log',
+            );
           }
           if (!closing && !retryTimer) retryTimer = setTimeout(() => ((retryTimer = undefined), pump()), Math.min(minRetry * 2 ** (failing - 1), maxRetry));
           notifyIdle();
@@ -354,7 +379,11 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
         clearTimeout(heldTimer);
         retryHeld();
         if (heldTimer) clearTimeout(heldTimer);
-        if (held.length > 0) logger.error({ event: 'wal_blocked_at_close', points: held.reduce((n, h) => n + h.points, 0) }, 'closing with points the write-ahead log could not take: they were never acknowledged, the broker redelivers them');
+        if (held.length > 0)
+          logger.error(
+            { event: 'wal_blocked_at_close', points: held.reduce((n, h) => n + h.points, 0) },
+            'closing with points the write-ahead log could not take: they were never acknowledged, the broker redelivers them',
+          );
       }
       seal();
       await preparedWithin(maxRetry);

@@ -116,7 +116,17 @@ test('a year of backfilled simulation yields per-station compliance matching an 
   t.teardown(() => records.close());
   const notifier = createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 0, logger, metrics });
   const now = to - 1;
-  const service = await createAlertingService({ registry, rules, store, records: manualRecords(records.db), notifier, states: new Map(), logger, metrics, now: () => now });
+  const service = await createAlertingService({
+    registry,
+    rules,
+    store,
+    records: manualRecords(records.db),
+    notifier,
+    states: new Map(),
+    logger,
+    metrics,
+    now: () => now,
+  });
   t.teardown(() => service.close());
   const rollups = await service.rollupRange('2025-01-01', '2025-12-30');
   t.is(rollups.length, ids.length * 364);
@@ -129,7 +139,8 @@ test('a year of backfilled simulation yields per-station compliance matching an 
         from: new Date(from - 86_400_000).toISOString(),
         to: new Date(to).toISOString(),
       });
-    const rows = (r: Array<Record<string, unknown>>, field: string): Row[] => r.filter((x) => typeof x[field] === 'number').map((x) => ({ t: Number(x.time), v: Number(x[field]) }));
+    const rows = (r: Array<Record<string, unknown>>, field: string): Row[] =>
+      r.filter((x) => typeof x[field] === 'number').map((x) => ({ t: Number(x.time), v: Number(x[field]) }));
     const open = rows(await q(SERIES.service.measurement, 'open'), 'open');
     const online = rows(await q(SERIES.status.measurement, 'online'), 'online');
     t.true(open.length > 300 && online.length > 30_000, `${station.id}: ${open.length} service and ${online.length} status rows`);

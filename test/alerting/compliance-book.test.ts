@@ -12,17 +12,39 @@ function year(): DailyRollup[] {
   const out: DailyRollup[] = [];
   for (let d = at('2025-11-01T12:00:00'); d < at('2026-12-16T00:00:00'); d += DAY_MS) {
     const k = Math.round(d / DAY_MS);
-    for (const stationId of ['SN-0001', 'SN-0002'] as const) out.push({ ...NO_TIME, stationId, district: 'SN', date: localDateOf(d), scheduledMs: 10 * H, openMs: ((k * 7 + stationId.length) % 11) * H * 0.9, uncoveredMs: (k % 3) * H });
+    for (const stationId of ['SN-0001', 'SN-0002'] as const)
+      out.push({
+        ...NO_TIME,
+        stationId,
+        district: 'SN',
+        date: localDateOf(d),
+        scheduledMs: 10 * H,
+        openMs: ((k * 7 + stationId.length) % 11) * H * 0.9,
+        uncoveredMs: (k % 3) * H,
+      });
   }
   return out;
 }
-const live = (stationId: string, now: number, openMs: number): DailyRollup => ({ ...NO_TIME, stationId, district: 'SN', date: localDateOf(now), scheduledMs: 6 * H, openMs, uncoveredMs: H });
+const live = (stationId: string, now: number, openMs: number): DailyRollup => ({
+  ...NO_TIME,
+  stationId,
+  district: 'SN',
+  date: localDateOf(now),
+  scheduledMs: 6 * H,
+  openMs,
+  uncoveredMs: H,
+});
 
 test('the kept compliance equals a fold of all rollups, across telemetry, a new rollup, a new day and old days dropped', (t) => {
   let all = year();
   const book = createComplianceBook(config, all);
   const expect = (stationId: string, today: DailyRollup, now: number) => {
-    const f = complianceFigures(all.filter((r) => r.stationId === stationId), today, now, config.windowDays);
+    const f = complianceFigures(
+      all.filter((r) => r.stationId === stationId),
+      today,
+      now,
+      config.windowDays,
+    );
     return { today, ...f, judged: f.completeDays >= config.minDays ? f.completeWindow : null };
   };
   let now = at('2026-12-15T16:00:00');

@@ -74,7 +74,16 @@ test('injected faults reach the right district’s receiver (and no other) withi
   const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
   const database = await tempSqlite();
   t.teardown(() => database.close());
-  const service = await createAlertingService({ registry, rules, store, records: manualRecords(database.db), notifier, states: consumer.states, logger, metrics });
+  const service = await createAlertingService({
+    registry,
+    rules,
+    store,
+    records: manualRecords(database.db),
+    notifier,
+    states: consumer.states,
+    logger,
+    metrics,
+  });
   consumer.on('telemetry', (m) => service.handleTelemetry(m));
   await consumer.ready;
   service.start();
@@ -82,7 +91,10 @@ test('injected faults reach the right district’s receiver (and no other) withi
 
   const start = Date.now();
   const faults = resolveFaults(
-    [parseFaultFlag('kind=appliance_fault,stations=SN-0001,appliance=microwave,code=E21,at=+4s,for=8s'), parseFaultFlag('kind=station_offline,stations=SB-0002,at=+4s,for=8s')],
+    [
+      parseFaultFlag('kind=appliance_fault,stations=SN-0001,appliance=microwave,code=E21,at=+4s,for=8s'),
+      parseFaultFlag('kind=station_offline,stations=SB-0002,at=+4s,for=8s'),
+    ],
     registry.stations,
     start,
     1,
@@ -109,7 +121,9 @@ test('injected faults reach the right district’s receiver (and no other) withi
       if (eventsOf(receiver.received, path).some((e) => e.kind === kind && e.alert.key === key)) return Date.now();
       await new Promise((r) => setTimeout(r, 50));
     }
-    t.fail(`${kind} ${key} did not reach ${path} in ${timeoutMs} ms; got ${JSON.stringify(receiver.received.map((r) => [r.path, r.body.events.map((e: Event) => `${e.kind}:${e.alert.key}`)]))}`);
+    t.fail(
+      `${kind} ${key} did not reach ${path} in ${timeoutMs} ms; got ${JSON.stringify(receiver.received.map((r) => [r.path, r.body.events.map((e: Event) => `${e.kind}:${e.alert.key}`)]))}`,
+    );
     return NaN;
   };
 
@@ -128,8 +142,14 @@ test('injected faults reach the right district’s receiver (and no other) withi
 
   const sn = eventsOf(receiver.received, '/hook/SN');
   const sb = eventsOf(receiver.received, '/hook/SB');
-  t.true(sn.every((e) => e.alert.district === 'SN'), 'SN receiver got only SN alerts');
-  t.true(sb.every((e) => e.alert.district === 'SB'), 'SB receiver got only SB alerts');
+  t.true(
+    sn.every((e) => e.alert.district === 'SN'),
+    'SN receiver got only SN alerts',
+  );
+  t.true(
+    sb.every((e) => e.alert.district === 'SB'),
+    'SB receiver got only SB alerts',
+  );
   t.deepEqual([...new Set(sn.map((e) => e.alert.key))], ['SN-0001:appliance_fault'], 'nothing else fired in SN');
   t.deepEqual([...new Set(sb.map((e) => e.alert.key))].sort(), ['SB-0002:station_offline'], 'nothing else fired in SB');
   t.is(service.get('SN-0001:appliance_fault')?.state, 'resolved');

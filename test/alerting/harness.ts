@@ -83,7 +83,17 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     rawWriter.write(coverageMarks(o.coveredSince, o.start).map((m) => coveragePoint('test-ingest', m.end, m.spanMs)));
     await rawWriter.flush();
   }
-  const service = await createAlertingService({ registry, rules, store, records: manualRecords(records.db), notifier, states, logger, metrics, now: () => clock.now });
+  const service = await createAlertingService({
+    registry,
+    rules,
+    store,
+    records: manualRecords(records.db),
+    notifier,
+    states,
+    logger,
+    metrics,
+    now: () => clock.now,
+  });
   return {
     service,
     store,
@@ -113,9 +123,19 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
 }
 
 export const tm = {
-  heartbeat: (station: string, ts: number): Telemetry => ({ channel: 'status', stationId: station, ts, data: { station, ts, online: true, reason: 'heartbeat', wifiRssiDbm: -55 } }),
+  heartbeat: (station: string, ts: number): Telemetry => ({
+    channel: 'status',
+    stationId: station,
+    ts,
+    data: { station, ts, online: true, reason: 'heartbeat', wifiRssiDbm: -55 },
+  }),
   lwt: (station: string, ts: number): Telemetry => ({ channel: 'status', stationId: station, ts, data: { station, online: false, reason: 'lwt' } }),
-  service: (station: string, ts: number, open: boolean): Telemetry => ({ channel: 'service', stationId: station, ts, data: { station, ts, open, door: open ? 'open' : 'closed' } }),
+  service: (station: string, ts: number, open: boolean): Telemetry => ({
+    channel: 'service',
+    stationId: station,
+    ts,
+    data: { station, ts, open, door: open ? 'open' : 'closed' },
+  }),
   fault: (station: string, ts: number, faultCode: string | null): Telemetry => ({
     channel: 'appliance',
     stationId: station,

@@ -40,7 +40,15 @@ function silencePoint(s: Silence, legacyTags = false): PointData {
 test('silences still running and every attestation are imported once; broken records are counted, not imported', async (t) => {
   const influx = await fixture.connect(t);
   const now = Date.UTC(2026, 4, 6, 2);
-  const a: Silence = { id: 's-a', stationId: 'SN-0001', ruleIds: ['fridge_too_warm'], from: now - 60_000, until: now + 3_600_000, reason: '更换冰箱', createdBy: 'ops' };
+  const a: Silence = {
+    id: 's-a',
+    stationId: 'SN-0001',
+    ruleIds: ['fridge_too_warm'],
+    from: now - 60_000,
+    until: now + 3_600_000,
+    reason: '更换冰箱',
+    createdBy: 'ops',
+  };
   const b: Silence = { ...a, id: 's-b', ruleIds: [], until: now + 7_200_000, reason: '整站维护' };
   const legacy: Silence = { ...a, id: 's-old', from: now - 120_000 };
   const over: Silence = { ...a, id: 's-over', from: now - 7_200_000, until: now - 3_600_000 };

@@ -28,7 +28,13 @@ test('the standalone alerting service judges live telemetry, notifies the distri
   const registryFile = join(dir, 'stations.json');
   writeFileSync(registryFile, JSON.stringify({ version: 1, stations: ids.map((id) => full.get(id)) }));
   const notificationsFile = join(dir, 'notifications.json');
-  writeFileSync(notificationsFile, JSON.stringify({ version: 1, districts: { SN: [{ type: 'webhook', url: receiver.url('/hook/SN') }], SB: [{ type: 'webhook', url: receiver.url('/hook/SB') }] } }));
+  writeFileSync(
+    notificationsFile,
+    JSON.stringify({
+      version: 1,
+      districts: { SN: [{ type: 'webhook', url: receiver.url('/hook/SN') }], SB: [{ type: 'webhook', url: receiver.url('/hook/SB') }] },
+    }),
+  );
   const database = fixture.newDatabase('alerting_main');
 
   const child = spawn(process.execPath, ['--import', 'tsx', projectPath('alerting/main.ts')], {
@@ -84,6 +90,9 @@ test('the standalone alerting service judges live telemetry, notifies the distri
   const influx = await connectInflux({ url: fixture.influxd().url, database }, logger);
   t.teardown(() => influx.close());
   const rows = await influx.query(`SELECT "state" FROM "${ALERTING_SERIES.alertTransition.measurement}" WHERE "rule" = $rule`, { rule: 'appliance_fault' });
-  t.deepEqual(rows.map((r) => r.state), ['firing']);
+  t.deepEqual(
+    rows.map((r) => r.state),
+    ['firing'],
+  );
   t.true(events.some((e) => e.event === 'shutdown'));
 });

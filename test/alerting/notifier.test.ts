@@ -56,9 +56,17 @@ test('the DingTalk signature is the documented HMAC-SHA256 of "timestamp\\nsecre
 });
 
 test('config errors name the field; email needs smtp', (t) => {
-  const e = t.throws(() => parseNotificationConfig({ version: 1, districts: { SN: [{ type: 'dingtalk', url: 'ftp://x' }], XX: [] }, city: [{ type: 'email', to: ['not-an-email'] }] }), {
-    instanceOf: NotificationConfigError,
-  });
+  const e = t.throws(
+    () =>
+      parseNotificationConfig({
+        version: 1,
+        districts: { SN: [{ type: 'dingtalk', url: 'ftp://x' }], XX: [] },
+        city: [{ type: 'email', to: ['not-an-email'] }],
+      }),
+    {
+      instanceOf: NotificationConfigError,
+    },
+  );
   t.regex(e.message, /districts\.SN\.0\.url/);
   t.regex(e.message, /districts\.SN\.0\.secret/);
   t.regex(e.message, /city\.0\.to\.0/);
@@ -108,7 +116,10 @@ test('every channel delivers to its local receiver; other districts get nothing'
 });
 
 test('failed deliveries are retried with backoff; a refused one is not', async (t) => {
-  t.deepEqual([1, 2, 3, 4, 5].map((n) => backoffMs(n, 100, 1000)), [100, 200, 400, 800, 1000]);
+  t.deepEqual(
+    [1, 2, 3, 4, 5].map((n) => backoffMs(n, 100, 1000)),
+    [100, 200, 400, 800, 1000],
+  );
   const http = await startHttpReceiver();
   t.teardown(() => http.close());
   const config = parseNotificationConfig({

@@ -68,7 +68,8 @@ test('a platform outage with stations open lowers no station’s compliance and 
   for (const id of ids) {
     const c = await connectAs(broker, id, { reconnectPeriod: 50, clean: true });
     stations.push(c);
-    const publish = (channel: 'status' | 'service', data: object) => c.publish(telemetryTopic({ stationId: id, channel }), JSON.stringify({ station: id, ts: Date.now(), ...data }), { qos: 0 });
+    const publish = (channel: 'status' | 'service', data: object) =>
+      c.publish(telemetryTopic({ stationId: id, channel }), JSON.stringify({ station: id, ts: Date.now(), ...data }), { qos: 0 });
     publish('service', { open: true, door: 'open' });
     const timer = setInterval(() => c.connected && publish('status', { online: true, reason: 'heartbeat' }), BEAT_MS);
     t.teardown(() => {

@@ -17,7 +17,11 @@ const H = 3_600_000;
 
 test('the jobs are scheduled in Qingdao time: 00:05 daily, 08:00 on the 1st, 09:00 on 1 July', async (t) => {
   const calls: string[] = [];
-  const jobs = { dailyRollup: async () => void calls.push('d'), monthlySummary: async () => void calls.push('m'), selfCheckDraft: async () => void calls.push('s') };
+  const jobs = {
+    dailyRollup: async () => void calls.push('d'),
+    monthlySummary: async () => void calls.push('m'),
+    selfCheckDraft: async () => void calls.push('s'),
+  };
   const tasks = scheduleJobs(jobs as unknown as Parameters<typeof scheduleJobs>[0], logger);
   t.teardown(() => Promise.all(tasks.map((x) => x.stop())));
   const local = (d: Date) => new Date(d.getTime() + TZ_OFFSET_MS).toISOString();
@@ -34,7 +38,13 @@ test('daily rollup catches up missed days; monthly summary and July self-check r
   t.teardown(() => receiver.close());
   const start = midnightOfDate('2026-07-01') + 8 * H;
   // The platform has been watching since before the caught-up week.
-  const h = await startHarness({ url: fixture.influxd().url, database: fixture.newDatabase('jobs'), receiver, start, coveredSince: midnightOfDate('2026-06-20') });
+  const h = await startHarness({
+    url: fixture.influxd().url,
+    database: fixture.newDatabase('jobs'),
+    receiver,
+    start,
+    coveredSince: midnightOfDate('2026-06-20'),
+  });
   t.teardown(() => h.close());
   // Three June days of SN-0001 raw telemetry: open and heartbeating from 08:00 to 14:00.
   const messages = [];
@@ -48,7 +58,11 @@ test('daily rollup catches up missed days; monthly summary and July self-check r
   const reportsDir = mkdtempSync(join(tmpdir(), 'reports-'));
   const rules = parseRulesConfig({ version: 1 });
   const notifier = createNotifier({
-    config: parseNotificationConfig({ version: 1, city: [{ type: 'webhook', url: receiver.url('/hook/city') }], districts: { SN: [{ type: 'webhook', url: receiver.url('/hook/SN') }] } }),
+    config: parseNotificationConfig({
+      version: 1,
+      city: [{ type: 'webhook', url: receiver.url('/hook/city') }],
+      districts: { SN: [{ type: 'webhook', url: receiver.url('/hook/SN') }] },
+    }),
     groupWaitMs: 0,
     logger,
     metrics: new MetricsRegistry(),
@@ -78,8 +92,14 @@ test('daily rollup catches up missed days; monthly summary and July self-check r
   t.is(forms[0]!.year, 2026);
   await notifier.close();
   const sent = receiver.received.map((r) => `${r.path}:${r.body.title}`);
-  t.true(sent.some((s) => s.startsWith('/hook/SN:【驿站月报】2026-06 市南区')), sent.join('\n'));
+  t.true(
+    sent.some((s) => s.startsWith('/hook/SN:【驿站月报】2026-06 市南区')),
+    sent.join('\n'),
+  );
   t.true(sent.some((s) => s.startsWith('/hook/city:【驿站月报】2026-06 全市')));
   t.true(sent.some((s) => s.startsWith('/hook/SN:【验收自查草稿】2026 市南区')));
-  t.false(sent.some((s) => s.includes('市北区') && s.startsWith('/hook/SN')), 'SN receives nothing of SB');
+  t.false(
+    sent.some((s) => s.includes('市北区') && s.startsWith('/hook/SN')),
+    'SN receives nothing of SB',
+  );
 });

@@ -22,7 +22,8 @@ async function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<Ha
 
 const paths = (r: HttpReceiver) => r.received.map((x) => x.path);
 /** Every event sent so far, as `path kind key`. */
-const events = (r: HttpReceiver): string[] => r.received.flatMap((x) => x.body.events.map((e: { kind: string; alert: { key: string } }) => `${x.path} ${e.kind} ${e.alert.key}`));
+const events = (r: HttpReceiver): string[] =>
+  r.received.flatMap((x) => x.body.events.map((e: { kind: string; alert: { key: string } }) => `${x.path} ${e.kind} ${e.alert.key}`));
 
 /** Heartbeats for every station at `now` (keeps them online). */
 function beat(h: Awaited<ReturnType<typeof startHarness>>, ids = ['SN-0001', 'SN-0002', 'SB-0001']) {
@@ -42,7 +43,10 @@ test('a Last Will raises station_offline at once, notifies its own district only
   await h.delivered();
   t.deepEqual(paths(receiver), ['/hook/SN']);
   const body = receiver.received[0]!.body;
-  t.deepEqual(body.events.map((e: { alert: { key: string } }) => e.alert.key), ['SN-0001:station_offline']);
+  t.deepEqual(
+    body.events.map((e: { alert: { key: string } }) => e.alert.key),
+    ['SN-0001:station_offline'],
+  );
   t.deepEqual(h.service.list({ district: 'SB' }), []);
 });
 
@@ -96,7 +100,10 @@ test('restart mid-alert: the current alerts are rebuilt exactly, and resolve (wi
 
   const b = await startHarness({ ...opts, start: a.clock.now + 10 * S });
   t.teardown(() => b.close());
-  t.deepEqual(b.service.list().filter((x) => x.state !== 'resolved'), before);
+  t.deepEqual(
+    b.service.list().filter((x) => x.state !== 'resolved'),
+    before,
+  );
   // The fault clears after the restart: resolved once keep-firing (120 s) has passed, and the district told.
   const n = receiver.received.length;
   b.send(tm.fault('SN-0001', b.clock.now, null));
@@ -111,8 +118,14 @@ test('restart mid-alert: the current alerts are rebuilt exactly, and resolve (wi
   t.deepEqual([...new Set(offline)], ['firing']);
   t.is(b.service.get('SN-0001:appliance_fault')?.state, 'resolved');
   await b.delivered();
-  t.deepEqual(events(receiver).filter((e) => e.includes('SN-0002')), ['/hook/SN firing SN-0002:station_offline'], 'announced once, before the restart');
-  const resolvedMsg = receiver.received.slice(n).find((x) => x.body.events.some((e: { kind: string; alert: { key: string } }) => e.kind === 'resolved' && e.alert.key === 'SN-0001:appliance_fault'));
+  t.deepEqual(
+    events(receiver).filter((e) => e.includes('SN-0002')),
+    ['/hook/SN firing SN-0002:station_offline'],
+    'announced once, before the restart',
+  );
+  const resolvedMsg = receiver.received
+    .slice(n)
+    .find((x) => x.body.events.some((e: { kind: string; alert: { key: string } }) => e.kind === 'resolved' && e.alert.key === 'SN-0001:appliance_fault'));
   t.truthy(resolvedMsg);
   t.is(resolvedMsg!.path, '/hook/SN');
 });
@@ -122,7 +135,9 @@ test('a silence mutes a station under repair; escalation reaches city staff when
   beat(h);
   await h.service.silence({ stationId: 'SN-0002', ruleIds: [], from: T0, until: T0 + 3600 * S, reason: '更换微波炉', createdBy: 'ops' });
   t.is(h.service.silences('SN-0002').length, 1);
-  await t.throwsAsync(h.service.silence({ stationId: 'SN-0002', ruleIds: ['nope'], from: T0, until: T0 + 1, reason: 'x', createdBy: 'y' }), { instanceOf: AlertingError });
+  await t.throwsAsync(h.service.silence({ stationId: 'SN-0002', ruleIds: ['nope'], from: T0, until: T0 + 1, reason: 'x', createdBy: 'y' }), {
+    instanceOf: AlertingError,
+  });
   h.send(tm.fault('SN-0002', T0, 'E1'));
   h.send(tm.fault('SB-0001', T0, 'E1'));
   t.is(h.service.get('SN-0002:appliance_fault')?.suppressedBy, 'silence');
@@ -135,7 +150,10 @@ test('a silence mutes a station under repair; escalation reaches city staff when
   t.deepEqual(paths(receiver).sort(), ['/hook/SB', '/hook/city']);
   const city = receiver.received.find((x) => x.path === '/hook/city')!;
   t.is(city.body.audience, 'city');
-  t.deepEqual(city.body.events.map((e: { kind: string; alert: { key: string } }) => `${e.kind}:${e.alert.key}`), ['escalated:SB-0001:appliance_fault']);
+  t.deepEqual(
+    city.body.events.map((e: { kind: string; alert: { key: string } }) => `${e.kind}:${e.alert.key}`),
+    ['escalated:SB-0001:appliance_fault'],
+  );
   t.true(h.service.get('SB-0001:appliance_fault')!.escalated);
   t.false(h.service.get('SN-0002:appliance_fault')!.escalated, 'a silenced alert is not escalated');
 });
@@ -236,7 +254,10 @@ test('two users acknowledging at once: one succeeds, the other gets a conflict, 
   t.is(results[1]!.status, 'rejected');
   t.is(((results[1] as PromiseRejectedResult).reason as AlertingError).code, 'conflict');
   const stored = await h.influx.query(`SELECT "by" FROM "${ALERTING_SERIES.alertTransition.measurement}" WHERE "state" = $s`, { s: 'acknowledged' });
-  t.deepEqual(stored.map((r) => r.by), ['甲']);
+  t.deepEqual(
+    stored.map((r) => r.by),
+    ['甲'],
+  );
   t.is(h.service.get(key)?.acknowledgedBy, '甲');
 });
 

@@ -46,7 +46,13 @@ function everyAlert(): Alert[] {
   const alerts = new Map<string, Alert>();
   for (const now of [t0, t0 + 2 * H]) {
     let state: StationState = initialState(st);
-    for (const m of [msg.heartbeat(now - 1000), msg.service(now - H, false, 'open'), msg.people(now - 1000, 9), ...APPLIANCES.map((a) => msg.appliance(now - 1000, a, { on: true, powerW: 0, faultCode: 'E9', tempC: 20, heating: false }))]) state = applyTelemetry(state, m);
+    for (const m of [
+      msg.heartbeat(now - 1000),
+      msg.service(now - H, false, 'open'),
+      msg.people(now - 1000, 9),
+      ...APPLIANCES.map((a) => msg.appliance(now - 1000, a, { on: true, powerW: 0, faultCode: 'E9', tempC: 20, heating: false })),
+    ])
+      state = applyTelemetry(state, m);
     const r = evaluateStation({
       ctx: { station: st, state, now, watchingSince: t0 - 24 * H, facility: everything(), rollingCompliance: 0.5, complianceThreshold: 0.95 },
       rules: resolveRules(config, st),
@@ -78,7 +84,17 @@ test('alert messages (WeCom/DingTalk) name every item, in Chinese and English, n
 
 test('monthly reports and self-check drafts show no raw ids either', (t) => {
   const registry = loadRegistryFile();
-  const snapshots: ComplianceSnapshot[] = registry.stations.map((s) => complianceSnapshot({ stationId: s.id, district: s.district, today: 0.5, last30Days: 0.5, yearToDate: 0.5, failingOpenAllYear: true, facility: everything() }));
+  const snapshots: ComplianceSnapshot[] = registry.stations.map((s) =>
+    complianceSnapshot({
+      stationId: s.id,
+      district: s.district,
+      today: 0.5,
+      last30Days: 0.5,
+      yearToDate: 0.5,
+      failingOpenAllYear: true,
+      facility: everything(),
+    }),
+  );
   const rollups = registry.stations.map((s) => ({ ...NO_TIME, stationId: s.id, district: s.district, date: '2026-04-02', scheduledMs: 10 * H, openMs: 4 * H }));
   const rows = monthlySummary(registry, rollups, snapshots, '2026-04', 0.95);
   const texts = [renderMonthly(rows, (d) => districtByCode(d).nameZh, 'city'), ...selfCheckDrafts(registry, snapshots, 2021).map(renderSelfCheck)];

@@ -15,7 +15,9 @@ const options = (): Promise<ICruiseOptions> => extractDepcruiseOptions(projectPa
 const describe = (v: IViolation): string => `${v.rule.name}: ${v.from} → ${v.to}`;
 
 test('the code keeps its layers (domain pure, rules on domain, lib on no service, services apart, web on server types only, no cycles)', async (t) => {
-  const result = await cruise(LAYERS, { ...(await options()), baseDir: projectPath('.') }, undefined, { tsConfig: extractTSConfig(projectPath('tsconfig.json')) });
+  const result = await cruise(LAYERS, { ...(await options()), baseDir: projectPath('.') }, undefined, {
+    tsConfig: extractTSConfig(projectPath('tsconfig.json')),
+  });
   if (typeof result.output === 'string') return t.fail('expected a cruise result');
   const violations = result.output.summary.violations.map(describe);
   t.deepEqual(violations, [], `layer violations:\n${violations.join('\n')}`);

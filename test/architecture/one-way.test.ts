@@ -49,10 +49,16 @@ test('password hashes are made and checked by lib/password-hash.ts only', (t) =>
 test("the web app takes the server's contract types (API, Socket.IO events) by `import type`, it declares no copy of one", (t) => {
   const declared = (text: string): string[] => [...text.matchAll(/^\s*(?:export\s+)?(?:interface|type)\s+([A-Z]\w*)/gm)].map((m) => m[1]!);
   const all = sources();
-  const server = new Set(all.filter((s) => !s.file.startsWith('dashboard-api/web/') && /^(domain|rules|dashboard-api)\//.test(s.file)).flatMap((s) => declared(s.lines.join('\n'))));
+  const server = new Set(
+    all.filter((s) => !s.file.startsWith('dashboard-api/web/') && /^(domain|rules|dashboard-api)\//.test(s.file)).flatMap((s) => declared(s.lines.join('\n'))),
+  );
   const copies = all
     .filter((s) => s.file.startsWith('dashboard-api/web/src/'))
-    .flatMap((s) => declared(s.lines.join('\n')).filter((name) => server.has(name)).map((name) => `${s.file}: ${name}`));
+    .flatMap((s) =>
+      declared(s.lines.join('\n'))
+        .filter((name) => server.has(name))
+        .map((name) => `${s.file}: ${name}`),
+    );
   t.deepEqual(copies, []);
 });
 

@@ -16,7 +16,13 @@ test('a station publishes only the contract’s telemetry topics under its own p
   t.is(reason(checkPublish(station, pub(own('status')))), 'ok');
   t.is(reason(checkPublish(station, pub(own('status'), true))), 'ok');
   t.is(reason(checkPublish(station, pub(telemetryTopic({ stationId: 'SN-0001', channel: 'appliance', appliance: 'fridge' }), true))), 'ok');
-  for (const topic of ['qdyz/v1/SN-0001/debug/x', 'qdyz/v1/SN-0001/occupancy/extra', 'qdyz/v1/SN-0001/foo', 'qdyz/v1/SN-0001/appliance/toaster', 'qdyz/v1/SN-0001/']) {
+  for (const topic of [
+    'qdyz/v1/SN-0001/debug/x',
+    'qdyz/v1/SN-0001/occupancy/extra',
+    'qdyz/v1/SN-0001/foo',
+    'qdyz/v1/SN-0001/appliance/toaster',
+    'qdyz/v1/SN-0001/',
+  ]) {
     t.is(reason(checkPublish(station, pub(topic))), 'not_contract_topic', topic);
     t.is(reason(checkPublish(station, pub(topic, true))), 'not_contract_topic', topic);
   }

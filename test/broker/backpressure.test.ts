@@ -72,5 +72,7 @@ test('a full session queue holds the publishers’ PUBACKs, stays within its bou
   t.true(ackedWhenHeld !== undefined && ackedWhenHeld < total);
   await until(async () => !(await holding()));
   t.is((await b.broker.metrics.backpressureEpisodes.get()).values[0]?.value, 1);
-  t.log(`${total} messages of ${messageBytes} bytes; queue peaked at ${maxQueued} of ${BOUND} bytes; ${ackedWhenHeld} acknowledged when the broker began holding`);
+  t.log(
+    `${total} messages of ${messageBytes} bytes; queue peaked at ${maxQueued} of ${BOUND} bytes; ${ackedWhenHeld} acknowledged when the broker began holding`,
+  );
 });

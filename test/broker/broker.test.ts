@@ -34,7 +34,10 @@ test.before(async (t) => {
   // svc-ingest listens to all telemetry throughout: it is the witness that refused messages never arrive.
   const ingest = await connectAs(b, 'svc-ingest', { clean: true });
   const granted = await ingest.subscribeAsync([...TELEMETRY_SUBSCRIPTIONS], { qos: 1 });
-  t.deepEqual(granted.map((g) => g.qos), TELEMETRY_SUBSCRIPTIONS.map(() => 1));
+  t.deepEqual(
+    granted.map((g) => g.qos),
+    TELEMETRY_SUBSCRIPTIONS.map(() => 1),
+  );
   t.context = { b, ingest, A, B, C };
 });
 
@@ -95,8 +98,7 @@ test.serial('publishing under another station’s topic is refused, counted and 
 
 test.serial('wrong password, unknown user, missing credentials and a foreign client id are refused with CONNACK codes', async (t) => {
   const { b, A, B } = t.context;
-  const counts = async () =>
-    Promise.all(['bad_password', 'unknown_user', 'no_credentials', 'bad_client_id'].map((r) => refusals(b, 'connect', r)));
+  const counts = async () => Promise.all(['bad_password', 'unknown_user', 'no_credentials', 'bad_client_id'].map((r) => refusals(b, 'connect', r)));
   const before = await counts();
   t.is(await connackCode(connectAs(b, A, { password: b.credentials[B] })), 4, 'another station’s password');
   t.is(await connackCode(connectAs(b, 'SN-9999', { password: 'no-such-account-password' })), 4);
@@ -104,7 +106,10 @@ test.serial('wrong password, unknown user, missing credentials and a foreign cli
   t.is(await connackCode(connectAs(b, A, { clientId: B })), 2, 'A’s credentials cannot take over B’s session');
   t.is(await connackCode(connectAs(b, 'svc-dashboard', { clientId: 'svc-dashboard-ui1' })), 0, 'service instances may suffix their id');
   const after = await counts();
-  t.deepEqual(after.map((n, i) => n - before[i]!), [1, 1, 1, 1]);
+  t.deepEqual(
+    after.map((n, i) => n - before[i]!),
+    [1, 1, 1, 1],
+  );
 });
 
 test.serial('an account for a station that is not in the registry is refused; rotated accounts apply without a restart', async (t) => {
@@ -145,7 +150,10 @@ test.serial('services subscribe to all telemetry but nothing else, and ingest/da
   const dashboard = await connectAs(b, 'svc-dashboard');
   t.teardown(() => dashboard.end(true));
   const granted = await dashboard.subscribeAsync([...TELEMETRY_SUBSCRIPTIONS], { qos: 0 });
-  t.deepEqual(granted.map((g) => g.qos), TELEMETRY_SUBSCRIPTIONS.map(() => 0));
+  t.deepEqual(
+    granted.map((g) => g.qos),
+    TELEMETRY_SUBSCRIPTIONS.map(() => 0),
+  );
   const before = await refusals(b, 'subscribe', 'not_telemetry');
   await t.throwsAsync(dashboard.subscribeAsync('#'));
   t.is((await refusals(b, 'subscribe', 'not_telemetry')) - before, 1);
@@ -201,7 +209,10 @@ test.serial('oversized packets are cut off at the transport; payloads over the c
   t.teardown(() => small.endAsync());
   for (let i = 0; i < 20; i++) await small.publishAsync(status(A), Buffer.alloc(1000, 0x20), { qos: 1 });
   await new Promise((resolve) => setTimeout(resolve, 100));
-  t.deepEqual(seen, Array.from({ length: 20 }, () => '1000'));
+  t.deepEqual(
+    seen,
+    Array.from({ length: 20 }, () => '1000'),
+  );
 });
 
 test.serial('a Last Will on another station’s topic is refused; a station’s own status will is published when it drops', async (t) => {

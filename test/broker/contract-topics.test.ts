@@ -46,7 +46,11 @@ test('a topic with ill-formed UTF-8 or U+0000 closes the connection (MQTT-1.5.3-
 test('invalid retained telemetry and invalid Last Wills are refused before the broker stores them', async (t) => {
   const b = await startTestBroker({ registry, stationIds: [A] });
   t.teardown(b.close);
-  for (const payload of ['not json', JSON.stringify({ station: A, online: true, reason: 'heartbeat' }), JSON.stringify({ station: 'SN-0002', ts: Date.now(), online: true, reason: 'heartbeat' })]) {
+  for (const payload of [
+    'not json',
+    JSON.stringify({ station: A, online: true, reason: 'heartbeat' }),
+    JSON.stringify({ station: 'SN-0002', ts: Date.now(), online: true, reason: 'heartbeat' }),
+  ]) {
     const station = await connectAs(b, A);
     const gone = closed(station);
     station.publish(status, payload, { qos: 1, retain: true });
@@ -75,6 +79,8 @@ test('invalid retained telemetry and invalid Last Wills are refused before the b
     t.is((err as { code?: number }).code, 5);
   }
   t.is(await refusals(b, 'connect', 'invalid_will'), 3);
-  const good = await connectAs(b, A, { will: { topic: status, payload: Buffer.from(JSON.stringify({ station: A, online: false, reason: 'lwt' })), qos: 1, retain: true } });
+  const good = await connectAs(b, A, {
+    will: { topic: status, payload: Buffer.from(JSON.stringify({ station: A, online: false, reason: 'lwt' })), qos: 1, retain: true },
+  });
   await good.endAsync();
 });

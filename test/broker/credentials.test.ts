@@ -52,7 +52,10 @@ test('ensureDevCredentials keeps what works, adds stations added to the registry
   t.deepEqual(again.credentials, first.credentials);
 
   const grown = await ensureDevCredentials(firstStations(4), paths);
-  t.deepEqual(grown.generated, registry.stations.slice(2, 4).map((s) => s.id));
+  t.deepEqual(
+    grown.generated,
+    registry.stations.slice(2, 4).map((s) => s.id),
+  );
   t.is(grown.credentials['svc-ingest'], first.credentials['svc-ingest']);
 
   // Someone rotated an account with the CLI: the dev password no longer matches, so it is replaced.
@@ -69,12 +72,21 @@ test('credential files are validated and the error names the file and the field'
   const paths = tempPaths(t);
   writeFileSync(
     paths.accountsFile,
-    JSON.stringify({ version: 1, accounts: { 'SN-0001': { role: 'service', hash: 'md5:abc', updatedAt: '2024-01-01T00:00:00Z' }, bob: { role: 'station', hash: 'x', updatedAt: 'x' } } }),
+    JSON.stringify({
+      version: 1,
+      accounts: { 'SN-0001': { role: 'service', hash: 'md5:abc', updatedAt: '2024-01-01T00:00:00Z' }, bob: { role: 'station', hash: 'x', updatedAt: 'x' } },
+    }),
   );
   const err = t.throws(() => loadAccountsFile(paths.accountsFile), { instanceOf: JsonFileError });
   t.true(err.message.includes(paths.accountsFile));
-  t.true(err.problems.some((p) => p.startsWith('field accounts.SN-0001.hash:')), err.message);
-  t.true(err.problems.some((p) => p.startsWith('field accounts.bob')), err.message);
+  t.true(
+    err.problems.some((p) => p.startsWith('field accounts.SN-0001.hash:')),
+    err.message,
+  );
+  t.true(
+    err.problems.some((p) => p.startsWith('field accounts.bob')),
+    err.message,
+  );
 
   writeFileSync(paths.devCredentialsFile, JSON.stringify({ 'SN-0001': 'short' }));
   const devErr = t.throws(() => loadDevCredentials(paths.devCredentialsFile), { instanceOf: JsonFileError });
@@ -87,14 +99,20 @@ test('credential files are validated and the error names the file and the field'
 
 test('the verification cache never accepts a wrong password and is dropped for rotated accounts', async (t) => {
   const password = generatePassword();
-  const file: AccountsFile = { version: 1, accounts: { 'SN-0001': { role: 'station', hash: await hashPassword(password, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() } } };
+  const file: AccountsFile = {
+    version: 1,
+    accounts: { 'SN-0001': { role: 'station', hash: await hashPassword(password, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() } },
+  };
   const store = createAccountStore(file);
   t.true((await store.verify('SN-0001', password)).ok);
   t.true((await store.verify('SN-0001', Buffer.from(password))).ok, 'cached, and aedes passes a Buffer');
   t.false((await store.verify('SN-0001', `${password}!`)).ok);
 
   const rotated = generatePassword();
-  store.replace({ version: 1, accounts: { 'SN-0001': { role: 'station', hash: await hashPassword(rotated, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() } } });
+  store.replace({
+    version: 1,
+    accounts: { 'SN-0001': { role: 'station', hash: await hashPassword(rotated, TOKEN_SCRYPT_PARAMS), updatedAt: new Date().toISOString() } },
+  });
   t.false((await store.verify('SN-0001', password)).ok, 'the old password no longer works after rotation');
   t.true((await store.verify('SN-0001', rotated)).ok);
 });

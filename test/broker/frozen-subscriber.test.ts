@@ -108,12 +108,16 @@ test('a frozen persistent subscriber, the only one, with thousands of messages q
   t.is(await slowDisconnects(), 1, `the frozen subscriber was not disconnected after ${sent} messages`);
   // Keep publishing into a broker with no subscriber, then check it is still there.
   for (let round = 0; round < 10; round++) {
-    for (const [i, c] of publishers.entries()) for (let k = 0; k < 200; k++) c.publish(telemetryTopic({ stationId: stations[i]!, channel: 'status' }), payload, { qos: 0 });
+    for (const [i, c] of publishers.entries())
+      for (let k = 0; k < 200; k++) c.publish(telemetryTopic({ stationId: stations[i]!, channel: 'status' }), payload, { qos: 0 });
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const after = await connectAs(b, 'svc-dashboard');
   t.teardown(() => after.endAsync());
-  t.deepEqual((await after.subscribeAsync(TELEMETRY_SUBSCRIPTIONS[0]!, { qos: 0 })).map((g) => g.qos), [0]);
+  t.deepEqual(
+    (await after.subscribeAsync(TELEMETRY_SUBSCRIPTIONS[0]!, { qos: 0 })).map((g) => g.qos),
+    [0],
+  );
   t.log(`${sent} messages published by ${publishers.length} stations while the only subscriber was frozen`);
 });
 
@@ -174,5 +178,7 @@ test('a persistent subscriber cut off as slow gets every queued message when it 
   t.is(received.size, total);
   t.is(deliveryErrors, 0);
   const duplicates = [...received.values()].reduce((sum, n) => sum + n - 1, 0);
-  t.log(`${total} QoS 1 messages queued behind a frozen persistent subscriber (cut off as slow: ${slowDisconnects}); all received on its return, ${duplicates} twice (QoS 1 resends)`);
+  t.log(
+    `${total} QoS 1 messages queued behind a frozen persistent subscriber (cut off as slow: ${slowDisconnects}); all received on its return, ${duplicates} twice (QoS 1 resends)`,
+  );
 });

@@ -10,7 +10,9 @@ const require = createRequire(import.meta.url);
 const LibraryMemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new () => IndexedMemoryPersistence;
 
 test("aedes-persistence's own conformance suite passes on the indexed persistence", async (t) => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--test', projectPath('test/broker/persistence-conformance.ts')], { cwd: projectPath() });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--test', projectPath('test/broker/persistence-conformance.ts')], {
+    cwd: projectPath(),
+  });
   const pass = Number(/^# pass (\d+)$/m.exec(stdout)?.[1]);
   t.true(pass >= 90, stdout.slice(-2000));
   t.regex(stdout, /^# fail 0$/m);
@@ -44,8 +46,14 @@ test('the indexed outgoing queue answers exactly as the library array queue over
         const p = inFlight[Math.floor(rand() * inFlight.length)]!;
         // Small id space: collisions between in-flight messages happen, as after 65535 wraps.
         const update = { ...p, messageId: 1 + (nextId++ % 7) };
-        const a = await ours.outgoingUpdate(client, update).then(() => 'ok', (e: Error) => e.message);
-        const b = await theirs.outgoingUpdate(client, update).then(() => 'ok', (e: Error) => e.message);
+        const a = await ours.outgoingUpdate(client, update).then(
+          () => 'ok',
+          (e: Error) => e.message,
+        );
+        const b = await theirs.outgoingUpdate(client, update).then(
+          () => 'ok',
+          (e: Error) => e.message,
+        );
         t.is(a, b);
       } else {
         const messageId = rand() < 0.1 ? undefined : 1 + Math.floor(rand() * 7);

@@ -68,8 +68,14 @@ test('compaction keeps exactly the live subscriptions and messages', async (t) =
 
   const b = new SessionPersistence(options);
   await b.setup({ id: 'broker-b' });
-  t.deepEqual((await b.outgoingStream(client).toArray()).map((p) => String(p.payload)), ['2', '3', '4']);
-  t.deepEqual((await b.subscriptionsByTopic('qdyz/v1/SN-0002/status')).map((s) => s.clientId), ['svc-ingest']);
+  t.deepEqual(
+    (await b.outgoingStream(client).toArray()).map((p) => String(p.payload)),
+    ['2', '3', '4'],
+  );
+  t.deepEqual(
+    (await b.subscriptionsByTopic('qdyz/v1/SN-0002/status')).map((s) => s.clientId),
+    ['svc-ingest'],
+  );
   t.is(b.queuedMessages, 3);
   await b.destroy();
 });

@@ -13,7 +13,12 @@ test('main generates dev credentials when asked, serves MQTT and /metrics, and s
   const dir = mkdtempSync(join(tmpdir(), 'qdyz-broker-main-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const devCredentialsFile = join(dir, 'dev.json');
-  const main = spawnBroker({ BROKER_DEV_CREDENTIALS: 'true', BROKER_ACCOUNTS_FILE: join(dir, 'accounts.json'), DEV_CREDENTIALS_FILE: devCredentialsFile, BROKER_DATA_DIR: join(dir, 'broker') });
+  const main = spawnBroker({
+    BROKER_DEV_CREDENTIALS: 'true',
+    BROKER_ACCOUNTS_FILE: join(dir, 'accounts.json'),
+    DEV_CREDENTIALS_FILE: devCredentialsFile,
+    BROKER_DATA_DIR: join(dir, 'broker'),
+  });
   t.teardown(() => main.child.kill('SIGKILL'));
 
   const listening = await main.waitFor('broker_listening');
@@ -22,7 +27,11 @@ test('main generates dev credentials when asked, serves MQTT and /metrics, and s
   t.is(Object.keys(credentials).length, 600 + 3);
 
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${listening.port}`, {
-    username: 'svc-ingest', password: credentials['svc-ingest'], clientId: 'svc-ingest', protocolVersion: 4, reconnectPeriod: 0,
+    username: 'svc-ingest',
+    password: credentials['svc-ingest'],
+    clientId: 'svc-ingest',
+    protocolVersion: 4,
+    reconnectPeriod: 0,
   });
   const body = await (await fetch(`http://127.0.0.1:${metrics.port}/metrics`)).text();
   t.regex(body, /broker_clients_connected\{role="service"[^}]*\} 1/);

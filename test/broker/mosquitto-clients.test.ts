@@ -25,8 +25,11 @@ const payload = (station: string, fw: string) => JSON.stringify({ station, ts: D
 function mosquittoPub(b: TestBroker, user: string, password: string | undefined, args: string[]): Promise<{ code: number; stderr: string }> {
   const auth = password === undefined ? [] : ['-u', user, '-P', password];
   return new Promise((resolve) => {
-    execFile('mosquitto_pub', ['-V', 'mqttv311', '-h', '127.0.0.1', '-p', String(b.port), '-i', user, ...auth, ...args], { timeout: 10_000 }, (err, _stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }),
+    execFile(
+      'mosquitto_pub',
+      ['-V', 'mqttv311', '-h', '127.0.0.1', '-p', String(b.port), '-i', user, ...auth, ...args],
+      { timeout: 10_000 },
+      (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }),
     );
   });
 }
@@ -34,7 +37,21 @@ function mosquittoPub(b: TestBroker, user: string, password: string | undefined,
 /** Starts mosquitto_sub and resolves once it is subscribed (it prints nothing until a message arrives, so ask the broker). */
 async function mosquittoSub(b: TestBroker, user: string, topics: readonly string[], clientId = user) {
   const child = spawn('mosquitto_sub', [
-    '-V', 'mqttv311', '-h', '127.0.0.1', '-p', String(b.port), '-i', clientId, '-u', user, '-P', b.credentials[user]!, '-q', '1', '-v',
+    '-V',
+    'mqttv311',
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(b.port),
+    '-i',
+    clientId,
+    '-u',
+    user,
+    '-P',
+    b.credentials[user]!,
+    '-q',
+    '1',
+    '-v',
     ...topics.flatMap((topic) => ['-t', topic]),
   ]);
   let out = '';
@@ -57,7 +74,6 @@ async function mosquittoSub(b: TestBroker, user: string, topics: readonly string
     stop: () => child.kill(),
   };
 }
-
 
 test.serial('mosquitto_pub with a station’s credentials reaches mosquitto_sub on the telemetry topics; the foreign topic does not', async (t) => {
   const { b, A, B } = t.context;
@@ -96,7 +112,10 @@ test.serial('mosquitto_pub with a wrong password, unknown user or no credentials
   t.not(anonymous.code, 0);
   t.regex(anonymous.stderr, /not authori[sz]ed/i);
   const after = await Promise.all(['bad_password', 'unknown_user', 'no_credentials'].map((r) => refusals(b, 'connect', r)));
-  t.deepEqual(after.map((n, i) => n - before[i]!), [1, 1, 1]);
+  t.deepEqual(
+    after.map((n, i) => n - before[i]!),
+    [1, 1, 1],
+  );
 });
 
 test.serial('mosquitto_sub as a station gets its own commands; subscribing to # or another station’s commands is refused', async (t) => {
@@ -113,7 +132,26 @@ test.serial('mosquitto_sub as a station gets its own commands; subscribing to # 
   await sub.exited;
   const before = await refusals(b, 'subscribe', 'not_own_command_topic');
   for (const filter of ['#', commandTopic(B)]) {
-    const refused = spawn('mosquitto_sub', ['-V', 'mqttv311', '-h', '127.0.0.1', '-p', String(b.port), '-i', A, '-u', A, '-P', b.credentials[A]!, '-t', filter, '-C', '1', '-W', '3']);
+    const refused = spawn('mosquitto_sub', [
+      '-V',
+      'mqttv311',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(b.port),
+      '-i',
+      A,
+      '-u',
+      A,
+      '-P',
+      b.credentials[A]!,
+      '-t',
+      filter,
+      '-C',
+      '1',
+      '-W',
+      '3',
+    ]);
     let err = '';
     refused.stderr.on('data', (d: Buffer) => (err += d.toString()));
     await once(refused, 'exit');

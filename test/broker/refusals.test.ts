@@ -38,7 +38,11 @@ async function brokerWithLog(t: { teardown(fn: () => Promise<void>): void }, opt
 }
 
 /** CONNECT over a raw socket; the CONNACK return code, or 'closed' when the broker closed without one. */
-async function connack(b: { port: number; credentials: Record<string, string> }, username: string, extra: Parameters<typeof connectPacket>[2] = {}): Promise<number | 'closed'> {
+async function connack(
+  b: { port: number; credentials: Record<string, string> },
+  username: string,
+  extra: Parameters<typeof connectPacket>[2] = {},
+): Promise<number | 'closed'> {
   const conn: RawConnection = await rawConnect(b);
   conn.send(connectPacket(b, username, extra));
   try {
@@ -52,7 +56,10 @@ async function connack(b: { port: number; credentials: Record<string, string> },
 
 test('failed CONNECTs back off per username: over the limit they are refused before any password check, until the block ends', async (t) => {
   let now = 1_000_000;
-  const { b } = await brokerWithLog(t, { authThrottle: { perUsername: 3, perAddress: 100, windowMs: 60_000, maxBlockMs: 600_000, maxKeys: 100 }, now: () => now });
+  const { b } = await brokerWithLog(t, {
+    authThrottle: { perUsername: 3, perAddress: 100, windowMs: 60_000, maxBlockMs: 600_000, maxKeys: 100 },
+    now: () => now,
+  });
   let verified = 0;
   const verify = b.accounts.verify.bind(b.accounts);
   b.accounts.verify = (...args) => (verified++, verify(...args));
@@ -140,7 +147,9 @@ test('a station that withholds PUBREL beyond the QoS 2 receive window is disconn
   await conn.next('connack');
   const topic = telemetryTopic({ stationId: A, channel: 'status' });
   const payload = Buffer.from(JSON.stringify({ station: A, ts: Date.now(), online: true, reason: 'heartbeat' }));
-  conn.send(...Array.from({ length: 1001 }, (_, i) => ({ cmd: 'publish' as const, topic, payload, qos: 2 as const, messageId: i + 1, dup: false, retain: false })));
+  conn.send(
+    ...Array.from({ length: 1001 }, (_, i) => ({ cmd: 'publish' as const, topic, payload, qos: 2 as const, messageId: i + 1, dup: false, retain: false })),
+  );
   await conn.closed;
   t.is(await refusals(b, 'publish', 'inflight_exceeded'), 1);
 });

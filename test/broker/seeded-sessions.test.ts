@@ -19,7 +19,11 @@ async function publishedBeforeIngestConnects(seededSessions: string[] | undefine
     const publisher = await connectAs(b, station);
     const sent = 25;
     for (let i = 0; i < sent; i++) {
-      await publisher.publishAsync(telemetryTopic({ stationId: station, channel: 'status' }), JSON.stringify({ station, ts: Date.now(), online: true, reason: 'heartbeat' }), { qos: 1 });
+      await publisher.publishAsync(
+        telemetryTopic({ stationId: station, channel: 'status' }),
+        JSON.stringify({ station, ts: Date.now(), online: true, reason: 'heartbeat' }),
+        { qos: 1 },
+      );
     }
     await publisher.endAsync();
     let received = 0;
@@ -47,7 +51,10 @@ test('without a seeded session the same messages are gone (what the seeding is f
 
 test('BROKER_SEEDED_SESSIONS defaults to the ingest, takes a list, and refuses ids no service account may use', (t) => {
   t.deepEqual(readConfig(BrokerConfigSchema, {}).BROKER_SEEDED_SESSIONS, ['svc-ingest']);
-  t.deepEqual(readConfig(BrokerConfigSchema, { BROKER_SEEDED_SESSIONS: 'svc-ingest, svc-dashboard-2' }).BROKER_SEEDED_SESSIONS, ['svc-ingest', 'svc-dashboard-2']);
+  t.deepEqual(readConfig(BrokerConfigSchema, { BROKER_SEEDED_SESSIONS: 'svc-ingest, svc-dashboard-2' }).BROKER_SEEDED_SESSIONS, [
+    'svc-ingest',
+    'svc-dashboard-2',
+  ]);
   t.deepEqual(readConfig(BrokerConfigSchema, { BROKER_SEEDED_SESSIONS: 'none' }).BROKER_SEEDED_SESSIONS, []);
   const error = t.throws(() => readConfig(BrokerConfigSchema, { BROKER_SEEDED_SESSIONS: 'svc-ingest,SN-0001' }));
   t.regex(error.message, /BROKER_SEEDED_SESSIONS.*service client ids/);

@@ -55,7 +55,13 @@ test.before(async () => {
 
 /** dashboard-api/main.ts reads its own schema plus the files of the alerting service it hosts. */
 const DashboardMainSchema = DashboardConfigSchema.extend(
-  AlertingConfigSchema.pick({ ALERTING_RULES_FILE: true, ALERTING_NOTIFICATIONS_FILE: true, ALERTING_SPOOL_DIR: true, ALERTING_REPORTS_DIR: true, ALERTING_CRON: true }).shape,
+  AlertingConfigSchema.pick({
+    ALERTING_RULES_FILE: true,
+    ALERTING_NOTIFICATIONS_FILE: true,
+    ALERTING_SPOOL_DIR: true,
+    ALERTING_REPORTS_DIR: true,
+    ALERTING_CRON: true,
+  }).shape,
 );
 
 const NODE_SERVICES: Record<string, z.ZodObject> = {
@@ -69,14 +75,20 @@ const NODE_SERVICES: Record<string, z.ZodObject> = {
 const COMMON_ENV = new Set(['LOG_LEVEL', 'NODE_ENV']);
 
 const envOf = (name: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(compose.services[name]!.environment ?? {}).filter(([, v]) => v !== null).map(([k, v]) => [k, String(v)]));
+  Object.fromEntries(
+    Object.entries(compose.services[name]!.environment ?? {})
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, String(v)]),
+  );
 
 test('docker-compose config accepts the file with .env.example', (t) => {
   t.deepEqual(Object.keys(compose.services).sort(), ['alerting', 'broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'postgres', 'simulator']);
   t.deepEqual(compose.services.simulator!.profiles, ['demo']);
   // The dashboard API hosts the alerting service; the standalone one is opt-in, never both by default.
   t.deepEqual(compose.services.alerting!.profiles, ['alerting-standalone']);
-  const byDefault = Object.entries(compose.services).filter(([, s]) => s.profiles === undefined).map(([name]) => name);
+  const byDefault = Object.entries(compose.services)
+    .filter(([, s]) => s.profiles === undefined)
+    .map(([name]) => name);
   t.deepEqual(byDefault.sort(), ['broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'postgres']);
 });
 
@@ -98,7 +110,8 @@ test('every long-running service has a health check, and dependants wait for it'
     ['alerting', envOf('alerting').ALERTING_METRICS_PORT!],
     ['dashboard-api', envOf('dashboard-api').DASHBOARD_PORT!],
   ];
-  for (const [name, port] of probes) t.true(compose.services[name]!.healthcheck!.test.join(' ').includes(`127.0.0.1:${port}/`), `${name} health check uses port ${port}`);
+  for (const [name, port] of probes)
+    t.true(compose.services[name]!.healthcheck!.test.join(' ').includes(`127.0.0.1:${port}/`), `${name} health check uses port ${port}`);
 });
 
 test('state lives in named volumes; only the provisioning files and the notifications config are bind-mounted', (t) => {
@@ -106,7 +119,8 @@ test('state lives in named volumes; only the provisioning files and the notifica
   for (const [name, service] of Object.entries(compose.services)) {
     for (const volume of service.volumes ?? []) {
       const [source] = volume.split(':');
-      if (source!.startsWith('/')) t.true([projectPath('grafana/provisioning'), projectPath('var/config')].includes(source!), `${name}: unexpected bind mount ${volume}`);
+      if (source!.startsWith('/'))
+        t.true([projectPath('grafana/provisioning'), projectPath('var/config')].includes(source!), `${name}: unexpected bind mount ${volume}`);
       else t.true(declared.has(source!), `${name}: volume ${source} is declared`);
     }
   }
@@ -122,7 +136,8 @@ test('each Node service runs its built entry point and sets only variables its c
     t.regex(entry, /^dist\/[\w-]+\/main\.js$/, `${name} runs node dist/<service>/main.js`);
     t.true(existsSync(projectPath(entry.replace(/^dist\//, '').replace(/\.js$/, '.ts'))), `${name}: the source of ${entry} exists`);
     const known = new Set(Object.keys(schema.shape));
-    for (const key of Object.keys(service.environment ?? {})) t.true(known.has(key) || COMMON_ENV.has(key), `${name}: ${key} is not a variable of its config schema`);
+    for (const key of Object.keys(service.environment ?? {}))
+      t.true(known.has(key) || COMMON_ENV.has(key), `${name}: ${key} is not a variable of its config schema`);
     const values = Object.fromEntries(Object.entries(envOf(name)).filter(([k]) => !COMMON_ENV.has(k)));
     t.notThrows(() => readConfig(schema, values), `${name}: compose values pass its config schema`);
   }
@@ -183,7 +198,9 @@ test('a missing secret stops docker-compose with a message naming it', async (t)
 });
 
 test('the Docker build context leaves out local state and secrets', (t) => {
-  const ignored = readFileSync(projectPath('.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+  const ignored = readFileSync(projectPath('.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   for (const entry of ['.env', 'var', 'node_modules', 'dist', '.git']) t.true(ignored.includes(entry), `.dockerignore lists ${entry}`);
   const dockerfile = readFileSync(projectPath('Dockerfile'), 'utf8');
   t.regex(dockerfile, /RUN npm ci/);

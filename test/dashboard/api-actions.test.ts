@@ -14,7 +14,15 @@ const T = Date.now();
 test.before(async () => {
   alerting = new MemoryAlerting();
   alerting.fire({ ruleId: 'appliance_fault', stationId: 'JM-0001', district: 'JM', severity: 'major', summaryZh: '故障', summaryEn: 'fault', firstSeen: T });
-  alerting.fire({ ruleId: 'station_offline', stationId: 'JM-0002', district: 'JM', severity: 'critical', summaryZh: '离线', summaryEn: 'offline', firstSeen: T });
+  alerting.fire({
+    ruleId: 'station_offline',
+    stationId: 'JM-0002',
+    district: 'JM',
+    severity: 'critical',
+    summaryZh: '离线',
+    summaryEn: 'offline',
+    firstSeen: T,
+  });
   alerting.fire({ ruleId: 'over_capacity', stationId: 'JM-0003', district: 'JM', severity: 'minor', summaryZh: '超员', summaryEn: 'crowded', firstSeen: T });
   alerting.fire({ ruleId: 'fridge_too_warm', stationId: 'JM-0004', district: 'JM', severity: 'minor', summaryZh: '冰箱', summaryEn: 'fridge', firstSeen: T });
   h = await startHarness({ alerting, influx: { query: async () => [] } });
@@ -39,12 +47,18 @@ test.serial('fleet summary, station list and navigation agree on online and open
   // XHA-0003 said "online, open" 10 minutes ago: past the 90 s heartbeat threshold it is offline and not open.
   t.like(summary.body.districts[0], { code: 'XHA', registered, online: 2, offline: 2, unknown: registered - 4, openNow: 1 });
   const list = await h.get('/api/stations?district=XHA&state=open', token);
-  t.deepEqual(list.body.stations.map((s: { id: string }) => s.id), ['XHA-0001']);
+  t.deepEqual(
+    list.body.stations.map((s: { id: string }) => s.id),
+    ['XHA-0001'],
+  );
   const stale = await h.get('/api/stations/XHA-0003', token);
   t.like(stale.body, { liveState: 'offline', openNow: false });
   const nav = await h.get('/api/navigation?district=XHA', token);
   const open = new Map(nav.body.map((r: { id: string; openNow: boolean | null }) => [r.id, r.openNow]));
-  t.deepEqual(['XHA-0001', 'XHA-0002', 'XHA-0003', 'XHA-0004', 'XHA-0005'].map((id) => open.get(id)), [true, false, false, false, null]);
+  t.deepEqual(
+    ['XHA-0001', 'XHA-0002', 'XHA-0003', 'XHA-0004', 'XHA-0005'].map((id) => open.get(id)),
+    [true, false, false, false, null],
+  );
 });
 
 test.serial('fleet summary counts active alerts by severity; resolved ones drop out', async (t) => {
@@ -60,7 +74,10 @@ test.serial('resolve: done with a comment and audited; a second resolve is a con
   const ok = await h.send('POST', `/api/alerts/${key('JM-0001:appliance_fault')}/resolve`, { comment: '已更换微波炉' }, token);
   t.is(ok.status, 200);
   t.like(ok.body, { state: 'resolved', resolvedBy: 'admin', resolveComment: '已更换微波炉' });
-  t.like((await audit()).find((l) => l.action === 'resolve'), { user: 'admin', role: 'city-admin', district: 'JM', target: 'JM-0001:appliance_fault', detail: { comment: '已更换微波炉' } });
+  t.like(
+    (await audit()).find((l) => l.action === 'resolve'),
+    { user: 'admin', role: 'city-admin', district: 'JM', target: 'JM-0001:appliance_fault', detail: { comment: '已更换微波炉' } },
+  );
   const again = await h.send('POST', `/api/alerts/${key('JM-0001:appliance_fault')}/resolve`, {}, token);
   t.is(again.status, 409);
   t.is(again.body.error.code, 'conflict');
@@ -80,21 +97,35 @@ test.serial('silence: created and audited; unknown rules, a past or too long win
   const ok = await h.send('POST', '/api/silences', { stationId: 'SN-0003', ruleIds: ['appliance_fault'], until, reason: '更换设备' }, token);
   t.is(ok.status, 200);
   t.like(ok.body, { stationId: 'SN-0003', ruleIds: ['appliance_fault'], until: Date.parse(until), createdBy: 'maint-sn' });
-  t.like((await audit()).find((l) => l.action === 'silence'), { user: 'maint-sn', district: 'SN', target: 'SN-0003', detail: { id: ok.body.id, ruleIds: ['appliance_fault'], reason: '更换设备' } });
+  t.like(
+    (await audit()).find((l) => l.action === 'silence'),
+    { user: 'maint-sn', district: 'SN', target: 'SN-0003', detail: { id: ok.body.id, ruleIds: ['appliance_fault'], reason: '更换设备' } },
+  );
   const listed = await h.get('/api/silences?station=SN-0003', token);
-  t.deepEqual(listed.body.map((s: { id: string }) => s.id), [ok.body.id]);
+  t.deepEqual(
+    listed.body.map((s: { id: string }) => s.id),
+    [ok.body.id],
+  );
 
   const cases: Array<[string, object, string, RegExp]> = [
     ['unknown rule', { ruleIds: ['no_such_rule'], until }, 'body.ruleIds.0', /Invalid option/],
     ['past until', { until: new Date(Date.now() - 60_000).toISOString() }, 'body.until', /future/],
-    ['until before from', { from: new Date(Date.now() + 7200_000).toISOString(), until: new Date(Date.now() + 3600_000).toISOString() }, 'body.until', /after from/],
+    [
+      'until before from',
+      { from: new Date(Date.now() + 7200_000).toISOString(), until: new Date(Date.now() + 3600_000).toISOString() },
+      'body.until',
+      /after from/,
+    ],
     ['over 30 days', { until: new Date(Date.now() + 31 * 86_400_000).toISOString() }, 'body.until', /30 days/],
   ];
   for (const [what, body, path, message] of cases) {
     const r = await h.send('POST', '/api/silences', { stationId: 'SN-0003', reason: 'x', ...body }, token);
     t.is(r.status, 400, what);
     t.is(r.body.error.code, 'invalid_request', what);
-    t.true(r.body.error.issues.some((i: { path: string; message: string }) => i.path === path && message.test(i.message)), `${what}: ${JSON.stringify(r.body.error)}`);
+    t.true(
+      r.body.error.issues.some((i: { path: string; message: string }) => i.path === path && message.test(i.message)),
+      `${what}: ${JSON.stringify(r.body.error)}`,
+    );
   }
   t.is(alerting.silences('SN-0003').length, 1);
 });
@@ -107,7 +138,10 @@ test.serial('history accepts ISO 8601 or epoch ms, and refuses epoch seconds ins
   for (const qs of ['from=1764000000&to=1764003600', 'from=1764000000000&to=176400360000']) {
     const r = await h.get(`${base}&${qs}`, token);
     t.is(r.status, 400, qs);
-    t.true(r.body.error.issues.some((i: { path: string }) => i.path === 'query.from' || i.path === 'query.to'), JSON.stringify(r.body.error));
+    t.true(
+      r.body.error.issues.some((i: { path: string }) => i.path === 'query.from' || i.path === 'query.to'),
+      JSON.stringify(r.body.error),
+    );
   }
 });
 

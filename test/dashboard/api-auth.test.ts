@@ -57,15 +57,31 @@ test('a district maintainer sees only their own district', async (t) => {
   t.true(list.body.stations.every((s: { district: string }) => s.district === 'SN'));
 
   const summary = await h.get('/api/fleet/summary', token);
-  t.deepEqual(summary.body.districts.map((d: { code: string }) => d.code), ['SN']);
+  t.deepEqual(
+    summary.body.districts.map((d: { code: string }) => d.code),
+    ['SN'],
+  );
 
   const alerts = await h.get('/api/alerts', token);
-  t.deepEqual(alerts.body.map((a: { stationId: string }) => a.stationId), ['SN-0001']);
+  t.deepEqual(
+    alerts.body.map((a: { stationId: string }) => a.stationId),
+    ['SN-0001'],
+  );
 
   const nav = await h.get('/api/navigation', token);
   t.true(nav.body.length > 0 && nav.body.every((r: { district: string }) => r.district === 'SN'));
 
-  for (const path of ['/api/stations?district=SB', '/api/stations/SB-0001', '/api/stations/SB-0001/history?metric=service.open&from=1764000000000&to=1764003600000', '/api/acceptance/SB', '/api/alerts?district=SB', '/api/alert-history?district=SB', '/api/alert-history?district=SB&format=csv', '/api/compliance?district=SB', '/api/navigation?district=SB&format=csv']) {
+  for (const path of [
+    '/api/stations?district=SB',
+    '/api/stations/SB-0001',
+    '/api/stations/SB-0001/history?metric=service.open&from=1764000000000&to=1764003600000',
+    '/api/acceptance/SB',
+    '/api/alerts?district=SB',
+    '/api/alert-history?district=SB',
+    '/api/alert-history?district=SB&format=csv',
+    '/api/compliance?district=SB',
+    '/api/navigation?district=SB&format=csv',
+  ]) {
     const r = await h.get(path, token);
     t.is(r.status, 403, path);
     t.is(r.body.error.code, 'forbidden');
@@ -122,12 +138,25 @@ test('acknowledge, attestation and acceptance edits are audited with who and whe
   t.like(autoItem.body.error.issues[0], { path: 'params.no' });
   // 2021 has no SN target in the plan: item 2 is scored by hand that year, like item 4 (signage).
   t.is((await h.send('PUT', '/api/acceptance/SN/items/2?year=2021', { score: 7, note: '按全市目标折算' }, admin)).status, 200);
-  t.like((await h.send('PUT', '/api/acceptance/SN/items/4?year=2021', { score: 14, note: '标识已核查' }, admin)).body.items[3], { auto: false, score: 14, note: '标识已核查' });
+  t.like((await h.send('PUT', '/api/acceptance/SN/items/4?year=2021', { score: 14, note: '标识已核查' }, admin)).body.items[3], {
+    auto: false,
+    score: 14,
+    note: '标识已核查',
+  });
 
   const lines = (await auditLog(h.db).list({ limit: 1000 })).reverse();
-  t.like(lines.find((l) => l.action === 'acknowledge'), { user: 'maint-sn', role: 'district-maintainer', district: 'SN', target: 'SN-0001:station_offline' });
-  t.like(lines.find((l) => l.action === 'attest'), { user: 'maint-sn', target: 'SN-0002' });
-  t.like(lines.find((l) => l.action === 'acceptance_edit' && l.district === 'SN'), { user: 'admin', target: 'SN:2019:item1' });
+  t.like(
+    lines.find((l) => l.action === 'acknowledge'),
+    { user: 'maint-sn', role: 'district-maintainer', district: 'SN', target: 'SN-0001:station_offline' },
+  );
+  t.like(
+    lines.find((l) => l.action === 'attest'),
+    { user: 'maint-sn', target: 'SN-0002' },
+  );
+  t.like(
+    lines.find((l) => l.action === 'acceptance_edit' && l.district === 'SN'),
+    { user: 'admin', target: 'SN:2019:item1' },
+  );
   t.true(lines.every((l) => typeof l.at === 'number'));
 
   const audit = await h.get('/api/audit', sn);
@@ -153,13 +182,20 @@ test('bad input gets a 400 naming each bad field, as JSON', async (t) => {
     const r = await h.get(path, token);
     t.is(r.status, 400, path);
     t.is(r.body.error.code, 'invalid_request', path);
-    t.true(r.body.error.issues.some((i: { path: string }) => i.path.startsWith(field)), `${path}: ${JSON.stringify(r.body.error.issues)}`);
+    t.true(
+      r.body.error.issues.some((i: { path: string }) => i.path.startsWith(field)),
+      `${path}: ${JSON.stringify(r.body.error.issues)}`,
+    );
   }
   const extra = await h.send('POST', `/api/alerts/${encodeURIComponent('SB-0001:appliance_fault')}/acknowledge`, { comment: 'x', state: 'resolved' }, token);
   t.is(extra.status, 400);
   const empty = await h.send('POST', `/api/alerts/${encodeURIComponent('SB-0001:appliance_fault')}/acknowledge`, { comment: '   ' }, token);
   t.is(empty.status, 400);
-  const res = await fetch(`${h.api.url}/api/silences`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"stationId":' });
+  const res = await fetch(`${h.api.url}/api/silences`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: '{"stationId":',
+  });
   t.is(res.status, 400);
   t.is(((await res.json()) as { error: { status: number } }).error.status, 400);
   const missing = await h.get('/api/nothing-here', token);
@@ -195,10 +231,18 @@ test('X-Forwarded-For is ignored unless the peer is a configured proxy: a spoofe
   t.is(await login(PASSWORD, '203.0.113.7'), 429, 'a spoofed address is still the same key');
 
   // Behind a configured proxy (here: loopback), the forwarded address is the client.
-  const proxied = await startHarness({ alerting: new MemoryAlerting(), influx: noInflux, env: { DASHBOARD_LOGIN_LIMIT: '2', DASHBOARD_TRUSTED_PROXIES: '127.0.0.1, ::1' } });
+  const proxied = await startHarness({
+    alerting: new MemoryAlerting(),
+    influx: noInflux,
+    env: { DASHBOARD_LOGIN_LIMIT: '2', DASHBOARD_TRUSTED_PROXIES: '127.0.0.1, ::1' },
+  });
   t.teardown(() => proxied.close());
   const viaProxy = (password: string, client: string) =>
-    fetch(`${proxied.api.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body: JSON.stringify({ username: 'admin', password }) }).then((r) => r.status);
+    fetch(`${proxied.api.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+      body: JSON.stringify({ username: 'admin', password }),
+    }).then((r) => r.status);
   t.deepEqual([await viaProxy('wrong', '198.51.100.1'), await viaProxy('wrong', '198.51.100.1'), await viaProxy('wrong', '198.51.100.1')], [401, 401, 429]);
   t.is(await viaProxy(PASSWORD, '198.51.100.2'), 200, 'another client behind the proxy');
 });
@@ -224,10 +268,17 @@ test('health, metrics, secure headers and the OpenAPI document', async (t) => {
 });
 
 test('CORS answers only the configured origins', async (t) => {
-  const open = await startHarness({ alerting: new MemoryAlerting(), influx: noInflux, env: { DASHBOARD_CORS_ORIGINS: 'https://wall.example, https://ops.example' } });
+  const open = await startHarness({
+    alerting: new MemoryAlerting(),
+    influx: noInflux,
+    env: { DASHBOARD_CORS_ORIGINS: 'https://wall.example, https://ops.example' },
+  });
   t.teardown(() => open.close());
   const preflight = (url: string, origin: string) =>
-    fetch(`${url}/api/fleet/summary`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    fetch(`${url}/api/fleet/summary`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
   const allowed = await preflight(open.api.url, 'https://ops.example');
   t.is(allowed.headers.get('access-control-allow-origin'), 'https://ops.example');
   t.is((await preflight(open.api.url, 'https://evil.example')).headers.get('access-control-allow-origin'), null);

@@ -53,7 +53,12 @@ async function failOnce(page: Page, url: RegExp, fail: 'status500' | 'drop'): Pr
     url,
     async (route: Route) => {
       if (fail === 'drop') await route.abort('connectionreset');
-      else await route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { status: 500, code: 'internal', message: 'internal error' } }) });
+      else
+        await route.fulfill({
+          status: 500,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { status: 500, code: 'internal', message: 'internal error' } }),
+        });
     },
     { times: 1 },
   );
@@ -89,7 +94,7 @@ test.serial('a filter change whose request fails shows the error state in Chines
   t.false(await page.isVisible('#compliance-rows'));
   await page.click('#view-error button.retry');
   await page.waitForSelector('#compliance-rows tr');
-  t.true((await page.$$eval('#compliance-rows tr', (rows) => rows.every((r) => r.classList.contains('bad')))));
+  t.true(await page.$$eval('#compliance-rows tr', (rows) => rows.every((r) => r.classList.contains('bad'))));
 
   // Acceptance form, in English: a year switch fails.
   await page.goto(`${h.api.url}/#/acceptance/SN`);
@@ -116,47 +121,53 @@ test.serial('a filter change whose request fails shows the error state in Chines
   t.deepEqual(errors, []);
 });
 
-test.serial('an export or the printable page whose request fails says why in Chinese or English, leaves no unhandled rejection, and the next try works', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const errors = pageErrors(page);
-  await loginAs(page, 'admin');
+test.serial(
+  'an export or the printable page whose request fails says why in Chinese or English, leaves no unhandled rejection, and the next try works',
+  async (t) => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors = pageErrors(page);
+    await loginAs(page, 'admin');
 
-  // Navigation exports on the station list: a 500, then a dropped connection.
-  await page.goto(`${h.api.url}/#/stations`);
-  await page.waitForSelector('#station-rows tr');
-  await failOnce(page, /\/api\/navigation\?format=csv/, 'status500');
-  await page.click('button:has-text("阵地导航 CSV")');
-  t.is(await (await page.waitForSelector('#export-error[data-status="500"]')).textContent(), '导出失败: 500: internal error');
-  await failOnce(page, /\/api\/navigation\?format=geojson/, 'drop');
-  await page.click('button:has-text("导出GeoJSON")');
-  t.regex((await (await page.waitForSelector('#export-error[data-status="network"]')).textContent()) ?? '', /^导出失败: 无法连接服务器，请检查网络/);
-  // The list stays as it was, and a click that succeeds clears the message.
-  t.true(await page.isVisible('#station-rows'));
-  const download = page.waitForEvent('download');
-  await page.click('button:has-text("阵地导航 CSV")');
-  t.is((await download).suggestedFilename(), 'navigation.csv');
-  await page.waitForSelector('#export-error:empty', { state: 'attached' });
+    // Navigation exports on the station list: a 500, then a dropped connection.
+    await page.goto(`${h.api.url}/#/stations`);
+    await page.waitForSelector('#station-rows tr');
+    await failOnce(page, /\/api\/navigation\?format=csv/, 'status500');
+    await page.click('button:has-text("阵地导航 CSV")');
+    t.is(await (await page.waitForSelector('#export-error[data-status="500"]')).textContent(), '导出失败: 500: internal error');
+    await failOnce(page, /\/api\/navigation\?format=geojson/, 'drop');
+    await page.click('button:has-text("导出GeoJSON")');
+    t.regex((await (await page.waitForSelector('#export-error[data-status="network"]')).textContent()) ?? '', /^导出失败: 无法连接服务器，请检查网络/);
+    // The list stays as it was, and a click that succeeds clears the message.
+    t.true(await page.isVisible('#station-rows'));
+    const download = page.waitForEvent('download');
+    await page.click('button:has-text("阵地导航 CSV")');
+    t.is((await download).suggestedFilename(), 'navigation.csv');
+    await page.waitForSelector('#export-error:empty', { state: 'attached' });
 
-  // Acceptance CSV and the printable page, in English.
-  await page.goto(`${h.api.url}/#/acceptance/SN`);
-  await page.waitForSelector('#acceptance-form h2');
-  await page.click('#lang-toggle');
-  await page.waitForSelector('#acceptance-form h2');
-  await failOnce(page, /\/api\/acceptance\/SN\?year=\d+&format=csv/, 'status500');
-  await page.click('button:has-text("Export CSV")');
-  t.is(await (await page.waitForSelector('#export-error[data-status="500"]')).textContent(), 'Export failed: 500: internal error');
-  await failOnce(page, /\/api\/acceptance\/SN\?year=\d+&format=html/, 'drop');
-  await page.click('button:has-text("Printable")');
-  t.regex((await (await page.waitForSelector('#export-error[data-status="network"]')).textContent()) ?? '', /^Export failed: Cannot reach the server: check the network/);
-  t.true(await page.isVisible('#acceptance-form'));
-  await page.screenshot({ path: join(ARTIFACTS, '10b-acceptance-print-failed-en.png') });
-  const popup = page.waitForEvent('popup');
-  await page.click('button:has-text("Printable")');
-  await (await popup).waitForLoadState();
-  await page.waitForSelector('#export-error:empty', { state: 'attached' });
-  await page.waitForTimeout(300);
-  t.deepEqual(errors, []);
-});
+    // Acceptance CSV and the printable page, in English.
+    await page.goto(`${h.api.url}/#/acceptance/SN`);
+    await page.waitForSelector('#acceptance-form h2');
+    await page.click('#lang-toggle');
+    await page.waitForSelector('#acceptance-form h2');
+    await failOnce(page, /\/api\/acceptance\/SN\?year=\d+&format=csv/, 'status500');
+    await page.click('button:has-text("Export CSV")');
+    t.is(await (await page.waitForSelector('#export-error[data-status="500"]')).textContent(), 'Export failed: 500: internal error');
+    await failOnce(page, /\/api\/acceptance\/SN\?year=\d+&format=html/, 'drop');
+    await page.click('button:has-text("Printable")');
+    t.regex(
+      (await (await page.waitForSelector('#export-error[data-status="network"]')).textContent()) ?? '',
+      /^Export failed: Cannot reach the server: check the network/,
+    );
+    t.true(await page.isVisible('#acceptance-form'));
+    await page.screenshot({ path: join(ARTIFACTS, '10b-acceptance-print-failed-en.png') });
+    const popup = page.waitForEvent('popup');
+    await page.click('button:has-text("Printable")');
+    await (await popup).waitForLoadState();
+    await page.waitForSelector('#export-error:empty', { state: 'attached' });
+    await page.waitForTimeout(300);
+    t.deepEqual(errors, []);
+  },
+);
 
 test.serial('an answer to an older filter that arrives late does not overwrite the newer one', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -177,67 +188,90 @@ test.serial('an answer to an older filter that arrives late does not overwrite t
   while (!released) await page.waitForTimeout(50);
   await page.waitForTimeout(300);
   const ids = await page.$$eval('#station-rows tr', (rows) => rows.map((r) => r.getAttribute('data-station')!));
-  t.true(ids.every((id) => id.startsWith('SB-')), ids.slice(0, 5).join());
+  t.true(
+    ids.every((id) => id.startsWith('SB-')),
+    ids.slice(0, 5).join(),
+  );
   t.deepEqual(errors, []);
 });
 
-test.serial('a city admin sees a district in the compliance and acceptance views, scores a manual item that survives a reload, and sees build progress against the plan', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const errors = pageErrors(page);
-  await loginAs(page, 'admin');
-  const sn = h.registry.inDistrict('SN');
+test.serial(
+  'a city admin sees a district in the compliance and acceptance views, scores a manual item that survives a reload, and sees build progress against the plan',
+  async (t) => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors = pageErrors(page);
+    await loginAs(page, 'admin');
+    const sn = h.registry.inDistrict('SN');
 
-  // Compliance of SN: one row per station, with the snapshot's figures.
-  await page.click('#nav-compliance');
-  await page.waitForSelector('#compliance-rows tr');
-  await page.selectOption('select[name="district"]', 'SN');
-  // One page of 50 rows, the total named above them.
-  await page.waitForFunction((n) => document.querySelectorAll('#compliance-rows tr').length === Math.min(50, n) && document.querySelector('#compliance-count')?.textContent === String(n) && [...document.querySelectorAll('#compliance-rows tr')].every((r) => r.getAttribute('data-station')!.startsWith('SN-')), sn.length);
-  const failing = alerting.snapshots.find((c) => c.district === 'SN' && c.failingOpenAllYear)!;
-  const row = await page.$$eval(`#compliance-rows tr[data-station="${failing.stationId}"] td`, (tds) => tds.map((td) => td.textContent));
-  t.deepEqual(row, [`${failing.stationId} ${h.registry.get(failing.stationId)!.name} ⚠ 未达标`, `${Math.round(failing.today! * 100)}%`, '90%', '60%', '90%', '缺少：雨伞']);
-  t.true(await page.$eval(`#compliance-rows tr[data-station="${failing.stationId}"]`, (r) => r.classList.contains('bad')));
-  await page.screenshot({ path: join(ARTIFACTS, '11-compliance-sn.png') });
+    // Compliance of SN: one row per station, with the snapshot's figures.
+    await page.click('#nav-compliance');
+    await page.waitForSelector('#compliance-rows tr');
+    await page.selectOption('select[name="district"]', 'SN');
+    // One page of 50 rows, the total named above them.
+    await page.waitForFunction(
+      (n) =>
+        document.querySelectorAll('#compliance-rows tr').length === Math.min(50, n) &&
+        document.querySelector('#compliance-count')?.textContent === String(n) &&
+        [...document.querySelectorAll('#compliance-rows tr')].every((r) => r.getAttribute('data-station')!.startsWith('SN-')),
+      sn.length,
+    );
+    const failing = alerting.snapshots.find((c) => c.district === 'SN' && c.failingOpenAllYear)!;
+    const row = await page.$$eval(`#compliance-rows tr[data-station="${failing.stationId}"] td`, (tds) => tds.map((td) => td.textContent));
+    t.deepEqual(row, [
+      `${failing.stationId} ${h.registry.get(failing.stationId)!.name} ⚠ 未达标`,
+      `${Math.round(failing.today! * 100)}%`,
+      '90%',
+      '60%',
+      '90%',
+      '缺少：雨伞',
+    ]);
+    t.true(await page.$eval(`#compliance-rows tr[data-station="${failing.stationId}"]`, (r) => r.classList.contains('bad')));
+    await page.screenshot({ path: join(ARTIFACTS, '11-compliance-sn.png') });
 
-  // Acceptance form (附件2) of SN: the evidenced items carry scores and evidence.
-  await page.click('#nav-acceptance');
-  await page.waitForSelector('#acceptance-form h2');
-  t.regex((await page.textContent('#acceptance-form h2')) ?? '', /^市南区 2021 — 合计 [\d.]+ \/ 100$/);
-  const token = await h.login('admin');
-  const form = (await h.get('/api/acceptance/SN', token)).body;
-  for (const item of form.items.filter((i: { auto: boolean }) => i.auto)) {
-    const cells = await page.$$eval(`tr[data-item="${item.no}"] td`, (tds) => tds.map((td) => td.textContent ?? ''));
-    t.true(cells[3]!.startsWith(String(item.score)) && /\d/.test(cells[4]!), `item ${item.no}: ${cells.join(' | ')}`);
-  }
-  const total = (): Promise<number> => page.$eval('#acceptance-form h2', (el) => Number(/合计 ([\d.]+)/.exec(el.textContent!)![1]));
-  const before = await total();
-  await page.fill('input[name="score-1"]', '8');
-  await page.fill('input[name="note-1"]', '已召开年度部署会议，负责人明确');
-  await page.click('tr[data-item="1"] button');
-  await page.waitForFunction(() => document.querySelector('tr[data-item="1"]')?.textContent?.includes('admin'));
-  t.is(await total(), before + 8);
-  await page.reload();
-  await page.waitForSelector('#acceptance-form h2');
-  t.is(await page.inputValue('input[name="score-1"]'), '8');
-  t.is(await page.inputValue('input[name="note-1"]'), '已召开年度部署会议，负责人明确');
-  t.is(await total(), before + 8);
-  t.like((await h.get('/api/acceptance/SN', token)).body.items[0], { no: 1, score: 8, by: 'admin' });
-  await page.screenshot({ path: join(ARTIFACTS, '12-acceptance-sn.png'), fullPage: true });
+    // Acceptance form (附件2) of SN: the evidenced items carry scores and evidence.
+    await page.click('#nav-acceptance');
+    await page.waitForSelector('#acceptance-form h2');
+    t.regex((await page.textContent('#acceptance-form h2')) ?? '', /^市南区 2021 — 合计 [\d.]+ \/ 100$/);
+    const token = await h.login('admin');
+    const form = (await h.get('/api/acceptance/SN', token)).body;
+    for (const item of form.items.filter((i: { auto: boolean }) => i.auto)) {
+      const cells = await page.$$eval(`tr[data-item="${item.no}"] td`, (tds) => tds.map((td) => td.textContent ?? ''));
+      t.true(cells[3]!.startsWith(String(item.score)) && /\d/.test(cells[4]!), `item ${item.no}: ${cells.join(' | ')}`);
+    }
+    const total = (): Promise<number> => page.$eval('#acceptance-form h2', (el) => Number(/合计 ([\d.]+)/.exec(el.textContent!)![1]));
+    const before = await total();
+    await page.fill('input[name="score-1"]', '8');
+    await page.fill('input[name="note-1"]', '已召开年度部署会议，负责人明确');
+    await page.click('tr[data-item="1"] button');
+    await page.waitForFunction(() => document.querySelector('tr[data-item="1"]')?.textContent?.includes('admin'));
+    t.is(await total(), before + 8);
+    await page.reload();
+    await page.waitForSelector('#acceptance-form h2');
+    t.is(await page.inputValue('input[name="score-1"]'), '8');
+    t.is(await page.inputValue('input[name="note-1"]'), '已召开年度部署会议，负责人明确');
+    t.is(await total(), before + 8);
+    t.like((await h.get('/api/acceptance/SN', token)).body.items[0], { no: 1, score: 8, by: 'admin' });
+    await page.screenshot({ path: join(ARTIFACTS, '12-acceptance-sn.png'), fullPage: true });
 
-  // Build progress: every district's stations built per plan year against its target.
-  await page.click('#nav-progress');
-  await page.waitForSelector('tr[data-district="SN"]');
-  for (const d of DISTRICTS) {
-    const cells = await page.$$eval(`tr[data-district="${d.code}"] td[data-year]`, (tds) => tds.map((td) => [td.getAttribute('data-year'), td.textContent]));
-    t.deepEqual(cells, PLAN_YEARS.map((y) => [String(y), `${h.registry.inDistrict(d.code).filter((s) => s.yearBuilt === y).length} / ${d.targets[y] ?? '—'}`]), d.code);
-  }
-  t.is((await page.$$('tr[data-district]')).length, DISTRICTS.length);
-  t.regex((await page.textContent('.tiles')) ?? '', /全市 2019/);
-  t.truthy(await page.$('.chart canvas'));
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: join(ARTIFACTS, '13-progress.png'), fullPage: true });
-  t.deepEqual(errors, []);
-});
+    // Build progress: every district's stations built per plan year against its target.
+    await page.click('#nav-progress');
+    await page.waitForSelector('tr[data-district="SN"]');
+    for (const d of DISTRICTS) {
+      const cells = await page.$$eval(`tr[data-district="${d.code}"] td[data-year]`, (tds) => tds.map((td) => [td.getAttribute('data-year'), td.textContent]));
+      t.deepEqual(
+        cells,
+        PLAN_YEARS.map((y) => [String(y), `${h.registry.inDistrict(d.code).filter((s) => s.yearBuilt === y).length} / ${d.targets[y] ?? '—'}`]),
+        d.code,
+      );
+    }
+    t.is((await page.$$('tr[data-district]')).length, DISTRICTS.length);
+    t.regex((await page.textContent('.tiles')) ?? '', /全市 2019/);
+    t.truthy(await page.$('.chart canvas'));
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(ARTIFACTS, '13-progress.png'), fullPage: true });
+    t.deepEqual(errors, []);
+  },
+);
 
 test.serial('saving a manual acceptance item with an empty score asks for one instead of recording 0 points', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -254,42 +288,61 @@ test.serial('saving a manual acceptance item with an empty score asks for one in
   t.deepEqual(errors, []);
 });
 
-test.serial('a manual acceptance item saved just before a district switch is recorded, but its late answer does not redraw the old district over the new one', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors = pageErrors(page);
-  await loginAs(page, 'admin');
-  await page.goto(`${h.api.url}/#/acceptance/LS`);
-  await page.waitForSelector('#acceptance-form h2:has-text("崂山区")');
-  // The server records the save at once; its answer reaches the page 1.5 s later.
-  await page.route(/\/api\/acceptance\/LS\/items\/1\?/, async (route) => {
-    const response = await route.fetch();
-    await new Promise((r) => setTimeout(r, 1500));
-    await route.fulfill({ response });
-  });
-  const answered = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/api/acceptance/LS/items/1'));
-  await page.fill('input[name="score-1"]', '7');
-  await page.fill('input[name="note-1"]', '崂山区年度部署会议');
-  await page.click('tr[data-item="1"] button');
-  await page.selectOption('select[name="district"]', 'SB');
-  await page.waitForSelector('#acceptance-form h2:has-text("市北区")');
-  await answered;
-  await page.waitForTimeout(500);
-  t.regex((await page.textContent('#acceptance-form h2')) ?? '', /^市北区 /);
-  t.is(await page.inputValue('select[name="district"]'), 'SB');
-  t.is(await page.inputValue('input[name="score-1"]'), '');
-  t.is(await page.inputValue('input[name="note-1"]'), '');
-  // The save itself was not lost: LS shows it when picked again.
-  t.like((await h.get('/api/acceptance/LS', await h.login('admin'))).body.items[0], { no: 1, score: 7, by: 'admin' });
-  await page.selectOption('select[name="district"]', 'LS');
-  await page.waitForSelector('#acceptance-form h2:has-text("崂山区")');
-  t.is(await page.inputValue('input[name="score-1"]'), '7');
-  t.deepEqual(errors, []);
-});
+test.serial(
+  'a manual acceptance item saved just before a district switch is recorded, but its late answer does not redraw the old district over the new one',
+  async (t) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = pageErrors(page);
+    await loginAs(page, 'admin');
+    await page.goto(`${h.api.url}/#/acceptance/LS`);
+    await page.waitForSelector('#acceptance-form h2:has-text("崂山区")');
+    // The server records the save at once; its answer reaches the page 1.5 s later.
+    await page.route(/\/api\/acceptance\/LS\/items\/1\?/, async (route) => {
+      const response = await route.fetch();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fulfill({ response });
+    });
+    const answered = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes('/api/acceptance/LS/items/1'));
+    await page.fill('input[name="score-1"]', '7');
+    await page.fill('input[name="note-1"]', '崂山区年度部署会议');
+    await page.click('tr[data-item="1"] button');
+    await page.selectOption('select[name="district"]', 'SB');
+    await page.waitForSelector('#acceptance-form h2:has-text("市北区")');
+    await answered;
+    await page.waitForTimeout(500);
+    t.regex((await page.textContent('#acceptance-form h2')) ?? '', /^市北区 /);
+    t.is(await page.inputValue('select[name="district"]'), 'SB');
+    t.is(await page.inputValue('input[name="score-1"]'), '');
+    t.is(await page.inputValue('input[name="note-1"]'), '');
+    // The save itself was not lost: LS shows it when picked again.
+    t.like((await h.get('/api/acceptance/LS', await h.login('admin'))).body.items[0], { no: 1, score: 7, by: 'admin' });
+    await page.selectOption('select[name="district"]', 'LS');
+    await page.waitForSelector('#acceptance-form h2:has-text("崂山区")');
+    t.is(await page.inputValue('input[name="score-1"]'), '7');
+    t.deepEqual(errors, []);
+  },
+);
 
 test.serial('a maintainer resolves an alert: it leaves the active list and is listed as resolved, also after a reload', async (t) => {
   const now = Date.now();
-  const mine = alerting.fire({ ruleId: 'appliance_fault', stationId: 'SN-0002', district: 'SN', severity: 'major', summaryZh: '微波炉故障 E3', summaryEn: 'Microwave fault E3', firstSeen: now - 60_000 });
-  const foreign = alerting.fire({ ruleId: 'appliance_fault', stationId: 'SB-0002', district: 'SB', severity: 'major', summaryZh: '微波炉故障 E7', summaryEn: 'Microwave fault E7', firstSeen: now - 60_000 });
+  const mine = alerting.fire({
+    ruleId: 'appliance_fault',
+    stationId: 'SN-0002',
+    district: 'SN',
+    severity: 'major',
+    summaryZh: '微波炉故障 E3',
+    summaryEn: 'Microwave fault E3',
+    firstSeen: now - 60_000,
+  });
+  const foreign = alerting.fire({
+    ruleId: 'appliance_fault',
+    stationId: 'SB-0002',
+    district: 'SB',
+    severity: 'major',
+    summaryZh: '微波炉故障 E7',
+    summaryEn: 'Microwave fault E7',
+    firstSeen: now - 60_000,
+  });
   // Resolved in SB too: the maintainer's resolved list is scoped like the active one.
   t.is((await h.send('POST', `/api/alerts/${foreign.key}/resolve`, {}, await h.login('admin'))).status, 200);
 

@@ -24,18 +24,22 @@ let h: Harness;
 let browser: Browser;
 let web: ReturnType<typeof builtWebApp>;
 const WALK = join(ARTIFACTS, 'walk');
-const OUTLINES = (JSON.parse(readFileSync(projectPath('data/qingdao-districts.geo.json'), 'utf8')) as { features: Array<{ properties: { name: string } }> }).features.map((f) => f.properties.name);
+const OUTLINES = (
+  JSON.parse(readFileSync(projectPath('data/qingdao-districts.geo.json'), 'utf8')) as { features: Array<{ properties: { name: string } }> }
+).features.map((f) => f.properties.name);
 
 /** History answers: service.open hourly over the last 40 days (closed 21:00-07:00 Shanghai), other metrics for the last 6 hours only. */
 function history(influxql: string, params: Record<string, string>): Array<{ time: number; value: number }> {
-  const every = Number(/GROUP BY time\((\d+)([mhd])\)/.exec(influxql)![1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[/GROUP BY time\(\d+([mhd])\)/.exec(influxql)![1] as 'm'];
+  const every =
+    Number(/GROUP BY time\((\d+)([mhd])\)/.exec(influxql)![1]) *
+    { m: 60_000, h: 3_600_000, d: 86_400_000 }[/GROUP BY time\(\d+([mhd])\)/.exec(influxql)![1] as 'm'];
   const from = Date.parse(params.from!);
   const to = Date.parse(params.to!);
   const start = Math.max(from, influxql.includes('"open"') ? NOW - 40 * 86_400_000 : NOW - 6 * 3_600_000);
   const rows = [];
   for (let t = Math.ceil(start / every) * every; t < to; t += every) {
     const hour = new Date(t + 8 * 3_600_000).getUTCHours();
-    rows.push({ time: t, value: influxql.includes('"open"') ? (hour >= 7 && hour < 21 ? (t % 7 === 0 ? 0.5 : 1) : 0) : 20 + (t / every) % 7 });
+    rows.push({ time: t, value: influxql.includes('"open"') ? (hour >= 7 && hour < 21 ? (t % 7 === 0 ? 0.5 : 1) : 0) : 20 + ((t / every) % 7) });
   }
   return rows;
 }
@@ -48,13 +52,28 @@ function hearAll(): void {
     seen.set(s.district, i + 1);
     const ts = Date.now() - 1000;
     const msgs: Telemetry[] = [
-      { channel: 'status', stationId: s.id, ts, data: { station: s.id, ts, online: i % 19 !== 5, reason: i % 19 !== 5 ? 'heartbeat' : 'shutdown', wifiRssiDbm: -60 } },
+      {
+        channel: 'status',
+        stationId: s.id,
+        ts,
+        data: { station: s.id, ts, online: i % 19 !== 5, reason: i % 19 !== 5 ? 'heartbeat' : 'shutdown', wifiRssiDbm: -60 },
+      },
       { channel: 'service', stationId: s.id, ts, data: { station: s.id, ts, open: i % 7 !== 3, door: i % 7 !== 3 ? 'open' : 'closed' } },
       { channel: 'occupancy', stationId: s.id, ts, data: { station: s.id, ts, people: i % 6, entries: 1 } },
-      { channel: 'speaker', stationId: s.id, ts, data: { station: s.id, ts, online: true, wakeups: 3, queries: { news_policy: 1, qa: 1, learning: 0, relaxation: 1, life_services: 0 } } },
+      {
+        channel: 'speaker',
+        stationId: s.id,
+        ts,
+        data: { station: s.id, ts, online: true, wakeups: 3, queries: { news_policy: 1, qa: 1, learning: 0, relaxation: 1, life_services: 0 } },
+      },
     ];
     for (const a of APPLIANCES.filter((x) => s.equipment[x] === 'telemetry')) {
-      msgs.push({ channel: 'appliance', stationId: s.id, ts, data: { station: s.id, ts, appliance: a, on: true, powerW: 40, faultCode: null, ...(a === 'fridge' ? { tempC: 5 } : {}) } });
+      msgs.push({
+        channel: 'appliance',
+        stationId: s.id,
+        ts,
+        data: { station: s.id, ts, appliance: a, on: true, powerW: 40, faultCode: null, ...(a === 'fridge' ? { tempC: 5 } : {}) },
+      });
     }
     for (const m of msgs) h.feed.push(m);
   }
@@ -81,7 +100,15 @@ test.before(async () => {
     alerting.snapshots.push(snapshot);
   }
   const fire = (stationId: string, ruleId: string, severity: 'critical' | 'major' | 'minor', zh: string, en: string, agoMin: number): void => {
-    alerting.fire({ ruleId, stationId, district: h.registry.get(stationId)!.district, severity, summaryZh: zh, summaryEn: en, firstSeen: NOW - agoMin * 60_000 });
+    alerting.fire({
+      ruleId,
+      stationId,
+      district: h.registry.get(stationId)!.district,
+      severity,
+      summaryZh: zh,
+      summaryEn: en,
+      firstSeen: NOW - agoMin * 60_000,
+    });
   };
   fire('SN-0001', 'fridge_too_warm', 'major', '冰箱温度过高 11 ℃', 'Fridge too warm 11 °C', 42);
   fire('SN-0002', 'speaker_silent', 'minor', 'AI音箱离线', 'AI speaker silent', 130);
@@ -107,11 +134,20 @@ const USERS = [
   { username: 'maint-sn', district: 'SN' },
 ] as const;
 /** Raw appliance and item ids that must never show in the Chinese UI. */
-const RAW_IDS = /\b(water_dispenser|microwave|fridge|air_conditioner|power_strip|ai_speaker|lockers|table_chairs|book_rack|medical_kit|air_pump|trash_can|umbrellas|rules_frame|anti_slip_floor)\b/;
+const RAW_IDS =
+  /\b(water_dispenser|microwave|fridge|air_conditioner|power_strip|ai_speaker|lockers|table_chairs|book_rack|medical_kit|air_pump|trash_can|umbrellas|rules_frame|anti_slip_floor)\b/;
 
 async function axe(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page: page as never }).analyze();
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(' | ')}`,
+    );
 }
 
 for (const vp of VIEWPORTS) {
@@ -125,7 +161,13 @@ for (const vp of VIEWPORTS) {
       // What the first page (login, then the overview) loads, gzipped as a server or CDN would send it.
       const loaded: Array<Promise<number>> = [];
       page.on('response', (r) => {
-        if (/\.(js|css|html)$|\/$/.test(new URL(r.url()).pathname)) loaded.push(r.body().then((b) => gzipSync(b).length, () => 0));
+        if (/\.(js|css|html)$|\/$/.test(new URL(r.url()).pathname))
+          loaded.push(
+            r.body().then(
+              (b) => gzipSync(b).length,
+              () => 0,
+            ),
+          );
       });
       await login(page, h.api.url, u.username);
       await page.waitForSelector('#city-headline #kpi-online');
@@ -150,7 +192,7 @@ for (const vp of VIEWPORTS) {
       const names = await page.$$eval('#map-districts .outline-name', (els) => els.map((e) => e.textContent!.trim()));
       t.deepEqual(names.sort(), [...OUTLINES].sort());
       t.is(names.length, 10);
-      t.true((await page.$$eval('#district-tiles .tile .alerts', (els) => els.every((e) => /严重 \d/.test(e.textContent ?? '')))));
+      t.true(await page.$$eval('#district-tiles .tile .alerts', (els) => els.every((e) => /严重 \d/.test(e.textContent ?? ''))));
       await page.waitForTimeout(0);
       const overview = await shot('overview');
       await check('overview');
@@ -183,7 +225,16 @@ for (const vp of VIEWPORTS) {
       // The live panel lists earlier alerts at once, and an alert raised now as it happens.
       t.true((await page.$$('#alert-feed .earlier-event')).length > 0);
       const key = `SN-0010:walk_${vp.name}_${u.username.replace(/\W/g, '_')}`;
-      alerting.fire({ key, ruleId: 'speaker_silent', stationId: 'SN-0010', district: 'SN', severity: 'minor', summaryZh: 'AI音箱无响应', summaryEn: 'AI speaker silent', firstSeen: Date.now() });
+      alerting.fire({
+        key,
+        ruleId: 'speaker_silent',
+        stationId: 'SN-0010',
+        district: 'SN',
+        severity: 'minor',
+        summaryZh: 'AI音箱无响应',
+        summaryEn: 'AI speaker silent',
+        firstSeen: Date.now(),
+      });
       await page.waitForSelector('#alert-feed .live-event:has-text("SN-0010")');
       const phoneShot = await shot('alerts');
       await check('alerts');

@@ -95,97 +95,106 @@ test.after.always(async () => {
 
 const loginAs = (page: Page, username: string): Promise<void> => login(page, h.api.url, username);
 
-test.serial('a maintainer sees only their district, gets a live alert from a simulated fault, acknowledges it, and it stays acknowledged after a reload', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const errors = pageErrors(page);
-  // Everything the page loads (map included) comes from the dashboard itself: it works offline.
-  const foreign: string[] = [];
-  page.on('request', (r) => {
-    if (!r.url().startsWith(h.api.url) && !/^(data|blob):/.test(r.url())) foreign.push(r.url());
-  });
-  await loginAs(page, 'maint-sn');
-  t.deepEqual(await page.$$eval('#district-tiles .tile', (tiles) => tiles.map((el) => el.getAttribute('data-district'))), ['SN']);
-  t.regex((await page.textContent('#whoami')) ?? '', /SN/);
+test.serial(
+  'a maintainer sees only their district, gets a live alert from a simulated fault, acknowledges it, and it stays acknowledged after a reload',
+  async (t) => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const errors = pageErrors(page);
+    // Everything the page loads (map included) comes from the dashboard itself: it works offline.
+    const foreign: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(h.api.url) && !/^(data|blob):/.test(r.url())) foreign.push(r.url());
+    });
+    await loginAs(page, 'maint-sn');
+    t.deepEqual(await page.$$eval('#district-tiles .tile', (tiles) => tiles.map((el) => el.getAttribute('data-district'))), ['SN']);
+    t.regex((await page.textContent('#whoami')) ?? '', /SN/);
 
-  // The fleet starts after the page is up, so the alert can only arrive live over Socket.IO.
-  await page.click('#nav-alerts');
-  await page.waitForSelector('#alert-list');
-  t.is(await page.$(`[data-alert="${FAULTY}"]`), null);
-  const plan = parseFaultPlan({
-    faults: [
-      { kind: 'appliance_fault', stations: ['SN-0001'], appliance: 'microwave', code: 'E3', at: '+4s' },
-      { kind: 'appliance_fault', stations: ['SB-0001'], appliance: 'microwave', code: 'E7', at: '+4s' },
-    ],
-  });
-  const start = Date.now();
-  fleet = startFleet({
-    registry,
-    brokerUrl: broker.url,
-    credentials: broker.credentials,
-    seed: 7,
-    speed: 1,
-    start,
-    timing: { stepMs: 1000, heartbeatMs: 5000, sampleMs: 2000 },
-    faults: resolveFaults(plan, registry.stations, start, 7),
-    logger,
-  });
-  await fleet.ready;
-  const card = await page.waitForSelector(`[data-alert="${FAULTY}"]`, { timeout: 30_000 });
-  t.regex((await card.textContent()) ?? '', /E3/);
-  await page.waitForTimeout(1000);
-  await page.screenshot({ path: join(ARTIFACTS, '1-live-alert.png') });
-  // The SB fault fired too (city staff can see it), but never reached this page.
-  t.truthy(alerting.get(FOREIGN));
-  t.is(await page.$(`[data-alert="${FOREIGN}"]`), null);
-  t.false((await page.textContent('#alert-list'))!.includes('SB-'));
+    // The fleet starts after the page is up, so the alert can only arrive live over Socket.IO.
+    await page.click('#nav-alerts');
+    await page.waitForSelector('#alert-list');
+    t.is(await page.$(`[data-alert="${FAULTY}"]`), null);
+    const plan = parseFaultPlan({
+      faults: [
+        { kind: 'appliance_fault', stations: ['SN-0001'], appliance: 'microwave', code: 'E3', at: '+4s' },
+        { kind: 'appliance_fault', stations: ['SB-0001'], appliance: 'microwave', code: 'E7', at: '+4s' },
+      ],
+    });
+    const start = Date.now();
+    fleet = startFleet({
+      registry,
+      brokerUrl: broker.url,
+      credentials: broker.credentials,
+      seed: 7,
+      speed: 1,
+      start,
+      timing: { stepMs: 1000, heartbeatMs: 5000, sampleMs: 2000 },
+      faults: resolveFaults(plan, registry.stations, start, 7),
+      logger,
+    });
+    await fleet.ready;
+    const card = await page.waitForSelector(`[data-alert="${FAULTY}"]`, { timeout: 30_000 });
+    t.regex((await card.textContent()) ?? '', /E3/);
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: join(ARTIFACTS, '1-live-alert.png') });
+    // The SB fault fired too (city staff can see it), but never reached this page.
+    t.truthy(alerting.get(FOREIGN));
+    t.is(await page.$(`[data-alert="${FOREIGN}"]`), null);
+    t.false((await page.textContent('#alert-list'))!.includes('SB-'));
 
-  await page.fill(`[data-alert="${FAULTY}"] input.comment`, '已通知维修人员更换微波炉');
-  await page.click(`[data-alert="${FAULTY}"] button.ack`);
-  await page.waitForSelector(`[data-alert="${FAULTY}"][data-state="acknowledged"]`);
-  t.like(alerting.get(FAULTY), { state: 'acknowledged', acknowledgedBy: 'maint-sn', ackComment: '已通知维修人员更换微波炉' });
+    await page.fill(`[data-alert="${FAULTY}"] input.comment`, '已通知维修人员更换微波炉');
+    await page.click(`[data-alert="${FAULTY}"] button.ack`);
+    await page.waitForSelector(`[data-alert="${FAULTY}"][data-state="acknowledged"]`);
+    t.like(alerting.get(FAULTY), { state: 'acknowledged', acknowledgedBy: 'maint-sn', ackComment: '已通知维修人员更换微波炉' });
 
-  await page.reload();
-  const after = await page.waitForSelector(`[data-alert="${FAULTY}"]`);
-  t.is(await after.getAttribute('data-state'), 'acknowledged');
-  t.regex((await after.textContent()) ?? '', /maint-sn/);
-  await page.screenshot({ path: join(ARTIFACTS, '2-acknowledged-after-reload.png') });
+    await page.reload();
+    const after = await page.waitForSelector(`[data-alert="${FAULTY}"]`);
+    t.is(await after.getAttribute('data-state'), 'acknowledged');
+    t.regex((await after.textContent()) ?? '', /maint-sn/);
+    await page.screenshot({ path: join(ARTIFACTS, '2-acknowledged-after-reload.png') });
 
-  // Station list and overview map of the maintainer: SN only.
-  await page.click('#nav-stations');
-  await page.waitForSelector('#station-rows tr');
-  const ids = await page.$$eval('#station-rows tr', (rows) => rows.map((r) => r.getAttribute('data-station')));
-  t.true(ids.length === 3 && ids.every((id) => id!.startsWith('SN-')), ids.join());
-  await page.click('#nav-overview');
-  await page.waitForSelector('#district-tiles .tile');
-  await page.waitForTimeout(800);
-  await page.screenshot({ path: join(ARTIFACTS, '3-maintainer-overview.png') });
+    // Station list and overview map of the maintainer: SN only.
+    await page.click('#nav-stations');
+    await page.waitForSelector('#station-rows tr');
+    const ids = await page.$$eval('#station-rows tr', (rows) => rows.map((r) => r.getAttribute('data-station')));
+    t.true(ids.length === 3 && ids.every((id) => id!.startsWith('SN-')), ids.join());
+    await page.click('#nav-overview');
+    await page.waitForSelector('#district-tiles .tile');
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: join(ARTIFACTS, '3-maintainer-overview.png') });
 
-  // History comes from what the ingest wrote to InfluxDB.
-  const token = await h.login('maint-sn');
-  const history = await h.get(`/api/stations/SN-0001/history?metric=appliance.power_w&appliance=fridge&from=${start - 60_000}&to=${Date.now() + 60_000}&every=1m&agg=max`, token);
-  t.is(history.status, 200);
-  t.true(history.body.points.length >= 1, JSON.stringify(history.body));
+    // History comes from what the ingest wrote to InfluxDB.
+    const token = await h.login('maint-sn');
+    const history = await h.get(
+      `/api/stations/SN-0001/history?metric=appliance.power_w&appliance=fridge&from=${start - 60_000}&to=${Date.now() + 60_000}&every=1m&agg=max`,
+      token,
+    );
+    t.is(history.status, 200);
+    t.true(history.body.points.length >= 1, JSON.stringify(history.body));
 
-  // An inspection recorded on the station page reaches the alerting service (and its store).
-  await page.goto(`${h.api.url}/#/station/SN-0001`);
-  await page.waitForSelector('#inspections');
-  await page.uncheck('input[name="working-medical_kit"]');
-  // One form, one save for every item.
-  await page.click('#inspection-save');
-  await page.waitForFunction(() => document.querySelector('tr:has(input[name="working-medical_kit"])')?.textContent?.includes('maint-sn'));
-  t.like(alerting.attestations('SN-0001').find((a) => a.item === 'medical_kit'), { present: true, working: false, by: 'maint-sn' });
-  await page.screenshot({ path: join(ARTIFACTS, '4-station-detail.png'), fullPage: true });
+    // An inspection recorded on the station page reaches the alerting service (and its store).
+    await page.goto(`${h.api.url}/#/station/SN-0001`);
+    await page.waitForSelector('#inspections');
+    await page.uncheck('input[name="working-medical_kit"]');
+    // One form, one save for every item.
+    await page.click('#inspection-save');
+    await page.waitForFunction(() => document.querySelector('tr:has(input[name="working-medical_kit"])')?.textContent?.includes('maint-sn'));
+    t.like(
+      alerting.attestations('SN-0001').find((a) => a.item === 'medical_kit'),
+      { present: true, working: false, by: 'maint-sn' },
+    );
+    await page.screenshot({ path: join(ARTIFACTS, '4-station-detail.png'), fullPage: true });
 
-  // Station rooms belong to one connection: after the server drops every socket, the page
-  // reconnects and joins the station's room again, so its live values keep coming.
-  const watching = async (): Promise<number> => (await h.api.io.in('station:SN-0001').fetchSockets()).length;
-  t.is(await watching(), 1);
-  h.api.io.disconnectSockets(true);
-  for (const end = Date.now() + 5000; (await watching()) === 0 && Date.now() < end; ) await page.waitForTimeout(50);
-  t.is(await watching(), 1);
-  t.deepEqual(errors, []);
-  t.deepEqual(foreign, []);
-});
+    // Station rooms belong to one connection: after the server drops every socket, the page
+    // reconnects and joins the station's room again, so its live values keep coming.
+    const watching = async (): Promise<number> => (await h.api.io.in('station:SN-0001').fetchSockets()).length;
+    t.is(await watching(), 1);
+    h.api.io.disconnectSockets(true);
+    for (const end = Date.now() + 5000; (await watching()) === 0 && Date.now() < end; ) await page.waitForTimeout(50);
+    t.is(await watching(), 1);
+    t.deepEqual(errors, []);
+    t.deepEqual(foreign, []);
+  },
+);
 
 test.serial('the wall screen (city viewer) shows every district and switches to English; a phone gets one column', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });

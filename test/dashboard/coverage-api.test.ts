@@ -41,8 +41,15 @@ test.serial('the coverage of a range: watched stretches, the unwatched gaps, and
   const token = await h.login('maint-sn');
   const r = await h.get(`/api/coverage?from=${T0 - 5 * MIN}&to=${T0 + 40 * MIN}`, token);
   t.is(r.status, 200, JSON.stringify(r.body));
-  t.deepEqual(r.body.covered, [[T0, T0 + 10 * MIN], [T0 + 30 * MIN, T0 + 35 * MIN]]);
-  t.deepEqual(r.body.uncovered, [[T0 - 5 * MIN, T0], [T0 + 10 * MIN, T0 + 30 * MIN], [T0 + 35 * MIN, T0 + 40 * MIN]]);
+  t.deepEqual(r.body.covered, [
+    [T0, T0 + 10 * MIN],
+    [T0 + 30 * MIN, T0 + 35 * MIN],
+  ]);
+  t.deepEqual(r.body.uncovered, [
+    [T0 - 5 * MIN, T0],
+    [T0 + 10 * MIN, T0 + 30 * MIN],
+    [T0 + 35 * MIN, T0 + 40 * MIN],
+  ]);
   t.is(r.body.coveredShare, 15 / 45);
 });
 

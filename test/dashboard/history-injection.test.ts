@@ -48,7 +48,10 @@ test.after.always(async () => {
 
 test.serial('history reads aggregated points with bound parameters', async (t) => {
   const token = await h.login('maint-sn');
-  const r = await h.get(`/api/stations/SN-0001/history?metric=appliance.power_w&appliance=fridge&from=${new Date(T0).toISOString()}&to=${T0 + 2 * HOUR}&every=15m&agg=max`, token);
+  const r = await h.get(
+    `/api/stations/SN-0001/history?metric=appliance.power_w&appliance=fridge&from=${new Date(T0).toISOString()}&to=${T0 + 2 * HOUR}&every=15m&agg=max`,
+    token,
+  );
   t.is(r.status, 200, JSON.stringify(r.body));
   t.is(r.body.points.length, 8);
   t.deepEqual(r.body.points[0], { t: T0, value: 114 });

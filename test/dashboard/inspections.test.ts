@@ -49,15 +49,27 @@ test.serial('a maintainer records a visit in their district: items, notes, who a
     ],
     'site checks are not equipment: only the two equipment items are attested',
   );
-  t.like((await auditLog(h.db).list({ limit: 5 })).find((e) => e.action === 'inspect'), { user: 'maint-sn', district: 'SN', target: 'SN-0001', detail: { id: r.body.id, items: 4 } });
+  t.like(
+    (await auditLog(h.db).list({ limit: 5 })).find((e) => e.action === 'inspect'),
+    { user: 'maint-sn', district: 'SN', target: 'SN-0001', detail: { id: r.body.id, items: 4 } },
+  );
 });
 
 test.serial('photos are stored with the visit and come back byte for byte; the wrong type, an empty body and a too large photo are refused', async (t) => {
   const sn = await h.login('maint-sn');
-  const { body: created } = await h.send('POST', '/api/inspections', visit({ stationId: 'SN-0002', items: [{ item: 'signage', present: false, working: false }] }), sn);
+  const { body: created } = await h.send(
+    'POST',
+    '/api/inspections',
+    visit({ stationId: 'SN-0002', items: [{ item: 'signage', present: false, working: false }] }),
+    sn,
+  );
   const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(200_000)]);
   const upload = (body: Buffer | Uint8Array, type: string, token = sn) =>
-    fetch(`${h.api.url}/api/inspections/${created.id}/photos`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: new Blob([new Uint8Array(body)]) });
+    fetch(`${h.api.url}/api/inspections/${created.id}/photos`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      body: new Blob([new Uint8Array(body)]),
+    });
   const res = await upload(jpeg, 'image/jpeg');
   t.is(res.status, 200);
   const meta = (await res.json()) as { id: string; size: number; sha256: string; uploadedBy: string };
@@ -65,8 +77,14 @@ test.serial('photos are stored with the visit and come back byte for byte; the w
   const back = await fetch(`${h.api.url}/api/inspections/${created.id}/photos/${meta.id}`, { headers: { authorization: `Bearer ${await h.login('viewer')}` } });
   t.is(back.headers.get('content-type'), 'image/jpeg');
   t.true(Buffer.from(await back.arrayBuffer()).equals(jpeg));
-  t.deepEqual((await h.get(`/api/inspections/${created.id}`, sn)).body.photos.map((p: { id: string }) => p.id), [meta.id]);
-  t.like((await auditLog(h.db).list({ limit: 5 })).find((e) => e.action === 'inspection_photo'), { target: 'SN-0002', detail: { photo: meta.id, sha256: meta.sha256 } });
+  t.deepEqual(
+    (await h.get(`/api/inspections/${created.id}`, sn)).body.photos.map((p: { id: string }) => p.id),
+    [meta.id],
+  );
+  t.like(
+    (await auditLog(h.db).list({ limit: 5 })).find((e) => e.action === 'inspection_photo'),
+    { target: 'SN-0002', detail: { photo: meta.id, sha256: meta.sha256 } },
+  );
 
   t.is((await upload(Buffer.from('<svg/>'), 'image/svg+xml')).status, 400);
   t.is((await upload(new Uint8Array(0), 'image/png')).status, 400);
@@ -84,7 +102,10 @@ test.serial('districts stay apart; bad visits are 400 with the field named', asy
   t.is((await h.get(`/api/inspections/${mine.body.id}`, sn)).status, 403);
   const listed = (await h.get('/api/inspections', sn)).body as Array<{ district: string }>;
   t.true(listed.length >= 2 && listed.every((i) => i.district === 'SN'));
-  t.deepEqual(((await h.get('/api/inspections?district=SB', await h.login('admin'))).body as Array<{ id: string }>).map((i) => i.id), [mine.body.id]);
+  t.deepEqual(
+    ((await h.get('/api/inspections?district=SB', await h.login('admin'))).body as Array<{ id: string }>).map((i) => i.id),
+    [mine.body.id],
+  );
 
   const bad = async (body: unknown, path: RegExp) => {
     const r = await h.send('POST', '/api/inspections', body, sn);
@@ -93,7 +114,15 @@ test.serial('districts stay apart; bad visits are 400 with the field named', asy
   };
   await bad(visit({ items: [] }), /body\.items/);
   await bad(visit({ items: [{ item: 'fridge', present: true, working: true }] }), /body\.items\.0\.item.*telemetry/);
-  await bad(visit({ items: [{ item: 'sink', present: true, working: true }, { item: 'sink', present: true, working: true }] }), /each item once/);
+  await bad(
+    visit({
+      items: [
+        { item: 'sink', present: true, working: true },
+        { item: 'sink', present: true, working: true },
+      ],
+    }),
+    /each item once/,
+  );
   await bad(visit({ visitedAt: Date.now() + 3_600_000 }), /body\.visitedAt/);
   await bad(visit({ inspector: 'someone-else' }), /inspector/);
   t.is((await h.get('/api/inspections/not-a-uuid', sn)).status, 400);

@@ -14,13 +14,47 @@ const DAY1 = Date.parse('2026-03-01T04:00:00Z');
 const DAY2 = DAY1 + 86_400_000;
 
 test.before(async () => {
-  alerting.fire({ ruleId: 'appliance_fault', stationId: 'JM-0001', district: 'JM', severity: 'major', summaryZh: '饮水机故障', summaryEn: 'fault', firstSeen: DAY1 });
-  alerting.fire({ ruleId: 'station_offline', stationId: 'JM-0002', district: 'JM', severity: 'critical', summaryZh: '离线', summaryEn: 'offline', firstSeen: DAY2 });
-  alerting.fire({ ruleId: 'fridge_too_warm', stationId: 'SN-0001', district: 'SN', severity: 'minor', summaryZh: '冰箱', summaryEn: 'fridge', firstSeen: DAY2 });
+  alerting.fire({
+    ruleId: 'appliance_fault',
+    stationId: 'JM-0001',
+    district: 'JM',
+    severity: 'major',
+    summaryZh: '饮水机故障',
+    summaryEn: 'fault',
+    firstSeen: DAY1,
+  });
+  alerting.fire({
+    ruleId: 'station_offline',
+    stationId: 'JM-0002',
+    district: 'JM',
+    severity: 'critical',
+    summaryZh: '离线',
+    summaryEn: 'offline',
+    firstSeen: DAY2,
+  });
+  alerting.fire({
+    ruleId: 'fridge_too_warm',
+    stationId: 'SN-0001',
+    district: 'SN',
+    severity: 'minor',
+    summaryZh: '冰箱',
+    summaryEn: 'fridge',
+    firstSeen: DAY2,
+  });
   await alerting.resolve('JM-0001:appliance_fault', 'maint-jm', '已更换');
   h = await startHarness({ alerting, influx: { query: async () => [] } });
   for (const [i, s] of h.registry.inDistrict('SB').entries()) {
-    const c: ComplianceSnapshot = { stationId: s.id, district: 'SB', today: i === 3 ? null : i / 100, last30Days: 1 - i / 100, yearToDate: 0.9, coverage: WATCHED, time: NO_TIMES, failingOpenAllYear: false, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } };
+    const c: ComplianceSnapshot = {
+      stationId: s.id,
+      district: 'SB',
+      today: i === 3 ? null : i / 100,
+      last30Days: 1 - i / 100,
+      yearToDate: 0.9,
+      coverage: WATCHED,
+      time: NO_TIMES,
+      failingOpenAllYear: false,
+      facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] },
+    };
     alerting.snapshots.push(c);
   }
 });
@@ -33,10 +67,16 @@ test('stations: sorted by any column in either order, one page at a time with th
   const page2 = await h.get('/api/stations?district=SB&sort=name&order=desc&limit=10&offset=10', token);
   t.is(page2.status, 200);
   t.is(page2.body.total, sb.length);
-  t.deepEqual(page2.body.stations.map((s: { id: string }) => s.id), byName.slice(10, 20).map((s) => s.id));
+  t.deepEqual(
+    page2.body.stations.map((s: { id: string }) => s.id),
+    byName.slice(10, 20).map((s) => s.id),
+  );
   // Compliance today ascending, the station with no figure last.
   const today = await h.get('/api/stations?district=SB&sort=complianceToday&limit=1000', token);
-  t.deepEqual(today.body.stations.slice(0, 3).map((s: { id: string }) => s.id), [sb[0]!.id, sb[1]!.id, sb[2]!.id]);
+  t.deepEqual(
+    today.body.stations.slice(0, 3).map((s: { id: string }) => s.id),
+    [sb[0]!.id, sb[1]!.id, sb[2]!.id],
+  );
   t.is(today.body.stations.at(-1).id, sb[3]!.id);
   const found = await h.get(`/api/stations?q=${encodeURIComponent(sb[5]!.name)}`, token);
   t.true(found.body.stations.some((s: { id: string; contactPhone: string }) => s.id === sb[5]!.id && s.contactPhone === sb[5]!.contactPhone));
@@ -48,15 +88,22 @@ test('compliance: paged, sorted by a figure, searched by name', async (t) => {
   t.is(r.status, 200);
   const sb = h.registry.inDistrict('SB');
   t.is(r.body.total, sb.length);
-  t.deepEqual(r.body.rows.map((c: { stationId: string }) => c.stationId), sb.slice(-5).reverse().map((s) => s.id));
+  t.deepEqual(
+    r.body.rows.map((c: { stationId: string }) => c.stationId),
+    sb
+      .slice(-5)
+      .reverse()
+      .map((s) => s.id),
+  );
   const q = await h.get(`/api/compliance?q=${encodeURIComponent(sb[7]!.name)}`, token);
   t.true(q.body.rows.some((c: { stationId: string }) => c.stationId === sb[7]!.id));
   t.true(q.body.rows.every((c: { name: string }) => c.name.includes(sb[7]!.name)));
 });
 
-test('alert history: filtered by severity, type, state and start date, scoped to a maintainer\'s district, and as CSV', async (t) => {
+test("alert history: filtered by severity, type, state and start date, scoped to a maintainer's district, and as CSV", async (t) => {
   const admin = await h.login('admin');
-  const keys = async (qs: string, token = admin): Promise<string[]> => (await h.get(`/api/alert-history?${qs}`, token)).body.alerts.map((a: { key: string }) => a.key);
+  const keys = async (qs: string, token = admin): Promise<string[]> =>
+    (await h.get(`/api/alert-history?${qs}`, token)).body.alerts.map((a: { key: string }) => a.key);
   // Newest first: the two of day 2, then day 1's.
   const all = await keys('');
   t.deepEqual(all.slice(0, 2).sort(), ['JM-0002:station_offline', 'SN-0001:fridge_too_warm']);

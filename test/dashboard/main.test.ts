@@ -13,7 +13,8 @@ const pg = withPostgres(test);
 
 test('the standalone dashboard starts from env on PostgreSQL, imports an old audit log, serves the app and API with generated dev users, and stops cleanly on SIGTERM', async (t) => {
   // The app is served from the default DASHBOARD_WEB_DIR (dist/dashboard-web), built by `npm test`'s pretest.
-  if (!existsSync(projectPath('dist/dashboard-web/index.html'))) execFileSync('npx', ['vite', 'build', '--config', 'dashboard-api/web/vite.config.ts', '--logLevel', 'warn'], { cwd: projectPath(), stdio: 'inherit' });
+  if (!existsSync(projectPath('dist/dashboard-web/index.html')))
+    execFileSync('npx', ['vite', 'build', '--config', 'dashboard-api/web/vite.config.ts', '--logLevel', 'warn'], { cwd: projectPath(), stdio: 'inherit' });
   const broker = await startTestBroker({ stationIds: ['SN-0001'] });
   const dir = mkdtempSync(join(tmpdir(), 'dash-main-'));
   t.teardown(async () => {
@@ -21,7 +22,14 @@ test('the standalone dashboard starts from env on PostgreSQL, imports an old aud
     rmSync(dir, { recursive: true, force: true });
   });
   // An audit log from before the database: imported on start.
-  const old = { at: 1_700_000_000_000, user: 'maint-sn', role: 'district-maintainer', action: 'acknowledge', district: 'SN', target: 'SN-0001:station_offline' };
+  const old = {
+    at: 1_700_000_000_000,
+    user: 'maint-sn',
+    role: 'district-maintainer',
+    action: 'acknowledge',
+    district: 'SN',
+    target: 'SN-0001:station_offline',
+  };
   writeFileSync(join(dir, 'audit.jsonl'), `${JSON.stringify(old)}\n`);
   const child = spawn(process.execPath, ['--import', 'tsx', projectPath('dashboard-api/main.ts')], {
     cwd: projectPath(),
@@ -75,12 +83,21 @@ test('the standalone dashboard starts from env on PostgreSQL, imports an old aud
   t.truthy(script, html);
   t.is((await fetch(`${url}/${script}`)).status, 200);
   const passwords = JSON.parse(readFileSync(join(dir, 'users.passwords.json'), 'utf8')) as Record<string, string>;
-  const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'maint-sn', password: passwords['maint-sn'] }) });
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'maint-sn', password: passwords['maint-sn'] }),
+  });
   t.is(login.status, 200);
   const { token } = (await login.json()) as { token: string };
   t.deepEqual(await (await fetch(`${url}/api/audit`, { headers: { authorization: `Bearer ${token}` } })).json(), [old]);
-  const summary = (await (await fetch(`${url}/api/fleet/summary`, { headers: { authorization: `Bearer ${token}` } })).json()) as { districts: Array<{ code: string; registered: number }> };
-  t.deepEqual(summary.districts.map((d) => [d.code, d.registered]), [['SN', 57]]);
+  const summary = (await (await fetch(`${url}/api/fleet/summary`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    districts: Array<{ code: string; registered: number }>;
+  };
+  t.deepEqual(
+    summary.districts.map((d) => [d.code, d.registered]),
+    [['SN', 57]],
+  );
   t.is((await fetch(`${url}/metrics`)).status, 404, 'not on the public port');
   const metricsPort = /"metricsPort":(\d+)/.exec(out)?.[1];
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();

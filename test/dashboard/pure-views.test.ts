@@ -48,7 +48,13 @@ test('a database without users gets dev users whose generated passwords work, on
 });
 
 test('CSV exports carry a BOM, quote separators and defuse formulas', (t) => {
-  const csv = toCsv(['a', 'b'], [['=HYPERLINK("x")', '中文,逗号'], ['-1+2', 'line\nbreak']]);
+  const csv = toCsv(
+    ['a', 'b'],
+    [
+      ['=HYPERLINK("x")', '中文,逗号'],
+      ['-1+2', 'line\nbreak'],
+    ],
+  );
   t.true(csv.startsWith('\uFEFFa,b\r\n'));
   t.true(csv.includes(`"'=HYPERLINK(""x"")","中文,逗号"`));
   t.true(csv.includes(`'-1+2,"line\nbreak"`));
@@ -68,7 +74,18 @@ test('navigation rows: hours in Chinese, GeoJSON in lon/lat order, unknown open 
 test('the acceptance form scores evidenced items and leaves manual ones open', (t) => {
   const stations = registry.inDistrict('BS');
   const compliance = new Map<string, ComplianceSnapshot>(
-    stations.map((s, i) => [s.id, complianceSnapshot({ stationId: s.id, district: 'BS', today: 1, last30Days: 1, yearToDate: i === 0 ? 0.5 : 1, failingOpenAllYear: i === 0, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } })]),
+    stations.map((s, i) => [
+      s.id,
+      complianceSnapshot({
+        stationId: s.id,
+        district: 'BS',
+        today: 1,
+        last30Days: 1,
+        yearToDate: i === 0 ? 0.5 : 1,
+        failingOpenAllYear: i === 0,
+        facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] },
+      }),
+    ]),
   );
   const form = acceptanceForm('BS', 2019, registry.stations, compliance, new Map([[1, { score: 7, note: 'ok', by: 'admin', at: 1 }]]));
   t.is(form.max, 100);
@@ -90,7 +107,10 @@ test('the acceptance form scores evidenced items and leaves manual ones open', (
 });
 
 test('acceptance item 10 scores the district’s pooled time (Σopen ÷ Σwatched scheduled), not the mean of station ratios', (t) => {
-  const stations = registry.inDistrict('BS').filter((s) => s.yearBuilt <= 2019).slice(0, 2);
+  const stations = registry
+    .inDistrict('BS')
+    .filter((s) => s.yearBuilt <= 2019)
+    .slice(0, 2);
   t.is(stations.length, 2);
   const H = 3_600_000;
   const facility = { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] };
@@ -103,7 +123,20 @@ test('acceptance item 10 scores the district’s pooled time (Σopen ÷ Σwatche
     stations.map((s, i) => {
       const time = times[i]!;
       const r = time.openMs / time.scheduledMs;
-      return [s.id, { stationId: s.id, district: 'BS', today: r, last30Days: r, yearToDate: r, coverage: { today: 1, last30Days: 1, yearToDate: 1 }, time: { today: time, last30Days: time, yearToDate: time }, failingOpenAllYear: r < 0.95, facility }];
+      return [
+        s.id,
+        {
+          stationId: s.id,
+          district: 'BS',
+          today: r,
+          last30Days: r,
+          yearToDate: r,
+          coverage: { today: 1, last30Days: 1, yearToDate: 1 },
+          time: { today: time, last30Days: time, yearToDate: time },
+          failingOpenAllYear: r < 0.95,
+          facility,
+        },
+      ];
     }),
   );
   const item = acceptanceForm('BS', 2019, stations, compliance, new Map()).items.find((i) => i.no === 10)!;
@@ -123,7 +156,10 @@ test('acceptance item 2 is scored by hand for years whose district target the pl
 test('build progress counts per plan year against targets', (t) => {
   const p = buildProgress(registry.stations, ['SN'], true);
   t.is(p.city!.total, 600);
-  t.deepEqual(p.city!.years.map((y) => y.target), [100, 200, 300]);
+  t.deepEqual(
+    p.city!.years.map((y) => y.target),
+    [100, 200, 300],
+  );
   t.is(p.city!.years.at(-1)!.cumulative, registry.stations.filter((s) => s.yearBuilt <= 2021).length);
   t.is(p.districts[0]!.years[0]!.target, 10);
   t.is(p.districts[0]!.years[1]!.target, null);
@@ -140,12 +176,19 @@ test('online and open now count missed heartbeats like the station_offline rule,
   const [a, b, c] = registry.inDistrict('SN');
   const now = Date.UTC(2026, 5, 1, 4, 0);
   const heard = (s: Station, ts: number): StationState =>
-    applyTelemetry(applyTelemetry(initialState(s), { channel: 'status', stationId: s.id, ts, data: { station: s.id, ts, online: true, reason: 'heartbeat' } }), { channel: 'service', stationId: s.id, ts, data: { station: s.id, ts, open: true, door: 'open' } });
+    applyTelemetry(
+      applyTelemetry(initialState(s), { channel: 'status', stationId: s.id, ts, data: { station: s.id, ts, online: true, reason: 'heartbeat' } }),
+      { channel: 'service', stationId: s.id, ts, data: { station: s.id, ts, open: true, door: 'open' } },
+    );
   // a: heard 30 s ago; b: online and open by its last word, but silent for 5 min; c: never heard.
-  const states = new Map([[a!.id, heard(a!, now - 30_000)], [b!.id, heard(b!, now - 300_000)]]);
+  const states = new Map([
+    [a!.id, heard(a!, now - 30_000)],
+    [b!.id, heard(b!, now - 300_000)],
+  ]);
   const rules = parseRulesConfig({ version: 1 });
   const offlineAfterMs = offlineThresholds(rules, registry.stations);
-  const sn = fleetSummary({ stations: registry.stations, scheduledOpen: new Set(), states, alerts: [], compliance: new Map(), now, offlineAfterMs }, ['SN']).districts[0]!;
+  const sn = fleetSummary({ stations: registry.stations, scheduledOpen: new Set(), states, alerts: [], compliance: new Map(), now, offlineAfterMs }, ['SN'])
+    .districts[0]!;
   t.like(sn, { online: 1, offline: 1, unknown: registry.inDistrict('SN').length - 2, openNow: 1 });
   t.deepEqual(judgeLive(states.get(b!.id), now, offlineAfterMs(b!.id)), { live: 'offline', open: false });
   t.deepEqual(judgeLive(undefined, now, 90_000), { live: 'unknown', open: false });
@@ -164,7 +207,15 @@ test('the district figure is pooled time (Σopen ÷ Σscheduled over its station
   const [a, b] = registry.inDistrict('SN');
   const H = 3_600_000;
   const snap = (s: Station, time: ComplianceTime): ComplianceSnapshot => ({
-    ...complianceSnapshot({ stationId: s.id, district: s.district, today: null, last30Days: null, yearToDate: null, failingOpenAllYear: false, facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] } }),
+    ...complianceSnapshot({
+      stationId: s.id,
+      district: s.district,
+      today: null,
+      last30Days: null,
+      yearToDate: null,
+      failingOpenAllYear: false,
+      facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] },
+    }),
     time: { today: time, last30Days: time, yearToDate: time },
   });
   // a: 2 h scheduled, all open; b: 8 h watched, 1 h reported closed, 7 h offline, 2 h more not watched.
@@ -172,7 +223,10 @@ test('the district figure is pooled time (Σopen ÷ Σscheduled over its station
     [a!.id, snap(a!, { ...NO_TIME, scheduledMs: 2 * H, openMs: 2 * H })],
     [b!.id, snap(b!, { ...NO_TIME, scheduledMs: 8 * H, closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H })],
   ]);
-  const sn = fleetSummary({ stations: registry.stations, scheduledOpen: new Set(), states: new Map(), alerts: [], compliance, now: 0, offlineAfterMs: () => 90_000 }, ['SN']).districts[0]!;
+  const sn = fleetSummary(
+    { stations: registry.stations, scheduledOpen: new Set(), states: new Map(), alerts: [], compliance, now: 0, offlineAfterMs: () => 90_000 },
+    ['SN'],
+  ).districts[0]!;
   t.deepEqual(sn.compliance, { today: 0.2, last30Days: 0.2, yearToDate: 0.2 }, 'pooled: 2 h of 10 h (the mean of ratios would say 0.5)');
   t.deepEqual(sn.coverage, { today: 10 / 12, last30Days: 10 / 12, yearToDate: 10 / 12 });
   t.deepEqual(sn.notOpen, { closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H, declaredClosedMs: 0 });

@@ -34,12 +34,15 @@ test.serial('submit → return with a reason → submit again → accept; the fo
   t.is((await h.send('POST', '/api/self-checks/SN/2021/submit', {}, sn)).status, 409, 'accepted is final');
 
   const steps = (await auditLog(h.db).list({ district: 'SN', limit: 50 })).filter((e) => e.action.startsWith('self_check_')).reverse();
-  t.deepEqual(steps.map((e) => [e.action, e.user]), [
-    ['self_check_submit', 'maint-sn'],
-    ['self_check_return', 'admin'],
-    ['self_check_submit', 'maint-sn'],
-    ['self_check_accept', 'admin'],
-  ]);
+  t.deepEqual(
+    steps.map((e) => [e.action, e.user]),
+    [
+      ['self_check_submit', 'maint-sn'],
+      ['self_check_return', 'admin'],
+      ['self_check_submit', 'maint-sn'],
+      ['self_check_accept', 'admin'],
+    ],
+  );
   t.like(steps[1], { target: 'SN:2021:self-check', detail: { comment: '第4项缺少挂牌照片' } });
 });
 
@@ -54,7 +57,10 @@ test.serial('each role takes only its own steps, in its own district; the list i
   t.is((await h.send('POST', '/api/self-checks/SB/2020/submit', {}, sb)).status, 200);
   t.is((await h.send('POST', '/api/self-checks/SB/2020/accept', {}, sb)).status, 403, 'a district does not accept its own');
   t.is((await h.get('/api/self-checks/SB/2020', sn)).status, 403);
-  t.deepEqual(((await h.get('/api/self-checks?year=2020', sb)).body as Array<{ district: string; state: string }>).map((s) => [s.district, s.state]), [['SB', 'submitted']]);
+  t.deepEqual(
+    ((await h.get('/api/self-checks?year=2020', sb)).body as Array<{ district: string; state: string }>).map((s) => [s.district, s.state]),
+    [['SB', 'submitted']],
+  );
   const all = (await h.get('/api/self-checks?year=2020', admin)).body as Array<{ district: string; state: string }>;
   t.is(all.length, 12);
   t.is(all.find((s) => s.district === 'SB')!.state, 'submitted');

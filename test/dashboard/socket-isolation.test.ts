@@ -10,7 +10,15 @@ let h: Harness;
 let alerting: MemoryAlerting;
 test.before(async () => {
   alerting = new MemoryAlerting();
-  alerting.fire({ ruleId: 'station_offline', stationId: 'SB-0003', district: 'SB', severity: 'major', summaryZh: '离线', summaryEn: 'offline', firstSeen: Date.now() });
+  alerting.fire({
+    ruleId: 'station_offline',
+    stationId: 'SB-0003',
+    district: 'SB',
+    severity: 'major',
+    summaryZh: '离线',
+    summaryEn: 'offline',
+    firstSeen: Date.now(),
+  });
   h = await startHarness({ alerting, influx: { query: async () => [] } });
 });
 test.after.always(() => h?.close());
@@ -25,7 +33,9 @@ async function connect(token: string | undefined): Promise<Received> {
   const socket = io(h.api.url, { auth: token ? { token } : {}, transports: ['websocket'], forceNew: true, reconnection: false });
   const events: Received['events'] = [];
   // A `stations` batch is recorded as one `station` event per station in it.
-  socket.onAny((event, data) => (event === 'stations' ? events.push(...(data as unknown[]).map((d) => ({ event: 'station', data: d }))) : events.push({ event, data })));
+  socket.onAny((event, data) =>
+    event === 'stations' ? events.push(...(data as unknown[]).map((d) => ({ event: 'station', data: d }))) : events.push({ event, data }),
+  );
   const snapshot = new Promise((resolve, reject) => {
     socket.once('snapshot', resolve);
     socket.once('connect_error', reject);
@@ -45,7 +55,6 @@ const occupancy = (stationId: string, people: number, ts: number): Telemetry => 
   ts,
   data: { station: stationId, ts, people, entries: 1 },
 });
-
 
 test('a handshake without a valid token is refused', async (t) => {
   for (const token of [undefined, 'not-a-real-token-at-all']) {
@@ -78,11 +87,20 @@ test('a maintainer of one district never receives another district’s events', 
     h.feed.push(occupancy('SB-0001', i, now + i));
     h.feed.push(service('SN-0001', i % 2 === 0, now + i));
   }
-  alerting.fire({ ruleId: 'appliance_fault', stationId: 'SB-0002', district: 'SB', severity: 'critical', summaryZh: '故障', summaryEn: 'fault', firstSeen: now });
+  alerting.fire({
+    ruleId: 'appliance_fault',
+    stationId: 'SB-0002',
+    district: 'SB',
+    severity: 'critical',
+    summaryZh: '故障',
+    summaryEn: 'fault',
+    firstSeen: now,
+  });
   alerting.fire({ ruleId: 'appliance_fault', stationId: 'SN-0002', district: 'SN', severity: 'minor', summaryZh: '故障', summaryEn: 'fault', firstSeen: now });
   await alerting.acknowledge('SB-0002:appliance_fault', 'maint-sb', 'on it');
 
-  const has = (c: Received, event: string, station: string): boolean => c.events.some((e) => e.event === event && (e.data.stationId ?? e.data.id ?? e.data.alert?.stationId) === station);
+  const has = (c: Received, event: string, station: string): boolean =>
+    c.events.some((e) => e.event === event && (e.data.stationId ?? e.data.id ?? e.data.alert?.stationId) === station);
   await until(() => has(admin, 'telemetry', 'SB-0001') && has(sn, 'telemetry', 'SN-0001') && has(sb, 'alert', 'SB-0002') && has(sn, 'alert', 'SN-0002'));
   await new Promise((r) => setTimeout(r, 300)); // one more throttle window for anything late
 
@@ -94,7 +112,10 @@ test('a maintainer of one district never receives another district’s events', 
   t.deepEqual([...new Set(sbLive.map(districtOf))], ['SB']);
   // The SB maintainer saw the state changes of SB-0001 and both transitions of its alert.
   t.true(has(sb, 'station', 'SB-0001'));
-  t.deepEqual(sb.events.filter((e) => e.event === 'alert' && e.data.alert.stationId === 'SB-0002').map((e) => e.data.to), ['firing', 'acknowledged']);
+  t.deepEqual(
+    sb.events.filter((e) => e.event === 'alert' && e.data.alert.stationId === 'SB-0002').map((e) => e.data.to),
+    ['firing', 'acknowledged'],
+  );
   // City staff see both districts.
   t.true(has(admin, 'alert', 'SB-0002') && has(admin, 'alert', 'SN-0002'));
   // Telemetry deltas are coalesced: five SB-0001 bursts within one window make far fewer events.
@@ -106,7 +127,15 @@ test('a client that reconnects receives a fresh snapshot first', async (t) => {
   const first = await connect(token);
   const snap1 = await first.snapshot;
   first.socket.close();
-  alerting.fire({ ruleId: 'fridge_warm', stationId: 'SB-0004', district: 'SB', severity: 'minor', summaryZh: '冰箱温度高', summaryEn: 'fridge warm', firstSeen: Date.now() });
+  alerting.fire({
+    ruleId: 'fridge_warm',
+    stationId: 'SB-0004',
+    district: 'SB',
+    severity: 'minor',
+    summaryZh: '冰箱温度高',
+    summaryEn: 'fridge warm',
+    firstSeen: Date.now(),
+  });
   const second = await connect(token);
   t.teardown(() => second.socket.close());
   const snap2 = await second.snapshot;

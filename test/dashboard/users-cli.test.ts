@@ -15,8 +15,17 @@ test('dashboard:users imports a users file into the database (replacing same-nam
   t.teardown(() => database.close());
   const file = join(database.dir, 'users.json');
   const cli = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', projectPath('dashboard-api/users-cli.ts'), ...args], { cwd: projectPath(), env: { ...process.env, DATABASE_URL: database.url } });
-  const lc = async (password: string) => ({ username: 'maint-lc', displayName: '李沧区维护员', role: 'district-maintainer', district: 'LC', passwordHash: await hashPassword(password, PERSON_SCRYPT_PARAMS) });
+    run(process.execPath, ['--import', 'tsx', projectPath('dashboard-api/users-cli.ts'), ...args], {
+      cwd: projectPath(),
+      env: { ...process.env, DATABASE_URL: database.url },
+    });
+  const lc = async (password: string) => ({
+    username: 'maint-lc',
+    displayName: '李沧区维护员',
+    role: 'district-maintainer',
+    district: 'LC',
+    passwordHash: await hashPassword(password, PERSON_SCRYPT_PARAMS),
+  });
   writeFileSync(file, JSON.stringify({ version: 1, users: [await lc('first-password')] }));
   t.regex((await cli('import', file)).stdout, /^1 users imported into sqlite:/);
   writeFileSync(file, JSON.stringify({ version: 1, users: [await lc('second-password')] }));

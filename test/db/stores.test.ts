@@ -47,7 +47,15 @@ function tempDir(t: ExecutionContext): string {
   return dir;
 }
 
-const entry = (patch: Partial<AuditEntry> = {}): AuditEntry => ({ at: 1_764_000_000_000, user: 'admin', role: 'city-admin', action: 'acknowledge', district: 'SN', target: 'SN-0001:station_offline', ...patch });
+const entry = (patch: Partial<AuditEntry> = {}): AuditEntry => ({
+  at: 1_764_000_000_000,
+  user: 'admin',
+  role: 'city-admin',
+  action: 'acknowledge',
+  district: 'SN',
+  target: 'SN-0001:station_offline',
+  ...patch,
+});
 
 test('DATABASE_URL picks the dialect: sqlite paths are relative to the project root', (t) => {
   t.like(parseDatabaseUrl('sqlite:var/platform.db'), { dialect: 'sqlite' });
@@ -60,8 +68,22 @@ test('DATABASE_URL picks the dialect: sqlite paths are relative to the project r
 for (const d of DIALECTS) {
   test(`${d.name}: migrations apply on a fresh database and a re-run (next start) applies none`, async (t) => {
     const database = await d.open(t);
-    t.deepEqual((await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name), ['0001-shared-state', '0002-inspections', '0003-self-checks']);
-    const tables = ['users', 'acceptance_scores', 'audit_log', 'silences', 'attestations', 'imports', 'inspections', 'inspection_items', 'inspection_photos', 'self_checks'];
+    t.deepEqual(
+      (await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name),
+      ['0001-shared-state', '0002-inspections', '0003-self-checks'],
+    );
+    const tables = [
+      'users',
+      'acceptance_scores',
+      'audit_log',
+      'silences',
+      'attestations',
+      'imports',
+      'inspections',
+      'inspection_items',
+      'inspection_photos',
+      'self_checks',
+    ];
     for (const table of tables) t.is((await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(database.db)).rows.length, 1, table);
     t.deepEqual(await migrate(database.db, database.dialect, logger), [], 'nothing left to apply');
     const again = await openDatabase(database.url, logger);
@@ -72,11 +94,21 @@ for (const d of DIALECTS) {
   test(`${d.name}: users: upsert replaces role and password, lookups read the database`, async (t) => {
     const { db } = await d.open(t);
     const users = userStore(db);
-    const record: UserRecord = { username: 'maint-sn', displayName: '市南区维护员', role: 'district-maintainer', district: 'SN', passwordHash: await hashPassword('one', PERSON_SCRYPT_PARAMS) };
+    const record: UserRecord = {
+      username: 'maint-sn',
+      displayName: '市南区维护员',
+      role: 'district-maintainer',
+      district: 'SN',
+      passwordHash: await hashPassword('one', PERSON_SCRYPT_PARAMS),
+    };
     await upsertUsers(db, [record], 1);
     t.like(await users.authenticate('maint-sn', 'one'), { role: 'district-maintainer', district: 'SN' });
     t.is(await users.authenticate('maint-sn', 'two'), null);
-    await upsertUsers(db, [{ username: 'maint-sn', displayName: '值班', role: 'city-viewer', passwordHash: await hashPassword('two', PERSON_SCRYPT_PARAMS) } as UserRecord], 2);
+    await upsertUsers(
+      db,
+      [{ username: 'maint-sn', displayName: '值班', role: 'city-viewer', passwordHash: await hashPassword('two', PERSON_SCRYPT_PARAMS) } as UserRecord],
+      2,
+    );
     t.deepEqual(await users.get('maint-sn'), { username: 'maint-sn', displayName: '值班', role: 'city-viewer' });
     t.like(await users.authenticate('maint-sn', 'two'), { role: 'city-viewer' });
     t.is(await users.get('nobody'), undefined);
@@ -99,9 +131,15 @@ for (const d of DIALECTS) {
     await audit.append(entry({ at: 1, detail: { comment: '已到场' } }));
     await audit.append(entry({ at: 2, action: 'silence', district: 'SB', target: 'SB-0002' }));
     await audit.append(entry({ at: 3, action: 'acceptance_edit', district: undefined, target: 'SN:2019:item1' }));
-    t.deepEqual((await audit.list({ limit: 10 })).map((e) => e.at), [3, 2, 1]);
+    t.deepEqual(
+      (await audit.list({ limit: 10 })).map((e) => e.at),
+      [3, 2, 1],
+    );
     t.deepEqual(await audit.list({ district: 'SN', limit: 10 }), [entry({ at: 1, detail: { comment: '已到场' } })]);
-    t.deepEqual((await audit.list({ limit: 1 })).map((e) => e.at), [3]);
+    t.deepEqual(
+      (await audit.list({ limit: 1 })).map((e) => e.at),
+      [3],
+    );
     t.false('detail' in (await audit.list({ limit: 1 }))[0]!);
     // better-sqlite3's errors do not pass ava's instanceof Error check: any: true.
     await t.throwsAsync(db.updateTable('audit_log').set({ username: 'mallory' }).execute(), { any: true, message: /append-only/ });
@@ -124,16 +162,35 @@ for (const d of DIALECTS) {
     await records.saveAttestation({ ...att, at: now - 1000, working: true, note: undefined }, 'SN');
     await records.saveAttestation(att, 'SN');
     t.deepEqual(await records.loadAttestations(now), [att]);
-    t.deepEqual((await records.loadAttestations(0)).map((x) => [x.at, x.working, 'note' in x]), [
-      [now - 1000, true, false],
-      [now, false, true],
-    ]);
+    t.deepEqual(
+      (await records.loadAttestations(0)).map((x) => [x.at, x.working, 'note' in x]),
+      [
+        [now - 1000, true, false],
+        [now, false, true],
+      ],
+    );
   });
 
   test(`${d.name}: inspections keep their items and photos (bytes as uploaded), newest visit first`, async (t) => {
     const store = inspectionStore((await d.open(t)).db);
-    const first = await store.create({ stationId: 'SN-0001', district: 'SN', inspector: 'maint-sn', visitedAt: 10, notes: '', createdAt: 11, items: [{ item: 'signage', present: true, working: true }] });
-    const second = await store.create({ stationId: 'SN-0002', district: 'SN', inspector: 'maint-sn', visitedAt: 20, notes: '复查', createdAt: 21, items: [{ item: 'sink', present: true, working: false, note: '漏水' }] });
+    const first = await store.create({
+      stationId: 'SN-0001',
+      district: 'SN',
+      inspector: 'maint-sn',
+      visitedAt: 10,
+      notes: '',
+      createdAt: 11,
+      items: [{ item: 'signage', present: true, working: true }],
+    });
+    const second = await store.create({
+      stationId: 'SN-0002',
+      district: 'SN',
+      inspector: 'maint-sn',
+      visitedAt: 20,
+      notes: '复查',
+      createdAt: 21,
+      items: [{ item: 'sink', present: true, working: false, note: '漏水' }],
+    });
     const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 256));
     const meta = await store.addPhoto(second.id, { contentType: 'image/png', data: bytes, uploadedBy: 'maint-sn', uploadedAt: 22 });
     t.like(meta, { size: 70_000, contentType: 'image/png' });
@@ -142,33 +199,71 @@ for (const d of DIALECTS) {
     t.is(await store.photo(first.id, meta.id), undefined, 'a photo belongs to its own visit');
     t.deepEqual((await store.get(second.id))!.items, [{ item: 'sink', present: true, working: false, note: '漏水' }]);
     t.deepEqual((await store.get(second.id))!.photos, [meta]);
-    t.deepEqual((await store.list({ district: 'SN', limit: 10 })).map((i) => i.id), [second.id, first.id]);
-    t.deepEqual((await store.list({ stationId: 'SN-0001', limit: 10 })).map((i) => i.id), [first.id]);
+    t.deepEqual(
+      (await store.list({ district: 'SN', limit: 10 })).map((i) => i.id),
+      [second.id, first.id],
+    );
+    t.deepEqual(
+      (await store.list({ stationId: 'SN-0001', limit: 10 })).map((i) => i.id),
+      [first.id],
+    );
   });
 
   test(`${d.name}: the JSON files of an existing install are imported once, counted; a torn audit line is skipped`, async (t) => {
     const { db } = await d.open(t);
     const dir = tempDir(t);
-    const files = { usersFile: join(dir, 'dashboard-users.json'), auditFile: join(dir, 'dashboard-audit.jsonl'), acceptanceFile: join(dir, 'dashboard-acceptance.json') };
+    const files = {
+      usersFile: join(dir, 'dashboard-users.json'),
+      auditFile: join(dir, 'dashboard-audit.jsonl'),
+      acceptanceFile: join(dir, 'dashboard-acceptance.json'),
+    };
     const users: UserRecord[] = [
       { username: 'admin', displayName: '管理员', role: 'city-admin', passwordHash: await hashPassword('pw-admin', PERSON_SCRYPT_PARAMS) },
-      { username: 'maint-lc', displayName: '李沧区维护员', role: 'district-maintainer', district: 'LC', passwordHash: await hashPassword('pw-lc', PERSON_SCRYPT_PARAMS) },
+      {
+        username: 'maint-lc',
+        displayName: '李沧区维护员',
+        role: 'district-maintainer',
+        district: 'LC',
+        passwordHash: await hashPassword('pw-lc', PERSON_SCRYPT_PARAMS),
+      },
     ];
     writeFileSync(files.usersFile, JSON.stringify({ version: 1, users }));
-    writeFileSync(files.acceptanceFile, JSON.stringify({ version: 1, scores: { 'SN:2019:1': { score: 8, note: '每年召开会议', by: 'admin', at: 5 }, 'LC:2020:9': { score: 9, note: '', by: 'admin', at: 6 } } }));
-    writeFileSync(files.auditFile, [entry({ at: 1 }), entry({ at: 2, action: 'resolve', detail: { comment: '已修' } }), entry({ at: 3, district: 'LC', target: 'LC-0001:station_offline' })].map((e) => JSON.stringify(e)).join('\n') + '\n{"at":4,"us');
+    writeFileSync(
+      files.acceptanceFile,
+      JSON.stringify({
+        version: 1,
+        scores: { 'SN:2019:1': { score: 8, note: '每年召开会议', by: 'admin', at: 5 }, 'LC:2020:9': { score: 9, note: '', by: 'admin', at: 6 } },
+      }),
+    );
+    writeFileSync(
+      files.auditFile,
+      [entry({ at: 1 }), entry({ at: 2, action: 'resolve', detail: { comment: '已修' } }), entry({ at: 3, district: 'LC', target: 'LC-0001:station_offline' })]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n{"at":4,"us',
+    );
 
     const first = await importDashboardFiles(db, files, logger);
     t.deepEqual(first, { users: { imported: 2, skipped: 0 }, acceptance: { imported: 2, skipped: 0 }, audit: { imported: 3, skipped: 1 } });
     t.like(await userStore(db).authenticate('maint-lc', 'pw-lc'), { district: 'LC' });
     t.deepEqual([...(await acceptanceStore(db).forForm('SN', 2019))], [[1, { score: 8, note: '每年召开会议', by: 'admin', at: 5 }]]);
-    t.deepEqual((await auditLog(db).list({ limit: 10 })).map((e) => e.at), [3, 2, 1], 'in file order');
+    t.deepEqual(
+      (await auditLog(db).list({ limit: 10 })).map((e) => e.at),
+      [3, 2, 1],
+      'in file order',
+    );
     t.like((await auditLog(db).list({ limit: 10 }))[1], { action: 'resolve', detail: { comment: '已修' } });
 
     t.deepEqual(await importDashboardFiles(db, files, logger), { users: null, acceptance: null, audit: null }, 'second start: nothing imported again');
     t.is((await auditLog(db).list({ limit: 10 })).length, 3);
     const ledger = await db.selectFrom('imports').selectAll().orderBy('source').execute();
-    t.deepEqual(ledger.map((r) => [r.source, r.imported, r.skipped]), [['acceptance_scores', 2, 0], ['audit_log', 3, 1], ['users', 2, 0]]);
+    t.deepEqual(
+      ledger.map((r) => [r.source, r.imported, r.skipped]),
+      [
+        ['acceptance_scores', 2, 0],
+        ['audit_log', 3, 1],
+        ['users', 2, 0],
+      ],
+    );
   });
 
   test(`${d.name}: a missing file is not claimed (one placed later is imported); a malformed users file stops the start and imports nothing`, async (t) => {
@@ -176,25 +271,35 @@ for (const d of DIALECTS) {
     const dir = tempDir(t);
     const files = { usersFile: join(dir, 'u.json'), auditFile: join(dir, 'a.jsonl'), acceptanceFile: join(dir, 's.json') };
     t.deepEqual(await importDashboardFiles(db, files, logger), { users: null, acceptance: null, audit: null });
-    writeFileSync(files.usersFile, JSON.stringify({ version: 1, users: [{ username: 'x1', displayName: 'x', role: 'district-maintainer', passwordHash: 'hunter2' }] }));
+    writeFileSync(
+      files.usersFile,
+      JSON.stringify({ version: 1, users: [{ username: 'x1', displayName: 'x', role: 'district-maintainer', passwordHash: 'hunter2' }] }),
+    );
     await t.throwsAsync(importDashboardFiles(db, files, logger), { message: /invalid users file/ });
     t.is((await db.selectFrom('imports').selectAll().execute()).length, 0, 'the failed import left no claim');
     writeFileSync(files.auditFile, `${JSON.stringify(entry())}\n`);
-    writeFileSync(files.usersFile, JSON.stringify({ version: 1, users: [{ username: 'admin', displayName: 'A', role: 'city-admin', passwordHash: await hashPassword('x', PERSON_SCRYPT_PARAMS) }] }));
+    writeFileSync(
+      files.usersFile,
+      JSON.stringify({
+        version: 1,
+        users: [{ username: 'admin', displayName: 'A', role: 'city-admin', passwordHash: await hashPassword('x', PERSON_SCRYPT_PARAMS) }],
+      }),
+    );
     t.like(await importDashboardFiles(db, files, logger), { users: { imported: 1 }, audit: { imported: 1 } });
   });
 
   // Several nodes share PostgreSQL; SQLite is one process's file (better-sqlite3 is synchronous: two
   // connections in one process would wait on each other with the event loop blocked).
-  if (d.name === 'postgres') test(`${d.name}: two nodes importing at the same moment import once`, async (t) => {
-    const database = await d.open(t);
-    const other = await openDatabase(database.url, logger);
-    t.teardown(() => other.close());
-    const dir = tempDir(t);
-    const files = { usersFile: join(dir, 'u.json'), auditFile: join(dir, 'a.jsonl'), acceptanceFile: join(dir, 's.json') };
-    writeFileSync(files.auditFile, Array.from({ length: 200 }, (_, i) => JSON.stringify(entry({ at: i }))).join('\n'));
-    const results = await Promise.all([importDashboardFiles(database.db, files, logger), importDashboardFiles(other.db, files, logger)]);
-    t.deepEqual(results.map((r) => r.audit?.imported ?? 0).sort(), [0, 200]);
-    t.is((await auditLog(database.db).list({ limit: 1000 })).length, 200);
-  });
+  if (d.name === 'postgres')
+    test(`${d.name}: two nodes importing at the same moment import once`, async (t) => {
+      const database = await d.open(t);
+      const other = await openDatabase(database.url, logger);
+      t.teardown(() => other.close());
+      const dir = tempDir(t);
+      const files = { usersFile: join(dir, 'u.json'), auditFile: join(dir, 'a.jsonl'), acceptanceFile: join(dir, 's.json') };
+      writeFileSync(files.auditFile, Array.from({ length: 200 }, (_, i) => JSON.stringify(entry({ at: i }))).join('\n'));
+      const results = await Promise.all([importDashboardFiles(database.db, files, logger), importDashboardFiles(other.db, files, logger)]);
+      t.deepEqual(results.map((r) => r.audit?.imported ?? 0).sort(), [0, 200]);
+      t.is((await auditLog(database.db).list({ limit: 1000 })).length, 200);
+    });
 }

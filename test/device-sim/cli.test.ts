@@ -16,21 +16,29 @@ const registry = loadRegistryFile();
 
 function sim(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', projectPath('device-sim/main.ts'), ...args], { cwd: projectPath(), timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', projectPath('device-sim/main.ts'), ...args],
+      { cwd: projectPath(), timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
 /** The CLI as a child process, to signal it while it runs. */
 function simProcess(t: { teardown(fn: () => void): void }, args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', projectPath('device-sim/main.ts'), ...args], { cwd: projectPath(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', projectPath('device-sim/main.ts'), ...args], {
+    cwd: projectPath(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.teardown(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     exited,
@@ -59,7 +67,24 @@ function tempDir(t: { teardown(fn: () => void): void }): string {
 test('--help explains every option and command', async (t) => {
   const { code, stdout } = await sim(['--help']);
   t.is(code, 0);
-  for (const flag of ['--broker', '--registry', '--credentials', '--stations', '--seed', '--speed', '--start', '--duration', '--faults', '--fault', '--bad-input', '--late-share', '--qos', '--source-addresses', '--frozen-subscriber', '--json']) {
+  for (const flag of [
+    '--broker',
+    '--registry',
+    '--credentials',
+    '--stations',
+    '--seed',
+    '--speed',
+    '--start',
+    '--duration',
+    '--faults',
+    '--fault',
+    '--bad-input',
+    '--late-share',
+    '--qos',
+    '--source-addresses',
+    '--frozen-subscriber',
+    '--json',
+  ]) {
     t.regex(stdout, new RegExp(`${flag}\\b[^\\n]*\\S`), flag);
   }
   for (const command of ['backfill', 'load', 'clone-registry']) t.regex(stdout, new RegExp(`\\n\\s+${command} `), command);
@@ -102,7 +127,20 @@ test('a short run connects, publishes and prints its summary as JSON', async (t)
   const ids = registry.stations.slice(0, 5).map((s) => s.id);
   const b = await startTestBroker({ registry, stationIds: ids });
   t.teardown(b.close);
-  const { code, stdout, stderr } = await sim(['--broker', b.url, '--credentials', join(b.dir, 'dev-credentials.json'), '--stations', ids.join(','), '--speed', '60', '--duration', '3s', '--json', '--no-progress']);
+  const { code, stdout, stderr } = await sim([
+    '--broker',
+    b.url,
+    '--credentials',
+    join(b.dir, 'dev-credentials.json'),
+    '--stations',
+    ids.join(','),
+    '--speed',
+    '60',
+    '--duration',
+    '3s',
+    '--json',
+    '--no-progress',
+  ]);
   t.is(code, 0, stderr);
   const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as { stations: number; acknowledged: number; failed: number; latencyMs: { p99: number } };
   t.is(summary.stations, 5);
@@ -129,7 +167,18 @@ test('backfill: Ctrl-C stops cleanly, every message sent is acknowledged, the su
   t.teardown(b.close);
   const to = Date.now() - 3600_000;
   const from = to - 300 * 86_400_000;
-  const args = ['--broker', b.url, '--credentials', join(b.dir, 'dev-credentials.json'), '--stations', ids.join(','), '--json', '--no-progress', '--log-level', 'info'];
+  const args = [
+    '--broker',
+    b.url,
+    '--credentials',
+    join(b.dir, 'dev-credentials.json'),
+    '--stations',
+    ids.join(','),
+    '--json',
+    '--no-progress',
+    '--log-level',
+    'info',
+  ];
   const sim = simProcess(t, [...args, 'backfill', '--from', new Date(from).toISOString(), '--to', new Date(to).toISOString()]);
   await sim.waitFor(/backfill started/);
   await new Promise((r) => setTimeout(r, 1000));

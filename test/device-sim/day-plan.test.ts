@@ -13,7 +13,9 @@ const DAYS = 40;
 const SEED = 11;
 
 const overnight = registry.stations.find(
-  (s) => s.openingHours.type === 'weekly' && Object.values(s.openingHours.weekly).every((ws) => ws.length === 1 && ws[0]!.open === '18:00' && ws[0]!.close === '06:00'),
+  (s) =>
+    s.openingHours.type === 'weekly' &&
+    Object.values(s.openingHours.weekly).every((ws) => ws.length === 1 && ws[0]!.open === '18:00' && ws[0]!.close === '06:00'),
 )!;
 const LATE: BehaviourShares = { ...PERFECT_SHARES, lateOpener: 1 };
 const EARLY: BehaviourShares = { ...PERFECT_SHARES, earlyCloser: 1 };
@@ -76,7 +78,15 @@ test('an early closer of an overnight schedule closes early before 06:00, not at
 });
 
 test('the model of an overnight late opener reports opening only in the evening and closing only in the morning', (t) => {
-  const model = createStationModel(overnight, { seed: SEED, start: START, shares: LATE, channels: new Set(['service']), stepMs: MIN, heartbeatMs: 3_600_000, sampleMs: 3_600_000 });
+  const model = createStationModel(overnight, {
+    seed: SEED,
+    start: START,
+    shares: LATE,
+    channels: new Set(['service']),
+    stepMs: MIN,
+    heartbeatMs: 3_600_000,
+    sampleMs: 3_600_000,
+  });
   let open: boolean | null = null;
   const changes: Array<{ open: boolean; hour: number }> = [];
   for (const e of model.advance(START + 14 * DAY_MS)) {
@@ -86,5 +96,8 @@ test('the model of an overnight late opener reports opening only in the evening 
     open = now;
   }
   t.true(changes.length >= 26, `${changes.length} openings and closings`);
-  t.deepEqual(changes.filter((c) => (c.open ? c.hour < 18 || c.hour > 20.01 : c.hour < 6 || c.hour > 6.01)), []);
+  t.deepEqual(
+    changes.filter((c) => (c.open ? c.hour < 18 || c.hour > 20.01 : c.hour < 6 || c.hour > 6.01)),
+    [],
+  );
 });

@@ -32,7 +32,8 @@ function alertsOf(from: number, to: number, perHour = 4): { fired: Set<string>; 
     });
     // What a station sends while its link is down it keeps and sends on reconnect (store and forward).
     const down = (faults.byStation.get(id) ?? []).filter((f) => f.kind === 'wifi_drop');
-    const heldUntil = (m: Telemetry): number | undefined => (m.channel === 'status' && m.data.reason === 'lwt' ? undefined : down.find((f) => m.ts >= f.from && m.ts < f.until)?.until);
+    const heldUntil = (m: Telemetry): number | undefined =>
+      m.channel === 'status' && m.data.reason === 'lwt' ? undefined : down.find((f) => m.ts >= f.from && m.ts < f.until)?.until;
     const r = run({
       station,
       config: shipped,
@@ -74,7 +75,8 @@ test('the plan is the same for a seed, names stations that can show each fault, 
     const s = registry.get(f.stations[0]!)!;
     const from = f.at.absolute;
     t.true(f.for !== undefined && f.for >= 3 * MIN && f.for <= 180 * MIN, `${f.kind} lasts ${f.for}`);
-    if (f.kind === 'closed_during_hours') t.true(isScheduledOpen(s.openingHours, from) && isScheduledOpen(s.openingHours, from + f.for! - 1), `${s.id} open throughout`);
+    if (f.kind === 'closed_during_hours')
+      t.true(isScheduledOpen(s.openingHours, from) && isScheduledOpen(s.openingHours, from + f.for! - 1), `${s.id} open throughout`);
     if (f.kind === 'fridge_warming') t.is(s.equipment.fridge, 'telemetry');
     if (f.kind === 'speaker_offline') t.is(s.equipment.ai_speaker, 'telemetry');
   }

@@ -23,8 +23,13 @@ test('demo inspections: most stations within the quarter, some items missing or 
   t.is(records.length, manual);
   // The manual part of facility completeness differs between stations.
   const percents = new Set(
-    registry.stations.map((s) =>
-      facilityStatus(s, initialState(s), latestAttestations(records.filter((r) => r.stationId === s.id)), { now, attestationMaxAgeMs: 90 * DAY_MS, telemetryStaleMs: 900_000 }).percent,
+    registry.stations.map(
+      (s) =>
+        facilityStatus(s, initialState(s), latestAttestations(records.filter((r) => r.stationId === s.id)), {
+          now,
+          attestationMaxAgeMs: 90 * DAY_MS,
+          telemetryStaleMs: 900_000,
+        }).percent,
     ),
   );
   t.true(percents.size >= 3, `facility percentages: ${[...percents].join(', ')}`);

@@ -16,10 +16,21 @@ const MIN = 60_000;
 
 // 24 h stations with every appliance the faults need, so "during its hours" is always true.
 const stations = registry.stations
-  .filter((s) => s.openingHours.type === '24h' && (['fridge', 'microwave', 'water_dispenser', 'ai_speaker'] as const).every((k) => s.equipment[k] === 'telemetry'))
+  .filter(
+    (s) => s.openingHours.type === '24h' && (['fridge', 'microwave', 'water_dispenser', 'ai_speaker'] as const).every((k) => s.equipment[k] === 'telemetry'),
+  )
   .slice(0, 10);
 const [applianceSt, fridgeSt, speakerSt, closedSt, offlineSt, powerSt, wifiSt, removedSt, hostileSt, calmSt] = stations.map((s) => s.id) as [
-  string, string, string, string, string, string, string, string, string, string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
 ];
 
 const plan: FaultPlanInput = {
@@ -77,15 +88,24 @@ test('every fault kind of the plan arrives as the telemetry the rules engine nee
 
   // Appliance fault: the code while it lasts, healthy again afterwards.
   const microwave = obs.of(applianceSt, 'appliance/microwave');
-  t.true(microwave.some((m) => m.json?.faultCode === 'E21' && m.json.on === false && tsOf(m)! >= from && tsOf(m)! < until), 'fault code E21 reported');
-  t.true(microwave.some((m) => m.json?.faultCode === null && tsOf(m)! >= until), 'healthy again after the fault');
+  t.true(
+    microwave.some((m) => m.json?.faultCode === 'E21' && m.json.on === false && tsOf(m)! >= from && tsOf(m)! < until),
+    'fault code E21 reported',
+  );
+  t.true(
+    microwave.some((m) => m.json?.faultCode === null && tsOf(m)! >= until),
+    'healthy again after the fault',
+  );
   t.false(microwave.some((m) => m.json?.faultCode === 'E21' && tsOf(m)! >= until + MIN));
 
   // Fridge warming: temperature climbs out of the 2-6 °C band with no fault code (only the temperature tells).
   const fridge = obs.of(fridgeSt, 'appliance/fridge');
   const before = fridge.filter((m) => tsOf(m)! < from).map((m) => Number(m.json?.tempC));
   t.true(before.length > 0 && before.every((c) => c >= 1.5 && c <= 6.5), `before: ${before.join(',')}`);
-  t.true(fridge.some((m) => Number(m.json?.tempC) > 8 && m.json?.faultCode === null), `max ${Math.max(...fridge.map((m) => Number(m.json?.tempC)))}`);
+  t.true(
+    fridge.some((m) => Number(m.json?.tempC) > 8 && m.json?.faultCode === null),
+    `max ${Math.max(...fridge.map((m) => Number(m.json?.tempC)))}`,
+  );
 
   // Speaker offline.
   const speaker = obs.of(speakerSt, 'speaker');
@@ -100,10 +120,15 @@ test('every fault kind of the plan arrives as the telemetry the rules engine nee
 
   // Station offline: the broker publishes the Last Will, nothing arrives stamped inside the window, it comes back.
   const lwtDuring = (id: string) =>
-    obs.of(id, 'status').some((m) => m.json?.online === false && m.json.reason === 'lwt' && m.json.ts === undefined && m.simulatedAt >= from && m.simulatedAt < until);
+    obs
+      .of(id, 'status')
+      .some((m) => m.json?.online === false && m.json.reason === 'lwt' && m.json.ts === undefined && m.simulatedAt >= from && m.simulatedAt < until);
   t.true(lwtDuring(offlineSt), 'Last Will of the offline station');
   const offlineAll = obs.messages.filter((m) => m.topic.startsWith(`qdyz/v1/${offlineSt}/`));
-  t.false(offlineAll.some((m) => tsOf(m) !== undefined && tsOf(m)! > from && tsOf(m)! < until), 'nothing stamped inside the offline window');
+  t.false(
+    offlineAll.some((m) => tsOf(m) !== undefined && tsOf(m)! > from && tsOf(m)! < until),
+    'nothing stamped inside the offline window',
+  );
   t.true(obs.of(offlineSt, 'status').some((m) => m.json?.online === true && tsOf(m)! >= until));
 
   // Power outage: Last Will, then a reboot (status reason "boot", uptime reset).
@@ -114,8 +139,14 @@ test('every fault kind of the plan arrives as the telemetry the rules engine nee
 
   // Wi-Fi drop: Last Will, then samples taken during the drop arrive late, after the reconnect.
   t.true(lwtDuring(wifiSt), 'Last Will of the station whose Wi-Fi dropped');
-  t.true(obs.messages.some((m) => m.topic.startsWith(`qdyz/v1/${wifiSt}/`) && tsOf(m)! > from && tsOf(m)! < until && m.simulatedAt >= until), 'late samples');
-  t.false(obs.of(wifiSt, 'status').some((m) => m.json?.online === true && tsOf(m)! > from && tsOf(m)! < until), 'no heartbeat while the link is down');
+  t.true(
+    obs.messages.some((m) => m.topic.startsWith(`qdyz/v1/${wifiSt}/`) && tsOf(m)! > from && tsOf(m)! < until && m.simulatedAt >= until),
+    'late samples',
+  );
+  t.false(
+    obs.of(wifiSt, 'status').some((m) => m.json?.online === true && tsOf(m)! > from && tsOf(m)! < until),
+    'no heartbeat while the link is down',
+  );
 
   // Required device removed: it simply stops reporting; the station's other appliances carry on.
   t.false(obs.of(removedSt, 'appliance/water_dispenser').some((m) => tsOf(m)! > from));
@@ -163,16 +194,33 @@ test('fault plans are validated with every problem named', (t) => {
   const first = stations[0]!;
   const noMicrowave = { ...first, equipment: { ...first.equipment, microwave: 'inspection' as const } };
   const fleet = [noMicrowave, ...stations.slice(1)];
-  t.throws(() => resolveFaults(parseFaultPlan({ faults: [{ kind: 'appliance_fault', stations: [first.id], appliance: 'microwave', code: 'E1' }] }), fleet, 0, 1), {
-    message: new RegExp(`no microwave reporting telemetry at ${first.id}`),
+  t.throws(
+    () => resolveFaults(parseFaultPlan({ faults: [{ kind: 'appliance_fault', stations: [first.id], appliance: 'microwave', code: 'E1' }] }), fleet, 0, 1),
+    {
+      message: new RegExp(`no microwave reporting telemetry at ${first.id}`),
+    },
+  );
+  t.throws(() => resolveFaults(parseFaultPlan({ faults: [{ kind: 'device_removed', stations: [first.id], item: 'microwave' }] }), fleet, 0, 1), {
+    message: /no microwave/,
   });
-  t.throws(() => resolveFaults(parseFaultPlan({ faults: [{ kind: 'device_removed', stations: [first.id], item: 'microwave' }] }), fleet, 0, 1), { message: /no microwave/ });
   const all = resolveFaults(parseFaultPlan({ faults: [{ kind: 'appliance_fault', stations: 'all', appliance: 'microwave', code: 'E1' }] }), fleet, 0, 1);
   t.false(all.byStation.has(first.id), '"all" means every station that has the appliance');
   t.is(all.byStation.size, fleet.length - 1);
-  const random = resolveFaults(parseFaultPlan({ faults: [{ kind: 'appliance_fault', stations: { random: fleet.length }, appliance: 'microwave', code: 'E1' }] }), fleet, 0, 1);
+  const random = resolveFaults(
+    parseFaultPlan({ faults: [{ kind: 'appliance_fault', stations: { random: fleet.length }, appliance: 'microwave', code: 'E1' }] }),
+    fleet,
+    0,
+    1,
+  );
   t.false(random.byStation.has(first.id));
   const flag = parseFaultFlag('kind=appliance_fault,stations=SN-0001+SN-0002,appliance=microwave,code=E21,at=+5m,for=30m');
-  t.deepEqual(flag, { kind: 'appliance_fault', stations: ['SN-0001', 'SN-0002'], appliance: 'microwave', code: 'E21', at: { offsetMs: 5 * MIN }, for: 30 * MIN });
+  t.deepEqual(flag, {
+    kind: 'appliance_fault',
+    stations: ['SN-0001', 'SN-0002'],
+    appliance: 'microwave',
+    code: 'E21',
+    at: { offsetMs: 5 * MIN },
+    for: 30 * MIN,
+  });
   t.throws(() => parseFaultFlag('kind=wifi_drop,stations'), { instanceOf: FaultPlanError });
 });

@@ -16,8 +16,17 @@ test('each station connects with its own credentials and publishes valid telemet
   const obs = await observe(b);
   t.teardown(obs.close);
 
-  const fleet = startFleet({ registry: b.registry, stations, brokerUrl: b.url, credentials: b.credentials, seed: 3, speed: 600, logger, tickMs: 50,
-    timing: { stepMs: 60_000, heartbeatMs: 300_000, sampleMs: 300_000 } });
+  const fleet = startFleet({
+    registry: b.registry,
+    stations,
+    brokerUrl: b.url,
+    credentials: b.credentials,
+    seed: 3,
+    speed: 600,
+    logger,
+    tickMs: 50,
+    timing: { stepMs: 60_000, heartbeatMs: 300_000, sampleMs: 300_000 },
+  });
   await fleet.ready;
   for (const s of stations) await obs.waitFor((m) => m.topic === `qdyz/v1/${s.id}/status` && m.json?.reason === 'boot', 10_000, `boot of ${s.id}`);
   await obs.waitFor(() => obs.messages.length > 400, 20_000, '400 messages');
@@ -27,12 +36,21 @@ test('each station connects with its own credentials and publishes valid telemet
     if (!decoded.ok) t.fail(`${m.topic} ${decoded.reason}: ${decoded.detail}`);
   }
   const channels = new Set(obs.messages.map((m) => m.topic.split('/').slice(3).join('/')));
-  for (const c of ['status', 'service', 'occupancy', 'speaker', 'appliance/fridge', 'appliance/water_dispenser', 'appliance/microwave']) t.true(channels.has(c), c);
+  for (const c of ['status', 'service', 'occupancy', 'speaker', 'appliance/fridge', 'appliance/water_dispenser', 'appliance/microwave'])
+    t.true(channels.has(c), c);
   // Only a Last Will (published by the broker for the station) has no ts; every other message has one, never ahead of the wall clock.
-  t.deepEqual(obs.messages.filter((m) => typeof m.json?.ts !== 'number' && m.json?.reason !== 'lwt').map((m) => m.text), [], 'messages without ts');
+  t.deepEqual(
+    obs.messages.filter((m) => typeof m.json?.ts !== 'number' && m.json?.reason !== 'lwt').map((m) => m.text),
+    [],
+    'messages without ts',
+  );
   const stamped = obs.messages.filter((m) => typeof m.json?.ts === 'number');
   t.true(stamped.length > 400);
-  t.deepEqual(stamped.filter((m) => (m.json!.ts as number) > m.receivedAt).map((m) => m.text), [], 'simulated time never runs ahead of the wall clock');
+  t.deepEqual(
+    stamped.filter((m) => (m.json!.ts as number) > m.receivedAt).map((m) => m.text),
+    [],
+    'simulated time never runs ahead of the wall clock',
+  );
 
   fleet.storm();
   await new Promise<void>((resolve) => {

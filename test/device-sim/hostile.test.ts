@@ -16,7 +16,10 @@ test('every hostile message is rejected by the telemetry contract for the reason
   }
   // Every reason a station can provoke on its own topics is covered (unknown_station needs another station's account).
   const covered = new Set(messages.map((h) => h.expect));
-  t.deepEqual(REJECT_REASONS.filter((r) => !covered.has(r)), ['unknown_station']);
+  t.deepEqual(
+    REJECT_REASONS.filter((r) => !covered.has(r)),
+    ['unknown_station'],
+  );
 });
 
 test('a station with every appliance reporting gets no not_equipped message, and the rest still decode as meant', (t) => {

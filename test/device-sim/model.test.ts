@@ -24,7 +24,14 @@ function run(
   opts: { seed?: number; shares?: BehaviourShares; faults?: StationFault[]; start?: number; channels?: Channel[] } = {},
 ): ModelEvent[] {
   const start = opts.start ?? START;
-  const model = createStationModel(station, { seed: opts.seed ?? 7, start, shares: opts.shares ?? DEFAULT_SHARES, faults: opts.faults, channels: opts.channels && new Set(opts.channels), ...timing });
+  const model = createStationModel(station, {
+    seed: opts.seed ?? 7,
+    start,
+    shares: opts.shares ?? DEFAULT_SHARES,
+    faults: opts.faults,
+    channels: opts.channels && new Set(opts.channels),
+    ...timing,
+  });
   return model.advance(start + days * DAY);
 }
 
@@ -160,7 +167,9 @@ test('fridges stay between 2 and 6 °C unless a warming fault is injected', (t) 
   const healthy = temps(run(station, 7, { shares: PERFECT_SHARES, channels: ['appliance'] }));
   t.true(healthy.length > 1000);
   t.true(Math.min(...healthy) >= 1.5 && Math.max(...healthy) <= 6.5, `range ${Math.min(...healthy)}..${Math.max(...healthy)}`);
-  const faulty = temps(run(station, 2, { shares: PERFECT_SHARES, channels: ['appliance'], faults: [{ kind: 'fridge_warming', from: START + DAY, until: START + 3 * DAY }] }));
+  const faulty = temps(
+    run(station, 2, { shares: PERFECT_SHARES, channels: ['appliance'], faults: [{ kind: 'fridge_warming', from: START + DAY, until: START + 3 * DAY }] }),
+  );
   t.true(Math.max(...faulty) > 10, `warming fridge reached ${Math.max(...faulty)}`);
 });
 
@@ -201,7 +210,15 @@ test('an offline speaker reports no wake-ups and no queries, and resumes countin
 type StepState = { at: number; occupancy?: OccupancyPayload; speaker?: SpeakerPayload } & Partial<Record<Appliance, AppliancePayload>>;
 
 function stepStates(station: Station, start: number, days: number, channels: Channel[], stepMs = 5 * 60_000): StepState[] {
-  const model = createStationModel(station, { seed: 7, start, shares: PERFECT_SHARES, channels: new Set(channels), stepMs, heartbeatMs: stepMs, sampleMs: stepMs });
+  const model = createStationModel(station, {
+    seed: 7,
+    start,
+    shares: PERFECT_SHARES,
+    channels: new Set(channels),
+    stepMs,
+    heartbeatMs: stepMs,
+    sampleMs: stepMs,
+  });
   const byStep = new Map<number, StepState>();
   for (const e of publishes(model.advance(start + days * DAY))) {
     const state: StepState = byStep.get(e.at) ?? { at: e.at };
@@ -259,8 +276,14 @@ test('the water dispenser cycles: short heating runs at about 550 W between long
     else runs.push({ heating: p.heating!, minutes: 1 });
   }
   // Whole runs only: the first and last are cut by the simulated span.
-  const heating = runs.slice(1, -1).filter((r) => r.heating).map((r) => r.minutes);
-  const idle = runs.slice(1, -1).filter((r) => !r.heating).map((r) => r.minutes);
+  const heating = runs
+    .slice(1, -1)
+    .filter((r) => r.heating)
+    .map((r) => r.minutes);
+  const idle = runs
+    .slice(1, -1)
+    .filter((r) => !r.heating)
+    .map((r) => r.minutes);
   t.true(heating.length >= 24 * days, `${heating.length} heating runs in ${days} days`);
   t.true(Math.max(...heating) <= 30, `longest heating run ${Math.max(...heating)} min`);
   t.true(Math.min(...idle) >= 2 && Math.max(...idle) <= 120, `idle spells ${Math.min(...idle)}..${Math.max(...idle)} min`);
@@ -276,8 +299,16 @@ test('the fan runs on occupied summer afternoons and stays off when empty and in
   const fanWinter = stepStates(fanStation, JANUARY, 14, ['occupancy', 'appliance']);
   const occupiedAfternoons = shareOn(fanSummer, (s) => afternoon(s.at) && occupied(s), fanOn);
   t.true(occupiedAfternoons > 0.8, `fan on ${occupiedAfternoons} of occupied July afternoons`);
-  t.is(shareOn(fanSummer, (s) => !occupied(s), fanOn), 0, 'fan on in an empty room');
-  t.is(shareOn(fanWinter, () => true, fanOn), 0, 'fan on in January');
+  t.is(
+    shareOn(fanSummer, (s) => !occupied(s), fanOn),
+    0,
+    'fan on in an empty room',
+  );
+  t.is(
+    shareOn(fanWinter, () => true, fanOn),
+    0,
+    'fan on in January',
+  );
   for (const s of fanSummer.filter(fanOn)) t.true(s.fan!.powerW > 20 && s.fan!.powerW < 100, `fan at ${s.fan!.powerW} W`);
 
   const acStation = registry.stations.find((s) => always24h(s) && s.equipment.air_conditioner === 'telemetry')!;
@@ -290,12 +321,20 @@ test('the fan runs on occupied summer afternoons and stays off when empty and in
   // Below 3 °C outside the AC heats (1.1 kW); cooling never runs in January.
   const frostyNights = (s: StepState): boolean => night(s.at) && weatherAt(7, s.at).tempC < 3;
   t.true(acWinter.filter(frostyNights).length > 100);
-  t.is(shareOn(acWinter, frostyNights, (s) => acOn(s) && s.air_conditioner!.powerW === 1100), 1, 'AC heating on frosty January nights');
-  t.deepEqual(acWinter.filter((s) => acOn(s) && s.air_conditioner!.powerW !== 1100).map((s) => s.air_conditioner), [], 'AC cooling in January');
+  t.is(
+    shareOn(acWinter, frostyNights, (s) => acOn(s) && s.air_conditioner!.powerW === 1100),
+    1,
+    'AC heating on frosty January nights',
+  );
+  t.deepEqual(
+    acWinter.filter((s) => acOn(s) && s.air_conditioner!.powerW !== 1100).map((s) => s.air_conditioner),
+    [],
+    'AC cooling in January',
+  );
   for (const s of acSummer.filter(acOn)) t.true(s.air_conditioner!.powerW >= 700 && s.air_conditioner!.powerW <= 1600, `AC at ${s.air_conditioner!.powerW} W`);
 });
 
-test('the power strip\'s energy counter only grows, by its draw, and carries on across a power cut', (t) => {
+test("the power strip's energy counter only grows, by its draw, and carries on across a power cut", (t) => {
   const station = registry.stations.find((s) => always24h(s) && s.equipment.power_strip === 'telemetry')!;
   const cut: StationFault = { kind: 'power_outage', from: START + DAY, until: START + DAY + 2 * 3600_000 };
   const strip = publishes(run(station, 3, { shares: PERFECT_SHARES, channels: ['appliance'], faults: [cut] }))

@@ -26,7 +26,10 @@ const SEED = 11;
 // Schedule-keeping varies; link and power never fail, so every gap in service is the schedule's.
 const shares = { ...PERFECT_SHARES, lateOpener: 0.25, earlyCloser: 0.25, closesForDays: 0.1 };
 // Weekly-schedule stations (so opening late or closing early is visible) plus a few 24 h ones.
-const stations = [...full.stations.filter((s) => s.openingHours.type === 'weekly').slice(0, 12), ...full.stations.filter((s) => s.openingHours.type === '24h').slice(0, 3)];
+const stations = [
+  ...full.stations.filter((s) => s.openingHours.type === 'weekly').slice(0, 12),
+  ...full.stations.filter((s) => s.openingHours.type === '24h').slice(0, 3),
+];
 const registry = indexRegistry(stations);
 const iso = (t: number): string => new Date(t).toISOString();
 
@@ -69,13 +72,19 @@ async function checkDailyShapes(t: ExecutionContext, influx: Influx, from: numbe
   // Compliance from the raw service series alone.
   const compliance = new Map<string, number>();
   for (const s of stations) {
-    const rows = await influx.query(`SELECT "open" FROM ${SERIES.service.measurement} WHERE "${TAGS.station}" = $station AND time >= $from AND time < $to ORDER BY time`, {
+    const rows = await influx.query(
+      `SELECT "open" FROM ${SERIES.service.measurement} WHERE "${TAGS.station}" = $station AND time >= $from AND time < $to ORDER BY time`,
+      {
+        station: s.id,
+        from: iso(from),
+        to: iso(to),
+      },
+    );
+    // The state at the window's start is the last one sent before it (service is sent on change and with heartbeats).
+    const before = await influx.query(`SELECT last("open") FROM ${SERIES.service.measurement} WHERE "${TAGS.station}" = $station AND time < $from`, {
       station: s.id,
       from: iso(from),
-      to: iso(to),
     });
-    // The state at the window's start is the last one sent before it (service is sent on change and with heartbeats).
-    const before = await influx.query(`SELECT last("open") FROM ${SERIES.service.measurement} WHERE "${TAGS.station}" = $station AND time < $from`, { station: s.id, from: iso(from) });
     const open: Interval[] = [];
     let since: number | null = Number(before[0]?.last) === 1 ? from : null;
     for (const r of rows) {
@@ -160,13 +169,17 @@ test('a backfill of past days is persisted without loss, and an injected fridge 
   const fieldOf = { status: 'online', service: 'open', occupancy: 'people', appliance: 'on', speaker: 'online' } as const;
   let points = 0;
   for (const [key, field] of Object.entries(fieldOf)) {
-    const rows = await influx.query(`SELECT count("${field}") FROM ${SERIES[key as keyof typeof SERIES].measurement} WHERE time >= $from AND time < $to`, { from: iso(from), to: iso(to) });
+    const rows = await influx.query(`SELECT count("${field}") FROM ${SERIES[key as keyof typeof SERIES].measurement} WHERE time >= $from AND time < $to`, {
+      from: iso(from),
+      to: iso(to),
+    });
     points += Number(rows[0]?.count ?? 0);
   }
   t.is(points, result.acknowledged);
 
   await checkDailyShapes(t, influx, from, to);
-  for (const r of await fridgeRange(influx, from, from + DAY_MS)) t.true(Number(r.min) >= 1.5 && Number(r.max) <= 6.5, `${String(r.station)} ${String(r.min)}..${String(r.max)}`);
+  for (const r of await fridgeRange(influx, from, from + DAY_MS))
+    t.true(Number(r.min) >= 1.5 && Number(r.max) <= 6.5, `${String(r.station)} ${String(r.min)}..${String(r.max)}`);
   const warmed = await fridgeRange(influx, from + DAY_MS, to, warming.id);
   t.true(Number(warmed[0]?.max) > 10, `warming fridge max ${String(warmed[0]?.max)}`);
 });

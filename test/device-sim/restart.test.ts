@@ -63,8 +63,16 @@ test(`after a broker restart on the same port all ${STATIONS} stations reconnect
   // Every station's backlog arrives, and it goes on sending live telemetry afterwards.
   await until(() => stations.every((s) => obs.of(s.id, '').some((m) => ts(m) > liveFrom)), 10_000).catch(() => undefined);
   const missing = (f: (m: Observed) => boolean): string[] => stations.filter((s) => !obs.of(s.id, '').some(f)).map((s) => s.id);
-  t.deepEqual(missing((m) => ts(m) > offlineFrom && ts(m) < offlineUntil), [], 'stations whose backlog did not arrive');
-  t.deepEqual(missing((m) => ts(m) > liveFrom), [], 'stations not sending after the restart');
+  t.deepEqual(
+    missing((m) => ts(m) > offlineFrom && ts(m) < offlineUntil),
+    [],
+    'stations whose backlog did not arrive',
+  );
+  t.deepEqual(
+    missing((m) => ts(m) > liveFrom),
+    [],
+    'stations not sending after the restart',
+  );
 
   // The broker did not stall while everyone reconnected and flushed: the subscriber's messages kept coming.
   const arrivals = obs.messages.map((m) => m.receivedAt);

@@ -29,7 +29,9 @@ test('every station lies inside its district and ids are unique', (t) => {
 });
 
 test('a registry with errors is refused with every bad row and field named', (t) => {
-  const [a, b, c] = generateRegistry().slice(0, 3).map((s) => JSON.parse(JSON.stringify(s)));
+  const [a, b, c] = generateRegistry()
+    .slice(0, 3)
+    .map((s) => JSON.parse(JSON.stringify(s)));
   a.location = { lat: 39.9, lon: 116.4 }; // Beijing: outside district
   b.contactPhone = 'call me';
   b.openingHours = { type: 'weekly', weekly: { mon: [{ open: '25:00', close: '19:00' }] } };
@@ -44,7 +46,9 @@ test('a registry with errors is refused with every bad row and field named', (t)
 });
 
 test('an item that cannot report telemetry is refused as telemetry', (t) => {
-  const [s] = generateRegistry().slice(0, 1).map((x) => JSON.parse(JSON.stringify(x)));
+  const [s] = generateRegistry()
+    .slice(0, 1)
+    .map((x) => JSON.parse(JSON.stringify(x)));
   s.equipment.medical_kit = 'telemetry';
   const error = t.throws(() => parseRegistry({ version: 1, stations: [s] }), { instanceOf: RegistryError });
   t.regex(error!.message, /equipment\.medical_kit: medical_kit cannot report telemetry/);

@@ -43,7 +43,13 @@ test('a window crossing midnight belongs to the day it opens and runs into the n
 });
 
 test('several windows a day and a closure day', (t) => {
-  const hours = everyDay([['07:00', '11:30'], ['13:00', '19:00']], ['2026-02-17']);
+  const hours = everyDay(
+    [
+      ['07:00', '11:30'],
+      ['13:00', '19:00'],
+    ],
+    ['2026-02-17'],
+  );
   t.false(isScheduledOpen(hours, at('2026-05-06T12:00:00')));
   t.is(totalMs(scheduledIntervals(hours, midnightOfDate('2026-05-06'), midnightOfDate('2026-05-07'))), 10.5 * H);
   t.is(totalMs(scheduledIntervals(hours, midnightOfDate('2026-02-17'), midnightOfDate('2026-02-18'))), 0);
@@ -59,7 +65,10 @@ test('24 h stations are scheduled all day except declared closure days', (t) => 
 });
 
 test('overlap of interval lists measures open time within schedule', (t) => {
-  const scheduled = [[0, 10], [20, 30]] as const;
+  const scheduled = [
+    [0, 10],
+    [20, 30],
+  ] as const;
   const open = [[5, 25]] as const;
   t.is(overlapMs(scheduled, open), 10);
 });

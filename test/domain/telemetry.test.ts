@@ -14,7 +14,14 @@ test('topics round-trip and foreign topics are not telemetry', (t) => {
   const topic = telemetryTopic({ stationId: 'SN-0001', channel: 'appliance', appliance: 'fridge' });
   t.is(topic, 'qdyz/v1/SN-0001/appliance/fridge');
   t.deepEqual(parseTelemetryTopic(topic), { stationId: 'SN-0001', channel: 'appliance', appliance: 'fridge' });
-  for (const bad of ['qdyz/v2/SN-0001/status', 'qdyz/v1/SN-0001/cmd', 'qdyz/v1/sn-1/status', 'qdyz/v1/SN-0001/appliance/toaster', 'qdyz/v1/SN-0001/status/extra', '']) {
+  for (const bad of [
+    'qdyz/v2/SN-0001/status',
+    'qdyz/v1/SN-0001/cmd',
+    'qdyz/v1/sn-1/status',
+    'qdyz/v1/SN-0001/appliance/toaster',
+    'qdyz/v1/SN-0001/status/extra',
+    '',
+  ]) {
     t.is(parseTelemetryTopic(bad), null, bad);
   }
 });
@@ -25,7 +32,12 @@ test('valid messages of every channel decode', (t) => {
   t.is(reason(decode('qdyz/v1/SN-0001/service', { ...base, open: true, door: 'closed' })), 'ok');
   t.is(reason(decode('qdyz/v1/SN-0001/occupancy', { ...base, people: 3, entries: 5 })), 'ok');
   t.is(reason(decode('qdyz/v1/SN-0001/appliance/fridge', { ...base, appliance: 'fridge', on: true, powerW: 80, faultCode: null, tempC: 4.5 })), 'ok');
-  const speaker = decode('qdyz/v1/SN-0001/speaker', { ...base, online: true, wakeups: 2, queries: { news_policy: 1, qa: 1, learning: 0, relaxation: 0, life_services: 0 } });
+  const speaker = decode('qdyz/v1/SN-0001/speaker', {
+    ...base,
+    online: true,
+    wakeups: 2,
+    queries: { news_policy: 1, qa: 1, learning: 0, relaxation: 0, life_services: 0 },
+  });
   t.is(reason(speaker), 'ok');
   t.is(speaker.ok && speaker.message.ts, now - 1000);
 });
@@ -81,7 +93,13 @@ test('an appliance or speaker the station does not have, or has only as inspecti
   check('lockers', 'inspection');
   check('fan', undefined);
   const noSpeaker = { ...stations[0]!, equipment: { ...stations[0]!.equipment, ai_speaker: 'inspection' as const } };
-  const speaker = { station: noSpeaker.id, ts: now, online: true, wakeups: 0, queries: { news_policy: 0, qa: 0, learning: 0, relaxation: 0, life_services: 0 } };
+  const speaker = {
+    station: noSpeaker.id,
+    ts: now,
+    online: true,
+    wakeups: 0,
+    queries: { news_policy: 0, qa: 0, learning: 0, relaxation: 0, life_services: 0 },
+  };
   t.is(reason(decodeTelemetry(`qdyz/v1/${noSpeaker.id}/speaker`, enc(speaker), indexRegistry([noSpeaker]), now)), 'not_equipped');
 });
 
@@ -94,7 +112,8 @@ test('a field of another kind of appliance is refused', (t) => {
 });
 
 test('a status whose online state contradicts its reason is contradictory', (t) => {
-  const status = (online: boolean, why: string, extra = {}) => reason(decode('qdyz/v1/SN-0001/status', { station: 'SN-0001', ts: now, online, reason: why, ...extra }));
+  const status = (online: boolean, why: string, extra = {}) =>
+    reason(decode('qdyz/v1/SN-0001/status', { station: 'SN-0001', ts: now, online, reason: why, ...extra }));
   t.is(status(false, 'heartbeat'), 'contradictory');
   t.is(status(false, 'boot'), 'contradictory');
   t.is(status(true, 'lwt'), 'contradictory');

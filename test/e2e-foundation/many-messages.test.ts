@@ -38,7 +38,9 @@ test('many QoS 1 messages from several stations at once are all persisted', asyn
     stations.map(async (id) => {
       const client = await stationClient(broker, id);
       await Promise.all(
-        Array.from({ length: perStation }, (_, i) => client.publishAsync(occupancyTopic(id), JSON.stringify(occupancyPayload(id, t0 + i * 1000, i % 10, i)), { qos: 1 })),
+        Array.from({ length: perStation }, (_, i) =>
+          client.publishAsync(occupancyTopic(id), JSON.stringify(occupancyPayload(id, t0 + i * 1000, i % 10, i)), { qos: 1 }),
+        ),
       );
       await client.endAsync();
     }),
@@ -48,9 +50,6 @@ test('many QoS 1 messages from several stations at once are all persisted', asyn
   t.log(`${total} messages published and written in ${Math.round(performance.now() - started)} ms`);
 
   const counts = await influx.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement} GROUP BY station`);
-  t.deepEqual(
-    Object.fromEntries(counts.map((r) => [r.station, r.count])),
-    Object.fromEntries(stations.map((id) => [id, perStation])),
-  );
+  t.deepEqual(Object.fromEntries(counts.map((r) => [r.station, r.count])), Object.fromEntries(stations.map((id) => [id, perStation])));
   t.is(await metricValue(metrics, 'ingest_points_spooled_total'), 0);
 });

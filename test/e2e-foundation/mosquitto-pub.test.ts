@@ -89,7 +89,10 @@ test.serial("mosquitto_pub with a station's credentials puts a valid message int
   await until(async () => (await pointsAt(OWN, ts)).length > 0);
   t.deepEqual(await pointsAt(OWN, ts), [{ time: ts, people: 7, entries: 3 }]);
   const tags = await influx.query(`SHOW TAG VALUES FROM ${OCC} WITH KEY = "district" WHERE station = $station`, { station: OWN });
-  t.deepEqual(tags.map((r) => r.value), ['SN']);
+  t.deepEqual(
+    tags.map((r) => r.value),
+    ['SN'],
+  );
 });
 
 test.serial("the same credentials publishing under another station's topic are refused and nothing is written", async (t) => {
@@ -116,7 +119,9 @@ test.serial('a wrong password is refused at connect and nothing is written', asy
 
 test.serial('malformed and out-of-range payloads are counted per reason and not written', async (t) => {
   const reasons = ['bad_json', 'out_of_range', 'schema'] as const;
-  const before = Object.fromEntries(await Promise.all(reasons.map(async (r) => [r, await metricValue(metrics, 'telemetry_messages_rejected_total', { reason: r })] as const)));
+  const before = Object.fromEntries(
+    await Promise.all(reasons.map(async (r) => [r, await metricValue(metrics, 'telemetry_messages_rejected_total', { reason: r })] as const)),
+  );
   const written = await settledWritten();
   const [tsBadJson, tsRange, tsSchema] = [uniqueTs(), uniqueTs(), uniqueTs()];
   const pw = broker.credentials[OWN]!;

@@ -56,7 +56,11 @@ test.serial('broker kill -9 mid-load, restarted: stations resend, the ingest rec
   const backS = (Date.now() - faultEndedAt) / 1000;
   await sleep(3000);
   await load.stop();
-  const figures = await verify(platform, target.database, load.ledger, { scenario: 'broker kill -9', faultEndedAt, extra: { ackedBeforeKill, brokerListenS, allBackS: backS } });
+  const figures = await verify(platform, target.database, load.ledger, {
+    scenario: 'broker kill -9',
+    faultEndedAt,
+    extra: { ackedBeforeKill, brokerListenS, allBackS: backS },
+  });
   await ingest.stop();
   t.true(figures.acked > ackedBeforeKill, `acknowledged ${ackedBeforeKill} before the kill, ${figures.acked} in all`);
   t.is(figures.lost, 0);
@@ -82,7 +86,11 @@ test.serial(`reconnect storm: ${STORM_STATIONS} stations after a broker kill -9,
   const counts = new Map([...load.ledger.acked].map(([id, seqs]) => [id, seqs.length]));
   await waitFor('a message from every station since the restart', () => [...load.ledger.acked].every(([id, seqs]) => seqs.length > counts.get(id)!), 90_000);
   await load.stop();
-  const figures = await verify(platform, target.database, load.ledger, { scenario: `reconnect storm, ${STORM_STATIONS} stations, broker kill -9`, faultEndedAt, extra: { stations: STORM_STATIONS, ackedBeforeKill, brokerListenS, allBackS } });
+  const figures = await verify(platform, target.database, load.ledger, {
+    scenario: `reconnect storm, ${STORM_STATIONS} stations, broker kill -9`,
+    faultEndedAt,
+    extra: { stations: STORM_STATIONS, ackedBeforeKill, brokerListenS, allBackS },
+  });
   await ingest.stop();
   t.true(figures.acked >= 2 * STORM_STATIONS);
   t.is(figures.lost, 0);
@@ -107,7 +115,11 @@ test.serial('ingest down, then broker kill -9 while it is down, then both back: 
   const faultEndedAt = Date.now();
   await sleep(3000);
   await load.stop();
-  const figures = await verify(platform, target.database, load.ledger, { scenario: 'ingest down, then broker kill -9', faultEndedAt, extra: { queuedAtKill, queuedAtRestart } });
+  const figures = await verify(platform, target.database, load.ledger, {
+    scenario: 'ingest down, then broker kill -9',
+    faultEndedAt,
+    extra: { queuedAtKill, queuedAtRestart },
+  });
   await ingest.stop();
   t.true(queuedAtKill > 500, `messages queued for the ingest when the broker died: ${queuedAtKill}`);
   t.true(queuedAtRestart >= queuedAtKill, `replayed from the journal: ${queuedAtRestart} of ${queuedAtKill}`);

@@ -178,7 +178,9 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       ingests.add(ingest);
       await Promise.race([
         waitForPort(metricsPort, 60_000),
-        exited.then((code) => Promise.reject(new Error(`ingest exited (${code}) before it listened: ${readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n')}`))),
+        exited.then((code) =>
+          Promise.reject(new Error(`ingest exited (${code}) before it listened: ${readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n')}`)),
+        ),
       ]);
       return ingest;
     },
@@ -245,34 +247,44 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
   const stations = o.stations ?? platform.stations;
   const clients: MqttClient[] = await Promise.all(
     stations.map((id) =>
-      connectStation(platform.brokerUrl, { username: id, password: platform.credentials[id], clientId: id, protocolVersion: 4, reconnectPeriod: 1000, clean: true }),
+      connectStation(platform.brokerUrl, {
+        username: id,
+        password: platform.credentials[id],
+        clientId: id,
+        protocolVersion: 4,
+        reconnectPeriod: 1000,
+        clean: true,
+      }),
     ),
   );
   const inFlight = new Set<Promise<unknown>>();
-  let seq = 0;
+  let _seq = 0;
   const t0 = ledger.since;
   const timers = clients.map((client, i) => {
     const id = stations[i]!;
     ledger.acked.set(id, []);
     let n = 0;
     // Spread the stations over the period so the load is even.
-    return setTimeout(() => {
-      const tick = (): void => {
-        const k = n++;
-        seq++;
-        ledger.sent++;
-        // ts strictly increasing per station; ms resolution and one series per station make each point unique.
-        const payload = JSON.stringify({ station: id, ts: t0 + k * o.periodMs + i, people: k % 5, entries: k });
-        const p = client.publishAsync(occupancyTopic(id), payload, { qos: 1 }).then(
-          () => void ledger.acked.get(id)!.push(k),
-          () => undefined,
-        );
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
-      };
-      tick();
-      timers[i] = setInterval(tick, o.periodMs);
-    }, Math.floor((i / clients.length) * o.periodMs));
+    return setTimeout(
+      () => {
+        const tick = (): void => {
+          const k = n++;
+          _seq++;
+          ledger.sent++;
+          // ts strictly increasing per station; ms resolution and one series per station make each point unique.
+          const payload = JSON.stringify({ station: id, ts: t0 + k * o.periodMs + i, people: k % 5, entries: k });
+          const p = client.publishAsync(occupancyTopic(id), payload, { qos: 1 }).then(
+            () => void ledger.acked.get(id)!.push(k),
+            () => undefined,
+          );
+          inFlight.add(p);
+          void p.finally(() => inFlight.delete(p));
+        };
+        tick();
+        timers[i] = setInterval(tick, o.periodMs);
+      },
+      Math.floor((i / clients.length) * o.periodMs),
+    );
   });
   let stopping: Promise<void> | undefined;
   const load: Load = {
@@ -324,7 +336,12 @@ async function compare(influx: Influx, ledger: Ledger): Promise<{ persisted: num
  * Waits until InfluxDB holds the ledger (or `timeoutMs` passes), then returns the figures and prints
  * them as one JSON line.
  */
-export async function verify(platform: Platform, database: string, ledger: Ledger, o: { scenario: string; faultEndedAt: number; timeoutMs?: number; extra?: Record<string, unknown> }): Promise<Figures> {
+export async function verify(
+  platform: Platform,
+  database: string,
+  ledger: Ledger,
+  o: { scenario: string; faultEndedAt: number; timeoutMs?: number; extra?: Record<string, unknown> },
+): Promise<Figures> {
   const influx = await connectInflux({ url: platform.influxd.url, database, connectTimeoutMs: 60_000 }, logger);
   try {
     const end = Date.now() + (o.timeoutMs ?? 90_000);

@@ -56,7 +56,11 @@ test.serial('influxd SIGKILL and down for 20 s: the backlog waits in the log and
   const faultEndedAt = Date.now();
   await sleep(3000);
   await load.stop();
-  const figures = await verify(platform, target.database, load.ledger, { scenario: 'influxd SIGKILL, down 20 s', faultEndedAt, extra: { walPendingAtRestart: pending } });
+  const figures = await verify(platform, target.database, load.ledger, {
+    scenario: 'influxd SIGKILL, down 20 s',
+    faultEndedAt,
+    extra: { walPendingAtRestart: pending },
+  });
   await ingest.stop();
   t.true(pending > 3000, `points waiting in the log while influxd was down: ${pending}`);
   t.is(figures.lost, 0);
@@ -81,7 +85,11 @@ test.serial('influxd SIGSTOP for 30 s: memory stays bounded, nothing is lost', a
   const faultEndedAt = Date.now();
   await sleep(3000);
   await load.stop();
-  const figures = await verify(platform, target.database, load.ledger, { scenario: 'influxd SIGSTOP 30 s', faultEndedAt, extra: { ingestRssBeforeMb: before, ingestRssPeakMb: peak } });
+  const figures = await verify(platform, target.database, load.ledger, {
+    scenario: 'influxd SIGSTOP 30 s',
+    faultEndedAt,
+    extra: { ingestRssBeforeMb: before, ingestRssPeakMb: peak },
+  });
   await ingest.stop();
   t.is(figures.lost, 0);
   t.is(figures.duplicated, 0);
@@ -110,7 +118,9 @@ test.serial('write-ahead log disk full while influxd is down: acknowledgements a
   t.is(figures.duplicated, 0);
   t.true(m.ingest_wal_blocked_total! >= 1);
   t.is(m.ingest_wal_blocked, 0, 'writable again once InfluxDB took the backlog');
-  const blockedLines = readFileSync(ingest.logFile, 'utf8').split('\n').filter((l) => l.includes('"wal_blocked"'));
+  const blockedLines = readFileSync(ingest.logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"wal_blocked"'));
   t.true(blockedLines.length >= 1 && blockedLines.length <= m.ingest_wal_blocked_total!, 'one log line per blocked spell, not one per message');
 });
 

@@ -30,7 +30,11 @@ const variableQueries = (board: DashboardJson): Array<{ name: string; query: str
 test('every board builds, serializes and has a stable, unique uid', (t) => {
   t.is(boards.length, 6);
   const uids = boards.map((b) => b.uid);
-  t.deepEqual(uids, buildDashboards().map((b) => b.uid), 'uids are stable across builds');
+  t.deepEqual(
+    uids,
+    buildDashboards().map((b) => b.uid),
+    'uids are stable across builds',
+  );
   t.is(new Set(uids).size, uids.length);
   for (const board of boards) {
     t.regex(board.uid, /^[a-zA-Z0-9_-]{1,40}$/, `${board.title}: Grafana uids are at most 40 characters`);
@@ -57,7 +61,8 @@ test('every querying panel and query points at the InfluxDB data source, in raw 
         t.true(['time_series', 'table'].includes(String(target.resultFormat)));
       }
     }
-    for (const v of board.templating.list.filter((x) => x.type === 'query')) t.deepEqual(v.datasource, INFLUX_DATASOURCE, `${board.title}: variable ${String(v.name)}`);
+    for (const v of board.templating.list.filter((x) => x.type === 'query'))
+      t.deepEqual(v.datasource, INFLUX_DATASOURCE, `${board.title}: variable ${String(v.name)}`);
   }
   t.true(targets > 30);
 });
@@ -76,14 +81,21 @@ test('the contract check catches names that are not in the contract', (t) => {
   t.deepEqual(contractProblems('SELECT last("state") FROM "alert_transition" GROUP BY "rule"'), []);
   t.deepEqual(contractProblems('SELECT last("state") FROM "alert_transition" GROUP BY "item"'), ['"item" is neither a field nor a tag of "alert_transition"']);
   t.deepEqual(contractProblems('SELECT last("onlin") FROM "station_status"'), ['"onlin" is neither a field nor a tag of "station_status"']);
-  t.deepEqual(contractProblems('SELECT mean("people") FROM "occupancy"'), ['measurement "occupancy" is not in the telemetry contract', '"people" is neither a field nor a tag of "occupancy"']);
-  t.deepEqual(contractProblems('SELECT mean("temp_c") FROM appliance'), ['unquoted measurement appliance (quote it, from domain/series.ts)', 'reads no measurement', '"temp_c" is neither a field nor a tag of ']);
+  t.deepEqual(contractProblems('SELECT mean("people") FROM "occupancy"'), [
+    'measurement "occupancy" is not in the telemetry contract',
+    '"people" is neither a field nor a tag of "occupancy"',
+  ]);
+  t.deepEqual(contractProblems('SELECT mean("temp_c") FROM appliance'), [
+    'unquoted measurement appliance (quote it, from domain/series.ts)',
+    'reads no measurement',
+    '"temp_c" is neither a field nor a tag of ',
+  ]);
   t.deepEqual(contractProblems('SELECT sum("x") FROM (SELECT last("open") AS "x" FROM "station_service" GROUP BY "appliance")'), [
     '"appliance" is neither a field nor a tag of "station_service"',
   ]);
 });
 
-test('every column a transformation, override or option names is one the panel\'s queries produce', (t) => {
+test("every column a transformation, override or option names is one the panel's queries produce", (t) => {
   let checked = 0;
   for (const board of boards) {
     for (const panel of board.panels) {
@@ -95,18 +107,32 @@ test('every column a transformation, override or option names is one the panel\'
 });
 
 test('the column-name check catches a name the queries no longer produce', (t) => {
-  const table = (query: string, extra: Record<string, unknown>): PanelJson => ({ type: 'table', targets: [{ refId: 'A', query, resultFormat: 'table' }], ...extra });
-  const organize = (renameByName: Record<string, string>) => ({ transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName } }] });
+  const table = (query: string, extra: Record<string, unknown>): PanelJson => ({
+    type: 'table',
+    targets: [{ refId: 'A', query, resultFormat: 'table' }],
+    ...extra,
+  });
+  const organize = (renameByName: Record<string, string>) => ({
+    transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName } }],
+  });
   const byName = (name: string) => ({ fieldConfig: { defaults: {}, overrides: [{ matcher: { id: 'byName', options: name }, properties: [] }] } });
   const query = 'SELECT last("open") AS "open" FROM "station_service" WHERE $timeFilter GROUP BY "station"';
   t.deepEqual([...resultNames(table(query, {}))], ['Time', 'station', 'open']);
   t.deepEqual(columnNameProblems(table(query, { ...organize({ station: 'S', open: 'O' }), ...byName('open') })), []);
-  t.deepEqual(columnNameProblems(table(query.replace('"station"', '"district"'), organize({ station: 'S' }))), ['organize.renameByName "station" is not a name the queries produce (Time, district, open)']);
+  t.deepEqual(columnNameProblems(table(query.replace('"station"', '"district"'), organize({ station: 'S' }))), [
+    'organize.renameByName "station" is not a name the queries produce (Time, district, open)',
+  ]);
   t.deepEqual(columnNameProblems(table(query, byName('door_open'))), ['override byName "door_open" is not a name the queries produce (Time, station, open)']);
   // Subqueries' names do not reach the result; only the outer SELECT and GROUP BY do.
-  t.deepEqual(columnNameProblems(table(`SELECT sum("open") AS "n" FROM (${query})`, byName('open'))), ['override byName "open" is not a name the queries produce (Time, n)']);
+  t.deepEqual(columnNameProblems(table(`SELECT sum("open") AS "n" FROM (${query})`, byName('open'))), [
+    'override byName "open" is not a name the queries produce (Time, n)',
+  ]);
   // Time series are named by their alias.
-  const series = (alias: string, extra: Record<string, unknown>): PanelJson => ({ type: 'timeseries', targets: [{ refId: 'A', query: 'SELECT max("fault") AS "fault" FROM "appliance" GROUP BY time(1m), "appliance"', alias }], ...extra });
+  const series = (alias: string, extra: Record<string, unknown>): PanelJson => ({
+    type: 'timeseries',
+    targets: [{ refId: 'A', query: 'SELECT max("fault") AS "fault" FROM "appliance" GROUP BY time(1m), "appliance"', alias }],
+    ...extra,
+  });
   t.deepEqual(columnNameProblems(series('$tag_appliance', byName('fridge'))), []);
   t.regex(columnNameProblems(series('$tag_appliance', byName('appliance')))[0] ?? '', /override byName "appliance" is not a name/);
   t.deepEqual(columnNameProblems(series('$col', byName('fault'))), []);
@@ -122,7 +148,7 @@ test('the column-name check catches a name the queries no longer produce', (t) =
   );
 });
 
-test('every daily GROUP BY, expanded as Grafana does at the board\'s range, starts days at local midnight', (t) => {
+test("every daily GROUP BY, expanded as Grafana does at the board's range, starts days at local midnight", (t) => {
   let daily = 0;
   for (const board of boards) {
     const time = board.time as { from: string; to: string };
@@ -142,7 +168,9 @@ test('the local-day check catches days split at UTC midnight', (t) => {
   t.deepEqual(utcDayProblems('SELECT sum("entries") FROM "station_occupancy" GROUP BY time(1d, -8h), "district"'), []);
   t.deepEqual(utcDayProblems('SELECT sum("entries") FROM "station_occupancy" GROUP BY time(7d,16h)'), []);
   t.deepEqual(utcDayProblems('SELECT sum("entries") FROM "station_occupancy" GROUP BY time(30m), time(12h)'), []);
-  t.deepEqual(utcDayProblems('SELECT sum("entries") FROM "station_occupancy" GROUP BY time(1d)'), ['time(1d) does not start days at local midnight (offset -8h)']);
+  t.deepEqual(utcDayProblems('SELECT sum("entries") FROM "station_occupancy" GROUP BY time(1d)'), [
+    'time(1d) does not start days at local midnight (offset -8h)',
+  ]);
   t.deepEqual(utcDayProblems('GROUP BY time(24h)'), ['time(24h) does not start days at local midnight (offset -8h)']);
   t.deepEqual(utcDayProblems('GROUP BY time(1d, 8h)'), ['time(1d, 8h) does not start days at local midnight (offset -8h)']);
   // A panel whose minimum interval is a day and whose query buckets by $__interval gets UTC days.
@@ -268,9 +296,15 @@ for (const board of boards) {
 test('a broken query fails on influxd the way Grafana would show it', async (t) => {
   const ctx: QueryContext = { from: now - SPAN_MS, to: now, now, variables: {} };
   // An unknown variable stays unexpanded, as in Grafana, and InfluxDB refuses the text.
-  const influxql = expandQuery('SELECT last("online") FROM "station_status" WHERE $timeFilter AND "district" =~ /^$nosuch$/ GROUP BY time($__interval)', {}, ctx);
+  const influxql = expandQuery(
+    'SELECT last("online") FROM "station_status" WHERE $timeFilter AND "district" =~ /^$nosuch$/ GROUP BY time($__interval)',
+    {},
+    ctx,
+  );
   t.regex(influxql, /time >= \d+ms and time <= \d+ms/);
   t.regex(influxql, /GROUP BY time\(\d+[smhd]\)/);
   t.deepEqual(withValues(await influx.query(influxql)), 0);
-  await t.throwsAsync(influx.query(expandQuery('SELECT mean("fault_code") FROM "appliance" WHERE $timeFilter', {}, ctx)), { message: /unsupported mean|mean/i });
+  await t.throwsAsync(influx.query(expandQuery('SELECT mean("fault_code") FROM "appliance" WHERE $timeFilter', {}, ctx)), {
+    message: /unsupported mean|mean/i,
+  });
 });

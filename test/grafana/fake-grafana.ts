@@ -124,9 +124,8 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
 
     if (req.authorization !== `Bearer ${options.token}`) return send(res, 401, { message: 'invalid API key' });
     if (req.method !== 'GET' && options.forbidden?.some((p) => req.path.startsWith(p))) {
-      return send(res, 403, { message: 'You\'ll need additional permissions to perform this action. Permissions needed: datasources:create' });
+      return send(res, 403, { message: "You'll need additional permissions to perform this action. Permissions needed: datasources:create" });
     }
-
 
     if ((m = /^GET \/api\/folders\/([^/]+)$/.exec(route))) {
       const folder = folders.get(decodeURIComponent(m[1]!));
@@ -145,7 +144,8 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
       const folder = folders.get(decodeURIComponent(m[1]!));
       if (!body) return;
       if (!folder) return send(res, 404, { message: 'folder not found' });
-      if (!body.overwrite && body.version !== folder.version) return send(res, 412, { message: 'the folder has been changed by someone else', status: 'version-mismatch' });
+      if (!body.overwrite && body.version !== folder.version)
+        return send(res, 412, { message: 'the folder has been changed by someone else', status: 'version-mismatch' });
       Object.assign(folder, { title: body.title, version: folder.version + 1 });
       return send(res, 200, { id: 1, ...folder });
     }
@@ -161,7 +161,13 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
       if (!ds) return send(res, 404, { message: 'Data source not found' });
       const { secureJsonData, ...visible } = ds;
       const readOnly = options.readOnlyDatasources?.includes(ds.uid) ?? false;
-      return send(res, 200, { id: 1, version: 1, ...visible, readOnly, secureJsonFields: Object.fromEntries(Object.keys(secureJsonData ?? {}).map((k) => [k, true])) });
+      return send(res, 200, {
+        id: 1,
+        version: 1,
+        ...visible,
+        readOnly,
+        secureJsonFields: Object.fromEntries(Object.keys(secureJsonData ?? {}).map((k) => [k, true])),
+      });
     }
     if (route === 'POST /api/datasources') {
       const body = parse(DatasourceBody, req, res);
@@ -196,8 +202,11 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
       if (!body) return;
       if (!folders.has(body.folderUid)) return send(res, 400, { message: 'folder not found' });
       if (options.provisionedDashboards?.includes(body.dashboard.uid)) return send(res, 400, { message: 'Cannot save provisioned dashboard' });
-      const sameTitle = [...dashboards.values()].find((d) => d.folderUid === body.folderUid && d.dashboard.title === body.dashboard.title && d.dashboard.uid !== body.dashboard.uid);
-      if (sameTitle && !body.overwrite) return send(res, 412, { message: 'A dashboard with the same name in the folder already exists', status: 'name-exists' });
+      const sameTitle = [...dashboards.values()].find(
+        (d) => d.folderUid === body.folderUid && d.dashboard.title === body.dashboard.title && d.dashboard.uid !== body.dashboard.uid,
+      );
+      if (sameTitle && !body.overwrite)
+        return send(res, 412, { message: 'A dashboard with the same name in the folder already exists', status: 'name-exists' });
       if (sameTitle) violations.push(`${route}: overwrite of ${sameTitle.dashboard.uid} by title (Grafana would give ${body.dashboard.uid} its uid)`);
       const stored = dashboards.get(body.dashboard.uid);
       if (stored && !body.overwrite && body.dashboard.version !== stored.dashboard.version) {

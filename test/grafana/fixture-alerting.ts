@@ -18,11 +18,25 @@ export function fixtureAlertRecords(stations: readonly Station[], now: number, d
     for (let d = 0; d < days; d++) {
       const scheduledMs = 12 * 3_600_000;
       const openMs = Math.round(scheduledMs * rng.float(0.6, 1));
-      const rollup = { stationId: station.id, district: station.district, date: localDateOf(now - d * DAY_MS), scheduledMs, openMs, closedMs: scheduledMs - openMs, offlineMs: 0, uncoveredMs: 0, declaredClosedMs: 0 };
+      const rollup = {
+        stationId: station.id,
+        district: station.district,
+        date: localDateOf(now - d * DAY_MS),
+        scheduledMs,
+        openMs,
+        closedMs: scheduledMs - openMs,
+        offlineMs: 0,
+        uncoveredMs: 0,
+        declaredClosedMs: 0,
+      };
       records.push({ kind: 'rollup', rollup });
     }
     for (const item of MANUAL_ITEMS) {
-      records.push({ kind: 'attestation', district: station.district, attestation: { stationId: station.id, item, present: true, working: rng.chance(0.9), by: 'inspector', at: now - 5 * DAY_MS } });
+      records.push({
+        kind: 'attestation',
+        district: station.district,
+        attestation: { stationId: station.id, item, present: true, working: rng.chance(0.9), by: 'inspector', at: now - 5 * DAY_MS },
+      });
     }
     const rule = RULES[i % RULES.length]!;
     const fired = now - 3 * 3_600_000;

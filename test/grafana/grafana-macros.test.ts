@@ -36,7 +36,10 @@ test('multi-value and All selections become an escaped regex group; single value
   t.is(expandQuery(q, {}, ctx({ district: district(['SN']) })), '"district" =~ /^SN$/');
   t.is(expandQuery(q, {}, ctx({ district: district('a.b') })), '"district" =~ /^a\\.b$/');
   const single = { value: 'SN-0001', options: ['SN-0001'], multi: false, includeAll: false };
-  t.is(expandQuery(`"station" = '$station' AND '\${station}' AND '[[station]]'`, {}, ctx({ station: single })), `"station" = 'SN-0001' AND 'SN-0001' AND 'SN-0001'`);
+  t.is(
+    expandQuery(`"station" = '$station' AND '\${station}' AND '[[station]]'`, {}, ctx({ station: single })),
+    `"station" = 'SN-0001' AND 'SN-0001' AND 'SN-0001'`,
+  );
 });
 
 test('unknown variables are left in place, as Grafana leaves them', (t) => {

@@ -63,7 +63,9 @@ test('first run creates the folder, the 2.x data source and every board, with th
   t.is(ds.jsonData.httpHeaderName1, 'Authorization');
   t.deepEqual(ds.secureJsonData, { httpHeaderValue1: 'Token influx-token-abc' });
 
-  const saved = grafana.requests.filter((r) => r.path === '/api/dashboards/db').map((r) => r.body as { dashboard: Record<string, unknown>; folderUid: string; overwrite: boolean });
+  const saved = grafana.requests
+    .filter((r) => r.path === '/api/dashboards/db')
+    .map((r) => r.body as { dashboard: Record<string, unknown>; folderUid: string; overwrite: boolean });
   t.true(saved.every((b) => b.folderUid === FOLDER.uid && b.overwrite === false && b.dashboard.id === null));
   // Each board is sent as built, with the hash of that JSON in our own field.
   t.deepEqual(
@@ -146,7 +148,10 @@ test('a data source the Grafana provisions from a file (read-only) is reported a
   grafana.seedDatasource(v2);
   const err = await t.throwsAsync(run(grafana), { instanceOf: GrafanaError });
   t.is(err?.status, 403);
-  t.regex(err!.message, /^Grafana refused to update data source qdyz-influxdb: that Grafana provisions data source qdyz-influxdb from a file \(403: Cannot update read-only data source\), so only the file changes it: .*grafana\/provisioning\/datasources\/influxdb\.yaml/);
+  t.regex(
+    err!.message,
+    /^Grafana refused to update data source qdyz-influxdb: that Grafana provisions data source qdyz-influxdb from a file \(403: Cannot update read-only data source\), so only the file changes it: .*grafana\/provisioning\/datasources\/influxdb\.yaml/,
+  );
   t.notRegex(err!.message, /Admin|role/);
   t.is(grafana.dashboards.size, 0);
   t.deepEqual(grafana.violations, []);
@@ -156,7 +161,12 @@ test('a board the Grafana provisions from files says the files rule it', async (
   const grafana = await fake(t, { provisionedDashboards: [boards[0]!.uid] });
   const err = await t.throwsAsync(run(grafana), { instanceOf: GrafanaError });
   t.is(err?.status, 400);
-  t.regex(err!.message, new RegExp(`^Grafana refused to save dashboard ${boards[0]!.uid}: that Grafana provisions dashboard ${boards[0]!.uid} from files \\(400: Cannot save provisioned dashboard\\).*npm run grafana:generate.*remove that dashboard provider`));
+  t.regex(
+    err!.message,
+    new RegExp(
+      `^Grafana refused to save dashboard ${boards[0]!.uid}: that Grafana provisions dashboard ${boards[0]!.uid} from files \\(400: Cannot save provisioned dashboard\\).*npm run grafana:generate.*remove that dashboard provider`,
+    ),
+  );
   t.deepEqual(grafana.violations, []);
 });
 
@@ -165,7 +175,12 @@ test('a data source holding our name under another uid (409) says which and what
   grafana.seedDatasource({ ...v2, uid: 'made-by-hand' });
   const err = await t.throwsAsync(run(grafana), { instanceOf: GrafanaError });
   t.is(err?.status, 409);
-  t.regex(err!.message, new RegExp(`^Grafana refused to create data source ${INFLUX_DATASOURCE.uid}: a data source named "${INFLUX_DATASOURCE_NAME}" already exists with another uid \\(409: data source with the same name already exists\\); the boards query uid ${INFLUX_DATASOURCE.uid}, so rename or delete that data source`));
+  t.regex(
+    err!.message,
+    new RegExp(
+      `^Grafana refused to create data source ${INFLUX_DATASOURCE.uid}: a data source named "${INFLUX_DATASOURCE_NAME}" already exists with another uid \\(409: data source with the same name already exists\\); the boards query uid ${INFLUX_DATASOURCE.uid}, so rename or delete that data source`,
+    ),
+  );
   t.deepEqual(grafana.violations, []);
 });
 
@@ -229,7 +244,10 @@ test('the command reads flags (over the environment), provisions and prints a su
   const out: string[] = [];
   await provisionCommand({ GRAFANA_TOKEN: 'from-env-is-overridden', INFLUX_DATABASE: 'stations' }, logger, (text) => out.push(text))
     .exitOverride()
-    .parseAsync(['--url', grafana.url, '--token', TOKEN, '--influx-url', 'http://influx.internal:8086', '--influx-user', 'grafana', '--influx-password', 'pw'], { from: 'user' });
+    .parseAsync(
+      ['--url', grafana.url, '--token', TOKEN, '--influx-url', 'http://influx.internal:8086', '--influx-user', 'grafana', '--influx-password', 'pw'],
+      { from: 'user' },
+    );
   t.deepEqual(grafana.violations, []);
   const ds = grafana.datasources.get(INFLUX_DATASOURCE.uid)!;
   t.like(ds, { url: 'http://influx.internal:8086', user: 'grafana', secureJsonData: { password: 'pw' } });
@@ -270,7 +288,10 @@ test('a --influx-token flag beats 1.x credentials in the environment', async (t)
 test('a 2.x token and 1.x credentials from the same source are refused before anything is sent', async (t) => {
   const grafana = await fake(t);
   const flags = await t.throwsAsync(runCommand(grafana, {}, ['--influx-token', 'tok', '--influx-user', 'grafana']), { instanceOf: ConfigError });
-  t.regex(flags!.message, /both an InfluxDB 2\.x token \(--influx-token\) and 1\.x credentials \(--influx-user\) are given: give --influx-token for InfluxDB 2\.x, or --influx-user and --influx-password for 1\.x, not both/);
+  t.regex(
+    flags!.message,
+    /both an InfluxDB 2\.x token \(--influx-token\) and 1\.x credentials \(--influx-user\) are given: give --influx-token for InfluxDB 2\.x, or --influx-user and --influx-password for 1\.x, not both/,
+  );
   const env = await t.throwsAsync(runCommand(grafana, { INFLUX_TOKEN: 'tok', INFLUX_PASSWORD: 'pw' }, []), { instanceOf: ConfigError });
   t.regex(env!.message, /INFLUX_TOKEN from the environment\) and 1\.x credentials \(INFLUX_PASSWORD from the environment\)/);
   t.deepEqual(grafana.requests, []);

@@ -33,5 +33,10 @@ test('the data source and provider YAML match what the boards and docker-compose
   t.deepEqual(ds.datasources[0]!.secureJsonData, { httpHeaderValue1: 'Token ${INFLUX_TOKEN}' });
 
   const providers = load(files.get('dashboards/qdyz.yaml')!) as { providers: Array<Record<string, any>> };
-  t.like(providers.providers[0], { type: 'file', folderUid: FOLDER.uid, folder: FOLDER.title, options: { path: `${CONTAINER_PROVISIONING_DIR}/${BOARDS_SUBDIR}` } });
+  t.like(providers.providers[0], {
+    type: 'file',
+    folderUid: FOLDER.uid,
+    folder: FOLDER.title,
+    options: { path: `${CONTAINER_PROVISIONING_DIR}/${BOARDS_SUBDIR}` },
+  });
 });

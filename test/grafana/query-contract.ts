@@ -101,7 +101,12 @@ export function outerColumns(query: string): { columns: string[]; groupTags: str
   const groupTags =
     groupAt < 0
       ? []
-      : splitTopLevel(query.slice(groupAt).replace(/^\s*GROUP BY\s+/i, '').replace(/\s+(fill|ORDER|LIMIT|SLIMIT|tz)\b.*$/is, '')).flatMap((g) => {
+      : splitTopLevel(
+          query
+            .slice(groupAt)
+            .replace(/^\s*GROUP BY\s+/i, '')
+            .replace(/\s+(fill|ORDER|LIMIT|SLIMIT|tz)\b.*$/is, ''),
+        ).flatMap((g) => {
           const m = /^"((?:[^"\\]|\\.)*)"$/.exec(g);
           return m ? [m[1]!] : [];
         });
@@ -146,10 +151,11 @@ export function referencedNames(panel: PanelJson): Array<{ name: string; where: 
   const refs: Array<{ name: string; where: string }> = [];
   for (const transformation of (panel.transformations ?? []) as Array<{ id: string; options?: Record<string, unknown> }>) {
     for (const key of ['excludeByName', 'renameByName', 'indexByName']) {
-      for (const name of Object.keys((transformation.options?.[key] as Record<string, unknown> | undefined) ?? {})) refs.push({ name, where: `${transformation.id}.${key}` });
+      for (const name of Object.keys((transformation.options?.[key] as Record<string, unknown> | undefined) ?? {}))
+        refs.push({ name, where: `${transformation.id}.${key}` });
     }
   }
-  const overrides = ((panel.fieldConfig as { overrides?: FieldOverride[] } | undefined)?.overrides ?? []);
+  const overrides = (panel.fieldConfig as { overrides?: FieldOverride[] } | undefined)?.overrides ?? [];
   for (const o of overrides) if (o.matcher.id === 'byName') refs.push({ name: String(o.matcher.options), where: 'override byName' });
   const xField = (panel.options as { xField?: unknown } | undefined)?.xField;
   if (typeof xField === 'string') refs.push({ name: xField, where: 'options.xField' });
@@ -163,8 +169,10 @@ export function columnNameProblems(panel: PanelJson): string[] {
   const problems = referencedNames(panel)
     .filter((r) => !produced.has(r.name))
     .map((r) => `${r.where} "${r.name}" is not a name the queries produce (${[...produced].join(', ')})`);
-  const overrides = ((panel.fieldConfig as { overrides?: FieldOverride[] } | undefined)?.overrides ?? []);
-  for (const o of overrides) if (o.matcher.id === 'byFrameRefID' && !refIds.has(String(o.matcher.options))) problems.push(`override byFrameRefID "${String(o.matcher.options)}" is no query of the panel`);
+  const overrides = (panel.fieldConfig as { overrides?: FieldOverride[] } | undefined)?.overrides ?? [];
+  for (const o of overrides)
+    if (o.matcher.id === 'byFrameRefID' && !refIds.has(String(o.matcher.options)))
+      problems.push(`override byFrameRefID "${String(o.matcher.options)}" is no query of the panel`);
   return problems;
 }
 

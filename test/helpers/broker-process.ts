@@ -26,7 +26,9 @@ export function spawnBroker(env: Record<string, string>): BrokerProcess {
     events.push(entry);
     for (const w of waiters.filter((w) => w.event === entry.event)) w.resolve(entry);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const waitFor = (event: string) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const seen = events.find((e) => e.event === event);

@@ -32,7 +32,10 @@ export function withInfluxd(test: TestFn<unknown>): InfluxdFixture {
     },
     newDatabase: (prefix = 'test') => `${prefix}_${process.pid}_${seq++}`,
     async connect(t, config = {}) {
-      const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase(), ...config }, createLogger('test-influx', process.env.LOG_LEVEL ?? 'silent'));
+      const influx = await connectInflux(
+        { url: fixture.influxd().url, database: fixture.newDatabase(), ...config },
+        createLogger('test-influx', process.env.LOG_LEVEL ?? 'silent'),
+      );
       t.teardown(() => influx.close());
       await influx.ensureDatabase();
       return influx;

@@ -53,15 +53,18 @@ export function rawConnect(b: Pick<TestBroker, 'port'>): Promise<RawConnection> 
         };
         check();
       });
-    const send = (...items: (mqttPacket.Packet | Buffer)[]) =>
-      socket.write(Buffer.concat(items.map((p) => (Buffer.isBuffer(p) ? p : mqttPacket.generate(p)))));
+    const send = (...items: (mqttPacket.Packet | Buffer)[]) => socket.write(Buffer.concat(items.map((p) => (Buffer.isBuffer(p) ? p : mqttPacket.generate(p)))));
     socket.once('connect', () => resolve({ socket, next, closed, send }));
     socket.once('error', reject);
   });
 }
 
 /** A CONNECT packet of MQTT 3.1.1 for a test broker account (its generated password). */
-export const connectPacket = (b: Pick<TestBroker, 'credentials'>, username: string, extra: Partial<mqttPacket.IConnectPacket> = {}): mqttPacket.IConnectPacket => ({
+export const connectPacket = (
+  b: Pick<TestBroker, 'credentials'>,
+  username: string,
+  extra: Partial<mqttPacket.IConnectPacket> = {},
+): mqttPacket.IConnectPacket => ({
   cmd: 'connect',
   protocolId: 'MQTT',
   protocolVersion: 4,

@@ -157,7 +157,14 @@ test('a writer starts before InfluxDB answers and writes once it does', async (t
   const influx = openInflux({ url: `http://127.0.0.1:${port}`, database: 'late' }, logger);
   t.teardown(() => influx.close());
   let written = 0;
-  const writer = influx.writer({ spoolDir: await tempDir(t), flushMs: 20, minRetryDelayMs: 50, maxRetryDelayMs: 200, prepare: () => influx.ensureDatabase(), events: { written: (n) => (written += n) } });
+  const writer = influx.writer({
+    spoolDir: await tempDir(t),
+    flushMs: 20,
+    minRetryDelayMs: 50,
+    maxRetryDelayMs: 200,
+    prepare: () => influx.ensureDatabase(),
+    events: { written: (n) => (written += n) },
+  });
   writer.write(Array.from({ length: 5 }, (_, i) => occupancy('SN-0001', i)));
   t.throws(() => influx.version, { message: /not known yet/ });
   const server = await startPrivateInfluxd({ dataDir, port });

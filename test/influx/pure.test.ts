@@ -75,7 +75,15 @@ test('query answers flatten to rows with series tags merged in', (t) => {
           statement_id: 0,
           series: [
             { name: 'm', tags: { station: 'SN-0001' }, columns: ['time', 'count'], values: [[1000, 3]] },
-            { name: 'm', tags: { station: 'SN-0002' }, columns: ['time', 'count'], values: [[1000, 5], [2000, 6]] },
+            {
+              name: 'm',
+              tags: { station: 'SN-0002' },
+              columns: ['time', 'count'],
+              values: [
+                [1000, 5],
+                [2000, 6],
+              ],
+            },
           ],
         },
         { statement_id: 1 },

@@ -11,7 +11,15 @@ import type { TestBroker } from '../helpers/broker.js';
 
 export const occupancyPayload = (station: string, ts: number, people = 3, entries = 1) => ({ station, ts, people, entries });
 export const statusPayload = (station: string, ts: number) => ({ station, ts, online: true, reason: 'heartbeat' as const, uptimeS: 60, wifiRssiDbm: -55 });
-export const fridgePayload = (station: string, ts: number, tempC = 4.5) => ({ station, ts, appliance: 'fridge' as const, on: true, powerW: 85.5, faultCode: null, tempC });
+export const fridgePayload = (station: string, ts: number, tempC = 4.5) => ({
+  station,
+  ts,
+  appliance: 'fridge' as const,
+  on: true,
+  powerW: 85.5,
+  faultCode: null,
+  tempC,
+});
 
 export const occupancyTopic = (stationId: string): string => telemetryTopic({ stationId, channel: 'occupancy' });
 export const statusTopic = (stationId: string): string => telemetryTopic({ stationId, channel: 'status' });
@@ -19,7 +27,14 @@ export const fridgeTopic = (stationId: string): string => telemetryTopic({ stati
 
 /** A station's own MQTT 3.1.1 connection (client id = station id, as the broker requires). */
 export function stationClient(broker: TestBroker, stationId: string, extra: Parameters<typeof connectAsync>[1] = {}): Promise<MqttClient> {
-  return connectAsync(broker.url, { username: stationId, password: broker.credentials[stationId], clientId: stationId, protocolVersion: 4, reconnectPeriod: 0, ...extra });
+  return connectAsync(broker.url, {
+    username: stationId,
+    password: broker.credentials[stationId],
+    clientId: stationId,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    ...extra,
+  });
 }
 
 /** Value of a counter (with these labels) in a prom-client registry; 0 when absent. */

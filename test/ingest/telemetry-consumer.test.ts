@@ -52,7 +52,8 @@ test.serial('valid telemetry folds into station state; invalid is rejected and c
   t.is(consumer.states.size, broker.registry.stations.length);
   t.is(consumer.states.get('SN-0001')?.people, null);
   // Every reason is on /metrics from the start (at 0), so a dashboard can rate() it before the first rejection.
-  for (const reason of REJECT_REASONS) t.regex(await metrics.metrics(), new RegExp(`^telemetry_messages_rejected_total\\{reason="${reason}"\\} 0$`, 'm'), reason);
+  for (const reason of REJECT_REASONS)
+    t.regex(await metrics.metrics(), new RegExp(`^telemetry_messages_rejected_total\\{reason="${reason}"\\} 0$`, 'm'), reason);
 
   const station = await stationClient(broker, 'SN-0001');
   t.teardown(() => station.endAsync());
@@ -65,7 +66,9 @@ test.serial('valid telemetry folds into station state; invalid is rejected and c
   // SN-0001's lockers are attested by inspection only; a heartbeat that says offline contradicts itself.
   const lockers = telemetryTopic({ stationId: 'SN-0001', channel: 'appliance', appliance: 'lockers' });
   t.is(broker.registry.get('SN-0001')!.equipment.lockers, 'inspection');
-  await station.publishAsync(lockers, JSON.stringify({ station: 'SN-0001', ts, appliance: 'lockers', on: true, powerW: 5, faultCode: null, openDoors: 1 }), { qos: 1 });
+  await station.publishAsync(lockers, JSON.stringify({ station: 'SN-0001', ts, appliance: 'lockers', on: true, powerW: 5, faultCode: null, openDoors: 1 }), {
+    qos: 1,
+  });
   await station.publishAsync(statusTopic('SN-0001'), JSON.stringify({ ...statusPayload('SN-0001', ts), online: false }), { qos: 1 });
   await until(() => seen.length + rejected.length >= 7);
 
@@ -94,7 +97,12 @@ test.serial('valid telemetry folds into station state; invalid is rejected and c
 
 test.serial('a retained Last Will is replayed on subscribe: the state goes offline, marked as not device-timed', async (t) => {
   // SN-0002 connects with a will and drops its socket: the broker publishes the will, retained.
-  const will = { topic: statusTopic('SN-0002'), payload: Buffer.from(JSON.stringify({ station: 'SN-0002', online: false, reason: 'lwt' })), qos: 1 as const, retain: true };
+  const will = {
+    topic: statusTopic('SN-0002'),
+    payload: Buffer.from(JSON.stringify({ station: 'SN-0002', online: false, reason: 'lwt' })),
+    qos: 1 as const,
+    retain: true,
+  };
   const station = await stationClient(broker, 'SN-0002', { will });
   await station.publishAsync(occupancyTopic('SN-0002'), JSON.stringify(occupancyPayload('SN-0002', Date.now() - 5000)), { qos: 1 });
   station.stream.destroy();
@@ -116,7 +124,15 @@ test.serial('a retained Last Will is replayed on subscribe: the state goes offli
 
 test.serial('the persistent session keeps QoS 1 messages published while the consumer was away', async (t) => {
   const clientId = `svc-ingest-persist${process.pid}`;
-  const first = createTelemetryConsumer({ mqttUrl: broker.url, username: 'svc-ingest', password: broker.credentials['svc-ingest']!, clientId, registry: broker.registry, logger, metrics: new MetricsRegistry() });
+  const first = createTelemetryConsumer({
+    mqttUrl: broker.url,
+    username: 'svc-ingest',
+    password: broker.credentials['svc-ingest']!,
+    clientId,
+    registry: broker.registry,
+    logger,
+    metrics: new MetricsRegistry(),
+  });
   await first.ready;
   await first.close();
 
@@ -132,11 +148,22 @@ test.serial('the persistent session keeps QoS 1 messages published while the con
   });
   await second.ready;
   await until(() => got.length >= 20);
-  t.deepEqual(got, Array.from({ length: 20 }, (_, i) => i));
+  t.deepEqual(
+    got,
+    Array.from({ length: 20 }, (_, i) => i),
+  );
 });
 
 test.serial('wrong credentials make ready reject', async (t) => {
-  const consumer = createTelemetryConsumer({ mqttUrl: broker.url, username: 'svc-ingest', password: 'not-the-password-at-all', clientId: 'svc-ingest-bad', registry: broker.registry, logger, metrics: new MetricsRegistry() });
+  const consumer = createTelemetryConsumer({
+    mqttUrl: broker.url,
+    username: 'svc-ingest',
+    password: 'not-the-password-at-all',
+    clientId: 'svc-ingest-bad',
+    registry: broker.registry,
+    logger,
+    metrics: new MetricsRegistry(),
+  });
   t.teardown(() => consumer.close());
   await t.throwsAsync(consumer.ready, { message: /Bad username or password|Not authorized/i });
 });
@@ -156,9 +183,12 @@ test.serial('rejection logging is sampled per reason, with a summary of the rest
   log.record('bad_json', 'next interval', 't');
   log.summarise();
   t.is(lines.filter((l) => l.event === 'telemetry_rejected' && l.reason === 'bad_json').length, 4);
-  t.is((lines.find((l) => l.reason === 'schema')?.detail as string).length, 300);
+  t.is(String(lines.find((l) => l.reason === 'schema')?.detail).length, 300);
   const summaries = lines.filter((l) => l.event === 'telemetry_rejected_summary');
-  t.deepEqual(summaries.map((l) => l.suppressed), [{ bad_json: 47 }]);
+  t.deepEqual(
+    summaries.map((l) => l.suppressed),
+    [{ bad_json: 47 }],
+  );
 });
 
 test.serial('beforeAck holds the PUBACK and every later message: a consumer that dies holding gets the message again', async (t) => {
@@ -174,7 +204,8 @@ test.serial('beforeAck holds the PUBACK and every later message: a consumer that
   const station = await stationClient(broker, 'SN-0002');
   t.teardown(() => station.endAsync());
   const ts = Date.now() - 1000;
-  for (const entries of [1, 2]) await station.publishAsync(occupancyTopic('SN-0002'), JSON.stringify(occupancyPayload('SN-0002', ts + entries, 1, entries)), { qos: 1 });
+  for (const entries of [1, 2])
+    await station.publishAsync(occupancyTopic('SN-0002'), JSON.stringify(occupancyPayload('SN-0002', ts + entries, 1, entries)), { qos: 1 });
   await until(() => seen.length >= 1);
   // The second message waits behind the first one's held acknowledgement (mqtt.js handles one packet at a time).
   t.deepEqual(seen, [1]);

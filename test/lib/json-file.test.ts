@@ -35,5 +35,8 @@ test('the reader names the file and every bad field; callers may turn that into 
   );
   writeFileSync(file, '{ not json');
   t.throws(() => readJsonFile(file, Schema), { instanceOf: JsonFileError, message: /config\.json/ });
-  t.throws(() => readJson(join(dir, 'missing.json'), (f, p) => new RangeError(`${f} ${p.join()}`)), { instanceOf: RangeError, message: /missing\.json ENOENT/ });
+  t.throws(() => readJson(join(dir, 'missing.json'), (f, p) => new RangeError(`${f} ${p.join()}`)), {
+    instanceOf: RangeError,
+    message: /missing\.json ENOENT/,
+  });
 });

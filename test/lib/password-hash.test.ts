@@ -40,7 +40,14 @@ test('dashboard users get the same format at the interactive cost, and hashes wr
   // A users file holding such a hash still loads, with the same checks as the broker's accounts file.
   const users = { version: 1, users: [{ username: 'admin', displayName: 'Admin', role: 'city-admin', passwordHash: legacy }] };
   t.notThrows(() => parseUsersFile(users, 'users.json'));
-  t.throws(() => parseUsersFile({ ...users, users: [{ ...users.users[0], passwordHash: 'scrypt$1048576$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }] }, 'users.json'), {
-    message: /more than/,
-  });
+  t.throws(
+    () =>
+      parseUsersFile(
+        { ...users, users: [{ ...users.users[0], passwordHash: 'scrypt$1048576$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }] },
+        'users.json',
+      ),
+    {
+      message: /more than/,
+    },
+  );
 });

@@ -28,14 +28,22 @@ test('MQTT_URL takes mqtt://, mqtts://, ws:// and wss:// only', (t) => {
       t.is(readConfig(schema, { MQTT_URL: url }).MQTT_URL, url);
     }
     for (const url of ['http://127.0.0.1:1883', 'tcp://127.0.0.1:1883', 'file:///etc/passwd']) {
-      t.deepEqual(problems(() => readConfig(schema, { MQTT_URL: url })), ['MQTT_URL: expected an mqtt://, mqtts://, ws:// or wss:// URL'], url);
+      t.deepEqual(
+        problems(() => readConfig(schema, { MQTT_URL: url })),
+        ['MQTT_URL: expected an mqtt://, mqtts://, ws:// or wss:// URL'],
+        url,
+      );
     }
   }
 });
 
 test('INFLUX_RETENTION below 1h is refused with the reason; 0s and INF mean forever', (t) => {
   for (const retention of ['1s', '59m', '3599s']) {
-    t.deepEqual(problems(() => readConfig(IngestConfigSchema, { INFLUX_RETENTION: retention })), ['INFLUX_RETENTION: InfluxDB refuses a retention shorter than 1h; 0s or INF keeps forever'], retention);
+    t.deepEqual(
+      problems(() => readConfig(IngestConfigSchema, { INFLUX_RETENTION: retention })),
+      ['INFLUX_RETENTION: InfluxDB refuses a retention shorter than 1h; 0s or INF keeps forever'],
+      retention,
+    );
   }
   for (const retention of ['1h', '60m', '400d', '0s', 'INF']) t.is(readConfig(IngestConfigSchema, { INFLUX_RETENTION: retention }).INFLUX_RETENTION, retention);
   t.is(problems(() => readConfig(IngestConfigSchema, { INFLUX_RETENTION: '1y' })).length, 1);

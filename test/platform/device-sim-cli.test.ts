@@ -71,7 +71,10 @@ test('device-sim --stations 600 --speed 60 against npm start: all stations, the 
   t.timeout(180_000);
   const began = Date.now();
   const platform = spawnPlatform(t, { SIM_STATIONS: '0', SIM_FILL_TODAY: 'false' });
-  const banner = await platform.waitFor(/MQTT\s+mqtt:\/\/localhost:(\d+)[\s\S]*?InfluxDB .*?(http:\/\/127\.0\.0\.1:\d+)[\s\S]*?Metrics .*?(http:\/\/localhost:\d+\/metrics)[\s\S]*?Simulator\s+off/, 60_000);
+  const banner = await platform.waitFor(
+    /MQTT\s+mqtt:\/\/localhost:(\d+)[\s\S]*?InfluxDB .*?(http:\/\/127\.0\.0\.1:\d+)[\s\S]*?Metrics .*?(http:\/\/localhost:\d+\/metrics)[\s\S]*?Simulator\s+off/,
+    60_000,
+  );
   const [, mqttPort, influxUrl, metricsUrl] = banner;
   const platformUp = Date.now();
 
@@ -87,7 +90,8 @@ test('device-sim --stations 600 --speed 60 against npm start: all stations, the 
 
   const profile = (s: (typeof registry.stations)[number]) => stationProfile(SEED, s, DEFAULT_SHARES);
   // Scheduled open from well before the run (a normal station is at most an hour late) to after it.
-  const openThroughout = (s: (typeof registry.stations)[number]) => totalMs(scheduledIntervals(s.openingHours, start - 2 * HOUR, end + 10 * MIN)) === end + 10 * MIN - (start - 2 * HOUR);
+  const openThroughout = (s: (typeof registry.stations)[number]) =>
+    totalMs(scheduledIntervals(s.openingHours, start - 2 * HOUR, end + 10 * MIN)) === end + 10 * MIN - (start - 2 * HOUR);
   const normalOpen = registry.stations.filter((s) => profile(s).behaviour === 'normal' && openThroughout(s));
   t.true(normalOpen.length >= 50, `${normalOpen.length} normal stations scheduled open all run`);
   const closedStation = normalOpen.find((s) => s.openingHours.type === 'weekly') ?? normalOpen[0]!;
@@ -103,29 +107,48 @@ test('device-sim --stations 600 --speed 60 against npm start: all stations, the 
 
   // The CLI as an operator runs it, with the development credentials the platform's broker wrote.
   const args = [
-    '--broker', `mqtt://127.0.0.1:${mqttPort}`,
-    '--registry', registryFile,
-    '--credentials', platform.config.DEV_CREDENTIALS_FILE,
-    '--stations', '600',
-    '--speed', String(SPEED),
-    '--start', iso(start),
-    '--duration', `${RUN_S}s`,
-    '--seed', String(SEED),
+    '--broker',
+    `mqtt://127.0.0.1:${mqttPort}`,
+    '--registry',
+    registryFile,
+    '--credentials',
+    platform.config.DEV_CREDENTIALS_FILE,
+    '--stations',
+    '600',
+    '--speed',
+    String(SPEED),
+    '--start',
+    iso(start),
+    '--duration',
+    `${RUN_S}s`,
+    '--seed',
+    String(SEED),
     // The shares the test classifies stations with (the CLI's defaults, made explicit).
-    '--late-share', String(DEFAULT_SHARES.lateOpener),
-    '--early-share', String(DEFAULT_SHARES.earlyCloser),
-    '--closed-share', String(DEFAULT_SHARES.closesForDays),
-    '--flaky-share', String(DEFAULT_SHARES.flaky),
-    '--faults', planFile,
-    '--json', '--no-progress',
+    '--late-share',
+    String(DEFAULT_SHARES.lateOpener),
+    '--early-share',
+    String(DEFAULT_SHARES.earlyCloser),
+    '--closed-share',
+    String(DEFAULT_SHARES.closesForDays),
+    '--flaky-share',
+    String(DEFAULT_SHARES.flaky),
+    '--faults',
+    planFile,
+    '--json',
+    '--no-progress',
   ];
-  const cli = spawn(process.execPath, ['--import', 'tsx', projectPath('device-sim/main.ts'), ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(process.execPath, ['--import', 'tsx', projectPath('device-sim/main.ts'), ...args], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.teardown(() => cli.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const cliExit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.once('exit', (code, signal) => resolve({ code, signal })));
+  const cliExit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    cli.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const cliDone = Date.now();
   t.deepEqual(cliExit, { code: 0, signal: null }, `${stderr}\n${stdout.slice(-2000)}`);
   const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Summary;
@@ -174,16 +197,24 @@ test('device-sim --stations 600 --speed 60 against npm start: all stations, the 
 
   // Lunch peak: more people inside from 11:00 than in the half hour before (arrivals rate ×3.5 at 11 h).
   const meanPeople = async (from: number, to: number) =>
-    Number((await influx.query(`SELECT mean(${q(PEOPLE)}) FROM ${m('occupancy')} WHERE time >= $from AND time < $to`, { from: iso(from), to: iso(to) }))[0]?.mean);
+    Number(
+      (await influx.query(`SELECT mean(${q(PEOPLE)}) FROM ${m('occupancy')} WHERE time >= $from AND time < $to`, { from: iso(from), to: iso(to) }))[0]?.mean,
+    );
   const morning = await meanPeople(start, elevenAm);
   const lunch = await meanPeople(elevenAm, end);
   t.true(lunch > 1.5 * morning, `mean people inside: before 11:00 ${morning.toFixed(2)}, from 11:00 ${lunch.toFixed(2)}`);
-  const maxPeople = await influx.query(`SELECT max(${q(PEOPLE)}) FROM ${m('occupancy')} WHERE time >= $from AND time < $to GROUP BY ${q(TAGS.station)}`, window);
+  const maxPeople = await influx.query(
+    `SELECT max(${q(PEOPLE)}) FROM ${m('occupancy')} WHERE time >= $from AND time < $to GROUP BY ${q(TAGS.station)}`,
+    window,
+  );
   for (const r of maxPeople) t.true(Number(r.max) <= registry.get(String(r[TAGS.station]))!.capacity, `${String(r[TAGS.station])} ${String(r.max)} people`);
 
   // Schedule compliance from the raw service points: the station closed by the fault is closed within
   // its hours during the fault (and only then); normal stations open throughout are never closed.
-  const service = await influx.query(`SELECT ${q(OPEN)} FROM ${m('service')} WHERE time >= $from AND time < $to GROUP BY ${q(TAGS.station)} ORDER BY time`, window);
+  const service = await influx.query(
+    `SELECT ${q(OPEN)} FROM ${m('service')} WHERE time >= $from AND time < $to GROUP BY ${q(TAGS.station)} ORDER BY time`,
+    window,
+  );
   const byStation = new Map<string, Array<{ time: number; open: number }>>();
   for (const r of service) {
     const id = String(r[TAGS.station]);
@@ -191,14 +222,22 @@ test('device-sim --stations 600 --speed 60 against npm start: all stations, the 
   }
   const faultFrom = start + CLOSE_AT_MIN * MIN;
   const faultTo = faultFrom + CLOSE_FOR_MIN * MIN;
-  const closedOf = (id: string, from: number, to: number) => closedInSchedule(byStation.get(id) ?? [], scheduledIntervals(registry.get(id)!.openingHours, from, to), from, to);
+  const closedOf = (id: string, from: number, to: number) =>
+    closedInSchedule(byStation.get(id) ?? [], scheduledIntervals(registry.get(id)!.openingHours, from, to), from, to);
   const closedDuring = closedOf(closedStation.id, faultFrom, faultTo);
   const closedOutside = closedOf(closedStation.id, start, faultFrom) + closedOf(closedStation.id, faultTo, end);
   // One model step (1 simulated minute at speed 60) of slack at each edge.
-  t.true(closedDuring >= (CLOSE_FOR_MIN - 2) * MIN, `${closedStation.id} closed ${closedDuring / MIN} min of its ${CLOSE_FOR_MIN} scheduled min under the fault`);
+  t.true(
+    closedDuring >= (CLOSE_FOR_MIN - 2) * MIN,
+    `${closedStation.id} closed ${closedDuring / MIN} min of its ${CLOSE_FOR_MIN} scheduled min under the fault`,
+  );
   t.true(closedOutside <= 2 * MIN, `${closedStation.id} closed ${closedOutside / MIN} min outside the fault`);
   const normalClosed = normalOpen.filter((s) => s.id !== closedStation.id).map((s) => ({ id: s.id, min: closedOf(s.id, start, end) / MIN }));
-  t.deepEqual(normalClosed.filter((s) => s.min > 0), [], 'normal stations scheduled open are never closed');
+  t.deepEqual(
+    normalClosed.filter((s) => s.min > 0),
+    [],
+    'normal stations scheduled open are never closed',
+  );
 
   // Fridges: the warming one passes 8 °C, every other one stays within 0-8 °C.
   const fridges = await influx.query(
@@ -214,7 +253,12 @@ test('device-sim --stations 600 --speed 60 against npm start: all stations, the 
   // Ctrl-C stops the platform cleanly.
   platform.child.kill('SIGINT');
   t.is((await platform.exited).code, 0, platform.output().slice(-2000));
-  const errors = platform.output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+  const errors = platform
+    .output()
+    .split('\n')
+    .filter((line) => /"level":(50|60)/.test(line));
   t.deepEqual(errors, [], 'no error was logged from start to stop');
-  t.log(`platform up ${((platformUp - began) / 1000).toFixed(1)} s, CLI ${((cliDone - platformUp) / 1000).toFixed(1)} s, total ${((Date.now() - began) / 1000).toFixed(1)} s; ${summary.acknowledged} messages, ${summary.failed} failed with ${drops.length} planned link drops; people ${morning.toFixed(2)} → ${lunch.toFixed(2)}; warm fridge max ${String(warm?.max)} °C`);
+  t.log(
+    `platform up ${((platformUp - began) / 1000).toFixed(1)} s, CLI ${((cliDone - platformUp) / 1000).toFixed(1)} s, total ${((Date.now() - began) / 1000).toFixed(1)} s; ${summary.acknowledged} messages, ${summary.failed} failed with ${drops.length} planned link drops; people ${morning.toFixed(2)} → ${lunch.toFixed(2)}; warm fridge max ${String(warm?.max)} °C`,
+  );
 });

@@ -47,7 +47,9 @@ test('the all-in-one platform gets all 600 stations into InfluxDB within 60 s an
   const sinceMidnight = (Date.now() + 8 * 3600_000) % 86_400_000;
   if (sinceMidnight > 15 * 60_000) {
     t.truthy(replayedFrom, 'a fresh start replays today so far');
-    const earliest = await fetch(`${influxUrl}/query?db=${db}&epoch=ms&q=${encodeURIComponent(`SELECT first("${ONLINE}") FROM "${SERIES.status.measurement}"`)}`);
+    const earliest = await fetch(
+      `${influxUrl}/query?db=${db}&epoch=ms&q=${encodeURIComponent(`SELECT first("${ONLINE}") FROM "${SERIES.status.measurement}"`)}`,
+    );
     const first = ((await earliest.json()) as { results: Array<{ series: Array<{ values: number[][] }> }> }).results[0]!.series[0]!.values[0]![0]!;
     t.true(first <= started - 10 * 60_000, 'history older than the start is in InfluxDB');
     t.true(Number(replayedFrom![2]) > 600, 'every station replayed something');
@@ -56,7 +58,9 @@ test('the all-in-one platform gets all 600 stations into InfluxDB within 60 s an
   // Issue 15: the platform records its own coverage — the ingest while it receives, and the replayed stretch declared watched.
   const coverageSources = async (): Promise<string[]> => {
     const q = `SELECT count("span_ms") FROM "${PLATFORM_SERIES.coverage.measurement}" GROUP BY "source"`;
-    const body = (await (await fetch(`${influxUrl}/query?db=${db}&q=${encodeURIComponent(q)}`)).json()) as { results: Array<{ series?: Array<{ tags: { source: string } }> }> };
+    const body = (await (await fetch(`${influxUrl}/query?db=${db}&q=${encodeURIComponent(q)}`)).json()) as {
+      results: Array<{ series?: Array<{ tags: { source: string } }> }>;
+    };
     return (body.results[0]?.series ?? []).map((x) => x.tags.source).sort();
   };
   let sources: string[] = [];
@@ -82,6 +86,9 @@ test('the all-in-one platform gets all 600 stations into InfluxDB within 60 s an
 
   child.kill('SIGINT');
   t.is((await exited).code, 0, platform.output().slice(-2000));
-  const errors = platform.output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+  const errors = platform
+    .output()
+    .split('\n')
+    .filter((line) => /"level":(50|60)/.test(line));
   t.deepEqual(errors, [], 'no error was logged from start to stop');
 });

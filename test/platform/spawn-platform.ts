@@ -53,7 +53,9 @@ export function spawnPlatform(t: ExecutionContext, env: Record<string, string> =
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   t.teardown(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     // SIGTERM, so the platform stops its influxd (detached, in a process group of its own, which a
@@ -74,7 +76,8 @@ export function spawnPlatform(t: ExecutionContext, env: Record<string, string> =
       for (;;) {
         const m = pattern.exec(out);
         if (m) return m;
-        if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null) throw new Error(`${pattern} not seen in the platform output:\n${out.slice(-3000)}`);
+        if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`${pattern} not seen in the platform output:\n${out.slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

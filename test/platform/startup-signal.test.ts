@@ -39,6 +39,9 @@ test('SIGINT during start-up stops the private influxd and exits 0', async (t) =
   t.false(alive(Number(pid)), 'influxd is gone');
   t.true(await portFree(Number(port)), 'its port is free');
   t.regex(platform.output(), /"event":"shutdown"[^\n]*"signal":"SIGINT"/);
-  const errors = platform.output().split('\n').filter((line) => /"level":(50|60)/.test(line));
+  const errors = platform
+    .output()
+    .split('\n')
+    .filter((line) => /"level":(50|60)/.test(line));
   t.deepEqual(errors, [], 'no error was logged');
 });

@@ -27,7 +27,10 @@ test('a fault code fires at once, lists the appliance, and resolves when it clea
     from,
     to: from + 20 * MIN,
     periodic: [beats],
-    messages: [msg.appliance(from + MIN, 'water_dispenser', { faultCode: 'E1', heating: true }), msg.appliance(from + 10 * MIN, 'water_dispenser', { heating: true })],
+    messages: [
+      msg.appliance(from + MIN, 'water_dispenser', { faultCode: 'E1', heating: true }),
+      msg.appliance(from + 10 * MIN, 'water_dispenser', { heating: true }),
+    ],
   });
   const fired = r.firing('appliance_fault');
   t.is(fired.length, 1);
@@ -36,7 +39,12 @@ test('a fault code fires at once, lists the appliance, and resolves when it clea
 });
 
 test('water dispenser switched on but not heating for 45 min fires', (t) => {
-  const r = run({ from, to: from + 60 * MIN, stepMs: MIN, periodic: [beats, { everyMs: 5 * MIN, make: (x) => msg.appliance(x, 'water_dispenser', { heating: false }) }] });
+  const r = run({
+    from,
+    to: from + 60 * MIN,
+    stepMs: MIN,
+    periodic: [beats, { everyMs: 5 * MIN, make: (x) => msg.appliance(x, 'water_dispenser', { heating: false }) }],
+  });
   t.is(r.firing('water_not_heating')[0]?.at, from + 45 * MIN);
 });
 
@@ -89,7 +97,13 @@ test('power outage: every fresh appliance reading at 0 W for a minute', (t) => {
 
 test('a disabled rule never fires; severity is configurable', (t) => {
   const cfg = config({ rules: { appliance_fault: { enabled: false }, over_capacity: { severity: 'critical', forS: 0 } } });
-  const r = run({ config: cfg, from, to: from + 2 * MIN, periodic: [beats], messages: [msg.appliance(from, 'fridge', { faultCode: 'E9' }), msg.people(from, 99)] });
+  const r = run({
+    config: cfg,
+    from,
+    to: from + 2 * MIN,
+    periodic: [beats],
+    messages: [msg.appliance(from, 'fridge', { faultCode: 'E9' }), msg.people(from, 99)],
+  });
   t.deepEqual(r.firing('appliance_fault'), []);
   t.is(r.firing('over_capacity')[0]?.alert.severity, 'critical');
 });

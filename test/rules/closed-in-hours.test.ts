@@ -31,7 +31,13 @@ test('a schedule crossing midnight is judged on both sides of midnight', (t) => 
   const st = station({ openingHours: daily([['18:00', '02:00']]) });
   const from = at('2026-05-06T17:00:00');
   // Open from 18:00, closes early at 00:30 (still in hours until 02:00).
-  const r = run({ station: st, from, to: at('2026-05-07T03:00:00'), messages: [msg.service(at('2026-05-06T18:00:00'), true), msg.service(at('2026-05-07T00:30:00'), false)], periodic: [beats] });
+  const r = run({
+    station: st,
+    from,
+    to: at('2026-05-07T03:00:00'),
+    messages: [msg.service(at('2026-05-06T18:00:00'), true), msg.service(at('2026-05-07T00:30:00'), false)],
+    periodic: [beats],
+  });
   const fired = r.firing('closed_in_hours');
   t.is(fired.length, 1);
   t.is(fired[0]!.at, at('2026-05-07T00:45:00'));
@@ -41,7 +47,12 @@ test('a schedule crossing midnight is judged on both sides of midnight', (t) => 
 });
 
 test('several windows per day: closed over the lunch gap is fine, closed in the afternoon window is not', (t) => {
-  const st = station({ openingHours: daily([['07:00', '11:30'], ['13:30', '18:00']]) });
+  const st = station({
+    openingHours: daily([
+      ['07:00', '11:30'],
+      ['13:30', '18:00'],
+    ]),
+  });
   const from = at('2026-05-06T06:00:00');
   const r = run({
     station: st,
@@ -67,7 +78,13 @@ test('a 24 h station closed at 03:00 fires; offline counts as not open (both ale
   const st = station({ openingHours: { type: '24h', closedDates: [] } });
   const from = at('2026-05-06T02:00:00');
   const lwtAt = at('2026-05-06T03:00:00');
-  const r = run({ station: st, from, to: at('2026-05-06T04:00:00'), messages: [msg.service(from, true), msg.lwt(lwtAt)], periodic: [{ ...beats, when: (x) => x < lwtAt }] });
+  const r = run({
+    station: st,
+    from,
+    to: at('2026-05-06T04:00:00'),
+    messages: [msg.service(from, true), msg.lwt(lwtAt)],
+    periodic: [{ ...beats, when: (x) => x < lwtAt }],
+  });
   t.is(r.firing('station_offline').length, 1);
   const closed = r.firing('closed_in_hours');
   t.is(closed.length, 1);
@@ -78,7 +95,13 @@ test('a 24 h station closed at 03:00 fires; offline counts as not open (both ale
 test('offline outside the schedule is offline only, not closed-in-hours', (t) => {
   const st = station({ openingHours: daily([['08:00', '20:00']]) });
   const from = at('2026-05-06T21:00:00');
-  const r = run({ station: st, from, to: from + 3 * H, messages: [msg.service(from, false), msg.lwt(from + 10 * MIN)], periodic: [{ ...beats, when: (x) => x < from + 10 * MIN }] });
+  const r = run({
+    station: st,
+    from,
+    to: from + 3 * H,
+    messages: [msg.service(from, false), msg.lwt(from + 10 * MIN)],
+    periodic: [{ ...beats, when: (x) => x < from + 10 * MIN }],
+  });
   t.is(r.firing('station_offline').length, 1);
   t.deepEqual(r.firing('closed_in_hours'), []);
 });

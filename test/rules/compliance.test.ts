@@ -104,7 +104,10 @@ test('reported closed, offline and unwatched time are told apart, and add up to 
     { t: m + 12 * H, on: false },
     { t: m + 13 * H, on: true },
   ];
-  const covered = [[m, m + 15 * H], [m + 16 * H, m + DAY_MS]] as const;
+  const covered = [
+    [m, m + 15 * H],
+    [m + 16 * H, m + DAY_MS],
+  ] as const;
   const r = rollupDay('SN-0001', 'SN', daily([['08:00', '20:00']]), stationSignals(trackerFromSamples(open, online, 60 * S), covered, m, m + DAY_MS), day);
   t.is(r.uncoveredMs, 1 * H);
   t.is(r.scheduledMs, 11 * H, 'the watched part of the schedule is the denominator');
@@ -140,14 +143,47 @@ test('a platform outage with the station open lowers nothing and shows as unwatc
 });
 
 test('coverage points: spans merge, clip and never claim more than a day each; imports are declared in day-long spans', (t) => {
-  t.deepEqual(coveredIntervals([{ end: 20, spanMs: 10 }, { end: 30, spanMs: 10 }, { end: 60, spanMs: 5 }], 0, 100), [[10, 30], [55, 60]]);
+  t.deepEqual(
+    coveredIntervals(
+      [
+        { end: 20, spanMs: 10 },
+        { end: 30, spanMs: 10 },
+        { end: 60, spanMs: 5 },
+      ],
+      0,
+      100,
+    ),
+    [
+      [10, 30],
+      [55, 60],
+    ],
+  );
   t.deepEqual(coveredIntervals([{ end: 30, spanMs: 20 }], 15, 25), [[15, 25]]);
   t.deepEqual(coveredIntervals([{ end: 3 * DAY_MS, spanMs: 3 * DAY_MS }], 0, 3 * DAY_MS), [[2 * DAY_MS, 3 * DAY_MS]]);
   const marks = coverageMarks(0, 2.5 * DAY_MS);
-  t.deepEqual(marks.map((x) => x.end), [DAY_MS, 2 * DAY_MS, 2.5 * DAY_MS]);
+  t.deepEqual(
+    marks.map((x) => x.end),
+    [DAY_MS, 2 * DAY_MS, 2.5 * DAY_MS],
+  );
   t.true(marks.every((x) => x.spanMs <= MAX_COVERAGE_SPAN_MS));
   t.deepEqual(coveredIntervals(marks, 0, 3 * DAY_MS), [[0, 2.5 * DAY_MS]]);
-  t.deepEqual(subtract([[0, 10], [20, 30]], [[5, 22], [25, 26]]), [[0, 5], [22, 25], [26, 30]]);
+  t.deepEqual(
+    subtract(
+      [
+        [0, 10],
+        [20, 30],
+      ],
+      [
+        [5, 22],
+        [25, 26],
+      ],
+    ),
+    [
+      [0, 5],
+      [22, 25],
+      [26, 30],
+    ],
+  );
 });
 
 test('the ingest coverage clock claims exactly the time it was linked', (t) => {
@@ -173,9 +209,28 @@ test('past totals kept between rollups carry the not-open split and the unwatche
   const now = at('2026-05-10T12:00:00');
   const rollups: DailyRollup[] = [];
   for (let d = at('2026-05-01T00:00:00'); d < at('2026-05-10T00:00:00'); d += DAY_MS) {
-    rollups.push({ stationId: 'SN-0001', district: 'SN', date: localDateOf(d), scheduledMs: 10 * H, openMs: 7 * H, closedMs: 2 * H, offlineMs: 1 * H, uncoveredMs: 2 * H, declaredClosedMs: 0 });
+    rollups.push({
+      stationId: 'SN-0001',
+      district: 'SN',
+      date: localDateOf(d),
+      scheduledMs: 10 * H,
+      openMs: 7 * H,
+      closedMs: 2 * H,
+      offlineMs: 1 * H,
+      uncoveredMs: 2 * H,
+      declaredClosedMs: 0,
+    });
   }
-  const today: DailyRollup = { ...NO_TIME, stationId: 'SN-0001', district: 'SN', date: '2026-05-10', scheduledMs: 3 * H, openMs: 3 * H, uncoveredMs: 1 * H, declaredClosedMs: 0 };
+  const today: DailyRollup = {
+    ...NO_TIME,
+    stationId: 'SN-0001',
+    district: 'SN',
+    date: '2026-05-10',
+    scheduledMs: 3 * H,
+    openMs: 3 * H,
+    uncoveredMs: 1 * H,
+    declaredClosedMs: 0,
+  };
   const past = pastTotals(rollups, now, 30);
   t.deepEqual(past.window, { scheduledMs: 90 * H, openMs: 63 * H, closedMs: 18 * H, offlineMs: 9 * H, uncoveredMs: 18 * H, declaredClosedMs: 0 });
   const f = figuresWithToday(past, today);

@@ -7,7 +7,14 @@ import { at, H, msg, station } from './timeline.js';
 
 const now = at('2026-05-06T12:00:00');
 const opts = { now, attestationMaxAgeMs: 90 * 24 * H, telemetryStaleMs: 15 * 60_000 };
-const attest = (item: Attestation['item'], daysAgo: number, present = true, working = true): Attestation => ({ stationId: 'SN-0001', item, present, working, by: 'insp', at: now - daysAgo * 24 * H });
+const attest = (item: Attestation['item'], daysAgo: number, present = true, working = true): Attestation => ({
+  stationId: 'SN-0001',
+  item,
+  present,
+  working,
+  by: 'insp',
+  at: now - daysAgo * 24 * H,
+});
 
 function healthyState() {
   let s = initialState(station());
@@ -53,6 +60,12 @@ test('a fan satisfies the fan-or-AC requirement; the district figure is the stat
   s = applyTelemetry(s, msg.appliance(now - 1000, 'fan'));
   const f = facilityStatus(station({ equipment: eq }), s, new Map(), opts);
   t.false(f.notReporting.includes('fan_or_ac'));
-  t.is(districtFacilityPercent([{ ...f, percent: 50 }, { ...f, percent: 100 }]), 75);
+  t.is(
+    districtFacilityPercent([
+      { ...f, percent: 50 },
+      { ...f, percent: 100 },
+    ]),
+    75,
+  );
   t.is(districtFacilityPercent([]), null);
 });

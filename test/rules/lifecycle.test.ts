@@ -17,7 +17,13 @@ const obs = (active: boolean, patch: Partial<Observation> = {}): Observation => 
 });
 
 /** Feeds a condition sampled every 10 s; returns the track and every transition. */
-function feed(cond: (t: number) => boolean, seconds: number, patch: Partial<Observation> = {}, track: Track = emptyTrack('SN-0001:appliance_fault'), muted = (_t: number) => false) {
+function feed(
+  cond: (t: number) => boolean,
+  seconds: number,
+  patch: Partial<Observation> = {},
+  track: Track = emptyTrack('SN-0001:appliance_fault'),
+  muted = (_t: number) => false,
+) {
   const transitions = [];
   for (let t = 0; t <= seconds * 1000; t += 10_000) {
     const step = observe(track, obs(cond(t), { muted: muted(t), ...patch }), t);
@@ -44,7 +50,10 @@ test('a firing alert survives clear gaps shorter than keep-firing and resolves a
   // On for 2 min, then flickers (20 s off, 10 s on) for 2 min, then off.
   const cond = (x: number) => x < 120_000 || (x < 240_000 && x % 30_000 === 0);
   const r = feed(cond, 400);
-  t.deepEqual(r.transitions.map((x) => x.to), ['firing', 'resolved']);
+  t.deepEqual(
+    r.transitions.map((x) => x.to),
+    ['firing', 'resolved'],
+  );
   // Last "on" sample at 210 s, clear from 220 s, resolved 30 s later.
   t.is(r.transitions[1]!.at, 220_000 + 30_000);
 });
@@ -77,12 +86,21 @@ test('escalation fires once when unacknowledged for the configured time, never a
   const fired = feed(() => true, 70).track;
   const acked = acknowledge(fired, 'a', 'b', 80_000).track;
   const later = feed(() => true, 1200, {}, acked);
-  t.deepEqual(later.transitions.filter((x) => x.escalated), []);
+  t.deepEqual(
+    later.transitions.filter((x) => x.escalated),
+    [],
+  );
 });
 
 test('a muted alert does not escalate, and once unmuted escalates only after the full time', (t) => {
   // Muted (silenced or inhibited) for 20 min, twice the escalation time.
-  const r = feed(() => true, 1800, {}, emptyTrack('SN-0001:appliance_fault'), (x) => x < 1_200_000);
+  const r = feed(
+    () => true,
+    1800,
+    {},
+    emptyTrack('SN-0001:appliance_fault'),
+    (x) => x < 1_200_000,
+  );
   const esc = r.transitions.filter((x) => x.escalated);
   t.is(esc.length, 1);
   t.is(esc[0]!.at, 1_200_000 + 600_000, 'counted from the unmute, not from when it fired');
@@ -122,7 +140,10 @@ test('a track rebuilt from its last stored transition continues exactly (restart
   t.deepEqual(rebuilt, fired.track);
   const expected = continueTrack(fired.track, 70, 1000, cond);
   t.deepEqual(continueTrack(rebuilt, 70, 1000, cond), expected);
-  t.deepEqual(expected.transitions.map((x) => `${x.at} ${x.to}${x.escalated ? ' escalated' : ''}`), ['660000 firing escalated', '930000 resolved']);
+  t.deepEqual(
+    expected.transitions.map((x) => `${x.at} ${x.to}${x.escalated ? ' escalated' : ''}`),
+    ['660000 firing escalated', '930000 resolved'],
+  );
 
   // Acknowledged at 75 s, restarted: no escalation, and the resolution keeps who acknowledged it.
   const acked = acknowledge(feed(() => true, 70).track, 'li', 'ok', 75_000);
@@ -138,10 +159,22 @@ test('a track rebuilt from its last stored transition continues exactly (restart
 test('silences mute a station’s alerts without hiding them, and only inside their window', (t) => {
   const from = at('2026-05-06T10:00:00');
   const silence = { id: 's1', stationId: 'SN-0001', ruleIds: [], from: from + 5 * MIN, until: from + 15 * MIN, reason: '维修', createdBy: 'ops' };
-  const r = run({ from, to: from + 20 * MIN, silences: [silence], periodic: [{ everyMs: 20 * S, make: msg.heartbeat }], messages: [msg.appliance(from, 'fridge', { faultCode: 'E2' })] });
+  const r = run({
+    from,
+    to: from + 20 * MIN,
+    silences: [silence],
+    periodic: [{ everyMs: 20 * S, make: msg.heartbeat }],
+    messages: [msg.appliance(from, 'fridge', { faultCode: 'E2' })],
+  });
   const fired = r.firing('appliance_fault');
   t.is(fired[0]!.alert.suppressedBy, undefined, 'fired before the silence began');
   t.is(r.tracks.get('SN-0001:appliance_fault')!.alert!.suppressedBy, undefined, 'unmuted after the silence ended');
-  const during = run({ from, to: from + 10 * MIN, silences: [silence], periodic: [{ everyMs: 20 * S, make: msg.heartbeat }], messages: [msg.appliance(from, 'fridge', { faultCode: 'E2' })] });
+  const during = run({
+    from,
+    to: from + 10 * MIN,
+    silences: [silence],
+    periodic: [{ everyMs: 20 * S, make: msg.heartbeat }],
+    messages: [msg.appliance(from, 'fridge', { faultCode: 'E2' })],
+  });
   t.is(during.tracks.get('SN-0001:appliance_fault')!.alert!.suppressedBy, 'silence');
 });

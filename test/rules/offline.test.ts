@@ -22,7 +22,12 @@ test('missed heartbeats raise station_offline within 90 s (1.5 intervals of 60 s
 test('a Last Will fires at the next evaluation and a heartbeat resolves after keep-firing', (t) => {
   const lwtAt = from + 5 * MIN + 2 * S;
   const backAt = from + 10 * MIN;
-  const r = run({ from, to: from + 15 * MIN, messages: [msg.lwt(lwtAt)], periodic: [{ everyMs: 20 * S, make: msg.heartbeat, when: (x) => x < lwtAt || x >= backAt }] });
+  const r = run({
+    from,
+    to: from + 15 * MIN,
+    messages: [msg.lwt(lwtAt)],
+    periodic: [{ everyMs: 20 * S, make: msg.heartbeat, when: (x) => x < lwtAt || x >= backAt }],
+  });
   const fired = r.firing('station_offline');
   t.is(fired.length, 1);
   t.true(fired[0]!.at - lwtAt <= 5 * S);
@@ -68,7 +73,10 @@ test('an offline station mutes (inhibits) its own appliance and speaker alerts b
   t.is(r.firing('station_offline').length, 1);
   t.deepEqual(r.resolved('station_offline'), []);
   t.true(muted.length > 0, 'the fault alert exists');
-  t.true(muted.every((s) => s === 'inhibition'), 'muted at every evaluation');
+  t.true(
+    muted.every((s) => s === 'inhibition'),
+    'muted at every evaluation',
+  );
   t.is(r.tracks.get('SN-0001:appliance_fault')!.alert!.state, 'firing');
   t.is(r.tracks.get('SN-0001:station_offline')!.alert!.suppressedBy, undefined);
 });

@@ -32,15 +32,38 @@ export const station = (patch: Partial<Station> = {}): Station => ({ ...baseStat
 
 const id = baseStation.id;
 export const msg = {
-  heartbeat: (ts: number): Telemetry => ({ channel: 'status', stationId: id, ts, data: { station: id, ts, online: true, reason: 'heartbeat', wifiRssiDbm: -60 } }),
+  heartbeat: (ts: number): Telemetry => ({
+    channel: 'status',
+    stationId: id,
+    ts,
+    data: { station: id, ts, online: true, reason: 'heartbeat', wifiRssiDbm: -60 },
+  }),
   lwt: (ts: number): Telemetry => ({ channel: 'status', stationId: id, ts, data: { station: id, online: false, reason: 'lwt' } }),
-  service: (ts: number, open: boolean, door: 'open' | 'closed' = open ? 'open' : 'closed'): Telemetry => ({ channel: 'service', stationId: id, ts, data: { station: id, ts, open, door } }),
+  service: (ts: number, open: boolean, door: 'open' | 'closed' = open ? 'open' : 'closed'): Telemetry => ({
+    channel: 'service',
+    stationId: id,
+    ts,
+    data: { station: id, ts, open, door },
+  }),
   people: (ts: number, people: number): Telemetry => ({ channel: 'occupancy', stationId: id, ts, data: { station: id, ts, people, entries: 0 } }),
-  appliance: (ts: number, appliance: Appliance, fields: { on?: boolean; powerW?: number; faultCode?: string | null; tempC?: number; heating?: boolean } = {}): Telemetry => ({
+  appliance: (
+    ts: number,
+    appliance: Appliance,
+    fields: { on?: boolean; powerW?: number; faultCode?: string | null; tempC?: number; heating?: boolean } = {},
+  ): Telemetry => ({
     channel: 'appliance',
     stationId: id,
     ts,
-    data: { station: id, ts, appliance, on: fields.on ?? true, powerW: fields.powerW ?? 100, faultCode: fields.faultCode ?? null, ...(fields.tempC === undefined ? {} : { tempC: fields.tempC }), ...(fields.heating === undefined ? {} : { heating: fields.heating }) },
+    data: {
+      station: id,
+      ts,
+      appliance,
+      on: fields.on ?? true,
+      powerW: fields.powerW ?? 100,
+      faultCode: fields.faultCode ?? null,
+      ...(fields.tempC === undefined ? {} : { tempC: fields.tempC }),
+      ...(fields.heating === undefined ? {} : { heating: fields.heating }),
+    },
   }),
   speaker: (ts: number, online: boolean): Telemetry => ({
     channel: 'speaker',
@@ -96,7 +119,15 @@ export function run(tl: Timeline): Run {
     while (i < msgs.length && msgs[i]!.at <= now) state = applyTelemetry(state, msgs[i++]!.message);
     const facility = facilityStatus(st, state, attested, { now, attestationMaxAgeMs: 90 * 24 * H, telemetryStaleMs: 900 * S });
     const r = evaluateStation({
-      ctx: { station: st, state, now, watchingSince: tl.from, facility, rollingCompliance: tl.rollingCompliance ?? null, complianceThreshold: cfg.compliance.threshold },
+      ctx: {
+        station: st,
+        state,
+        now,
+        watchingSince: tl.from,
+        facility,
+        rollingCompliance: tl.rollingCompliance ?? null,
+        complianceThreshold: cfg.compliance.threshold,
+      },
       rules,
       tracks,
       silences: tl.silences ?? [],

@@ -1,5 +1,14 @@
 import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
-import { CalendarComponent, DataZoomComponent, GeoComponent, GraphicComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import {
+  CalendarComponent,
+  DataZoomComponent,
+  GeoComponent,
+  GraphicComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { ShownState } from './live.js';
@@ -7,7 +16,21 @@ import type { ShownState } from './live.js';
 // Only the ECharts parts in use (echarts/core plus each chart and component), so the bundle
 // carries no unused chart types. The map is ECharts' geo component over the district outlines
 // in the repo: no tile server, works offline.
-echarts.use([ScatterChart, LineChart, BarChart, HeatmapChart, GridComponent, GeoComponent, GraphicComponent, CalendarComponent, VisualMapComponent, TooltipComponent, LegendComponent, DataZoomComponent, CanvasRenderer]);
+echarts.use([
+  ScatterChart,
+  LineChart,
+  BarChart,
+  HeatmapChart,
+  GridComponent,
+  GeoComponent,
+  GraphicComponent,
+  CalendarComponent,
+  VisualMapComponent,
+  TooltipComponent,
+  LegendComponent,
+  DataZoomComponent,
+  CanvasRenderer,
+]);
 
 export type Chart = echarts.ECharts;
 export const registerMap = echarts.registerMap;

@@ -19,10 +19,11 @@ export interface Located {
 
 registerMap('qingdao', outlines as never);
 
-
 /** The names the outline file draws, for the caption (the canvas itself is not readable text). */
 export const OUTLINE_NAMES: string[] = (outlines as { features: Array<{ properties: { name: string; code: string } }> }).features.map((f) => f.properties.name);
-const outlineOf = new Map((outlines as { features: Array<{ properties: { name: string; code: string } }> }).features.map((f) => [f.properties.code, f.properties.name]));
+const outlineOf = new Map(
+  (outlines as { features: Array<{ properties: { name: string; code: string } }> }).features.map((f) => [f.properties.code, f.properties.name]),
+);
 
 /** The plan's functional zones have no outline of their own: they are drawn as labelled zones in the district that holds them. */
 const ZONES = DISTRICTS.filter((d) => d.kind === 'zone').map((d) => ({
@@ -37,12 +38,24 @@ export function districtMap(located: Located[], focus: string | undefined): { el
   const el = h(
     'figure',
     { class: 'map-figure' },
-    h('div', { class: 'legend' }, (Object.keys(STATE_COLORS) as ShownState[]).map((s) => h('span', {}, h('b', { style: `color:${STATE_COLORS[s]}`, 'aria-hidden': 'true' }, STATE_MARKS[s]), ' ', t(s)))),
+    h(
+      'div',
+      { class: 'legend' },
+      (Object.keys(STATE_COLORS) as ShownState[]).map((s) =>
+        h('span', {}, h('b', { style: `color:${STATE_COLORS[s]}`, 'aria-hidden': 'true' }, STATE_MARKS[s]), ' ', t(s)),
+      ),
+    ),
     canvas,
-    h('figcaption', { class: 'muted', id: 'map-districts' }, `${t('outlines')}: `, OUTLINE_NAMES.map((n) => h('span', { class: 'outline-name' }, n, ' ')), `· ${t('outlineSource')}`),
+    h(
+      'figcaption',
+      { class: 'muted', id: 'map-districts' },
+      `${t('outlines')}: `,
+      OUTLINE_NAMES.map((n) => h('span', { class: 'outline-name' }, n, ' ')),
+      `· ${t('outlineSource')}`,
+    ),
   );
   const points = new Map(located.map((s) => [s.id, toGcj02(s.location)]));
-  const focusName = focus ? outlineOf.get(focus) ?? outlineOf.get(focus === 'GX' ? 'CY' : focus === 'BS' ? 'XHA' : '') : undefined;
+  const focusName = focus ? (outlineOf.get(focus) ?? outlineOf.get(focus === 'GX' ? 'CY' : focus === 'BS' ? 'XHA' : '')) : undefined;
   const chart = chartIn(canvas);
   chart.on('click', (p) => {
     const id = (p.data as { id?: string } | undefined)?.id;
@@ -59,7 +72,9 @@ export function districtMap(located: Located[], focus: string | undefined): { el
       symbol: STATE_SYMBOLS[state],
       symbolSize: 8,
       itemStyle: { color: STATE_COLORS[state], borderColor: '#0d1117', borderWidth: 0.5 },
-      data: located.filter((s) => shownState(store.stations.get(s.id)) === state).map((s) => ({ value: points.get(s.id), name: `${s.id} ${s.name}`, id: s.id })),
+      data: located
+        .filter((s) => shownState(store.stations.get(s.id)) === state)
+        .map((s) => ({ value: points.get(s.id), name: `${s.id} ${s.name}`, id: s.id })),
     }));
     const zones = {
       name: t('zone'),
@@ -100,7 +115,9 @@ export function districtMap(located: Located[], focus: string | undefined): { el
 
 /** Centre of a district's outline (its bounding box), to open a maintainer's map on their own district. */
 function centreOf(name: string): [number, number] {
-  const f = (outlines as { features: Array<{ properties: { name: string }; geometry: { type: string; coordinates: unknown } }> }).features.find((x) => x.properties.name === name)!;
+  const f = (outlines as { features: Array<{ properties: { name: string }; geometry: { type: string; coordinates: unknown } }> }).features.find(
+    (x) => x.properties.name === name,
+  )!;
   const flat = (JSON.stringify(f.geometry.coordinates).match(/-?\d+\.?\d*/g) ?? []).map(Number);
   const lons = flat.filter((_, i) => i % 2 === 0);
   const lats = flat.filter((_, i) => i % 2 === 1);

@@ -90,7 +90,10 @@ export function reloadable<T>(
     } catch (e) {
       if (mine !== latest) return;
       content.hidden = true;
-      mount(error, errorState(e, () => void load()));
+      mount(
+        error,
+        errorState(e, () => void load()),
+      );
     }
   }
   async function update(send: () => Promise<T>): Promise<boolean> {

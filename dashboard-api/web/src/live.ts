@@ -11,7 +11,8 @@ export type { Alert, AlertTransition, StationBrief };
 export type ShownState = 'open' | 'closed' | 'offline' | 'unknown';
 
 /** The one state a station is shown in (map, list, detail): the server already counts missed heartbeats as offline. */
-export const shownState = (s: StationBrief | undefined): ShownState => (!s || s.live === 'unknown' ? 'unknown' : s.live === 'offline' ? 'offline' : s.open ? 'open' : 'closed');
+export const shownState = (s: StationBrief | undefined): ShownState =>
+  !s || s.live === 'unknown' ? 'unknown' : s.live === 'offline' ? 'offline' : s.open ? 'open' : 'closed';
 
 type Listener = () => void;
 

@@ -91,7 +91,12 @@ async function route(): Promise<void> {
         'nav',
         {},
         MENU.map((m) =>
-          h('a', { href: `#/${m}`, class: ROUTES[m] === r ? 'active' : '', id: `nav-${m}` }, t(ROUTES[m]!.label), m === 'alerts' ? h('span', { class: 'badge', id: 'alert-badge' }) : null),
+          h(
+            'a',
+            { href: `#/${m}`, class: ROUTES[m] === r ? 'active' : '', id: `nav-${m}` },
+            t(ROUTES[m]!.label),
+            m === 'alerts' ? h('span', { class: 'badge', id: 'alert-badge' }) : null,
+          ),
         ),
       ),
       h(
@@ -112,7 +117,11 @@ async function route(): Promise<void> {
     current = view;
     current.refresh?.();
   } catch (e) {
-    if (mine === routed) mount(main, errorState(e, () => void route()));
+    if (mine === routed)
+      mount(
+        main,
+        errorState(e, () => void route()),
+      );
   }
 }
 

@@ -41,7 +41,11 @@ export function pagedTable<R>(opts: {
   const head = h('tr', {});
   const count = h('span', { id: opts.countId });
   const pageInfo = h('span', { class: 'muted', 'aria-live': 'polite' });
-  const prev = h('button', { type: 'button', class: 'pager-prev', onclick: () => ((offset = Math.max(0, offset - opts.pageSize)), void table.load()) }, `‹ ${t('prev')}`);
+  const prev = h(
+    'button',
+    { type: 'button', class: 'pager-prev', onclick: () => ((offset = Math.max(0, offset - opts.pageSize)), void table.load()) },
+    `‹ ${t('prev')}`,
+  );
   const next = h('button', { type: 'button', class: 'pager-next', onclick: () => ((offset += opts.pageSize), void table.load()) }, `${t('next')} ›`);
 
   function drawHead(): void {

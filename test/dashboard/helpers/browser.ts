@@ -25,7 +25,10 @@ export function builtWebApp(): { dir: string; remove(): void } {
   const sources = Math.max(newest(projectPath('dashboard-api/web')), newest(projectPath('domain')));
   if (existsSync(index) && statSync(index).mtimeMs > sources) return { dir: dist, remove: () => undefined };
   const dir = mkdtempSync(join(tmpdir(), 'dashboard-web-'));
-  execFileSync('npx', ['vite', 'build', '--config', 'dashboard-api/web/vite.config.ts', '--outDir', dir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: projectPath(), stdio: 'inherit' });
+  execFileSync('npx', ['vite', 'build', '--config', 'dashboard-api/web/vite.config.ts', '--outDir', dir, '--emptyOutDir', '--logLevel', 'warn'], {
+    cwd: projectPath(),
+    stdio: 'inherit',
+  });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -34,7 +37,16 @@ export async function launchChromium(): Promise<Browser> {
   // launch() gives every run a fresh temporary profile (it refuses --user-data-dir).
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

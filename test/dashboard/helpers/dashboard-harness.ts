@@ -28,7 +28,8 @@ export const TEST_USERS: Array<Omit<UserRecord, 'passwordHash'>> = [
 ];
 
 let hashed: UserRecord[] | undefined;
-const testUsers = async (): Promise<UserRecord[]> => (hashed ??= await Promise.all(TEST_USERS.map(async (u) => ({ ...u, passwordHash: await hashPassword(PASSWORD, PERSON_SCRYPT_PARAMS) }) as UserRecord)));
+const testUsers = async (): Promise<UserRecord[]> =>
+  (hashed ??= await Promise.all(TEST_USERS.map(async (u) => ({ ...u, passwordHash: await hashPassword(PASSWORD, PERSON_SCRYPT_PARAMS) }) as UserRecord)));
 
 /** Live state folded with the real domain reducer, fed by the test instead of by MQTT. */
 export class TestFeed extends EventEmitter implements LiveFeed {
@@ -93,7 +94,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const registry = opts.registry ?? loadRegistryFile();
   const feed = new TestFeed(registry);
   const metrics = new Metrics();
-  const api = await startDashboardApi({ config, registry, live: opts.live ?? feed, alerting: opts.alerting, influx: opts.influx, db: database.db, rules: opts.rules, logger: createLogger('dashboard-test', 'silent'), metrics });
+  const api = await startDashboardApi({
+    config,
+    registry,
+    live: opts.live ?? feed,
+    alerting: opts.alerting,
+    influx: opts.influx,
+    db: database.db,
+    rules: opts.rules,
+    logger: createLogger('dashboard-test', 'silent'),
+    metrics,
+  });
   const parse = async (res: Response): Promise<any> => ((res.headers.get('content-type') ?? '').includes('json') ? res.json() : res.text());
   const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
   const h: Harness = {

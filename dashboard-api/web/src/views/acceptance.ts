@@ -15,7 +15,11 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
   const formEl = h('section', { class: 'panel', id: 'acceptance-form' });
   const path = (): string => `/api/acceptance/${district}?year=${year}`;
   const { el, load, update } = reloadable(formEl, () => api.get<Form>(path()), draw);
-  const yearSel = h('select', { name: 'year', 'aria-label': t('year'), onchange: () => ((year = Number(yearSel.value)), void load()) }, PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))));
+  const yearSel = h(
+    'select',
+    { name: 'year', 'aria-label': t('year'), onchange: () => ((year = Number(yearSel.value)), void load()) },
+    PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))),
+  );
   const exports = actionErrors('export-error', 'exportFailed');
   mount(
     root,
@@ -42,12 +46,29 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
         h(
           'table',
           { class: 'form' },
-          h('thead', {}, h('tr', {}, ['#', t('acceptance'), t('max'), t('score'), t('evidence')].map((c) => h('th', {}, c)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['#', t('acceptance'), t('max'), t('score'), t('evidence')].map((c) => h('th', {}, c)),
+            ),
+          ),
           h(
             'tbody',
             {},
             f.items.map((i) => {
-              const score = h('input', { type: 'number', min: 0, max: i.max, step: 0.5, value: i.score ?? '', class: 'score', name: `score-${i.no}`, 'aria-label': `${t('score')} ${i.no}` });
+              const score = h('input', {
+                type: 'number',
+                min: 0,
+                max: i.max,
+                step: 0.5,
+                value: i.score ?? '',
+                class: 'score',
+                name: `score-${i.no}`,
+                'aria-label': `${t('score')} ${i.no}`,
+              });
               const note = h('input', { value: i.note ?? '', placeholder: t('note'), name: `note-${i.no}`, 'aria-label': `${t('note')} ${i.no}` });
               const err = h('span', { class: 'error' });
               const save = async (): Promise<void> => {
@@ -59,7 +80,9 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
                 err.textContent = '';
                 try {
                   // The item of the form shown (f), not of a district or year picked since; its answer is drawn only while that form is still the one shown.
-                  await update(() => api.send<Form>('PUT', `/api/acceptance/${f.district}/items/${i.no}?year=${f.year}`, { score: Number(score.value), note: note.value }));
+                  await update(() =>
+                    api.send<Form>('PUT', `/api/acceptance/${f.district}/items/${i.no}?year=${f.year}`, { score: Number(score.value), note: note.value }),
+                  );
                 } catch (e) {
                   err.textContent = (e as Error).message;
                 }
@@ -75,7 +98,11 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
                   'td',
                   {},
                   (pick('zh', 'en') === 'zh' ? i.evidenceZh : i.evidenceEn).map((e) => h('div', {}, e)),
-                  !i.auto && editable ? h('div', {}, note, h('button', { onclick: () => void save() }, t('save')), err) : i.note ? h('div', {}, `${t('note')}: ${i.note}`) : null,
+                  !i.auto && editable
+                    ? h('div', {}, note, h('button', { onclick: () => void save() }, t('save')), err)
+                    : i.note
+                      ? h('div', {}, `${t('note')}: ${i.note}`)
+                      : null,
                   i.by ? h('div', { class: 'muted' }, `${i.by} ${time(i.at)}`) : null,
                 ),
               );

@@ -65,7 +65,11 @@ export function alertCard(alert: Alert, user: User, station?: CardStation, now =
           'div',
           { class: 'alert-where' },
           h('span', { class: 'address' }, station.address),
-          h('a', { class: 'tel button', href: `tel:${station.contactPhone.replace(/-/g, '')}` }, `☎ ${t('call')} ${station.contactName} ${station.contactPhone}`),
+          h(
+            'a',
+            { class: 'tel button', href: `tel:${station.contactPhone.replace(/-/g, '')}` },
+            `☎ ${t('call')} ${station.contactName} ${station.contactPhone}`,
+          ),
           h('a', { class: 'nav button', href: amapLink(station), target: '_blank', rel: 'noopener' }, `➤ ${t('navigate')}`),
         )
       : null,
@@ -82,7 +86,9 @@ export function alertCard(alert: Alert, user: User, station?: CardStation, now =
           'div',
           { class: 'alert-actions' },
           comment,
-          alert.state === 'firing' ? h('button', { type: 'button', class: 'ack', onclick: () => void act('acknowledge', { comment: note() || t('ackDefault') }) }, t('acknowledge')) : null,
+          alert.state === 'firing'
+            ? h('button', { type: 'button', class: 'ack', onclick: () => void act('acknowledge', { comment: note() || t('ackDefault') }) }, t('acknowledge'))
+            : null,
           h('button', { type: 'button', class: 'resolve', onclick: () => void act('resolve', note() ? { comment: note() } : {}) }, t('resolve')),
           error,
         )

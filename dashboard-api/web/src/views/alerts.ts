@@ -27,7 +27,15 @@ export async function renderAlerts({ root, user }: ViewContext): Promise<View> {
     h(
       'div',
       { class: 'two-col' },
-      h('section', {}, h('h2', {}, t('activeAlerts')), active, h('h2', {}, t('recentlyResolved')), resolved.el, h('p', {}, h('a', { href: '#/history', id: 'to-history' }, `${t('alertHistory')} →`))),
+      h(
+        'section',
+        {},
+        h('h2', {}, t('activeAlerts')),
+        active,
+        h('h2', {}, t('recentlyResolved')),
+        resolved.el,
+        h('p', {}, h('a', { href: '#/history', id: 'to-history' }, `${t('alertHistory')} →`)),
+      ),
       h('section', {}, h('h2', {}, `${t('live')} `, h('small', { class: 'muted' }, t('liveNote'))), feed),
     ),
   );
@@ -60,7 +68,9 @@ export async function renderAlerts({ root, user }: ViewContext): Promise<View> {
       mount(
         feed,
         store.recent.length ? store.recent.slice(0, 30).map((tr) => line(tr.at, tr.alert, tr.to, true)) : h('li', { class: 'muted' }, t('liveEmpty')),
-        earlier.length ? [h('li', { class: 'muted feed-earlier' }, t('earlierEvents')), ...earlier.map((a) => line(a.resolvedAt ?? a.firstSeen, a, a.state, false))] : null,
+        earlier.length
+          ? [h('li', { class: 'muted feed-earlier' }, t('earlierEvents')), ...earlier.map((a) => line(a.resolvedAt ?? a.firstSeen, a, a.state, false))]
+          : null,
       );
     },
   };

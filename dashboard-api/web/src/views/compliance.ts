@@ -24,7 +24,11 @@ export async function renderCompliance({ root, user }: ViewContext): Promise<Vie
     },
     rowAttrs: (c) => ({ class: c.failingOpenAllYear ? 'bad' : '', 'data-station': c.stationId }),
     columns: [
-      { label: t('station'), sort: 'stationId', cell: (c) => [h('a', { href: `#/station/${c.stationId}` }, c.stationId), ' ', c.name, c.failingOpenAllYear ? ` ⚠ ${t('failing')}` : ''] },
+      {
+        label: t('station'),
+        sort: 'stationId',
+        cell: (c) => [h('a', { href: `#/station/${c.stationId}` }, c.stationId), ' ', c.name, c.failingOpenAllYear ? ` ⚠ ${t('failing')}` : ''],
+      },
       { label: t('today'), sort: 'today', cell: (c) => pct(c.today) },
       { label: t('days30'), sort: 'last30Days', cell: (c) => pct(c.last30Days) },
       { label: t('ytd'), sort: 'yearToDate', cell: (c) => pct(c.yearToDate) },
@@ -32,14 +36,31 @@ export async function renderCompliance({ root, user }: ViewContext): Promise<Vie
       { label: t('issues'), cell: (c) => facilityIssues(c.facility), cellClass: () => 'muted' },
     ],
   });
-  const failingSel = h('select', { name: 'failing', onchange: () => ((failing = failingSel.value), void list.load(true)) }, [['', t('all')], ['true', t('failing')]].map(([v, l]) => h('option', { value: v! }, l!)));
+  const failingSel = h(
+    'select',
+    { name: 'failing', onchange: () => ((failing = failingSel.value), void list.load(true)) },
+    [
+      ['', t('all')],
+      ['true', t('failing')],
+    ].map(([v, l]) => h('option', { value: v! }, l!)),
+  );
   const search = h('input', { type: 'search', placeholder: t('search'), name: 'q', 'aria-label': t('search') });
   let debounce: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener('input', () => {
     clearTimeout(debounce);
     debounce = setTimeout(() => ((q = search.value.trim()), void list.load(true)), 250);
   });
-  mount(root, h('section', { class: 'filters' }, districtPicker(user, district, true, (d) => ((district = d), void list.load(true))), h('label', {}, `${t('compliance')} `, failingSel), search), list.el);
+  mount(
+    root,
+    h(
+      'section',
+      { class: 'filters' },
+      districtPicker(user, district, true, (d) => ((district = d), void list.load(true))),
+      h('label', {}, `${t('compliance')} `, failingSel),
+      search,
+    ),
+    list.el,
+  );
   await list.load(true);
   return {};
 }

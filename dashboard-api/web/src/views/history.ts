@@ -38,7 +38,14 @@ export async function renderHistory({ root, user }: ViewContext): Promise<View> 
       { label: t('severity'), cell: (a) => h('span', { class: `sev ${a.severity}` }, t(a.severity)) },
       { label: t('state'), cell: (a) => t(a.state) },
       { label: t('comment'), cell: (a) => pick(a.summaryZh, a.summaryEn) },
-      { label: t('by'), cell: (a) => [a.acknowledgedBy ? `${t('acknowledged')}: ${a.acknowledgedBy}${a.ackComment ? ` “${a.ackComment}”` : ''}` : '', a.resolvedBy ? ` ${t('resolved')}: ${a.resolvedBy} ${time(a.resolvedAt)}${a.resolveComment ? ` “${a.resolveComment}”` : ''}` : ''].join('') || '—' },
+      {
+        label: t('by'),
+        cell: (a) =>
+          [
+            a.acknowledgedBy ? `${t('acknowledged')}: ${a.acknowledgedBy}${a.ackComment ? ` “${a.ackComment}”` : ''}` : '',
+            a.resolvedBy ? ` ${t('resolved')}: ${a.resolvedBy} ${time(a.resolvedAt)}${a.resolveComment ? ` “${a.resolveComment}”` : ''}` : '',
+          ].join('') || '—',
+      },
     ],
   });
   const control = (key: string, label: string, el: HTMLSelectElement | HTMLInputElement): HTMLElement => {
@@ -46,7 +53,12 @@ export async function renderHistory({ root, user }: ViewContext): Promise<View> 
     el.addEventListener('change', () => ((filters[key] = el.value), void list.load(true)));
     return h('label', {}, `${label} `, el);
   };
-  const select = (options: Array<[string, string]>): HTMLSelectElement => h('select', {}, options.map(([v, l]) => h('option', { value: v, selected: v === '' }, l)));
+  const select = (options: Array<[string, string]>): HTMLSelectElement =>
+    h(
+      'select',
+      {},
+      options.map(([v, l]) => h('option', { value: v, selected: v === '' }, l)),
+    );
   const exports = actionErrors('export-error', 'exportFailed');
   mount(
     root,
@@ -54,13 +66,23 @@ export async function renderHistory({ root, user }: ViewContext): Promise<View> 
     h(
       'section',
       { class: 'filters' },
-      user.district ? null : control('district', t('district'), select([['', t('all')], ...DISTRICTS.map((d): [string, string] => [d.code, pick(d.nameZh, d.nameEn)])])),
-      control('severity', t('severity'), select([['', t('all')], ...(['critical', 'major', 'minor', 'info'] as const).map((s): [string, string] => [s, t(s)])])),
+      user.district
+        ? null
+        : control('district', t('district'), select([['', t('all')], ...DISTRICTS.map((d): [string, string] => [d.code, pick(d.nameZh, d.nameEn)])])),
+      control(
+        'severity',
+        t('severity'),
+        select([['', t('all')], ...(['critical', 'major', 'minor', 'info'] as const).map((s): [string, string] => [s, t(s)])]),
+      ),
       control('rule', t('type'), select([['', t('allTypes')], ...RULES.map((r): [string, string] => [r.id, pick(r.descriptionZh, r.descriptionEn)])])),
       control('state', t('state'), select([['', t('all')], ...(['firing', 'acknowledged', 'resolved'] as const).map((s): [string, string] => [s, t(s)])])),
       control('from', t('from'), h('input', { type: 'date' })),
       control('to', t('to'), h('input', { type: 'date' })),
-      h('button', { type: 'button', id: 'history-csv', onclick: exports.run(() => api.download(`/api/alert-history?${selection()}&format=csv`, 'alerts.csv')) }, t('exportCsv')),
+      h(
+        'button',
+        { type: 'button', id: 'history-csv', onclick: exports.run(() => api.download(`/api/alert-history?${selection()}&format=csv`, 'alerts.csv')) },
+        t('exportCsv'),
+      ),
       exports.el,
     ),
     list.el,

@@ -46,7 +46,24 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
         { class: 'panel' },
         h('h2', {}, t('ranking')),
         h('p', { class: 'muted' }, t('rankingNote')),
-        h('div', { class: 'table-wrap' }, h('table', { class: 'ranking' }, h('thead', {}, h('tr', {}, ['#', t('district'), t('days30'), t('today'), t('failingShort'), t('facility')].map((c) => h('th', { scope: 'col' }, c)))), ranking)),
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'ranking' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['#', t('district'), t('days30'), t('today'), t('failingShort'), t('facility')].map((c) => h('th', { scope: 'col' }, c)),
+              ),
+            ),
+            ranking,
+          ),
+        ),
       ),
     ),
     h('h2', {}, t('districts')),
@@ -72,15 +89,32 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
     const failing = summary.reduce((a, d) => a + d.failingOpenAllYear, 0);
     const alerts = [...store.alerts.values()];
     const card = (id: string, label: string, value: string, of: string): HTMLElement =>
-      h('div', { class: 'kpi', id: `kpi-${id}` }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), h('div', { class: 'kpi-of muted' }, of));
+      h(
+        'div',
+        { class: 'kpi', id: `kpi-${id}` },
+        h('div', { class: 'kpi-label' }, label),
+        h('div', { class: 'kpi-value' }, value),
+        h('div', { class: 'kpi-of muted' }, of),
+      );
     mount(
       headline,
       card('online', t('online'), `${online}`, `/ ${registered} ${t('ofRegistered')}`),
       card('open', t('openNow'), `${open}`, `/ ${scheduled} ${t('ofScheduledNow')}`),
       card('today', `${t('compliance')} ${t('today')}`, pct(weighted(summary, (d) => d.compliance.today)), `${t('meanOf')} ${registered} ${t('stationsUnit')}`),
-      card('30d', `${t('compliance')} ${t('days30')}`, pct(weighted(summary, (d) => d.compliance.last30Days)), `${registered - failing} / ${registered} ${t('meetThreshold')}`),
+      card(
+        '30d',
+        `${t('compliance')} ${t('days30')}`,
+        pct(weighted(summary, (d) => d.compliance.last30Days)),
+        `${registered - failing} / ${registered} ${t('meetThreshold')}`,
+      ),
       card('facility', t('facilityComplete'), `${complete}`, `/ ${judged} ${t('ofJudged')}`),
-      h('div', { class: 'kpi', id: 'kpi-alerts' }, h('div', { class: 'kpi-label' }, t('activeAlerts')), h('div', { class: 'kpi-value' }, `${alerts.length}`), h('div', { class: 'kpi-of' }, severityCounts(alerts))),
+      h(
+        'div',
+        { class: 'kpi', id: 'kpi-alerts' },
+        h('div', { class: 'kpi-label' }, t('activeAlerts')),
+        h('div', { class: 'kpi-value' }, `${alerts.length}`),
+        h('div', { class: 'kpi-of' }, severityCounts(alerts)),
+      ),
     );
   }
 
@@ -113,13 +147,21 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
             h('dt', {}, `${t('today')}/${t('days30')}/${t('ytd')}`),
             h('dd', {}, `${pct(d.compliance.today)} / ${pct(d.compliance.last30Days)} / ${pct(d.compliance.yearToDate)}`),
             h('dt', {}, t('facility')),
-            h('dd', {}, d.facility.meanPercent === null ? '—' : `${Math.round(d.facility.meanPercent)}% · ${t('facilityComplete')} ${d.facility.complete} / ${d.facility.complete + d.facility.withIssues}`),
+            h(
+              'dd',
+              {},
+              d.facility.meanPercent === null
+                ? '—'
+                : `${Math.round(d.facility.meanPercent)}% · ${t('facilityComplete')} ${d.facility.complete} / ${d.facility.complete + d.facility.withIssues}`,
+            ),
           ),
         );
       }),
     );
     // Ranking: 30-day open compliance first (the 常年正常开放 criterion), then today's.
-    const ranked = [...summary].sort((a, b) => (b.compliance.last30Days ?? -1) - (a.compliance.last30Days ?? -1) || (b.compliance.today ?? -1) - (a.compliance.today ?? -1));
+    const ranked = [...summary].sort(
+      (a, b) => (b.compliance.last30Days ?? -1) - (a.compliance.last30Days ?? -1) || (b.compliance.today ?? -1) - (a.compliance.today ?? -1),
+    );
     mount(
       ranking,
       ranked.map((d, i) =>

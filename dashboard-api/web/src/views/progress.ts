@@ -12,7 +12,18 @@ export async function renderProgress({ root }: ViewContext): Promise<View> {
   mount(
     root,
     p.city
-      ? h('section', { class: 'tiles' }, p.city.years.map((y) => h('div', { class: 'tile' }, h('h3', {}, `${t('cityTotal')} ${y.year}`), h('div', { class: 'big' }, h('span', { class: 'num' }, y.built), h('small', {}, ` / ${t('target')} ${y.target}`)))))
+      ? h(
+          'section',
+          { class: 'tiles' },
+          p.city.years.map((y) =>
+            h(
+              'div',
+              { class: 'tile' },
+              h('h3', {}, `${t('cityTotal')} ${y.year}`),
+              h('div', { class: 'big' }, h('span', { class: 'num' }, y.built), h('small', {}, ` / ${t('target')} ${y.target}`)),
+            ),
+          ),
+        )
       : null,
     h('section', { class: 'panel' }, chartEl),
     h(
@@ -21,7 +32,17 @@ export async function renderProgress({ root }: ViewContext): Promise<View> {
       h(
         'table',
         {},
-        h('thead', {}, h('tr', {}, h('th', {}, t('district')), years.map((y) => h('th', {}, `${y} ${t('built')} / ${t('target')}`)), h('th', {}, t('cumulative')))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, t('district')),
+            years.map((y) => h('th', {}, `${y} ${t('built')} / ${t('target')}`)),
+            h('th', {}, t('cumulative')),
+          ),
+        ),
         h(
           'tbody',
           {},
@@ -30,7 +51,9 @@ export async function renderProgress({ root }: ViewContext): Promise<View> {
               'tr',
               { 'data-district': d.code },
               h('td', {}, pick(d.nameZh, d.nameEn)),
-              d.years.map((y) => h('td', { 'data-year': y.year, class: y.target !== null && y.built < y.target ? 'bad' : '' }, `${y.built} / ${y.target ?? '—'}`)),
+              d.years.map((y) =>
+                h('td', { 'data-year': y.year, class: y.target !== null && y.built < y.target ? 'bad' : '' }, `${y.built} / ${y.target ?? '—'}`),
+              ),
               h('td', {}, d.years.at(-1)?.cumulative ?? 0),
             ),
           ),

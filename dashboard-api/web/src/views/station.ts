@@ -7,7 +7,7 @@ import { h, mount } from '../dom.js';
 import { equipmentName } from '../equipment-names.js';
 import { reloadable } from '../error-state.js';
 import { pct, pick, t, time } from '../i18n.js';
-import { shownState, store, watchStation, type Alert } from '../live.js';
+import { shownState, store, watchStation } from '../live.js';
 import type { View, ViewContext } from '../view.js';
 import { dailyOpenShare, withGaps, type Point } from '../series-shape.js';
 import { alertCard } from './alert-card.js';
@@ -42,8 +42,20 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
   const alertsEl = h('div', { class: 'alert-list' });
   const chartEl = h('div', { class: 'chart' });
   const metrics = metricsOf(d.station.equipment);
-  const metric = h('select', { name: 'metric', id: 'history-metric' }, metrics.map((m, i) => h('option', { value: String(i) }, m.label)));
-  const range = h('select', { name: 'range', id: 'history-range' }, [['1', '24 h'], ['7', '7 d'], ['30', '30 d']].map(([v, l]) => h('option', { value: v! }, l!)));
+  const metric = h(
+    'select',
+    { name: 'metric', id: 'history-metric' },
+    metrics.map((m, i) => h('option', { value: String(i) }, m.label)),
+  );
+  const range = h(
+    'select',
+    { name: 'range', id: 'history-range' },
+    [
+      ['1', '24 h'],
+      ['7', '7 d'],
+      ['30', '30 d'],
+    ].map(([v, l]) => h('option', { value: v! }, l!)),
+  );
   const history = reloadable(
     chartEl,
     async () => {
@@ -67,14 +79,20 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
           yAxis: { type: 'value', scale: true, name: m.label },
           dataZoom: [{ type: 'inside' }, { type: 'slider', height: 18 }],
           // No sample is a gap (connectNulls off), never a 0: before the first data nothing was watched.
-          series: [{ type: 'line', name: m.label, showSymbol: false, connectNulls: false, step: m.step ? 'end' : undefined, data: withGaps(points, step, from, to) }],
+          series: [
+            { type: 'line', name: m.label, showSymbol: false, connectNulls: false, step: m.step ? 'end' : undefined, data: withGaps(points, step, from, to) },
+          ],
           graphic: points.length ? [] : [{ type: 'text', left: 'center', top: 'middle', style: { text: t('noData'), fill: '#8b949e', fontSize: 16 } }],
         },
         true,
       ),
   );
   const calendarEl = h('div', { class: 'calendar', id: 'open-calendar' });
-  const calendar = reloadable(calendarEl, () => yearOfOpen(id, d.station.openingHours), (days) => drawCalendar(calendarEl, days));
+  const calendar = reloadable(
+    calendarEl,
+    () => yearOfOpen(id, d.station.openingHours),
+    (days) => drawCalendar(calendarEl, days),
+  );
   metric.addEventListener('change', () => void history.load());
   range.addEventListener('change', () => void history.load());
   const f = d.compliance?.facility;
@@ -100,22 +118,31 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
           h('dd', {}, d.compliance ? `${pct(d.compliance.today)} / ${pct(d.compliance.last30Days)} / ${pct(d.compliance.yearToDate)}` : '—'),
           h('dt', {}, t('facility')),
           h('dd', {}, f ? `${Math.round(f.percent)}%` : '—'),
-          f && f.missing.length ? [h('dt', {}, t('missing')), h('dd', {}, f.missing.map(equipmentName).join(', '))] : null,
-          f && f.faulted.length ? [h('dt', {}, t('faulted')), h('dd', { class: 'bad' }, f.faulted.map(equipmentName).join(', '))] : null,
-          f && f.notReporting.length ? [h('dt', {}, t('notReporting')), h('dd', {}, f.notReporting.map(equipmentName).join(', '))] : null,
-          f && f.unattested.length ? [h('dt', {}, t('unattested')), h('dd', {}, f.unattested.map(equipmentName).join(', '))] : null,
+          f?.missing.length ? [h('dt', {}, t('missing')), h('dd', {}, f.missing.map(equipmentName).join(', '))] : null,
+          f?.faulted.length ? [h('dt', {}, t('faulted')), h('dd', { class: 'bad' }, f.faulted.map(equipmentName).join(', '))] : null,
+          f?.notReporting.length ? [h('dt', {}, t('notReporting')), h('dd', {}, f.notReporting.map(equipmentName).join(', '))] : null,
+          f?.unattested.length ? [h('dt', {}, t('unattested')), h('dd', {}, f.unattested.map(equipmentName).join(', '))] : null,
         ),
       ),
       h('section', { class: 'panel' }, h('h3', {}, t('live')), liveEl),
     ),
     h('section', {}, h('h3', {}, t('alerts')), alertsEl),
-    h('section', { class: 'panel' }, h('h3', {}, t('history')), h('div', { class: 'filters' }, h('label', {}, `${t('metric')} `, metric), h('label', {}, `${t('range')} `, range)), history.el),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h3', {}, t('history')),
+      h('div', { class: 'filters' }, h('label', {}, `${t('metric')} `, metric), h('label', {}, `${t('range')} `, range)),
+      history.el,
+    ),
     h('section', { class: 'panel' }, h('h3', {}, t('calendar')), h('p', { class: 'muted' }, t('calendarNote')), calendar.el),
     inspectionPanel(d, user),
   );
 
   function drawLive(): void {
-    const appliances = (live.appliances ?? {}) as Record<string, { on: boolean; powerW: number; faultCode: string | null; tempC?: number; heating?: boolean; energyWh?: number; openDoors?: number }>;
+    const appliances = (live.appliances ?? {}) as Record<
+      string,
+      { on: boolean; powerW: number; faultCode: string | null; tempC?: number; heating?: boolean; energyWh?: number; openDoors?: number }
+    >;
     const speaker = live.speaker as { online: boolean; wakeups: number; at: number } | null | undefined;
     const onOff = (on: boolean): string => (on ? t('on') : t('off'));
     mount(
@@ -141,15 +168,27 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
             a.energyWh !== undefined ? `${(a.energyWh / 1000).toFixed(1)} kWh` : null,
             a.openDoors !== undefined ? pick(`${a.openDoors} 格未关`, `${a.openDoors} doors open`) : null,
             a.faultCode ? `⚠ ${t('fault')} ${a.faultCode}` : null,
-          ].filter(Boolean).join(' · '),
+          ]
+            .filter(Boolean)
+            .join(' · '),
         ),
       ]),
       h('dt', { 'data-appliance': 'ai_speaker' }, equipmentName('ai_speaker')),
-      h('dd', { id: 'live-speaker', class: speaker && !speaker.online ? 'bad' : '' }, speaker ? `${speaker.online ? t('online') : `⚠ ${t('offline')}`} · ${t('wakeups')} ${speaker.wakeups} · ${time(speaker.at)}` : t('noData')),
+      h(
+        'dd',
+        { id: 'live-speaker', class: speaker && !speaker.online ? 'bad' : '' },
+        speaker ? `${speaker.online ? t('online') : `⚠ ${t('offline')}`} · ${t('wakeups')} ${speaker.wakeups} · ${time(speaker.at)}` : t('noData'),
+      ),
     );
   }
 
-  const card = { name: d.station.name, address: d.station.address, contactName: d.station.responsiblePerson.name, contactPhone: d.station.contactPhone, location: d.station.location };
+  const card = {
+    name: d.station.name,
+    address: d.station.address,
+    contactName: d.station.responsiblePerson.name,
+    contactPhone: d.station.contactPhone,
+    location: d.station.location,
+  };
   let shownAlerts: string | null = null;
   function drawAlerts(): void {
     const alerts = [...store.alerts.values()].filter((a) => a.stationId === id);
@@ -184,9 +223,18 @@ async function yearOfOpen(id: string, hours: OpeningHours): Promise<Array<[strin
   const spans: Array<[number, number]> = [];
   for (let s = from; s < to; s += chunk) spans.push([s, Math.min(s + chunk, to)]);
   const parts = await Promise.all(
-    spans.map(([f, e]) => api.get<{ points: Point[] }>(`/api/stations/${id}/history?${new URLSearchParams({ metric: 'service.open', from: String(f), to: String(e), every: '1h' })}`)),
+    spans.map(([f, e]) =>
+      api.get<{ points: Point[] }>(
+        `/api/stations/${id}/history?${new URLSearchParams({ metric: 'service.open', from: String(f), to: String(e), every: '1h' })}`,
+      ),
+    ),
   );
-  return dailyOpenShare(hours, parts.flatMap((p) => p.points), from, to);
+  return dailyOpenShare(
+    hours,
+    parts.flatMap((p) => p.points),
+    from,
+    to,
+  );
 }
 
 function drawCalendar(el: HTMLElement, days: Array<[string, number | null]>): void {
@@ -195,8 +243,24 @@ function drawCalendar(el: HTMLElement, days: Array<[string, number | null]>): vo
   chartIn(el).setOption(
     {
       backgroundColor: 'transparent',
-      tooltip: { formatter: (p: { value: [string, number | null] }) => `${p.value[0]}<br>${p.value[1] === null || p.value[1] === undefined ? t('noData') : pct(p.value[1])}` },
-      visualMap: { seriesIndex: 0, min: 0, max: 1, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: narrow ? 120 : 200, text: ['100%', '0%'], inRange: { color: ['#f85149', '#d29922', '#3fb950'] }, outOfRange: { color: '#30363d' }, textStyle: { color: '#c9d1d9' } },
+      tooltip: {
+        formatter: (p: { value: [string, number | null] }) =>
+          `${p.value[0]}<br>${p.value[1] === null || p.value[1] === undefined ? t('noData') : pct(p.value[1])}`,
+      },
+      visualMap: {
+        seriesIndex: 0,
+        min: 0,
+        max: 1,
+        calculable: false,
+        orient: 'horizontal',
+        left: 'center',
+        bottom: 0,
+        itemHeight: narrow ? 120 : 200,
+        text: ['100%', '0%'],
+        inRange: { color: ['#f85149', '#d29922', '#3fb950'] },
+        outOfRange: { color: '#30363d' },
+        textStyle: { color: '#c9d1d9' },
+      },
       calendar: {
         range: year,
         orient: narrow ? 'vertical' : 'horizontal',
@@ -214,7 +278,15 @@ function drawCalendar(el: HTMLElement, days: Array<[string, number | null]>): vo
       // A day with scheduled time and no data is its own grey series, never coloured as 0.
       series: [
         { type: 'heatmap', coordinateSystem: 'calendar', data: days.filter(([, v]) => v !== null) },
-        { type: 'scatter', coordinateSystem: 'calendar', name: t('noData'), symbol: 'rect', symbolSize: narrow ? 8 : 10, itemStyle: { color: '#484f58' }, data: days.filter(([, v]) => v === null).map(([date]) => [date, null]) },
+        {
+          type: 'scatter',
+          coordinateSystem: 'calendar',
+          name: t('noData'),
+          symbol: 'rect',
+          symbolSize: narrow ? 8 : 10,
+          itemStyle: { color: '#484f58' },
+          data: days.filter(([, v]) => v === null).map(([date]) => [date, null]),
+        },
       ],
     },
     true,
@@ -230,9 +302,12 @@ function drawCalendar(el: HTMLElement, days: Array<[string, number | null]>): vo
 function inspectionPanel(d: StationDetail, user: User): HTMLElement {
   const latest = new Map<string, StationDetail['attestations'][number]>();
   for (const a of [...d.attestations].sort((x, y) => x.at - y.at)) latest.set(a.item, a);
-  const items = Object.entries(d.station.equipment).filter(([, how]) => how === 'inspection').map(([item]) => item);
+  const items = Object.entries(d.station.equipment)
+    .filter(([, how]) => how === 'inspection')
+    .map(([item]) => item);
   const canAct = user.role !== 'city-viewer';
-  const said = (a: StationDetail['attestations'][number] | undefined): string => (a ? `${a.present && a.working ? `✓ ${t('working')}` : `✗ ${!a.present ? t('missing') : t('faulted')}`} · ${a.by} ${time(a.at)}` : t('unattested'));
+  const said = (a: StationDetail['attestations'][number] | undefined): string =>
+    a ? `${a.present && a.working ? `✓ ${t('working')}` : `✗ ${!a.present ? t('missing') : t('faulted')}`} · ${a.by} ${time(a.at)}` : t('unattested');
   const rows = items.map((item) => {
     const last = latest.get(item);
     const present = h('input', { type: 'checkbox', checked: last?.present ?? true, name: `present-${item}`, id: `present-${item}`, disabled: !canAct });
@@ -255,7 +330,28 @@ function inspectionPanel(d: StationDetail, user: User): HTMLElement {
     'form',
     { id: 'inspection-form' },
     h('p', { class: 'muted' }, t('inspectionHint')),
-    h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, [t('appliance'), t('present'), t('working'), t('inspection')].map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows.map((r) => r.tr)))),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            [t('appliance'), t('present'), t('working'), t('inspection')].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          rows.map((r) => r.tr),
+        ),
+      ),
+    ),
     canAct ? h('div', { class: 'filters' }, h('label', { for: 'inspection-note' }, t('note')), note, submit, result) : null,
   );
   form.addEventListener('submit', (ev) => {
@@ -267,7 +363,13 @@ function inspectionPanel(d: StationDetail, user: User): HTMLElement {
       try {
         // Sequential: a refusal stops the save at the item it names, the ones before it are recorded.
         for (const r of rows) {
-          const body = { stationId: d.station.id, item: r.item, present: r.present.checked, working: r.working.checked, ...(note.value.trim() ? { note: note.value.trim() } : {}) };
+          const body = {
+            stationId: d.station.id,
+            item: r.item,
+            present: r.present.checked,
+            working: r.working.checked,
+            ...(note.value.trim() ? { note: note.value.trim() } : {}),
+          };
           const a = await api.send<StationDetail['attestations'][number]>('POST', '/api/attestations', body);
           r.status.textContent = said(a);
         }

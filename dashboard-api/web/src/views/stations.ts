@@ -24,7 +24,10 @@ export async function renderStations({ root, user, args }: ViewContext): Promise
       const r = await api.get<{ total: number; stations: Row[] }>(`/api/stations?${qs}`);
       return { total: r.total, rows: r.stations };
     },
-    rowAttrs: (r) => ({ 'data-station': r.id, onclick: (ev: Event) => ((ev.target as HTMLElement).closest('a') ? undefined : (location.hash = `#/station/${r.id}`)) }),
+    rowAttrs: (r) => ({
+      'data-station': r.id,
+      onclick: (ev: Event) => ((ev.target as HTMLElement).closest('a') ? undefined : (location.hash = `#/station/${r.id}`)),
+    }),
     columns: [
       { label: t('station'), sort: 'id', cell: (r) => [h('a', { href: `#/station/${r.id}` }, r.id), ' ', r.name] },
       { label: t('district'), sort: 'district', cell: (r) => districtName(r.district) },
@@ -37,8 +40,18 @@ export async function renderStations({ root, user, args }: ViewContext): Promise
         },
       },
       { label: t('people'), sort: 'people', cell: (r) => store.stations.get(r.id)?.people ?? r.people ?? '—' },
-      { label: t('today'), sort: 'complianceToday', cell: (r) => [pct(r.complianceToday), r.failingOpenAllYear ? ` ⚠ ${t('failing')}` : ''], cellClass: (r) => (r.failingOpenAllYear ? 'bad' : '') },
-      { label: t('facility'), sort: 'facilityPercent', cell: (r) => (r.facilityPercent === null ? '—' : `${Math.round(r.facilityPercent)}%`), cellClass: (r) => ((r.facilityPercent ?? 100) < 100 ? 'bad' : '') },
+      {
+        label: t('today'),
+        sort: 'complianceToday',
+        cell: (r) => [pct(r.complianceToday), r.failingOpenAllYear ? ` ⚠ ${t('failing')}` : ''],
+        cellClass: (r) => (r.failingOpenAllYear ? 'bad' : ''),
+      },
+      {
+        label: t('facility'),
+        sort: 'facilityPercent',
+        cell: (r) => (r.facilityPercent === null ? '—' : `${Math.round(r.facilityPercent)}%`),
+        cellClass: (r) => ((r.facilityPercent ?? 100) < 100 ? 'bad' : ''),
+      },
       {
         label: t('activeAlerts'),
         sort: 'activeAlerts',
@@ -53,7 +66,11 @@ export async function renderStations({ root, user, args }: ViewContext): Promise
   const load = (): Promise<void> => list.load(true);
 
   const select = (key: keyof typeof filters, label: string, options: Array<[string, string]>): HTMLElement => {
-    const el = h('select', { name: key, onchange: () => ((filters[key] = el.value), void load()) }, options.map(([v, text]) => h('option', { value: v, selected: filters[key] === v }, text)));
+    const el = h(
+      'select',
+      { name: key, onchange: () => ((filters[key] = el.value), void load()) },
+      options.map(([v, text]) => h('option', { value: v, selected: filters[key] === v }, text)),
+    );
     return h('label', {}, `${label} `, el);
   };
   const search = h('input', { type: 'search', placeholder: t('search'), name: 'q', 'aria-label': t('search') });
@@ -71,9 +88,24 @@ export async function renderStations({ root, user, args }: ViewContext): Promise
       'section',
       { class: 'filters' },
       user.district ? null : select('district', t('district'), [['', t('all')], ...DISTRICTS.map((d): [string, string] => [d.code, pick(d.nameZh, d.nameEn)])]),
-      select('state', t('state'), [['', t('all')], ['open', t('open')], ['closed', t('closed')], ['online', t('online')], ['offline', t('offline')], ['unknown', t('unknown')]]),
-      select('compliance', t('compliance'), [['', t('all')], ['failing', t('failing')], ['ok', 'OK']]),
-      select('facilityIssue', t('facility'), [['', t('all')], ['true', t('facilityIssue')], ['false', 'OK']]),
+      select('state', t('state'), [
+        ['', t('all')],
+        ['open', t('open')],
+        ['closed', t('closed')],
+        ['online', t('online')],
+        ['offline', t('offline')],
+        ['unknown', t('unknown')],
+      ]),
+      select('compliance', t('compliance'), [
+        ['', t('all')],
+        ['failing', t('failing')],
+        ['ok', 'OK'],
+      ]),
+      select('facilityIssue', t('facility'), [
+        ['', t('all')],
+        ['true', t('facilityIssue')],
+        ['false', 'OK'],
+      ]),
       search,
       h('button', { class: 'link', onclick: exports.run(() => api.download(navigation('csv'), 'navigation.csv')) }, `${t('navigation')} CSV`),
       h('button', { class: 'link', onclick: exports.run(() => api.download(navigation('geojson'), 'navigation.geojson')) }, t('exportGeoJson')),
