@@ -2,12 +2,13 @@
 # Installs the Debian packages the platform and its tests run against, when missing and run as root.
 #   system-deps.sh influxdb   what `npm start` needs (a private influxd)
 #   system-deps.sh all        what `npm test` needs (influxd, mosquitto clients, chromium, a CJK font for its
-#                             zh-CN screenshots, docker-compose)
+#                             zh-CN screenshots, docker-compose, PostgreSQL 15 for the database tests, faketime for
+#                             the tests at fixed instants)
 # Each wanted package is package:probe, the probe a command on PATH or an absolute path that must exist.
 set -euo pipefail
 want=(influxdb:influxd)
 if [ "${1:-all}" = all ]; then
-  want+=(mosquitto-clients:mosquitto_pub chromium:chromium fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc docker-compose:docker-compose)
+  want+=(mosquitto-clients:mosquitto_pub chromium:chromium fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc docker-compose:docker-compose postgresql:/usr/lib/postgresql/15/bin/initdb faketime:faketime)
 fi
 missing=()
 for pair in "${want[@]}"; do
