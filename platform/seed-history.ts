@@ -1,30 +1,21 @@
 import { SingleBar } from 'cli-progress';
-import type { Registry } from '../domain/registry.js';
 import { DAY_MS, localDateOf } from '../domain/schedule.js';
 import type { Station } from '../domain/station.js';
 import type { AlertingService } from '../alerting/service.js';
 import { demoInspections } from '../device-sim/demo-inspections.js';
-import type { Influx } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
-import { fillHistory, type FillHistoryResult } from './fill-history.js';
+import { fillHistory, type FillHistoryOptions, type FillHistoryResult } from './fill-history.js';
 
 // What a demo start puts in place before the live fleet: past days of telemetry (opt-in, it costs
 // start-up time) and inspection records, so month figures and facility completeness mean something.
 
 /** Writes `days` of history before today's live replay, with a progress bar on a terminal. */
-export async function seedHistory(o: {
-  influx: Influx;
-  registry: Registry;
-  stations: readonly Station[];
-  seed: number;
-  now: number;
-  days: number;
-  until: number;
-  /** Compliance's online setting: the history's heartbeats come often enough to keep a station online between them. */
-  onlineAfterS: number;
-  logger: Logger;
-  signal?: AbortSignal;
-}): Promise<FillHistoryResult | null> {
+export async function seedHistory(
+  o: Omit<FillHistoryOptions, 'heartbeatMs' | 'onProgress'> & {
+    /** Compliance's online setting: the history's heartbeats come often enough to keep a station online between them. */
+    onlineAfterS: number;
+  },
+): Promise<FillHistoryResult | null> {
   if (o.days <= 0 || o.stations.length === 0) return null;
   const bar = process.stderr.isTTY ? new SingleBar({ format: '{bar} {percentage}% | history: {value}/{total} stations', hideCursor: true }) : null;
   bar?.start(o.stations.length, 0);
