@@ -139,6 +139,11 @@ class Consumer implements TelemetryConsumer {
         logger.info({ url: opts.mqttUrl, clientId: opts.clientId, sessionPresent: connack.sessionPresent }, 'telemetry consumer connected');
         this.client.subscribe([...TELEMETRY_SUBSCRIPTIONS], { qos: 1 }, (err, granted) => {
           const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+          // The link closed before the SUBACK (a broker taking over the session a crashed client held): the next connect subscribes again.
+          if (err && !settled && err.message === 'Connection closed') {
+            logger.warn({ url: opts.mqttUrl, clientId: opts.clientId }, 'telemetry consumer: link closed before the SUBACK; retrying');
+            return;
+          }
           if (err || refused.length > 0) {
             const error = err ?? new Error(`broker refused subscriptions: ${refused.join(', ')}`);
             logger.error({ err: error }, 'telemetry consumer: subscribe failed');

@@ -221,34 +221,41 @@ test.serial('beforeAck holds the PUBACK and every later message: a consumer that
   t.deepEqual(redelivered, [1, 2]);
 });
 
-test.serial('a link the broker cuts while the consumer connects is retried, not a failed start', async (t) => {
-  // A proxy in front of the broker that resets the first connection once it has read the CONNECT (as a broker
-  // still closing the session a crashed client held may do), and forwards every later one.
-  const target = new URL(broker.url);
-  let connections = 0;
-  const proxy = createServer((client) => {
-    if (connections++ === 0) {
-      client.once('data', () => client.resetAndDestroy());
-      return;
-    }
-    const upstream = connect(Number(target.port), target.hostname);
-    client.pipe(upstream).pipe(client);
-    const end = () => (client.destroy(), upstream.destroy());
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
+for (const cut of ['after the CONNECT', 'after the CONNACK'] as const) {
+  test.serial(`a link the broker cuts ${cut} while the consumer starts is retried, not a failed start`, async (t) => {
+    // A proxy in front of the broker that cuts the first connection (as a broker still closing the session a crashed
+    // client held may do), and forwards every later one.
+    const target = new URL(broker.url);
+    let connections = 0;
+    const proxy = createServer((client) => {
+      const first = connections++ === 0;
+      if (first && cut === 'after the CONNECT') {
+        client.once('data', () => client.resetAndDestroy());
+        return;
+      }
+      const upstream = connect(Number(target.port), target.hostname);
+      const end = () => (client.destroy(), upstream.destroy());
+      client.pipe(upstream);
+      upstream.on('data', (chunk) => {
+        client.write(chunk);
+        if (first) end(); // the CONNACK reaches the client, the SUBACK never does
+      });
+      client.on('error', end).on('close', end);
+      upstream.on('error', end).on('close', end);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const consumer = createTelemetryConsumer({
+      mqttUrl: `mqtt://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      username: 'svc-ingest',
+      password: broker.credentials['svc-ingest']!,
+      clientId: `svc-ingest-c${clientSeq++}`,
+      registry: broker.registry,
+      logger,
+      metrics: new MetricsRegistry(),
+    });
+    t.teardown(() => consumer.close());
+    await t.notThrowsAsync(consumer.ready);
+    t.true(connections >= 2, `${connections} connections`);
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
-  const consumer = createTelemetryConsumer({
-    mqttUrl: `mqtt://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    username: 'svc-ingest',
-    password: broker.credentials['svc-ingest']!,
-    clientId: `svc-ingest-c${clientSeq++}`,
-    registry: broker.registry,
-    logger,
-    metrics: new MetricsRegistry(),
-  });
-  t.teardown(() => consumer.close());
-  await t.notThrowsAsync(consumer.ready);
-  t.true(connections >= 2, `${connections} connections`);
-});
+}
