@@ -20,21 +20,23 @@ files=(
   test/device-sim/day-plan.test.ts
   test/dashboard/pure-views.test.ts
 )
-# The instants run side by side (each run is small and mostly waits on its own influxd); each one's
-# output is printed whole when it ends, and any failure fails the script.
+# The instants run two at a time (one per core; each run's heaviest test replays a backfill through a
+# private influxd); each run's output is printed whole when it ends, and any failure fails the script.
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
-pids=()
-for i in "${!instants[@]}"; do
-  TZ=UTC faketime "${instants[$i]}" npx ava "${files[@]}" >"$logs/$i" 2>&1 &
-  pids+=($!)
-done
 failed=0
-for i in "${!instants[@]}"; do
-  status=0
+report() {
+  local i=$1 status=0
   wait "${pids[$i]}" || status=$?
   echo "== tests at ${instants[$i]} UTC (faketime): exit $status"
   cat "$logs/$i"
   [ "$status" -eq 0 ] || failed=1
+}
+pids=()
+for i in "${!instants[@]}"; do
+  TZ=UTC faketime "${instants[$i]}" npx ava "${files[@]}" >"$logs/$i" 2>&1 &
+  pids+=($!)
+  if [ $((i % 2)) -eq 1 ]; then report $((i - 1)); report "$i"; fi
 done
+if [ $((${#instants[@]} % 2)) -eq 1 ]; then report $((${#instants[@]} - 1)); fi
 exit "$failed"
