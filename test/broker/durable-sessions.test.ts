@@ -4,19 +4,15 @@ import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadDevCredentials } from '../../lib/dev-credentials.js';
-import { writeClonedRegistry } from '../../device-sim/clone.js';
-import { StationConnection } from '../../device-sim/connection.js';
-import { StatsRecorder } from '../../device-sim/stats.js';
 import { telemetryTopic } from '../../domain/topics.js';
-import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { freePort, spawnBroker, type BrokerProcess } from '../helpers/broker-process.js';
-import { until } from '../helpers/poll.js';
 
 // The guarantee at the broker: a QoS 1 message a station got a PUBACK for reaches the ingest's persistent
 // session, even if the broker process dies (kill -9) or is stopped (SIGTERM) while the ingest is away.
 // The broker runs as its own process; the ingest's session is the seeded one and never connects before
-// the restart, so everything it gets comes from the journal.
+// the restart, so everything it gets comes from the journal. The reconnect storm after a kill -9 is in
+// the fault suite (test/faults/broker-faults.test.ts), checked against InfluxDB by its ledger.
 
 const STATIONS = 20;
 const MESSAGES_PER_STATION = 150;
@@ -113,122 +109,3 @@ async function durableAcrossRestart(t: ExecutionContext, stop: 'SIGKILL' | 'SIGT
 
 test.serial('messages acknowledged before a kill -9 of the broker reach the persistent session after its restart', (t) => durableAcrossRestart(t, 'SIGKILL'));
 test.serial('messages acknowledged before a SIGTERM of the broker reach the persistent session after its restart', (t) => durableAcrossRestart(t, 'SIGTERM'));
-
-/** The simulator's statistics, plus a ledger: the key of the message being published is set just before each publish. */
-class Ledger extends StatsRecorder {
-  key = '';
-  readonly acked = new Set<string>();
-  override published(stationId: string): (error?: Error) => void {
-    const key = this.key;
-    const done = super.published(stationId);
-    return (error) => {
-      done(error);
-      if (!error) this.acked.add(key);
-    };
-  }
-}
-
-test.serial(
-  'a reconnect storm of 1,000 stations after a kill -9 of the broker: they come back spread out and every acknowledged message reaches the ingest',
-  async (t) => {
-    const STORM = 1000;
-    const dir = mkdtempSync(join(tmpdir(), 'qdyz-storm-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-    const registry = writeClonedRegistry(loadRegistryFile(), STORM, join(dir, 'stations.json'));
-    const port = await freePort();
-    const env = {
-      BROKER_DEV_CREDENTIALS: 'true',
-      BROKER_ACCOUNTS_FILE: join(dir, 'accounts.json'),
-      DEV_CREDENTIALS_FILE: join(dir, 'dev.json'),
-      BROKER_DATA_DIR: join(dir, 'broker'),
-      REGISTRY_FILE: join(dir, 'stations.json'),
-      MQTT_PORT: String(port),
-    };
-    const processes: BrokerProcess[] = [];
-    t.teardown(() => processes.forEach((p) => p.child.kill('SIGKILL')));
-    const first = spawnBroker(env);
-    processes.push(first);
-    await first.waitFor('broker_listening');
-    const credentials = loadDevCredentials(env.DEV_CREDENTIALS_FILE);
-
-    const ledger = new Ledger();
-    const logger = createLogger('storm-test', 'silent');
-    const stations = registry.stations.map((s) => s.id);
-    let connects = 0;
-    const conns = stations.map(
-      (id) =>
-        new StationConnection({
-          stationId: id,
-          brokerUrl: `mqtt://127.0.0.1:${port}`,
-          password: credentials[id],
-          will: { station: id, online: false, reason: 'lwt' },
-          keepaliveS: 30,
-          reconnectMs: 1000,
-          maxReconnectMs: 4000,
-          stats: ledger,
-          logger,
-          onConnect: () => void connects++,
-        }),
-    );
-    t.teardown(() => Promise.all(conns.map((c) => c.end(null, 1))).then(() => undefined));
-    await until(() => connects === STORM, 60_000);
-
-    // Every station sends a message a second, through the kill, the restart and the storm.
-    let round = 0;
-    const publishing = setInterval(() => {
-      round++;
-      for (const [i, conn] of conns.entries()) {
-        ledger.key = `${stations[i]}/${round}`;
-        conn.publish(telemetryTopic({ stationId: stations[i]!, channel: 'status' }), ledger.key, 1, false);
-      }
-    }, 1000);
-    t.teardown(() => clearInterval(publishing));
-    await until(() => round >= 3, 10_000);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    const killed = performance.now();
-    const ackedBeforeKill = ledger.acked.size;
-    // Stations that noticed the kill: they retry, each after its own random delay.
-
-    const second = spawnBroker(env);
-    processes.push(second);
-    await second.waitFor('broker_listening');
-    const reconnectsBefore = ledger.reconnects;
-    await until(() => ledger.reconnects >= reconnectsBefore + STORM, 100_000).catch((err: Error) => {
-      throw new Error(`${err.message}: ${ledger.reconnects - reconnectsBefore} of ${STORM} stations back`);
-    });
-    const backAfterS = (performance.now() - killed) / 1000;
-    const lastRound = round + 3;
-    await until(() => round >= lastRound, 10_000);
-    clearInterval(publishing);
-    await until(() => ledger.acknowledged + ledger.failed === ledger.sent, 60_000);
-    t.is(ledger.failed, 0);
-
-    const ingest = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-      username: 'svc-ingest',
-      password: credentials['svc-ingest'],
-      clientId: 'svc-ingest',
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      clean: false,
-    });
-    t.teardown(() => ingest.end(true));
-    const received = new Map<string, number>();
-    const missing = new Set(ledger.acked);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${missing.size} of ${ledger.acked.size} acknowledged messages never arrived`)), 60_000);
-      ingest.on('message', (_topic, payload) => {
-        const key = payload.toString();
-        received.set(key, (received.get(key) ?? 0) + 1);
-        missing.delete(key);
-        if (missing.size === 0) resolve(clearTimeout(timer));
-      });
-    });
-    const duplicates = [...received.values()].reduce((sum, n) => sum + n - 1, 0);
-    t.log(
-      `${STORM} stations: ${ackedBeforeKill} acknowledged before the kill -9, ${ledger.acked.size} in all, all received (${duplicates} twice); ` +
-        `all stations back ${backAfterS.toFixed(1)} s after the kill, ${ledger.reconnects - reconnectsBefore} reconnects`,
-    );
-    t.is(missing.size, 0);
-  },
-);
