@@ -1,5 +1,5 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -115,6 +115,8 @@ test.before(async () => {
   fire('SN-0003', 'station_offline', 'critical', '驿站离线', 'Station offline', 12);
   fire('PD-0004', 'appliance_fault', 'major', '饮水机故障 E1', 'Water dispenser fault E1', 65);
   fire('LX-0002', 'closed_during_hours', 'major', '开放时间内关闭', 'Closed during opening hours', 25);
+  // SN-0001's last inspection found its umbrellas missing: the maintainer's form starts from that.
+  alerting.attestationList.push({ stationId: 'SN-0001', item: 'umbrellas', present: false, working: false, by: 'maint-sn', at: NOW - 5 * 86_400_000 });
   browser = await launchChromium();
   mkdirSync(WALK, { recursive: true });
 });
@@ -148,6 +150,29 @@ async function axe(page: Page): Promise<string[]> {
           .map((n) => n.target.join(' '))
           .join(' | ')}`,
     );
+}
+
+/**
+ * The inspection form starts from the latest attestation (umbrellas missing), nothing chosen for
+ * items never inspected; a save before every item is confirmed records nothing and says which.
+ */
+async function inspect(t: ExecutionContext, page: Page): Promise<void> {
+  const checked = (): Promise<string[]> => page.$$eval('#inspection-form input[type="radio"]:checked', (els) => els.map((e) => e.id));
+  t.deepEqual(await checked(), ['finding-umbrellas-missing']);
+  const before = alerting.attestationList.length;
+  await page.click('#inspection-save');
+  t.regex((await page.textContent('#inspection-result')) ?? '', /请逐项查看并确认: .*雨伞/);
+  t.is(alerting.attestationList.length, before, 'nothing recorded unseen');
+  // Looked at each: the umbrellas still missing (the preselected choice, confirmed), the medical kit broken, the rest fine.
+  const rows = await page.$$eval('#inspection-form tr[data-item]', (els) => els.map((e) => e.getAttribute('data-item')!));
+  for (const item of rows) await page.click(`#finding-${item}-${item === 'umbrellas' ? 'missing' : item === 'medical_kit' ? 'broken' : 'ok'}`);
+  await page.click('#inspection-save');
+  await page.waitForSelector('#inspection-result:has-text("已保存")');
+  const saved = alerting.attestationList.slice(before);
+  t.is(saved.length, rows.length);
+  t.like(saved.find((a) => a.item === 'umbrellas'), { present: false, working: false, by: 'maint-sn' });
+  t.like(saved.find((a) => a.item === 'medical_kit'), { present: true, working: false });
+  t.like(saved.find((a) => a.item === 'sink'), { present: true, working: true });
 }
 
 for (const vp of VIEWPORTS) {
@@ -212,6 +237,7 @@ for (const vp of VIEWPORTS) {
       await page.waitForSelector('#live-speaker');
       await page.waitForSelector('#open-calendar[data-days]');
       t.is(await page.$$eval('#inspection-form button[type="submit"]', (els) => els.length), u.username === 'admin' || u.district ? 1 : 0);
+      if (u.district && vp.name === 'desktop') await inspect(t, page);
       await shot('station');
       await check('station');
 
