@@ -59,11 +59,12 @@ export function trendRoutes(api: Api, ctx: ApiContext): void {
         { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
       );
       const byDay = new Map<string, { scheduledMs: number; openMs: number; uncoveredMs: number }>();
-      for (const r of rows) byDay.set(`${String(r[TAGS.district])}/${localDateOf(Number(r.time))}`, {
-        scheduledMs: Number(r.scheduled ?? 0),
-        openMs: Number(r.open ?? 0),
-        uncoveredMs: Number(r.uncovered ?? 0),
-      });
+      for (const r of rows)
+        byDay.set(`${String(r[TAGS.district])}/${localDateOf(Number(r.time))}`, {
+          scheduledMs: Number(r.scheduled ?? 0),
+          openMs: Number(r.open ?? 0),
+          uncoveredMs: Number(r.uncovered ?? 0),
+        });
       return {
         dates,
         districts: districts.map((d: DistrictCode) => {
