@@ -277,6 +277,7 @@ for (const vp of VIEWPORTS) {
       await page.keyboard.press('Enter');
       await page.waitForSelector('#live-speaker');
       t.is(new URL(page.url()).hash, `#/station/${station}`);
+      t.regex((await page.getAttribute('.two-col a.tel', 'href')) ?? '', /^tel:\d/, 'one tap calls the contact');
       await page.waitForSelector('#open-calendar[data-days]');
       t.is(await page.$$eval('#inspection-form button[type="submit"]', (els) => els.length), u.username === 'admin' || u.district ? 1 : 0);
       if (u.district && vp.name === 'desktop') await inspect(t, page);

@@ -8,6 +8,10 @@ import { pct, pick, t } from './i18n.js';
 // platform did not watch in full are shaded and labelled, and a district's day nobody watched is a
 // gap in its line: never drawn as 0 (closed).
 
+const DAY_MS = 86_400_000;
+/** Local (Shanghai) midnight starting a date; not domain/schedule.ts, whose zod schemas would weigh on the first page. */
+const midnightOfDate = (date: string): number => Date.parse(`${date}T00:00:00+08:00`);
+
 /** Below this share of watched scheduled time a day is marked as partly unwatched. */
 const FULLY_WATCHED = 0.995;
 
@@ -29,8 +33,15 @@ export function trendPanel(trend: ComplianceTrend): { el: HTMLElement; draw: () 
   });
   const band = (date: string, i: number) => {
     const c = coverage[i];
-    const label = c === null || c === 0 ? t('unwatched') : `${t('watched')} ${pct(c!)}`;
-    return [{ xAxis: date, name: label, itemStyle: { color: c === null || c === 0 ? 'rgba(139,148,158,0.28)' : 'rgba(210,153,34,0.16)' } }, { xAxis: date }];
+    const none = c === null || c === 0;
+    return [
+      {
+        xAxis: midnightOfDate(date),
+        name: none ? t('unwatched') : `${t('watched')} ${pct(c!)}`,
+        itemStyle: { color: none ? 'rgba(139,148,158,0.3)' : 'rgba(210,153,34,0.2)' },
+      },
+      { xAxis: midnightOfDate(date) + DAY_MS },
+    ];
   };
   const draw = (): void =>
     void chartIn(chartEl).setOption(
@@ -43,21 +54,27 @@ export function trendPanel(trend: ComplianceTrend): { el: HTMLElement; draw: () 
           trigger: 'axis',
           valueFormatter: (v: number | null) => (v === null || v === undefined ? t('unwatched') : pct(v)),
         },
-        xAxis: { type: 'category', data: trend.dates.map((d) => d.slice(5)), boundaryGap: false },
-        yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } },
+        xAxis: { type: 'time', min: midnightOfDate(trend.dates[0]!), max: midnightOfDate(trend.dates.at(-1)!) + DAY_MS },
+        yAxis: {
+          type: 'value',
+          min: (v: { min: number }) => Math.max(0, Math.floor(v.min * 10) / 10 - 0.1),
+          max: 1,
+          axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` },
+        },
         series: trend.districts.map((d, k) => ({
           type: 'line',
           name: pick(districtByCode(d.district).nameZh, districtByCode(d.district).nameEn),
           showSymbol: trend.districts.length === 1,
           connectNulls: false,
-          data: d.compliance,
+          // A point at each day's noon; a day without watched time is a gap.
+          data: d.compliance.map((v, i) => [midnightOfDate(trend.dates[i]!) + DAY_MS / 2, v]),
           // The unwatched days once, on the first line: shaded bands across the plot, labelled at the top.
           ...(k === 0 && unwatched.length
             ? {
                 markArea: {
                   silent: true,
                   label: { color: '#c9d1d9', fontSize: 11, position: 'insideTop' },
-                  data: trend.dates.flatMap((date, i) => (unwatched.includes(date) ? [band(date.slice(5), i)] : [])),
+                  data: trend.dates.flatMap((date, i) => (unwatched.includes(date) ? [band(date, i)] : [])),
                 },
               }
             : {}),

@@ -73,8 +73,8 @@ function keyboardList(
       const d = districtByCode(code);
       const a = h('a', { href: `#/stations/${code}`, 'data-district': code }, pick(d.nameZh, d.nameEn));
       a.addEventListener('focus', () => {
-        on.district(code);
         showStations(code);
+        on.district(code);
       });
       return h('li', {}, a);
     }),
@@ -120,17 +120,21 @@ export function districtMap(located: Located[], focus: string | undefined): { el
   const chart = chartIn(canvas);
   const keys = keyboardList(located, focus, {
     district(code) {
+      // Before the first draw the chart has no map to zoom.
+      if (first) return;
       const zone = ZONES.find((z) => z.code === code);
       highlighted = outlineNameOf(code);
       chart.setOption({ geo: { center: zone ? zone.at : centreOf(highlighted!), zoom: zone ? 8 : 3, regions: regions() } });
     },
     station(id) {
+      if (first) return;
       const state = shownState(store.stations.get(id));
       const seriesIndex = ORDER.indexOf(state);
       const dataIndex = located.filter((s) => shownState(store.stations.get(s.id)) === state).findIndex((s) => s.id === id);
       chart.dispatchAction({ type: 'showTip', seriesIndex, dataIndex });
     },
     overview() {
+      if (first) return;
       highlighted = focusName;
       chart.setOption({ geo: { center: centreOf(), zoom: 1, regions: regions() } });
       chart.dispatchAction({ type: 'hideTip' });

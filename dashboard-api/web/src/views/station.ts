@@ -10,7 +10,7 @@ import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store, watchStation } from '../live.js';
 import type { View, ViewContext } from '../view.js';
 import { dailyOpenShare, withGaps, type Point } from '../series-shape.js';
-import { alertCard } from './alert-card.js';
+import { alertCard, amapLink } from './alert-card.js';
 
 interface Metric {
   id: string;
@@ -111,9 +111,15 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
           'dl',
           {},
           h('dt', {}, t('address')),
-          h('dd', {}, d.station.address),
+          // On the road: one tap calls the contact or opens the navigation app, as on an alert card.
+          h('dd', {}, d.station.address, ' ', h('a', { class: 'nav', href: amapLink(d.station), target: '_blank', rel: 'noopener' }, `➤ ${t('navigate')}`)),
           h('dt', {}, t('contact')),
-          h('dd', {}, `${d.station.responsiblePerson.name} ${d.station.contactPhone}`),
+          h(
+            'dd',
+            {},
+            `${d.station.responsiblePerson.name} `,
+            h('a', { class: 'tel', href: `tel:${d.station.contactPhone.replace(/-/g, '')}` }, `☎ ${d.station.contactPhone}`),
+          ),
           h('dt', {}, `${t('today')}/${t('days30')}/${t('ytd')}`),
           h('dd', {}, d.compliance ? `${pct(d.compliance.today)} / ${pct(d.compliance.last30Days)} / ${pct(d.compliance.yearToDate)}` : '—'),
           h('dt', {}, t('facility')),
