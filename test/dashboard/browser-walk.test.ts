@@ -270,10 +270,10 @@ for (const vp of VIEWPORTS) {
       // Words for appliances, the AI speaker, the calendar, one inspection form.
       const station = u.district ? 'SN-0001' : 'PD-0004';
       await page.click('#nav-overview');
-      await page.focus(`#map-keys a[data-district="${station.slice(0, 2)}"]`);
-      const listed = await page.$$eval('#map-stations a[data-station]', (els) => els.map((e) => e.getAttribute('data-station')!));
+      await page.focus(`#map-keys a[data-map-district="${station.slice(0, 2)}"]`);
+      const listed = await page.$$eval('#map-stations a[data-map-station]', (els) => els.map((e) => e.getAttribute('data-map-station')!));
       t.true(listed.length > 1 && listed.every((id) => id.startsWith(station.slice(0, 3))), listed.join());
-      await page.focus(`#map-stations a[data-station="${station}"]`);
+      await page.focus(`#map-stations a[data-map-station="${station}"]`);
       await page.keyboard.press('Enter');
       await page.waitForSelector('#live-speaker');
       t.is(new URL(page.url()).hash, `#/station/${station}`);

@@ -59,7 +59,7 @@ function keyboardList(
         .filter((s) => s.district === code)
         .map((s) => {
           const state = shownState(store.stations.get(s.id));
-          const a = h('a', { href: `#/station/${s.id}`, 'data-station': s.id }, `${STATE_MARKS[state]} ${s.id} ${s.name} · ${t(state)}`);
+          const a = h('a', { href: `#/station/${s.id}`, 'data-map-station': s.id }, `${STATE_MARKS[state]} ${s.id} ${s.name} · ${t(state)}`);
           a.addEventListener('focus', () => on.station(s.id));
           return h('li', {}, a);
         }),
@@ -71,7 +71,7 @@ function keyboardList(
     { class: 'map-districts', 'aria-label': t('mapDistricts') },
     codes.map((code) => {
       const d = districtByCode(code);
-      const a = h('a', { href: `#/stations/${code}`, 'data-district': code }, pick(d.nameZh, d.nameEn));
+      const a = h('a', { href: `#/stations/${code}`, 'data-map-district': code }, pick(d.nameZh, d.nameEn));
       a.addEventListener('focus', () => {
         showStations(code);
         on.district(code);
