@@ -8,7 +8,7 @@ import { readCoveragePoints } from '../lib/influx/coverage-points.js';
 import { quoteIdent } from '../lib/influx/query.js';
 import type { Logger } from '../lib/logger.js';
 import type { DailyRollup } from '../rules/compliance.js';
-import type { Sample } from '../rules/serving.js';
+import { MAX_HELD_MS, type Sample } from '../rules/serving.js';
 import type { AlertStore, LoadedAlerts, StoredTransition, StoreRecord } from './store.js';
 
 // The alerting store on InfluxDB: every record is a point (names from ALERTING_SERIES) whose
@@ -126,7 +126,12 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
   }
 
   const samples = (rows: Row[], field: string): Sample[] =>
-    rows.filter((r) => typeof r[field] === 'number').map((r) => ({ t: Number(r.time), on: (r[field] as number) > 0 }));
+    rows
+      .filter((r) => typeof r[field] === 'number')
+      .map((r) => ({ t: Number(r.time), on: (r[field] as number) > 0, ...(typeof r.held_ms === 'number' ? { heldMs: r.held_ms } : {}) }));
+  /** Status rows read from far enough back for a held heartbeat; those over before `from − staleMs` do not count. */
+  const onlineSamples = (rows: Row[], from: number, staleMs: number): Sample[] =>
+    samples(rows, 'online').filter((s) => s.t + (s.heldMs ?? 0) >= from - staleMs);
 
   return {
     append(record) {
@@ -190,12 +195,12 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       const [before, open, online] = await Promise.all([
         influx.query(`SELECT last("open") AS "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.station)} = $station AND time < $from`, params),
         influx.query(`SELECT "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.station)} = $station AND time >= $from AND time < $to`, params),
-        influx.query(`SELECT "online" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.station)} = $station AND time >= $staleFrom AND time < $to`, {
+        influx.query(`SELECT "online", "held_ms" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.station)} = $station AND time >= $staleFrom AND time < $to`, {
           ...params,
-          staleFrom: iso(from - staleMs),
+          staleFrom: iso(from - staleMs - MAX_HELD_MS),
         }),
       ]);
-      return { open: samples([...before, ...open], 'open'), online: samples(online, 'online') };
+      return { open: samples([...before, ...open], 'open'), online: onlineSamples(online, from, staleMs) };
     },
     async loadDistrictServingSamples(district, from, to, staleMs) {
       const svc = SERIES.service.measurement;
@@ -205,10 +210,13 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       const [before, open, online] = await Promise.all([
         influx.query(`SELECT last("open") AS "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.district)} = $district AND time < $from ${by}`, params),
         influx.query(`SELECT "open" FROM ${quoteIdent(svc)} WHERE ${quoteIdent(TAGS.district)} = $district AND time >= $from AND time < $to ${by}`, params),
-        influx.query(`SELECT "online" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.district)} = $district AND time >= $staleFrom AND time < $to ${by}`, {
-          ...params,
-          staleFrom: iso(from - staleMs),
-        }),
+        influx.query(
+          `SELECT "online", "held_ms" FROM ${quoteIdent(st)} WHERE ${quoteIdent(TAGS.district)} = $district AND time >= $staleFrom AND time < $to ${by}`,
+          {
+            ...params,
+            staleFrom: iso(from - staleMs - MAX_HELD_MS),
+          },
+        ),
       ]);
       const out = new Map<string, { open: Row[]; online: Row[] }>();
       const slot = (r: Row) => {
@@ -219,7 +227,7 @@ export function createInfluxStore({ influx, logger, spoolDir }: InfluxStoreOptio
       };
       for (const r of [...before, ...open]) slot(r).open.push(r);
       for (const r of online) slot(r).online.push(r);
-      return new Map([...out].map(([id, e]) => [id, { open: samples(e.open, 'open'), online: samples(e.online, 'online') }]));
+      return new Map([...out].map(([id, e]) => [id, { open: samples(e.open, 'open'), online: onlineSamples(e.online, from, staleMs) }]));
     },
     loadCoverage: (from, to) => readCoveragePoints(influx, from, to),
     flush: () => writer.flush(),

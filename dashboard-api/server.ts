@@ -36,6 +36,7 @@ import { fleetRoutes } from './routes/fleet-routes.js';
 import { inspectionRoutes } from './routes/inspection-routes.js';
 import { selfCheckRoutes } from './routes/self-check-routes.js';
 import { stationRoutes } from './routes/station-routes.js';
+import { trendRoutes } from './routes/trend-routes.js';
 
 export type DashboardSettings = Pick<
   DashboardConfig,
@@ -201,6 +202,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   alertHistoryRoutes(api, ctx);
   complianceRoutes(api, ctx);
   coverageRoutes(api, ctx);
+  trendRoutes(api, ctx);
   inspectionRoutes(api, ctx);
   selfCheckRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });

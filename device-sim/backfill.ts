@@ -20,6 +20,8 @@ export interface BackfillMessage {
   payload: Payload;
   ts: number;
   channel: Channel;
+  /** A run of heartbeats (heldHeartbeats): the last one came this long after `ts`. */
+  heldMs?: number;
 }
 
 export interface BackfillSpec {
@@ -33,6 +35,8 @@ export interface BackfillSpec {
   channels?: readonly Channel[];
   shares?: Partial<BehaviourShares>;
   faults?: ResolvedFaults;
+  /** Heartbeats between coarse steps as runs (see StationModelOptions.heldHeartbeats). */
+  heldHeartbeats?: boolean;
 }
 
 /**
@@ -48,6 +52,7 @@ export function* backfillMessages(spec: BackfillSpec): Generator<BackfillMessage
     shares: BehaviourSharesSchema.parse(spec.shares ?? {}),
     faults: spec.faults?.byStation.get(station.id),
     channels: spec.channels ? new Set(spec.channels) : undefined,
+    heldHeartbeats: spec.heldHeartbeats,
     ...BACKFILL_TIMING,
     ...spec.timing,
   });
@@ -56,7 +61,8 @@ export function* backfillMessages(spec: BackfillSpec): Generator<BackfillMessage
   for (let dayEnd = from; dayEnd < to; ) {
     dayEnd = Math.min(to - 1, dayEnd + 86_400_000);
     for (const e of model.advance(dayEnd)) {
-      if (e.type === 'publish') yield { topic: e.topic, payload: e.payload, ts: e.at, channel: e.channel };
+      if (e.type === 'publish')
+        yield { topic: e.topic, payload: e.payload, ts: e.at, channel: e.channel, ...(e.heldMs === undefined ? {} : { heldMs: e.heldMs }) };
       else if (e.type === 'drop' && (!spec.channels || spec.channels.includes('status'))) {
         const will: StatusPayload = e.will;
         yield { topic: status, payload: will, ts: e.at, channel: 'status' };

@@ -13,7 +13,8 @@ export const SERIES = {
   status: {
     measurement: 'station_status',
     tags: [TAGS.station, TAGS.district],
-    fields: { online: 'int', uptime_s: 'int', wifi_rssi_dbm: 'int' },
+    /** held_ms: written by the history fill only, see heldStatusPoint. */
+    fields: { online: 'int', uptime_s: 'int', wifi_rssi_dbm: 'int', held_ms: 'int' },
   },
   service: {
     measurement: 'station_service',
@@ -68,6 +69,13 @@ function point<K extends SeriesKey>(
   }
   return { measurement: SERIES[key].measurement, tags, fields, time };
 }
+
+/**
+ * A held heartbeat: the status point of a run of heartbeats whose last came `heldMs` after it
+ * (rules/serving.ts heldRuns). Only the history fill writes it (a month of 60 s heartbeats
+ * would be millions of points); compliance folds it exactly as the run.
+ */
+export const heldStatusPoint = (p: PointData, heldMs: number): PointData => ({ ...p, fields: { ...p.fields, held_ms: { type: 'int', value: heldMs } } });
 
 /** Maps a validated message of a registered station to its InfluxDB point. */
 export function toPoint(message: Telemetry, station: Station): PointData {

@@ -1,13 +1,14 @@
 import { DAY_MS, localMidnight } from '../domain/schedule.js';
-import { toPoint } from '../domain/series.js';
+import { heldStatusPoint, toPoint } from '../domain/series.js';
 import type { Station } from '../domain/station.js';
 import type { Registry } from '../domain/registry.js';
-import { decodeTelemetry } from '../domain/telemetry.js';
+import { decodeTelemetry, type StatusPayload } from '../domain/telemetry.js';
 import type { Channel } from '../domain/topics.js';
-import { backfillMessages } from '../device-sim/backfill.js';
+import { backfillMessages, type BackfillMessage } from '../device-sim/backfill.js';
 import { declaredCoverage } from '../ingest/coverage-heartbeat.js';
 import type { Influx } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
+import { heldRuns } from '../rules/serving.js';
 import { newestSample } from './newest-sample.js';
 
 // A fresh `npm start` would show a fleet with no past: every 30-day and year figure equal to
@@ -15,9 +16,14 @@ import { newestSample } from './newest-sample.js';
 // simulator's own model and written straight to InfluxDB — the explicit backfill path, not live
 // MQTT (a month through the broker would take minutes) — each message decoded and validated as the
 // ingest would. Coarse timing keeps it quick; today is replayed live afterwards (fill-today.ts).
+// The stations heartbeat at the live interval, but each run of heartbeats is written as one held
+// heartbeat (domain/series.ts heldStatusPoint): compliance folds it exactly as the run, so the
+// figures are those of the full stream (test/platform/fill-history.test.ts), from ~1/60 of the points.
 
 /** Channels compliance, usage and the boards read; appliances and the speaker are left to the live fleet. */
 const CHANNELS: readonly Channel[] = ['status', 'service', 'occupancy'];
+/** The model's step over history: opening, closing and outages fall on quarter hours. */
+export const HISTORY_STEP_MS = 15 * 60_000;
 const FLUSH_EVERY_STATIONS = 10;
 
 export interface FillHistoryOptions {
@@ -32,6 +38,8 @@ export interface FillHistoryOptions {
   until: number;
   /** Heartbeat interval of the generated history: often enough that compliance judges the station online throughout. */
   heartbeatMs: number;
+  /** Compliance's heartbeat tolerance (compliance.onlineAfterS): heartbeats closer than this form one held run. */
+  staleMs: number;
   logger: Logger;
   /** Stations done so far, of all. */
   onProgress?(done: number, total: number): void;
@@ -48,15 +56,18 @@ export interface FillHistoryResult {
 
 /**
  * Writes [from, until) for every station, from local midnight `days` ago or just after the newest
- * stored sample (a restart fills only the gap). Null when there is no gap of at least one step.
+ * stored sample (a restart fills only the gap). Null when there is no gap of more than one step.
  */
 export async function fillHistory(o: FillHistoryOptions): Promise<FillHistoryResult | null> {
   const newest = await newestSample(o.influx);
   const from = Math.max(localMidnight(o.now) - o.days * DAY_MS, newest + 1);
   const to = o.until;
-  if (to - from < o.heartbeatMs || o.stations.length === 0) return null;
+  const timing = { stepMs: Math.max(HISTORY_STEP_MS, o.heartbeatMs), heartbeatMs: o.heartbeatMs, sampleMs: 3_600_000 };
+  if (to - from <= timing.stepMs || o.stations.length === 0) return null;
 
-  const timing = { stepMs: o.heartbeatMs, heartbeatMs: o.heartbeatMs, sampleMs: 3_600_000 };
+  // The model's last step before `to`: the stations' heartbeats reach it, not beyond, so the
+  // stretch declared watched ends there (a silent tail would read as the stations' outage).
+  const end = from + Math.floor((to - 1 - from) / timing.stepMs) * timing.stepMs;
   const writer = o.influx.writer({ batchSize: 5000 });
   let points = 0;
   let rejected = 0;
@@ -67,13 +78,17 @@ export async function fillHistory(o: FillHistoryOptions): Promise<FillHistoryRes
   try {
     for (const [i, station] of o.stations.entries()) {
       if (o.signal?.aborted) break;
-      for (const m of backfillMessages({ station, seed: o.seed, from, to, timing, channels: CHANNELS })) {
+      const messages = backfillMessages({ station, seed: o.seed, from, to, timing, channels: CHANNELS, heldHeartbeats: true });
+      const asSample = (m: BackfillMessage) =>
+        m.channel === 'status' ? { t: m.ts, on: (m.payload as StatusPayload).online, ...(m.heldMs === undefined ? {} : { heldMs: m.heldMs }) } : null;
+      for (const { item: m, heldMs } of heldRuns(messages, asSample, o.staleMs)) {
         const decoded = decodeTelemetry(m.topic, Buffer.from(JSON.stringify(m.payload)), o.registry, m.ts);
         if (!decoded.ok) {
           rejected++;
           continue;
         }
-        writer.write(toPoint(decoded.message, station));
+        const point = toPoint(decoded.message, station);
+        writer.write(heldMs === undefined ? point : heldStatusPoint(point, heldMs));
         points++;
       }
       o.onProgress?.(i + 1, o.stations.length);
@@ -82,10 +97,10 @@ export async function fillHistory(o: FillHistoryOptions): Promise<FillHistoryRes
     }
     // History written whole is as complete as live telemetry: declare it watched, or compliance
     // would count the filled stretch as time nobody watched. An aborted fill declares nothing.
-    if (!o.signal?.aborted) writer.write(declaredCoverage('fill-history', from, to));
+    if (!o.signal?.aborted) writer.write(declaredCoverage('fill-history', from, end));
   } finally {
     await writer.close();
   }
   if (rejected > 0) o.logger.warn({ event: 'fill_history_rejected', rejected }, 'generated history messages failed validation and were skipped');
-  return { from, to, points, rejected };
+  return { from, to: end, points, rejected };
 }

@@ -11,7 +11,7 @@ import { fillHistory, type FillHistoryOptions, type FillHistoryResult } from './
 
 /** Writes `days` of history before today's live replay, with a progress bar on a terminal. */
 export async function seedHistory(
-  o: Omit<FillHistoryOptions, 'heartbeatMs' | 'onProgress'> & {
+  o: Omit<FillHistoryOptions, 'heartbeatMs' | 'staleMs' | 'onProgress'> & {
     /** Compliance's online setting: the history's heartbeats come often enough to keep a station online between them. */
     onlineAfterS: number;
   },
@@ -20,7 +20,12 @@ export async function seedHistory(
   const bar = process.stderr.isTTY ? new SingleBar({ format: '{bar} {percentage}% | history: {value}/{total} stations', hideCursor: true }) : null;
   bar?.start(o.stations.length, 0);
   try {
-    return await fillHistory({ ...o, heartbeatMs: Math.floor((o.onlineAfterS * 1000) / 1.5), onProgress: (done) => bar?.update(done) });
+    return await fillHistory({
+      ...o,
+      heartbeatMs: Math.floor((o.onlineAfterS * 1000) / 1.5),
+      staleMs: o.onlineAfterS * 1000,
+      onProgress: (done) => bar?.update(done),
+    });
   } finally {
     bar?.stop();
   }

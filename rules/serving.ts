@@ -2,13 +2,20 @@ import type { Interval } from '../domain/schedule.js';
 
 // Time a station was open for service: it said "open" (service channel) AND it was online
 // (status heartbeats, each covering at most `staleMs` unless a newer status came sooner; a
-// Last Will or shutdown ends it at once). One fold serves the live figure and the rollup
+// Last Will or shutdown ends it at once). A held heartbeat (`heldMs`, written only by the history
+// fill) stands for a run of heartbeats from its time to `heldMs` later: it folds exactly as the run
+// would (heldRuns below makes them). One fold serves the live figure and the rollup
 // recomputed from raw InfluxDB rows, so both agree by construction.
 
 export interface Sample {
   t: number;
   on: boolean;
+  /** A run of "on" samples: the last came this long after `t`, each within `staleMs` of the one before. */
+  heldMs?: number;
 }
+
+/** The longest run one held heartbeat may stand for: readers of a range look back this far (plus staleMs). */
+export const MAX_HELD_MS = 3_600_000;
 
 /** A boolean signal folded from samples into "on" intervals. Mutable accumulator: samples arrive by the thousand. */
 export interface Signal {
@@ -31,12 +38,41 @@ export function addSample(sig: Signal, s: Sample): void {
     sig.current = null;
   }
   if (s.on) {
-    if (sig.current) sig.current.last = s.t;
-    else sig.current = { start: s.t, last: s.t };
+    const last = s.t + (s.heldMs ?? 0);
+    if (sig.current) sig.current.last = last;
+    else sig.current = { start: s.t, last };
   } else if (sig.current) {
     if (s.t > sig.current.start) sig.closed.push([sig.current.start, s.t]);
     sig.current = null;
   }
+}
+
+/**
+ * Runs of "on" samples (each within `staleMs` of the one before, or held runs themselves) as held
+ * samples of at most MAX_HELD_MS, other samples as they are; folded, they give the same intervals.
+ * `sample` says what an item is (null: not a sample, passed on at once). Order of the output:
+ * a run comes out when it ends.
+ */
+export function* heldRuns<T>(items: Iterable<T>, sample: (item: T) => Sample | null, staleMs: number): Generator<{ item: T; heldMs?: number }> {
+  let run: { item: T; start: number; last: number } | null = null;
+  const end = (r: { item: T; start: number; last: number }) => ({ item: r.item, heldMs: r.last - r.start });
+  for (const item of items) {
+    const s = sample(item);
+    if (!s) {
+      yield { item };
+      continue;
+    }
+    const last = s.t + (s.heldMs ?? 0);
+    if (s.on && run && s.t <= run.last + staleMs && last - run.start <= MAX_HELD_MS) {
+      run.last = last;
+      continue;
+    }
+    if (run) yield end(run);
+    run = null;
+    if (s.on && (s.heldMs ?? 0) <= MAX_HELD_MS) run = { item, start: s.t, last };
+    else yield { item, ...(s.heldMs === undefined ? {} : { heldMs: s.heldMs }) };
+  }
+  if (run) yield end(run);
 }
 
 /** The signal's "on" intervals clipped to [from, to). */

@@ -24,7 +24,16 @@ import { indoorTempC, weatherAt, type Weather } from './weather.js';
 export type Payload = StatusPayload | ServicePayload | OccupancyPayload | AppliancePayload | SpeakerPayload;
 
 export type ModelEvent =
-  | { type: 'publish'; at: number; channel: Channel; topic: string; payload: Payload; retain: boolean }
+  | {
+      type: 'publish';
+      at: number;
+      channel: Channel;
+      topic: string;
+      payload: Payload;
+      retain: boolean;
+      /** A run of heartbeats in one event (heldHeartbeats): its last one came this long after `at`. */
+      heldMs?: number;
+    }
   /** The link is lost without a DISCONNECT: live, the broker publishes `will`; in a backfill it is sent with `at`. */
   | { type: 'drop'; at: number; cause: 'wifi' | 'power' | 'offline'; will: StatusPayload }
   | { type: 'reconnect'; at: number };
@@ -32,7 +41,7 @@ export type ModelEvent =
 export interface ModelTiming {
   /** Simulated time per model step. */
   stepMs: number;
-  /** Simulated time between status heartbeats. */
+  /** Simulated time between status heartbeats; shorter than a step, they keep their own clock between steps. */
   heartbeatMs: number;
   /** Simulated time between periodic samples of a channel that did not change. */
   sampleMs: number;
@@ -46,6 +55,12 @@ export interface StationModelOptions extends ModelTiming {
   faults?: readonly StationFault[];
   /** Only these channels are emitted (a backfill for compliance needs status and service only). */
   channels?: ReadonlySet<Channel>;
+  /**
+   * With heartbeats shorter than a step: the heartbeats between two steps as one status event
+   * carrying `heldMs`, instead of one event each (a long history written compactly). Either way
+   * the model's state and every other event are the same.
+   */
+  heldHeartbeats?: boolean;
 }
 
 export interface StationModel {
@@ -147,6 +162,7 @@ export function createStationModel(station: Station, options: StationModelOption
   const hasSpeaker = items.has('ai_speaker');
   const wants = (c: Channel): boolean => !options.channels || options.channels.has(c);
   const will: StatusPayload = { station: station.id, online: false, reason: 'lwt' };
+  const statusTopic = telemetryTopic({ stationId: station.id, channel: 'status' });
 
   let t = options.start;
   let plan: DayPlan = dayPlan(seed, station, profile, t);
@@ -193,14 +209,15 @@ export function createStationModel(station: Station, options: StationModelOption
     return f && f.kind === 'appliance_fault' ? f.code : null;
   };
 
-  function statusPayload(at: number, reason: StatusPayload['reason']): StatusPayload {
+  /** `rssiDbm` fixed, or jittered from the model's random stream. */
+  function statusPayload(at: number, reason: StatusPayload['reason'], rssiDbm?: number): StatusPayload {
     return {
       station: station.id,
       ts: at,
       online: true,
       reason,
       uptimeS: Math.max(0, Math.floor((at - s.bootAt) / 1000)),
-      wifiRssiDbm: Math.max(-120, Math.min(0, profile.rssiDbm + rng.int(-4, 4))),
+      wifiRssiDbm: rssiDbm ?? Math.max(-120, Math.min(0, profile.rssiDbm + rng.int(-4, 4))),
       fw: profile.fw,
     };
   }
@@ -292,6 +309,11 @@ export function createStationModel(station: Station, options: StationModelOption
       default:
         return ['appliance', appliancePayload(key.slice('appliance/'.length) as Appliance, at, active)];
     }
+  }
+
+  /** A heartbeat between steps: the state of the last step, the station's usual signal strength. */
+  function betweenSteps(at: number): ModelEvent {
+    return { type: 'publish', at, channel: 'status', topic: statusTopic, payload: statusPayload(at, 'heartbeat', profile.rssiDbm), retain: true };
   }
 
   function publish(key: string, at: number, reason: StatusPayload['reason'], active: readonly StationFault[]): ModelEvent {
@@ -400,6 +422,18 @@ export function createStationModel(station: Station, options: StationModelOption
     const linked = powered && !within(p.wifiDown, at) && !active.some((f) => f.kind === 'wifi_drop' || f.kind === 'station_offline');
     const silenced = active.some((f) => f.kind === 'station_offline');
 
+    // Coarse steps (a long history) with the live heartbeat interval: the heartbeats due since the
+    // last step, while the link held (state changes only at steps). They draw nothing from the
+    // model's random stream (the station's usual signal strength), so held or one by one, the rest is alike.
+    if (heartbeatMs < stepMs && s.linked && wants('status')) {
+      const first = Math.ceil(nextSample.get('status')!);
+      if (first < at) {
+        const last = first + Math.floor((at - 1 - first) / heartbeatMs) * heartbeatMs;
+        for (let due = first; due <= last; due += options.heldHeartbeats ? last - first + 1 : heartbeatMs)
+          events.push({ ...betweenSteps(due), ...(options.heldHeartbeats ? { heldMs: last - first } : {}) });
+        nextSample.set('status', last + heartbeatMs);
+      }
+    }
     if (s.linked && !linked) {
       const cause = !powered ? 'power' : silenced ? 'offline' : 'wifi';
       events.push({ type: 'drop', at, cause, will: { ...will, ts: at } });

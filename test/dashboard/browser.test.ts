@@ -174,10 +174,11 @@ test.serial(
     // An inspection recorded on the station page reaches the alerting service (and its store).
     await page.goto(`${h.api.url}/#/station/SN-0001`);
     await page.waitForSelector('#inspections');
-    await page.uncheck('input[name="working-medical_kit"]');
-    // One form, one save for every item.
+    // Each item looked at and chosen (the medical kit broken); one form, one save for every item.
+    for (const item of await page.$$eval('#inspection-form tr[data-item]', (els) => els.map((e) => e.getAttribute('data-item')!)))
+      await page.click(`#finding-${item}-${item === 'medical_kit' ? 'broken' : 'ok'}`);
     await page.click('#inspection-save');
-    await page.waitForFunction(() => document.querySelector('tr:has(input[name="working-medical_kit"])')?.textContent?.includes('maint-sn'));
+    await page.waitForFunction(() => document.querySelector('tr[data-item="medical_kit"]')?.textContent?.includes('maint-sn'));
     t.like(
       alerting.attestations('SN-0001').find((a) => a.item === 'medical_kit'),
       { present: true, working: false, by: 'maint-sn' },

@@ -2,7 +2,11 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordToPoint } from '../../alerting/influx-store.js';
+import type { DistrictCode } from '../../domain/districts.js';
+import { DAY_MS, localDateOf, localMidnight } from '../../domain/schedule.js';
 import { coveragePoint } from '../../domain/series.js';
+import { NO_TIME, type DailyRollup } from '../../rules/compliance.js';
 import { connectInflux, type Influx } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { withInfluxd } from '../helpers/influxd.js';
@@ -28,6 +32,19 @@ test.serial.before(async () => {
   // The ingest received from T0 to T0+10 min (a point every 15 s), was down for 20 min, then received again for 5 min.
   for (let x = T0 + 15_000; x <= T0 + 10 * MIN; x += 15_000) writer.write(coveragePoint('svc-ingest', x, 15_000));
   for (let x = T0 + 30 * MIN + 15_000; x <= T0 + 35 * MIN; x += 15_000) writer.write(coveragePoint('svc-ingest', x, 15_000));
+  // Daily rollups of the last days (local midnights): yesterday watched, the day before nobody watched, the third day none at all.
+  const today = localMidnight(Date.now());
+  const rollup = (stationId: string, district: DistrictCode, daysAgo: number, t: Partial<DailyRollup>): void =>
+    writer.write(
+      recordToPoint({
+        kind: 'rollup',
+        rollup: { ...NO_TIME, stationId, district, date: localDateOf(today - daysAgo * DAY_MS), ...t },
+      }),
+    );
+  rollup('SN-0001', 'SN', 1, { scheduledMs: 10 * 3_600_000, openMs: 9 * 3_600_000 });
+  rollup('SN-0002', 'SN', 1, { scheduledMs: 14 * 3_600_000, openMs: 7 * 3_600_000, uncoveredMs: 10 * 3_600_000 });
+  rollup('SN-0001', 'SN', 2, { uncoveredMs: 10 * 3_600_000 });
+  rollup('SB-0001', 'SB', 1, { scheduledMs: 24 * 3_600_000, openMs: 24 * 3_600_000 });
   await writer.close();
   h = await startHarness({ alerting: new MemoryAlerting(), influx });
 });
@@ -61,4 +78,26 @@ test.serial('a reversed or too long range is refused with the reason', async (t)
   const long = await h.get(`/api/coverage?from=${T0}&to=${T0 + 30 * 86_400_000}`, token);
   t.is(long.status, 400);
   t.regex(JSON.stringify(long.body), /at most 8 days/);
+});
+
+test.serial('the 30-day trend pools each district’s rollups per local day, and a day nobody watched has no compliance, coverage 0', async (t) => {
+  const mine = await h.get('/api/compliance/trend', await h.login('maint-sn'));
+  t.is(mine.status, 200, JSON.stringify(mine.body));
+  t.is(mine.body.dates.length, 30);
+  t.is(mine.body.dates.at(-1), localDateOf(localMidnight(Date.now()) - DAY_MS), 'the last complete day');
+  t.deepEqual(
+    mine.body.districts.map((d: { district: string }) => d.district),
+    ['SN'],
+    'a maintainer sees their district',
+  );
+  const sn = mine.body.districts[0];
+  t.is(sn.compliance.at(-1), 16 / 24, 'pooled: Σopen ÷ Σwatched scheduled');
+  t.is(sn.coverage.at(-1), 24 / 34);
+  t.is(sn.compliance.at(-2), null);
+  t.is(sn.coverage.at(-2), 0, 'nobody watched');
+  t.is(sn.coverage.at(-3), null, 'no rollup');
+  const all = await h.get('/api/compliance/trend?days=7', await h.login('admin'));
+  t.is(all.body.districts.length, 12);
+  t.is(all.body.districts.find((d: { district: string }) => d.district === 'SB').compliance.at(-1), 1);
+  t.is((await h.get('/api/compliance/trend?district=SB', await h.login('maint-sn'))).status, 403);
 });

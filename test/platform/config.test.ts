@@ -19,6 +19,7 @@ test('an empty variable counts as unset: the default, not 0 ("any port")', (t) =
   t.is(config.MQTT_PORT, 1883);
   t.is(config.PLATFORM_INFLUXD_PORT, 8186);
   t.is(config.SIM_STATIONS, 600);
+  t.is(config.SIM_FILL_DAYS, 30, 'a default start fills the last 30 days, so month figures mean something');
   t.is(readConfig(PlatformConfigSchema, { MQTT_PORT: '0' }).MQTT_PORT, 0, 'an explicit 0 is still any free port');
 });
 

@@ -30,6 +30,8 @@ export function spawnPlatform(t: ExecutionContext, env: Record<string, string> =
     ...process.env,
     LOG_LEVEL: 'warn',
     SIM_FILL_MAX_HOURS: '1',
+    // The month of history a default start writes is measured by bench/fill-history.ts, not here.
+    SIM_FILL_DAYS: '0',
     MQTT_PORT: '0',
     MQTT_WS_PORT: '0',
     DASHBOARD_PORT: '0',

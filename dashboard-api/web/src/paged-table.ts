@@ -38,7 +38,8 @@ export function pagedTable<R>(opts: {
   let rows: R[] = [];
   let total = 0;
   const body = h('tbody', { id: opts.id });
-  const head = h('tr', {});
+  // On a phone the header row is the sort control above the cards: it says so (style.css).
+  const head = h('tr', { 'data-sort-label': `${t('sortBy')}:` });
   const count = h('span', { id: opts.countId });
   const pageInfo = h('span', { class: 'muted', 'aria-live': 'polite' });
   const prev = h(

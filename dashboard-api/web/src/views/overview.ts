@@ -1,5 +1,7 @@
 import type { DistrictSummary } from '../../../fleet-summary.js';
 import { api } from '../api.js';
+import type { ComplianceTrend } from '../../../routes/trend-routes.js';
+import { trendPanel } from '../compliance-trend.js';
 import { districtMap, type Located } from '../district-map.js';
 import { h, mount } from '../dom.js';
 import { pct, pick, t } from '../i18n.js';
@@ -31,8 +33,12 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
   const headline = h('section', { class: 'headline', id: 'city-headline', 'aria-label': t('cityHeadline') });
   const tiles = h('section', { class: 'tiles', id: 'district-tiles' });
   const ranking = h('tbody', { id: 'district-ranking' });
-  const located = (await api.get<{ stations: Located[] }>('/api/stations?limit=1000')).stations;
+  const [located, trendData] = await Promise.all([
+    api.get<{ stations: Located[] }>('/api/stations?limit=1000').then((r) => r.stations),
+    api.get<ComplianceTrend>('/api/compliance/trend?days=30'),
+  ]);
   const map = districtMap(located, user.district);
+  const trend = trendPanel(trendData);
   mount(
     root,
     h('h2', {}, user.district ? t('districtHeadline') : t('cityHeadline')),
@@ -66,9 +72,11 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
         ),
       ),
     ),
+    trend.el,
     h('h2', {}, t('districts')),
     tiles,
   );
+  trend.draw();
   let summary: DistrictSummary[] = [];
   let lastFetch = 0;
 

@@ -10,7 +10,7 @@ import { pct, pick, t, time } from '../i18n.js';
 import { shownState, store, watchStation } from '../live.js';
 import type { View, ViewContext } from '../view.js';
 import { dailyOpenShare, withGaps, type Point } from '../series-shape.js';
-import { alertCard } from './alert-card.js';
+import { alertCard, amapLink } from './alert-card.js';
 
 interface Metric {
   id: string;
@@ -111,9 +111,15 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
           'dl',
           {},
           h('dt', {}, t('address')),
-          h('dd', {}, d.station.address),
+          // On the road: one tap calls the contact or opens the navigation app, as on an alert card.
+          h('dd', {}, d.station.address, ' ', h('a', { class: 'nav', href: amapLink(d.station), target: '_blank', rel: 'noopener' }, `➤ ${t('navigate')}`)),
           h('dt', {}, t('contact')),
-          h('dd', {}, `${d.station.responsiblePerson.name} ${d.station.contactPhone}`),
+          h(
+            'dd',
+            {},
+            `${d.station.responsiblePerson.name} `,
+            h('a', { class: 'tel', href: `tel:${d.station.contactPhone.replace(/-/g, '')}` }, `☎ ${d.station.contactPhone}`),
+          ),
           h('dt', {}, `${t('today')}/${t('days30')}/${t('ytd')}`),
           h('dd', {}, d.compliance ? `${pct(d.compliance.today)} / ${pct(d.compliance.last30Days)} / ${pct(d.compliance.yearToDate)}` : '—'),
           h('dt', {}, t('facility')),
@@ -295,9 +301,15 @@ function drawCalendar(el: HTMLElement, days: Array<[string, number | null]>): vo
   el.setAttribute('data-no-data-days', String(days.filter(([, v]) => v === null).length));
 }
 
+type Finding = 'ok' | 'broken' | 'missing';
+const FINDINGS: readonly Finding[] = ['ok', 'broken', 'missing'];
+const findingOf = (a: { present: boolean; working: boolean }): Finding => (!a.present ? 'missing' : a.working ? 'ok' : 'broken');
+
 /**
- * Items only an inspection can vouch for, with their latest attestation: one form, one save.
- * The save records an attestation per item through the existing API (one audit entry each).
+ * Items only an inspection can vouch for: one form, one save. Each item starts from its latest
+ * attestation (nothing chosen where there is none) and counts only once the inspector has chosen
+ * or re-chosen it on this visit, so a save without looking attests nothing. The save records an
+ * attestation per item through the existing API (one audit entry each).
  */
 function inspectionPanel(d: StationDetail, user: User): HTMLElement {
   const latest = new Map<string, StationDetail['attestations'][number]>();
@@ -306,29 +318,56 @@ function inspectionPanel(d: StationDetail, user: User): HTMLElement {
     .filter(([, how]) => how === 'inspection')
     .map(([item]) => item);
   const canAct = user.role !== 'city-viewer';
+  const findingWord = (f: Finding): string => t(f === 'ok' ? 'working' : f === 'broken' ? 'faulted' : 'missing');
   const said = (a: StationDetail['attestations'][number] | undefined): string =>
-    a ? `${a.present && a.working ? `✓ ${t('working')}` : `✗ ${!a.present ? t('missing') : t('faulted')}`} · ${a.by} ${time(a.at)}` : t('unattested');
+    a ? `${t('lastTime')}: ${findingOf(a) === 'ok' ? '✓' : '✗'} ${findingWord(findingOf(a))} · ${a.by} ${time(a.at)}` : t('unattested');
   const rows = items.map((item) => {
     const last = latest.get(item);
-    const present = h('input', { type: 'checkbox', checked: last?.present ?? true, name: `present-${item}`, id: `present-${item}`, disabled: !canAct });
-    const working = h('input', { type: 'checkbox', checked: last?.working ?? true, name: `working-${item}`, id: `working-${item}`, disabled: !canAct });
+    const radios = FINDINGS.map((f) =>
+      h('input', {
+        type: 'radio',
+        name: `finding-${item}`,
+        id: `finding-${item}-${f}`,
+        value: f,
+        checked: last !== undefined && findingOf(last) === f,
+        disabled: !canAct,
+      }),
+    );
     const status = h('span', { class: 'muted' }, said(last));
+    const pending = h('span', { class: 'pending' }, canAct ? `· ${t('toConfirm')}` : '');
     const tr = h(
       'tr',
-      { 'data-item': item },
-      h('th', { scope: 'row' }, equipmentName(item)),
-      h('td', {}, h('label', { for: `present-${item}` }, present, ' ', t('present'))),
-      h('td', {}, h('label', { for: `working-${item}` }, working, ' ', t('working'))),
-      h('td', {}, status),
+      { 'data-item': item, 'data-confirmed': 'false' },
+      h('th', { scope: 'row', id: `item-${item}` }, equipmentName(item)),
+      h(
+        'td',
+        { role: 'radiogroup', 'aria-labelledby': `item-${item}` },
+        radios.map((r, i) => h('label', { for: r.id }, r, ' ', findingWord(FINDINGS[i]!))),
+      ),
+      h('td', {}, status, ' ', pending),
     );
-    return { item, present, working, status, tr };
+    const row = {
+      item,
+      tr,
+      status,
+      confirmed: false,
+      chosen: (): Finding | undefined => radios.find((r) => r.checked)?.value as Finding | undefined,
+    };
+    // A click (mouse, or Space/arrow keys) on any choice confirms the row, the preselected one included.
+    for (const r of radios)
+      r.addEventListener('click', () => {
+        row.confirmed = true;
+        tr.setAttribute('data-confirmed', 'true');
+        pending.textContent = '';
+      });
+    return row;
   });
   const note = h('input', { name: 'inspection-note', id: 'inspection-note', maxlength: 500, class: 'comment' });
   const result = h('span', { class: 'muted', id: 'inspection-result', role: 'status' });
   const submit = h('button', { type: 'submit', class: 'resolve', id: 'inspection-save' }, t('saveInspection'));
   const form = h(
     'form',
-    { id: 'inspection-form' },
+    { id: 'inspection-form', novalidate: true },
     h('p', { class: 'muted' }, t('inspectionHint')),
     h(
       'div',
@@ -342,7 +381,7 @@ function inspectionPanel(d: StationDetail, user: User): HTMLElement {
           h(
             'tr',
             {},
-            [t('appliance'), t('present'), t('working'), t('inspection')].map((c) => h('th', { scope: 'col' }, c)),
+            [t('appliance'), t('finding'), t('inspection')].map((c) => h('th', { scope: 'col' }, c)),
           ),
         ),
         h(
@@ -356,6 +395,13 @@ function inspectionPanel(d: StationDetail, user: User): HTMLElement {
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
+    const open = rows.filter((r) => !r.confirmed || !r.chosen());
+    if (open.length > 0) {
+      result.textContent = `${t('confirmEach')}: ${open.map((r) => equipmentName(r.item)).join('、')}`;
+      result.className = 'error';
+      open[0]!.tr.querySelector('input')?.focus();
+      return;
+    }
     submit.disabled = true;
     result.textContent = '';
     result.className = 'muted';
@@ -363,11 +409,12 @@ function inspectionPanel(d: StationDetail, user: User): HTMLElement {
       try {
         // Sequential: a refusal stops the save at the item it names, the ones before it are recorded.
         for (const r of rows) {
+          const finding = r.chosen()!;
           const body = {
             stationId: d.station.id,
             item: r.item,
-            present: r.present.checked,
-            working: r.working.checked,
+            present: finding !== 'missing',
+            working: finding === 'ok',
             ...(note.value.trim() ? { note: note.value.trim() } : {}),
           };
           const a = await api.send<StationDetail['attestations'][number]>('POST', '/api/attestations', body);
