@@ -97,8 +97,8 @@ export async function hostAlerting(o: {
   service.start();
   const tasks =
     config.ALERTING_CRON && role.kind !== 'follower'
-    ? scheduleJobs(createJobs({ service, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
-    : [];
+      ? scheduleJobs(createJobs({ service, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
+      : [];
   return {
     service,
     rules,

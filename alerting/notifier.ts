@@ -120,7 +120,10 @@ export function createNotifier(o: NotifierOptions): Notifier {
     if (!o.beforeSend || events.length === 0) return go();
     const withhold = (err?: unknown): void => {
       sent.inc({ channel: 'all', outcome: 'withheld' }, events.length);
-      logger.warn({ event: 'notification_withheld', alerts: events.length, err: (err as Error | undefined)?.message }, 'not the alerting leader: events not sent');
+      logger.warn(
+        { event: 'notification_withheld', alerts: events.length, err: (err as Error | undefined)?.message },
+        'not the alerting leader: events not sent',
+      );
     };
     const p = o
       .beforeSend()

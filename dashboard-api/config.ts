@@ -63,7 +63,7 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
     ),
   DASHBOARD_NODE_ID: z
     .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)')
+    .regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, . _ - (at most 40)')
     .optional()
     .describe(
       'Name of this node among several (DASHBOARD_REDIS_URL set): in logs and the alerting lease, and its MQTT client id is DASHBOARD_MQTT_CLIENT_ID-<node>; default: the host name (unique per container; set it when nodes share a host)',
