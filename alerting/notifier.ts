@@ -117,7 +117,10 @@ export function createNotifier(o: NotifierOptions): Notifier {
     const go = (): void => {
       for (const group of groupEvents(events)) dispatch(group, renderGroup(group));
     };
-    if (!o.beforeSend || events.length === 0) return go();
+    if (!o.beforeSend || events.length === 0) {
+      go();
+      return;
+    }
     const withhold = (err?: unknown): void => {
       sent.inc({ channel: 'all', outcome: 'withheld' }, events.length);
       logger.warn(
