@@ -74,6 +74,8 @@ export interface AlertingService extends AlertingPort {
   rollupRange(fromDate: string, toDate: string): Promise<DailyRollup[]>;
   /** All daily rollups held (current year and the rolling window). */
   rollups(): readonly DailyRollup[];
+  /** Re-reads silences and attestations other nodes stored (the timer calls this every RECORDS_REFRESH_MS). */
+  refreshRecords(): Promise<void>;
   /** Reads the platform coverage written since the last read (the timer calls this). */
   refreshCoverage(now?: number): Promise<void>;
   /** Once history has stopped arriving for a while, recomputes the days it touched (the timer calls this); returns those dates. */
@@ -311,6 +313,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     rollupRange,
     rollups: () => compliance.all(),
     refreshCoverage: (now = clock()) => coverage.refresh(now),
+    refreshRecords,
     async rollupHistory(now = clock()) {
       const dates = replayed.due(now);
       const trackedDay = openTime.day();

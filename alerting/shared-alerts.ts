@@ -61,8 +61,20 @@ const rowOf = (s: StoredTransition, fence: number) => {
 };
 
 /** Writes rows under a fencing token: the fence row moves up to it, or the write is refused (FencedError). */
-const writeFenced = (db: Db, fence: number, rows: ReturnType<typeof rowOf>[]): Promise<void> =>
-  db.transaction().execute((trx) => writeFencedIn(trx, fence, rows));
+/** Stores the newest state of these alerts under `fence`; rejects with FencedError (writing nothing) when a newer token wrote. */
+export const writeAlertState = (db: Db, fence: number, stored: readonly StoredTransition[]): Promise<void> =>
+  db.transaction().execute((trx) =>
+    writeFencedIn(
+      trx,
+      fence,
+      stored.map((s) => rowOf(s, fence)),
+    ),
+  );
+
+/** The newest state of every alert stored. */
+export async function readAlertState(db: Db, logger: Logger): Promise<StoredTransition[]> {
+  return parseRecords(await db.selectFrom('alerts').select(['key', 'record']).execute(), logger);
+}
 
 async function writeFencedIn(trx: Db, fence: number, rows: ReturnType<typeof rowOf>[]): Promise<void> {
   const moved = await trx.updateTable('alerting_fence').set({ token: fence }).where('name', '=', 'alerting').where('token', '<=', fence).executeTakeFirst();
@@ -121,11 +133,7 @@ export function sharedAlertStore(o: {
       const batch = [...pending.values()];
       pending.clear();
       try {
-        await writeFenced(
-          db,
-          fence,
-          batch.map((s) => rowOf(s, fence)),
-        );
+        await writeAlertState(db, fence, batch);
       } catch (err) {
         if (err instanceof FencedError) {
           fenced = err;
@@ -177,8 +185,7 @@ export function sharedAlertStore(o: {
         );
         return { imported: old.latest.length, skipped: 0 };
       });
-      const rows = await db.selectFrom('alerts').select(['key', 'record']).execute();
-      const latest = parseRecords(rows, logger);
+      const latest = await readAlertState(db, logger);
       const resolved = latest.map((s) => s.transition.alert).filter((a) => a.state === 'resolved' && (a.resolvedAt ?? 0) >= resolvedSince);
       return { latest, resolved };
     },
