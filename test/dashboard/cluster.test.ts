@@ -1,9 +1,8 @@
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { io, type Socket } from 'socket.io-client';
+import { startDashboardTier } from '../../scripts/dashboard-tier.js';
 import { telemetryTopic } from '../../domain/topics.js';
 import { projectPath } from '../../lib/paths.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
@@ -15,9 +14,10 @@ import { until } from '../helpers/poll.js';
 import { withRedis } from '../helpers/redis.js';
 import { stationClient, statusPayload, statusTopic, tempDir } from '../ingest/fixtures.js';
 
-// Three dashboard processes on one PostgreSQL and one Redis (issue 13): events reach sockets on every
-// node, a maintainer sees only their district on every node, changes made on a follower reach the
-// leader, and a kill -9 of the alerting leader hands over with no alert lost and no notification twice.
+// Three dashboard processes on one PostgreSQL and one Redis behind HAProxy (issue 13): events reach
+// sockets on every node, a maintainer sees only their district on every node, a long-polling socket
+// works through the balancer (sticky sessions), changes made on a follower reach the leader, and a
+// kill -9 of the alerting leader hands over with no alert lost and no notification sent twice.
 
 const influxd = withInfluxd(test);
 const pg = withPostgres(test);
@@ -25,14 +25,6 @@ const redis = withRedis(test);
 
 const LEASE_MS = 3000;
 const STATIONS = ['SN-0001', 'SN-0002', 'SB-0001', 'SB-0002'];
-
-interface Node {
-  id: string;
-  child: ChildProcess;
-  events: Array<Record<string, unknown>>;
-  url: string;
-  exited: Promise<number | null>;
-}
 
 interface Client {
   node: string;
@@ -64,17 +56,12 @@ test('dashboard nodes share events, keep districts apart on every node, and hand
   const env = {
     ...process.env,
     LOG_LEVEL: 'info',
-    DASHBOARD_PORT: '0',
-    DASHBOARD_HOST: '127.0.0.1',
-    DASHBOARD_METRICS_PORT: '0',
     DASHBOARD_JWT_SECRET: 'cluster-test-secret-0123456789abcdef',
-    DASHBOARD_REDIS_URL: redis.redis().url,
     DASHBOARD_LEADER_LEASE_MS: String(LEASE_MS),
     DASHBOARD_USERS_FILE: join(dir, 'users.json'),
     DASHBOARD_AUDIT_FILE: join(dir, 'audit.jsonl'),
     DASHBOARD_ACCEPTANCE_FILE: join(dir, 'acceptance.json'),
     DASHBOARD_MQTT_CLIENT_ID: 'svc-dashboard',
-    DATABASE_URL: await pg.newDatabaseUrl(),
     INFLUX_URL: influxd.influxd().url,
     INFLUX_DATABASE: influxd.newDatabase('dashcluster'),
     MQTT_URL: broker.url,
@@ -86,32 +73,18 @@ test('dashboard nodes share events, keep districts apart on every node, and hand
     ALERTING_CRON: 'false',
   };
 
-  const nodes: Node[] = [];
-  async function startNode(id: string): Promise<Node> {
-    const child = spawn(process.execPath, ['--import', 'tsx', projectPath('dashboard-api/main.ts')], {
-      cwd: projectPath(),
-      env: { ...env, DASHBOARD_NODE_ID: id, ALERTING_SPOOL_DIR: join(dir, `spool-${id}`) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    t.teardown(() => void child.kill('SIGKILL'));
-    const events: Node['events'] = [];
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        events.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    await until(() => events.some((e) => e.event === 'started'), { timeoutMs: 45_000, what: `node ${id} started` });
-    const node = { id, child, events, url: events.find((e) => e.event === 'started')!.url as string, exited };
-    nodes.push(node);
-    return node;
-  }
-  // The first node creates the dev users; the others find them in the database.
-  await startNode('a');
-  await Promise.all([startNode('b'), startNode('c')]);
-  const leaderOf = (list: Node[]) => list.filter((n) => n.events.some((e) => e.event === 'alerting_leader'));
+  const tier = await startDashboardTier({
+    nodes: 3,
+    port: 0,
+    redisUrl: redis.redis().url,
+    databaseUrl: await pg.newDatabaseUrl(),
+    env,
+    nodeEnv: (id) => ({ ALERTING_SPOOL_DIR: join(dir, `spool-${id}`) }),
+    command: [process.execPath, '--import', 'tsx', projectPath('dashboard-api/main.ts')],
+  });
+  t.teardown(() => tier.close());
+  const nodes = tier.nodes;
+  const leaderOf = (list: typeof nodes) => list.filter((n) => n.events.some((e) => e.event === 'alerting_leader'));
   await until(() => leaderOf(nodes).length === 1, { timeoutMs: 15_000, what: 'one alerting leader' });
   const leader = leaderOf(nodes)[0]!;
   const followers = nodes.filter((n) => n !== leader);
@@ -130,11 +103,23 @@ test('dashboard nodes share events, keep districts apart on every node, and hand
   }
 
   const clients: Client[] = [];
-  for (const node of nodes) {
-    for (const user of ['maint-sn', 'maint-sb', 'admin']) {
-      const socket = io(node.url, { auth: { token: tokens[user] }, transports: ['websocket'], forceNew: true, reconnection: false });
+  // Each node directly, and city staff through the balancer on long-polling (every request of the
+  // session must reach the node that holds it: the balancer's cookie, kept by withCredentials).
+  const targets = [
+    ...nodes.map((n) => ({ node: n.id, url: n.url, users: ['maint-sn', 'maint-sb', 'admin'] })),
+    { node: 'lb', url: tier.url, users: ['admin'] },
+  ];
+  for (const target of targets) {
+    for (const user of target.users) {
+      const socket = io(target.url, {
+        auth: { token: tokens[user] },
+        transports: target.node === 'lb' ? ['polling'] : ['websocket'],
+        withCredentials: true,
+        forceNew: true,
+        reconnection: false,
+      });
       t.teardown(() => socket.close());
-      const client: Client = { node: node.id, user, socket, events: [] };
+      const client: Client = { node: target.node, user, socket, events: [] };
       socket.onAny((event, data) =>
         event === 'stations' ? client.events.push(...(data as unknown[]).map((d) => ({ event: 'station', data: d }))) : client.events.push({ event, data }),
       );
@@ -211,7 +196,8 @@ test('dashboard nodes share events, keep districts apart on every node, and hand
   const handoverMs = Date.now() - killedAt;
   t.log(`hand-over after kill -9: ${handoverMs} ms (lease ${LEASE_MS} ms)`);
   const snKey = 'SN-0001:appliance_fault';
-  const alive = clients.filter((c) => c.node !== leader.id);
+  // The balancer's socket may have been on the node killed.
+  const alive = clients.filter((c) => c.node !== leader.id && c.node !== 'lb');
   await until(() => alive.filter((c) => c.user !== 'maint-sb').every((c) => alertEvents(c, snKey).includes('firing')), {
     timeoutMs: 15_000,
     what: 'the alert fired meanwhile, on every remaining node',
