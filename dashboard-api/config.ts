@@ -53,7 +53,7 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
   DASHBOARD_MQTT_PASSWORD: env.optionalString('Its password; unset: taken from DEV_CREDENTIALS_FILE (development set-up)'),
   DASHBOARD_MQTT_CLIENT_ID: env.string(
     'svc-dashboard',
-    'Stable client id of its persistent MQTT session: the alerting service it hosts must see what arrived while it was down (one process per id; several nodes each append -<DASHBOARD_NODE_ID>)',
+    'Stable client id of its persistent MQTT session: the alerting service it hosts must see what arrived while it was down (one process per id); several nodes (DASHBOARD_REDIS_URL) each use <id>-<DASHBOARD_NODE_ID> with a clean session',
   ),
   DASHBOARD_REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'expected redis://[:password@]host:port[/db] or rediss://…' })

@@ -47,13 +47,16 @@ await runService('dashboard-api', async (logger) => {
     redis.on('error', (err: Error) => logger.warn({ event: 'redis_error', err: err.message }, 'Redis connection error (retrying)'));
     await redis.connect();
   }
-  // Persistent session: the alerting service must see what arrived while this process was down
-  // (every node keeps one of its own: any of them may lead next).
+  // One process: a persistent session, so the alerting service sees what arrived while it was down.
+  // Several nodes: a clean session per node. The node that takes the lead has been subscribed all
+  // along as a follower, so nothing is missed across a hand-over, and a node that is gone for good
+  // leaves no queue on the broker to fill its bound and hold every station's PUBACK.
   const consumer = createTelemetryConsumer({
     mqttUrl: config.MQTT_URL,
     username,
     password,
     clientId: redis ? `${config.DASHBOARD_MQTT_CLIENT_ID}-${nodeId}` : config.DASHBOARD_MQTT_CLIENT_ID,
+    clean: redis !== undefined,
     registry,
     logger,
     metrics,
