@@ -76,7 +76,7 @@ test('dashboard nodes share events, keep districts apart on every node, and hand
   const tier = await startDashboardTier({
     nodes: 3,
     port: 0,
-    redisUrl: redis.redis().url,
+    redisUrl: redis().url,
     databaseUrl: await pg.newDatabaseUrl(),
     env,
     nodeEnv: (id) => ({ ALERTING_SPOOL_DIR: join(dir, `spool-${id}`) }),

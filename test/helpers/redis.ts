@@ -1,8 +1,11 @@
 import type { TestFn } from 'ava';
 import { startPrivateRedis, type PrivateRedis } from '../../lib/private-redis.js';
 
-/** One private redis-server (lib/private-redis.ts: loopback, a free port, a temp dir) per test file, started in a serial before hook and stopped after. */
-export function withRedis(test: TestFn<unknown>): { redis(): PrivateRedis } {
+/**
+ * One private redis-server per test file (free port, temp dir, AOF on): started in a serial before hook, stopped and
+ * its dir removed in test.after.always. Usage: `const redis = withRedis(test)`, then `redis().url` inside tests.
+ */
+export function withRedis(test: TestFn<unknown>): () => PrivateRedis {
   let instance: PrivateRedis | undefined;
   test.serial.before(async () => {
     instance = await startPrivateRedis();
@@ -10,10 +13,8 @@ export function withRedis(test: TestFn<unknown>): { redis(): PrivateRedis } {
   test.after.always(async () => {
     await instance?.stop();
   });
-  return {
-    redis() {
-      if (!instance) throw new Error('redis not started: call withRedis(test) at the top of the test file');
-      return instance;
-    },
+  return () => {
+    if (!instance) throw new Error('private redis not started: call withRedis(test) at the top of the test file');
+    return instance;
   };
 }

@@ -8,7 +8,7 @@ const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
 const fixture = withRedis(test);
 
 function client(t: { teardown(fn: () => void): void }): Redis {
-  const redis = new Redis(fixture.redis().url, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(fixture().url, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   t.teardown(() => redis.disconnect());
   return redis;
