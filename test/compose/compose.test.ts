@@ -202,7 +202,11 @@ test('two dashboard nodes share Redis, the database and the login secret, each w
   t.is(new URL(one.DASHBOARD_REDIS_URL!).host, 'redis:6379');
   t.deepEqual([one.DASHBOARD_NODE_ID, two.DASHBOARD_NODE_ID], ['dash-1', 'dash-2']);
   // Their MQTT sessions are clean (svc-dashboard-<node>): the broker seeds and keeps none for them.
-  t.false(envOf('broker').BROKER_SEEDED_SESSIONS!.split(',').some((id) => id.startsWith('svc-dashboard')));
+  t.false(
+    envOf('broker')
+      .BROKER_SEEDED_SESSIONS!.split(',')
+      .some((id) => id.startsWith('svc-dashboard')),
+  );
   t.not(
     compose.services['dashboard-api']!.volumes!.find((v) => v.endsWith(':/app/var:rw')),
     compose.services['dashboard-api-2']!.volumes!.find((v) => v.endsWith(':/app/var:rw')),
