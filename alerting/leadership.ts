@@ -61,7 +61,6 @@ export interface AlertingNode {
   /** The AlertingPort the dashboard uses, the same object whichever role this node has now. */
   port: AlertingPort;
   rules: RulesConfig;
-  isLeader(): boolean;
   close(): Promise<void>;
 }
 
@@ -214,7 +213,6 @@ export async function startAlertingNode(o: AlertingNodeOptions): Promise<Alertin
     get rules() {
       return current.rules;
     },
-    isLeader: () => leading,
     async close() {
       stopping = true;
       await lease.stop();
