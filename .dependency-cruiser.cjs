@@ -5,7 +5,7 @@
  *   lib/     shared edges (logger, metrics, config, InfluxDB, files): imports domain/ only, never a service
  *   services broker/ ingest/ alerting/ dashboard-api/ device-sim/ grafana/: import domain/, rules/ and lib/,
  *            not each other, with one exception: dashboard-api/main.ts hosts the alerting service in its
- *            process (alerting/host.ts and its config), as the README describes
+ *            process (alerting/host.ts, its config, and leadership.ts for several nodes), as the README describes
  *   web      dashboard-api/web/src (browser bundle): imports domain/ and rules/, and the server's contract
  *            (dashboard-api/) for types only (`import type`), so nothing of the server is bundled
  *   platform/ (everything in one process), scripts/, bench/, test/: composition roots and tools; only they
@@ -58,7 +58,7 @@ module.exports = {
       comment: 'the one allowed service-to-service edge: dashboard-api/main.ts starts the alerting service in its process',
       severity: 'error',
       from: { path: '^dashboard-api/main\\.ts$' },
-      to: { path: SERVICES, pathNot: ['^dashboard-api/', '^alerting/(host|config)\\.ts$'] },
+      to: { path: SERVICES, pathNot: ['^dashboard-api/', '^alerting/(host|config|leadership)\\.ts$'] },
     },
     {
       name: 'services-not-into-web',

@@ -25,6 +25,19 @@ export interface AlertBookOptions {
   retentionMs: number;
 }
 
+/** The alerts that pass a filter, newest first (the book here, the followers' mirror in shared-alerts.ts). */
+export function listAlerts(alerts: Iterable<Alert>, f: AlertFilter = {}): Alert[] {
+  return [...alerts]
+    .filter(
+      (a) =>
+        (f.district === undefined || a.district === f.district) &&
+        (f.stationId === undefined || a.stationId === f.stationId) &&
+        (f.state === undefined || a.state === f.state) &&
+        (f.severity === undefined || a.severity === f.severity),
+    )
+    .sort((a, b) => b.lastSeen - a.lastSeen || a.key.localeCompare(b.key));
+}
+
 export async function restoreAlertBook(o: AlertBookOptions) {
   const { registry, store, notifier, logger, metrics } = o;
   /** The engine's state: one track per open alert. */
@@ -98,12 +111,6 @@ export async function restoreAlertBook(o: AlertBookOptions) {
     for (const [severity, n] of Object.entries(counts)) metrics.openAlerts.set({ severity }, n);
   }
 
-  const matches = (a: Alert, f: AlertFilter): boolean =>
-    (f.district === undefined || a.district === f.district) &&
-    (f.stationId === undefined || a.stationId === f.stationId) &&
-    (f.state === undefined || a.state === f.state) &&
-    (f.severity === undefined || a.severity === f.severity);
-
   return {
     tracks: tracks as ReadonlyMap<string, Track>,
 
@@ -156,7 +163,7 @@ export async function restoreAlertBook(o: AlertBookOptions) {
 
     list(filter: AlertFilter = {}): Alert[] {
       const open = [...tracks.values()].map((t) => t.alert!).filter(Boolean);
-      return [...open, ...history].filter((a) => matches(a, filter)).sort((a, b) => b.lastSeen - a.lastSeen || a.key.localeCompare(b.key));
+      return listAlerts([...open, ...history], filter);
     },
     get: (key: string): Alert | undefined => tracks.get(key)?.alert ?? history.filter((a) => a.key === key).at(-1),
     onTransition(listener: (t: AlertTransition) => void): () => void {

@@ -17,11 +17,23 @@ import { loadRulesFile } from './rules-file.js';
 import type { RulesConfig } from '../rules/rule-config.js';
 import { createJobs, scheduleJobs } from './schedules.js';
 import { createAlertingService, type AlertingService } from './service.js';
+import { sharedAlertStore, type AlertMirror, type FencedError } from './shared-alerts.js';
+import type { AlertStore } from './store.js';
 
 export type AlertingFiles = Pick<
   AlertingConfig,
   'ALERTING_RULES_FILE' | 'ALERTING_NOTIFICATIONS_FILE' | 'ALERTING_SPOOL_DIR' | 'ALERTING_REPORTS_DIR' | 'ALERTING_CRON'
 >;
+
+/**
+ * How this process takes part in the alerting: alone (one process, the default), or as one of several
+ * dashboard nodes — the leader holding the lease (its fencing token; valid() while surely held), or a
+ * follower showing the leader's alerts from the shared table.
+ */
+export type AlertingRole =
+  | { kind: 'single' }
+  | { kind: 'leader'; fence: number; valid: () => boolean; onFenced: (err: FencedError) => void }
+  | { kind: 'follower'; mirror: AlertMirror };
 
 export interface HostedAlerting {
   service: AlertingService;
@@ -44,8 +56,10 @@ export async function hostAlerting(o: {
   consumer: TelemetryConsumer;
   logger: Logger;
   metrics: MetricsRegistry;
+  role?: AlertingRole;
 }): Promise<HostedAlerting> {
   const { config, registry, influx, db, consumer, logger, metrics } = o;
+  const role = o.role ?? { kind: 'single' };
   const rules = loadRulesFile(projectPath(config.ALERTING_RULES_FILE));
   const notificationsFile = projectPath(config.ALERTING_NOTIFICATIONS_FILE);
   const configured = existsSync(notificationsFile);
@@ -53,16 +67,38 @@ export async function hostAlerting(o: {
   const notifications = configured ? loadNotificationConfig(notificationsFile) : parseNotificationConfig({ version: 1 });
 
   await importInfluxRecords(db, influx, logger);
-  const store = createInfluxStore({ influx, logger, spoolDir: projectPath(config.ALERTING_SPOOL_DIR) });
-  const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
-  const service = await createAlertingService({ registry, rules, store, records: manualRecords(db), notifier, states: consumer.states, logger, metrics });
+  const history = createInfluxStore({ influx, logger, spoolDir: projectPath(config.ALERTING_SPOOL_DIR) });
+  let store: AlertStore = history;
+  let beforeSend: (() => Promise<boolean>) | undefined;
+  if (role.kind === 'leader') {
+    // Alert state is stored under the fencing token before any notification about it leaves.
+    const shared = sharedAlertStore({ history, db, fence: role.fence, logger, onFenced: role.onFenced });
+    store = shared;
+    beforeSend = async () => (await shared.flushShared(), role.valid());
+  } else if (role.kind === 'follower') {
+    // A follower's own alert book is never used: it shows the mirror.
+    store = { ...history, loadAlerts: async () => ({ latest: [], resolved: [] }) };
+  }
+  const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics, beforeSend });
+  const service = await createAlertingService({
+    registry,
+    rules,
+    store,
+    records: manualRecords(db),
+    notifier,
+    states: consumer.states,
+    logger,
+    metrics,
+    ...(role.kind === 'follower' ? { follower: role.mirror } : {}),
+  });
   const judge = (message: Telemetry): void => service.handleTelemetry(message);
   consumer.on('telemetry', judge);
   await consumer.ready;
   service.start();
-  const tasks = config.ALERTING_CRON
-    ? scheduleJobs(createJobs({ service, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
-    : [];
+  const tasks =
+    config.ALERTING_CRON && role.kind !== 'follower'
+      ? scheduleJobs(createJobs({ service, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
+      : [];
   return {
     service,
     rules,

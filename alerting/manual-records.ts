@@ -1,7 +1,9 @@
 import type { Attestation, Silence } from '../domain/alerts.js';
 import type { DistrictCode } from '../domain/districts.js';
 import type { EquipmentItem } from '../domain/equipment.js';
+import type { Selectable } from 'kysely';
 import type { Db } from '../lib/db/database.js';
+import type { AttestationsTable } from '../lib/db/schema.js';
 
 // What people record for the alerting service — silences and inspection attestations — on the
 // relational database (lib/db): they are shared by every node, written one at a time, and must
@@ -11,10 +13,23 @@ export interface ManualRecords {
   saveSilence(silence: Silence): Promise<void>;
   /** Silences still running or to come at `at`. */
   loadSilences(at: number): Promise<Silence[]>;
-  saveAttestation(attestation: Attestation, district: DistrictCode): Promise<void>;
+  /** Returns the row's id. */
+  saveAttestation(attestation: Attestation, district: DistrictCode): Promise<number>;
   /** Attestations made at or after `since`, oldest first. */
   loadAttestations(since: number): Promise<Attestation[]>;
+  /** Attestations stored after row `afterId` and made at or after `since`, with their ids, in id order: what other nodes wrote since the last read. */
+  attestationsAfter(afterId: number, since: number): Promise<Array<{ id: number; attestation: Attestation }>>;
 }
+
+const attestationOf = (r: Selectable<AttestationsTable>): Attestation => ({
+  stationId: r.station_id,
+  item: r.item as EquipmentItem,
+  present: r.present === 1,
+  working: r.working === 1,
+  by: r.by,
+  at: r.at,
+  ...(r.note === null ? {} : { note: r.note }),
+});
 
 export function manualRecords(db: Db): ManualRecords {
   return {
@@ -45,7 +60,7 @@ export function manualRecords(db: Db): ManualRecords {
       }));
     },
     async saveAttestation(a, district) {
-      await db
+      const row = await db
         .insertInto('attestations')
         .values({
           station_id: a.stationId,
@@ -57,19 +72,17 @@ export function manualRecords(db: Db): ManualRecords {
           note: a.note ?? null,
           at: a.at,
         })
-        .execute();
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return Number(row.id);
     },
     async loadAttestations(since) {
       const rows = await db.selectFrom('attestations').selectAll().where('at', '>=', since).orderBy('at').orderBy('id').execute();
-      return rows.map((r) => ({
-        stationId: r.station_id,
-        item: r.item as EquipmentItem,
-        present: r.present === 1,
-        working: r.working === 1,
-        by: r.by,
-        at: r.at,
-        ...(r.note === null ? {} : { note: r.note }),
-      }));
+      return rows.map(attestationOf);
+    },
+    async attestationsAfter(afterId, since) {
+      const rows = await db.selectFrom('attestations').selectAll().where('id', '>', afterId).where('at', '>=', since).orderBy('id').execute();
+      return rows.map((r) => ({ id: Number(r.id), attestation: attestationOf(r) }));
     },
   };
 }

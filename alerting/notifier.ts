@@ -15,6 +15,12 @@ export interface NotifierOptions {
   logger: Logger;
   metrics: MetricsRegistry;
   now?: () => number;
+  /**
+   * Asked before each gathered batch of alert events goes out; false (or a rejection) withholds it.
+   * The alerting leader of several dashboard nodes stores the alert state under its fencing token here
+   * and checks its lease, so a node that lost the lead sends nothing its successor will also send.
+   */
+  beforeSend?: () => Promise<boolean>;
 }
 
 export interface Notifier {
@@ -35,7 +41,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
     (o.metrics.getSingleMetric('alert_notifications_total') as Counter<'channel' | 'outcome'> | undefined) ??
     new Counter({
       name: 'alert_notifications_total',
-      help: 'Notification deliveries by channel and outcome (sent, retried, failed)',
+      help: 'Notification deliveries by channel and outcome (sent, retried, failed; withheld: events a node that lost the alerting lead did not send)',
       labelNames: ['channel', 'outcome'],
       registers: [o.metrics],
     });
@@ -108,7 +114,25 @@ export function createNotifier(o: NotifierOptions): Notifier {
     timer = null;
     const events = pending;
     pending = [];
-    for (const group of groupEvents(events)) dispatch(group, renderGroup(group));
+    const go = (): void => {
+      for (const group of groupEvents(events)) dispatch(group, renderGroup(group));
+    };
+    if (!o.beforeSend || events.length === 0) {
+      go();
+      return;
+    }
+    const withhold = (err?: unknown): void => {
+      sent.inc({ channel: 'all', outcome: 'withheld' }, events.length);
+      logger.warn(
+        { event: 'notification_withheld', alerts: events.length, err: (err as Error | undefined)?.message },
+        'not the alerting leader: events not sent',
+      );
+    };
+    const p = o
+      .beforeSend()
+      .then((ok) => (ok ? go() : withhold()), withhold)
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
   }
 
   return {

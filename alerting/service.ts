@@ -53,6 +53,12 @@ export interface AlertingServiceOptions {
   logger: Logger;
   metrics: MetricsRegistry;
   now?: () => number;
+  /**
+   * A follower of the alerting leader (several dashboard nodes): it judges nothing and writes no alert,
+   * shows the leader's alerts from this view (shared-alerts.ts) and refuses changes (the dashboard
+   * sends them to the leader); compliance, open time and facility figures it computes itself.
+   */
+  follower?: Pick<AlertingPort, 'list' | 'get'>;
 }
 
 export interface AlertingService extends AlertingPort {
@@ -68,6 +74,8 @@ export interface AlertingService extends AlertingPort {
   rollupRange(fromDate: string, toDate: string): Promise<DailyRollup[]>;
   /** All daily rollups held (current year and the rolling window). */
   rollups(): readonly DailyRollup[];
+  /** Re-reads silences and attestations other nodes stored (the timer calls this every RECORDS_REFRESH_MS). */
+  refreshRecords(): Promise<void>;
   /** Reads the platform coverage written since the last read (the timer calls this). */
   refreshCoverage(now?: number): Promise<void>;
   /** Once history has stopped arriving for a while, recomputes the days it touched (the timer calls this); returns those dates. */
@@ -79,6 +87,8 @@ export interface AlertingService extends AlertingPort {
 const COVERAGE_REFRESH_MS = 30_000;
 /** History (backfill) must have been quiet this long before the days it touched are recomputed. */
 const HISTORY_QUIET_MS = 60_000;
+/** Silences and attestations other nodes wrote are re-read this often. */
+export const RECORDS_REFRESH_MS = 5000;
 
 export async function createAlertingService(o: AlertingServiceOptions): Promise<AlertingService> {
   const { registry, rules: config, store, records, logger } = o;
@@ -97,8 +107,27 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   // ---- state, rebuilt from the store
   const alerts = await restoreAlertBook({ registry, store, notifier: o.notifier, logger, metrics, clock, retentionMs });
   let silences = await records.loadSilences(startedAt);
+  /** Bumped by each silence made here: a re-read that began before it must not drop it. */
+  let silencesMade = 0;
   const attestations = new Map<string, Attestation[]>();
-  for (const a of await records.loadAttestations(startedAt - 2 * 366 * DAY_MS)) attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
+  /** Rows read so far, and rows written here and not yet seen by a re-read (held already). */
+  let attestationsReadTo = 0;
+  const attestedHere = new Set<number>();
+  const addAttestation = (a: Attestation): void => void attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
+  async function readAttestations(since: number): Promise<void> {
+    for (const { id, attestation } of await records.attestationsAfter(attestationsReadTo, since)) {
+      attestationsReadTo = Math.max(attestationsReadTo, id);
+      if (!attestedHere.delete(id)) addAttestation(attestation);
+    }
+  }
+  await readAttestations(startedAt - 2 * 366 * DAY_MS);
+  /** Other nodes' silences and attestations (every dashboard node records them in the shared database). */
+  async function refreshRecords(): Promise<void> {
+    const made = silencesMade;
+    const fresh = await records.loadSilences(clock());
+    if (made === silencesMade) silences = fresh;
+    await readAttestations(0);
+  }
   const compliance = createComplianceBook(config.compliance, await store.loadRollups(keptSince(config.compliance, startedAt)));
   const readSamples = sampleReader(registry, store, onlineAfterMs);
   const coverage = coverageView(store, onlineAfterMs);
@@ -118,6 +147,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   const figuresOf = (s: Station, now: number) => compliance.figures(s.id, openTime.today(s, now), now);
 
   function judge(s: Station, now: number, state = stateOf(s)): AlertTransition[] {
+    if (o.follower) return [];
     const ctx = {
       station: s,
       state,
@@ -172,17 +202,24 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
   let timer: NodeJS.Timeout | null = null;
   let checkpointTimer: NodeJS.Timeout | null = null;
   let coverageTimer: NodeJS.Timeout | null = null;
+  let recordsTimer: NodeJS.Timeout | null = null;
+  const refuseAsFollower = (): void => {
+    if (o.follower) throw new AlertingError('unavailable', 'this node follows the alerting leader: changes go to the leader');
+  };
 
   const service: AlertingService = {
-    list: (filter) => alerts.list(filter),
-    get: (key) => alerts.get(key),
-    acknowledge(key, by, comment) {
+    list: (filter) => (o.follower ?? alerts).list(filter),
+    get: (key) => (o.follower ?? alerts).get(key),
+    async acknowledge(key, by, comment) {
+      refuseAsFollower();
       return alerts.mutate(key, (t, now) => acknowledge(t, by, comment, now), comment);
     },
-    resolve(key, by, comment) {
+    async resolve(key, by, comment) {
+      refuseAsFollower();
       return alerts.mutate(key, (t, now) => resolveByHand(t, by, comment, now), comment);
     },
     async silence(input) {
+      refuseAsFollower();
       const station = registry.get(input.stationId);
       if (!station) throw new AlertingError('not_found', `unknown station ${input.stationId}`);
       if (!(input.until > input.from)) throw new AlertingError('invalid', 'a silence must end after it starts');
@@ -190,6 +227,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       if (unknown.length > 0) throw new AlertingError('invalid', `unknown rule ids: ${unknown.join(', ')}`);
       const s: Silence = { ...input, id: randomUUID() };
       await records.saveSilence(s);
+      silencesMade++;
       silences.push(s);
       logger.info(
         { event: 'silence_created', id: s.id, station: s.stationId, rules: s.ruleIds, from: s.from, until: s.until, by: s.createdBy },
@@ -203,13 +241,18 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       return silences.filter((s) => s.until > now && (stationId === undefined || s.stationId === stationId));
     },
     async attest(a) {
+      refuseAsFollower();
       const station = registry.get(a.stationId);
       if (!station) throw new AlertingError('not_found', `unknown station ${a.stationId}`);
       if (!(EQUIPMENT_ITEMS as readonly string[]).includes(a.item)) throw new AlertingError('invalid', `unknown item ${a.item}`);
-      await records.saveAttestation(a, station.district);
+      const id = await records.saveAttestation(a, station.district);
       // Also a point in InfluxDB, for the history boards in Grafana; the database row is the record.
       store.append({ kind: 'attestation', attestation: a, district: station.district });
-      attestations.set(a.stationId, [...(attestations.get(a.stationId) ?? []), a]);
+      // A re-read may have taken the row already.
+      if (id > attestationsReadTo) {
+        attestedHere.add(id);
+        addAttestation(a);
+      }
       // Debug: the dashboard audits every attestation it takes; a demo start writes thousands.
       logger.debug({ event: 'attestation', station: a.stationId, item: a.item, present: a.present, working: a.working, by: a.by }, 'inspection attested');
     },
@@ -257,7 +300,10 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
           logger.error({ err }, 'alert evaluation failed');
         }
       }, config.evaluationIntervalS * 1000);
-      checkpointTimer ??= setInterval(() => alerts.checkpoint(clock()), CHECKPOINT_MS);
+      if (!o.follower) checkpointTimer ??= setInterval(() => alerts.checkpoint(clock()), CHECKPOINT_MS);
+      recordsTimer ??= setInterval(() => {
+        refreshRecords().catch((err: unknown) => logger.warn({ err }, 're-reading silences and attestations failed'));
+      }, RECORDS_REFRESH_MS);
       coverageTimer ??= setInterval(() => {
         service.refreshCoverage().catch((err: unknown) => logger.error({ err }, 'reading the platform coverage failed'));
         service.rollupHistory().catch((err: unknown) => logger.error({ err }, 'recomputing days touched by history failed'));
@@ -267,6 +313,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     rollupRange,
     rollups: () => compliance.all(),
     refreshCoverage: (now = clock()) => coverage.refresh(now),
+    refreshRecords,
     async rollupHistory(now = clock()) {
       const dates = replayed.due(now);
       const trackedDay = openTime.day();
@@ -280,8 +327,9 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
       if (timer) clearInterval(timer);
       if (checkpointTimer) clearInterval(checkpointTimer);
       if (coverageTimer) clearInterval(coverageTimer);
-      timer = checkpointTimer = coverageTimer = null;
-      alerts.checkpoint(clock());
+      if (recordsTimer) clearInterval(recordsTimer);
+      timer = checkpointTimer = coverageTimer = recordsTimer = null;
+      if (!o.follower) alerts.checkpoint(clock());
       await o.notifier.close();
       await store.flush();
     },

@@ -53,7 +53,26 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
   DASHBOARD_MQTT_PASSWORD: env.optionalString('Its password; unset: taken from DEV_CREDENTIALS_FILE (development set-up)'),
   DASHBOARD_MQTT_CLIENT_ID: env.string(
     'svc-dashboard',
-    'Stable client id of its persistent MQTT session: the alerting service it hosts must see what arrived while it was down (one process per id)',
+    'Stable client id of its persistent MQTT session: the alerting service it hosts must see what arrived while it was down (one process per id); several nodes (DASHBOARD_REDIS_URL) each use <id>-<DASHBOARD_NODE_ID> with a clean session',
+  ),
+  DASHBOARD_REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'expected redis://[:password@]host:port[/db] or rediss://…' })
+    .optional()
+    .describe(
+      'Redis shared by several dashboard nodes (behind a balancer, DATABASE_URL on PostgreSQL): Socket.IO events reach sockets on every node and one node at a time leads the alerting; unset = one dashboard process, no Redis',
+    ),
+  DASHBOARD_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, . _ - (at most 40)')
+    .optional()
+    .describe(
+      'Name of this node among several (DASHBOARD_REDIS_URL set): in logs and the alerting lease, and its MQTT client id is DASHBOARD_MQTT_CLIENT_ID-<node>; default: the host name (unique per container; set it when nodes share a host)',
+    ),
+  DASHBOARD_LEADER_LEASE_MS: env.int(
+    10_000,
+    1000,
+    60_000,
+    'Alerting lease of several nodes: a leader that stops renewing it (crash, kill -9, cut off) is replaced after this long; renewed every third of it',
   ),
   DATABASE_URL: SHARED_ENV.DATABASE_URL,
   DEV_CREDENTIALS_FILE: SHARED_ENV.DEV_CREDENTIALS_FILE,

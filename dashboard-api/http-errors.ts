@@ -60,7 +60,7 @@ export function errorHandler(logger: Logger, rejected: Counter<'reason'>): Error
 }
 
 // AlertingError (domain/alerts.ts) is matched by shape so any AlertingPort implementation can raise it.
-const ALERTING_STATUS = { not_found: 404, conflict: 409, invalid: 400 } as const;
+const ALERTING_STATUS = { not_found: 404, conflict: 409, invalid: 400, unavailable: 503 } as const;
 function isAlertingError(err: unknown): err is { code: keyof typeof ALERTING_STATUS; message: string } {
   return err instanceof Error && err.name === 'AlertingError' && Object.hasOwn(ALERTING_STATUS, (err as { code?: string }).code ?? '');
 }

@@ -5,6 +5,7 @@ import cors from 'cors';
 import express from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry as Metrics } from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
@@ -70,6 +71,8 @@ export interface DashboardApiOptions {
   /** Registry for this service's metrics; served by the caller on a listener of its own, not on the dashboard port. */
   metrics: Metrics;
   now?: () => number;
+  /** Several dashboard nodes: Socket.IO's Redis adapter on this connection (live/socket-hub.ts). */
+  redis?: Redis;
 }
 
 export interface DashboardApi {
@@ -227,6 +230,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     throttleMs: config.DASHBOARD_TELEMETRY_THROTTLE_MS,
     batchMs: config.DASHBOARD_STATE_BATCH_MS,
     metrics,
+    ...(opts.redis ? { redis: opts.redis } : {}),
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.DASHBOARD_PORT, config.DASHBOARD_HOST, resolve));
   const port = (server.address() as AddressInfo).port;

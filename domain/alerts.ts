@@ -115,10 +115,13 @@ export interface AlertFilter {
   severity?: Severity;
 }
 
-/** Why an AlertingPort mutation was refused: the API maps not_found → 404, conflict → 409, invalid → 400. */
+/**
+ * Why an AlertingPort mutation was refused: the API maps not_found → 404, conflict → 409, invalid → 400,
+ * unavailable → 503 (no alerting leader answered: dashboard nodes while the lease changes hands).
+ */
 export class AlertingError extends Error {
   constructor(
-    readonly code: 'not_found' | 'conflict' | 'invalid',
+    readonly code: 'not_found' | 'conflict' | 'invalid' | 'unavailable',
     message: string,
   ) {
     super(message);

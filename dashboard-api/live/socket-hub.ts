@@ -1,6 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Registry as Metrics } from 'prom-client';
 import { Counter, Gauge } from 'prom-client';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
 import type { AlertTransition } from '../../domain/alerts.js';
@@ -19,6 +21,9 @@ import { stateDelta } from './state-delta.js';
 // Rooms: 'city' (city staff see every district), `district:XX` (a maintainer, only their
 // own), `station:ID` (a detail view, joined on request after the same district check).
 // Every event goes only to rooms of its own district, so isolation holds by construction.
+// Several dashboard nodes (a Redis given): every node consumes the whole telemetry stream, so
+// station events go to the node's own sockets (io.local); alert transitions come from the one
+// alerting leader and reach the sockets of every node through the Redis adapter.
 
 export const CITY_ROOM = 'city';
 export const districtRoom = (d: DistrictCode): string => `district:${d}`;
@@ -46,6 +51,8 @@ export interface SocketHubOptions {
   /** Station state changes are sent in batches this often. */
   batchMs: number;
   metrics: Metrics;
+  /** Several nodes: the Redis adapter's connections are duplicated from this one. */
+  redis?: Redis;
 }
 
 export interface SocketHub {
@@ -53,10 +60,12 @@ export interface SocketHub {
   close(): Promise<void>;
 }
 
-export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batchMs, metrics }: SocketHubOptions): SocketHub {
+export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batchMs, metrics, redis }: SocketHubOptions): SocketHub {
+  const adapterClients = redis ? [redis.duplicate(), redis.duplicate()] : [];
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
     cors: corsOrigins.length ? { origin: corsOrigins } : undefined,
     serveClient: false,
+    ...(redis ? { adapter: createAdapter(adapterClients[0]!, adapterClients[1]!) } : {}),
   });
   const connected = new Gauge({ name: 'dashboard_sockets_connected', help: 'Dashboard Socket.IO clients connected', registers: [metrics] });
   const emitted = new Counter({
@@ -167,10 +176,10 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
     const all = [...changedBriefs.values()];
     changedBriefs.clear();
     // 'city' and the district rooms never share a socket, so each socket gets exactly one batch.
-    io.to(CITY_ROOM).emit('stations', all);
+    io.local.to(CITY_ROOM).emit('stations', all);
     const byDistrict = new Map<DistrictCode, typeof all>();
     for (const b of all) byDistrict.set(b.district, [...(byDistrict.get(b.district) ?? []), b]);
-    for (const [district, list] of byDistrict) io.to(districtRoom(district)).emit('stations', list);
+    for (const [district, list] of byDistrict) io.local.to(districtRoom(district)).emit('stations', list);
     emitted.inc({ event: 'stations' }, 1 + byDistrict.size);
   }, batchMs);
   batch.unref();
@@ -179,7 +188,7 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
       const changes = stateDelta(lastSent.get(id), state);
       lastSent.set(id, state);
       if (changes) {
-        io.to(stationRoom(id)).emit('telemetry', { stationId: id, at: ctx.now(), changes });
+        io.local.to(stationRoom(id)).emit('telemetry', { stationId: id, at: ctx.now(), changes });
         emitted.inc({ event: 'telemetry' });
       }
     }
@@ -201,6 +210,7 @@ export function attachSocketHub({ httpServer, ctx, corsOrigins, throttleMs, batc
       ctx.live.off('telemetry', onTelemetry);
       offTransition();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      for (const c of adapterClients) c.disconnect();
     },
   };
 }

@@ -2,7 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../influx/private-influxd.js';
 import type { Logger } from '../logger.js';
@@ -80,6 +80,8 @@ export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): P
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'qdyz-postgres-')));
   try {
+    // Parents with the usual mode (as root the postgres user must pass through them), the cluster itself 0700.
+    await mkdir(dirname(dataDir), { recursive: true });
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     if (as) await chown(dataDir, as.uid, as.gid);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) {

@@ -116,6 +116,23 @@ export interface SelfChecksTable {
   review_comment: string | null;
 }
 
+/** The newest state of each alert (migration 0004); written by the alerting leader only, under its fencing token. */
+export interface AlertsTable {
+  key: string;
+  district: string;
+  state: string;
+  resolved_at: number | null;
+  /** StoredTransition JSON (alerting/store.ts). */
+  record: string;
+  fence: number;
+}
+
+/** One row, 'alerting': the highest fencing token that wrote alert state. */
+export interface AlertingFenceTable {
+  name: string;
+  token: number;
+}
+
 export interface Tables {
   users: UsersTable;
   acceptance_scores: AcceptanceScoresTable;
@@ -127,4 +144,6 @@ export interface Tables {
   inspection_items: InspectionItemsTable;
   inspection_photos: InspectionPhotosTable;
   self_checks: SelfChecksTable;
+  alerts: AlertsTable;
+  alerting_fence: AlertingFenceTable;
 }

@@ -167,3 +167,25 @@ test('config files: a broken file or field is named with its path', (t) => {
   t.is(loadRulesFile(projectPath('config/rules.json')).version, 1);
   t.is(Object.keys(loadNotificationConfig(projectPath('config/notifications.example.json')).districts).length, 3);
 });
+
+test('a batch the gate refuses (an alerting node that lost the lead) is withheld and counted; one it allows is sent', async (t) => {
+  const receiver = await startHttpReceiver();
+  t.teardown(() => receiver.close());
+  const config = parseNotificationConfig({ version: 1, districts: { SN: [{ type: 'webhook', url: receiver.url('/hook/SN') }] } });
+  const metrics = new Registry();
+  let leading = false;
+  const notifier = createNotifier({ config, groupWaitMs: 0, logger, metrics, beforeSend: async () => leading });
+  notifier.notify([firing(alert('SN-0001'))]);
+  await notifier.flush();
+  t.is(receiver.received.length, 0);
+  const withheld = (await metrics.getSingleMetricAsString('alert_notifications_total')).match(/outcome="withheld"\} (\d+)/)?.[1];
+  t.is(withheld, '1');
+  leading = true;
+  notifier.notify([firing(alert('SN-0002'))]);
+  await notifier.flush();
+  t.deepEqual(
+    receiver.received.flatMap((r) => r.body.events.map((e: { alert: { key: string } }) => e.alert.key)),
+    ['SN-0002:station_offline'],
+  );
+  await notifier.close();
+});

@@ -225,6 +225,26 @@ test('silences and attestations are read back from the database after a restart'
   t.false(b.service.compliance('SN-0001')[0]!.facility.unattested.includes('medical_kit'));
 });
 
+test('silences and attestations another node stores are seen at the next re-read; a node’s own are held once', async (t) => {
+  const receiver = await startHttpReceiver();
+  t.teardown(() => receiver.close());
+  const records = await tempSqlite();
+  t.teardown(() => records.close());
+  const opts = { url: fixture.influxd().url, database: fixture.newDatabase('shared_records'), receiver, start: T0, records };
+  const [a, b] = [await startHarness(opts), await startHarness(opts)];
+  t.teardown(() => Promise.all([a.close(), b.close()]));
+  const silence = await a.service.silence({ stationId: 'SN-0002', ruleIds: [], from: T0, until: T0 + 3600 * S, reason: '更换微波炉', createdBy: 'ops' });
+  const att = { stationId: 'SN-0001', item: 'medical_kit' as const, present: true, working: true, by: '检查员', at: T0 };
+  await a.service.attest(att);
+  t.deepEqual(b.service.silences('SN-0002'), [], 'not re-read yet');
+  await Promise.all([a.service.refreshRecords(), b.service.refreshRecords()]);
+  t.deepEqual(b.service.silences('SN-0002'), [silence]);
+  t.deepEqual(b.service.attestations('SN-0001'), [att]);
+  t.false(b.service.compliance('SN-0001')[0]!.facility.unattested.includes('medical_kit'));
+  t.deepEqual(a.service.silences('SN-0002'), [silence]);
+  t.deepEqual(a.service.attestations('SN-0001'), [att], 'its own attestation once, not again from the re-read');
+});
+
 test('restart mid-day: today’s open time is re-read from the raw telemetry', async (t) => {
   const receiver = await startHttpReceiver();
   t.teardown(() => receiver.close());

@@ -15,6 +15,7 @@ import { CONTAINER_PROVISIONING_DIR, provisioningFiles } from '../../grafana/pro
 import { IngestConfigSchema } from '../../ingest/config.js';
 import { readConfig } from '../../lib/config.js';
 import { PROJECT_ROOT, projectPath } from '../../lib/paths.js';
+import { dashboardBalancerConfig } from '../../scripts/dashboard-tier.js';
 
 // docker-compose.yml checked with Debian's docker-compose (`config` needs no engine; installed by
 // scripts/system-deps.sh in pretest), and against the services' own config schemas, so a renamed
@@ -69,6 +70,7 @@ const NODE_SERVICES: Record<string, z.ZodObject> = {
   ingest: IngestConfigSchema,
   alerting: AlertingConfigSchema,
   'dashboard-api': DashboardMainSchema,
+  'dashboard-api-2': DashboardMainSchema,
   simulator: SimConfigSchema,
 };
 /** Read by lib/logger.ts in every service, outside the per-service schemas. */
@@ -82,14 +84,26 @@ const envOf = (name: string): Record<string, string> =>
   );
 
 test('docker-compose config accepts the file with .env.example', (t) => {
-  t.deepEqual(Object.keys(compose.services).sort(), ['alerting', 'broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'postgres', 'simulator']);
+  t.deepEqual(Object.keys(compose.services).sort(), [
+    'alerting',
+    'broker',
+    'dashboard-api',
+    'dashboard-api-2',
+    'dashboard-lb',
+    'grafana',
+    'influxdb',
+    'ingest',
+    'postgres',
+    'redis',
+    'simulator',
+  ]);
   t.deepEqual(compose.services.simulator!.profiles, ['demo']);
   // The dashboard API hosts the alerting service; the standalone one is opt-in, never both by default.
   t.deepEqual(compose.services.alerting!.profiles, ['alerting-standalone']);
   const byDefault = Object.entries(compose.services)
     .filter(([, s]) => s.profiles === undefined)
     .map(([name]) => name);
-  t.deepEqual(byDefault.sort(), ['broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'postgres']);
+  t.deepEqual(byDefault.sort(), ['broker', 'dashboard-api', 'dashboard-api-2', 'dashboard-lb', 'grafana', 'influxdb', 'ingest', 'postgres', 'redis']);
 });
 
 test('every long-running service has a health check, and dependants wait for it', (t) => {
@@ -109,6 +123,7 @@ test('every long-running service has a health check, and dependants wait for it'
     ['ingest', envOf('ingest').INGEST_METRICS_PORT!],
     ['alerting', envOf('alerting').ALERTING_METRICS_PORT!],
     ['dashboard-api', envOf('dashboard-api').DASHBOARD_PORT!],
+    ['dashboard-api-2', envOf('dashboard-api-2').DASHBOARD_PORT!],
   ];
   for (const [name, port] of probes)
     t.true(compose.services[name]!.healthcheck!.test.join(' ').includes(`127.0.0.1:${port}/`), `${name} health check uses port ${port}`);
@@ -120,7 +135,10 @@ test('state lives in named volumes; only the provisioning files and the notifica
     for (const volume of service.volumes ?? []) {
       const [source] = volume.split(':');
       if (source!.startsWith('/'))
-        t.true([projectPath('grafana/provisioning'), projectPath('var/config')].includes(source!), `${name}: unexpected bind mount ${volume}`);
+        t.true(
+          [projectPath('grafana/provisioning'), projectPath('var/config'), projectPath('config/haproxy-dashboard.cfg')].includes(source!),
+          `${name}: unexpected bind mount ${volume}`,
+        );
       else t.true(declared.has(source!), `${name}: volume ${source} is declared`);
     }
   }
@@ -145,7 +163,7 @@ test('each Node service runs its built entry point and sets only variables its c
 
 test('InfluxDB initialisation, the services and Grafana agree on organisation, bucket and token', (t) => {
   const init = envOf('influxdb');
-  for (const name of ['ingest', 'alerting', 'dashboard-api']) {
+  for (const name of ['ingest', 'alerting', 'dashboard-api', 'dashboard-api-2']) {
     const e = envOf(name);
     t.is(e.INFLUX_URL, 'http://influxdb:8086');
     t.is(e.INFLUX_DATABASE, init.DOCKER_INFLUXDB_INIT_BUCKET, `${name} writes/reads the initialised bucket`);
@@ -167,7 +185,7 @@ test('the dashboard and the standalone alerting keep their shared state in the P
   const pg = envOf('postgres');
   t.true(compose.services.postgres!.volumes!.includes('postgres-data:/var/lib/postgresql/data:rw'));
   t.is(compose.services.postgres!.ports, undefined, 'not published outside the compose network');
-  for (const name of ['dashboard-api', 'alerting']) {
+  for (const name of ['dashboard-api', 'dashboard-api-2', 'alerting']) {
     const url = new URL(envOf(name).DATABASE_URL!);
     t.is(url.protocol, 'postgres:');
     t.is(url.host, 'postgres:5432');
@@ -178,11 +196,44 @@ test('the dashboard and the standalone alerting keep their shared state in the P
   }
 });
 
+test('two dashboard nodes share Redis, the database and the login secret, each with its own node id, broker session and volume, behind the balancer', (t) => {
+  const [one, two] = [envOf('dashboard-api'), envOf('dashboard-api-2')];
+  for (const key of ['DASHBOARD_REDIS_URL', 'DATABASE_URL', 'DASHBOARD_JWT_SECRET', 'INFLUX_TOKEN'] as const) t.is(one[key], two[key], key);
+  t.is(new URL(one.DASHBOARD_REDIS_URL!).host, 'redis:6379');
+  t.deepEqual([one.DASHBOARD_NODE_ID, two.DASHBOARD_NODE_ID], ['dash-1', 'dash-2']);
+  // Their MQTT sessions are clean (svc-dashboard-<node>): the broker seeds and keeps none for them.
+  t.false(
+    envOf('broker')
+      .BROKER_SEEDED_SESSIONS!.split(',')
+      .some((id) => id.startsWith('svc-dashboard')),
+  );
+  t.not(
+    compose.services['dashboard-api']!.volumes!.find((v) => v.endsWith(':/app/var:rw')),
+    compose.services['dashboard-api-2']!.volumes!.find((v) => v.endsWith(':/app/var:rw')),
+  );
+  // Only the balancer is published; its configuration is the generator's for these two nodes.
+  t.is(compose.services['dashboard-api']!.ports, undefined);
+  t.is(compose.services['dashboard-api-2']!.ports, undefined);
+  t.like((compose.services['dashboard-lb']!.ports as unknown as Array<{ target: number }>)[0], { target: 8080 });
+  const config = dashboardBalancerConfig({
+    bind: '*:8080',
+    nodes: [
+      { name: 'dash-1', host: 'dashboard-api', port: Number(one.DASHBOARD_PORT) },
+      { name: 'dash-2', host: 'dashboard-api-2', port: Number(two.DASHBOARD_PORT) },
+    ],
+  });
+  t.is(
+    readFileSync(projectPath('config/haproxy-dashboard.cfg'), 'utf8'),
+    config,
+    'config/haproxy-dashboard.cfg is dashboardBalancerConfig for the compose nodes',
+  );
+});
+
 test('the broker, the services and the simulator share the broker secrets volume', (t) => {
   const broker = envOf('broker');
   t.true(compose.services.broker!.volumes!.includes('broker-secrets:/app/var/secrets:rw'));
   t.is(broker.BROKER_ACCOUNTS_FILE, 'var/secrets/broker-accounts.json');
-  for (const name of ['ingest', 'alerting', 'dashboard-api', 'simulator']) {
+  for (const name of ['ingest', 'alerting', 'dashboard-api', 'dashboard-api-2', 'simulator']) {
     t.true(compose.services[name]!.volumes!.includes('broker-secrets:/app/var/secrets:ro'), `${name} mounts the secrets read-only`);
     t.is(envOf(name).DEV_CREDENTIALS_FILE, broker.DEV_CREDENTIALS_FILE);
   }

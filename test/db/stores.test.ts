@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { manualRecords } from '../../alerting/manual-records.js';
+import { FencedError, readAlertState, writeAlertState } from '../../alerting/shared-alerts.js';
+import type { StoredTransition } from '../../alerting/store.js';
+import type { Alert } from '../../domain/alerts.js';
 import { acceptanceStore } from '../../dashboard-api/acceptance-store.js';
 import { auditLog, type AuditEntry } from '../../dashboard-api/audit-log.js';
 import { upsertUsers, userStore, type UserRecord } from '../../dashboard-api/auth/users.js';
@@ -70,7 +73,7 @@ for (const d of DIALECTS) {
     const database = await d.open(t);
     t.deepEqual(
       (await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name),
-      ['0001-shared-state', '0002-inspections', '0003-self-checks'],
+      ['0001-shared-state', '0002-inspections', '0003-self-checks', '0004-alert-state'],
     );
     const tables = [
       'users',
@@ -83,6 +86,8 @@ for (const d of DIALECTS) {
       'inspection_items',
       'inspection_photos',
       'self_checks',
+      'alerts',
+      'alerting_fence',
     ];
     for (const table of tables) t.is((await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(database.db)).rows.length, 1, table);
     t.deepEqual(await migrate(database.db, database.dialect, logger), [], 'nothing left to apply');
@@ -159,9 +164,12 @@ for (const d of DIALECTS) {
     t.deepEqual(await records.loadSilences(now + 60_000), [a, b]);
     t.deepEqual(await records.loadSilences(now + 3_600_000), [b]);
     const att = { stationId: 'SN-0001', item: 'medical_kit' as const, present: true, working: false, by: '检查员', at: now, note: '药品过期' };
-    await records.saveAttestation({ ...att, at: now - 1000, working: true, note: undefined }, 'SN');
-    await records.saveAttestation(att, 'SN');
+    const first = await records.saveAttestation({ ...att, at: now - 1000, working: true, note: undefined }, 'SN');
+    const second = await records.saveAttestation(att, 'SN');
     t.deepEqual(await records.loadAttestations(now), [att]);
+    // What another node wrote after the rows already read.
+    t.deepEqual(await records.attestationsAfter(first, 0), [{ id: second, attestation: att }]);
+    t.deepEqual(await records.attestationsAfter(second, 0), []);
     t.deepEqual(
       (await records.loadAttestations(0)).map((x) => [x.at, x.working, 'note' in x]),
       [
@@ -169,6 +177,37 @@ for (const d of DIALECTS) {
         [now, false, true],
       ],
     );
+  });
+
+  test(`${d.name}: alert state is written under a fencing token; an older token is refused and writes nothing`, async (t) => {
+    const { db } = await d.open(t);
+    const alert: Alert = {
+      key: 'SN-0001:appliance_fault',
+      ruleId: 'appliance_fault',
+      stationId: 'SN-0001',
+      district: 'SN',
+      severity: 'major',
+      state: 'firing',
+      summaryZh: '微波炉故障',
+      summaryEn: 'microwave fault',
+      firstSeen: 1_764_000_000_000,
+      lastSeen: 1_764_000_000_000,
+      escalated: false,
+    };
+    const fired: StoredTransition = { transition: { alert, from: null, to: 'firing', at: alert.firstSeen }, firedAt: alert.firstSeen };
+    await writeAlertState(db, 3, [fired]);
+    const acked: StoredTransition = {
+      transition: { alert: { ...alert, state: 'acknowledged', acknowledgedBy: 'maint-sn' }, from: 'firing', to: 'acknowledged', at: alert.firstSeen + 1 },
+      firedAt: alert.firstSeen,
+    };
+    // A newer leader (token 4) writes; the old one (token 3) is refused from then on, and its write leaves nothing.
+    await writeAlertState(db, 4, [acked]);
+    const err = await t.throwsAsync(writeAlertState(db, 3, [fired]));
+    t.true(err instanceof FencedError, String(err));
+    t.regex(err!.message, /token 3 is older than 4/);
+    t.deepEqual(await readAlertState(db, logger), [acked]);
+    await writeAlertState(db, 4, [{ ...acked, transition: { ...acked.transition, at: acked.transition.at + 1 } }]);
+    t.is((await readAlertState(db, logger))[0]!.transition.at, acked.transition.at + 1, 'the same token writes on');
   });
 
   test(`${d.name}: inspections keep their items and photos (bytes as uploaded), newest visit first`, async (t) => {
