@@ -11,14 +11,17 @@ type Form = AcceptanceForm;
 
 export async function renderAcceptance({ root, user, args }: ViewContext): Promise<View> {
   let district = user.district ?? args[0] ?? 'SN';
-  let year: number = PLAN_YEARS[PLAN_YEARS.length - 1]!;
+  // Forms exist from the first plan year to the current one (the server says 400 for a year without stations).
+  const thisYear = new Date().getFullYear();
+  const years = Array.from({ length: Math.max(1, thisYear - PLAN_YEARS[0] + 1) }, (_, i) => PLAN_YEARS[0] + i);
+  let year: number = years.at(-1)!;
   const formEl = h('section', { class: 'panel', id: 'acceptance-form' });
   const path = (): string => `/api/acceptance/${district}?year=${year}`;
   const { el, load, update } = reloadable(formEl, () => api.get<Form>(path()), draw);
   const yearSel = h(
     'select',
     { name: 'year', 'aria-label': t('year'), onchange: () => ((year = Number(yearSel.value)), void load()) },
-    PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))),
+    years.map((y) => h('option', { value: String(y), selected: y === year }, String(y))),
   );
   const exports = actionErrors('export-error', 'exportFailed');
   mount(
@@ -62,7 +65,7 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
               const score = h('input', {
                 type: 'number',
                 min: 0,
-                max: i.max,
+                max: i.manualMax,
                 step: 0.5,
                 value: i.score ?? '',
                 class: 'score',
@@ -93,11 +96,26 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
                 h('td', {}, i.no),
                 h('td', {}, h('small', { class: 'muted' }, pick(i.sectionZh, i.sectionEn)), h('br'), pick(i.textZh, i.textEn)),
                 h('td', {}, i.max),
-                h('td', {}, i.auto || !editable ? (i.score ?? '—') : score, h('br'), h('small', { class: 'muted' }, i.auto ? t('auto') : t('manual'))),
                 h(
                   'td',
                   {},
-                  (pick('zh', 'en') === 'zh' ? i.evidenceZh : i.evidenceEn).map((e) => h('div', {}, e)),
+                  i.auto || !editable ? (i.score ?? '—') : score,
+                  h('br'),
+                  h('small', { class: 'muted' }, i.auto ? t('auto') : i.manualMax < i.max ? `${t('manual')} ≤ ${i.manualMax}` : t('manual')),
+                ),
+                h(
+                  'td',
+                  {},
+                  i.parts.length > 1
+                    ? i.parts.map((p) =>
+                        h(
+                          'div',
+                          { class: 'part', 'data-auto': p.auto },
+                          h('strong', {}, `${pick(p.textZh, p.textEn)} ${p.score ?? '—'}/${p.max}（${p.auto ? t('auto') : t('manual')}）`),
+                          (pick('zh', 'en') === 'zh' ? p.evidenceZh : p.evidenceEn).map((e) => h('div', {}, e)),
+                        ),
+                      )
+                    : (pick('zh', 'en') === 'zh' ? i.evidenceZh : i.evidenceEn).map((e) => h('div', {}, e)),
                   !i.auto && editable
                     ? h('div', {}, note, h('button', { onclick: () => void save() }, t('save')), err)
                     : i.note
