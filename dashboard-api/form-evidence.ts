@@ -38,15 +38,16 @@ async function yearTime(ctx: Pick<ApiContext, 'influx'>, district: DistrictCode,
 }
 
 export async function formEvidence(
-  ctx: Pick<ApiContext, 'influx' | 'inspections' | 'complianceById' | 'alerting' | 'now'> & {
-    plaqued(district: DistrictCode, year: number): Promise<ReadonlySet<string>>;
-  },
+  ctx: Pick<ApiContext, 'influx' | 'inspections' | 'stationAcceptances' | 'complianceById' | 'alerting' | 'now'>,
   district: DistrictCode,
   year: number,
 ): Promise<FormEvidence> {
   const from = midnightOfDate(`${year}-01-01`);
   const to = midnightOfDate(`${year + 1}-01-01`);
-  const [siteChecks, plaqued] = await Promise.all([ctx.inspections.newestChecks(district, SITE_CHECKS, from, to), ctx.plaqued(district, year)]);
+  const [siteChecks, plaqued] = await Promise.all([
+    ctx.inspections.newestChecks(district, SITE_CHECKS, from, to),
+    ctx.stationAcceptances.plaqued(district, year),
+  ]);
   if (year === currentYear(ctx.now())) {
     const snaps = [...ctx.complianceById().values()].filter((c) => c.district === district);
     return liveEvidence(snaps, activeAlerts(ctx.alerting, district), { siteChecks, plaqued });

@@ -20,6 +20,7 @@ import { tokenService } from './auth/tokens.js';
 import { devPasswordsFile, ensureDevUsers, userStore } from './auth/users.js';
 import { inspectionStore } from './inspection-store.js';
 import { selfCheckStore } from './self-check-store.js';
+import { stationAcceptanceStore } from './station-acceptance-store.js';
 import { importDashboardFiles } from './json-import.js';
 import { MAX_PHOTO_BYTES, PHOTO_TYPES } from '../domain/inspection.js';
 import { corsOrigins, trustedProxies, type DashboardConfig } from './config.js';
@@ -35,6 +36,7 @@ import { coverageRoutes } from './routes/coverage-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
 import { inspectionRoutes } from './routes/inspection-routes.js';
 import { selfCheckRoutes } from './routes/self-check-routes.js';
+import { stationAcceptanceRoutes } from './routes/station-acceptance-routes.js';
 import { stationRoutes } from './routes/station-routes.js';
 
 export type DashboardSettings = Pick<
@@ -106,6 +108,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     acceptance: acceptanceStore(opts.db),
     inspections: inspectionStore(opts.db),
     selfChecks: selfCheckStore(opts.db),
+    stationAcceptances: stationAcceptanceStore(opts.db),
     logger: log,
     now,
     complianceById: compliance.get,
@@ -203,6 +206,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   coverageRoutes(api, ctx);
   inspectionRoutes(api, ctx);
   selfCheckRoutes(api, ctx);
+  stationAcceptanceRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);

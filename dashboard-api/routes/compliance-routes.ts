@@ -52,13 +52,7 @@ export function formYear(ctx: Pick<ApiContext, 'registry' | 'now'>, asked: numbe
 
 /** A district's acceptance form of a year, judged on that year's evidence; manual scores from the database. */
 export const districtForm = async (ctx: ApiContext, district: DistrictCode, y: number): Promise<AcceptanceForm> =>
-  acceptanceForm(
-    district,
-    y,
-    ctx.registry.inDistrict(district),
-    await formEvidence({ ...ctx, plaqued: async () => new Set() }, district, y),
-    await ctx.acceptance.forForm(district, y),
-  );
+  acceptanceForm(district, y, ctx.registry.inDistrict(district), await formEvidence(ctx, district, y), await ctx.acceptance.forForm(district, y));
 const ComplianceQuerySchema = z.strictObject({
   district: z.enum(DISTRICT_CODES).optional(),
   failing: z.enum(['true', 'false']).optional(),

@@ -116,6 +116,32 @@ export interface SelfChecksTable {
   review_comment: string | null;
 }
 
+/** The yearly acceptance round per station (domain/station-acceptance.ts). */
+export interface StationAcceptancesTable {
+  year: number;
+  station_id: string;
+  district: string;
+  nominated_by: string;
+  nominated_at: number;
+  nomination_note: string;
+  /** accepted | rectify, null until the city decides. */
+  result: string | null;
+  /** Local date (YYYY-MM-DD) a station to rectify must be put right by. */
+  rectify_by: string | null;
+  result_note: string | null;
+  decided_by: string | null;
+  decided_at: number | null;
+  plaque_name: string | null;
+  /** Local date of the plaquing. */
+  plaqued_on: string | null;
+  plaqued_by: string | null;
+  /** granted | paid. */
+  subsidy: string | null;
+  subsidy_yuan: number | null;
+  subsidy_by: string | null;
+  subsidy_at: number | null;
+}
+
 export interface Tables {
   users: UsersTable;
   acceptance_scores: AcceptanceScoresTable;
@@ -127,4 +153,5 @@ export interface Tables {
   inspection_items: InspectionItemsTable;
   inspection_photos: InspectionPhotosTable;
   self_checks: SelfChecksTable;
+  station_acceptances: StationAcceptancesTable;
 }

@@ -3,6 +3,7 @@ import type { DbDialect } from '../schema.js';
 import { sharedState } from './0001-shared-state.js';
 import { inspections } from './0002-inspections.js';
 import { selfChecks } from './0003-self-checks.js';
+import { stationAcceptances } from './0004-station-acceptances.js';
 
 /**
  * Every migration, in order, by name. Append new ones (never edit an applied one): the Migrator
@@ -12,4 +13,5 @@ export const migrations = (dialect: DbDialect): Record<string, Migration> => ({
   '0001-shared-state': sharedState(dialect),
   '0002-inspections': inspections(dialect),
   '0003-self-checks': selfChecks(),
+  '0004-station-acceptances': stationAcceptances(),
 });
