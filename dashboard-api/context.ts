@@ -44,6 +44,8 @@ export interface ApiContext {
   now: () => number;
   /** Every station's compliance snapshot by id, at most `DASHBOARD_COMPLIANCE_TTL_MS` old. */
   complianceById: () => ReadonlyMap<string, ComplianceSnapshot>;
+  /** Open compliance below this fails 常年正常开放 (the rules' compliance.threshold). */
+  complianceThreshold: number;
   /** The station_offline rule's heartbeat threshold per station, as the alerting service resolves it. */
   offlineAfterMs: (stationId: string) => number;
 }

@@ -37,6 +37,7 @@ import { fleetRoutes } from './routes/fleet-routes.js';
 import { inspectionRoutes } from './routes/inspection-routes.js';
 import { selfCheckRoutes } from './routes/self-check-routes.js';
 import { stationAcceptanceRoutes } from './routes/station-acceptance-routes.js';
+import { reportRoutes } from './routes/report-routes.js';
 import { stationRoutes } from './routes/station-routes.js';
 
 export type DashboardSettings = Pick<
@@ -97,6 +98,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   if (passwordsFile) log.warn({ passwordsFile }, 'no users in the database and no users file: generated dev users; their passwords are in the passwords file');
   const users = userStore(opts.db);
   const compliance = complianceCache(opts.alerting, config.DASHBOARD_COMPLIANCE_TTL_MS);
+  const rules = opts.rules ?? parseRulesConfig({ version: 1 });
   const ctx: ApiContext = {
     registry: opts.registry,
     live: opts.live,
@@ -112,7 +114,8 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     logger: log,
     now,
     complianceById: compliance.get,
-    offlineAfterMs: offlineThresholds(opts.rules ?? parseRulesConfig({ version: 1 }), opts.registry.stations),
+    complianceThreshold: rules.compliance.threshold,
+    offlineAfterMs: offlineThresholds(rules, opts.registry.stations),
   };
   if (!config.DASHBOARD_JWT_SECRET) log.warn('DASHBOARD_JWT_SECRET unset: a random secret is used, logins end at restart');
 
@@ -207,6 +210,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   inspectionRoutes(api, ctx);
   selfCheckRoutes(api, ctx);
   stationAcceptanceRoutes(api, ctx);
+  reportRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);

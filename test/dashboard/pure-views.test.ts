@@ -80,6 +80,11 @@ test('build progress counts per plan year against targets', (t) => {
   t.is(p.city!.years.at(-1)!.cumulative, registry.stations.filter((s) => s.yearBuilt <= 2021).length);
   t.is(p.districts[0]!.years[0]!.target, 10);
   t.is(p.districts[0]!.years[1]!.target, null);
+  // The plan's own arithmetic is explained where it shows: 105 against 100, then 295 of 300.
+  t.deepEqual(
+    p.city!.notes.map((n) => n.zh),
+    ['规划正文2019年目标为100座，附件1分配表各单位合计105座：按分配表建设', '2021年新建295座，少于当年目标300座：此前已建305座，累计600座已达累计目标600座'],
+  );
 });
 
 test('state deltas carry only what changed', (t) => {
