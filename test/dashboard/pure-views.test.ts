@@ -61,7 +61,7 @@ test('CSV exports carry a BOM, quote separators and defuse formulas', (t) => {
 
 test('navigation rows: hours in Chinese, GeoJSON in lon/lat order, unknown open state is null', (t) => {
   const s = registry.get('SN-0001')!;
-  t.is(describeHours(s.openingHours), '每天 08:00-21:30');
+  t.is(describeHours(s.openingHours), '每天 06:30-20:00');
   t.is(describeHours({ type: '24h', closedDates: [] }), '全天24小时');
   const row = navigationRow(s, judgeLive(initialState(s), Date.now(), 90_000));
   t.is(row.openNow, null);
