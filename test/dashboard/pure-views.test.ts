@@ -1,4 +1,5 @@
 import test from 'ava';
+import { createRequire } from 'node:module';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComplianceSnapshot, ComplianceTime } from '../../domain/alerts.js';
@@ -66,7 +67,14 @@ test('navigation rows: hours in Chinese, GeoJSON in lon/lat order, unknown open 
   const row = navigationRow(s, judgeLive(initialState(s), Date.now(), 90_000));
   t.is(row.openNow, null);
   t.is(row.contact, s.responsiblePerson.name);
-  const geo = navigationGeoJson([row]) as { features: Array<{ geometry: { coordinates: number[] } }> };
+  t.like(row, { district: '市南区', districtCode: 'SN', coordinateSystem: 'GCJ-02', wgs84: s.location });
+  // GCJ-02 is offset from WGS-84 by a few hundred metres in Qingdao: the table converts, it does not relabel.
+  const gcoord = createRequire(import.meta.url)('gcoord');
+  const [gLon, gLat] = gcoord.transform([s.location.lon, s.location.lat], gcoord.WGS84, gcoord.GCJ02) as [number, number];
+  t.true(Math.abs(row.lat - gLat) < 1e-5 && Math.abs(row.lon - gLon) < 1e-5);
+  t.true(Math.abs(row.lon - s.location.lon) > 0.003, 'converted');
+  const geo = navigationGeoJson([row]) as { coordinateSystem: string; features: Array<{ geometry: { coordinates: number[] } }> };
+  t.is(geo.coordinateSystem, 'WGS-84');
   t.deepEqual(geo.features[0]!.geometry.coordinates, [s.location.lon, s.location.lat]);
 });
 
