@@ -29,6 +29,7 @@ export const SelfCheckSchema = z
     reviewComment: z.string().optional(),
   })
   .meta({ id: 'SelfCheck' });
+export type SelfCheck = z.infer<typeof SelfCheckSchema>;
 
 const BODIES: Record<SelfCheckStep, z.ZodObject> = {
   submit: z.strictObject({}),

@@ -34,6 +34,8 @@ export const StationAcceptanceSchema = z
     subsidy: z.object({ state: z.enum(SUBSIDY_STATES), yuan: z.number(), by: z.string(), at: z.number() }).optional(),
   })
   .meta({ id: 'StationAcceptance' });
+/** One row of GET /api/station-acceptances (the web app types its table with it). */
+export type StationAcceptanceRow = z.infer<typeof StationAcceptanceSchema>;
 
 const BODIES = {
   nominate: z.strictObject({ note: z.string().trim().max(500).default('') }),

@@ -5,6 +5,7 @@ import { h, mount } from '../dom.js';
 import { actionErrors, reloadable } from '../error-state.js';
 import { pick, t, time } from '../i18n.js';
 import type { View, ViewContext } from '../view.js';
+import { acceptanceCycle } from './acceptance-cycle.js';
 import { districtPicker } from './district-picker.js';
 
 type Form = AcceptanceForm;
@@ -24,6 +25,7 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
     years.map((y) => h('option', { value: String(y), selected: y === year }, String(y))),
   );
   const exports = actionErrors('export-error', 'exportFailed');
+  const cycle = acceptanceCycle(user);
   mount(
     root,
     h(
@@ -36,10 +38,13 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
       exports.el,
     ),
     el,
+    cycle.el,
   );
 
   const editable = user.role === 'city-admin';
   function draw(f: Form): void {
+    // The cycle panel follows the form shown; its own failure leaves the form in place.
+    void cycle.load(f.district, f.year).catch(() => mount(cycle.el));
     mount(
       formEl,
       h('h2', {}, `${pick(f.nameZh, f.nameEn)} ${f.year} — ${t('total')} ${f.total} / ${f.max}`),
