@@ -1,14 +1,15 @@
-import type { ComplianceSnapshot } from '../domain/alerts.js';
-import { DISTRICTS, PLAN_YEARS, type DistrictCode, type PlanYear } from '../domain/districts.js';
+import type { Alert, ComplianceSnapshot } from '../domain/alerts.js';
+import { DISTRICTS, type DistrictCode } from '../domain/districts.js';
 import type { Registry } from '../domain/registry.js';
 import type { ComplianceTime } from '../domain/alerts.js';
-import { acceptanceForm, type AcceptanceForm } from '../rules/acceptance-form.js';
+import { acceptanceForm, liveEvidence, type AcceptanceForm } from '../rules/acceptance-form.js';
 import { complianceOf, coverageOf, pooledTime, type DailyRollup } from '../rules/compliance.js';
 import { districtFacilityPercent } from '../rules/facility.js';
 import type { RenderedMessage } from './messages.js';
 
-// The scheduled reports: the monthly open-compliance summary per district, and the July
-// acceptance self-check draft (附件2), pre-filled with what telemetry evidences. Pure.
+// The scheduled reports: the monthly open-compliance summary per district, and the June
+// acceptance self-check draft (附件2; the plan wants the self-check before July), pre-filled with
+// what telemetry evidences. Pure.
 
 export interface DistrictMonth {
   district: DistrictCode;
@@ -76,13 +77,10 @@ export function renderMonthly(rows: readonly DistrictMonth[], nameOf: (d: Distri
   return { title, markdown, text: `${title}\n\n${lines.map((l) => l.replace(/\*\*/g, '')).join('\n')}\n` };
 }
 
-/** The plan's forms are per plan year; later years are judged against the plan's final targets. */
-const planYear = (year: number): PlanYear => PLAN_YEARS.filter((y) => y <= year).at(-1) ?? PLAN_YEARS[0];
-
-/** The July self-check draft of every district: telemetry-evidenced items scored, manual items left open. */
-export function selfCheckDrafts(registry: Registry, snapshots: readonly ComplianceSnapshot[], year: number): AcceptanceForm[] {
-  const byId = new Map(snapshots.map((s) => [s.stationId, s]));
-  return DISTRICTS.map(({ code }) => ({ ...acceptanceForm(code, planYear(year), registry.stations, byId, new Map()), year }));
+/** The June self-check draft of every district, on the current year's evidence: telemetry-evidenced items scored, the rest left open. */
+export function selfCheckDrafts(registry: Registry, snapshots: readonly ComplianceSnapshot[], alerts: readonly Alert[], year: number): AcceptanceForm[] {
+  const evidence = liveEvidence(snapshots, alerts);
+  return DISTRICTS.map(({ code }) => acceptanceForm(code, year, registry.stations, evidence, new Map()));
 }
 
 export function renderSelfCheck(form: AcceptanceForm): RenderedMessage {
@@ -91,6 +89,6 @@ export function renderSelfCheck(form: AcceptanceForm): RenderedMessage {
     (i) =>
       `- ${i.no}. ${i.textZh}：${i.score === null ? '待填写 (to fill in)' : `${i.score}/${i.max}`}${i.evidenceZh.length ? `（${i.evidenceZh.join('；')}）` : ''}`,
   );
-  const markdown = `### ${title}\n请于7月底前完成自查，8月底前上报。Self-check draft: complete by end of July, report by end of August.\n\n${lines.join('\n')}`;
+  const markdown = `### ${title}\n请于7月前（6月30日前）完成自查，8月底前上报。Self-check draft: complete before July (by 30 June), report by end of August.\n\n${lines.join('\n')}`;
   return { title, markdown, text: markdown.replace(/^### /, '') };
 }

@@ -12,13 +12,13 @@ import type { AlertingService } from './service.js';
 import type { AlertStore } from './store.js';
 
 // The calendar of the alerting service, in Qingdao time: rollups just after midnight, the
-// monthly summary on the 1st, the acceptance self-check draft on 1 July (districts self-check
-// by July, report by end of August).
+// monthly summary on the 1st, the acceptance self-check draft on 1 June (the plan: districts
+// self-check before July, report by the end of August, the city accepts in September).
 
 export const CRON = {
   dailyRollup: '5 0 * * *',
   monthlySummary: '0 8 1 * *',
-  selfCheckDraft: '0 9 1 7 *',
+  selfCheckDraft: '0 9 1 6 *',
 } as const;
 
 /** Days a missed rollup (service down at midnight) is caught up. */
@@ -72,7 +72,7 @@ export function createJobs(d: JobDeps) {
     /** Self-check drafts (附件2) for every district, pre-scored from telemetry. */
     async selfCheckDraft(now: number) {
       const year = Number(localDateOf(now).slice(0, 4));
-      const forms = selfCheckDrafts(d.registry, d.service.compliance(), year);
+      const forms = selfCheckDrafts(d.registry, d.service.compliance(), d.service.list(), year);
       for (const f of forms) d.notifier.send('district', f.district as Parameters<typeof districtByCode>[0], renderSelfCheck(f));
       const file = save(`self-check-draft-${year}.json`, forms);
       d.logger.info({ event: 'self_check_draft', year, file }, 'acceptance self-check drafts prepared');

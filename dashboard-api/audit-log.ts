@@ -18,6 +18,11 @@ export const AUDIT_ACTIONS = [
   'self_check_submit',
   'self_check_return',
   'self_check_accept',
+  'station_nominate',
+  'station_withdraw',
+  'station_result',
+  'station_plaque',
+  'station_subsidy',
 ] as const;
 
 export const AuditEntrySchema = z

@@ -9,6 +9,7 @@ import type { AcceptanceStore } from './acceptance-store.js';
 import type { AuditLog } from './audit-log.js';
 import type { InspectionStore } from './inspection-store.js';
 import type { SelfCheckStore } from './self-check-store.js';
+import type { StationAcceptanceStore } from './station-acceptance-store.js';
 import type { TokenService } from './auth/tokens.js';
 import { assertCanSee } from './auth/scope.js';
 import type { User, UserStore } from './auth/users.js';
@@ -38,10 +39,13 @@ export interface ApiContext {
   acceptance: AcceptanceStore;
   inspections: InspectionStore;
   selfChecks: SelfCheckStore;
+  stationAcceptances: StationAcceptanceStore;
   logger: Logger;
   now: () => number;
   /** Every station's compliance snapshot by id, at most `DASHBOARD_COMPLIANCE_TTL_MS` old. */
   complianceById: () => ReadonlyMap<string, ComplianceSnapshot>;
+  /** Open compliance below this fails 常年正常开放 (the rules' compliance.threshold). */
+  complianceThreshold: number;
   /** The station_offline rule's heartbeat threshold per station, as the alerting service resolves it. */
   offlineAfterMs: (stationId: string) => number;
 }

@@ -39,6 +39,8 @@ export interface InspectionStore {
   list(filter: { district?: string; stationId?: string; limit: number }): Promise<Array<Omit<Inspection, 'items' | 'photos'>>>;
   addPhoto(inspectionId: string, photo: { contentType: string; data: Buffer; uploadedBy: string; uploadedAt: number }): Promise<PhotoMeta>;
   photo(inspectionId: string, photoId: string): Promise<{ contentType: string; data: Buffer } | undefined>;
+  /** Per station of the district, the newest verdict (present and working) on each of `items` from visits in [from, to). */
+  newestChecks(district: string, items: readonly string[], from: number, to: number): Promise<Map<string, Record<string, boolean>>>;
 }
 
 export function inspectionStore(db: Db): InspectionStore {
@@ -138,6 +140,23 @@ export function inspectionStore(db: Db): InspectionStore {
         .where('inspection_id', '=', inspectionId)
         .executeTakeFirst();
       return row && { contentType: row.content_type, data: Buffer.from(row.data) };
+    },
+    async newestChecks(district, items, from, to) {
+      const rows = await db
+        .selectFrom('inspection_items')
+        .innerJoin('inspections', 'inspections.id', 'inspection_items.inspection_id')
+        .select(['inspections.station_id', 'inspection_items.item', 'inspection_items.present', 'inspection_items.working'])
+        .where('inspections.district', '=', district)
+        .where('inspection_items.item', 'in', items)
+        .where('inspections.visited_at', '>=', from)
+        .where('inspections.visited_at', '<', to)
+        .orderBy('inspections.visited_at')
+        .orderBy('inspections.created_at')
+        .execute();
+      // Oldest first: a later visit's verdict replaces an earlier one.
+      const out = new Map<string, Record<string, boolean>>();
+      for (const r of rows) out.set(r.station_id, { ...out.get(r.station_id), [r.item]: r.present === 1 && r.working === 1 });
+      return out;
     },
   };
 }

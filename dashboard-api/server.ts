@@ -21,6 +21,7 @@ import { tokenService } from './auth/tokens.js';
 import { devPasswordsFile, ensureDevUsers, userStore } from './auth/users.js';
 import { inspectionStore } from './inspection-store.js';
 import { selfCheckStore } from './self-check-store.js';
+import { stationAcceptanceStore } from './station-acceptance-store.js';
 import { importDashboardFiles } from './json-import.js';
 import { MAX_PHOTO_BYTES, PHOTO_TYPES } from '../domain/inspection.js';
 import { corsOrigins, trustedProxies, type DashboardConfig } from './config.js';
@@ -36,6 +37,8 @@ import { coverageRoutes } from './routes/coverage-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
 import { inspectionRoutes } from './routes/inspection-routes.js';
 import { selfCheckRoutes } from './routes/self-check-routes.js';
+import { stationAcceptanceRoutes } from './routes/station-acceptance-routes.js';
+import { reportRoutes } from './routes/report-routes.js';
 import { stationRoutes } from './routes/station-routes.js';
 import { trendRoutes } from './routes/trend-routes.js';
 
@@ -99,6 +102,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   if (passwordsFile) log.warn({ passwordsFile }, 'no users in the database and no users file: generated dev users; their passwords are in the passwords file');
   const users = userStore(opts.db);
   const compliance = complianceCache(opts.alerting, config.DASHBOARD_COMPLIANCE_TTL_MS);
+  const rules = opts.rules ?? parseRulesConfig({ version: 1 });
   const ctx: ApiContext = {
     registry: opts.registry,
     live: opts.live,
@@ -110,10 +114,12 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     acceptance: acceptanceStore(opts.db),
     inspections: inspectionStore(opts.db),
     selfChecks: selfCheckStore(opts.db),
+    stationAcceptances: stationAcceptanceStore(opts.db),
     logger: log,
     now,
     complianceById: compliance.get,
-    offlineAfterMs: offlineThresholds(opts.rules ?? parseRulesConfig({ version: 1 }), opts.registry.stations),
+    complianceThreshold: rules.compliance.threshold,
+    offlineAfterMs: offlineThresholds(rules, opts.registry.stations),
   };
   if (!config.DASHBOARD_JWT_SECRET) log.warn('DASHBOARD_JWT_SECRET unset: a random secret is used, logins end at restart');
 
@@ -208,6 +214,8 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   trendRoutes(api, ctx);
   inspectionRoutes(api, ctx);
   selfCheckRoutes(api, ctx);
+  stationAcceptanceRoutes(api, ctx);
+  reportRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateRegistry } from '../domain/registry-generator.js';
 import { parseRegistry } from '../domain/registry.js';
+import { loadDistrictOutlines } from '../lib/district-outlines-file.js';
 
 /** JSON with short objects and arrays kept on one line, so a station reads as one screen. */
 function readableJson(value: unknown, indent = ''): string {
@@ -16,7 +17,7 @@ function readableJson(value: unknown, indent = ''): string {
 }
 
 const { values } = parseArgs({ options: { seed: { type: 'string', default: '2019' }, out: { type: 'string', default: 'data/stations.json' } } });
-const file = { version: 1 as const, stations: generateRegistry(Number(values.seed)) };
+const file = { version: 1 as const, stations: generateRegistry(loadDistrictOutlines(), Number(values.seed)) };
 parseRegistry(file); // never write a registry the platform would refuse
 writeFileSync(values.out, `${readableJson(file)}\n`);
 console.log(`wrote ${file.stations.length} stations to ${values.out}`);

@@ -1,29 +1,34 @@
 import { z } from 'zod';
 import type { ComplianceSnapshot } from '../../domain/alerts.js';
-import { DISTRICT_CODES, PLAN_YEARS, type PlanYear } from '../../domain/districts.js';
+import { DISTRICT_CODES, type DistrictCode } from '../../domain/districts.js';
 import { localDateOf } from '../../domain/schedule.js';
-import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, type AcceptanceForm } from '../../rules/acceptance-form.js';
+import { acceptanceForm, AcceptanceFormSchema, FORM_ITEMS, formYears, type AcceptanceForm } from '../../rules/acceptance-form.js';
 import type { Api } from '../api-routes.js';
 import { assertCanSee, scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
 import type { ApiContext } from '../context.js';
 import { escapeHtml, toCsv } from '../export-formats.js';
+import { currentYear, formEvidence } from '../form-evidence.js';
 import { HttpError } from '../http-errors.js';
 import { pageQueryShape, sortAndPage } from '../list-query.js';
 
-const year = z.coerce
-  .number()
-  .int()
-  .refine((y): y is PlanYear => (PLAN_YEARS as readonly number[]).includes(y), `a plan year: ${PLAN_YEARS.join(', ')}`);
+/** A form's year: any year with stations up to the current one (checked against the registry by formYear). */
+export const FormYearSchema = z.coerce.number().int().min(2000).max(2100);
+const year = FormYearSchema;
 
 const FormParamsSchema = z.strictObject({ district: z.enum(DISTRICT_CODES) });
 const FormQuerySchema = z.strictObject({
-  year: year.optional().describe('Plan year; default: the last one'),
+  year: year.optional().describe('Year, from the first station built to the current one; default: the current year'),
   format: z.enum(['json', 'csv', 'html']).default('json'),
 });
 const ItemParamsSchema = z.strictObject({
   district: z.enum(DISTRICT_CODES),
-  no: z.coerce.number().int().min(1).max(FORM_ITEMS.length).describe('Item number; only items the form marks auto: false that year can be scored'),
+  no: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(FORM_ITEMS.length)
+    .describe('Item number; only items the form marks auto: false that year can be scored, up to their manualMax'),
 });
 
 /** A city staff member's score of a manual item (the item's maximum is checked against the form). */
@@ -34,11 +39,20 @@ export const ManualScoreSchema = z
   })
   .meta({ id: 'ManualScore' });
 
-const LAST_YEAR = PLAN_YEARS[PLAN_YEARS.length - 1]!;
+/** The year asked for (default: the current one), if a form exists for it: 400 otherwise. */
+export function formYear(ctx: Pick<ApiContext, 'registry' | 'now'>, asked: number | undefined): number {
+  const years = formYears(ctx.registry.stations, currentYear(ctx.now()));
+  const y = asked ?? years.at(-1)!;
+  if (!years.includes(y))
+    throw new HttpError(400, 'invalid_request', `forms exist for ${years[0]}–${years.at(-1)}`, [
+      { path: 'query.year', message: `${years[0]}–${years.at(-1)}` },
+    ]);
+  return y;
+}
 
-/** A district's acceptance form of a plan year: automatic items from the live figures, manual ones from the database. */
-export const districtForm = async (ctx: ApiContext, district: (typeof DISTRICT_CODES)[number], y: PlanYear): Promise<AcceptanceForm> =>
-  acceptanceForm(district, y, ctx.registry.inDistrict(district), ctx.complianceById(), await ctx.acceptance.forForm(district, y));
+/** A district's acceptance form of a year, judged on that year's evidence; manual scores from the database. */
+export const districtForm = async (ctx: ApiContext, district: DistrictCode, y: number): Promise<AcceptanceForm> =>
+  acceptanceForm(district, y, ctx.registry.inDistrict(district), await formEvidence(ctx, district, y), await ctx.acceptance.forForm(district, y));
 const ComplianceQuerySchema = z.strictObject({
   district: z.enum(DISTRICT_CODES).optional(),
   failing: z.enum(['true', 'false']).optional(),
@@ -58,7 +72,7 @@ const COMPLIANCE_SORT = {
 };
 
 export function complianceRoutes(api: Api, ctx: ApiContext): void {
-  const form = (district: (typeof DISTRICT_CODES)[number], y: PlanYear): Promise<AcceptanceForm> => districtForm(ctx, district, y);
+  const form = (district: DistrictCode, y: number): Promise<AcceptanceForm> => districtForm(ctx, district, y);
 
   api.route({
     method: 'get',
@@ -92,7 +106,7 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
     produces: ['text/csv', 'text/html'],
     async handler({ user, params, query, res }) {
       assertCanSee(user, params.district, 'this acceptance form');
-      const f = await form(params.district, query.year ?? LAST_YEAR);
+      const f = await form(params.district, formYear(ctx, query.year));
       if (query.format === 'json') return f;
       const name = `acceptance-${f.district}-${f.year}`;
       if (query.format === 'csv') res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(formCsv(f));
@@ -105,23 +119,26 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
     method: 'put',
     path: '/api/acceptance/:district/items/:no',
     tag: 'compliance',
-    summary: 'Score a manual item of the acceptance form (city staff)',
+    summary: 'Score the manual part of an acceptance-form item (city staff; at most its manualMax)',
     roles: ['city-admin'],
     params: ItemParamsSchema,
     query: z.strictObject({ year: year.optional() }),
     body: ManualScoreSchema,
     response: AcceptanceFormSchema,
     async handler({ user, params, query, body }) {
-      const y = query.year ?? LAST_YEAR;
+      const y = formYear(ctx, query.year);
       const item = (await form(params.district, y)).items.find((i) => i.no === params.no)!;
       if (item.auto)
         throw new HttpError(400, 'invalid_request', `item ${item.no} is scored automatically for ${params.district} ${y}`, [
           { path: 'params.no', message: 'scored automatically' },
         ]);
-      if (body.score > item.max)
-        throw new HttpError(400, 'invalid_request', `item ${item.no} is worth at most ${item.max} points`, [
-          { path: 'body.score', message: `at most ${item.max}` },
-        ]);
+      if (body.score > item.manualMax)
+        throw new HttpError(
+          400,
+          'invalid_request',
+          `city staff score at most ${item.manualMax} of item ${item.no}'s ${item.max} points (the rest is evidenced)`,
+          [{ path: 'body.score', message: `at most ${item.manualMax}` }],
+        );
       const at = ctx.now();
       await ctx.acceptance.set(params.district, y, params.no, { score: body.score, note: body.note, by: user.username, at });
       await ctx.audit.append({
@@ -138,11 +155,15 @@ export function complianceRoutes(api: Api, ctx: ApiContext): void {
   });
 }
 
+/** How an item is scored, in the form's words. */
+const howScored = (i: AcceptanceForm['items'][number]): string =>
+  i.auto ? '自动（遥测/台账）' : i.manualMax < i.max ? `部分自动，人工评${i.manualMax}分` : '人工';
+
 function formCsv(f: AcceptanceForm): string {
   return toCsv(
     ['序号', '项目', '考核内容', '标准分', '考核分', '评分方式', '依据', '备注'],
     f.items
-      .map((i) => [i.no, i.sectionZh, i.textZh, i.max, i.score ?? '', i.auto ? '自动（遥测/台账）' : '人工', i.evidenceZh.join('；'), i.note ?? ''])
+      .map((i) => [i.no, i.sectionZh, i.textZh, i.max, i.score ?? '', howScored(i), i.evidenceZh.join('；'), i.note ?? ''])
       .concat([['', '合计', '', f.max, f.total, '', '', '']]),
   );
 }
@@ -152,7 +173,7 @@ function formHtml(f: AcceptanceForm, date: string): string {
     .map(
       (i) =>
         `<tr><td>${i.no}</td><td>${escapeHtml(i.sectionZh)}</td><td>${escapeHtml(i.textZh)}</td><td>${i.max}分</td><td>${i.score ?? ''}</td>` +
-        `<td>${i.auto ? '自动' : '人工'}</td><td>${i.evidenceZh.map(escapeHtml).join('<br>')}${i.note ? `<br>备注：${escapeHtml(i.note)}` : ''}</td></tr>`,
+        `<td>${howScored(i)}</td><td>${i.evidenceZh.map(escapeHtml).join('<br>')}${i.note ? `<br>备注：${escapeHtml(i.note)}` : ''}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>智能户外劳动者驿站检查验收自查表 ${escapeHtml(f.nameZh)} ${f.year}</title>

@@ -1,21 +1,18 @@
 import { z } from 'zod';
-import { DISTRICT_CODES, PLAN_YEARS, type PlanYear } from '../../domain/districts.js';
+import { DISTRICT_CODES } from '../../domain/districts.js';
 import { SELF_CHECK_STATES, SELF_CHECK_STEPS, selfCheckDueDate, type SelfCheckStep } from '../../domain/self-check.js';
 import type { Api } from '../api-routes.js';
 import { assertCanSee, scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
 import type { ApiContext } from '../context.js';
 import { HttpError } from '../http-errors.js';
-import { districtForm } from './compliance-routes.js';
+import { districtForm, FormYearSchema, formYear } from './compliance-routes.js';
 
 // The self-check cycle (issue 11 item 2): the district's maintainer submits its self-check (the
 // acceptance form as it stands is kept with it); city staff return it with the reason, or accept it.
 // Every step is audited; each role may take only its own steps.
 
-const year = z.coerce
-  .number()
-  .int()
-  .refine((y): y is PlanYear => (PLAN_YEARS as readonly number[]).includes(y), `a plan year: ${PLAN_YEARS.join(', ')}`);
+const year = FormYearSchema;
 const Params = z.strictObject({ district: z.enum(DISTRICT_CODES), year });
 
 export const SelfCheckSchema = z
@@ -32,6 +29,7 @@ export const SelfCheckSchema = z
     reviewComment: z.string().optional(),
   })
   .meta({ id: 'SelfCheck' });
+export type SelfCheck = z.infer<typeof SelfCheckSchema>;
 
 const BODIES: Record<SelfCheckStep, z.ZodObject> = {
   submit: z.strictObject({}),
@@ -51,16 +49,15 @@ export function selfCheckRoutes(api: Api, ctx: ApiContext): void {
     method: 'get',
     path: '/api/self-checks',
     tag: 'compliance',
-    summary: 'Self-check state of every district (a maintainer: their own) for a plan year',
+    summary: 'Self-check state of every district (a maintainer: their own) for a year',
     roles: EVERYONE,
     query: z.strictObject({ year, district: z.enum(DISTRICT_CODES).optional() }),
     response: z.array(SelfCheckSchema),
     async handler({ user, query }) {
       const district = scopeDistrict(user, query.district);
-      const stored = new Map((await ctx.selfChecks.list(query.year)).map((s) => [s.district, s]));
-      return DISTRICT_CODES.filter((d) => !district || d === district).map((d) =>
-        withDue(stored.get(d) ?? { district: d, year: query.year, state: 'draft' as const }),
-      );
+      const y = formYear(ctx, query.year);
+      const stored = new Map((await ctx.selfChecks.list(y)).map((s) => [s.district, s]));
+      return DISTRICT_CODES.filter((d) => !district || d === district).map((d) => withDue(stored.get(d) ?? { district: d, year: y, state: 'draft' as const }));
     },
   });
 
@@ -74,7 +71,7 @@ export function selfCheckRoutes(api: Api, ctx: ApiContext): void {
     response: SelfCheckSchema,
     async handler({ user, params }) {
       assertCanSee(user, params.district, 'this self-check');
-      return withDue(await ctx.selfChecks.get(params.district, params.year));
+      return withDue(await ctx.selfChecks.get(params.district, formYear(ctx, params.year)));
     },
   });
 
@@ -91,6 +88,7 @@ export function selfCheckRoutes(api: Api, ctx: ApiContext): void {
       response: SelfCheckSchema,
       async handler({ user, params, body }) {
         assertCanSee(user, params.district, 'this self-check');
+        formYear(ctx, params.year);
         const comment = (body as { comment?: string }).comment;
         const at = ctx.now();
         const form = step === 'submit' ? await districtForm(ctx, params.district, params.year) : undefined;

@@ -133,6 +133,32 @@ export interface AlertingFenceTable {
   token: number;
 }
 
+/** The yearly acceptance round per station (domain/station-acceptance.ts). */
+export interface StationAcceptancesTable {
+  year: number;
+  station_id: string;
+  district: string;
+  nominated_by: string;
+  nominated_at: number;
+  nomination_note: string;
+  /** accepted | rectify, null until the city decides. */
+  result: string | null;
+  /** Local date (YYYY-MM-DD) a station to rectify must be put right by. */
+  rectify_by: string | null;
+  result_note: string | null;
+  decided_by: string | null;
+  decided_at: number | null;
+  plaque_name: string | null;
+  /** Local date of the plaquing. */
+  plaqued_on: string | null;
+  plaqued_by: string | null;
+  /** granted | paid. */
+  subsidy: string | null;
+  subsidy_yuan: number | null;
+  subsidy_by: string | null;
+  subsidy_at: number | null;
+}
+
 export interface Tables {
   users: UsersTable;
   acceptance_scores: AcceptanceScoresTable;
@@ -146,4 +172,5 @@ export interface Tables {
   self_checks: SelfChecksTable;
   alerts: AlertsTable;
   alerting_fence: AlertingFenceTable;
+  station_acceptances: StationAcceptancesTable;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { indexRegistry, type Registry } from '../../domain/registry.js';
+import { type OpeningHours, OpeningHoursSchema, WEEKDAYS } from '../../domain/schedule.js';
 import { coveragePoint, toPoint } from '../../domain/series.js';
 import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
 import type { Telemetry } from '../../domain/telemetry.js';
@@ -26,7 +27,16 @@ import type { HttpReceiver } from './receivers.js';
 
 export const logger = createLogger('test', process.env.LOG_LEVEL ?? 'silent');
 const full = loadRegistryFile();
-export const smallRegistry: Registry = indexRegistry(['SN-0001', 'SN-0002', 'SB-0001'].map((id) => full.get(id)!));
+// The tests state these stations' hours (SN-0001 08:00-21:30, SN-0002 24 h, SB-0001 06:30-20:00): pinned here, so
+// regenerating the default registry does not move them.
+const everyDay = (open: string, close: string): OpeningHours =>
+  OpeningHoursSchema.parse({ type: 'weekly', weekly: Object.fromEntries(WEEKDAYS.map((d) => [d, [{ open, close }]])), closedDates: [] });
+const PINNED_HOURS: Record<string, OpeningHours> = {
+  'SN-0001': everyDay('08:00', '21:30'),
+  'SN-0002': { type: '24h', closedDates: [] },
+  'SB-0001': everyDay('06:30', '20:00'),
+};
+export const smallRegistry: Registry = indexRegistry(Object.entries(PINNED_HOURS).map(([id, openingHours]) => ({ ...full.get(id)!, openingHours })));
 
 export interface Harness {
   service: AlertingService;

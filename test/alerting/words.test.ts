@@ -97,7 +97,7 @@ test('monthly reports and self-check drafts show no raw ids either', (t) => {
   );
   const rollups = registry.stations.map((s) => ({ ...NO_TIME, stationId: s.id, district: s.district, date: '2026-04-02', scheduledMs: 10 * H, openMs: 4 * H }));
   const rows = monthlySummary(registry, rollups, snapshots, '2026-04', 0.95);
-  const texts = [renderMonthly(rows, (d) => districtByCode(d).nameZh, 'city'), ...selfCheckDrafts(registry, snapshots, 2021).map(renderSelfCheck)];
+  const texts = [renderMonthly(rows, (d) => districtByCode(d).nameZh, 'city'), ...selfCheckDrafts(registry, snapshots, [], 2021).map(renderSelfCheck)];
   for (const m of texts) t.deepEqual([...rawIds(m.title), ...rawIds(m.markdown), ...rawIds(m.text)], [], m.title);
 });
 

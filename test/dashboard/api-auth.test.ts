@@ -69,7 +69,7 @@ test('a district maintainer sees only their own district', async (t) => {
   );
 
   const nav = await h.get('/api/navigation', token);
-  t.true(nav.body.length > 0 && nav.body.every((r: { district: string }) => r.district === 'SN'));
+  t.true(nav.body.length > 0 && nav.body.every((r: { district: string; districtCode: string }) => r.districtCode === 'SN' && r.district === '市南区'));
 
   for (const path of [
     '/api/stations?district=SB',
@@ -304,11 +304,19 @@ test('acceptance form and navigation table export as CSV, printable HTML and Geo
 
   const geo = await h.get('/api/navigation?format=geojson&district=BS', admin);
   t.regex(geo.headers.get('content-type')!, /application\/geo\+json/);
-  const parsed = geo.body as { type: string; features: Array<{ properties: { district: string; hours: string } }> };
+  const parsed = geo.body as {
+    type: string;
+    coordinateSystem: string;
+    features: Array<{ geometry: { coordinates: number[] }; properties: { id: string; district: string; hours: string } }>;
+  };
   t.is(parsed.type, 'FeatureCollection');
+  t.is(parsed.coordinateSystem, 'WGS-84');
   t.is(parsed.features.length, h.registry.inDistrict('BS').length);
-  t.true(parsed.features.every((f) => f.properties.district === 'BS' && f.properties.hours.length > 0));
+  t.true(parsed.features.every((f) => f.properties.district === '保税区' && f.properties.hours.length > 0));
+  const first = h.registry.get(parsed.features[0]!.properties.id)!;
+  t.deepEqual(parsed.features[0]!.geometry.coordinates, [first.location.lon, first.location.lat], 'GeoJSON keeps the registry’s WGS-84');
   const nav = await h.get('/api/navigation?format=csv&district=BS', admin);
-  t.true(nav.body.startsWith('编号,区市,名称,详细地址,联系人,联系电话,机构图片'));
+  t.true(nav.body.startsWith('编号,区市,名称,详细地址,联系人,联系电话,机构图片,纬度（GCJ-02）,经度（GCJ-02）'));
+  t.regex(nav.body.split('\r\n')[1]!, /^BS-\d{4},保税区,/);
   t.is(nav.body.trim().split('\r\n').length, h.registry.inDistrict('BS').length + 1);
 });

@@ -231,7 +231,10 @@ test.serial(
     // Acceptance form (附件2) of SN: the evidenced items carry scores and evidence.
     await page.click('#nav-acceptance');
     await page.waitForSelector('#acceptance-form h2');
-    t.regex((await page.textContent('#acceptance-form h2')) ?? '', /^市南区 2021 — 合计 [\d.]+ \/ 100$/);
+    // The form opens on the current year (forms exist for every year with stations).
+    t.regex((await page.textContent('#acceptance-form h2')) ?? '', new RegExp(`^市南区 ${new Date().getFullYear()} — 合计 [\\d.]+ / 100$`));
+    // Beside it, the cycle: the self-check's state and due date (before July).
+    t.regex((await (await page.waitForSelector('#acceptance-cycle [data-state]')).textContent()) ?? '', /状态: 草稿/);
     const token = await h.login('admin');
     const form = (await h.get('/api/acceptance/SN', token)).body;
     for (const item of form.items.filter((i: { auto: boolean }) => i.auto)) {

@@ -12,6 +12,7 @@ import { auditLog, type AuditEntry } from '../../dashboard-api/audit-log.js';
 import { upsertUsers, userStore, type UserRecord } from '../../dashboard-api/auth/users.js';
 import { hashPassword, PERSON_SCRYPT_PARAMS } from '../../lib/password-hash.js';
 import { inspectionStore } from '../../dashboard-api/inspection-store.js';
+import { stationAcceptanceStore } from '../../dashboard-api/station-acceptance-store.js';
 import { importDashboardFiles } from '../../dashboard-api/json-import.js';
 import { migrate, openDatabase, parseDatabaseUrl, type Database } from '../../lib/db/database.js';
 import { createLogger } from '../../lib/logger.js';
@@ -73,7 +74,7 @@ for (const d of DIALECTS) {
     const database = await d.open(t);
     t.deepEqual(
       (await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name),
-      ['0001-shared-state', '0002-inspections', '0003-self-checks', '0004-alert-state'],
+      ['0001-shared-state', '0002-inspections', '0003-self-checks', '0004-alert-state', '0005-station-acceptances'],
     );
     const tables = [
       'users',
@@ -88,6 +89,7 @@ for (const d of DIALECTS) {
       'self_checks',
       'alerts',
       'alerting_fence',
+      'station_acceptances',
     ];
     for (const table of tables) t.is((await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(database.db)).rows.length, 1, table);
     t.deepEqual(await migrate(database.db, database.dialect, logger), [], 'nothing left to apply');
@@ -208,6 +210,35 @@ for (const d of DIALECTS) {
     t.deepEqual(await readAlertState(db, logger), [acked]);
     await writeAlertState(db, 4, [{ ...acked, transition: { ...acked.transition, at: acked.transition.at + 1 } }]);
     t.is((await readAlertState(db, logger))[0]!.transition.at, acked.transition.at + 1, 'the same token writes on');
+  });
+
+  test(`${d.name}: station acceptances: a nomination is renewed until decided, then fixed; plaque and subsidy only once accepted`, async (t) => {
+    const { db } = await d.open(t);
+    const s = stationAcceptanceStore(db);
+    const nominate = (note: string) => s.nominate(2021, { stationId: 'SN-0001', district: 'SN', by: 'maint-sn', at: 1, note });
+    t.like(await nominate('首次申报'), { nominationNote: '首次申报' });
+    t.like(await nominate('补充材料'), { nominationNote: '补充材料' });
+    t.is(await s.plaque(2021, 'SN-0001', { name: '市南区香港中路驿站', on: '2021-09-20', by: 'admin' }), null, 'not accepted yet');
+    t.like(await s.decide(2021, 'SN-0001', { outcome: 'rectify', rectifyBy: '2021-10-31', note: '缺医药箱', by: 'admin', at: 2 }), {
+      result: { outcome: 'rectify', rectifyBy: '2021-10-31' },
+    });
+    t.is(await nominate('再次申报'), null, 'decided: the nomination is fixed');
+    t.false(await s.withdraw(2021, 'SN-0001'));
+    await s.decide(2021, 'SN-0001', { outcome: 'accepted', note: '', by: 'admin', at: 3 });
+    await s.plaque(2021, 'SN-0001', { name: '市南区香港中路驿站', on: '2021-09-20', by: 'admin' });
+    t.like(await s.subsidy(2021, 'SN-0001', { state: 'paid', yuan: 20000, by: 'admin', at: 4 }), {
+      result: { outcome: 'accepted' },
+      plaque: { name: '市南区香港中路驿站', on: '2021-09-20' },
+      subsidy: { state: 'paid', yuan: 20000 },
+    });
+    t.deepEqual([...(await s.plaqued('SN', 2021))], ['SN-0001']);
+    t.deepEqual([...(await s.plaqued('SN', 2020))], []);
+    await s.nominate(2021, { stationId: 'SN-0002', district: 'SN', by: 'maint-sn', at: 5, note: '' });
+    t.true(await s.withdraw(2021, 'SN-0002'));
+    t.deepEqual(
+      (await s.list({ year: 2021, district: 'SN' })).map((a) => a.stationId),
+      ['SN-0001'],
+    );
   });
 
   test(`${d.name}: inspections keep their items and photos (bytes as uploaded), newest visit first`, async (t) => {

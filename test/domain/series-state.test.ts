@@ -1,11 +1,11 @@
 import test from 'ava';
 import { indexRegistry } from '../../domain/registry.js';
-import { generateRegistry } from '../../domain/registry-generator.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
 import { SERIES, toPoint } from '../../domain/series.js';
 import { applyTelemetry, initialState } from '../../domain/station-state.js';
 import { decodeTelemetry, type Telemetry } from '../../domain/telemetry.js';
 
-const registry = indexRegistry(generateRegistry().slice(0, 2));
+const registry = indexRegistry(loadRegistryFile().stations.slice(0, 2));
 const station = registry.stations[0]!;
 const now = Date.parse('2026-06-01T04:00:00Z');
 const msg = (channel: string, payload: Record<string, unknown>): Telemetry => {

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { indexRegistry } from '../../domain/registry.js';
-import { generateRegistry } from '../../domain/registry-generator.js';
+import { loadRegistryFile } from '../../lib/registry-file.js';
 import { decodeTelemetry, MAX_PAYLOAD_BYTES, maxPlausiblePeople, PHYSICAL_OCCUPANCY_FACTOR, type Decoded } from '../../domain/telemetry.js';
 import { parseTelemetryTopic, telemetryTopic } from '../../domain/topics.js';
 
-const registry = indexRegistry(generateRegistry().slice(0, 5));
+const registry = indexRegistry(loadRegistryFile().stations.slice(0, 5));
 const now = Date.parse('2026-06-01T04:00:00Z');
 const enc = (x: unknown): Uint8Array => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x));
 const decode = (topic: string, payload: unknown): Decoded => decodeTelemetry(topic, enc(payload), registry, now);
@@ -80,7 +80,7 @@ test('people above what the room can physically hold are out of range; above its
 
 test('an appliance or speaker the station does not have, or has only as inspection-attested, is not_equipped', (t) => {
   const base = { on: true, powerW: 5, faultCode: null };
-  const stations = generateRegistry();
+  const stations = loadRegistryFile().stations;
   const lacking = indexRegistry(stations);
   const check = (item: 'lockers' | 'fan', how: 'inspection' | undefined): void => {
     const station = stations.find((s) => s.equipment[item] === how)!;

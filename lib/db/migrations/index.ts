@@ -4,6 +4,7 @@ import { sharedState } from './0001-shared-state.js';
 import { inspections } from './0002-inspections.js';
 import { selfChecks } from './0003-self-checks.js';
 import { alertState } from './0004-alert-state.js';
+import { stationAcceptances } from './0005-station-acceptances.js';
 
 /**
  * Every migration, in order, by name. Append new ones (never edit an applied one): the Migrator
@@ -14,4 +15,5 @@ export const migrations = (dialect: DbDialect): Record<string, Migration> => ({
   '0002-inspections': inspections(dialect),
   '0003-self-checks': selfChecks(),
   '0004-alert-state': alertState(),
+  '0005-station-acceptances': stationAcceptances(),
 });

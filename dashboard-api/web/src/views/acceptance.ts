@@ -5,22 +5,27 @@ import { h, mount } from '../dom.js';
 import { actionErrors, reloadable } from '../error-state.js';
 import { pick, t, time } from '../i18n.js';
 import type { View, ViewContext } from '../view.js';
+import { acceptanceCycle } from './acceptance-cycle.js';
 import { districtPicker } from './district-picker.js';
 
 type Form = AcceptanceForm;
 
 export async function renderAcceptance({ root, user, args }: ViewContext): Promise<View> {
   let district = user.district ?? args[0] ?? 'SN';
-  let year: number = PLAN_YEARS[PLAN_YEARS.length - 1]!;
+  // Forms exist from the first plan year to the current one (the server says 400 for a year without stations).
+  const thisYear = new Date().getFullYear();
+  const years = Array.from({ length: Math.max(1, thisYear - PLAN_YEARS[0] + 1) }, (_, i) => PLAN_YEARS[0] + i);
+  let year: number = years.at(-1)!;
   const formEl = h('section', { class: 'panel', id: 'acceptance-form' });
   const path = (): string => `/api/acceptance/${district}?year=${year}`;
   const { el, load, update } = reloadable(formEl, () => api.get<Form>(path()), draw);
   const yearSel = h(
     'select',
     { name: 'year', 'aria-label': t('year'), onchange: () => ((year = Number(yearSel.value)), void load()) },
-    PLAN_YEARS.map((y) => h('option', { value: String(y), selected: y === year }, String(y))),
+    years.map((y) => h('option', { value: String(y), selected: y === year }, String(y))),
   );
   const exports = actionErrors('export-error', 'exportFailed');
+  const cycle = acceptanceCycle(user);
   mount(
     root,
     h(
@@ -33,10 +38,13 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
       exports.el,
     ),
     el,
+    cycle.el,
   );
 
   const editable = user.role === 'city-admin';
   function draw(f: Form): void {
+    // The cycle panel follows the form shown; its own failure leaves the form in place.
+    void cycle.load(f.district, f.year).catch(() => mount(cycle.el));
     mount(
       formEl,
       h('h2', {}, `${pick(f.nameZh, f.nameEn)} ${f.year} — ${t('total')} ${f.total} / ${f.max}`),
@@ -62,7 +70,7 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
               const score = h('input', {
                 type: 'number',
                 min: 0,
-                max: i.max,
+                max: i.manualMax,
                 step: 0.5,
                 value: i.score ?? '',
                 class: 'score',
@@ -93,11 +101,26 @@ export async function renderAcceptance({ root, user, args }: ViewContext): Promi
                 h('td', {}, i.no),
                 h('td', {}, h('small', { class: 'muted' }, pick(i.sectionZh, i.sectionEn)), h('br'), pick(i.textZh, i.textEn)),
                 h('td', {}, i.max),
-                h('td', {}, i.auto || !editable ? (i.score ?? '—') : score, h('br'), h('small', { class: 'muted' }, i.auto ? t('auto') : t('manual'))),
                 h(
                   'td',
                   {},
-                  (pick('zh', 'en') === 'zh' ? i.evidenceZh : i.evidenceEn).map((e) => h('div', {}, e)),
+                  i.auto || !editable ? (i.score ?? '—') : score,
+                  h('br'),
+                  h('small', { class: 'muted' }, i.auto ? t('auto') : i.manualMax < i.max ? `${t('manual')} ≤ ${i.manualMax}` : t('manual')),
+                ),
+                h(
+                  'td',
+                  {},
+                  i.parts.length > 1
+                    ? i.parts.map((p) =>
+                        h(
+                          'div',
+                          { class: 'part', 'data-auto': p.auto },
+                          h('strong', {}, `${pick(p.textZh, p.textEn)} ${p.score ?? '—'}/${p.max}（${p.auto ? t('auto') : t('manual')}）`),
+                          (pick('zh', 'en') === 'zh' ? p.evidenceZh : p.evidenceEn).map((e) => h('div', {}, e)),
+                        ),
+                      )
+                    : (pick('zh', 'en') === 'zh' ? i.evidenceZh : i.evidenceEn).map((e) => h('div', {}, e)),
                   !i.auto && editable
                     ? h('div', {}, note, h('button', { onclick: () => void save() }, t('save')), err)
                     : i.note

@@ -25,6 +25,13 @@ export async function renderProgress({ root }: ViewContext): Promise<View> {
           ),
         )
       : null,
+    p.city && p.city.notes.length > 0
+      ? h(
+          'section',
+          { class: 'panel', id: 'progress-notes' },
+          p.city.notes.map((n) => h('p', {}, pick(n.zh, n.en))),
+        )
+      : null,
     h('section', { class: 'panel' }, chartEl),
     h(
       'div',
