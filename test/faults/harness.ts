@@ -31,6 +31,8 @@ export interface Platform {
   broker: ChildProcess;
   /** kill -9 of the broker process — restart with restartBroker (same port, accounts and session journal). */
   killBroker(): Promise<void>;
+  /** SIGTERM of the broker (a clean shutdown) — restart with restartBroker. */
+  stopBroker(): Promise<void>;
   restartBroker(): Promise<void>;
   brokerMetrics(names: readonly string[]): Promise<Record<string, number>>;
   influxd: PrivateInfluxd;
@@ -50,6 +52,8 @@ export interface Platform {
 export interface IngestRun {
   database: string;
   walDir: string;
+  /** Its persistent session (default svc-ingest): several ingests on one broker each get every message. */
+  clientId?: string;
   env?: Record<string, string>;
 }
 
@@ -121,6 +125,9 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       broker.kill('SIGKILL');
       await exited;
     },
+    async stopBroker() {
+      await stopChild(broker, 30_000);
+    },
     async restartBroker() {
       broker = startBrokerProcess();
       await waitForPort(mqttPort, 120_000);
@@ -151,6 +158,7 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
           INGEST_SPOOL_DIR: run.walDir,
           INGEST_METRICS_PORT: String(metricsPort),
           INGEST_FLUSH_MS: '200',
+          ...(run.clientId ? { INGEST_MQTT_CLIENT_ID: run.clientId } : {}),
           LOG_LEVEL: 'info',
           ...run.env,
         },
@@ -200,9 +208,9 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
 /** Every PUBACKed message, per station: the sequence numbers (the `entries` field) acknowledged. */
 export class Ledger {
   readonly acked = new Map<string, number[]>();
-  /** Earliest sample time of this load: earlier points in the database belong to another scenario. */
-  readonly since = Date.now();
   sent = 0;
+  /** `since`: earliest sample time of this load: earlier points in the database belong to another scenario. */
+  constructor(readonly since = Date.now()) {}
   get total(): number {
     let n = 0;
     for (const seqs of this.acked.values()) n += seqs.length;
@@ -242,7 +250,7 @@ function connectStation(url: string, options: IClientOptions): Promise<MqttClien
  * Each station publishes an occupancy message every `periodMs` (QoS 1) whose `entries` field is its
  * sequence number and whose `ts` is unique per station; the PUBACK puts it in the ledger.
  */
-export async function startLoad(platform: Platform, o: { periodMs: number; stations?: string[] }): Promise<Load> {
+export async function startLoad(platform: Platform, o: { periodMs: number; stations?: string[]; settleMs?: number }): Promise<Load> {
   const ledger = new Ledger();
   const stations = o.stations ?? platform.stations;
   const clients: MqttClient[] = await Promise.all(
@@ -252,7 +260,8 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
         password: platform.credentials[id],
         clientId: id,
         protocolVersion: 4,
-        reconnectPeriod: 1000,
+        // Jittered, as station firmware must (docs/telemetry.md): a fleet retrying in lockstep after a broker restart is a storm of its own.
+        reconnectPeriod: 1000 + Math.floor(Math.random() * 3000),
         clean: true,
       }),
     ),
@@ -293,8 +302,10 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
     stop: () =>
       (stopping ??= (async () => {
         for (const t of timers) clearInterval(t);
-        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-        await Promise.all(clients.map((c) => c.endAsync()));
+        // Publishes still waiting for a PUBACK after `settleMs` (a broker that never came back) stay out of the ledger.
+        const giveUp = new Promise((resolve) => setTimeout(resolve, o.settleMs ?? 120_000).unref());
+        while (inFlight.size > 0 && (await Promise.race([Promise.allSettled([...inFlight]).then(() => false), giveUp.then(() => true)])) === false);
+        await Promise.all(clients.map((c) => c.endAsync(inFlight.size > 0)));
       })()),
   };
   platform.track(load);
@@ -365,9 +376,9 @@ export async function verify(
 }
 
 /** Waits until `done` holds, polling; throws with `what` after `timeoutMs`. */
-export async function waitFor(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 60_000, progress?: () => unknown): Promise<void> {
   for (const end = Date.now() + timeoutMs; !(await done()); ) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms${progress ? ` (${JSON.stringify(progress())})` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
