@@ -200,7 +200,8 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       await endScenario();
       await stopChild(broker);
       await influxd.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // FAULTS_KEEP=1 keeps the services' logs and data for a look after a failure.
+      if (process.env.FAULTS_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -250,7 +251,11 @@ function connectStation(url: string, options: IClientOptions): Promise<MqttClien
  * Each station publishes an occupancy message every `periodMs` (QoS 1) whose `entries` field is its
  * sequence number and whose `ts` is unique per station; the PUBACK puts it in the ledger.
  */
-export async function startLoad(platform: Platform, o: { periodMs: number; stations?: string[]; settleMs?: number }): Promise<Load> {
+export async function startLoad(
+  platform: Platform,
+  /** reconnectSpreadMs: each station retries a lost connection every 1 s to this (random per station, default 4 s). */
+  o: { periodMs: number; stations?: string[]; settleMs?: number; reconnectSpreadMs?: number },
+): Promise<Load> {
   const ledger = new Ledger();
   const stations = o.stations ?? platform.stations;
   const clients: MqttClient[] = await Promise.all(
@@ -261,7 +266,7 @@ export async function startLoad(platform: Platform, o: { periodMs: number; stati
         clientId: id,
         protocolVersion: 4,
         // Jittered, as station firmware must (docs/telemetry.md): a fleet retrying in lockstep after a broker restart is a storm of its own.
-        reconnectPeriod: 1000 + Math.floor(Math.random() * 3000),
+        reconnectPeriod: 1000 + Math.floor(Math.random() * ((o.reconnectSpreadMs ?? 4000) - 1000)),
         clean: true,
       }),
     ),

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Figures, type IngestRun, mountTmpfs, type Platform, startLoad, startPlatform, unmount, verify, waitFor } from './harness.js';
@@ -35,8 +35,10 @@ interface Outcome {
 
 let outage: Promise<Outcome> | undefined;
 /** The one outage the three tests check (run once, by whichever test asks first). */
-const runOutage = (): Promise<Outcome> =>
-  (outage ??= (async () => {
+const runOutage = (t: ExecutionContext): Promise<Outcome> => {
+  // The tests wait for one timeline, longer than ava's 3-minute inactivity timeout on a busy machine.
+  t.timeout(6 * 60_000);
+  return (outage ??= (async () => {
     const run = (name: string, clientId: string): IngestRun => ({ database: name, walDir: join(platform.dir, `wal-${name}`), clientId });
     const plainRun = run('plain', 'svc-ingest');
     const killedRun = run('killed', 'svc-ingest-killed');
@@ -84,9 +86,10 @@ const runOutage = (): Promise<Outcome> =>
       unmount(fullRun.walDir);
     }
   })());
+};
 
 test('influxd SIGKILL and down for 60 s: the backlog waits in the log and lands', async (t) => {
-  const { plain, walPendingAtRestart } = await runOutage();
+  const { plain, walPendingAtRestart } = await runOutage(t);
   t.true(walPendingAtRestart > 10_000, `points waiting in the log while influxd was down: ${walPendingAtRestart}`);
   t.true(plain.acked > 15_000);
   t.is(plain.lost, 0);
@@ -94,14 +97,14 @@ test('influxd SIGKILL and down for 60 s: the backlog waits in the log and lands'
 });
 
 test('influxd down, then ingest kill -9 while it is down: the restarted ingest starts without InfluxDB and nothing is lost', async (t) => {
-  const { killed } = await runOutage();
+  const { killed } = await runOutage(t);
   t.true(killed.acked > 15_000);
   t.is(killed.lost, 0);
   t.is(killed.duplicated, 0);
 });
 
 test('write-ahead log disk full while influxd is down: acknowledgements are held, then everything lands', async (t) => {
-  const { full, fullMetrics, fullLog, fullWalDir } = await runOutage();
+  const { full, fullMetrics, fullLog, fullWalDir } = await runOutage(t);
   t.true(full.acked > 15_000);
   t.is(full.lost, 0);
   t.is(full.duplicated, 0);
