@@ -96,7 +96,12 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       join(dir, 'broker.log'),
     );
   let broker = startBrokerProcess();
-  await waitForPort(mqttPort, 120_000);
+  // The first start hashes one password per station account: minutes for thousands on a busy shared machine.
+  await waitForPort(mqttPort, 240_000).catch(async (err: Error) => {
+    // No platform to close: stop the broker here, or it keeps the test worker alive.
+    await stopChild(broker);
+    throw err;
+  });
   const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>;
   const influxDataDir = join(dir, 'influxd');
   mkdirSync(influxDataDir);
