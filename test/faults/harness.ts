@@ -190,7 +190,7 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       };
       ingests.add(ingest);
       await Promise.race([
-        waitForPort(metricsPort, 60_000),
+        waitForPort(metricsPort, 120_000),
         exited.then((code) =>
           Promise.reject(new Error(`ingest exited (${code}) before it listened: ${readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n')}`)),
         ),
