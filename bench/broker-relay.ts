@@ -1,12 +1,16 @@
 // bench/broker-relay: the broker's CPU per QoS 1 message relayed from stations to the ingest's persistent
-// session, with the session journal off (memory only), on under each fsync policy, and as one node of a
-// cluster on a private redis-server (mode `redis`: AOF, appendfsync everysec; Redis' own CPU reported too).
+// session, with the session journal off (memory only), on under each fsync policy, as one node of a
+// cluster on a private redis-server (mode `redis`: AOF, appendfsync everysec; Redis' own CPU reported too),
+// and `mosquitto`: the same load through Debian's Mosquitto (persistence on, anonymous, no ACL: its best
+// case) for comparison.
 // The broker runs as its own process (its CPU read from /proc); stations and the subscriber share this
 // process. Prints one JSON object.
 //
 //   npx tsx bench/broker-relay.ts
-//   BENCH_RELAY_MESSAGES=60000 BENCH_RELAY_STATIONS=50 BENCH_RELAY_MODES=memory,no,everysec,always,redis
-import { mkdtempSync, rmSync } from 'node:fs';
+//   BENCH_RELAY_MESSAGES=60000 BENCH_RELAY_STATIONS=50 BENCH_RELAY_MODES=memory,no,everysec,always,redis,mosquitto
+import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,32 +24,55 @@ import { sample, startTs, stopChild, waitForPort } from './lib/proc.js';
 
 const messages = Number(process.env.BENCH_RELAY_MESSAGES ?? 60_000);
 const stationCount = Number(process.env.BENCH_RELAY_STATIONS ?? 50);
-const modes = (process.env.BENCH_RELAY_MODES ?? 'memory,no,everysec,always').split(',');
+const modes = (process.env.BENCH_RELAY_MODES ?? 'memory,no,everysec,always,mosquitto').split(',');
 const IN_FLIGHT_PER_STATION = 20;
+
+/** Mosquitto with persistence, listening on `port` only; anyone may connect (the accounts are ours, not its). */
+function startMosquitto(port: number, dir: string): ChildProcess {
+  const data = join(dir, 'mosquitto');
+  mkdirSync(data, { recursive: true });
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${data}/`,
+      'max_queued_messages 0',
+      'log_dest none',
+      '',
+    ].join('\n'),
+  );
+  return spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+}
 
 async function run(mode: string, dir: string) {
   const port = await freePort();
   const redis: PrivateRedis | null = mode === 'redis' ? await startPrivateRedis({ dir: join(dir, 'redis') }) : null;
-  const broker = startTs(
-    'broker/main.ts',
-    {
-      BROKER_DEV_CREDENTIALS: 'true',
-      BROKER_ACCOUNTS_FILE: join(dir, 'accounts.json'),
-      DEV_CREDENTIALS_FILE: join(dir, 'dev.json'),
-      BROKER_DATA_DIR: mode === 'memory' || redis ? 'none' : join(dir, `broker-${mode}`),
-      BROKER_FSYNC: mode === 'memory' || redis ? 'no' : mode,
-      ...(redis && { BROKER_REDIS_URL: redis.url }),
-      MQTT_PORT: String(port),
-      MQTT_WS_PORT: '0',
-      BROKER_METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    false,
-    join(dir, 'broker.log'),
-  );
+  const broker =
+    mode === 'mosquitto'
+      ? startMosquitto(port, dir)
+      : startTs(
+          'broker/main.ts',
+          {
+            BROKER_DEV_CREDENTIALS: 'true',
+            BROKER_ACCOUNTS_FILE: join(dir, 'accounts.json'),
+            DEV_CREDENTIALS_FILE: join(dir, 'dev.json'),
+            BROKER_DATA_DIR: mode === 'memory' || redis ? 'none' : join(dir, `broker-${mode}`),
+            BROKER_FSYNC: mode === 'memory' || redis ? 'no' : mode,
+            ...(redis && { BROKER_REDIS_URL: redis.url }),
+            MQTT_PORT: String(port),
+            MQTT_WS_PORT: '0',
+            BROKER_METRICS_PORT: '0',
+            LOG_LEVEL: 'warn',
+          },
+          false,
+          join(dir, 'broker.log'),
+        );
   try {
     await waitForPort(port);
-    const credentials = loadDevCredentials(join(dir, 'dev.json'));
+    const credentials: Record<string, string | undefined> = mode === 'mosquitto' ? {} : loadDevCredentials(join(dir, 'dev.json'));
     const url = `mqtt://127.0.0.1:${port}`;
     const login = (id: string, clean = true) =>
       mqtt.connectAsync(url, { username: id, password: credentials[id], clientId: id, protocolVersion: 4, reconnectPeriod: 0, clean });
@@ -79,13 +106,20 @@ async function run(mode: string, dir: string) {
     const redisAfter = redis && sample(redis.child.pid!);
     await Promise.all([...publishers, ingest].map((c) => c.endAsync(true)));
     return {
-      mode: redis ? 'cluster node on Redis (AOF, appendfsync everysec)' : mode === 'memory' ? 'memory (no journal)' : `journal, fsync ${mode}`,
+      mode: redis
+        ? 'cluster node on Redis (AOF, appendfsync everysec)'
+        : mode === 'memory'
+          ? 'memory (no journal)'
+          : mode === 'mosquitto'
+            ? 'mosquitto 2 (persistence on)'
+            : `journal, fsync ${mode}`,
       messages,
       seconds: Math.round(seconds * 10) / 10,
       msgPerS: Math.round(messages / seconds),
       brokerCpuUsPerMsg: Math.round(((after.cpuS - before.cpuS) * 1e6) / messages),
       brokerPeakRssMb: after.peakRssMb,
       ...(redisBefore && redisAfter && { redisCpuUsPerMsg: Math.round(((redisAfter.cpuS - redisBefore.cpuS) * 1e6) / messages) }),
+      loadAverage: loadavg().map((l) => Math.round(l * 10) / 10),
     };
   } finally {
     await stopChild(broker);

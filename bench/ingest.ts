@@ -7,10 +7,12 @@
 //   BENCH_MAX_STATIONS=2000 BENCH_MAX_RATE=10 BENCH_MAX_SECONDS=15 BENCH_LOADERS=2   (BENCH_KEEP=1 keeps the services' logs)
 //   INGEST_WAL_FSYNC=interval (default) | never | always: the ingest's fsync policy (it inherits the environment);
 //   every message is appended to the write-ahead log before its PUBACK whatever the policy.
+//   BENCH_DURABILITY=off: the broker without its session journal (memory only) and the ingest's log never
+//   fsynced — the cost of durability is the difference to the default (on).
 //
 // publish→persisted latency is measured on probe messages (one every 100 ms from an extra station,
 // interleaved with the load) by polling InfluxDB every 50 ms for them; loss by counting points.
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connectAsync } from 'mqtt';
 import { SERIES, TAGS, toPoint } from '../domain/series.js';
@@ -120,6 +122,8 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   const pids = { broker: p.broker.pid!, ingest: p.ingest!.pid!, influxd: pidOf(p.influxd!.dataDir) };
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sample(pid)])) as Record<keyof typeof pids, ProcSample>;
   const t0 = Date.now();
+  // The machine is shared: its load average says how much of it the run had (CPU per message is the steadier figure).
+  const loadBefore = loadavg().map((l) => Math.round(l * 10) / 10);
   const probeRun = await startProbe(p, probe);
   // The loaders share the machine: their CPU over the publishing window says what was left for the pipeline.
   const loadersBefore = loaders.children.map((c) => sample(c.pid!));
@@ -171,6 +175,7 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
     ratePerStation: cfg.rate,
     seconds: cfg.seconds,
     loaderProcesses: cfg.loaders,
+    loadAverage: { before: loadBefore, after: loadavg().map((l) => Math.round(l * 10) / 10) },
     offeredMsgsPerSec: Math.round(published / cfg.seconds),
     published,
     acknowledged,
@@ -230,8 +235,9 @@ async function ceiling(p: Pipeline, points: number, stations: number) {
   return { points, batchSize: batch, concurrency: 2, seconds: Math.round(seconds * 100) / 100, pointsPerSec: Math.round(points / seconds) };
 }
 
+const durable = process.env.BENCH_DURABILITY !== 'off';
 const total = Math.max(steadyCfg.stations, maxCfg.stations) + 1;
-const p = await startPipeline({ stations: total, ingest: true });
+const p = await startPipeline({ stations: total, ingest: true, durable });
 const probe = p.registry.stations[total - 1]!.id;
 try {
   const steady = await phase(p, steadyCfg, probe);
@@ -241,7 +247,8 @@ try {
     bench: 'ingest',
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version },
-    ingestWalFsync: process.env.INGEST_WAL_FSYNC ?? 'interval',
+    durability: durable ? 'on: broker session journal, ingest write-ahead log' : 'off: broker sessions in memory, ingest log never fsynced',
+    ingestWalFsync: durable ? (process.env.INGEST_WAL_FSYNC ?? 'interval') : 'never',
     steady,
     max,
     ceiling: raw,

@@ -33,7 +33,12 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-export async function startPipeline(o: { stations: number; ingest: boolean }): Promise<Pipeline> {
+/**
+ * `durable: false` turns off what can be turned off: the broker keeps sessions in memory only (no journal)
+ * and the ingest never fsyncs its write-ahead log (it still appends every message before the PUBACK).
+ */
+export async function startPipeline(o: { stations: number; ingest: boolean; durable?: boolean }): Promise<Pipeline> {
+  const durable = o.durable ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'qdyz-bench-'));
   const registryFile = join(dir, 'stations.json');
   const credentialsFile = join(dir, 'dev-credentials.json');
@@ -46,7 +51,7 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
     {
       ...common,
       BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
-      BROKER_DATA_DIR: join(dir, 'broker'),
+      BROKER_DATA_DIR: durable ? join(dir, 'broker') : 'none',
       BROKER_DEV_CREDENTIALS: 'true',
       MQTT_PORT: String(mqttPort),
       MQTT_WS_PORT: '0',
@@ -75,6 +80,7 @@ export async function startPipeline(o: { stations: number; ingest: boolean }): P
         INFLUX_DATABASE: 'bench',
         INGEST_SPOOL_DIR: join(dir, 'spool'),
         INGEST_METRICS_PORT: String(ingestMetricsPort),
+        ...(durable ? {} : { INGEST_WAL_FSYNC: 'never' }),
       },
       false,
       join(dir, 'ingest.log'),

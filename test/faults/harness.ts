@@ -31,6 +31,8 @@ export interface Platform {
   broker: ChildProcess;
   /** kill -9 of the broker process — restart with restartBroker (same port, accounts and session journal). */
   killBroker(): Promise<void>;
+  /** SIGTERM of the broker (a clean shutdown) — restart with restartBroker. */
+  stopBroker(): Promise<void>;
   restartBroker(): Promise<void>;
   brokerMetrics(names: readonly string[]): Promise<Record<string, number>>;
   influxd: PrivateInfluxd;
@@ -50,6 +52,8 @@ export interface Platform {
 export interface IngestRun {
   database: string;
   walDir: string;
+  /** Its persistent session (default svc-ingest): several ingests on one broker each get every message. */
+  clientId?: string;
   env?: Record<string, string>;
 }
 
@@ -92,7 +96,12 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       join(dir, 'broker.log'),
     );
   let broker = startBrokerProcess();
-  await waitForPort(mqttPort, 120_000);
+  // The first start hashes one password per station account: minutes for thousands on a busy shared machine.
+  await waitForPort(mqttPort, 240_000).catch(async (err: Error) => {
+    // No platform to close: stop the broker here, or it keeps the test worker alive.
+    await stopChild(broker);
+    throw err;
+  });
   const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>;
   const influxDataDir = join(dir, 'influxd');
   mkdirSync(influxDataDir);
@@ -120,6 +129,9 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       const exited = new Promise((resolve) => broker.once('exit', resolve));
       broker.kill('SIGKILL');
       await exited;
+    },
+    async stopBroker() {
+      await stopChild(broker, 30_000);
     },
     async restartBroker() {
       broker = startBrokerProcess();
@@ -151,6 +163,7 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
           INGEST_SPOOL_DIR: run.walDir,
           INGEST_METRICS_PORT: String(metricsPort),
           INGEST_FLUSH_MS: '200',
+          ...(run.clientId ? { INGEST_MQTT_CLIENT_ID: run.clientId } : {}),
           LOG_LEVEL: 'info',
           ...run.env,
         },
@@ -177,7 +190,7 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       };
       ingests.add(ingest);
       await Promise.race([
-        waitForPort(metricsPort, 60_000),
+        waitForPort(metricsPort, 120_000),
         exited.then((code) =>
           Promise.reject(new Error(`ingest exited (${code}) before it listened: ${readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n')}`)),
         ),
@@ -192,7 +205,8 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
       await endScenario();
       await stopChild(broker);
       await influxd.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // FAULTS_KEEP=1 keeps the services' logs and data for a look after a failure.
+      if (process.env.FAULTS_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -200,9 +214,9 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
 /** Every PUBACKed message, per station: the sequence numbers (the `entries` field) acknowledged. */
 export class Ledger {
   readonly acked = new Map<string, number[]>();
-  /** Earliest sample time of this load: earlier points in the database belong to another scenario. */
-  readonly since = Date.now();
   sent = 0;
+  /** `since`: earliest sample time of this load: earlier points in the database belong to another scenario. */
+  constructor(readonly since = Date.now()) {}
   get total(): number {
     let n = 0;
     for (const seqs of this.acked.values()) n += seqs.length;
@@ -245,7 +259,11 @@ function connectStation(url: string, options: IClientOptions): Promise<MqttClien
 /** What a load needs of a platform (a broker cluster behind HAProxy serves as well). */
 export type LoadTarget = Pick<Platform, 'brokerUrl' | 'credentials' | 'stations' | 'track'>;
 
-export async function startLoad(platform: LoadTarget, o: { periodMs: number; stations?: string[] }): Promise<Load> {
+export async function startLoad(
+  platform: LoadTarget,
+  /** reconnectSpreadMs: each station retries a lost connection every 1 s to this (random per station, default 4 s). */
+  o: { periodMs: number; stations?: string[]; settleMs?: number; reconnectSpreadMs?: number },
+): Promise<Load> {
   const ledger = new Ledger();
   const stations = o.stations ?? platform.stations;
   const clients: MqttClient[] = await Promise.all(
@@ -255,7 +273,8 @@ export async function startLoad(platform: LoadTarget, o: { periodMs: number; sta
         password: platform.credentials[id],
         clientId: id,
         protocolVersion: 4,
-        reconnectPeriod: 1000,
+        // Jittered, as station firmware must (docs/telemetry.md): a fleet retrying in lockstep after a broker restart is a storm of its own.
+        reconnectPeriod: 1000 + Math.floor(Math.random() * ((o.reconnectSpreadMs ?? 4000) - 1000)),
         clean: true,
       }),
     ),
@@ -296,8 +315,10 @@ export async function startLoad(platform: LoadTarget, o: { periodMs: number; sta
     stop: () =>
       (stopping ??= (async () => {
         for (const t of timers) clearInterval(t);
-        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-        await Promise.all(clients.map((c) => c.endAsync()));
+        // Publishes still waiting for a PUBACK after `settleMs` (a broker that never came back) stay out of the ledger.
+        const giveUp = new Promise((resolve) => setTimeout(resolve, o.settleMs ?? 120_000).unref());
+        while (inFlight.size > 0 && (await Promise.race([Promise.allSettled([...inFlight]).then(() => false), giveUp.then(() => true)])) === false);
+        await Promise.all(clients.map((c) => c.endAsync(inFlight.size > 0)));
       })()),
   };
   platform.track(load);
@@ -368,9 +389,9 @@ export async function verify(
 }
 
 /** Waits until `done` holds, polling; throws with `what` after `timeoutMs`. */
-export async function waitFor(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 60_000, progress?: () => unknown): Promise<void> {
   for (const end = Date.now() + timeoutMs; !(await done()); ) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms${progress ? ` (${JSON.stringify(progress())})` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
