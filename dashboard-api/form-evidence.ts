@@ -3,6 +3,7 @@ import type { DistrictCode } from '../domain/districts.js';
 import { SITE_CHECKS } from '../domain/inspection.js';
 import { localDateOf, midnightOfDate } from '../domain/schedule.js';
 import { ALERTING_SERIES, TAGS } from '../domain/series.js';
+import { quoteIdent, sumsOf } from '../lib/influx/query.js';
 import { liveEvidence, type FormEvidence } from '../rules/acceptance-form.js';
 import { activeAlerts, type ApiContext } from './context.js';
 
@@ -17,7 +18,7 @@ export const currentYear = (now: number): number => Number(localDateOf(now).slic
 async function yearTime(ctx: Pick<ApiContext, 'influx'>, district: DistrictCode, year: number): Promise<Map<string, ComplianceTime>> {
   const m = ALERTING_SERIES.complianceDaily.measurement;
   const rows = await ctx.influx.query(
-    `SELECT ${TIME_FIELDS.map((f) => `sum("${f}") AS "${f}"`).join(', ')} FROM "${m}" WHERE "${TAGS.district}" = $district AND time >= $from AND time < $to GROUP BY "${TAGS.station}"`,
+    `SELECT ${sumsOf(TIME_FIELDS)} FROM ${quoteIdent(m)} WHERE ${quoteIdent(TAGS.district)} = $district AND time >= $from AND time < $to GROUP BY ${quoteIdent(TAGS.station)}`,
     { district, from: new Date(midnightOfDate(`${year}-01-01`)).toISOString(), to: new Date(midnightOfDate(`${year + 1}-01-01`)).toISOString() },
   );
   // Rows from before the not-open split lack its fields (null sums): their not-open time is unknown.

@@ -3,6 +3,7 @@ import { DISTRICT_CODES, type DistrictCode } from '../../domain/districts.js';
 import { localDateOf, midnightOfDate } from '../../domain/schedule.js';
 import { ALERTING_SERIES, SERIES, TAGS } from '../../domain/series.js';
 import { SPEAKER_CATEGORIES } from '../../domain/telemetry.js';
+import { quoteIdent, sumsOf } from '../../lib/influx/query.js';
 import type { Api } from '../api-routes.js';
 import { scopeDistrict, visibleDistricts } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
@@ -46,18 +47,17 @@ export function reportRoutes(api: Api, ctx: ApiContext): void {
       const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
       const range = { from: new Date(midnightOfDate(`${month}-01`)).toISOString(), to: new Date(midnightOfDate(`${next}-01`)).toISOString() };
       const where = `time >= $from AND time < $to`;
-      const sums = (fields: readonly string[]) => fields.map((f) => `sum("${f}") AS "${f}"`).join(', ');
       const [time, occupancy, speaker] = await Promise.all([
         ctx.influx.query(
-          `SELECT ${sums(TIME_FIELDS)} FROM "${ALERTING_SERIES.complianceDaily.measurement}" WHERE ${where} GROUP BY "${TAGS.station}", "${TAGS.district}"`,
+          `SELECT ${sumsOf(TIME_FIELDS)} FROM ${quoteIdent(ALERTING_SERIES.complianceDaily.measurement)} WHERE ${where} GROUP BY ${quoteIdent(TAGS.station)}, ${quoteIdent(TAGS.district)}`,
           range,
         ),
         ctx.influx.query(
-          `SELECT sum("entries") AS visits, max("people") AS peak FROM "${SERIES.occupancy.measurement}" WHERE ${where} GROUP BY "${TAGS.district}"`,
+          `SELECT sum("entries") AS visits, max("people") AS peak FROM ${quoteIdent(SERIES.occupancy.measurement)} WHERE ${where} GROUP BY ${quoteIdent(TAGS.district)}`,
           range,
         ),
         ctx.influx.query(
-          `SELECT sum("wakeups") AS wakeups, ${SPEAKER_CATEGORIES.map((c) => `sum("q_${c}") AS "q_${c}"`).join(', ')} FROM "${SERIES.speaker.measurement}" WHERE ${where} GROUP BY "${TAGS.district}"`,
+          `SELECT sum("wakeups") AS wakeups, ${sumsOf(SPEAKER_CATEGORIES.map((c) => `q_${c}`))} FROM ${quoteIdent(SERIES.speaker.measurement)} WHERE ${where} GROUP BY ${quoteIdent(TAGS.district)}`,
           range,
         ),
       ]);

@@ -78,3 +78,8 @@ export async function influxQuery(target: QueryTarget, influxql: string, params?
 export function quoteIdent(name: string): string {
   return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
+
+/** `sum("f") AS "f", …`: each field summed under its own name. */
+export function sumsOf(fields: readonly string[]): string {
+  return fields.map((f) => `sum(${quoteIdent(f)}) AS ${quoteIdent(f)}`).join(', ');
+}

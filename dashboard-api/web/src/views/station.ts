@@ -301,9 +301,9 @@ function drawCalendar(el: HTMLElement, days: Array<[string, number | null]>): vo
   el.setAttribute('data-no-data-days', String(days.filter(([, v]) => v === null).length));
 }
 
-type Finding = 'ok' | 'broken' | 'missing';
-const FINDINGS: readonly Finding[] = ['ok', 'broken', 'missing'];
-const findingOf = (a: { present: boolean; working: boolean }): Finding => (!a.present ? 'missing' : a.working ? 'ok' : 'broken');
+type Choice = 'ok' | 'broken' | 'missing';
+const CHOICES: readonly Choice[] = ['ok', 'broken', 'missing'];
+const findingOf = (a: { present: boolean; working: boolean }): Choice => (!a.present ? 'missing' : a.working ? 'ok' : 'broken');
 
 /**
  * Items only an inspection can vouch for: one form, one save. Each item starts from its latest
@@ -318,12 +318,12 @@ function inspectionPanel(d: StationDetail, user: User): HTMLElement {
     .filter(([, how]) => how === 'inspection')
     .map(([item]) => item);
   const canAct = user.role !== 'city-viewer';
-  const findingWord = (f: Finding): string => t(f === 'ok' ? 'working' : f === 'broken' ? 'faulted' : 'missing');
+  const findingWord = (f: Choice): string => t(f === 'ok' ? 'working' : f === 'broken' ? 'faulted' : 'missing');
   const said = (a: StationDetail['attestations'][number] | undefined): string =>
     a ? `${t('lastTime')}: ${findingOf(a) === 'ok' ? '✓' : '✗'} ${findingWord(findingOf(a))} · ${a.by} ${time(a.at)}` : t('unattested');
   const rows = items.map((item) => {
     const last = latest.get(item);
-    const radios = FINDINGS.map((f) =>
+    const radios = CHOICES.map((f) =>
       h('input', {
         type: 'radio',
         name: `finding-${item}`,
@@ -342,7 +342,7 @@ function inspectionPanel(d: StationDetail, user: User): HTMLElement {
       h(
         'td',
         { role: 'radiogroup', 'aria-labelledby': `item-${item}` },
-        radios.map((r, i) => h('label', { for: r.id }, r, ' ', findingWord(FINDINGS[i]!))),
+        radios.map((r, i) => h('label', { for: r.id }, r, ' ', findingWord(CHOICES[i]!))),
       ),
       h('td', {}, status, ' ', pending),
     );
@@ -351,7 +351,7 @@ function inspectionPanel(d: StationDetail, user: User): HTMLElement {
       tr,
       status,
       confirmed: false,
-      chosen: (): Finding | undefined => radios.find((r) => r.checked)?.value as Finding | undefined,
+      chosen: (): Choice | undefined => radios.find((r) => r.checked)?.value as Choice | undefined,
     };
     // A click (mouse, or Space/arrow keys) on any choice confirms the row, the preselected one included.
     for (const r of radios)
