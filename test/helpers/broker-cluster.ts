@@ -50,7 +50,9 @@ export async function startBrokerCluster(o: { nodes: number; redisUrl: string; s
     for (const node of nodes) {
       if (node.process.child.exitCode !== null || node.process.child.signalCode !== null) continue;
       node.process.child.kill('SIGTERM');
+      const timer = setTimeout(() => node.process.child.kill('SIGKILL'), 10_000);
       await node.process.exited;
+      clearTimeout(timer);
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -75,7 +77,7 @@ export async function startBrokerCluster(o: { nodes: number; redisUrl: string; s
         process,
         async stations() {
           const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-          return Number(/^broker_clients_connected\{role="station"\} (\d+)/m.exec(text)?.[1] ?? 0);
+          return Number(/^broker_clients_connected\{[^}]*role="station"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
         },
         async kill9() {
           process.child.kill('SIGKILL');
