@@ -38,6 +38,9 @@ async function run(mode: string, dir: string) {
       MQTT_PORT: String(port),
       MQTT_WS_PORT: '0',
       BROKER_METRICS_PORT: '0',
+      // The subscriber shares this process with the stations: on a busy machine it may not read for seconds, and
+      // the default cut-off (10 s) would end the run.
+      BROKER_DRAIN_TIMEOUT_MS: '120000',
       LOG_LEVEL: 'warn',
     },
     false,
