@@ -47,7 +47,7 @@ async function run(mode: string, dir: string) {
     join(dir, 'broker.log'),
   );
   try {
-    await waitForPort(port);
+    await waitForPort(port, 300_000); // the first run generates every account (scrypt): minutes on a loaded machine
     const credentials = loadDevCredentials(join(dir, 'dev.json'));
     const url = `mqtt://127.0.0.1:${port}`;
     const login = (id: string, clean = true) =>
