@@ -65,13 +65,16 @@ async function run(mode: string, dir: string) {
             MQTT_PORT: String(port),
             MQTT_WS_PORT: '0',
             BROKER_METRICS_PORT: '0',
+            // The subscriber shares this process with the stations: on a busy machine it may not read for seconds, and
+            // the default cut-off (10 s) would end the run.
+            BROKER_DRAIN_TIMEOUT_MS: '120000',
             LOG_LEVEL: 'warn',
           },
           false,
           join(dir, 'broker.log'),
         );
   try {
-    await waitForPort(port);
+    await waitForPort(port, 300_000); // the first run generates every account (scrypt): minutes on a loaded machine
     const credentials: Record<string, string | undefined> = mode === 'mosquitto' ? {} : loadDevCredentials(join(dir, 'dev.json'));
     const url = `mqtt://127.0.0.1:${port}`;
     const login = (id: string, clean = true) =>

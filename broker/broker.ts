@@ -173,7 +173,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           logger.info({ event: 'journal_compacted', before, after }, 'session journal compacted');
         },
       });
-  const redisSessions = cluster ? new RedisSessions({ url: cluster.redisUrl }) : null;
+  const redisError = (err: Error) =>
+    refusalLog.record('redis_error', () => logger.error({ event: 'redis_error', err: err.message }, 'Redis link of the cluster failed; reconnecting'));
+  const redisSessions = cluster ? new RedisSessions({ url: cluster.redisUrl, onError: redisError }) : null;
   /** What the broker itself calls on either store (aedes uses the rest). */
   const store: Pick<SessionPersistence, 'admit' | 'addSubscriptions' | 'destroy'> = sessions ?? redisSessions!;
   const persistence = new CallBackPersistence(() => store as never);
@@ -235,9 +237,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   // heartbeat there is how the others know it is alive (its wills are published once it is not).
   const mq = cluster ? MQEmitterRedis({ connectionString: cluster.redisUrl, concurrency: 0, matchEmptyLevels: true }) : undefined;
   // ioredis reconnects by itself; unheard, this event would end the process.
-  (mq as unknown as { state?: NodeJS.EventEmitter } | undefined)?.state?.on('error', (err: Error) =>
-    refusalLog.record('redis_error', () => logger.error({ event: 'redis_error', err: err.message }, 'Redis link of the cluster emitter failed; reconnecting')),
-  );
+  (mq as unknown as { state?: NodeJS.EventEmitter } | undefined)?.state?.on('error', redisError);
   const aedes = await Aedes.createBroker({
     persistence,
     ...(mq ? { mq, heartbeatInterval: heartbeatMs } : {}),

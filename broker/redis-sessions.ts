@@ -51,6 +51,8 @@ const MAX_SESSION_DELIVERY = 1_000_000;
 
 export interface RedisSessionsOptions {
   url: string;
+  /** A failure of the Redis link (ioredis reconnects by itself; meanwhile admissions wait or fail, so PUBACKs do). */
+  onError?: (err: Error) => void;
 }
 
 export class RedisSessions extends AsyncRedisPersistenceClass {
@@ -64,6 +66,7 @@ export class RedisSessions extends AsyncRedisPersistenceClass {
     const redis = new Redis(options.url, { lazyConnect: false });
     super({ conn: redis, maxSessionDelivery: MAX_SESSION_DELIVERY });
     this.#redis = redis;
+    redis.on('error', (err: Error) => options.onError?.(err));
   }
 
   /** `CONFIG GET appendonly` (null when the server does not allow CONFIG, as some managed services do not). */

@@ -1,8 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-
-export const HAPROXY_BIN = '/usr/sbin/haproxy';
+import { startPrivateHaproxy, type PrivateHaproxy } from './private-haproxy.js';
 
 export interface BrokerBackend {
   name: string;
@@ -60,39 +56,7 @@ export function haproxyConfig(o: HaproxyConfigOptions): string {
   ].join('\n');
 }
 
-export interface RunningHaproxy {
-  child: ChildProcess;
-  stop(): Promise<void>;
+/** Runs haproxy on the MQTT balancer's configuration (lib/private-haproxy.ts); resolves once it listens. */
+export function startHaproxy(o: HaproxyConfigOptions, timeoutMs = 15_000): Promise<PrivateHaproxy> {
+  return startPrivateHaproxy(haproxyConfig(o), o.bind.port, timeoutMs);
 }
-
-/** Runs haproxy (Debian package haproxy) in the foreground on a config written to `configFile`; resolves once it listens. */
-export async function startHaproxy(configFile: string, o: HaproxyConfigOptions, timeoutMs = 15_000): Promise<RunningHaproxy> {
-  writeFileSync(configFile, haproxyConfig(o));
-  const child = spawn(HAPROXY_BIN, ['-f', configFile, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  for (const end = Date.now() + timeoutMs; !(await listening(o.bind.host, o.bind.port)); ) {
-    if (child.exitCode !== null || Date.now() > end) {
-      await stop();
-      throw new Error(`haproxy did not listen on ${o.bind.host}:${o.bind.port}: ${stderr.trim()}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, stop };
-}
-
-const listening = (host: string, port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connect({ host, port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });

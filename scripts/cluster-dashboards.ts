@@ -4,10 +4,9 @@
 // Usage: npm run build && npm run cluster:dashboards -- --redis redis://127.0.0.1:6379 [--nodes 2] [--port 8080]
 // The nodes read the rest of their settings from the environment (MQTT_URL, INFLUX_*, DEV_CREDENTIALS_FILE…).
 import { Command } from 'commander';
-import { startPrivatePostgres } from '../lib/db/private-postgres.js';
 import { projectPath } from '../lib/paths.js';
 import { runService } from '../lib/service-runner.js';
-import { startDashboardTier } from './dashboard-tier.js';
+import { CLUSTER_DEV_JWT_SECRET, startDashboardTier, tierDatabase } from './dashboard-tier.js';
 
 const opts = new Command('cluster-dashboards')
   .description('M dashboard nodes on one Redis and PostgreSQL behind HAProxy')
@@ -18,22 +17,14 @@ const opts = new Command('cluster-dashboards')
   .opts<{ redis: string; nodes: number; port: number }>();
 
 await runService('cluster-dashboards', async (logger, { parts }) => {
-  let databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl?.startsWith('postgres')) {
-    const postgres = parts.add(await startPrivatePostgres({ dataDir: projectPath('var/cluster/postgres'), logger }), (p) => p.stop());
-    databaseUrl = await postgres.createDatabase('platform').catch((err: Error) => {
-      if (!/already exists/.test(err.message)) throw err;
-      return postgres.url.replace(/\/postgres$/, '/platform');
-    });
-  }
+  const database = parts.add(await tierDatabase(projectPath('var/cluster/postgres'), logger), (d) => d.stop());
   const tier = parts.add(
     await startDashboardTier({
       nodes: opts.nodes,
       port: opts.port,
       redisUrl: opts.redis,
-      databaseUrl,
-      // One secret for every node, or a login made on one node is refused by the others.
-      env: { DASHBOARD_JWT_SECRET: 'cluster-dev-secret-change-me-0123456789', ...process.env },
+      databaseUrl: database.url,
+      env: { DASHBOARD_JWT_SECRET: CLUSTER_DEV_JWT_SECRET, ...process.env },
       nodeEnv: (id) => ({ ALERTING_SPOOL_DIR: `var/cluster/${id}/spool`, ALERTING_REPORTS_DIR: `var/cluster/${id}/reports` }),
       onLine: (_id, line) => process.stdout.write(`${line}\n`),
     }),

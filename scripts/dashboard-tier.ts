@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { startPrivatePostgres } from '../lib/db/private-postgres.js';
 import { freePort } from '../lib/influx/private-influxd.js';
+import type { Logger } from '../lib/logger.js';
 import { projectPath } from '../lib/paths.js';
 import { startPrivateHaproxy, type PrivateHaproxy } from '../lib/private-haproxy.js';
 
@@ -163,3 +165,18 @@ export async function startDashboardTier(o: DashboardTierOptions): Promise<Dashb
     throw err;
   }
 }
+
+/** The tier's database: DATABASE_URL when it names a PostgreSQL, else a private one in `dataDir` (kept between runs). */
+export async function tierDatabase(dataDir: string, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+  const given = process.env.DATABASE_URL;
+  if (given?.startsWith('postgres')) return { url: given, stop: async () => undefined };
+  const postgres = await startPrivatePostgres({ dataDir, logger });
+  const url = await postgres.createDatabase('platform').catch((err: Error) => {
+    if (!/already exists/.test(err.message)) throw err;
+    return postgres.url.replace(/\/postgres$/, '/platform');
+  });
+  return { url, stop: () => postgres.stop() };
+}
+
+/** One JWT secret for every node of the one-machine cluster, or a login made on one node is refused by the others. */
+export const CLUSTER_DEV_JWT_SECRET = 'cluster-dev-secret-change-me-0123456789';

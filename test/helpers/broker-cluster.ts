@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { ensureDevCredentials } from '../../broker/credentials.js';
 import { writeClonedRegistry } from '../../device-sim/clone.js';
 import type { DevCredentials } from '../../lib/dev-credentials.js';
-import { startHaproxy, type RunningHaproxy } from '../../lib/haproxy.js';
+import { startHaproxy } from '../../lib/haproxy.js';
+import type { PrivateHaproxy } from '../../lib/private-haproxy.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { freePort, spawnBroker, type BrokerProcess } from './broker-process.js';
 
@@ -44,13 +45,15 @@ export async function startBrokerCluster(o: { nodes: number; redisUrl: string; s
   const registry = writeClonedRegistry(loadRegistryFile(), o.stations, registryFile);
   const { credentials } = await ensureDevCredentials(registry, { accountsFile, devCredentialsFile });
   const nodes: ClusterNode[] = [];
-  let haproxy: RunningHaproxy | undefined;
+  let haproxy: PrivateHaproxy | undefined;
   const close = async () => {
     await haproxy?.stop();
     for (const node of nodes) {
       if (node.process.child.exitCode !== null || node.process.child.signalCode !== null) continue;
       node.process.child.kill('SIGTERM');
+      const timer = setTimeout(() => node.process.child.kill('SIGKILL'), 10_000);
       await node.process.exited;
+      clearTimeout(timer);
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -75,7 +78,7 @@ export async function startBrokerCluster(o: { nodes: number; redisUrl: string; s
         process,
         async stations() {
           const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-          return Number(/^broker_clients_connected\{role="station"\} (\d+)/m.exec(text)?.[1] ?? 0);
+          return Number(/^broker_clients_connected\{[^}]*role="station"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
         },
         async kill9() {
           process.child.kill('SIGKILL');
@@ -85,7 +88,7 @@ export async function startBrokerCluster(o: { nodes: number; redisUrl: string; s
     }
     await Promise.all(nodes.map((n) => Promise.all([n.process.waitFor('broker_listening'), n.process.waitFor('metrics_listening')])));
     const proxyPort = await freePort();
-    haproxy = await startHaproxy(join(dir, 'haproxy.cfg'), {
+    haproxy = await startHaproxy({
       bind: { host: '127.0.0.1', port: proxyPort },
       brokers: nodes.map((n) => ({ name: n.name, host: '127.0.0.1', port: n.port, checkPort: n.metricsPort })),
       checkIntervalMs: 500,
