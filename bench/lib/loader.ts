@@ -4,16 +4,19 @@
 import { readFileSync } from 'node:fs';
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
-import { startLoad } from '../../device-sim/load.js';
+import { heartbeatAndChanges, startLoad } from '../../device-sim/load.js';
 
 const config = JSON.parse(process.env.LOADER_CONFIG ?? '{}') as {
   registryFile: string;
   credentialsFile: string;
-  brokerUrl: string;
+  brokerUrl: string | string[];
   from: number;
   to: number;
   rate: number;
   localAddresses?: string[];
+  stagger?: boolean;
+  /** Set: each station sends a heartbeat plus this many changes per cycle (heartbeatAndChanges). */
+  changesPerHeartbeat?: number;
 };
 const registry = loadRegistryFile(config.registryFile);
 const credentials = JSON.parse(readFileSync(config.credentialsFile, 'utf8')) as Record<string, string>;
@@ -22,6 +25,8 @@ const load = startLoad({
   brokerUrl: config.brokerUrl,
   credentials,
   rate: config.rate,
+  stagger: config.stagger,
+  message: config.changesPerHeartbeat === undefined ? undefined : heartbeatAndChanges(config.changesPerHeartbeat),
   localAddresses: config.localAddresses,
   logger: createLogger('bench-loader', process.env.LOG_LEVEL ?? 'warn'),
 });
