@@ -148,6 +148,8 @@ export function startLoad(o: LoadOptions): Load {
     const elapsedS = (performance.now() - started) / 1000;
     const now = Date.now();
     units.forEach((u, i) => {
+      // Not yet connecting (a run that gave up waiting for every connection): nothing to send on.
+      if (!u.conn) return;
       const due = Math.floor(elapsedS * o.rate + phase(i));
       while (u.sent < due) {
         u.lastTs = Math.max(now, u.lastTs + 1);

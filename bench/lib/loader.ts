@@ -33,6 +33,9 @@ const load = startLoad({
 const send = (m: unknown): void => void process.send?.(m);
 const progress = setInterval(() => send({ type: 'progress', connected: load.connected() }), 1000);
 load.ready.then(() => send({ type: 'ready', connected: load.connected() }));
+// The bench that started us is gone (killed, or crashed): do not hold thousands of connections on.
+const orphaned = () => process.exit(1);
+process.on('disconnect', orphaned);
 process.on('message', (m: { cmd: string }) => {
   if (m.cmd === 'start') load.start();
   if (m.cmd === 'stats') send({ type: 'stats', stats: load.stats() });
@@ -40,6 +43,7 @@ process.on('message', (m: { cmd: string }) => {
     clearInterval(progress);
     void load.stop().then((stats) => {
       send({ type: 'stats', stats });
+      process.off('disconnect', orphaned);
       process.disconnect?.();
       setTimeout(() => process.exit(0), 100);
     });

@@ -81,7 +81,8 @@ export async function waitForPort(port: number, timeoutMs = 120_000): Promise<vo
 }
 
 export async function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  if (child.exitCode !== null) return;
+  // Ended already (by exit, or by a signal: then exitCode stays null).
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
