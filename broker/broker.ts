@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import MQEmitterRedis from 'mqemitter-redis';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Registry } from '../domain/registry.js';
@@ -13,6 +14,8 @@ import { checkClientId, checkPublish, checkSubscribe, checkWill, type Decision, 
 import { createAuthThrottle, DEFAULT_AUTH_THROTTLE, type AuthThrottleLimits } from './auth-throttle.js';
 import type { AccountStore } from './credentials.js';
 import { CallBackPersistence, type QueuedPacket } from './indexed-persistence.js';
+import { watchPeers, type PeerWatch } from './peer-watch.js';
+import { RedisSessions } from './redis-sessions.js';
 import { DeliveryAbandoned, SessionPersistence, type FsyncPolicy } from './session-persistence.js';
 import { createBrokerMetrics, type BrokerMetrics } from './metrics.js';
 import { PacketTooLargeError, limitPacketSize } from './packet-limit.js';
@@ -55,6 +58,12 @@ export interface BrokerOptions {
   seededSessions?: readonly string[];
   /** Memory only when absent. */
   sessions?: SessionOptions;
+  /**
+   * One node of several sharing subscriptions, sessions, retained messages and every publish through this Redis
+   * (redis-sessions.ts); `sessions` is then unused. `heartbeatMs`: how often nodes announce themselves (default 2 s);
+   * a node silent for three of them is taken for dead (see onPeerLost in startBroker).
+   */
+  cluster?: { redisUrl: string; heartbeatMs?: number };
   /** Back-off of failed CONNECTs per username and address (auth-throttle.ts). */
   authThrottle?: AuthThrottleLimits;
   /** Refusals logged in full per kind/reason and interval; the rest are counted and summarised in one line. */
@@ -67,7 +76,8 @@ export interface RunningBroker {
   wsPort: number | null;
   aedes: Aedes;
   metrics: BrokerMetrics;
-  sessions: SessionPersistence;
+  /** The node's own session store; null for a node of a cluster (the sessions are in Redis). */
+  sessions: SessionPersistence | null;
   /** Ends the refusal log's interval now (it also ends on a timer): one summary line of what was not logged. */
   summariseRefusals(): void;
   close(): Promise<void>;
@@ -112,51 +122,60 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   let journalErrorLoggedAt = -Infinity;
   let journalErrorsUnlogged = 0;
   const maxQueueBytes = sessionOptions.maxQueueBytes ?? DEFAULT_QUEUE_MAX_BYTES;
+  const cluster = options.cluster;
   // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (indexed-persistence.ts),
-  // survive a restart (the journal) and are bounded (session-persistence.ts).
-  const sessions = new SessionPersistence({
-    dir: sessionOptions.dir,
-    fsync: sessionOptions.fsync ?? 'everysec',
-    maxQueueBytes,
-    maxInFlight: sessionOptions.maxInFlight ?? DEFAULT_SESSION_INFLIGHT,
-    stallTimeoutMs: drainTimeoutMs,
-    onStalled(ref) {
-      // Not acknowledging is stopping to read, one level up: the same cut-off as the drain timeout.
-      const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[ref.id];
-      if (!client || client !== ref) return;
-      metrics.slowClientDisconnects.inc();
-      logger.warn({ event: 'slow_client_disconnected', reason: 'no_puback', ...describe(client) }, 'disconnected a client that stopped acknowledging');
-      client.close();
-    },
-    onBackpressure(active, queuedBytes) {
-      metrics.backpressure.set(active ? 1 : 0);
-      if (active) {
-        metrics.backpressureEpisodes.inc();
-        logger.warn({ event: 'backpressure_on', queuedBytes, maxQueueBytes }, 'session queues full: holding PUBACKs until the subscribers catch up');
-      } else logger.info({ event: 'backpressure_off', queuedBytes, maxQueueBytes }, 'session queues below the bound again: PUBACKs flow');
-    },
-    onJournalError(err) {
-      metrics.journalErrors.inc();
-      // A full or read-only disk fails every group write: the first is logged, then one summary per 10 s.
-      journalErrorsUnlogged++;
-      const now = Date.now();
-      if (now - journalErrorLoggedAt < 10_000) return;
-      logger.error(
-        { event: 'journal_error', err: err.message, failedWrites: journalErrorsUnlogged, dir: sessionOptions.dir },
-        'session journal write failed: those publishes get no PUBACK (the stations send them again)',
-      );
-      journalErrorLoggedAt = now;
-      journalErrorsUnlogged = 0;
-    },
-    onBadTail(bytes, file) {
-      metrics.journalBadTailBytes.inc(bytes);
-      logger.warn({ event: 'journal_bad_tail', bytes, file }, 'session journal ended in a damaged record: kept the records before it, moved the rest aside');
-    },
-    onCompacted(before, after) {
-      logger.info({ event: 'journal_compacted', before, after }, 'session journal compacted');
-    },
-  });
-  const persistence = new CallBackPersistence(() => sessions);
+  // survive a restart (the journal) and are bounded (session-persistence.ts). A node of a cluster keeps them in Redis.
+  const sessions = cluster
+    ? null
+    : new SessionPersistence({
+        dir: sessionOptions.dir,
+        fsync: sessionOptions.fsync ?? 'everysec',
+        maxQueueBytes,
+        maxInFlight: sessionOptions.maxInFlight ?? DEFAULT_SESSION_INFLIGHT,
+        stallTimeoutMs: drainTimeoutMs,
+        onStalled(ref) {
+          // Not acknowledging is stopping to read, one level up: the same cut-off as the drain timeout.
+          const client = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[ref.id];
+          if (!client || client !== ref) return;
+          metrics.slowClientDisconnects.inc();
+          logger.warn({ event: 'slow_client_disconnected', reason: 'no_puback', ...describe(client) }, 'disconnected a client that stopped acknowledging');
+          client.close();
+        },
+        onBackpressure(active, queuedBytes) {
+          metrics.backpressure.set(active ? 1 : 0);
+          if (active) {
+            metrics.backpressureEpisodes.inc();
+            logger.warn({ event: 'backpressure_on', queuedBytes, maxQueueBytes }, 'session queues full: holding PUBACKs until the subscribers catch up');
+          } else logger.info({ event: 'backpressure_off', queuedBytes, maxQueueBytes }, 'session queues below the bound again: PUBACKs flow');
+        },
+        onJournalError(err) {
+          metrics.journalErrors.inc();
+          // A full or read-only disk fails every group write: the first is logged, then one summary per 10 s.
+          journalErrorsUnlogged++;
+          const now = Date.now();
+          if (now - journalErrorLoggedAt < 10_000) return;
+          logger.error(
+            { event: 'journal_error', err: err.message, failedWrites: journalErrorsUnlogged, dir: sessionOptions.dir },
+            'session journal write failed: those publishes get no PUBACK (the stations send them again)',
+          );
+          journalErrorLoggedAt = now;
+          journalErrorsUnlogged = 0;
+        },
+        onBadTail(bytes, file) {
+          metrics.journalBadTailBytes.inc(bytes);
+          logger.warn(
+            { event: 'journal_bad_tail', bytes, file },
+            'session journal ended in a damaged record: kept the records before it, moved the rest aside',
+          );
+        },
+        onCompacted(before, after) {
+          logger.info({ event: 'journal_compacted', before, after }, 'session journal compacted');
+        },
+      });
+  const redisSessions = cluster ? new RedisSessions({ url: cluster.redisUrl }) : null;
+  /** What the broker itself calls on either store (aedes uses the rest). */
+  const store: Pick<SessionPersistence, 'admit' | 'addSubscriptions' | 'destroy'> = sessions ?? redisSessions!;
+  const persistence = new CallBackPersistence(() => store as never);
   const metrics = createBrokerMetrics(options.metrics ?? new MetricsRegistry(), sessions);
 
   const principals = new WeakMap<Client, Principal>();
@@ -210,8 +229,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     return decoded.ok && decoded.message.channel === 'status' && decoded.message.data.reason === 'lwt' ? decision : { ok: false, reason: 'invalid_will' };
   }
 
+  const heartbeatMs = cluster?.heartbeatMs ?? 2000;
   const aedes = await Aedes.createBroker({
     persistence,
+    // Every publish goes through Redis to every node with a subscriber for it (mqemitter-redis); a node's
+    // heartbeat there is how the others know it is alive (its wills are published once it is not).
+    ...(cluster ? { mq: MQEmitterRedis({ connectionString: cluster.redisUrl, concurrency: 0, matchEmptyLevels: true }), heartbeatInterval: heartbeatMs } : {}),
     // No global cap on deliveries in flight: with aedes' default cap (100) the excess waits in a queue that,
     // once its only subscriber is gone, drains recursively and overflows the stack (test/broker/
     // frozen-subscriber.test.ts). Each persistent session has its own window instead (session-persistence.ts).
@@ -277,7 +300,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if (decision.ok) {
         if (packet.qos === 0) return done(null);
         // Durable (and within the queue bound) before aedes writes the PUBACK.
-        return void sessions.admit(packet as unknown as QueuedPacket).then(
+        return void store.admit(packet as unknown as QueuedPacket).then(
           () => done(null),
           (err: Error) => done(err),
         );
@@ -303,6 +326,32 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
   });
 
+  let peerWatch: PeerWatch | null = null;
+  if (cluster) {
+    const appendOnly = await redisSessions!.appendOnly();
+    if (appendOnly === false) {
+      logger.warn(
+        { event: 'redis_without_aof', redis: redactUrl(cluster.redisUrl) },
+        'Redis runs without appendonly: a Redis crash loses acknowledged messages',
+      );
+    }
+    peerWatch = watchPeers(aedes, {
+      heartbeatMs,
+      onGap(reason, peers) {
+        // Messages queued in Redis but never emitted (see peer-watch.ts) reach a persistent service session at its
+        // next connect: it is made now. Stations are left alone (a few queued commands do not justify a storm).
+        const services = Object.values((aedes as unknown as { clients: Record<string, Client> }).clients).filter(
+          (c) => !c.clean && principals.get(c)?.role === 'service',
+        );
+        logger.warn(
+          { event: 'cluster_gap', reason, peers, reconnecting: services.map((c) => c.id) },
+          'cluster gap: persistent service sessions reconnect to collect what was queued but not sent',
+        );
+        for (const client of services) client.close();
+      },
+    });
+  }
+
   const roleOf = (client: Client) => principals.get(client)?.role ?? 'unknown';
   aedes.on('clientReady', (client) => {
     if (client.closed) return;
@@ -311,7 +360,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     logger.debug({ event: 'client_connected', ...describe(client) }, 'client connected');
   });
   aedes.on('clientDisconnect', (client) => {
-    sessions.abandon(client.id, client);
+    sessions?.abandon(client.id, client);
     if (!counted.delete(client)) return;
     metrics.clientsConnected.dec({ role: roleOf(client) });
     logger.debug({ event: 'client_disconnected', ...describe(client) }, 'client disconnected');
@@ -375,8 +424,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   let sessionsClosed: Promise<void> | undefined;
   async function closeAll(): Promise<void> {
     clearInterval(summaryTimer);
+    peerWatch?.stop();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    await (sessionsClosed ??= sessions.destroy());
+    await (sessionsClosed ??= store.destroy());
     const closing = tcp.listening ? [closeServer(tcp)] : [];
     if (ws) {
       ws.wss.close();
@@ -387,7 +437,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   for (const id of options.seededSessions ?? []) {
-    await sessions.addSubscriptions(
+    await store.addSubscriptions(
       { id },
       TELEMETRY_SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 })),
     );
@@ -412,8 +462,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       accounts: accounts.size,
       seededSessions: options.seededSessions ?? [],
       sessionsDir: sessionOptions.dir,
-      queuedMessages: sessions.queuedMessages,
-      queuedBytes: sessions.queuedBytes,
+      queuedMessages: sessions?.queuedMessages,
+      queuedBytes: sessions?.queuedBytes,
+      redis: cluster ? redactUrl(cluster.redisUrl) : undefined,
     },
     'MQTT broker listening',
   );
@@ -446,4 +497,11 @@ function protocolRefusal(err: Error): { kind: Kind; reason: RefusalReason } | nu
   if (/^(Invalid|Cannot parse|Packet too short|Malformed|Not supported|Unknown property|Packet must not|Connect flag|Will (Retain|QoS))/.test(m))
     return { kind: 'packet', reason: 'malformed_packet' };
   return null;
+}
+
+/** A Redis URL fit for a log line: without its password. */
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }

@@ -51,6 +51,12 @@ export const BrokerConfigSchema = z.object({
     65_000,
     'QoS 1 messages sent to one persistent session and not yet acknowledged; the rest wait in its queue',
   ),
+  BROKER_REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
+    .optional()
+    .describe(
+      'Run as one node of a cluster: subscriptions, persistent sessions with their queued messages, retained messages and every publish are shared through this Redis (run it with appendonly yes); BROKER_DATA_DIR, BROKER_FSYNC, BROKER_QUEUE_MAX_BYTES and BROKER_SESSION_INFLIGHT are then unused. Unset: a single broker with its own session journal',
+    ),
   REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
   BROKER_SEEDED_SESSIONS: z
     .string()
@@ -84,6 +90,7 @@ export const brokerListenOptions = (config: BrokerConfig) => ({
   maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
   drainTimeoutMs: config.BROKER_DRAIN_TIMEOUT_MS,
   seededSessions: config.BROKER_SEEDED_SESSIONS,
+  cluster: config.BROKER_REDIS_URL ? { redisUrl: config.BROKER_REDIS_URL } : undefined,
   sessions: {
     dir: config.BROKER_DATA_DIR === 'none' ? null : projectPath(config.BROKER_DATA_DIR),
     fsync: config.BROKER_FSYNC,

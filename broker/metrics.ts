@@ -9,8 +9,8 @@ export interface SessionStats {
   readonly journalBytes: number;
 }
 
-export function createBrokerMetrics(registry: Registry, sessions: SessionStats) {
-  const registers = [registry];
+/** Gauges of a node's own session store (a node of a cluster has its queues in Redis, and none of these). */
+function sessionGauges(registers: Registry[], sessions: SessionStats) {
   return {
     queuedBytes: new Gauge({
       name: 'broker_session_queue_bytes',
@@ -36,6 +36,13 @@ export function createBrokerMetrics(registry: Registry, sessions: SessionStats) 
         this.set(sessions.journalBytes);
       },
     }),
+  };
+}
+
+export function createBrokerMetrics(registry: Registry, sessions: SessionStats | null) {
+  const registers = [registry];
+  return {
+    ...(sessions ? sessionGauges(registers, sessions) : {}),
     backpressure: new Gauge({ name: 'broker_backpressure', help: '1 while publishers are held because the session queues are full', registers }),
     backpressureEpisodes: new Counter({
       name: 'broker_backpressure_episodes_total',

@@ -22,7 +22,7 @@ test('a full session queue holds the publishers’ PUBACKs, stays within its bou
   const stations = registry.stations.slice(0, 5).map((s) => s.id);
   const b = await startTestBroker({ registry, stationIds: stations, seededSessions: ['svc-ingest'], sessions: { maxQueueBytes: BOUND } });
   t.teardown(() => b.close());
-  const sessions = b.broker.sessions;
+  const sessions = b.broker.sessions!;
   const topicOf = (id: string) => telemetryTopic({ stationId: id, channel: 'status' });
   const messageBytes = PAYLOAD + Buffer.byteLength(topicOf(stations[0]!));
 

@@ -28,7 +28,9 @@ export interface TestBroker {
 }
 
 export interface TestBrokerOptions
-  extends Partial<Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions' | 'connectTimeoutMs' | 'authThrottle' | 'refusalLog' | 'now'>> {
+  extends Partial<
+    Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions' | 'connectTimeoutMs' | 'authThrottle' | 'refusalLog' | 'now' | 'cluster'>
+  > {
   /** Session journal settings; the journal lives in the broker's temp dir (kept by `restartOf`) unless `dir: null`. */
   sessions?: Partial<SessionOptions>;
   /** Defaults to the committed registry (data/stations.json). */
@@ -68,6 +70,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     authThrottle: options.authThrottle,
     refusalLog: options.refusalLog,
     now: options.now,
+    cluster: options.cluster,
   });
   return {
     url: `mqtt://127.0.0.1:${broker.port}`,

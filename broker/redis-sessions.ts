@@ -1,0 +1,117 @@
+// Broker nodes that share their state through Redis (BROKER_REDIS_URL): aedes' own aedes-persistence-redis keeps
+// subscriptions, retained messages, wills and the QoS 1 queues of persistent sessions there, so a client can
+// reconnect to any node and find its session; mqemitter-redis (broker.ts) carries every publish to every node.
+//
+// What is durable before the PUBACK. aedes writes a QoS 1 PUBACK *before* it publishes (lib/handlers/publish.js).
+// Its publish then queues the message for every persistent session subscribed to the topic — online on any node
+// or not: enqueueOffline asks the persistence's subscription trie, which every node keeps whole — and only then
+// emits it to the nodes, whose connected subscribers get it live. A crash between the PUBACK and that enqueue
+// would lose an acknowledged message. So `admit`, called in authorizePublish before the PUBACK, queues it in Redis
+// first, under the very key aedes' publish will use: it stamps the packet with this node's broker id and its next
+// broker counter, which aedes-packet keeps (`original.brokerCounter || ++broker.counter`); aedes' own enqueue a
+// moment later finds it queued. Redis acknowledges a write once it is in its append-only file (write(2) before the
+// reply), so with AOF on it survives a kill -9 of Redis; power loss is the `appendfsync` policy's business.
+import { createRequire } from 'node:module';
+import { Redis } from 'ioredis';
+import type { QueuedPacket } from './indexed-persistence.js';
+
+const require = createRequire(import.meta.url);
+
+interface Subscription {
+  clientId: string;
+  topic: string;
+  qos: number;
+}
+
+/** The library's async class (its public API; the key schema below is its own, private). */
+interface AsyncRedisPersistence {
+  readonly broker: { id: string; counter: number };
+  setup(broker: unknown): Promise<void>;
+  destroy(): Promise<void>;
+  subscriptionsByTopic(topic: string): Promise<Subscription[]>;
+  addSubscriptions(client: { id: string }, subs: Array<{ topic: string; qos: 0 | 1 | 2 }>): Promise<void>;
+  outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: QueuedPacket): Promise<void>;
+}
+const AsyncRedisPersistenceClass = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: object) => AsyncRedisPersistence;
+const { Packet } = require('aedes-persistence') as { Packet: new (p: QueuedPacket) => QueuedPacket };
+const msgpack = require('msgpack-lite') as { encode(value: unknown): Buffer };
+
+// aedes-persistence-redis' keys (asyncPersistence.js: packetKey, packetCountKey, outgoingKey).
+const packetKey = (p: QueuedPacket) => `packet:${p.brokerId}:${p.brokerCounter}`;
+const countKey = (p: QueuedPacket) => `${packetKey(p)}:offlineCount`;
+const outgoingKey = (clientId: string) => `outgoing:${encodeURIComponent(clientId)}`;
+
+/**
+ * A session's whole queue is sent on reconnect up to this many messages (the library's default is 1,000, and
+ * the rest would wait for the next reconnect). aedes takes packet ids from a 16-bit counter, so beyond 65,535
+ * unacknowledged ones an id is reused: an acknowledgement can then clear the other message's key, which stays
+ * queued and goes again at the next reconnect — a duplicate, not a loss.
+ */
+const MAX_SESSION_DELIVERY = 1_000_000;
+
+export interface RedisSessionsOptions {
+  url: string;
+}
+
+export class RedisSessions extends AsyncRedisPersistenceClass {
+  readonly #redis: Redis;
+  /** Clients each admitted packet (by payload buffer, which aedes passes on unchanged) was queued for. */
+  readonly #admitted = new WeakMap<Buffer, { key: string; clients: Set<string> }>();
+
+  constructor(options: RedisSessionsOptions) {
+    const redis = new Redis(options.url, { lazyConnect: false });
+    super({ conn: redis, maxSessionDelivery: MAX_SESSION_DELIVERY });
+    this.#redis = redis;
+  }
+
+  /** `CONFIG GET appendonly` (null when the server does not allow CONFIG, as some managed services do not). */
+  async appendOnly(): Promise<boolean | null> {
+    try {
+      const [, value] = (await this.#redis.config('GET', 'appendonly')) as [string, string];
+      return value === 'yes';
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Called in authorizePublish for an accepted QoS 1/2 publish, before aedes sends the PUBACK: queues the message
+   * in Redis for every persistent session subscribed to it, in one MULTI, and returns once Redis answered.
+   */
+  async admit(packet: QueuedPacket): Promise<void> {
+    const subs = await this.subscriptionsByTopic(packet.topic as string);
+    if (subs.length === 0) return;
+    const broker = this.broker;
+    packet.brokerId = broker.id;
+    packet.brokerCounter = ++broker.counter;
+    const key = packetKey(packet);
+    // As the library's outgoingEnqueueCombi writes it: the packet, how many sessions still need it, and its key
+    // at the end of each session's list.
+    const multi = this.#redis
+      .multi()
+      .set(key, msgpack.encode(new Packet(packet)))
+      .set(countKey(packet), subs.length);
+    for (const { clientId } of subs) multi.rpush(outgoingKey(clientId), key);
+    await exec(multi);
+    this.#admitted.set(packet.payload as Buffer, { key, clients: new Set(subs.map((s) => s.clientId)) });
+  }
+
+  override async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: QueuedPacket): Promise<void> {
+    const admitted = this.#admitted.get(packet.payload as Buffer);
+    if (!admitted || admitted.key !== packetKey(packet)) return super.outgoingEnqueueCombi(subs, packet);
+    this.#admitted.delete(packet.payload as Buffer);
+    // Subscribed since the admission: queued now, after the PUBACK (as aedes alone would).
+    const fresh = subs.filter((s) => !admitted.clients.has(s.clientId));
+    if (fresh.length === 0) return;
+    const multi = this.#redis.multi().incrby(countKey(packet), fresh.length);
+    for (const { clientId } of fresh) multi.rpush(outgoingKey(clientId), admitted.key);
+    await exec(multi);
+  }
+}
+
+async function exec(multi: ReturnType<Redis['multi']>): Promise<void> {
+  const results = await multi.exec();
+  const failed = results?.find(([err]) => err);
+  if (!results) throw new Error('redis: transaction aborted');
+  if (failed) throw failed[0]!;
+}
