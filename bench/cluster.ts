@@ -19,6 +19,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ensureDevCredentials } from '../broker/credentials.js';
 import { connectInflux } from '../lib/influx/client.js';
 import { freePort, startPrivateInfluxd } from '../lib/influx/private-influxd.js';
+import { startPrivateRedis } from '../lib/private-redis.js';
 import { hashPassword, TOKEN_SCRYPT_PARAMS, verifyPassword } from '../lib/password-hash.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
@@ -30,7 +31,6 @@ import { benchLogger } from './lib/pipeline.js';
 import { percentile, startProbe } from './lib/probe.js';
 import { cpuPercent, pidOf, sample, scrape, startTs, stopChild, waitForPort, type ProcSample } from './lib/proc.js';
 import { commandsBetween, redisInfo } from './lib/redis-info.js';
-import { startPrivateRedis } from './lib/redis-server.js';
 
 const positive = (v: string): number => {
   const n = Number(v);
@@ -43,7 +43,7 @@ const opts = new Command('bench:cluster')
   .option('--brokers <n>', 'broker node processes', positive, 4)
   .option('--loaders <n>', 'load generator processes (default: one per 15,000 stations)', positive)
   .option('--addresses-per-loader <n>', 'loopback source addresses per loader', positive, 2)
-  .option('--ingest-workers <n>', 'ingest processes (default: one per broker node)', positive)
+  .option('--ingest-workers <n>', 'ingest processes (default: one per broker node with --independent, else 1)', positive)
   .option('--minutes <n>', 'publishing window once every station is connected', positive, 2)
   .option('--changes <n>', 'change reports per station per minute besides its heartbeat', (v) => (v === '0' ? 0 : positive(v)), 1)
   .option('--connect-timeout <s>', 'give up connecting after this many seconds (then report what held)', positive, 900)
@@ -61,7 +61,9 @@ const opts = new Command('bench:cluster')
     independent?: boolean;
   }>();
 const loaderCount = opts.loaders ?? Math.ceil(opts.stations / 15_000);
-const ingestCount = opts.independent ? opts.brokers : (opts.ingestWorkers ?? opts.brokers);
+// In the cluster one persistent ingest session (svc-ingest) collects from every node through Redis.
+const ingestCount = opts.independent ? opts.brokers : (opts.ingestWorkers ?? 1);
+if (!opts.independent && ingestCount !== 1) throw new Error('the cluster has one ingest session (svc-ingest) so far: --ingest-workers 1');
 if (opts.independent && opts.ingestWorkers !== undefined && opts.ingestWorkers !== opts.brokers)
   throw new Error('--independent runs one ingest per broker node: leave --ingest-workers out');
 
@@ -107,7 +109,7 @@ async function main() {
 
   const influxd = parts.add(await startPrivateInfluxd({ logger: benchLogger }), (x) => x.stop());
   const influx = parts.add(await connectInflux({ url: influxd.url, database: 'bench' }, benchLogger), (x) => x.close());
-  const redis = opts.independent ? null : parts.add(await startPrivateRedis(join(dir, 'redis')), (r) => r.stop());
+  const redis = opts.independent ? null : parts.add(await startPrivateRedis({ dir: join(dir, 'redis') }), (r) => r.stop());
 
   const common = { REGISTRY_FILE: registryFile, DEV_CREDENTIALS_FILE: paths.devCredentialsFile };
   const brokers = await Promise.all(
@@ -123,7 +125,7 @@ async function main() {
           MQTT_PORT: String(port),
           MQTT_WS_PORT: '0',
           BROKER_METRICS_PORT: String(metricsPort),
-          ...(redis ? { BROKER_REDIS_URL: redis.url, BROKER_NODE_ID: `node-${i}` } : {}),
+          ...(redis ? { BROKER_REDIS_URL: redis.url } : {}),
         },
         join(dir, `broker-${i}.log`),
       );
@@ -144,7 +146,6 @@ async function main() {
           INFLUX_DATABASE: 'bench',
           INGEST_SPOOL_DIR: join(dir, `spool-${i}`),
           INGEST_METRICS_PORT: String(metricsPort),
-          ...(redis ? { INGEST_WORKER: `${i}/${ingestCount}` } : {}),
         },
         join(dir, `ingest-${i}.log`),
       );
@@ -157,7 +158,7 @@ async function main() {
     ...Object.fromEntries(brokers.map((b) => [`broker-${b.node}`, b.child.pid!])),
     ...Object.fromEntries(ingests.map((w) => [`ingest-${w.worker}`, w.child.pid!])),
     influxd: pidOf(influxd.dataDir),
-    ...(redis ? { redis: redis.pid } : {}),
+    ...(redis ? { redis: redis.child.pid! } : {}),
   };
   const sampleAll = (extra: Record<string, number> = {}) =>
     Object.fromEntries(Object.entries({ ...pids, ...extra }).map(([k, pid]) => [k, sample(pid)])) as Record<string, ProcSample>;

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -234,7 +235,20 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     persistence,
     // Every publish goes through Redis to every node with a subscriber for it (mqemitter-redis); a node's
     // heartbeat there is how the others know it is alive (its wills are published once it is not).
-    ...(cluster ? { mq: MQEmitterRedis({ connectionString: cluster.redisUrl, concurrency: 0, matchEmptyLevels: true }), heartbeatInterval: heartbeatMs } : {}),
+    // The subscriber link skips ioredis' ready check: a SUBSCRIBE sent while it connects (aedes subscribes at once)
+    // puts the link in subscriber mode, the check's INFO is then refused and the node died (seen under load).
+    // SUBSCRIBE is allowed while Redis loads its AOF, which is what the check waits for.
+    ...(cluster
+      ? {
+          mq: MQEmitterRedis({
+            connectionString: cluster.redisUrl,
+            subConn: new Redis(cluster.redisUrl, { enableReadyCheck: false }),
+            concurrency: 0,
+            matchEmptyLevels: true,
+          }),
+          heartbeatInterval: heartbeatMs,
+        }
+      : {}),
     // No global cap on deliveries in flight: with aedes' default cap (100) the excess waits in a queue that,
     // once its only subscriber is gone, drains recursively and overflows the stack (test/broker/
     // frozen-subscriber.test.ts). Each persistent session has its own window instead (session-persistence.ts).

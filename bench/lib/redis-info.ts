@@ -1,16 +1,17 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 
-// The Redis server's own account of its load (INFO), read with redis-cli.
-
-const run = promisify(execFile);
+// The Redis server's own account of its load (INFO).
 
 /** INFO sections parsed to key → value (numbers where they are numbers). */
 export async function redisInfo(
   url: string,
   sections: readonly string[] = ['stats', 'memory', 'commandstats', 'clients', 'cpu'],
 ): Promise<Record<string, string | number>> {
-  const { stdout } = await run('redis-cli', ['-u', url, 'INFO', ...sections]);
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const stdout = await client
+    .connect()
+    .then(() => client.info(...sections))
+    .finally(() => client.disconnect());
   const info: Record<string, string | number> = {};
   for (const line of stdout.split(/\r?\n/)) {
     const at = line.indexOf(':');
