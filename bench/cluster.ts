@@ -43,7 +43,7 @@ const opts = new Command('bench:cluster')
   .option('--brokers <n>', 'broker node processes', positive, 4)
   .option('--loaders <n>', 'load generator processes (default: one per 15,000 stations)', positive)
   .option('--addresses-per-loader <n>', 'loopback source addresses per loader', positive, 2)
-  .option('--ingest-workers <n>', 'ingest processes (default: one per broker node with --independent, else 1)', positive)
+  .option('--ingest-workers <n>', 'ingest processes (default: one per broker node with --independent, else 2 partitions)', positive)
   .option('--minutes <n>', 'publishing window once every station is connected', positive, 2)
   .option('--changes <n>', 'change reports per station per minute besides its heartbeat', (v) => (v === '0' ? 0 : positive(v)), 1)
   .option('--connect-timeout <s>', 'give up connecting after this many seconds (then report what held)', positive, 900)
@@ -61,9 +61,10 @@ const opts = new Command('bench:cluster')
     independent?: boolean;
   }>();
 const loaderCount = opts.loaders ?? Math.ceil(opts.stations / 15_000);
-// In the cluster one persistent ingest session (svc-ingest) collects from every node through Redis.
-const ingestCount = opts.independent ? opts.brokers : (opts.ingestWorkers ?? 1);
-if (!opts.independent && ingestCount !== 1) throw new Error('the cluster has one ingest session (svc-ingest) so far: --ingest-workers 1');
+// In the cluster each ingest worker k of K has its share of the stations (INGEST_PARTITION k/K), its persistent
+// session svc-ingest-<k>of<K> seeded on every node, and collects from every node through Redis.
+const ingestCount = opts.independent ? opts.brokers : (opts.ingestWorkers ?? 2);
+const partitionSessions = Array.from({ length: ingestCount }, (_, i) => `svc-ingest-${i + 1}of${ingestCount}`);
 if (opts.independent && opts.ingestWorkers !== undefined && opts.ingestWorkers !== opts.brokers)
   throw new Error('--independent runs one ingest per broker node: leave --ingest-workers out');
 
@@ -125,7 +126,7 @@ async function main() {
           MQTT_PORT: String(port),
           MQTT_WS_PORT: '0',
           BROKER_METRICS_PORT: String(metricsPort),
-          ...(redis ? { BROKER_REDIS_URL: redis.url } : {}),
+          ...(redis ? { BROKER_REDIS_URL: redis.url, BROKER_SEEDED_SESSIONS: partitionSessions.join(',') } : {}),
         },
         join(dir, `broker-${i}.log`),
       );
@@ -146,6 +147,7 @@ async function main() {
           INFLUX_DATABASE: 'bench',
           INGEST_SPOOL_DIR: join(dir, `spool-${i}`),
           INGEST_METRICS_PORT: String(metricsPort),
+          ...(redis ? { INGEST_PARTITION: `${i + 1}/${ingestCount}` } : {}),
         },
         join(dir, `ingest-${i}.log`),
       );

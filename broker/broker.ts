@@ -7,6 +7,7 @@ import MQEmitterRedis from 'mqemitter-redis';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Registry } from '../domain/registry.js';
+import { partitionOfClientId, partitionTopics } from '../domain/partition.js';
 import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
 import { decodeTelemetry, MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import type { Logger } from '../lib/logger.js';
@@ -173,7 +174,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           logger.info({ event: 'journal_compacted', before, after }, 'session journal compacted');
         },
       });
-  const redisSessions = cluster ? new RedisSessions({ url: cluster.redisUrl }) : null;
+  const redisError = (err: Error) =>
+    refusalLog.record('redis_error', () => logger.error({ event: 'redis_error', err: err.message }, 'Redis link of the cluster failed; reconnecting'));
+  const redisSessions = cluster ? new RedisSessions({ url: cluster.redisUrl, onError: redisError }) : null;
   /** What the broker itself calls on either store (aedes uses the rest). */
   const store: Pick<SessionPersistence, 'admit' | 'addSubscriptions' | 'destroy'> = sessions ?? redisSessions!;
   const persistence = new CallBackPersistence(() => store as never);
@@ -231,24 +234,24 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   const heartbeatMs = cluster?.heartbeatMs ?? 2000;
+  // Every publish goes through Redis to every node with a subscriber for it (mqemitter-redis); a node's
+  // heartbeat there is how the others know it is alive (its wills are published once it is not).
+  // The subscriber link skips ioredis' ready check: a SUBSCRIBE sent while it connects (aedes subscribes at once)
+  // puts the link in subscriber mode, the check's INFO is then refused and the node died (seen under load).
+  // SUBSCRIBE is allowed while Redis loads its AOF, which is what the check waits for.
+  const mq = cluster
+    ? MQEmitterRedis({
+        connectionString: cluster.redisUrl,
+        subConn: new Redis(cluster.redisUrl, { enableReadyCheck: false }),
+        concurrency: 0,
+        matchEmptyLevels: true,
+      })
+    : undefined;
+  // ioredis reconnects by itself; unheard, this event would end the process.
+  (mq as unknown as { state?: NodeJS.EventEmitter } | undefined)?.state?.on('error', redisError);
   const aedes = await Aedes.createBroker({
     persistence,
-    // Every publish goes through Redis to every node with a subscriber for it (mqemitter-redis); a node's
-    // heartbeat there is how the others know it is alive (its wills are published once it is not).
-    // The subscriber link skips ioredis' ready check: a SUBSCRIBE sent while it connects (aedes subscribes at once)
-    // puts the link in subscriber mode, the check's INFO is then refused and the node died (seen under load).
-    // SUBSCRIBE is allowed while Redis loads its AOF, which is what the check waits for.
-    ...(cluster
-      ? {
-          mq: MQEmitterRedis({
-            connectionString: cluster.redisUrl,
-            subConn: new Redis(cluster.redisUrl, { enableReadyCheck: false }),
-            concurrency: 0,
-            matchEmptyLevels: true,
-          }),
-          heartbeatInterval: heartbeatMs,
-        }
-      : {}),
+    ...(mq ? { mq, heartbeatInterval: heartbeatMs } : {}),
     // No global cap on deliveries in flight: with aedes' default cap (100) the excess waits in a queue that,
     // once its only subscriber is gone, drains recursively and overflows the stack (test/broker/
     // frozen-subscriber.test.ts). Each persistent session has its own window instead (session-persistence.ts).
@@ -451,9 +454,17 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   for (const id of options.seededSessions ?? []) {
+    // An ingest worker's share of the fleet (svc-ingest-2of3) gets its stations' topics, as the worker subscribes them.
+    const partition = partitionOfClientId(id);
+    const topics = partition
+      ? partitionTopics(
+          registry.stations.map((s) => s.id),
+          partition,
+        )
+      : TELEMETRY_SUBSCRIPTIONS;
     await store.addSubscriptions(
       { id },
-      TELEMETRY_SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 })),
+      topics.map((topic) => ({ topic, qos: 1 as const })),
     );
   }
 

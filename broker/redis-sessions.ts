@@ -51,17 +51,22 @@ const MAX_SESSION_DELIVERY = 1_000_000;
 
 export interface RedisSessionsOptions {
   url: string;
+  /** A failure of the Redis link (ioredis reconnects by itself; meanwhile admissions wait or fail, so PUBACKs do). */
+  onError?: (err: Error) => void;
 }
 
 export class RedisSessions extends AsyncRedisPersistenceClass {
   readonly #redis: Redis;
   /** Clients each admitted packet (by payload buffer, which aedes passes on unchanged) was queued for. */
   readonly #admitted = new WeakMap<Buffer, { key: string; clients: Set<string> }>();
+  /** The store of one SUBSCRIBE packet's subscriptions, by its list (see addSubscriptions). */
+  readonly #subscribing = new WeakMap<object, Promise<void>>();
 
   constructor(options: RedisSessionsOptions) {
     const redis = new Redis(options.url, { lazyConnect: false });
     super({ conn: redis, maxSessionDelivery: MAX_SESSION_DELIVERY });
     this.#redis = redis;
+    redis.on('error', (err: Error) => options.onError?.(err));
   }
 
   /** `CONFIG GET appendonly` (null when the server does not allow CONFIG, as some managed services do not). */
@@ -94,6 +99,22 @@ export class RedisSessions extends AsyncRedisPersistenceClass {
     for (const { clientId } of subs) multi.rpush(outgoingKey(clientId), key);
     await exec(multi);
     this.#admitted.set(packet.payload as Buffer, { key, clients: new Set(subs.map((s) => s.clientId)) });
+  }
+
+  /**
+   * aedes stores the subscriptions of a SUBSCRIBE once per filter in it, each time passing the packet's whole list
+   * (lib/handlers/subscribe.js runs storeSubscriptions per filter, in parallel). The library's broadcast to the other
+   * nodes then waits for its own echo under one key per client and first topic, so of those parallel calls only the
+   * last is ever answered, and a SUBSCRIBE with several filters never got its SUBACK. The calls for one packet are
+   * one call here.
+   */
+  override addSubscriptions(client: { id: string }, subs: Array<{ topic: string; qos: 0 | 1 | 2 }>): Promise<void> {
+    let pending = this.#subscribing.get(subs);
+    if (!pending) {
+      pending = super.addSubscriptions(client, subs);
+      this.#subscribing.set(subs, pending);
+    }
+    return pending;
   }
 
   override async outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: QueuedPacket): Promise<void> {

@@ -3,6 +3,8 @@ import { env, SHARED_ENV } from '../lib/config.js';
 import { InfluxEnvSchema } from '../lib/influx/env.js';
 import { projectPath } from '../lib/paths.js';
 import { STORE_AND_FORWARD_HORIZON_MS } from '../domain/telemetry.js';
+import { parsePartition, partitionClientId, partitionTopics, type Partition } from '../domain/partition.js';
+import type { Registry } from '../domain/registry.js';
 
 export const IngestConfigSchema = InfluxEnvSchema.extend({
   MQTT_URL: SHARED_ENV.MQTT_URL,
@@ -10,6 +12,13 @@ export const IngestConfigSchema = InfluxEnvSchema.extend({
   INGEST_MQTT_PASSWORD: env.optionalString('Its password; unset: taken from DEV_CREDENTIALS_FILE (development set-up)'),
   INGEST_MQTT_CLIENT_ID: env.string('svc-ingest', 'Stable client id of the persistent session: svc-ingest or svc-ingest-<instance>'),
   DEV_CREDENTIALS_FILE: SHARED_ENV.DEV_CREDENTIALS_FILE,
+  INGEST_PARTITION: z
+    .string()
+    .default('1/1')
+    .transform((text, ctx) => parsePartition(text) ?? (ctx.addIssue({ code: 'custom', message: 'expected k/K with 1 <= k <= K, e.g. 2/3' }), z.NEVER))
+    .describe(
+      "This worker's share k/K of the fleet's telemetry when K ingest workers run side by side: the stations whose id hashes to k (domain/partition.ts), subscribed as exact topics; the client id gets -<k>of<K> appended (seed that session on the brokers: BROKER_SEEDED_SESSIONS=svc-ingest-1of2,…). Drain the workers before changing K: the old sessions keep what is queued for them",
+    ),
   INGEST_BATCH_SIZE: env.int(1000, 1, 100_000, 'Points per InfluxDB write request'),
   INGEST_FLUSH_MS: env.int(250, 10, 60_000, 'Longest time a point waits in the batch before it is sent (bounds publish→persisted latency)'),
   INGEST_SPOOL_DIR: env.string(
@@ -36,8 +45,8 @@ export const IngestConfigSchema = InfluxEnvSchema.extend({
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 
 /** The ingest's own settings from its config, as startIngest takes them (the standalone main and the platform share this). */
-export const ingestSettings = (config: IngestConfig) => ({
-  clientId: config.INGEST_MQTT_CLIENT_ID,
+export const ingestSettings = (config: IngestConfig, registry: Registry) => ({
+  ...partitionSettings(config.INGEST_MQTT_CLIENT_ID, config.INGEST_PARTITION, registry),
   maxAgeMs: config.INGEST_MAX_AGE_MS,
   writer: {
     spoolDir: projectPath(config.INGEST_SPOOL_DIR),
@@ -47,3 +56,15 @@ export const ingestSettings = (config: IngestConfig) => ({
     fsyncIntervalMs: config.INGEST_WAL_FSYNC_MS,
   },
 });
+
+/** The whole fleet: the client id as configured, all telemetry. A share: its own session and its stations' topics. */
+function partitionSettings(clientId: string, partition: Partition, registry: Registry) {
+  if (partition.count === 1) return { clientId };
+  return {
+    clientId: partitionClientId(clientId, partition),
+    subscriptions: partitionTopics(
+      registry.stations.map((s) => s.id),
+      partition,
+    ),
+  };
+}

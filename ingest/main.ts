@@ -19,7 +19,7 @@ await runService('ingest', async (logger) => {
   const metrics = createMetricsRegistry('ingest');
   // The ingest starts without InfluxDB: points wait in the write-ahead log until it answers.
   const influx = openInflux(influxConfigFromEnv(config), logger);
-  const settings = ingestSettings(config);
+  const settings = ingestSettings(config, registry);
   const ingest = await startIngest({
     mqttUrl: config.MQTT_URL,
     username,

@@ -19,6 +19,8 @@ export interface TelemetryConsumerOptions {
   metrics: MetricsRegistry;
   /** false (default): persistent session. */
   clean?: boolean;
+  /** Topic filters to receive; all telemetry (TELEMETRY_SUBSCRIPTIONS) by default, a partition's topics for a worker of several. */
+  subscriptions?: readonly string[];
   now?: () => number;
   /**
    * Called after the 'telemetry' listeners of a message ran, before its PUBACK: a promise holds the
@@ -79,6 +81,19 @@ export function createRejectionLog(logger: Logger, perReason: number) {
   };
 }
 
+/** Filters per SUBSCRIBE packet: a partition's exact topics (thousands) would exceed the broker's packet limit in one. */
+const FILTERS_PER_SUBSCRIBE = 100;
+
+/** Subscribes to every filter at QoS 1, in packets of FILTERS_PER_SUBSCRIBE; resolves with the filters the broker refused. */
+async function subscribeAll(client: MqttClient, filters: readonly string[]): Promise<string[]> {
+  const refused: string[] = [];
+  for (let i = 0; i < filters.length; i += FILTERS_PER_SUBSCRIBE) {
+    const granted = await client.subscribeAsync(filters.slice(i, i + FILTERS_PER_SUBSCRIBE), { qos: 1 });
+    refused.push(...granted.filter((g) => g.qos === 128).map((g) => g.topic));
+  }
+  return refused;
+}
+
 class Consumer implements TelemetryConsumer {
   private readonly events = new EventEmitter();
   readonly states = new Map<string, StationState>();
@@ -137,22 +152,29 @@ class Consumer implements TelemetryConsumer {
       });
       this.client.on('connect', (connack) => {
         logger.info({ url: opts.mqttUrl, clientId: opts.clientId, sessionPresent: connack.sessionPresent }, 'telemetry consumer connected');
-        this.client.subscribe([...TELEMETRY_SUBSCRIPTIONS], { qos: 1 }, (err, granted) => {
-          const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
-          // The link closed before the SUBACK (a broker taking over the session a crashed client held): the next connect subscribes again.
-          if (err && !settled && err.message === 'Connection closed') {
-            logger.warn({ url: opts.mqttUrl, clientId: opts.clientId }, 'telemetry consumer: link closed before the SUBACK; retrying');
-            return;
-          }
-          if (err || refused.length > 0) {
-            const error = err ?? new Error(`broker refused subscriptions: ${refused.join(', ')}`);
-            logger.error({ err: error }, 'telemetry consumer: subscribe failed');
-            return fail(error);
-          }
-          settled = true;
-          this.link(true, now());
-          resolve();
-        });
+        subscribeAll(this.client, opts.subscriptions ?? TELEMETRY_SUBSCRIPTIONS).then(
+          (refused) => {
+            if (refused.length > 0) {
+              const error = new Error(
+                `broker refused subscriptions: ${refused.slice(0, 5).join(', ')}${refused.length > 5 ? ` (${refused.length} in all)` : ''}`,
+              );
+              logger.error({ err: error }, 'telemetry consumer: subscribe failed');
+              return fail(error);
+            }
+            settled = true;
+            this.link(true, now());
+            resolve();
+          },
+          (err: Error) => {
+            // The link closed before the SUBACK (a broker taking over the session a crashed client held): the next connect subscribes again.
+            if (!settled && err.message === 'Connection closed') {
+              logger.warn({ url: opts.mqttUrl, clientId: opts.clientId }, 'telemetry consumer: link closed before the SUBACK; retrying');
+              return;
+            }
+            logger.error({ err }, 'telemetry consumer: subscribe failed');
+            fail(err);
+          },
+        );
       });
     });
     const { beforeAck } = opts;

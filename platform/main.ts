@@ -80,7 +80,7 @@ await runService('platform', async (logger, { signal, parts }) => {
       logger,
       metrics,
       influx,
-      ...ingestSettings(config),
+      ...ingestSettings(config, registry),
     }),
     (i) => i.close(),
   );

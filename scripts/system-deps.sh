@@ -3,12 +3,12 @@
 #   system-deps.sh influxdb   what `npm start` needs (a private influxd)
 #   system-deps.sh all        what `npm test` needs (influxd, mosquitto clients, chromium, a CJK font for its
 #                             zh-CN screenshots, docker-compose, PostgreSQL 15 for the database tests, faketime for
-#                             the tests at fixed instants)
+#                             the tests at fixed instants, redis-server and haproxy for the broker cluster tests)
 # Each wanted package is package:probe, the probe a command on PATH or an absolute path that must exist.
 set -euo pipefail
 want=(influxdb:influxd)
 if [ "${1:-all}" = all ]; then
-  want+=(mosquitto-clients:mosquitto_pub chromium:chromium fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc docker-compose:docker-compose postgresql:/usr/lib/postgresql/15/bin/initdb faketime:faketime)
+  want+=(mosquitto-clients:mosquitto_pub chromium:chromium fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc docker-compose:docker-compose postgresql:/usr/lib/postgresql/15/bin/initdb faketime:faketime redis-server:/usr/bin/redis-server haproxy:/usr/sbin/haproxy)
 fi
 missing=()
 for pair in "${want[@]}"; do

@@ -12,6 +12,7 @@ import { BrokerConfigSchema } from '../../broker/config.js';
 import { DashboardConfigSchema } from '../../dashboard-api/config.js';
 import { SimConfigSchema } from '../../device-sim/config.js';
 import { CONTAINER_PROVISIONING_DIR, provisioningFiles } from '../../grafana/provisioning-files.js';
+import { COMPOSE_HAPROXY_CONFIG } from '../../scripts/haproxy-compose.js';
 import { IngestConfigSchema } from '../../ingest/config.js';
 import { readConfig } from '../../lib/config.js';
 import { PROJECT_ROOT, projectPath } from '../../lib/paths.js';
@@ -66,7 +67,9 @@ const DashboardMainSchema = DashboardConfigSchema.extend(
 
 const NODE_SERVICES: Record<string, z.ZodObject> = {
   broker: BrokerConfigSchema,
+  'broker-2': BrokerConfigSchema,
   ingest: IngestConfigSchema,
+  'ingest-2': IngestConfigSchema,
   alerting: AlertingConfigSchema,
   'dashboard-api': DashboardMainSchema,
   simulator: SimConfigSchema,
@@ -82,14 +85,27 @@ const envOf = (name: string): Record<string, string> =>
   );
 
 test('docker-compose config accepts the file with .env.example', (t) => {
-  t.deepEqual(Object.keys(compose.services).sort(), ['alerting', 'broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'postgres', 'simulator']);
+  t.deepEqual(Object.keys(compose.services).sort(), [
+    'alerting',
+    'broker',
+    'broker-2',
+    'dashboard-api',
+    'grafana',
+    'influxdb',
+    'ingest',
+    'ingest-2',
+    'mqtt-lb',
+    'postgres',
+    'redis',
+    'simulator',
+  ]);
   t.deepEqual(compose.services.simulator!.profiles, ['demo']);
   // The dashboard API hosts the alerting service; the standalone one is opt-in, never both by default.
   t.deepEqual(compose.services.alerting!.profiles, ['alerting-standalone']);
   const byDefault = Object.entries(compose.services)
     .filter(([, s]) => s.profiles === undefined)
     .map(([name]) => name);
-  t.deepEqual(byDefault.sort(), ['broker', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'postgres']);
+  t.deepEqual(byDefault.sort(), ['broker', 'broker-2', 'dashboard-api', 'grafana', 'influxdb', 'ingest', 'ingest-2', 'mqtt-lb', 'postgres', 'redis']);
 });
 
 test('every long-running service has a health check, and dependants wait for it', (t) => {
@@ -106,7 +122,9 @@ test('every long-running service has a health check, and dependants wait for it'
   // Each Node service's health check probes the port its config listens on.
   const probes: Array<[string, string]> = [
     ['broker', envOf('broker').BROKER_METRICS_PORT!],
+    ['broker-2', envOf('broker-2').BROKER_METRICS_PORT!],
     ['ingest', envOf('ingest').INGEST_METRICS_PORT!],
+    ['ingest-2', envOf('ingest-2').INGEST_METRICS_PORT!],
     ['alerting', envOf('alerting').ALERTING_METRICS_PORT!],
     ['dashboard-api', envOf('dashboard-api').DASHBOARD_PORT!],
   ];
@@ -120,7 +138,10 @@ test('state lives in named volumes; only the provisioning files and the notifica
     for (const volume of service.volumes ?? []) {
       const [source] = volume.split(':');
       if (source!.startsWith('/'))
-        t.true([projectPath('grafana/provisioning'), projectPath('var/config')].includes(source!), `${name}: unexpected bind mount ${volume}`);
+        t.true(
+          [projectPath('grafana/provisioning'), projectPath('var/config'), projectPath('config/haproxy.cfg')].includes(source!),
+          `${name}: unexpected bind mount ${volume}`,
+        );
       else t.true(declared.has(source!), `${name}: volume ${source} is declared`);
     }
   }
@@ -145,13 +166,13 @@ test('each Node service runs its built entry point and sets only variables its c
 
 test('InfluxDB initialisation, the services and Grafana agree on organisation, bucket and token', (t) => {
   const init = envOf('influxdb');
-  for (const name of ['ingest', 'alerting', 'dashboard-api']) {
+  for (const name of ['ingest', 'ingest-2', 'alerting', 'dashboard-api']) {
     const e = envOf(name);
     t.is(e.INFLUX_URL, 'http://influxdb:8086');
     t.is(e.INFLUX_DATABASE, init.DOCKER_INFLUXDB_INIT_BUCKET, `${name} writes/reads the initialised bucket`);
     t.is(e.INFLUX_TOKEN, init.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN);
     t.is(e.INFLUX_ORG, init.DOCKER_INFLUXDB_INIT_ORG);
-    t.is(e.MQTT_URL, 'mqtt://broker:1883');
+    t.is(e.MQTT_URL, 'mqtt://mqtt-lb:1883', `${name} reaches the brokers through HAProxy`);
   }
   // Grafana gets exactly the variables its generated data source file expands.
   const datasourceYaml = provisioningFiles().get('datasources/influxdb.yaml')!;
@@ -182,9 +203,23 @@ test('the broker, the services and the simulator share the broker secrets volume
   const broker = envOf('broker');
   t.true(compose.services.broker!.volumes!.includes('broker-secrets:/app/var/secrets:rw'));
   t.is(broker.BROKER_ACCOUNTS_FILE, 'var/secrets/broker-accounts.json');
-  for (const name of ['ingest', 'alerting', 'dashboard-api', 'simulator']) {
+  for (const name of ['broker-2', 'ingest', 'ingest-2', 'alerting', 'dashboard-api', 'simulator']) {
     t.true(compose.services[name]!.volumes!.includes('broker-secrets:/app/var/secrets:ro'), `${name} mounts the secrets read-only`);
     t.is(envOf(name).DEV_CREDENTIALS_FILE, broker.DEV_CREDENTIALS_FILE);
+  }
+});
+
+test('two broker nodes share the Redis service (AOF) behind HAProxy, and seed the sessions of the two ingest workers', (t) => {
+  t.true(compose.services.redis!.command!.join(' ').includes('--appendonly yes'));
+  t.is(readFileSync(projectPath('config/haproxy.cfg'), 'utf8'), COMPOSE_HAPROXY_CONFIG, 'config/haproxy.cfg is what scripts/haproxy-compose.ts writes');
+  const partitions = ['ingest', 'ingest-2'].map((name) => envOf(name).INGEST_PARTITION!);
+  t.deepEqual(partitions, ['1/2', '2/2']);
+  for (const name of ['broker', 'broker-2']) {
+    const e = envOf(name);
+    t.is(e.BROKER_REDIS_URL, 'redis://redis:6379');
+    t.true(COMPOSE_HAPROXY_CONFIG.includes(`server ${name} ${name}:${e.MQTT_PORT} check port ${e.BROKER_METRICS_PORT}`), `HAProxy sends to ${name}`);
+    const seeded = e.BROKER_SEEDED_SESSIONS!.split(',');
+    for (const p of partitions) t.true(seeded.includes(`svc-ingest-${p.replace('/', 'of')}`), `${name} seeds the session of worker ${p}`);
   }
 });
 

@@ -242,7 +242,10 @@ function connectStation(url: string, options: IClientOptions): Promise<MqttClien
  * Each station publishes an occupancy message every `periodMs` (QoS 1) whose `entries` field is its
  * sequence number and whose `ts` is unique per station; the PUBACK puts it in the ledger.
  */
-export async function startLoad(platform: Platform, o: { periodMs: number; stations?: string[] }): Promise<Load> {
+/** What a load needs of a platform (a broker cluster behind HAProxy serves as well). */
+export type LoadTarget = Pick<Platform, 'brokerUrl' | 'credentials' | 'stations' | 'track'>;
+
+export async function startLoad(platform: LoadTarget, o: { periodMs: number; stations?: string[] }): Promise<Load> {
   const ledger = new Ledger();
   const stations = o.stations ?? platform.stations;
   const clients: MqttClient[] = await Promise.all(
@@ -337,7 +340,7 @@ async function compare(influx: Influx, ledger: Ledger): Promise<{ persisted: num
  * them as one JSON line.
  */
 export async function verify(
-  platform: Platform,
+  platform: Pick<Platform, 'influxd'>,
   database: string,
   ledger: Ledger,
   o: { scenario: string; faultEndedAt: number; timeoutMs?: number; extra?: Record<string, unknown> },
