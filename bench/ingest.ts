@@ -14,15 +14,15 @@
 // interleaved with the load) by polling InfluxDB every 50 ms for them; loss by counting points.
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { connectAsync } from 'mqtt';
-import { SERIES, TAGS, toPoint } from '../domain/series.js';
+import { toPoint } from '../domain/series.js';
 import { decodeTelemetry } from '../domain/telemetry.js';
-import { telemetryTopic } from '../domain/topics.js';
 import { toLine } from '../lib/influx/points.js';
 import { loadMessage } from '../device-sim/load.js';
 import type { FleetStats } from '../device-sim/stats.js';
 import { startLoaders } from './lib/loaders.js';
 import { startPipeline, type Pipeline } from './lib/pipeline.js';
+import { persistedLoadPoints } from './lib/persisted.js';
+import { startProbe } from './lib/probe.js';
 import { cpuPercent, pidOf, sample, scrape, type ProcSample } from './lib/proc.js';
 
 const int = (name: string, fallback: number): number => {
@@ -39,73 +39,6 @@ const maxCfg = {
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (sorted: number[], p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
-
-/** One field per measurement the load writes, checked against the series definitions. */
-const counted = <S extends { measurement: string; fields: Record<string, string> }>(series: S, field: keyof S['fields'] & string) => ({
-  measurement: series.measurement,
-  field,
-});
-const LOAD_SERIES = [counted(SERIES.occupancy, 'people'), counted(SERIES.appliance, 'on'), counted(SERIES.speaker, 'online'), counted(SERIES.status, 'online')];
-
-/**
- * Points of the load's measurements written since `since`, not counting the probe station. Load status
- * messages are heartbeats (online = 1): a Last Will of a loader connection cut at the end is not load.
- */
-async function persisted(p: Pipeline, since: number, probe: string): Promise<number> {
-  const counts = await Promise.all(
-    LOAD_SERIES.map(async ({ measurement, field }) => {
-      const heartbeatsOnly = measurement === SERIES.status.measurement ? ` AND "${field}" = 1` : '';
-      const rows = await p.influx!.query(`SELECT count("${field}") FROM ${measurement} WHERE time >= $since AND "${TAGS.station}" != $probe${heartbeatsOnly}`, {
-        since: new Date(since).toISOString(),
-        probe,
-      });
-      return Number(rows[0]?.count ?? 0);
-    }),
-  );
-  return counts.reduce((a, b) => a + b, 0);
-}
-
-/** Probe messages with ts = publish time; resolved when a poll of InfluxDB finds them. */
-async function startProbe(p: Pipeline, probe: string) {
-  const client = await connectAsync(p.brokerUrl, { username: probe, password: p.credentials[probe], clientId: probe, protocolVersion: 4 });
-  const topic = telemetryTopic({ stationId: probe, channel: 'occupancy' });
-  const pending = new Set<number>();
-  const latencies: number[] = [];
-  let seen = Date.now();
-  let running = true;
-  const publisher = setInterval(() => {
-    const ts = Date.now();
-    pending.add(ts);
-    void client.publishAsync(topic, JSON.stringify({ station: probe, ts, people: 1, entries: 0 }), { qos: 1 });
-  }, 100);
-  const poll = (async () => {
-    while (running || pending.size > 0) {
-      const rows = await p.influx!.query(`SELECT people FROM ${SERIES.occupancy.measurement} WHERE "${TAGS.station}" = $probe AND time > $after`, {
-        probe,
-        after: new Date(seen).toISOString(),
-      });
-      const now = Date.now();
-      for (const r of rows) {
-        const ts = Number(r.time);
-        if (pending.delete(ts)) latencies.push(now - ts);
-        seen = Math.max(seen, ts);
-      }
-      if (!running && now - seen > 20_000) break;
-      await sleep(50);
-    }
-  })();
-  return {
-    async stop() {
-      clearInterval(publisher);
-      running = false;
-      await poll;
-      await client.endAsync(true);
-      const sorted = latencies.sort((a, b) => a - b);
-      return { probes: sorted.length, unresolved: pending.size, p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted.at(-1) ?? 0 };
-    },
-  };
-}
 
 async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   const loaders = startLoaders({
@@ -124,7 +57,7 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   const t0 = Date.now();
   // The machine is shared: its load average says how much of it the run had (CPU per message is the steadier figure).
   const loadBefore = loadavg().map((l) => Math.round(l * 10) / 10);
-  const probeRun = await startProbe(p, probe);
+  const probeRun = await startProbe({ brokerUrl: p.brokerUrl, station: probe, password: p.credentials[probe], influx: p.influx! });
   // The loaders share the machine: their CPU over the publishing window says what was left for the pipeline.
   const loadersBefore = loaders.children.map((c) => sample(c.pid!));
   loaders.start();
@@ -144,13 +77,13 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   const drainDeadline = Date.now() + 180_000;
   while (count < acknowledged && Date.now() - lastChange < 15_000 && Date.now() < drainDeadline) {
     await sleep(500);
-    const c = await persisted(p, t0, probe);
+    const c = await persistedLoadPoints(p.influx!, t0, [probe]);
     if (c !== count) {
       count = c;
       lastChange = tPersisted = Date.now();
     }
   }
-  const latency = await probeRun.stop();
+  const { latencies: _, ...latency } = await probeRun.stop();
   const ingestMetrics = await scrape(p.metricsPorts.ingest, [
     'telemetry_messages_received_total',
     'telemetry_messages_accepted_total',

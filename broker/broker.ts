@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -235,7 +236,17 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const heartbeatMs = cluster?.heartbeatMs ?? 2000;
   // Every publish goes through Redis to every node with a subscriber for it (mqemitter-redis); a node's
   // heartbeat there is how the others know it is alive (its wills are published once it is not).
-  const mq = cluster ? MQEmitterRedis({ connectionString: cluster.redisUrl, concurrency: 0, matchEmptyLevels: true }) : undefined;
+  // The subscriber link skips ioredis' ready check: a SUBSCRIBE sent while it connects (aedes subscribes at once)
+  // puts the link in subscriber mode, the check's INFO is then refused and the node died (seen under load).
+  // SUBSCRIBE is allowed while Redis loads its AOF, which is what the check waits for.
+  const mq = cluster
+    ? MQEmitterRedis({
+        connectionString: cluster.redisUrl,
+        subConn: new Redis(cluster.redisUrl, { enableReadyCheck: false }),
+        concurrency: 0,
+        matchEmptyLevels: true,
+      })
+    : undefined;
   // ioredis reconnects by itself; unheard, this event would end the process.
   (mq as unknown as { state?: NodeJS.EventEmitter } | undefined)?.state?.on('error', redisError);
   const aedes = await Aedes.createBroker({

@@ -59,12 +59,32 @@ export function loadMessage(station: Station, n: number, ts: number): LoadMessag
   }
 }
 
+/**
+ * A station's heartbeat once a period plus `changes` change reports (occupancy, its fridge, its speaker, in
+ * turn) in between: message n of a station is its heartbeat every (changes + 1)-th time, as stations report in the field.
+ */
+export function heartbeatAndChanges(changes: number): (station: Station, n: number, ts: number) => LoadMessage {
+  const cycle = changes + 1;
+  return (station, n, ts) => {
+    const period = Math.floor(n / cycle);
+    if (n % cycle === changes) return loadMessage(station, period * 4 + 3, ts);
+    // The k-th change: kinds 0, 1, 2 of loadMessage's cycle of four (3 is the heartbeat).
+    const k = period * changes + (n % cycle);
+    return loadMessage(station, Math.floor(k / 3) * 4 + (k % 3), ts);
+  };
+}
+
 export interface LoadOptions {
   stations: readonly Station[];
-  brokerUrl: string;
+  /** Several: station i connects to brokerUrl[i % length] (nodes of a cluster). */
+  brokerUrl: string | readonly string[];
   credentials?: Readonly<Record<string, string>>;
   /** Messages per second per station (0: connect only). */
   rate: number;
+  /** Spread the stations' sends evenly over the period instead of all at once (a real fleet is not in step). */
+  stagger?: boolean;
+  /** What the n-th message of a station is; loadMessage by default. */
+  message?: (station: Station, n: number, ts: number) => LoadMessage;
   qos?: 0 | 1;
   keepaliveS?: number;
   localAddresses?: readonly string[];
@@ -91,6 +111,10 @@ export function startLoad(o: LoadOptions): Load {
   const qos = o.qos ?? 1;
   const units = o.stations.map((station) => ({ station, conn: null as StationConnection | null, sent: 0, lastTs: 0 }));
   const concurrency = o.connectConcurrency ?? 200;
+  const brokerUrls = typeof o.brokerUrl === 'string' ? [o.brokerUrl] : o.brokerUrl;
+  const message = o.message ?? loadMessage;
+  // Station i is due its k-th message at (k + phase) / rate seconds after start, phase in [0, 1).
+  const phase = (i: number): number => (o.stagger ? i / units.length : 0);
 
   let stopped = false;
   const ready = (async () => {
@@ -102,7 +126,7 @@ export function startLoad(o: LoadOptions): Load {
         await new Promise<void>((resolve) => {
           unit.conn = new StationConnection({
             stationId: unit.station.id,
-            brokerUrl: o.brokerUrl,
+            brokerUrl: brokerUrls[i % brokerUrls.length]!,
             password: o.credentials?.[unit.station.id],
             will: { station: unit.station.id, online: false, reason: 'lwt' },
             keepaliveS: o.keepaliveS ?? 60,
@@ -122,15 +146,17 @@ export function startLoad(o: LoadOptions): Load {
   let started = 0;
   const tick = (): void => {
     const elapsedS = (performance.now() - started) / 1000;
-    const due = Math.floor(elapsedS * o.rate);
     const now = Date.now();
-    for (const u of units) {
+    units.forEach((u, i) => {
+      // Not yet connecting (a run that gave up waiting for every connection): nothing to send on.
+      if (!u.conn) return;
+      const due = Math.floor(elapsedS * o.rate + phase(i));
       while (u.sent < due) {
         u.lastTs = Math.max(now, u.lastTs + 1);
-        const m = loadMessage(u.station, u.sent++, u.lastTs);
+        const m = message(u.station, u.sent++, u.lastTs);
         u.conn!.publish(m.topic, JSON.stringify(m.payload), qos, false);
       }
-    }
+    });
   };
 
   return {

@@ -22,7 +22,10 @@ export function startLoaders(o: {
   rate: number;
   registryFile: string;
   credentialsFile: string;
-  brokerUrl: string;
+  /** Several: the stations are spread over them (nodes of a cluster). */
+  brokerUrl: string | string[];
+  stagger?: boolean;
+  changesPerHeartbeat?: number;
   /** Source addresses per loader process (127.0.0.x, distinct across loaders). */
   addressesPerLoader?: number;
 }): LoaderGroup {
@@ -42,6 +45,8 @@ export function startLoaders(o: {
           from,
           to: Math.min(o.to, from + per),
           rate: o.rate,
+          stagger: o.stagger,
+          changesPerHeartbeat: o.changesPerHeartbeat,
           localAddresses,
         }),
       },

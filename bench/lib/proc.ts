@@ -45,7 +45,8 @@ export function startTs(script: string, env: Record<string, string>, ipc = false
   const options = { env: { ...process.env, ...env } };
   // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it exits (open in Chrome DevTools).
   const execArgv = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx'];
-  if (ipc) return fork(projectPath(script), [], { ...options, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // A controlled child's log lines go to stderr: the benchmark's stdout is its one JSON object.
+  if (ipc) return fork(projectPath(script), [], { ...options, execArgv, stdio: ['ignore', 2, 'inherit', 'ipc'] });
   // Services log JSON lines on stdout: kept in a file so the benchmark's stdout is its one JSON object.
   const out = logFile ? openSync(logFile, 'a') : 'ignore';
   return spawn(process.execPath, [...execArgv, projectPath(script)], { ...options, stdio: ['ignore', out, 'inherit'] });
@@ -81,7 +82,8 @@ export async function waitForPort(port: number, timeoutMs = 120_000): Promise<vo
 }
 
 export async function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  if (child.exitCode !== null) return;
+  // Ended already (by exit, or by a signal: then exitCode stays null).
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -9,7 +9,7 @@ import { DEFAULT_SHARES, PERFECT_SHARES, type BehaviourShares } from '../../devi
 import type { StationFault } from '../../device-sim/model/station-fault.js';
 import { createStationModel, type ModelEvent } from '../../device-sim/model/station-model.js';
 import { weatherAt } from '../../device-sim/model/weather.js';
-import { loadMessage } from '../../device-sim/load.js';
+import { heartbeatAndChanges, loadMessage } from '../../device-sim/load.js';
 import type { Channel } from '../../domain/topics.js';
 
 const registry = loadRegistryFile();
@@ -99,6 +99,18 @@ test('load-mode messages pass the telemetry contract for every station of the re
     }
   }
   t.is(n, stations.length * 8);
+});
+
+test('heartbeat-and-changes load: one heartbeat per cycle of changes + 1 messages, the changes cycling occupancy, fridge and speaker, all valid', (t) => {
+  const station = registry.stations.find((s) => s.equipment.fridge === 'telemetry' && s.equipment.ai_speaker === 'telemetry')!;
+  const message = heartbeatAndChanges(2);
+  const channels = Array.from({ length: 9 }, (_, n) => {
+    const m = message(station, n, START + n);
+    const decoded = decodeTelemetry(m.topic, Buffer.from(JSON.stringify(m.payload)), registry, START + 1000);
+    t.true(decoded.ok, m.topic);
+    return m.topic.split('/')[3] === 'status' ? `status:${(m.payload as { reason: string }).reason}` : m.topic.split('/')[3];
+  });
+  t.deepEqual(channels, ['occupancy', 'appliance', 'status:heartbeat', 'speaker', 'occupancy', 'status:heartbeat', 'appliance', 'speaker', 'status:heartbeat']);
 });
 
 test('occupancy peaks at meals (11-13 h, 17-19 h), is low at night and never exceeds the capacity', (t) => {
