@@ -157,7 +157,12 @@ test('state lives in named volumes; only the provisioning files and the notifica
       const [source] = volume.split(':');
       if (source!.startsWith('/'))
         t.true(
-          [projectPath('grafana/provisioning'), projectPath('var/config'), projectPath('config/haproxy.cfg'), projectPath('config/haproxy-dashboard.cfg')].includes(source!),
+          [
+            projectPath('grafana/provisioning'),
+            projectPath('var/config'),
+            projectPath('config/haproxy.cfg'),
+            projectPath('config/haproxy-dashboard.cfg'),
+          ].includes(source!),
           `${name}: unexpected bind mount ${volume}`,
         );
       else t.true(declared.has(source!), `${name}: volume ${source} is declared`);
