@@ -66,7 +66,11 @@ async function stopAll(): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    // Ctrl-C reaches the whole process group, redis-server too: a node whose Redis is already gone may not
+    // finish its clean stop, and must not keep the engines below from being stopped.
+    const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(forced);
   }
   for (const stop of stops.reverse()) await stop();
 }
