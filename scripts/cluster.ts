@@ -8,7 +8,7 @@
 //
 // The processes are one list (`services` below): a further kind of node is one more entry.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDevCredentials } from '../broker/credentials.js';
 import { freePort, startPrivateInfluxd } from '../lib/influx/private-influxd.js';
@@ -160,6 +160,7 @@ if (stations > 0) {
 
 let dashboardUrl = '';
 if (dashboards > 0) {
+  const dashboardLogs: Record<string, number> = {};
   const database = await tierDatabase(join(dir, 'postgres'), createLogger('cluster', 'warn'));
   stops.push(database.stop);
   const tier = await startDashboardTier({
@@ -170,6 +171,8 @@ if (dashboards > 0) {
     env: { ...process.env, ...shared, MQTT_URL: haproxyUrl, INFLUX_URL: influxd.url, DASHBOARD_JWT_SECRET: CLUSTER_DEV_JWT_SECRET, LOG_LEVEL: 'info' },
     nodeEnv: (id) => ({ ALERTING_SPOOL_DIR: join(dir, id, 'spool'), ALERTING_REPORTS_DIR: join(dir, id, 'reports') }),
     command: [process.execPath, '--import', 'tsx', projectPath('dashboard-api/main.ts')],
+    // Each node's JSON log lines in var/cluster/<id>.log, like every other service here.
+    onLine: (id, line) => writeSync((dashboardLogs[id] ??= openSync(join(dir, `${id}.log`), 'a')), `${line}\n`),
   });
   // Before the other services: stopAll runs these in reverse, so the dashboards stop before Redis and PostgreSQL.
   stops.push(() => tier.close());
