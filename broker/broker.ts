@@ -317,9 +317,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if (decision.ok) {
         if (packet.qos === 0) return done(null);
         // Durable (and within the queue bound) before aedes writes the PUBACK.
+        metrics.unacknowledged.inc();
         return void store.admit(packet as unknown as QueuedPacket).then(
-          () => done(null),
-          (err: Error) => done(err),
+          () => (metrics.unacknowledged.dec(), done(null)),
+          (err: Error) => (metrics.unacknowledged.dec(), done(err)),
         );
       }
       refuse('publish', decision.reason, client, { topic: packet.topic, qos: packet.qos, payloadBytes });

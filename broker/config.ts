@@ -43,7 +43,7 @@ export const BrokerConfigSchema = z.object({
     DEFAULT_QUEUE_MAX_BYTES,
     1024,
     2 ** 40,
-    'Bytes (payload and topic) queued for persistent sessions such as the ingest; beyond it PUBACKs are held, so stations wait and keep their own store-and-forward',
+    'Memory of the messages queued for persistent sessions such as the ingest (payload, topic and ~1 kB of bookkeeping each, see bench/broker-queue-memory.ts); beyond it PUBACKs are held, so stations wait and keep their own store-and-forward',
   ),
   BROKER_SESSION_INFLIGHT: env.int(
     DEFAULT_SESSION_INFLIGHT,

@@ -14,7 +14,7 @@ function sessionGauges(registers: Registry[], sessions: SessionStats) {
   return {
     queuedBytes: new Gauge({
       name: 'broker_session_queue_bytes',
-      help: 'Payload and topic bytes queued for persistent sessions (bounded by BROKER_QUEUE_MAX_BYTES)',
+      help: 'Memory of the messages queued for persistent sessions: payload, topic and bookkeeping (bounded by BROKER_QUEUE_MAX_BYTES)',
       registers,
       collect() {
         this.set(sessions.queuedBytes);
@@ -43,6 +43,11 @@ export function createBrokerMetrics(registry: Registry, sessions: SessionStats |
   const registers = [registry];
   return {
     ...(sessions ? sessionGauges(registers, sessions) : {}),
+    unacknowledged: new Gauge({
+      name: 'broker_publishes_unacknowledged',
+      help: 'QoS 1 publishes received and not yet acknowledged: being made durable, or held by back-pressure',
+      registers,
+    }),
     backpressure: new Gauge({ name: 'broker_backpressure', help: '1 while publishers are held because the session queues are full', registers }),
     backpressureEpisodes: new Counter({
       name: 'broker_backpressure_episodes_total',

@@ -33,6 +33,12 @@ export interface StationConnectionOptions {
   onConnect(first: boolean, afterModelDrop: boolean): void;
   /** Called when a publish is acknowledged or fails. */
   onAck?(): void;
+  /**
+   * QoS 1 messages on the wire without a PUBACK before later ones wait in the backlog, as a device's
+   * inflight window: a broker that holds PUBACKs (back-pressure, issue 12) then slows the station down.
+   * Unlimited when absent.
+   */
+  maxInFlight?: number;
 }
 
 export class StationConnection {
@@ -46,7 +52,9 @@ export class StationConnection {
   private ending = false;
   private failedAttempts = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** Samples taken while the link is down, sent on reconnect (store and forward, as a real gateway does). */
+  /** QoS 1 messages sent on the current link and not yet acknowledged. */
+  private inFlight = 0;
+  /** Samples taken while the link is down or the window is full, sent in order later (store and forward, as a real gateway does). */
   private backlog: Array<{ topic: string; payload: string | Buffer; qos: 0 | 1; retain: boolean; done: (error?: Error) => void }> = [];
 
   constructor(private readonly o: StationConnectionOptions) {
@@ -90,9 +98,7 @@ export class StationConnection {
       this.connectedOnce = true;
       const expected = this.dropped;
       this.dropped = false;
-      const backlog = this.backlog;
-      this.backlog = [];
-      for (const m of backlog) this.send(m.topic, m.payload, m.qos, m.retain, m.done);
+      this.pump();
       o.onConnect(first, expected);
     });
     client.on('error', (err) => {
@@ -114,22 +120,38 @@ export class StationConnection {
       recorded(error);
       this.o.onAck?.();
     };
-    if (this.client.connected) this.send(topic, payload, qos, retain, done);
+    if (this.client.connected && this.backlog.length === 0 && this.windowOpen()) this.send(topic, payload, qos, retain, done);
     else if (this.backlog.length < MAX_BACKLOG) this.backlog.push({ topic, payload, qos, retain, done });
     else done(new Error('offline backlog full'));
   }
 
+  private windowOpen(): boolean {
+    return this.inFlight < (this.o.maxInFlight ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Sends what waits in the backlog, in order, while the link is up and the window has room. */
+  private pump(): void {
+    while (this.backlog.length > 0 && this.client.connected && !this.down && this.windowOpen()) {
+      const m = this.backlog.shift()!;
+      this.send(m.topic, m.payload, m.qos, m.retain, m.done);
+    }
+  }
+
   private send(topic: string, payload: string | Buffer, qos: 0 | 1, retain: boolean, done: (error?: Error) => void): void {
     const client = this.client;
+    if (qos === 1) this.inFlight++;
     client.publish(topic, payload, { qos, retain }, (err) => {
+      // Counted per link: a new link (reconnect) starts with an empty window.
+      if (qos === 1 && client === this.client) this.inFlight--;
       // A QoS 1 message still awaiting its PUBACK when the model cut the link is sent again on the
       // next link, as a store-and-forward device does (a duplicate, if the broker had it, is the same
       // point in InfluxDB). Messages of a connection being ended on purpose fail.
       const cutUnderIt = err && qos === 1 && (client !== this.client || this.down) && !this.ending;
-      if (!cutUnderIt) return done(err ?? undefined);
-      if (!this.down && this.client !== client && this.client.connected) this.send(topic, payload, qos, retain, done);
+      if (!cutUnderIt) done(err ?? undefined);
+      else if (!this.down && this.client !== client && this.client.connected) this.send(topic, payload, qos, retain, done);
       else if (this.backlog.length < MAX_BACKLOG) this.backlog.push({ topic, payload, qos, retain, done });
       else done(new Error('offline backlog full'));
+      this.pump();
     });
   }
 
@@ -160,6 +182,7 @@ export class StationConnection {
     clearTimeout(this.retryTimer);
     if (!this.down) return;
     this.down = false;
+    this.inFlight = 0;
     this.client = this.open();
   }
 

@@ -90,6 +90,8 @@ export interface LoadOptions {
   localAddresses?: readonly string[];
   /** CONNECTs awaiting CONNACK at once. */
   connectConcurrency?: number;
+  /** Each station's inflight window (StationConnection.maxInFlight); unlimited when absent. */
+  maxInFlight?: number;
   logger: Logger;
 }
 
@@ -131,6 +133,7 @@ export function startLoad(o: LoadOptions): Load {
             will: { station: unit.station.id, online: false, reason: 'lwt' },
             keepaliveS: o.keepaliveS ?? 60,
             reconnectMs: 2000,
+            maxInFlight: o.maxInFlight,
             localAddress: o.localAddresses?.length ? o.localAddresses[i % o.localAddresses.length] : undefined,
             stats,
             logger: o.logger,

@@ -17,6 +17,8 @@ const config = JSON.parse(process.env.LOADER_CONFIG ?? '{}') as {
   stagger?: boolean;
   /** Set: each station sends a heartbeat plus this many changes per cycle (heartbeatAndChanges). */
   changesPerHeartbeat?: number;
+  /** Each station's inflight window; unlimited when absent. */
+  maxInFlight?: number;
 };
 const registry = loadRegistryFile(config.registryFile);
 const credentials = JSON.parse(readFileSync(config.credentialsFile, 'utf8')) as Record<string, string>;
@@ -28,6 +30,7 @@ const load = startLoad({
   stagger: config.stagger,
   message: config.changesPerHeartbeat === undefined ? undefined : heartbeatAndChanges(config.changesPerHeartbeat),
   localAddresses: config.localAddresses,
+  maxInFlight: config.maxInFlight,
   logger: createLogger('bench-loader', process.env.LOG_LEVEL ?? 'warn'),
 });
 const send = (m: unknown): void => void process.send?.(m);

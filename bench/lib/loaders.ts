@@ -26,6 +26,8 @@ export function startLoaders(o: {
   brokerUrl: string | string[];
   stagger?: boolean;
   changesPerHeartbeat?: number;
+  /** Each station's inflight window (QoS 1 messages without a PUBACK); unlimited when absent. */
+  maxInFlight?: number;
   /** Source addresses per loader process (127.0.0.x, distinct across loaders). */
   addressesPerLoader?: number;
 }): LoaderGroup {
@@ -47,6 +49,7 @@ export function startLoaders(o: {
           rate: o.rate,
           stagger: o.stagger,
           changesPerHeartbeat: o.changesPerHeartbeat,
+          maxInFlight: o.maxInFlight,
           localAddresses,
         }),
       },
