@@ -9,6 +9,8 @@
 //   on the station, as firmware's store-and-forward does); 0 = unlimited, a client that never waits.
 //   INGEST_WAL_FSYNC=interval (default) | never | always: the ingest's fsync policy (it inherits the environment);
 //   every message is appended to the write-ahead log before its PUBACK whatever the policy.
+//   BENCH_BROKER_NODE_OPTIONS: the broker process's NODE_OPTIONS, e.g. --max-old-space-size=320 (V8 otherwise lets
+//   garbage pile up to its own heap limit before a full collection: the RSS then says little about what is live).
 //   BENCH_DURABILITY=off: the broker without its session journal (memory only) and the ingest's log never
 //   fsynced — the cost of durability is the difference to the default (on).
 //

@@ -58,6 +58,7 @@ export async function startPipeline(o: { stations: number; ingest: boolean; dura
       BROKER_METRICS_PORT: String(brokerMetricsPort),
       // Without an ingest nobody would ever claim the seeded session, and it would queue every message.
       BROKER_SEEDED_SESSIONS: o.ingest ? 'svc-ingest' : 'none',
+      NODE_OPTIONS: process.env.BENCH_BROKER_NODE_OPTIONS ?? '',
     },
     false,
     join(dir, 'broker.log'),
