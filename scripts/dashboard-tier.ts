@@ -57,7 +57,7 @@ export interface DashboardNode {
   url: string;
   metricsPort: number;
   child: ChildProcess;
-  /** Its JSON log lines so far. */
+  /** Its JSON log lines so far, when the tier was started with `keepLog` (tests); empty otherwise. */
   events: Array<Record<string, unknown>>;
   exited: Promise<number | null>;
 }
@@ -84,6 +84,8 @@ export interface DashboardTierOptions {
   command?: string[];
   /** Each log line of a node, e.g. to print it. */
   onLine?: (id: string, line: string) => void;
+  /** Keep every parsed log line in `events` (tests read them); a long-running tier would grow without end. */
+  keepLog?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -107,25 +109,25 @@ async function startNode(id: string, o: DashboardTierOptions, spawned: Array<{ c
   const events: DashboardNode['events'] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   spawned.push({ child, exited });
+  let onStarted: (line: Record<string, unknown>) => void = () => {};
   createInterface({ input: child.stdout! }).on('line', (line) => {
     o.onLine?.(id, line);
+    let parsed: Record<string, unknown>;
     try {
-      events.push(JSON.parse(line) as Record<string, unknown>);
+      parsed = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      // not a log line
+      return; // not a log line
     }
+    if (o.keepLog) events.push(parsed);
+    if (parsed.event === 'started') onStarted(parsed);
   });
   const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`dashboard node ${id} did not start within ${o.startTimeoutMs ?? 60_000} ms`)), o.startTimeoutMs ?? 60_000);
-    const poll = setInterval(() => {
-      const line = events.find((e) => e.event === 'started');
-      if (!line) return;
-      clearInterval(poll);
+    onStarted = (line) => {
       clearTimeout(timer);
       resolve(line);
-    }, 50);
+    };
     void exited.then((code) => {
-      clearInterval(poll);
       clearTimeout(timer);
       reject(new Error(`dashboard node ${id} exited with ${code} while starting`));
     });

@@ -81,6 +81,7 @@ test('dashboard nodes share events, keep districts apart on every node, and hand
     env,
     nodeEnv: (id) => ({ ALERTING_SPOOL_DIR: join(dir, `spool-${id}`) }),
     command: [process.execPath, '--import', 'tsx', projectPath('dashboard-api/main.ts')],
+    keepLog: true,
   });
   t.teardown(() => tier.close());
   const nodes = tier.nodes;
