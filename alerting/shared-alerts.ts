@@ -57,7 +57,7 @@ function storedOf(record: StoreRecord): StoredTransition | null {
 
 const rowOf = (s: StoredTransition, fence: number) => {
   const a = s.transition.alert;
-  return { key: a.key, district: a.district, state: a.state, resolved_at: a.resolvedAt ?? null, record: JSON.stringify(s), fence };
+  return { key: a.key, district: a.district, state: a.state, resolved_at: a.resolvedAt ?? null, record: JSON.stringify(s), fence, version: 0 };
 };
 
 /** Writes rows under a fencing token: the fence row moves up to it, or the write is refused (FencedError). */
@@ -76,12 +76,20 @@ export async function readAlertState(db: Db, logger: Logger): Promise<StoredTran
   return parseRecords(await db.selectFrom('alerts').select(['key', 'record']).execute(), logger);
 }
 
-async function writeFencedIn(trx: Db, fence: number, rows: ReturnType<typeof rowOf>[]): Promise<void> {
+async function writeFencedIn(trx: Db, fence: number, unversioned: ReturnType<typeof rowOf>[]): Promise<void> {
+  // The fence row's update also serialises writers (a row lock in PostgreSQL, the one writer of SQLite), so
+  // the version read next is not taken by another write in between.
   const moved = await trx.updateTable('alerting_fence').set({ token: fence }).where('name', '=', 'alerting').where('token', '<=', fence).executeTakeFirst();
   if (Number(moved.numUpdatedRows) === 0) {
     const newest = await trx.selectFrom('alerting_fence').select('token').where('name', '=', 'alerting').executeTakeFirst();
     throw new FencedError(fence, newest?.token ?? Number.NaN);
   }
+  const top = await trx
+    .selectFrom('alerts')
+    .select((eb) => eb.fn.max('version').as('v'))
+    .executeTakeFirst();
+  const version = Number(top?.v ?? 0) + 1;
+  const rows = unversioned.map((r) => ({ ...r, version }));
   await insertChunked(rows, (chunk) =>
     trx
       .insertInto('alerts')
@@ -93,6 +101,7 @@ async function writeFencedIn(trx: Db, fence: number, rows: ReturnType<typeof row
           resolved_at: eb.ref('excluded.resolved_at'),
           record: eb.ref('excluded.record'),
           fence: eb.ref('excluded.fence'),
+          version: eb.ref('excluded.version'),
         })),
       )
       .execute(),
@@ -203,11 +212,12 @@ export function sharedAlertStore(o: {
   };
 }
 
-/** A follower's read-only copy of the alerts table, re-read every `refreshMs` (and on demand). */
+/** A follower's read-only copy of the alerts table: rows written since its last read, every `refreshMs` (and on demand). */
 export interface AlertMirror {
   list(filter?: AlertFilter): Alert[];
   get(key: string): Alert | undefined;
-  refresh(): Promise<void>;
+  /** Reads what was written since the last read; resolves to the number of rows read. */
+  refresh(): Promise<number>;
   close(): void;
 }
 
@@ -220,15 +230,23 @@ export async function alertMirror(o: {
   clock?: () => number;
 }): Promise<AlertMirror> {
   const clock = o.clock ?? Date.now;
-  let byKey = new Map<string, Alert>();
-  async function refresh(): Promise<void> {
+  const byKey = new Map<string, Alert>();
+  /** The newest version read; -1 before the first read, which takes every open or recently resolved alert. */
+  let seen = -1;
+  // One read at a time: a slower read merged after a newer one would put older records back.
+  let reading: Promise<number> = Promise.resolve(0);
+  const refresh = (): Promise<number> => (reading = reading.then(read, read));
+  async function read(): Promise<number> {
     const since = clock() - o.retentionMs();
-    const rows = await o.db
-      .selectFrom('alerts')
-      .select(['key', 'record'])
-      .where((eb) => eb.or([eb('state', '!=', 'resolved'), eb('resolved_at', '>=', since)]))
-      .execute();
-    byKey = new Map(parseRecords(rows, o.logger).map((s) => [s.transition.alert.key, s.transition.alert]));
+    let query = o.db.selectFrom('alerts').select(['key', 'record', 'version']);
+    query = seen < 0 ? query.where((eb) => eb.or([eb('state', '!=', 'resolved'), eb('resolved_at', '>=', since)])) : query.where('version', '>', seen);
+    const rows = await query.execute();
+    for (const r of rows) seen = Math.max(seen, Number(r.version));
+    seen = Math.max(seen, 0);
+    for (const s of parseRecords(rows, o.logger)) byKey.set(s.transition.alert.key, s.transition.alert);
+    // Resolved alerts leave the view once past the retention, as they leave the leader's.
+    for (const [key, a] of byKey) if (a.state === 'resolved' && (a.resolvedAt ?? 0) < since) byKey.delete(key);
+    return rows.length;
   }
   await refresh();
   const timer = setInterval(() => {

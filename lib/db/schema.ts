@@ -125,6 +125,8 @@ export interface AlertsTable {
   /** StoredTransition JSON (alerting/store.ts). */
   record: string;
   fence: number;
+  /** Numbers the write that stored the row (one higher than any before it): followers read what changed since theirs. */
+  version: number;
 }
 
 /** One row, 'alerting': the highest fencing token that wrote alert state. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { manualRecords } from '../../alerting/manual-records.js';
-import { FencedError, readAlertState, writeAlertState } from '../../alerting/shared-alerts.js';
+import { alertMirror, FencedError, readAlertState, writeAlertState } from '../../alerting/shared-alerts.js';
 import type { StoredTransition } from '../../alerting/store.js';
 import type { Alert } from '../../domain/alerts.js';
 import { acceptanceStore } from '../../dashboard-api/acceptance-store.js';
@@ -74,7 +74,7 @@ for (const d of DIALECTS) {
     const database = await d.open(t);
     t.deepEqual(
       (await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name),
-      ['0001-shared-state', '0002-inspections', '0003-self-checks', '0004-alert-state', '0005-station-acceptances'],
+      ['0001-shared-state', '0002-inspections', '0003-self-checks', '0004-alert-state', '0005-station-acceptances', '0007-alert-versions'],
     );
     const tables = [
       'users',
@@ -210,6 +210,46 @@ for (const d of DIALECTS) {
     t.deepEqual(await readAlertState(db, logger), [acked]);
     await writeAlertState(db, 4, [{ ...acked, transition: { ...acked.transition, at: acked.transition.at + 1 } }]);
     t.is((await readAlertState(db, logger))[0]!.transition.at, acked.transition.at + 1, 'the same token writes on');
+  });
+
+  test(`${d.name}: a follower's mirror reads only the alert rows written since its last read, and lets resolved ones go after the retention`, async (t) => {
+    const { db } = await d.open(t);
+    const at = 1_764_000_000_000;
+    const stored = (n: number, extra: Partial<Alert> = {}): StoredTransition => {
+      const alert: Alert = {
+        key: `SN-${String(n).padStart(4, '0')}:offline`,
+        ruleId: 'offline',
+        stationId: `SN-${String(n).padStart(4, '0')}`,
+        district: 'SN',
+        severity: 'major',
+        state: 'firing',
+        summaryZh: '离线',
+        summaryEn: 'offline',
+        firstSeen: at,
+        lastSeen: at,
+        escalated: false,
+        ...extra,
+      };
+      return { transition: { alert, from: null, to: alert.state, at: alert.lastSeen }, firedAt: at };
+    };
+    await writeAlertState(
+      db,
+      1,
+      Array.from({ length: 40 }, (_, n) => stored(n + 1)),
+    );
+    let now = at + 60_000;
+    const mirror = await alertMirror({ db, retentionMs: () => 3_600_000, refreshMs: 3_600_000, logger, clock: () => now });
+    t.teardown(() => mirror.close());
+    t.is(mirror.list().length, 40);
+    t.is(await mirror.refresh(), 0, 'nothing written since: nothing read');
+    await writeAlertState(db, 1, [stored(7, { state: 'resolved', resolvedAt: at + 120_000, lastSeen: at + 120_000 }), stored(41)]);
+    t.is(await mirror.refresh(), 2, 'only the two rows written');
+    t.is(mirror.get('SN-0007:offline')?.state, 'resolved');
+    t.is(mirror.list().length, 41);
+    now = at + 120_000 + 3_600_001;
+    await mirror.refresh();
+    t.is(mirror.get('SN-0007:offline'), undefined, 'resolved longer ago than the retention');
+    t.is(mirror.list().length, 40);
   });
 
   test(`${d.name}: station acceptances: a nomination is renewed until decided, then fixed; plaque and subsidy only once accepted`, async (t) => {
