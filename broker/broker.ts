@@ -28,6 +28,8 @@ export const DEFAULT_MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 1024;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 export const DEFAULT_QUEUE_MAX_BYTES = 128 << 20;
 export const DEFAULT_SESSION_INFLIGHT = 1000;
+/** About 250 MB of Redis memory (a queued message costs Redis some 500 bytes: the packet, its count, its list entry). */
+export const DEFAULT_REDIS_QUEUE_MAX_MESSAGES = 500_000;
 
 /** Where and how persistent sessions are kept (session-persistence.ts). */
 export interface SessionOptions {
@@ -65,7 +67,13 @@ export interface BrokerOptions {
    * (redis-sessions.ts); `sessions` is then unused. `heartbeatMs`: how often nodes announce themselves (default 2 s);
    * a node silent for three of them is taken for dead (see onPeerLost in startBroker).
    */
-  cluster?: { redisUrl: string; heartbeatMs?: number };
+  cluster?: {
+    redisUrl: string;
+    heartbeatMs?: number;
+    /** Messages a persistent session may have queued in Redis before PUBACKs are held (redis-sessions.ts). */
+    maxQueuedMessages?: number;
+    queueCheckMs?: number;
+  };
   /** Back-off of failed CONNECTs per username and address (auth-throttle.ts). */
   authThrottle?: AuthThrottleLimits;
   /** Refusals logged in full per kind/reason and interval; the rest are counted and summarised in one line. */
@@ -125,6 +133,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   let journalErrorsUnlogged = 0;
   const maxQueueBytes = sessionOptions.maxQueueBytes ?? DEFAULT_QUEUE_MAX_BYTES;
   const cluster = options.cluster;
+  /** The queue bound of either store was reached (active) or is clear again; `fields` say how full. */
+  function onBackpressure(active: boolean, fields: Record<string, number>): void {
+    metrics.backpressure.set(active ? 1 : 0);
+    if (active) {
+      metrics.backpressureEpisodes.inc();
+      logger.warn({ event: 'backpressure_on', ...fields }, 'session queues full: holding PUBACKs until the subscribers catch up');
+    } else logger.info({ event: 'backpressure_off', ...fields }, 'session queues below the bound again: PUBACKs flow');
+  }
   // QoS 1 backlogs of the persistent service sessions cost O(1) per message, not a scan (indexed-persistence.ts),
   // survive a restart (the journal) and are bounded (session-persistence.ts). A node of a cluster keeps them in Redis.
   const sessions = cluster
@@ -143,13 +159,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           logger.warn({ event: 'slow_client_disconnected', reason: 'no_puback', ...describe(client) }, 'disconnected a client that stopped acknowledging');
           client.close();
         },
-        onBackpressure(active, queuedBytes) {
-          metrics.backpressure.set(active ? 1 : 0);
-          if (active) {
-            metrics.backpressureEpisodes.inc();
-            logger.warn({ event: 'backpressure_on', queuedBytes, maxQueueBytes }, 'session queues full: holding PUBACKs until the subscribers catch up');
-          } else logger.info({ event: 'backpressure_off', queuedBytes, maxQueueBytes }, 'session queues below the bound again: PUBACKs flow');
-        },
+        onBackpressure: (active, queuedBytes) => onBackpressure(active, { queuedBytes, maxQueueBytes }),
         onJournalError(err) {
           metrics.journalErrors.inc();
           // A full or read-only disk fails every group write: the first is logged, then one summary per 10 s.
@@ -176,7 +186,16 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       });
   const redisError = (err: Error) =>
     refusalLog.record('redis_error', () => logger.error({ event: 'redis_error', err: err.message }, 'Redis link of the cluster failed; reconnecting'));
-  const redisSessions = cluster ? new RedisSessions({ url: cluster.redisUrl, onError: redisError }) : null;
+  const maxQueuedMessages = cluster?.maxQueuedMessages ?? DEFAULT_REDIS_QUEUE_MAX_MESSAGES;
+  const redisSessions = cluster
+    ? new RedisSessions({
+        url: cluster.redisUrl,
+        onError: redisError,
+        maxQueuedMessages,
+        queueCheckMs: cluster.queueCheckMs,
+        onBackpressure: (active, longestQueue) => onBackpressure(active, { longestQueue, maxQueuedMessages }),
+      })
+    : null;
   /** What the broker itself calls on either store (aedes uses the rest). */
   const store: Pick<SessionPersistence, 'admit' | 'addSubscriptions' | 'destroy'> = sessions ?? redisSessions!;
   const persistence = new CallBackPersistence(() => store as never);

@@ -3,7 +3,14 @@ import { env, SHARED_ENV } from '../lib/config.js';
 import { MAX_PAYLOAD_BYTES } from '../domain/telemetry.js';
 import { isServiceClientId } from './acl.js';
 import { projectPath } from '../lib/paths.js';
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAX_PACKET_BYTES, DEFAULT_QUEUE_MAX_BYTES, DEFAULT_SESSION_INFLIGHT, type SessionOptions } from './broker.js';
+import {
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_MAX_PACKET_BYTES,
+  DEFAULT_QUEUE_MAX_BYTES,
+  DEFAULT_REDIS_QUEUE_MAX_MESSAGES,
+  DEFAULT_SESSION_INFLIGHT,
+  type SessionOptions,
+} from './broker.js';
 import { FSYNC_POLICIES } from './session-persistence.js';
 
 export const BrokerConfigSchema = z.object({
@@ -57,6 +64,12 @@ export const BrokerConfigSchema = z.object({
     .describe(
       'Run as one node of a cluster: subscriptions, persistent sessions with their queued messages, retained messages and every publish are shared through this Redis (run it with appendonly yes); BROKER_DATA_DIR, BROKER_FSYNC, BROKER_QUEUE_MAX_BYTES and BROKER_SESSION_INFLIGHT are then unused. Unset: a single broker with its own session journal',
     ),
+  BROKER_REDIS_QUEUE_MAX_MESSAGES: env.int(
+    DEFAULT_REDIS_QUEUE_MAX_MESSAGES,
+    1,
+    2 ** 40,
+    'With BROKER_REDIS_URL: messages one persistent session (an ingest worker) may have queued in Redis (some 500 bytes of Redis memory each); beyond it PUBACKs are held until its queue is under 90 % again, checked every 0.5 s',
+  ),
   REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
   BROKER_SEEDED_SESSIONS: z
     .string()
@@ -90,7 +103,7 @@ export const brokerListenOptions = (config: BrokerConfig) => ({
   maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
   drainTimeoutMs: config.BROKER_DRAIN_TIMEOUT_MS,
   seededSessions: config.BROKER_SEEDED_SESSIONS,
-  cluster: config.BROKER_REDIS_URL ? { redisUrl: config.BROKER_REDIS_URL } : undefined,
+  cluster: config.BROKER_REDIS_URL ? { redisUrl: config.BROKER_REDIS_URL, maxQueuedMessages: config.BROKER_REDIS_QUEUE_MAX_MESSAGES } : undefined,
   sessions: {
     dir: config.BROKER_DATA_DIR === 'none' ? null : projectPath(config.BROKER_DATA_DIR),
     fsync: config.BROKER_FSYNC,

@@ -53,7 +53,19 @@ export interface RedisSessionsOptions {
   url: string;
   /** A failure of the Redis link (ioredis reconnects by itself; meanwhile admissions wait or fail, so PUBACKs do). */
   onError?: (err: Error) => void;
+  /**
+   * Messages one persistent session (the ingest) may have queued in Redis: beyond it admissions wait, so PUBACKs
+   * are held and the stations slow down, until its queue is under 90 % of it again. Unbounded when absent.
+   */
+  maxQueuedMessages?: number;
+  /** How often the queue lengths are read (default 500 ms): the bound may be passed by what arrives meanwhile. */
+  queueCheckMs?: number;
+  /** Publishers held (true) or let go (false); `longest` is the longest queue read. */
+  onBackpressure?: (active: boolean, longest: number) => void;
 }
+
+/** Held publishers are let go once every queue is this far below the bound. */
+const LOW_WATER = 0.9;
 
 export class RedisSessions extends AsyncRedisPersistenceClass {
   readonly #redis: Redis;
@@ -62,11 +74,57 @@ export class RedisSessions extends AsyncRedisPersistenceClass {
   /** The store of one SUBSCRIBE packet's subscriptions, by its list (see addSubscriptions). */
   readonly #subscribing = new WeakMap<object, Promise<void>>();
 
+  readonly #options: RedisSessionsOptions;
+  /** Persistent sessions messages were queued for: the queues the bound watches. */
+  readonly #sessions = new Set<string>();
+  #held: Array<() => void> = [];
+  #full = false;
+  #longest = 0;
+  #queueCheck: NodeJS.Timeout | null = null;
+
   constructor(options: RedisSessionsOptions) {
     const redis = new Redis(options.url, { lazyConnect: false });
     super({ conn: redis, maxSessionDelivery: MAX_SESSION_DELIVERY });
     this.#redis = redis;
+    this.#options = options;
     redis.on('error', (err: Error) => options.onError?.(err));
+    if (options.maxQueuedMessages !== undefined) {
+      this.#queueCheck = setInterval(() => void this.#checkQueues().catch((err: Error) => options.onError?.(err)), options.queueCheckMs ?? 500);
+      this.#queueCheck.unref();
+    }
+  }
+
+  /** The longest queue of a persistent session at the last check (0 when unbounded: not read). */
+  get longestQueue(): number {
+    return this.#longest;
+  }
+
+  async #checkQueues(): Promise<void> {
+    if (this.#sessions.size === 0) return;
+    const pipeline = this.#redis.pipeline();
+    for (const id of this.#sessions) pipeline.llen(outgoingKey(id));
+    const results = (await pipeline.exec()) ?? [];
+    this.#longest = Math.max(0, ...results.map(([err, n]) => (err ? 0 : Number(n))));
+    const max = this.#options.maxQueuedMessages!;
+    if (!this.#full && this.#longest >= max) {
+      this.#full = true;
+      this.#options.onBackpressure?.(true, this.#longest);
+    } else if (this.#full && this.#longest < max * LOW_WATER) {
+      this.#full = false;
+      this.#options.onBackpressure?.(false, this.#longest);
+      const held = this.#held;
+      this.#held = [];
+      for (const resolve of held) resolve();
+    }
+  }
+
+  override async destroy(): Promise<void> {
+    if (this.#queueCheck) clearInterval(this.#queueCheck);
+    this.#full = false;
+    const held = this.#held;
+    this.#held = [];
+    for (const resolve of held) resolve();
+    await super.destroy();
   }
 
   /** `CONFIG GET appendonly` (null when the server does not allow CONFIG, as some managed services do not). */
@@ -86,6 +144,8 @@ export class RedisSessions extends AsyncRedisPersistenceClass {
   async admit(packet: QueuedPacket): Promise<void> {
     const subs = await this.subscriptionsByTopic(packet.topic as string);
     if (subs.length === 0) return;
+    for (const { clientId } of subs) this.#sessions.add(clientId);
+    while (this.#full) await new Promise<void>((resolve) => this.#held.push(resolve));
     const broker = this.broker;
     packet.brokerId = broker.id;
     packet.brokerCounter = ++broker.counter;
