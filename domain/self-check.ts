@@ -17,10 +17,11 @@ export type SelfCheckStep = keyof typeof SELF_CHECK_STEPS;
 export const selfCheckDueDate = (year: number): string => `${year}-06-30`;
 
 /**
- * Late: not submitted when 1 July of its year began (Qingdao time), or submitted after that. Judged
- * on the submission the self-check holds (a resubmission after a return replaces the first).
+ * Late at `now`: not submitted when 1 July of its year began (Qingdao time), or submitted after that.
+ * Judged on the submission the self-check holds (a resubmission after a return replaces the first);
+ * one made after `now` (a report on a past month) was not there yet.
  */
 export function selfCheckLate(year: number, submittedAt: number | undefined, now: number): boolean {
   const deadline = midnightOfDate(`${year}-07-01`);
-  return (submittedAt ?? now) >= deadline;
+  return (submittedAt !== undefined && submittedAt <= now ? submittedAt : now) >= deadline;
 }
