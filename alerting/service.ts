@@ -75,8 +75,6 @@ export interface AlertingService extends AlertingPort {
   rollupRange(fromDate: string, toDate: string): Promise<DailyRollup[]>;
   /** All daily rollups held (current year and the rolling window). */
   rollups(): readonly DailyRollup[];
-  /** The schedule a station is judged by on each date: the registry's hours with the approved closures and schedule changes. */
-  scheduleOf(stationId: string): Schedule | undefined;
   /** Re-reads silences, attestations and approved schedule requests other nodes stored (the timer calls this every RECORDS_REFRESH_MS). */
   refreshRecords(): Promise<void>;
   /** Reads the platform coverage written since the last read (the timer calls this). */
