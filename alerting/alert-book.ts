@@ -117,7 +117,8 @@ export async function restoreAlertBook(o: AlertBookOptions) {
     /** Applies an evaluation's result: its changed tracks, its transitions, and unmuted alerts announced. */
     apply(changed: readonly Track[], transitions: AlertTransition[]): void {
       for (const t of changed) {
-        if (t.alert) tracks.set(t.key, t);
+        // A condition still within its rule's `for` is kept too: dropping it restarted the wait at every evaluation.
+        if (t.alert || t.pendingSince !== null) tracks.set(t.key, t);
         else tracks.delete(t.key);
       }
       publish(transitions, (t) => tracks.get(t.alert.key)?.audibleSince ?? null);

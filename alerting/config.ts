@@ -19,7 +19,7 @@ export const AlertingConfigSchema = InfluxEnvSchema.extend({
   ALERTING_REPORTS_DIR: env.string('var/reports', 'Monthly summaries and self-check drafts are also written here as JSON'),
   ALERTING_CRON: env.flag(
     true,
-    'Run the scheduled jobs (daily rollup 00:05, monthly summary, June self-check draft: the plan wants it before July); one instance only',
+    'Run the scheduled jobs (daily rollup 00:05, monthly summary, June self-check draft: the plan wants it before July; 1 July: late self-checks to city staff); one instance only',
   ),
   ALERTING_METRICS_HOST: env.string('127.0.0.1', 'Interface of the /metrics listener; 0.0.0.0 in docker'),
   ALERTING_METRICS_PORT: env.port(9103, 'Prometheus /metrics of the alerting service'),

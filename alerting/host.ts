@@ -80,11 +80,12 @@ export async function hostAlerting(o: {
     store = { ...history, loadAlerts: async () => ({ latest: [], resolved: [] }) };
   }
   const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics, beforeSend });
+  const records = manualRecords(db);
   const service = await createAlertingService({
     registry,
     rules,
     store,
-    records: manualRecords(db),
+    records,
     notifier,
     states: consumer.states,
     logger,
@@ -97,7 +98,7 @@ export async function hostAlerting(o: {
   service.start();
   const tasks =
     config.ALERTING_CRON && role.kind !== 'follower'
-      ? scheduleJobs(createJobs({ service, store, notifier, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
+      ? scheduleJobs(createJobs({ service, store, notifier, records, registry, rules, reportsDir: projectPath(config.ALERTING_REPORTS_DIR), logger }), logger)
       : [];
   return {
     service,

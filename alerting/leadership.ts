@@ -197,6 +197,7 @@ export async function startAlertingNode(o: AlertingNodeOptions): Promise<Alertin
     silences: (stationId) => current.service.silences(stationId),
     attestations: (stationId) => current.service.attestations(stationId),
     compliance: (stationId) => current.service.compliance(stationId),
+    scheduleOf: (stationId) => current.service.scheduleOf(stationId),
     onTransition(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

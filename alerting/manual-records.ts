@@ -3,9 +3,11 @@ import type { DistrictCode } from '../domain/districts.js';
 import type { EquipmentItem } from '../domain/equipment.js';
 import type { Selectable } from 'kysely';
 import type { Db } from '../lib/db/database.js';
+import { approvedScheduleRequests, type ScheduleRequest } from '../lib/db/schedule-request-rows.js';
 import type { AttestationsTable } from '../lib/db/schema.js';
 
-// What people record for the alerting service — silences and inspection attestations — on the
+// What people record for the alerting service — silences, inspection attestations, approved
+// closures and schedule changes, and when districts submitted their self-checks — on the
 // relational database (lib/db): they are shared by every node, written one at a time, and must
 // outlive InfluxDB's retention. Telemetry, alerts and rollups stay in InfluxDB (store.ts).
 
@@ -19,6 +21,10 @@ export interface ManualRecords {
   loadAttestations(since: number): Promise<Attestation[]>;
   /** Attestations stored after row `afterId` and made at or after `since`, with their ids, in id order: what other nodes wrote since the last read. */
   attestationsAfter(afterId: number, since: number): Promise<Array<{ id: number; attestation: Attestation }>>;
+  /** Declared closures and schedule changes city staff approved (they shape the stations' schedules). */
+  approvedScheduleRequests(): Promise<ScheduleRequest[]>;
+  /** When each district submitted its self-check of `year` (districts that never did are absent). */
+  selfCheckSubmissions(year: number): Promise<Map<string, number>>;
 }
 
 const attestationOf = (r: Selectable<AttestationsTable>): Attestation => ({
@@ -83,6 +89,16 @@ export function manualRecords(db: Db): ManualRecords {
     async attestationsAfter(afterId, since) {
       const rows = await db.selectFrom('attestations').selectAll().where('id', '>', afterId).where('at', '>=', since).orderBy('id').execute();
       return rows.map((r) => ({ id: Number(r.id), attestation: attestationOf(r) }));
+    },
+    approvedScheduleRequests: () => approvedScheduleRequests(db),
+    async selfCheckSubmissions(year) {
+      const rows = await db
+        .selectFrom('self_checks')
+        .select(['district', 'submitted_at'])
+        .where('year', '=', year)
+        .where('submitted_at', 'is not', null)
+        .execute();
+      return new Map(rows.map((r) => [r.district, r.submitted_at!]));
     },
   };
 }

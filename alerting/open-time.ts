@@ -1,4 +1,4 @@
-import { localDateOf, midnightOfDate } from '../domain/schedule.js';
+import { localDateOf, midnightOfDate, type Schedule } from '../domain/schedule.js';
 import type { Registry } from '../domain/registry.js';
 import type { Station } from '../domain/station.js';
 import type { Telemetry } from '../domain/telemetry.js';
@@ -26,9 +26,17 @@ export interface OpenTime {
 
 /**
  * Today's open time so far, read from raw telemetry so a restart mid-day loses nothing.
- * `onlineAfterMs` is compliance's heartbeat tolerance (compliance.onlineAfterS).
+ * `onlineAfterMs` is compliance's heartbeat tolerance (compliance.onlineAfterS); `hoursOf` the schedule
+ * a station is judged by (approved closures and schedule changes applied), the same as the rollups'.
  */
-export async function restoreOpenTime(registry: Registry, onlineAfterMs: number, read: SampleReader, coverage: CoverageView, now: number): Promise<OpenTime> {
+export async function restoreOpenTime(
+  registry: Registry,
+  onlineAfterMs: number,
+  read: SampleReader,
+  coverage: CoverageView,
+  now: number,
+  hoursOf: (s: Station) => Schedule,
+): Promise<OpenTime> {
   const trackers = new Map<string, ServingTracker>();
   let day = localDateOf(now);
   const reread = async (until: number): Promise<void> => {
@@ -52,7 +60,7 @@ export async function restoreOpenTime(registry: Registry, onlineAfterMs: number,
       const date = localDateOf(now);
       const from = midnightOfDate(date);
       const tracker = trackers.get(s.id) ?? newServingTracker(onlineAfterMs);
-      return rollupDay(s.id, s.district, s.openingHours, stationSignals(tracker, coverage.judged(from, now), from, now), date, now);
+      return rollupDay(s.id, s.district, hoursOf(s), stationSignals(tracker, coverage.judged(from, now), from, now), date, now);
     },
     rollOver(now) {
       const date = localDateOf(now);
@@ -63,7 +71,7 @@ export async function restoreOpenTime(registry: Registry, onlineAfterMs: number,
       for (const s of registry.stations) {
         const t = trackers.get(s.id);
         if (!t) continue;
-        finished.push(rollupDay(s.id, s.district, s.openingHours, stationSignals(t, covered, from, to), day));
+        finished.push(rollupDay(s.id, s.district, hoursOf(s), stationSignals(t, covered, from, to), day));
         forgetBefore(t.open, to);
         forgetBefore(t.online, to);
       }

@@ -1,6 +1,7 @@
 import type { Alert, ComplianceSnapshot } from '../domain/alerts.js';
 import { DISTRICTS, type DistrictCode } from '../domain/districts.js';
 import type { Registry } from '../domain/registry.js';
+import { selfCheckDueDate } from '../domain/self-check.js';
 import type { ComplianceTime } from '../domain/alerts.js';
 import { acceptanceForm, liveEvidence, type AcceptanceForm } from '../rules/acceptance-form.js';
 import { complianceOf, coverageOf, pooledTime, type DailyRollup } from '../rules/compliance.js';
@@ -90,5 +91,13 @@ export function renderSelfCheck(form: AcceptanceForm): RenderedMessage {
       `- ${i.no}. ${i.textZh}：${i.score === null ? '待填写 (to fill in)' : `${i.score}/${i.max}`}${i.evidenceZh.length ? `（${i.evidenceZh.join('；')}）` : ''}`,
   );
   const markdown = `### ${title}\n请于7月前（6月30日前）完成自查，8月底前上报。Self-check draft: complete before July (by 30 June), report by end of August.\n\n${lines.join('\n')}`;
+  return { title, markdown, text: markdown.replace(/^### /, '') };
+}
+
+/** The 1 July notice: districts whose self-check was not submitted before July (or only after it). */
+export function renderLateSelfChecks(year: number, districtNames: readonly string[]): RenderedMessage {
+  const title = `【验收自查逾期】${year} 年 ${districtNames.length} 个单位未在7月前上报自查`;
+  const due = selfCheckDueDate(year);
+  const markdown = `### ${title}\n截止日期 ${due}（计划：7月前完成自查）。Self-checks not submitted before July (due ${due}):\n\n${districtNames.map((n) => `- ${n}`).join('\n')}`;
   return { title, markdown, text: markdown.replace(/^### /, '') };
 }

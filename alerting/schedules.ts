@@ -1,24 +1,28 @@
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
-import { districtByCode } from '../domain/districts.js';
+import { districtByCode, type DistrictCode } from '../domain/districts.js';
 import type { Registry } from '../domain/registry.js';
 import { DAY_MS, localDateOf, TIMEZONE } from '../domain/schedule.js';
+import { selfCheckLate } from '../domain/self-check.js';
 import { writeJsonFileAtomic } from '../lib/json-file.js';
 import type { Logger } from '../lib/logger.js';
 import type { RulesConfig } from '../rules/rule-config.js';
+import type { ManualRecords } from './manual-records.js';
 import type { Notifier } from './notifier.js';
-import { monthlySummary, renderMonthly, renderSelfCheck, selfCheckDrafts } from './reports.js';
+import { monthlySummary, renderLateSelfChecks, renderMonthly, renderSelfCheck, selfCheckDrafts } from './reports.js';
 import type { AlertingService } from './service.js';
 import type { AlertStore } from './store.js';
 
 // The calendar of the alerting service, in Qingdao time: rollups just after midnight, the
 // monthly summary on the 1st, the acceptance self-check draft on 1 June (the plan: districts
-// self-check before July, report by the end of August, the city accepts in September).
+// self-check before July, report by the end of August, the city accepts in September), and on
+// 1 July the districts whose self-check is late, to city staff.
 
 export const CRON = {
   dailyRollup: '5 0 * * *',
   monthlySummary: '0 8 1 * *',
   selfCheckDraft: '0 9 1 6 *',
+  selfCheckLate: '0 9 1 7 *',
 } as const;
 
 /** Days a missed rollup (service down at midnight) is caught up. */
@@ -28,6 +32,8 @@ export interface JobDeps {
   service: AlertingService;
   store: AlertStore;
   notifier: Notifier;
+  /** When districts submitted their self-checks (the relational database). */
+  records: Pick<ManualRecords, 'selfCheckSubmissions'>;
   registry: Registry;
   rules: RulesConfig;
   reportsDir: string;
@@ -78,6 +84,19 @@ export function createJobs(d: JobDeps) {
       d.logger.info({ event: 'self_check_draft', year, file }, 'acceptance self-check drafts prepared');
       return forms;
     },
+    /** Districts (with stations) whose self-check of this year is late at `now`: to city staff, and a reminder to each of them. */
+    async selfCheckLate(now: number): Promise<DistrictCode[]> {
+      const year = Number(localDateOf(now).slice(0, 4));
+      const submitted = await d.records.selfCheckSubmissions(year);
+      const expected = new Set(d.registry.stations.filter((s) => s.yearBuilt <= year).map((s) => s.district));
+      const late = [...expected].filter((code) => selfCheckLate(year, submitted.get(code), now)).sort();
+      if (late.length > 0) {
+        d.notifier.send('city', null, renderLateSelfChecks(year, late.map(nameOf)));
+        for (const code of late) d.notifier.send('district', code, renderLateSelfChecks(year, [nameOf(code)]));
+      }
+      d.logger.info({ event: 'self_check_late', year, late }, `${late.length} district self-checks late`);
+      return late;
+    },
   };
 }
 
@@ -97,5 +116,10 @@ export function scheduleJobs(jobs: Jobs, logger: Logger, now: () => number = Dat
       },
       { timezone: TIMEZONE, name, noOverlap: true },
     );
-  return [task('dailyRollup', jobs.dailyRollup), task('monthlySummary', jobs.monthlySummary), task('selfCheckDraft', jobs.selfCheckDraft)];
+  return [
+    task('dailyRollup', jobs.dailyRollup),
+    task('monthlySummary', jobs.monthlySummary),
+    task('selfCheckDraft', jobs.selfCheckDraft),
+    task('selfCheckLate', jobs.selfCheckLate),
+  ];
 }

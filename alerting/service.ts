@@ -11,7 +11,8 @@ import {
 } from '../domain/alerts.js';
 import { EQUIPMENT_ITEMS } from '../domain/equipment.js';
 import type { Registry } from '../domain/registry.js';
-import { DAY_MS, midnightOfDate, localDateOf } from '../domain/schedule.js';
+import { DAY_MS, midnightOfDate, localDateOf, type Schedule, type ScheduleOf } from '../domain/schedule.js';
+import { effectiveSchedule, type RequestedChange } from '../domain/schedule-requests.js';
 import type { Station } from '../domain/station.js';
 import { initialState, type StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
@@ -45,7 +46,7 @@ export interface AlertingServiceOptions {
   registry: Registry;
   rules: RulesConfig;
   store: AlertStore;
-  /** Silences and attestations (the relational database). */
+  /** Silences, attestations and approved closures and schedule changes (the relational database). */
   records: ManualRecords;
   notifier: Notifier;
   /** Station states known at start (the telemetry consumer's map); the rules then fold live telemetry on their own. */
@@ -74,7 +75,7 @@ export interface AlertingService extends AlertingPort {
   rollupRange(fromDate: string, toDate: string): Promise<DailyRollup[]>;
   /** All daily rollups held (current year and the rolling window). */
   rollups(): readonly DailyRollup[];
-  /** Re-reads silences and attestations other nodes stored (the timer calls this every RECORDS_REFRESH_MS). */
+  /** Re-reads silences, attestations and approved schedule requests other nodes stored (the timer calls this every RECORDS_REFRESH_MS). */
   refreshRecords(): Promise<void>;
   /** Reads the platform coverage written since the last read (the timer calls this). */
   refreshCoverage(now?: number): Promise<void>;
@@ -87,7 +88,7 @@ export interface AlertingService extends AlertingPort {
 const COVERAGE_REFRESH_MS = 30_000;
 /** History (backfill) must have been quiet this long before the days it touched are recomputed. */
 const HISTORY_QUIET_MS = 60_000;
-/** Silences and attestations other nodes wrote are re-read this often. */
+/** Silences, attestations and approved schedule requests other nodes wrote are re-read this often. */
 export const RECORDS_REFRESH_MS = 5000;
 
 export async function createAlertingService(o: AlertingServiceOptions): Promise<AlertingService> {
@@ -121,17 +122,30 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     }
   }
   await readAttestations(startedAt - 2 * 366 * DAY_MS);
-  /** Other nodes' silences and attestations (every dashboard node records them in the shared database). */
+  /** Stations with approved closures or schedule changes: their schedule per date (the rest keep the registry's hours). */
+  let schedules = new Map<string, ScheduleOf>();
+  async function readSchedules(): Promise<void> {
+    const byStation = new Map<string, RequestedChange[]>();
+    for (const r of await records.approvedScheduleRequests()) {
+      if (!registry.get(r.stationId)) continue;
+      byStation.set(r.stationId, [...(byStation.get(r.stationId) ?? []), { ...r, seq: r.id }]);
+    }
+    schedules = new Map([...byStation].map(([id, changes]) => [id, effectiveSchedule(registry.get(id)!.openingHours, changes)]));
+  }
+  await readSchedules();
+  const hoursOf = (s: Station): Schedule => schedules.get(s.id) ?? s.openingHours;
+  /** Other nodes' silences, attestations and decisions (every dashboard node records them in the shared database). */
   async function refreshRecords(): Promise<void> {
     const made = silencesMade;
     const fresh = await records.loadSilences(clock());
     if (made === silencesMade) silences = fresh;
     await readAttestations(0);
+    await readSchedules();
   }
   const compliance = createComplianceBook(config.compliance, await store.loadRollups(keptSince(config.compliance, startedAt)));
   const readSamples = sampleReader(registry, store, onlineAfterMs);
   const coverage = coverageView(store, onlineAfterMs);
-  const openTime = await restoreOpenTime(registry, onlineAfterMs, readSamples, coverage, startedAt);
+  const openTime = await restoreOpenTime(registry, onlineAfterMs, readSamples, coverage, startedAt, hoursOf);
   logger.info(
     { event: 'alerting_restored', open: alerts.tracks.size, resolved: alerts.resolvedCount(), silences: silences.length, rollups: compliance.all().length },
     'alerting state rebuilt from the store',
@@ -148,8 +162,10 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
 
   function judge(s: Station, now: number, state = stateOf(s)): AlertTransition[] {
     if (o.follower) return [];
+    // The rules (closed in hours) judge by the hours in force today: an approved closure is no lapse.
+    const hours = schedules.get(s.id);
     const ctx = {
-      station: s,
+      station: hours ? { ...s, openingHours: hours(localDateOf(now)) } : s,
       state,
       now,
       watchingSince: startedAt,
@@ -190,7 +206,7 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     // Folded as each station's rows arrive: a year of raw rows is never held for the whole fleet.
     await readSamples(from, to, (s, samples) => {
       const signals = stationSignals(trackerFromSamples(samples.open, samples.online, onlineAfterMs), covered, from, to);
-      for (let day = from; day < to; day += DAY_MS) out.push(rollupDay(s.id, s.district, s.openingHours, signals, localDateOf(day)));
+      for (let day = from; day < to; day += DAY_MS) out.push(rollupDay(s.id, s.district, hoursOf(s), signals, localDateOf(day)));
     });
     for (const r of out) store.append({ kind: 'rollup', rollup: r });
     await store.flush();
@@ -312,6 +328,10 @@ export async function createAlertingService(o: AlertingServiceOptions): Promise<
     rollupDay: (date) => rollupRange(date, date),
     rollupRange,
     rollups: () => compliance.all(),
+    scheduleOf: (stationId) => {
+      const s = registry.get(stationId);
+      return s && hoursOf(s);
+    },
     refreshCoverage: (now = clock()) => coverage.refresh(now),
     refreshRecords,
     async rollupHistory(now = clock()) {

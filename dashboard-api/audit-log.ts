@@ -23,6 +23,10 @@ export const AUDIT_ACTIONS = [
   'station_result',
   'station_plaque',
   'station_subsidy',
+  'schedule_request',
+  'schedule_withdraw',
+  'schedule_approve',
+  'schedule_reject',
 ] as const;
 
 export const AuditEntrySchema = z

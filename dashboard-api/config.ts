@@ -47,6 +47,18 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
     'Fleet views share compliance snapshots refreshed this often in the background (0 = computed per request)',
   ),
   DASHBOARD_STATE_BATCH_MS: env.int(100, 10, 5000, 'Socket.IO station state changes are sent in one batch per this window'),
+  DASHBOARD_MIN_WEEKLY_OPEN_HOURS: env.int(
+    56,
+    0,
+    168,
+    'A requested schedule change must keep a station open at least this many hours a week (refused otherwise, naming this limit)',
+  ),
+  DASHBOARD_MAX_CLOSURE_DAYS: env.int(
+    30,
+    0,
+    366,
+    'Declared-closure days per station and calendar year, approved and pending requests together; a closure request beyond it is refused',
+  ),
   DASHBOARD_WEB_DIR: env.string('dist/dashboard-web', 'Built web app served at / (npm run build:web)'),
   MQTT_URL: SHARED_ENV.MQTT_URL,
   DASHBOARD_MQTT_USERNAME: env.string('svc-dashboard', 'Broker account of the dashboard'),

@@ -8,6 +8,8 @@ import type { Telemetry } from '../domain/telemetry.js';
 import type { AcceptanceStore } from './acceptance-store.js';
 import type { AuditLog } from './audit-log.js';
 import type { InspectionStore } from './inspection-store.js';
+import type { ScheduleLimits } from '../domain/schedule-requests.js';
+import type { ScheduleRequestStore } from './schedule-request-store.js';
 import type { SelfCheckStore } from './self-check-store.js';
 import type { StationAcceptanceStore } from './station-acceptance-store.js';
 import type { TokenService } from './auth/tokens.js';
@@ -40,6 +42,9 @@ export interface ApiContext {
   inspections: InspectionStore;
   selfChecks: SelfCheckStore;
   stationAcceptances: StationAcceptanceStore;
+  scheduleRequests: ScheduleRequestStore;
+  /** What a closure or schedule change request may ask (DASHBOARD_MIN_WEEKLY_OPEN_HOURS, DASHBOARD_MAX_CLOSURE_DAYS). */
+  scheduleLimits: ScheduleLimits;
   logger: Logger;
   now: () => number;
   /** Every station's compliance snapshot by id, at most `DASHBOARD_COMPLIANCE_TTL_MS` old. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES, type Alert, type ComplianceSnapshot, type Severity } from '../domain/alerts.js';
 import { DISTRICTS, PLAN_YEARS, type DistrictCode } from '../domain/districts.js';
-import { isScheduledOpen } from '../domain/schedule.js';
+import { isScheduledOpen, type Schedule } from '../domain/schedule.js';
 import type { Station } from '../domain/station.js';
 import type { StationState } from '../domain/station-state.js';
 import { complianceOf, coverageOf, pooledTime } from '../rules/compliance.js';
@@ -52,14 +52,14 @@ const mean = (values: Array<number | null>): number | null => {
  * Which stations are scheduled open, recomputed once per minute: schedules have minute
  * resolution, and evaluating 600 of them on every summary request would dominate its cost.
  */
-export function scheduledOpenCache(): (stations: readonly Station[], now: number) => ReadonlySet<string> {
+export function scheduledOpenCache(hoursOf: (s: Station) => Schedule): (stations: readonly Station[], now: number) => ReadonlySet<string> {
   let minute = -1;
   let open = new Set<string>();
   let counted: readonly Station[] = [];
   return (stations, now) => {
     const m = Math.floor(now / 60_000);
     if (m !== minute || stations !== counted) {
-      open = new Set(stations.filter((s) => isScheduledOpen(s.openingHours, now)).map((s) => s.id));
+      open = new Set(stations.filter((s) => isScheduledOpen(hoursOf(s), now)).map((s) => s.id));
       minute = m;
       counted = stations;
     }

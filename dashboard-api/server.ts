@@ -20,6 +20,7 @@ import { auditLog } from './audit-log.js';
 import { tokenService } from './auth/tokens.js';
 import { devPasswordsFile, ensureDevUsers, userStore } from './auth/users.js';
 import { inspectionStore } from './inspection-store.js';
+import { scheduleRequestStore } from './schedule-request-store.js';
 import { selfCheckStore } from './self-check-store.js';
 import { stationAcceptanceStore } from './station-acceptance-store.js';
 import { importDashboardFiles } from './json-import.js';
@@ -36,6 +37,7 @@ import { complianceRoutes } from './routes/compliance-routes.js';
 import { coverageRoutes } from './routes/coverage-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
 import { inspectionRoutes } from './routes/inspection-routes.js';
+import { scheduleRequestRoutes } from './routes/schedule-request-routes.js';
 import { selfCheckRoutes } from './routes/self-check-routes.js';
 import { stationAcceptanceRoutes } from './routes/station-acceptance-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
@@ -58,6 +60,8 @@ export type DashboardSettings = Pick<
   | 'DASHBOARD_STATE_BATCH_MS'
   | 'DASHBOARD_WEB_DIR'
   | 'DASHBOARD_COMPLIANCE_TTL_MS'
+  | 'DASHBOARD_MIN_WEEKLY_OPEN_HOURS'
+  | 'DASHBOARD_MAX_CLOSURE_DAYS'
 >;
 
 export interface DashboardApiOptions {
@@ -115,6 +119,8 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
     inspections: inspectionStore(opts.db),
     selfChecks: selfCheckStore(opts.db),
     stationAcceptances: stationAcceptanceStore(opts.db),
+    scheduleRequests: scheduleRequestStore(opts.db),
+    scheduleLimits: { minWeeklyOpenHours: config.DASHBOARD_MIN_WEEKLY_OPEN_HOURS, maxClosureDaysPerYear: config.DASHBOARD_MAX_CLOSURE_DAYS },
     logger: log,
     now,
     complianceById: compliance.get,
@@ -214,6 +220,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   trendRoutes(api, ctx);
   inspectionRoutes(api, ctx);
   selfCheckRoutes(api, ctx);
+  scheduleRequestRoutes(api, ctx);
   stationAcceptanceRoutes(api, ctx);
   reportRoutes(api, ctx);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });

@@ -1,3 +1,4 @@
+import type { Schedule } from './schedule.js';
 import type { DistrictCode } from './districts.js';
 import type { EquipmentItem } from './equipment.js';
 
@@ -140,6 +141,8 @@ export interface AlertingPort {
   attest(attestation: Attestation): Promise<void>;
   attestations(stationId: string): Attestation[];
   compliance(stationId?: string): ComplianceSnapshot[];
+  /** The schedule a station is judged by (approved closures and schedule changes applied); undefined: its registry hours. */
+  scheduleOf(stationId: string): Schedule | undefined;
   /** Subscribes to alert transitions; returns the unsubscribe function. */
   onTransition(listener: (t: AlertTransition) => void): () => void;
 }

@@ -21,21 +21,34 @@ const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
 
 const closedDates = z.array(localDate).default([]).describe('Local dates (holidays, declared closure days) on which the station does not open');
 
+/** Opening windows per weekday (a day left out has none). */
+export const WeeklySchema = z.object(
+  Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(WindowSchema).default([])])) as Record<Weekday, z.ZodDefault<z.ZodArray<typeof WindowSchema>>>,
+);
+
 export const OpeningHoursSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('24h'), closedDates }),
-  z.object({
-    type: z.literal('weekly'),
-    weekly: z.object(
-      Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(WindowSchema).default([])])) as Record<Weekday, z.ZodDefault<z.ZodArray<typeof WindowSchema>>>,
-    ),
-    closedDates,
-  }),
+  z.object({ type: z.literal('weekly'), weekly: WeeklySchema, closedDates }),
 ]);
 export type OpeningHours = z.infer<typeof OpeningHoursSchema>;
+
+/** The hours in force on each local date (YYYY-MM-DD): approved closures and schedule changes applied (domain/schedule-requests.ts). */
+export type ScheduleOf = (date: string) => OpeningHours;
+/** One set of hours for every date, or the hours per date. */
+export type Schedule = OpeningHours | ScheduleOf;
+
+const hoursOn = (schedule: Schedule, date: string): OpeningHours => (typeof schedule === 'function' ? schedule(date) : schedule);
 
 export type Interval = readonly [start: number, end: number];
 
 const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** A window's open and close in minutes after the midnight it starts from (a close past midnight is > 24 h). */
+function windowMinutes(w: Window): [open: number, close: number] {
+  const open = minutes(w.open);
+  const close = minutes(w.close);
+  return [open, close <= open ? close + 24 * 60 : close];
+}
 
 /** UTC epoch ms of local midnight of the local day containing `t`. */
 export function localMidnight(t: number): number {
@@ -61,20 +74,20 @@ export function localHour(t: number): number {
   return ((t + TZ_OFFSET_MS) % DAY_MS) / 3600_000;
 }
 
-/** Windows that start on the local day beginning at `midnight`. */
-function windowsStartingOn(hours: OpeningHours, midnight: number): Interval[] {
-  if (hours.closedDates.includes(localDateOf(midnight))) return [];
+/** Windows that start on the local day beginning at `midnight`, by the hours in force that day. */
+function windowsStartingOn(schedule: Schedule, midnight: number): Interval[] {
+  const date = localDateOf(midnight);
+  const hours = hoursOn(schedule, date);
+  if (hours.closedDates.includes(date)) return [];
   if (hours.type === '24h') return [[midnight, midnight + DAY_MS]];
   return hours.weekly[weekdayOf(midnight)].map((w) => {
-    const open = minutes(w.open);
-    let close = minutes(w.close);
-    if (close <= open) close += 24 * 60;
+    const [open, close] = windowMinutes(w);
     return [midnight + open * 60_000, midnight + close * 60_000] as const;
   });
 }
 
 /** Scheduled opening intervals overlapping [from, to), clipped to it, sorted and merged. */
-export function scheduledIntervals(hours: OpeningHours, from: number, to: number): Interval[] {
+export function scheduledIntervals(hours: Schedule, from: number, to: number): Interval[] {
   const raw: Interval[] = [];
   // Start a day early: a window opened yesterday evening may run past midnight into `from`.
   for (let day = localMidnight(from) - DAY_MS; day < to; day += DAY_MS) {
@@ -94,8 +107,28 @@ export function scheduledIntervals(hours: OpeningHours, from: number, to: number
   return merged;
 }
 
-export function isScheduledOpen(hours: OpeningHours, t: number): boolean {
+/** The same schedule with no closed dates: what the weekly hours alone would have scheduled. */
+export function withoutClosedDates(schedule: Schedule): Schedule {
+  return typeof schedule === 'function' ? (date) => ({ ...schedule(date), closedDates: [] }) : { ...schedule, closedDates: [] };
+}
+
+export function isScheduledOpen(hours: Schedule, t: number): boolean {
   return scheduledIntervals(hours, t, t + 1).length > 0;
+}
+
+/** Opening hours without their closed dates (what a schedule change requests). */
+export type WeekHours = { type: '24h' } | { type: 'weekly'; weekly: Record<Weekday, Window[]> };
+
+/** Scheduled hours of one week of `hours`, closed dates aside (24 h: 168). */
+export function weeklyHours(hours: WeekHours): number {
+  if (hours.type === '24h') return 168;
+  let min = 0;
+  for (const day of WEEKDAYS)
+    for (const w of hours.weekly[day]) {
+      const [open, close] = windowMinutes(w);
+      min += close - open;
+    }
+  return min / 60;
 }
 
 export function totalMs(intervals: readonly Interval[]): number {

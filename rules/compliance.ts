@@ -1,6 +1,6 @@
 import type { ComplianceTime } from '../domain/alerts.js';
 import type { DistrictCode } from '../domain/districts.js';
-import { DAY_MS, localDateOf, midnightOfDate, scheduledIntervals, totalMs, type OpeningHours } from '../domain/schedule.js';
+import { DAY_MS, localDateOf, midnightOfDate, scheduledIntervals, totalMs, withoutClosedDates, type Schedule } from '../domain/schedule.js';
 import { intersect, subtract, type StationSignals } from './serving.js';
 
 // 常年正常开放: open time within the schedule ÷ scheduled time, per local day, and summed
@@ -15,15 +15,12 @@ export interface DailyRollup extends ComplianceTime {
   date: string;
 }
 
-/** Where one station's scheduled time went on one local day (up to `until` for the day in progress). */
-export function rollupDay(
-  stationId: string,
-  district: DistrictCode,
-  hours: OpeningHours,
-  signals: StationSignals,
-  date: string,
-  until = Infinity,
-): DailyRollup {
+/**
+ * Where one station's scheduled time went on one local day (up to `until` for the day in progress).
+ * `hours` may differ per date (approved closures and schedule changes): the caller passes the
+ * schedule in force, this stays pure.
+ */
+export function rollupDay(stationId: string, district: DistrictCode, hours: Schedule, signals: StationSignals, date: string, until = Infinity): DailyRollup {
   const from = midnightOfDate(date);
   const to = Math.min(from + DAY_MS, until);
   const planned = scheduledIntervals(hours, from, to);
@@ -33,7 +30,7 @@ export function rollupDay(
   const onlineMs = totalMs(online);
   const watchedMs = totalMs(watched);
   const plannedMs = totalMs(planned);
-  const weekly = hours.closedDates.length > 0 ? totalMs(scheduledIntervals({ ...hours, closedDates: [] }, from, to)) : plannedMs;
+  const weekly = typeof hours === 'function' || hours.closedDates.length > 0 ? totalMs(scheduledIntervals(withoutClosedDates(hours), from, to)) : plannedMs;
   return {
     stationId,
     district,

@@ -10,7 +10,8 @@ import { FleetSummarySchema, fleetSummary, scheduledOpenCache } from '../fleet-s
 const DistrictQuerySchema = z.strictObject({ district: z.enum(DISTRICT_CODES).optional() });
 
 export function fleetRoutes(api: Api, ctx: ApiContext): void {
-  const scheduledOpen = scheduledOpenCache();
+  // Scheduled now by the hours the alerting service judges (approved closures and schedule changes applied).
+  const scheduledOpen = scheduledOpenCache((s) => ctx.alerting.scheduleOf(s.id) ?? s.openingHours);
   api.route({
     method: 'get',
     path: '/api/fleet/summary',

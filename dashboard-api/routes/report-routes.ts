@@ -33,7 +33,7 @@ export function reportRoutes(api: Api, ctx: ApiContext): void {
     path: '/api/reports/monthly',
     tag: 'compliance',
     summary:
-      'Monthly report: districts ranked by open compliance and facility completeness, usage (visits, peak occupancy, speaker use), build progress notes; JSON, CSV or printable HTML',
+      'Monthly report: districts ranked by open compliance and facility completeness, usage (visits, peak occupancy, speaker use), the month’s approved (and pending) closures and schedule changes, late self-checks, build progress notes; JSON, CSV or printable HTML',
     roles: EVERYONE,
     query: Query,
     response: MonthlyReportSchema,
@@ -47,7 +47,7 @@ export function reportRoutes(api: Api, ctx: ApiContext): void {
       const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
       const range = { from: new Date(midnightOfDate(`${month}-01`)).toISOString(), to: new Date(midnightOfDate(`${next}-01`)).toISOString() };
       const where = `time >= $from AND time < $to`;
-      const [time, occupancy, speaker] = await Promise.all([
+      const [time, occupancy, speaker, requests, selfChecks] = await Promise.all([
         ctx.influx.query(
           `SELECT ${sumsOf(TIME_FIELDS)} FROM ${quoteIdent(ALERTING_SERIES.complianceDaily.measurement)} WHERE ${where} GROUP BY ${quoteIdent(TAGS.station)}, ${quoteIdent(TAGS.district)}`,
           range,
@@ -60,6 +60,8 @@ export function reportRoutes(api: Api, ctx: ApiContext): void {
           `SELECT sum("wakeups") AS wakeups, ${sumsOf(SPEAKER_CATEGORIES.map((c) => `q_${c}`))} FROM ${quoteIdent(SERIES.speaker.measurement)} WHERE ${where} GROUP BY ${quoteIdent(TAGS.district)}`,
           range,
         ),
+        ctx.scheduleRequests.list({ ...(district ? { district } : {}), states: ['approved', 'pending'] }),
+        ctx.selfChecks.list(y),
       ]);
       const usage = new Map<string, { visits: number; peakPeople: number | null; speakerWakeups: number; speakerQueries: number }>();
       const of = (d: string) => usage.get(d) ?? usage.set(d, { visits: 0, peakPeople: null, speakerWakeups: 0, speakerQueries: 0 }).get(d)!;
@@ -69,28 +71,34 @@ export function reportRoutes(api: Api, ctx: ApiContext): void {
           speakerWakeups: n(r.wakeups),
           speakerQueries: SPEAKER_CATEGORIES.reduce((a, c) => a + n(r[`q_${c}`]), 0),
         });
-      const report = monthlyReport({
-        month,
-        generatedAt: now,
-        threshold: ctx.complianceThreshold,
-        districts,
-        stationsIn: (d) => ctx.registry.inDistrict(d).length,
-        stationTime: time.map((r) => ({
-          stationId: String(r[TAGS.station]),
-          district: String(r[TAGS.district]),
-          time: {
-            scheduledMs: n(r.scheduled_ms),
-            openMs: n(r.open_ms),
-            closedMs: n(r.closed_ms),
-            offlineMs: n(r.offline_ms),
-            uncoveredMs: n(r.uncovered_ms),
-            declaredClosedMs: n(r.declared_closed_ms),
-          },
-        })),
-        usage,
-        facility: [...ctx.complianceById().values()].map((c) => ({ ...c.facility, district: c.district })),
-        notes: district ? [] : (buildProgress(ctx.registry.stations, districts, true).city?.notes ?? []),
-      });
+      const report = monthlyReport(
+        {
+          month,
+          generatedAt: now,
+          threshold: ctx.complianceThreshold,
+          districts,
+          stationsIn: (d) => ctx.registry.inDistrict(d).length,
+          stationTime: time.map((r) => ({
+            stationId: String(r[TAGS.station]),
+            district: String(r[TAGS.district]),
+            time: {
+              scheduledMs: n(r.scheduled_ms),
+              openMs: n(r.open_ms),
+              closedMs: n(r.closed_ms),
+              offlineMs: n(r.offline_ms),
+              uncoveredMs: n(r.uncovered_ms),
+              declaredClosedMs: n(r.declared_closed_ms),
+            },
+          })),
+          usage,
+          facility: [...ctx.complianceById().values()].map((c) => ({ ...c.facility, district: c.district })),
+          notes: district ? [] : (buildProgress(ctx.registry.stations, districts, true).city?.notes ?? []),
+          scheduleRequests: requests,
+          stationName: (id) => ctx.registry.get(id)?.name ?? '',
+          selfCheckSubmissions: new Map(selfChecks.flatMap((c) => (c.submittedAt === undefined ? [] : [[c.district, c.submittedAt] as const]))),
+        },
+        midnightOfDate(`${next}-01`),
+      );
       if (query.format === 'json') return report;
       if (query.format === 'csv') res.type('text/csv; charset=utf-8').attachment(`monthly-report-${month}.csv`).send(monthlyReportCsv(report));
       else res.type('text/html; charset=utf-8').send(monthlyReportHtml(report, localDateOf(now)));

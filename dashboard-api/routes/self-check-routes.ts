@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DISTRICT_CODES } from '../../domain/districts.js';
-import { SELF_CHECK_STATES, SELF_CHECK_STEPS, selfCheckDueDate, type SelfCheckStep } from '../../domain/self-check.js';
+import { SELF_CHECK_STATES, SELF_CHECK_STEPS, selfCheckDueDate, selfCheckLate, type SelfCheckStep } from '../../domain/self-check.js';
 import type { Api } from '../api-routes.js';
 import { assertCanSee, scopeDistrict } from '../auth/scope.js';
 import { EVERYONE } from '../auth/users.js';
@@ -21,6 +21,7 @@ export const SelfCheckSchema = z
     year: z.number(),
     state: z.enum(SELF_CHECK_STATES),
     dueBy: z.string().describe('Local date the plan wants it submitted by (before July)'),
+    late: z.boolean().describe('Not submitted when 1 July began, or submitted after that (judged on the submission it holds)'),
     submittedBy: z.string().optional(),
     submittedAt: z.number().optional(),
     submittedForm: z.unknown().optional().describe('The acceptance form as submitted'),
@@ -43,7 +44,11 @@ const SUMMARY: Record<SelfCheckStep, string> = {
 };
 
 export function selfCheckRoutes(api: Api, ctx: ApiContext): void {
-  const withDue = <T extends { year: number }>(s: T) => ({ ...s, dueBy: selfCheckDueDate(s.year) });
+  const withDue = <T extends { year: number; submittedAt?: number }>(s: T) => ({
+    ...s,
+    dueBy: selfCheckDueDate(s.year),
+    late: selfCheckLate(s.year, s.submittedAt, ctx.now()),
+  });
 
   api.route({
     method: 'get',

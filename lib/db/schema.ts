@@ -161,6 +161,30 @@ export interface StationAcceptancesTable {
   subsidy_at: number | null;
 }
 
+/** A declared closure or schedule change and its decision (domain/schedule-requests.ts). */
+export interface ScheduleRequestsTable {
+  id: Generated<number>;
+  station_id: string;
+  district: string;
+  /** closure | schedule */
+  kind: string;
+  /** pending | approved | rejected | withdrawn */
+  state: string;
+  /** Closure: first and last local date (YYYY-MM-DD) and why (CLOSURE_REASONS). */
+  closure_from: string | null;
+  closure_to: string | null;
+  closure_reason: string | null;
+  /** Schedule change: the local date it applies from, and the new hours (WeekHours JSON). */
+  effective_from: string | null;
+  hours: string | null;
+  note: string;
+  requested_by: string;
+  requested_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  decision_note: string | null;
+}
+
 export interface Tables {
   users: UsersTable;
   acceptance_scores: AcceptanceScoresTable;
@@ -175,4 +199,5 @@ export interface Tables {
   alerts: AlertsTable;
   alerting_fence: AlertingFenceTable;
   station_acceptances: StationAcceptancesTable;
+  schedule_requests: ScheduleRequestsTable;
 }

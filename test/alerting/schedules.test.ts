@@ -6,6 +6,7 @@ import { DAY_MS, midnightOfDate, scheduledIntervals, totalMs, TZ_OFFSET_MS } fro
 import { parseRulesConfig } from '../../rules/rule-config.js';
 import { parseNotificationConfig } from '../../alerting/notification-config.js';
 import { createNotifier } from '../../alerting/notifier.js';
+import { manualRecords } from '../../alerting/manual-records.js';
 import { createJobs, CRON, scheduleJobs } from '../../alerting/schedules.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { Registry as MetricsRegistry } from 'prom-client';
@@ -15,21 +16,23 @@ import { startHttpReceiver } from './receivers.js';
 const fixture = withInfluxd(test);
 const H = 3_600_000;
 
-test('the jobs are scheduled in Qingdao time: 00:05 daily, 08:00 on the 1st, 09:00 on 1 June (the plan: self-check before July)', async (t) => {
+test('the jobs are scheduled in Qingdao time: 00:05 daily, 08:00 on the 1st, 09:00 on 1 June and on 1 July (the plan: self-check before July)', async (t) => {
   const calls: string[] = [];
   const jobs = {
     dailyRollup: async () => void calls.push('d'),
     monthlySummary: async () => void calls.push('m'),
     selfCheckDraft: async () => void calls.push('s'),
+    selfCheckLate: async () => void calls.push('l'),
   };
   const tasks = scheduleJobs(jobs as unknown as Parameters<typeof scheduleJobs>[0], logger);
   t.teardown(() => Promise.all(tasks.map((x) => x.stop())));
   const local = (d: Date) => new Date(d.getTime() + TZ_OFFSET_MS).toISOString();
-  const [daily, monthly, june] = tasks.map((x) => local(x.getNextRun()!));
+  const [daily, monthly, june, july] = tasks.map((x) => local(x.getNextRun()!));
   t.regex(daily!, /T00:05:00\.000Z$/);
   t.regex(monthly!, /-01T08:00:00\.000Z$/);
   t.regex(june!, /-06-01T09:00:00\.000Z$/);
-  t.deepEqual(Object.keys(CRON), ['dailyRollup', 'monthlySummary', 'selfCheckDraft']);
+  t.regex(july!, /-07-01T09:00:00\.000Z$/);
+  t.deepEqual(Object.keys(CRON), ['dailyRollup', 'monthlySummary', 'selfCheckDraft', 'selfCheckLate']);
   t.deepEqual(calls, []);
 });
 
@@ -67,7 +70,8 @@ test('daily rollup catches up missed days; monthly summary and June self-check r
     logger,
     metrics: new MetricsRegistry(),
   });
-  const jobs = createJobs({ service: h.service, store: h.store, notifier, registry: smallRegistry, rules, reportsDir, logger });
+  const records = manualRecords(h.records.db);
+  const jobs = createJobs({ service: h.service, store: h.store, notifier, records, registry: smallRegistry, rules, reportsDir, logger });
 
   const range = await jobs.dailyRollup(start);
   t.deepEqual(range, { from: '2026-06-24', to: '2026-06-30' }, 'nothing rolled up yet: the last week is caught up');
@@ -90,6 +94,23 @@ test('daily rollup catches up missed days; monthly summary and June self-check r
   const forms = await jobs.selfCheckDraft(start);
   t.is(forms.length, 12);
   t.is(forms[0]!.year, 2026);
+
+  // Late self-checks, judged on the injected clock: SN submitted on 30 June, SB on 1 July (late), the rest never.
+  const submit = (district: string, at: number) =>
+    h.records.db
+      .insertInto('self_checks')
+      .values({ district, year: 2026, state: 'submitted', submitted_by: 'm', submitted_at: at, submitted_form: '{}' })
+      .execute();
+  await submit('SN', midnightOfDate('2026-06-30') + 20 * H);
+  const districts = [...new Set(smallRegistry.stations.map((s) => s.district))].sort();
+  t.deepEqual(await jobs.selfCheckLate(midnightOfDate('2026-07-01') - 1), [], 'on 30 June nobody is late yet');
+  await submit('SB', midnightOfDate('2026-07-01') + H);
+  const late = await jobs.selfCheckLate(start);
+  t.deepEqual(
+    late,
+    districts.filter((d) => d !== 'SN'),
+  );
+  t.true(late.includes('SB'), 'submitted after 1 July began');
   await notifier.close();
   const sent = receiver.received.map((r) => `${r.path}:${r.body.title}`);
   t.true(
@@ -98,6 +119,10 @@ test('daily rollup catches up missed days; monthly summary and June self-check r
   );
   t.true(sent.some((s) => s.startsWith('/hook/city:【驿站月报】2026-06 全市')));
   t.true(sent.some((s) => s.startsWith('/hook/SN:【验收自查草稿】2026 市南区')));
+  const lateNotice = receiver.received.find((r) => r.path === '/hook/city' && String(r.body.title).startsWith('【验收自查逾期】2026'));
+  t.truthy(lateNotice, sent.join('\n'));
+  t.regex(String(lateNotice!.body.text), /市北区/);
+  t.notRegex(String(lateNotice!.body.text), /市南区/);
   t.false(
     sent.some((s) => s.includes('市北区') && s.startsWith('/hook/SN')),
     'SN receives nothing of SB',

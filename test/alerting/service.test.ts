@@ -4,12 +4,14 @@ import { localDateOf, midnightOfDate } from '../../domain/schedule.js';
 import { ALERTING_SERIES } from '../../domain/series.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { tempSqlite } from '../helpers/database.js';
+import { scheduleRequestStore } from '../../dashboard-api/schedule-request-store.js';
 import { startHarness, tm, type HarnessOptions } from './harness.js';
 import { startHttpReceiver, type HttpReceiver } from './receivers.js';
 
 const fixture = withInfluxd(test);
 const T0 = Date.parse('2026-05-06T10:00:00+08:00');
 const S = 1000;
+const DAY = 24 * 3600 * S;
 
 async function setup(t: { teardown(fn: () => unknown): void }, extra: Partial<HarnessOptions> = {}) {
   const receiver = await startHttpReceiver();
@@ -334,4 +336,50 @@ test('history of a past day, once it has gone quiet, is rolled up into that day:
   const r = h.service.rollups().find((x) => x.stationId === 'SN-0001' && x.date === yesterday)!;
   t.like(r, { scheduledMs: 13.5 * H, openMs: 4 * H, closedMs: 30 * S, offlineMs: 9.5 * H - 30 * S, uncoveredMs: 0 });
   t.deepEqual(h.service.list(), [], 'and no alert for any of it');
+});
+
+test('approved closures and schedule changes in the database shape today, the rollups and closed-in-hours; pending ones and earlier days change nothing', async (t) => {
+  const { h } = await setup(t, { coveredSince: midnightOfDate('2026-05-05') });
+  const H = 3600 * S;
+  const requests = scheduleRequestStore(h.records.db);
+  const ask = async (change: Parameters<typeof requests.create>[0], approve: boolean) => {
+    const r = await requests.create(change);
+    if (approve) await requests.step(r.id, 'approve', { by: 'admin', at: T0 - DAY });
+  };
+  const who = { note: '说明', by: 'maint', at: T0 - 2 * DAY };
+  await ask({ kind: 'closure', stationId: 'SN-0001', district: 'SN', from: '2026-05-06', to: '2026-05-06', reason: 'power_cut', ...who }, true);
+  await ask({ kind: 'closure', stationId: 'SN-0002', district: 'SN', from: '2026-05-06', to: '2026-05-06', reason: 'power_cut', ...who }, false);
+  await ask({ kind: 'schedule', stationId: 'SB-0001', district: 'SB', effectiveFrom: '2026-05-06', hours: { type: '24h' }, ...who }, true);
+  t.is(typeof h.service.scheduleOf('SN-0001'), 'object', 'not read yet: the registry hours');
+  await h.service.refreshRecords();
+
+  // Online and saying closed from 10:00: SN-0002's pending closure does not excuse it; SN-0001's approved one does.
+  for (const id of ['SN-0001', 'SN-0002']) h.send(tm.service(id, T0, false));
+  for (let i = 0; i <= 16; i++) {
+    beat(h);
+    h.service.evaluate(h.clock.now);
+    h.clock.now += 60 * S;
+  }
+  t.like(h.service.get('SN-0002:closed_in_hours'), { state: 'firing', firstSeen: T0 }, 'after the rule’s 15 min');
+  t.is(h.service.get('SN-0001:closed_in_hours'), undefined);
+
+  const today = (id: string) => h.service.compliance(id)[0]!.time.today;
+  /** Scheduled time so far today, watched or not (the coverage after the start is not re-read here). */
+  const planned = (id: string) => today(id).scheduledMs + today(id).uncoveredMs;
+  const sinceMidnight = h.clock.now - midnightOfDate('2026-05-06');
+  t.like(today('SN-0001'), { scheduledMs: 0, uncoveredMs: 0, closedMs: 0, offlineMs: 0, declaredClosedMs: sinceMidnight - 8 * H });
+  t.is(planned('SN-0002'), sinceMidnight);
+  t.is(today('SN-0002').declaredClosedMs, 0);
+  t.is(planned('SB-0001'), sinceMidnight, '24 h from the change’s first day');
+
+  // Yesterday, before the change, keeps SB-0001's old hours (06:30-20:00); today's rollup uses the closure as the live figure did.
+  const rolled = await h.service.rollupRange('2026-05-05', '2026-05-06');
+  const day = (id: string, date: string) => rolled.find((r) => r.stationId === id && r.date === date)!;
+  t.like(day('SB-0001', '2026-05-05'), { scheduledMs: 13.5 * H, declaredClosedMs: 0 });
+  const plannedOn = (id: string, date: string) => day(id, date).scheduledMs + day(id, date).uncoveredMs;
+  t.is(plannedOn('SB-0001', '2026-05-06'), DAY);
+  t.like(day('SN-0001', '2026-05-05'), { scheduledMs: 13.5 * H, declaredClosedMs: 0 });
+  t.like(day('SN-0001', '2026-05-06'), { scheduledMs: 0, declaredClosedMs: 13.5 * H });
+  t.is(plannedOn('SN-0002', '2026-05-06'), DAY);
+  t.is(day('SN-0002', '2026-05-06').declaredClosedMs, 0);
 });

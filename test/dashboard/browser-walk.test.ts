@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ComplianceSnapshot } from '../../domain/alerts.js';
 import { DISTRICT_CODES } from '../../domain/districts.js';
 import { APPLIANCES } from '../../domain/equipment.js';
-import { DAY_MS, localMidnight } from '../../domain/schedule.js';
+import { DAY_MS, localDateOf, localMidnight } from '../../domain/schedule.js';
 import type { Telemetry } from '../../domain/telemetry.js';
 import { projectPath } from '../../lib/paths.js';
 import { ARTIFACTS, builtWebApp, launchChromium, loginAs as login, pageErrors } from './helpers/browser.js';
@@ -205,6 +205,18 @@ async function inspect(t: ExecutionContext, page: Page): Promise<void> {
   );
 }
 
+/** The maintainer asks for a declared closure from the station page; it is listed as pending. */
+async function askClosure(t: ExecutionContext, page: Page): Promise<void> {
+  const tomorrow = localDateOf(Date.now() + DAY_MS);
+  await page.fill('#closure-from', tomorrow);
+  await page.fill('#closure-to', tomorrow);
+  await page.selectOption('#closure-reason', 'power_cut');
+  await page.fill('#request-note', '线路检修停电');
+  await page.click('#schedule-request-submit');
+  await page.waitForSelector('#station-schedule-requests tr[data-state="pending"]');
+  t.regex((await page.textContent('#station-schedule-requests')) ?? '', new RegExp(`申报闭站 ${tomorrow} 至 ${tomorrow}（停电）`));
+}
+
 for (const vp of VIEWPORTS) {
   for (const u of USERS) {
     test.serial(`walk every page at ${vp.width}×${vp.height} as ${u.username}`, async (t) => {
@@ -281,6 +293,9 @@ for (const vp of VIEWPORTS) {
       await page.waitForSelector('#open-calendar[data-days]');
       t.is(await page.$$eval('#inspection-form button[type="submit"]', (els) => els.length), u.username === 'admin' || u.district ? 1 : 0);
       if (u.district && vp.name === 'desktop') await inspect(t, page);
+      await page.waitForSelector('#station-schedule-requests');
+      t.is(await page.$$eval('#schedule-request-form', (els) => els.length), u.district ? 1 : 0, 'only the maintainer asks');
+      if (u.district && vp.name === 'desktop') await askClosure(t, page);
       await shot('station');
       await check('station');
 
@@ -327,6 +342,11 @@ for (const vp of VIEWPORTS) {
       await page.waitForSelector('main table');
       await shot('progress');
       await check('progress');
+
+      await page.click('#nav-requests');
+      await page.waitForSelector('#schedule-request-list');
+      await shot('requests');
+      await check('requests');
 
       if (vp.name === 'desktop' && u.username === 'admin') copyFileSync(overview, projectPath('docs/screenshots/overview.png'));
       if (vp.name === 'phone' && u.district) copyFileSync(phoneShot, projectPath('docs/screenshots/maintainer-phone.png'));

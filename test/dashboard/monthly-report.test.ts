@@ -1,4 +1,7 @@
 import test from 'ava';
+import type { WeekHours } from '../../domain/schedule.js';
+import { scheduleRequestStore } from '../../dashboard-api/schedule-request-store.js';
+import { selfCheckStore } from '../../dashboard-api/self-check-store.js';
 import { startHarness, type Harness } from './helpers/dashboard-harness.js';
 import { MemoryAlerting } from './helpers/memory-alerting.js';
 
@@ -76,4 +79,63 @@ test.serial('downloadable as CSV and printable HTML in Chinese; a maintainer get
   );
   t.is((await h.get('/api/reports/monthly?month=2026-02&district=SB', sn)).status, 403);
   t.is((await h.get('/api/reports/monthly?month=2026-13', admin)).status, 400);
+});
+
+test.serial('the month’s approved closures and schedule changes per district, the pending ones, and late self-checks', async (t) => {
+  const requests = scheduleRequestStore(h.db);
+  const at = Date.parse('2026-06-01T10:00:00+08:00');
+  const ask = async (change: Parameters<typeof requests.create>[0], decide?: 'approve' | 'reject') => {
+    const r = await requests.create(change);
+    if (decide) await requests.step(r.id, decide, { by: 'admin', at });
+  };
+  const who = { note: '说明', by: 'maint-sn', at };
+  await ask({ kind: 'closure', stationId: 'SN-0001', district: 'SN', from: '2026-06-28', to: '2026-07-02', reason: 'renovation', ...who }, 'approve');
+  await ask({ kind: 'closure', stationId: 'SN-0002', district: 'SN', from: '2026-08-01', to: '2026-08-02', reason: 'holiday', ...who }, 'approve');
+  await ask({ kind: 'closure', stationId: 'SN-0003', district: 'SN', from: '2026-07-10', to: '2026-07-10', reason: 'power_cut', ...who }, 'reject');
+  const hours = {
+    type: 'weekly',
+    weekly: { sun: [], mon: [{ open: '08:00', close: '20:00' }], tue: [], wed: [], thu: [], fri: [], sat: [] },
+  } satisfies WeekHours;
+  await ask({ kind: 'schedule', stationId: 'SB-0001', district: 'SB', effectiveFrom: '2026-07-15', hours, ...who, by: 'maint-sb' }, 'approve');
+  await ask({ kind: 'closure', stationId: 'SB-0002', district: 'SB', from: '2026-12-30', to: '2026-12-31', reason: 'other', ...who, by: 'maint-sb' });
+  const checks = selfCheckStore(h.db);
+  await checks.step('SN', 2026, 'submit', { by: 'maint-sn', at: Date.parse('2026-06-29T10:00:00+08:00') });
+  await checks.step('SB', 2026, 'submit', { by: 'maint-sb', at: Date.parse('2026-07-03T10:00:00+08:00') });
+
+  const admin = await h.login('admin');
+  const july = (await h.get('/api/reports/monthly?month=2026-07', admin)).body;
+  t.deepEqual(
+    july.scheduleChanges.map((c: { stationId: string; state: string }) => [c.stationId, c.state]),
+    [
+      ['SB-0001', 'approved'],
+      ['SN-0001', 'approved'],
+      ['SB-0002', 'pending'],
+    ],
+    'approved for July (a closure touching it, a change effective in it), then the pending; not August’s, not a rejected one',
+  );
+  t.like(july.scheduleChanges[0], { kind: 'schedule', effectiveFrom: '2026-07-15', weeklyHours: 12, decidedBy: 'admin', nameZh: '市北区' });
+  t.like(july.scheduleChanges[1], { kind: 'closure', from: '2026-06-28', to: '2026-07-02', reason: 'renovation' });
+  const late = july.lateSelfChecks.map((l: { district: string }) => l.district);
+  t.true(late.includes('SB'), 'submitted on 3 July');
+  t.true(late.includes('LC'), 'never submitted');
+  t.false(late.includes('SN'), 'submitted on 29 June');
+  t.like(
+    july.lateSelfChecks.find((l: { district: string }) => l.district === 'LC'),
+    { dueBy: '2026-06-30', submittedAt: null },
+  );
+  t.deepEqual((await h.get('/api/reports/monthly?month=2026-06', admin)).body.lateSelfChecks, [], 'at the end of June nobody was late');
+
+  const sn = (await h.get('/api/reports/monthly?month=2026-07', await h.login('maint-sn'))).body;
+  t.deepEqual(
+    sn.scheduleChanges.map((c: { stationId: string }) => c.stationId),
+    ['SN-0001'],
+    'a maintainer sees their district’s',
+  );
+  const csv = (await h.get('/api/reports/monthly?month=2026-07&format=csv', admin)).body;
+  t.regex(csv, /申报闭站与开放时间调整/);
+  t.regex(csv, /市南区,SN-0001 [^,]+,申报闭站,已批准,2026-06-28 至 2026-07-02,装修/);
+  t.regex(csv, /市北区,2026-06-30,逾期上报 2026-07-03/);
+  const html = (await h.get('/api/reports/monthly?month=2026-07&format=html', admin)).body;
+  t.regex(html, /<table id="schedule-changes">[\s\S]*开放时间调整[\s\S]*每周 12 小时/);
+  t.regex(html, /<table id="late-self-checks">[\s\S]*未上报/);
 });

@@ -15,7 +15,9 @@ import { judgeLive, offlineThresholds } from '../../dashboard-api/live-state.js'
 import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
 import type { Station } from '../../domain/station.js';
 import { parseRulesConfig } from '../../rules/rule-config.js';
-import { DistrictSummarySchema, fleetSummary } from '../../dashboard-api/fleet-summary.js';
+import { DistrictSummarySchema, fleetSummary, scheduledOpenCache } from '../../dashboard-api/fleet-summary.js';
+import { effectiveSchedule } from '../../domain/schedule-requests.js';
+import { isScheduledOpen } from '../../domain/schedule.js';
 import { NO_TIME } from '../../rules/compliance.js';
 import { complianceSnapshot } from '../helpers/compliance-snapshot.js';
 
@@ -161,4 +163,18 @@ test('the district figure is pooled time (Σopen ÷ Σscheduled over its station
   t.deepEqual(sn.coverage, { today: 10 / 12, last30Days: 10 / 12, yearToDate: 10 / 12 });
   t.deepEqual(sn.notOpen, { closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H, declaredClosedMs: 0 });
   t.true(DistrictSummarySchema.safeParse(sn).success);
+});
+
+test('"scheduled open now" follows the schedule the alerting service judges: an approved closure today takes the station out', (t) => {
+  const registry = loadRegistryFile();
+  const now = Date.parse('2026-05-06T12:00:00+08:00');
+  const station = registry.stations.find((s) => isScheduledOpen(s.openingHours, now))!;
+  const closed = effectiveSchedule(station.openingHours, [
+    { kind: 'closure', from: '2026-05-06', to: '2026-05-06', reason: 'power_cut', seq: 1, state: 'approved' },
+  ]);
+  const registryHours = scheduledOpenCache((s) => s.openingHours)(registry.stations, now);
+  const judged = scheduledOpenCache((s) => (s.id === station.id ? closed : s.openingHours))(registry.stations, now);
+  t.true(registryHours.has(station.id));
+  t.false(judged.has(station.id));
+  t.is(judged.size, registryHours.size - 1);
 });

@@ -7,8 +7,10 @@ import { MemoryAlerting } from './helpers/memory-alerting.js';
 // each role only its own steps, every step audited.
 
 let h: Harness;
+/** The dashboard's clock: wall time unless a test sets it. */
+let clock: number | undefined;
 test.before(async () => {
-  h = await startHarness({ alerting: new MemoryAlerting(), influx: { query: async () => [] } });
+  h = await startHarness({ alerting: new MemoryAlerting(), influx: { query: async () => [] }, now: () => clock ?? Date.now() });
 });
 test.after.always(() => h?.close());
 
@@ -65,4 +67,28 @@ test.serial('each role takes only its own steps, in its own district; the list i
   t.is(all.length, 12);
   t.is(all.find((s) => s.district === 'SB')!.state, 'submitted');
   t.is((await h.get('/api/self-checks?year=2030', admin)).status, 400);
+});
+
+test.serial('a self-check not submitted when 1 July began, or submitted after that, is late (injected clock)', async (t) => {
+  t.teardown(() => (clock = undefined));
+  const at = (local: string) => Date.parse(`${local}+08:00`);
+  const admin = await h.login('admin');
+  const lateOf = async () =>
+    Object.fromEntries(
+      ((await h.get('/api/self-checks?year=2026', admin)).body as Array<{ district: string; late: boolean }>).map((s) => [s.district, s.late]),
+    );
+
+  clock = at('2026-06-30T23:59:00');
+  t.like((await h.get('/api/self-checks/LC/2026', admin)).body, { state: 'draft', dueBy: '2026-06-30', late: false });
+  t.like((await h.send('POST', '/api/self-checks/SN/2026/submit', {}, await h.login('maint-sn'))).body, { state: 'submitted', late: false });
+  t.false(Object.values(await lateOf()).some(Boolean), 'before July nobody is late');
+
+  clock = at('2026-07-01T00:00:00');
+  t.like((await h.get('/api/self-checks/LC/2026', admin)).body, { state: 'draft', late: true });
+  clock = at('2026-07-02T09:00:00');
+  t.like((await h.send('POST', '/api/self-checks/SB/2026/submit', {}, await h.login('maint-sb'))).body, { state: 'submitted', late: true });
+  const late = await lateOf();
+  t.false(late.SN, 'submitted on 30 June');
+  t.true(late.SB, 'submitted on 2 July');
+  t.true(late.LC, 'never submitted');
 });

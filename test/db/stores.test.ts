@@ -13,6 +13,8 @@ import { upsertUsers, userStore, type UserRecord } from '../../dashboard-api/aut
 import { hashPassword, PERSON_SCRYPT_PARAMS } from '../../lib/password-hash.js';
 import { inspectionStore } from '../../dashboard-api/inspection-store.js';
 import { stationAcceptanceStore } from '../../dashboard-api/station-acceptance-store.js';
+import { scheduleRequestStore } from '../../dashboard-api/schedule-request-store.js';
+import type { WeekHours } from '../../domain/schedule.js';
 import { importDashboardFiles } from '../../dashboard-api/json-import.js';
 import { migrate, openDatabase, parseDatabaseUrl, type Database } from '../../lib/db/database.js';
 import { createLogger } from '../../lib/logger.js';
@@ -74,7 +76,15 @@ for (const d of DIALECTS) {
     const database = await d.open(t);
     t.deepEqual(
       (await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(database.db)).rows.map((r) => r.name),
-      ['0001-shared-state', '0002-inspections', '0003-self-checks', '0004-alert-state', '0005-station-acceptances', '0007-alert-versions'],
+      [
+        '0001-shared-state',
+        '0002-inspections',
+        '0003-self-checks',
+        '0004-alert-state',
+        '0005-station-acceptances',
+        '0006-schedule-requests',
+        '0007-alert-versions',
+      ],
     );
     const tables = [
       'users',
@@ -90,6 +100,7 @@ for (const d of DIALECTS) {
       'alerts',
       'alerting_fence',
       'station_acceptances',
+      'schedule_requests',
     ];
     for (const table of tables) t.is((await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(database.db)).rows.length, 1, table);
     t.deepEqual(await migrate(database.db, database.dialect, logger), [], 'nothing left to apply');
@@ -374,6 +385,52 @@ for (const d of DIALECTS) {
         ['users', 2, 0],
       ],
     );
+  });
+
+  test(`${d.name}: closure and schedule-change requests: created pending, one decision wins, the alerting service reads the approved`, async (t) => {
+    const { db } = await d.open(t);
+    const store = scheduleRequestStore(db);
+    const at = 1_764_000_000_000;
+    const closure = await store.create({
+      kind: 'closure',
+      stationId: 'SN-0001',
+      district: 'SN',
+      from: '2026-05-10',
+      to: '2026-05-12',
+      reason: 'renovation',
+      note: '装修',
+      by: 'm',
+      at,
+    });
+    const hours = {
+      type: 'weekly',
+      weekly: { sun: [], mon: [{ open: '08:00', close: '20:00' }], tue: [], wed: [], thu: [], fri: [], sat: [] },
+    } satisfies WeekHours;
+    const change = await store.create({
+      kind: 'schedule',
+      stationId: 'SN-0002',
+      district: 'SN',
+      effectiveFrom: '2026-06-01',
+      hours,
+      note: '调整',
+      by: 'm',
+      at,
+    });
+    t.like(closure, { state: 'pending', kind: 'closure', from: '2026-05-10', to: '2026-05-12', reason: 'renovation', requestedAt: at });
+    t.true(change.id > closure.id);
+    t.like(change, { kind: 'schedule', hours });
+    const [a, b] = await Promise.all([
+      store.step(closure.id, 'approve', { by: 'admin', at }),
+      store.step(closure.id, 'reject', { by: 'admin', at, note: 'x' }),
+    ]);
+    t.is([a, b].filter((x) => x !== null).length, 1, 'one decision wins');
+    await store.step(change.id, 'approve', { by: 'admin', at: at + 1, note: '同意' });
+    t.deepEqual(
+      (await store.list({ district: 'SN', states: ['pending', 'approved'] })).map((r) => r.id),
+      a ? [change.id, closure.id] : [change.id],
+    );
+    const approved = await manualRecords(db).approvedScheduleRequests();
+    t.like(approved.at(-1), { id: change.id, state: 'approved', effectiveFrom: '2026-06-01', decidedBy: 'admin', decidedAt: at + 1, decisionNote: '同意' });
   });
 
   test(`${d.name}: a missing file is not claimed (one placed later is imported); a malformed users file stops the start and imports nothing`, async (t) => {

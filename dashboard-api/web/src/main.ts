@@ -6,7 +6,7 @@ import { connectLive, disconnectLive, onChange, store } from './live.js';
 import type { View, ViewContext } from './view.js';
 import { renderLogin } from './views/login.js';
 
-// Hash routes: #/overview, #/stations, #/station/SN-0001, #/alerts, #/compliance, #/acceptance/SN, #/progress, #/history, #/report.
+// Hash routes: #/overview, #/stations, #/station/SN-0001, #/alerts, #/compliance, #/acceptance/SN, #/progress, #/history, #/report, #/requests.
 
 // Each view is its own chunk, loaded when first shown, so the first page carries only what it draws.
 const ROUTES: Record<string, { label: Key; render: (ctx: ViewContext) => Promise<View> }> = {
@@ -19,8 +19,9 @@ const ROUTES: Record<string, { label: Key; render: (ctx: ViewContext) => Promise
   acceptance: { label: 'acceptance', render: async (c) => (await import('./views/acceptance.js')).renderAcceptance(c) },
   progress: { label: 'progress', render: async (c) => (await import('./views/progress.js')).renderProgress(c) },
   report: { label: 'monthlyReport', render: async (c) => (await import('./views/report.js')).renderReport(c) },
+  requests: { label: 'scheduleRequests', render: async (c) => (await import('./views/schedule-requests.js')).renderScheduleRequests(c) },
 };
-const MENU = ['overview', 'stations', 'alerts', 'history', 'compliance', 'acceptance', 'progress', 'report'];
+const MENU = ['overview', 'stations', 'alerts', 'history', 'compliance', 'acceptance', 'progress', 'report', 'requests'];
 
 const app = document.getElementById('app')!;
 let user: User | null = null;

@@ -5,6 +5,7 @@ import { inspections } from './0002-inspections.js';
 import { selfChecks } from './0003-self-checks.js';
 import { alertState } from './0004-alert-state.js';
 import { stationAcceptances } from './0005-station-acceptances.js';
+import { scheduleRequests } from './0006-schedule-requests.js';
 import { alertVersions } from './0007-alert-versions.js';
 
 /**
@@ -17,5 +18,6 @@ export const migrations = (dialect: DbDialect): Record<string, Migration> => ({
   '0003-self-checks': selfChecks(),
   '0004-alert-state': alertState(),
   '0005-station-acceptances': stationAcceptances(),
+  '0006-schedule-requests': scheduleRequests(dialect),
   '0007-alert-versions': alertVersions(),
 });

@@ -72,6 +72,8 @@ export interface HarnessOptions {
   live?: LiveFeed;
   /** Default: the rule catalogue's defaults (heartbeat threshold 90 s). */
   rules?: RulesConfig;
+  /** The dashboard's clock; default: wall time. */
+  now?: () => number;
 }
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
@@ -104,6 +106,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     rules: opts.rules,
     logger: createLogger('dashboard-test', 'silent'),
     metrics,
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const parse = async (res: Response): Promise<any> => ((res.headers.get('content-type') ?? '').includes('json') ? res.json() : res.text());
   const auth = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});

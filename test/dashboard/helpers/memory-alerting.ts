@@ -32,6 +32,9 @@ export class MemoryAlerting implements AlertingPort {
         (!filter.severity || a.severity === filter.severity),
     );
   }
+  scheduleOf(): undefined {
+    return undefined;
+  }
   get(key: string): Alert | undefined {
     return this.alerts.get(key);
   }

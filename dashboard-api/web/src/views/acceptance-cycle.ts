@@ -44,6 +44,7 @@ export function acceptanceCycle(user: User): { el: HTMLElement; load(district: s
         `${pick('状态', 'State')}: ${pick(zh, en)}`,
         check.submittedBy ? ` · ${check.submittedBy} ${time(check.submittedAt)}` : '',
         check.reviewComment ? ` · ${check.reviewComment}` : '',
+        check.late ? h('strong', { class: 'bad', id: 'self-check-late' }, ` · ${pick(`逾期（截止 ${check.dueBy}）`, `late (due ${check.dueBy})`)}`) : '',
       ),
       canSubmit ? h('button', { onclick: () => void step('submit')() }, pick('上报自查', 'Submit')) : null,
       canReview

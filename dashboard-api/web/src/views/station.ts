@@ -11,6 +11,7 @@ import { shownState, store, watchStation } from '../live.js';
 import type { View, ViewContext } from '../view.js';
 import { dailyOpenShare, withGaps, type Point } from '../series-shape.js';
 import { alertCard, amapLink } from './alert-card.js';
+import { scheduleRequestPanel } from './schedule-requests.js';
 
 interface Metric {
   id: string;
@@ -142,6 +143,7 @@ export async function renderStation({ root, user, args }: ViewContext): Promise<
     ),
     h('section', { class: 'panel' }, h('h3', {}, t('calendar')), h('p', { class: 'muted' }, t('calendarNote')), calendar.el),
     inspectionPanel(d, user),
+    scheduleRequestPanel(d.station.id, user),
   );
 
   function drawLive(): void {
