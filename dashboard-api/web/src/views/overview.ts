@@ -1,5 +1,6 @@
 import type { DistrictSummary } from '../../../fleet-summary.js';
 import { api } from '../api.js';
+import type { MapConfig } from '../../../routes/map-routes.js';
 import type { ComplianceTrend } from '../../../routes/trend-routes.js';
 import { trendPanel } from '../compliance-trend.js';
 import { districtMap, type Located } from '../district-map.js';
@@ -40,11 +41,13 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
   const headline = h('section', { class: 'headline', id: 'city-headline', 'aria-label': t('cityHeadline') });
   const tiles = h('section', { class: 'tiles', id: 'district-tiles' });
   const ranking = h('tbody', { id: 'district-ranking' });
-  const [located, trendData] = await Promise.all([
+  const [located, trendData, mapTiles] = await Promise.all([
     api.get<{ stations: Located[] }>('/api/stations?limit=1000').then((r) => r.stations),
     api.get<ComplianceTrend>('/api/compliance/trend?days=30'),
+    // The tile layer's code is loaded only for a site that configured a tile server.
+    api.get<MapConfig>('/api/map').then(async (m) => (m.tiles ? (await import('../tile-layer.js')).mapTiles(m.tiles) : undefined)),
   ]);
-  const map = districtMap(located, user.district);
+  const map = districtMap(located, user.district, mapTiles);
   const trend = trendPanel(trendData);
   mount(
     root,
