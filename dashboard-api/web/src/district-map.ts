@@ -137,8 +137,14 @@ export function districtMap(located: Located[], focus: string | undefined, tiles
   const regions = () =>
     highlighted ? [{ name: highlighted, itemStyle: { areaColor: tiles ? 'rgba(28,42,58,0.45)' : '#1c2a3a', borderColor: '#58a6ff', borderWidth: 2 } }] : [];
   const chart = chartIn(canvas);
-  // Every render (first draw, roam, resize, keyboard zoom) ends here: fetch the tiles the new view needs.
-  if (tiles) chart.on('finished', () => tiles.update(chart) && chart.setOption({ series: [tiles.series()] }));
+  // Every render (the first draw, a roam, a resize, a keyboard zoom) ends in 'finished', at times inside
+  // ECharts' own update, where setOption is refused: the tiles the new view needs are set just after it.
+  if (tiles)
+    chart.on('finished', () =>
+      queueMicrotask(() => {
+        if (!first && !chart.isDisposed() && tiles.update(chart)) chart.setOption({ series: [tiles.series()] });
+      }),
+    );
   const keys = keyboardList(located, focus, {
     district(code) {
       // Before the first draw the chart has no map to zoom.
