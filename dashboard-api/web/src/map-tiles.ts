@@ -1,4 +1,4 @@
-import gcoord from 'gcoord';
+import { gcj02ToWgs84, wgs84ToGcj02 } from '../../../domain/district-outlines.js';
 import type { MapConfig } from '../../routes/map-routes.js';
 
 // Web-mercator XYZ tiles (the scheme of OSM-style servers and of AMap) for the city map, which
@@ -56,13 +56,10 @@ export const zoomFor = (pxPerDegree: number, maxZoom: number): number => Math.ma
 export const tileUrl = (template: string, { z, x, y }: Tile): string =>
   template.replaceAll('{z}', String(z)).replaceAll('{x}', String(x)).replaceAll('{y}', String(y));
 
-const GCOORD = { 'WGS-84': gcoord.WGS84, 'GCJ-02': gcoord.GCJ02 } as const;
 /** A [lon, lat] of the tiles' datum on the map (GCJ-02). */
-export const toMapDatum = (datum: Datum, p: [number, number]): [number, number] =>
-  datum === 'GCJ-02' ? p : (gcoord.transform(p, GCOORD[datum], gcoord.GCJ02) as [number, number]);
+export const toMapDatum = (datum: Datum, [lon, lat]: [number, number]): [number, number] => (datum === 'GCJ-02' ? [lon, lat] : wgs84ToGcj02(lat, lon));
 /** A [lon, lat] of the map (GCJ-02) in the tiles' datum. */
-export const fromMapDatum = (datum: Datum, p: [number, number]): [number, number] =>
-  datum === 'GCJ-02' ? p : (gcoord.transform(p, gcoord.GCJ02, GCOORD[datum]) as [number, number]);
+export const fromMapDatum = (datum: Datum, [lon, lat]: [number, number]): [number, number] => (datum === 'GCJ-02' ? [lon, lat] : gcj02ToWgs84(lon, lat));
 
 /** The tiles a map view needs: its box in map coordinates (GCJ-02) and its scale in screen pixels per degree of longitude. */
 export function tilesForView(layer: TileLayer, view: Bbox, pxPerDegree: number): Tile[] {

@@ -41,8 +41,9 @@ export function mapTiles(layer: TileLayer): MapTiles {
       data: tiles.map((t) => corner(t, 'nw')),
       renderItem(params: { dataIndex: number }, api: { coord(p: [number, number]): number[] }) {
         const t = tiles[params.dataIndex]!;
-        const [x0, y0] = api.coord(corner(t, 'nw')) as [number, number];
-        const [x1, y1] = api.coord(corner(t, 'se')) as [number, number];
+        // Whole pixels: neighbours share a rounded edge, so no hairline seam shows between them.
+        const [x0, y0] = api.coord(corner(t, 'nw')).map(Math.round) as [number, number];
+        const [x1, y1] = api.coord(corner(t, 'se')).map(Math.round) as [number, number];
         return { type: 'image', style: { image: tileUrl(layer.url, t), x: x0, y: y0, width: x1 - x0, height: y1 - y0 } };
       },
     }),
