@@ -2,7 +2,17 @@ import test from 'ava';
 import { ConfigError } from '../../lib/config.js';
 import { readDashboardConfig } from '../../dashboard-api/config.js';
 import { mapConfig } from '../../dashboard-api/routes/map-routes.js';
-import { fromMapDatum, tileBounds, tilesCovering, tilesForView, tileUrl, tileXY, toMapDatum, zoomFor } from '../../dashboard-api/web/src/map-tiles.js';
+import {
+  datumShift,
+  fromMapDatum,
+  tileBounds,
+  tilesCovering,
+  tilesForView,
+  tileUrl,
+  tileXY,
+  toMapDatum,
+  zoomFor,
+} from '../../dashboard-api/web/src/map-tiles.js';
 import { outlineBox } from './helpers/outlines.js';
 
 // The tile maths of the map's optional background layer (web/src/map-tiles.ts) and its settings.
@@ -52,6 +62,12 @@ test('datums: WGS-84 tiles are moved onto the GCJ-02 outlines by the offset of C
   t.true(gcj[0] - wgs[0] > 0.003 && gcj[0] - wgs[0] < 0.008 && gcj[1] - wgs[1] > 0 && gcj[1] - wgs[1] < 0.003, JSON.stringify(gcj));
   const back = fromMapDatum('WGS-84', gcj);
   t.true(near(back[0], wgs[0], 1e-5) && near(back[1], wgs[1], 1e-5));
+  // One move for a whole view: the offset at its centre, within metres of the offset anywhere in the city.
+  const [dLon, dLat] = datumShift('WGS-84', gcj);
+  t.true(near(wgs[0] + dLon, gcj[0], 1e-5) && near(wgs[1] + dLat, gcj[1], 1e-5));
+  const far = datumShift('WGS-84', toMapDatum('WGS-84', [119.6, 37.1]));
+  t.true(Math.abs(far[0] - dLon) * 90_000 < 50 && Math.abs(far[1] - dLat) * 111_000 < 50, 'under 50 m across the city');
+  t.deepEqual(datumShift('GCJ-02', gcj), [0, 0]);
   t.deepEqual(toMapDatum('GCJ-02', wgs), wgs);
   t.deepEqual(fromMapDatum('GCJ-02', wgs), wgs);
 });

@@ -61,6 +61,17 @@ export const toMapDatum = (datum: Datum, [lon, lat]: [number, number]): [number,
 /** A [lon, lat] of the map (GCJ-02) in the tiles' datum. */
 export const fromMapDatum = (datum: Datum, [lon, lat]: [number, number]): [number, number] => (datum === 'GCJ-02' ? [lon, lat] : gcj02ToWgs84(lon, lat));
 
+/**
+ * The move from the tiles' datum onto the map's at a point, [Δlon, Δlat]. One move for the whole view keeps
+ * neighbouring tiles edge to edge (per-corner moves differ by a fraction of a pixel and open hairline seams);
+ * the GCJ-02 offset changes by metres across a city, under a pixel at any zoom that shows it whole.
+ */
+export function datumShift(datum: Datum, at: [number, number]): [number, number] {
+  const [lon, lat] = toMapDatum(datum, fromMapDatum(datum, at));
+  const [lon0, lat0] = fromMapDatum(datum, at);
+  return [lon - lon0, lat - lat0];
+}
+
 /** The tiles a map view needs: its box in map coordinates (GCJ-02) and its scale in screen pixels per degree of longitude. */
 export function tilesForView(layer: TileLayer, view: Bbox, pxPerDegree: number): Tile[] {
   const [west, south] = fromMapDatum(layer.datum, [view.west, view.south]);

@@ -1,7 +1,7 @@
 import { CustomChart } from 'echarts/charts';
 import * as echarts from 'echarts/core';
 import type { Chart } from './charts.js';
-import { tileBounds, tilesForView, tileUrl, toMapDatum, type Tile, type TileLayer } from './map-tiles.js';
+import { datumShift, tileBounds, tilesForView, tileUrl, type Tile, type TileLayer } from './map-tiles.js';
 
 // The background tiles of a site's own tile server (DASHBOARD_MAP_TILE_URL) under the district
 // outlines. ECharts' geo component has no tile layer, so this is a custom series on the geo
@@ -24,9 +24,11 @@ const keyOf = (tiles: Tile[]): string => tiles.map((t) => `${t.z}/${t.x}/${t.y}`
 
 export function mapTiles(layer: TileLayer): MapTiles {
   let tiles: Tile[] = [];
+  /** Tiles' datum → the map's, for the current view. */
+  let shift: [number, number] = [0, 0];
   const corner = (t: Tile, at: 'nw' | 'se'): [number, number] => {
     const b = tileBounds(t);
-    return toMapDatum(layer.datum, at === 'nw' ? [b.west, b.north] : [b.east, b.south]);
+    return at === 'nw' ? [b.west + shift[0], b.north + shift[1]] : [b.east + shift[0], b.south + shift[1]];
   };
   return {
     attribution: layer.attribution,
@@ -55,6 +57,7 @@ export function mapTiles(layer: TileLayer): MapTiles {
       const next = tilesForView(layer, { west: nw[0]!, north: nw[1]!, east: se[0]!, south: se[1]! }, w / (se[0]! - nw[0]!));
       if (keyOf(next) === keyOf(tiles)) return false;
       tiles = next;
+      shift = datumShift(layer.datum, [(nw[0]! + se[0]!) / 2, (nw[1]! + se[1]!) / 2]);
       return true;
     },
   };
