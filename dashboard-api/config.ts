@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { env, readConfig, SHARED_ENV } from '../lib/config.js';
 import { InfluxEnvSchema } from '../lib/influx/env.js';
 
+/** Datums a tile server may draw in: the map converts the tiles' corners to the outlines' GCJ-02. */
+export const TILE_DATUMS = ['WGS-84', 'GCJ-02'] as const;
+
 /** Environment of the dashboard API; the descriptions are the documentation (docs/api.md). */
 export const DashboardConfigSchema = InfluxEnvSchema.extend({
   DASHBOARD_PORT: env.port(8080, 'HTTP port of the dashboard API and web app (0 = any free port)'),
@@ -60,6 +63,28 @@ export const DashboardConfigSchema = InfluxEnvSchema.extend({
     'Declared-closure days per station and calendar year, approved and pending requests together; a closure request beyond it is refused',
   ),
   DASHBOARD_WEB_DIR: env.string('dist/dashboard-web', 'Built web app served at / (npm run build:web)'),
+  DASHBOARD_MAP_TILE_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+    .refine(
+      (u) => ['{z}', '{x}', '{y}'].every((p) => u.includes(p)),
+      'expected a tile URL template with {z}, {x} and {y}, e.g. https://tiles.example.org/{z}/{x}/{y}.png',
+    )
+    .optional()
+    .describe(
+      "Background map tiles of a site's own tile server: an XYZ (web-mercator) URL template with {z}, {x} and {y}, drawn under the district outlines; unset = outlines only, no tile requests",
+    ),
+  DASHBOARD_MAP_TILE_DATUM: z
+    .enum(TILE_DATUMS)
+    .default('WGS-84')
+    .describe(
+      'Datum of those tiles: WGS-84 for OSM-style servers, GCJ-02 for Chinese providers such as AMap (the outlines are GCJ-02; tiles are shifted to match)',
+    ),
+  DASHBOARD_MAP_TILE_ATTRIBUTION: z
+    .string()
+    .max(200)
+    .default('')
+    .describe('Attribution of the tiles shown on the map (e.g. © OpenStreetMap contributors), as their licence asks'),
+  DASHBOARD_MAP_TILE_MAX_ZOOM: env.int(18, 0, 22, 'Highest zoom level the tile server has; the map enlarges these tiles rather than ask for deeper ones'),
   MQTT_URL: SHARED_ENV.MQTT_URL,
   DASHBOARD_MQTT_USERNAME: env.string('svc-dashboard', 'Broker account of the dashboard'),
   DASHBOARD_MQTT_PASSWORD: env.optionalString('Its password; unset: taken from DEV_CREDENTIALS_FILE (development set-up)'),

@@ -22,8 +22,10 @@ export const DistrictSummarySchema = z.object({
   online: z.number().int(),
   offline: z.number().int(),
   unknown: z.number().int(),
-  openNow: z.number().int(),
-  scheduledOpenNow: z.number().int(),
+  openNow: z.number().int().describe('Online and open for service now, whether or not its hours say it should be'),
+  scheduledOpenNow: z.number().int().describe('Scheduled open now by their opening hours (declared closure days excluded)'),
+  openInHours: z.number().int().describe('Of scheduledOpenNow, those open now: the figure to read against scheduledOpenNow'),
+  openOutsideHours: z.number().int().describe('Open now though not scheduled open (openNow = openInHours + openOutsideHours)'),
   activeAlerts: severityCounts,
   compliance: z
     .object({ today: ratio, last30Days: ratio, yearToDate: ratio })
@@ -85,12 +87,15 @@ export function fleetSummary(input: FleetInputs, districts: readonly DistrictCod
   for (const s of input.stations) byDistrict.set(s.district, [...(byDistrict.get(s.district) ?? []), s]);
   const rows = DISTRICTS.filter((d) => districts.includes(d.code)).map((d) => {
     const stations = byDistrict.get(d.code) ?? [];
-    const counts = { online: 0, offline: 0, unknown: 0, openNow: 0, scheduledOpenNow: 0 };
+    const counts = { online: 0, offline: 0, unknown: 0, openNow: 0, scheduledOpenNow: 0, openInHours: 0, openOutsideHours: 0 };
     for (const s of stations) {
       const { live, open } = judgeLive(input.states.get(s.id), input.now, input.offlineAfterMs(s.id));
+      const scheduled = input.scheduledOpen.has(s.id);
       counts[live]++;
       if (open) counts.openNow++;
-      if (input.scheduledOpen.has(s.id)) counts.scheduledOpenNow++;
+      if (scheduled) counts.scheduledOpenNow++;
+      // Kept apart so "open / scheduled" never counts a station its hours do not ask to be open.
+      if (open) counts[scheduled ? 'openInHours' : 'openOutsideHours']++;
     }
     const activeAlerts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
     for (const a of input.alerts) if (a.district === d.code && a.state !== 'resolved') activeAlerts[a.severity]++;

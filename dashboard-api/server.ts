@@ -36,6 +36,7 @@ import { authRoutes } from './routes/auth-routes.js';
 import { complianceRoutes } from './routes/compliance-routes.js';
 import { coverageRoutes } from './routes/coverage-routes.js';
 import { fleetRoutes } from './routes/fleet-routes.js';
+import { mapConfig, mapRoutes, type MapSettings } from './routes/map-routes.js';
 import { inspectionRoutes } from './routes/inspection-routes.js';
 import { scheduleRequestRoutes } from './routes/schedule-request-routes.js';
 import { selfCheckRoutes } from './routes/self-check-routes.js';
@@ -62,7 +63,8 @@ export type DashboardSettings = Pick<
   | 'DASHBOARD_COMPLIANCE_TTL_MS'
   | 'DASHBOARD_MIN_WEEKLY_OPEN_HOURS'
   | 'DASHBOARD_MAX_CLOSURE_DAYS'
->;
+> &
+  MapSettings;
 
 export interface DashboardApiOptions {
   config: DashboardSettings;
@@ -144,6 +146,8 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   });
   const logins = new Counter({ name: 'dashboard_logins_total', help: 'Login attempts by result', labelNames: ['result'] as const, registers: [metrics] });
 
+  const map = mapConfig(config);
+  if (map.tiles) log.info({ tileServer: new URL(map.tiles.url).origin, datum: map.tiles.datum }, 'map draws background tiles');
   const app = express();
   const origins = corsOrigins(config);
   app.disable('x-powered-by');
@@ -158,7 +162,8 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
           'default-src': ["'self'"],
           'script-src': ["'self'"],
           'style-src': ["'self'", "'unsafe-inline'"],
-          'img-src': ["'self'", 'data:', 'https:'],
+          // The site's own tile server may be plain http on the intranet.
+          'img-src': ["'self'", 'data:', 'https:', ...(map.tiles ? [new URL(map.tiles.url).origin] : [])],
           'connect-src': ["'self'", 'ws:', 'wss:'],
           'upgrade-insecure-requests': null,
         },
@@ -223,6 +228,7 @@ export async function startDashboardApi(opts: DashboardApiOptions): Promise<Dash
   scheduleRequestRoutes(api, ctx);
   stationAcceptanceRoutes(api, ctx);
   reportRoutes(api, ctx);
+  mapRoutes(api, map);
   const openapi = api.openapi({ title: '青岛智能户外劳动者驿站 Dashboard API', version: '1' });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);

@@ -25,13 +25,19 @@ export function parseOutlines(geo: GeoJson): DistrictOutlines {
   );
 }
 
-// gcoord is CommonJS: Node hands its exports over as the default import, its types describe an ES module's default.
-const gcoord = (gcoordModule as unknown as { default?: typeof gcoordModule.default }).default ?? (gcoordModule as unknown as typeof gcoordModule.default);
+// gcoord is CommonJS: Node hands its exports over as the default import's `default`, a bundler as the default
+// import itself, and its types follow the module resolution; so the part in use is typed here, for both.
+interface Gcoord {
+  transform(p: [number, number], from: string, to: string): [number, number];
+  WGS84: string;
+  GCJ02: string;
+}
+const gcoord = (gcoordModule as unknown as { default?: Gcoord }).default ?? (gcoordModule as unknown as Gcoord);
 
 /** WGS-84 → GCJ-02, [lon, lat]. */
-export const wgs84ToGcj02 = (lat: number, lon: number): [number, number] => gcoord.transform([lon, lat], gcoord.WGS84, gcoord.GCJ02) as [number, number];
+export const wgs84ToGcj02 = (lat: number, lon: number): [number, number] => gcoord.transform([lon, lat], gcoord.WGS84, gcoord.GCJ02);
 /** GCJ-02 → WGS-84, [lon, lat]. */
-export const gcj02ToWgs84 = (lon: number, lat: number): [number, number] => gcoord.transform([lon, lat], gcoord.GCJ02, gcoord.WGS84) as [number, number];
+export const gcj02ToWgs84 = (lon: number, lat: number): [number, number] => gcoord.transform([lon, lat], gcoord.GCJ02, gcoord.WGS84);
 
 function inRing(ring: ReadonlyArray<readonly [number, number]>, x: number, y: number): boolean {
   let inside = false;

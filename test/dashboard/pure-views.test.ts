@@ -135,6 +135,25 @@ test('online and open now count missed heartbeats like the station_offline rule,
   t.deepEqual(judgeLive(states.get(b!.id), now, slowAfter(b!.id)), { live: 'online', open: true });
 });
 
+test('"open now / scheduled open now" counts only stations scheduled open; those open outside their hours are counted apart', (t) => {
+  // The screenshot that read "正在开放 15 / 14": 14 scheduled open, all open, and one more open outside its hours.
+  const sn = registry.inDistrict('SN').slice(0, 16);
+  const now = Date.UTC(2026, 5, 1, 4, 0);
+  const open = (s: Station): StationState =>
+    applyTelemetry(
+      applyTelemetry(initialState(s), { channel: 'status', stationId: s.id, ts: now, data: { station: s.id, ts: now, online: true, reason: 'heartbeat' } }),
+      { channel: 'service', stationId: s.id, ts: now, data: { station: s.id, ts: now, open: true, door: 'open' } },
+    );
+  // Scheduled: the first 14, of which 13 are open (the 14th silent); open outside hours: the 15th and 16th.
+  const scheduledOpen = new Set(sn.slice(0, 14).map((s) => s.id));
+  const states = new Map([...sn.slice(0, 13), ...sn.slice(14)].map((s) => [s.id, open(s)]));
+  const row = fleetSummary({ stations: registry.stations, scheduledOpen, states, alerts: [], compliance: new Map(), now, offlineAfterMs: () => 90_000 }, ['SN'])
+    .districts[0]!;
+  t.like(row, { scheduledOpenNow: 14, openInHours: 13, openOutsideHours: 2, openNow: 15 });
+  t.true(row.openInHours <= row.scheduledOpenNow);
+  t.true(DistrictSummarySchema.safeParse(row).success);
+});
+
 test('the district figure is pooled time (Σopen ÷ Σscheduled over its stations), with coverage and the not-open time beside it', (t) => {
   const [a, b] = registry.inDistrict('SN');
   const H = 3_600_000;

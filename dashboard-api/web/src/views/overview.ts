@@ -1,5 +1,6 @@
 import type { DistrictSummary } from '../../../fleet-summary.js';
 import { api } from '../api.js';
+import type { MapConfig } from '../../../routes/map-routes.js';
 import type { ComplianceTrend } from '../../../routes/trend-routes.js';
 import { trendPanel } from '../compliance-trend.js';
 import { districtMap, type Located } from '../district-map.js';
@@ -22,6 +23,13 @@ function severityCounts(alerts: Alert[]): HTMLElement {
   );
 }
 
+/**
+ * "Open now" is read against the stations scheduled open now, so it counts only those; a station
+ * open outside its hours (or on a declared closure day) is named apart, never in the numerator.
+ */
+const openOf = (scheduled: number, outside: number): string =>
+  `/ ${scheduled} ${t('ofScheduledNow')}${outside ? ` · ${pick(`另有 ${outside} 座在开放时间外开放`, `plus ${outside} open outside their hours`)}` : ''}`;
+
 /** Stations-weighted mean of the district means (each district's mean is over its stations). */
 const weighted = (rows: DistrictSummary[], pickRatio: (d: DistrictSummary) => number | null): number | null => {
   const xs = rows.filter((d) => pickRatio(d) !== null && d.registered > 0);
@@ -33,11 +41,13 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
   const headline = h('section', { class: 'headline', id: 'city-headline', 'aria-label': t('cityHeadline') });
   const tiles = h('section', { class: 'tiles', id: 'district-tiles' });
   const ranking = h('tbody', { id: 'district-ranking' });
-  const [located, trendData] = await Promise.all([
+  const [located, trendData, mapTiles] = await Promise.all([
     api.get<{ stations: Located[] }>('/api/stations?limit=1000').then((r) => r.stations),
     api.get<ComplianceTrend>('/api/compliance/trend?days=30'),
+    // The tile layer's code is loaded only for a site that configured a tile server.
+    api.get<MapConfig>('/api/map').then(async (m) => (m.tiles ? (await import('../tile-layer.js')).mapTiles(m.tiles) : undefined)),
   ]);
-  const map = districtMap(located, user.district);
+  const map = districtMap(located, user.district, mapTiles);
   const trend = trendPanel(trendData);
   mount(
     root,
@@ -88,13 +98,12 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
 
   function drawHeadline(): void {
     const live = [...store.stations.values()];
-    const registered = summary.reduce((a, d) => a + d.registered, 0);
+    const sum = (of: (d: DistrictSummary) => number): number => summary.reduce((a, d) => a + of(d), 0);
+    const registered = sum((d) => d.registered);
     const online = live.filter((s) => s.live === 'online').length;
-    const open = live.filter((s) => s.live === 'online' && s.open).length;
-    const scheduled = summary.reduce((a, d) => a + d.scheduledOpenNow, 0);
-    const judged = summary.reduce((a, d) => a + d.facility.complete + d.facility.withIssues, 0);
-    const complete = summary.reduce((a, d) => a + d.facility.complete, 0);
-    const failing = summary.reduce((a, d) => a + d.failingOpenAllYear, 0);
+    const judged = sum((d) => d.facility.complete + d.facility.withIssues);
+    const complete = sum((d) => d.facility.complete);
+    const failing = sum((d) => d.failingOpenAllYear);
     const alerts = [...store.alerts.values()];
     const card = (id: string, label: string, value: string, of: string): HTMLElement =>
       h(
@@ -107,7 +116,15 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
     mount(
       headline,
       card('online', t('online'), `${online}`, `/ ${registered} ${t('ofRegistered')}`),
-      card('open', t('openNow'), `${open}`, `/ ${scheduled} ${t('ofScheduledNow')}`),
+      card(
+        'open',
+        t('openNow'),
+        `${sum((d) => d.openInHours)}`,
+        openOf(
+          sum((d) => d.scheduledOpenNow),
+          sum((d) => d.openOutsideHours),
+        ),
+      ),
       card('today', `${t('compliance')} ${t('today')}`, pct(weighted(summary, (d) => d.compliance.today)), `${t('meanOf')} ${registered} ${t('stationsUnit')}`),
       card(
         '30d',
@@ -128,13 +145,13 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
 
   function drawTiles(): void {
     drawHeadline();
-    // Live counts come from the socket store; compliance and facility from the last REST summary.
+    // Online and alerts come from the socket store; open now against hours (the server knows the schedules),
+    // compliance and facility from the last REST summary.
     mount(
       tiles,
       summary.map((d) => {
         const live = [...store.stations.values()].filter((s) => s.district === d.code);
         const online = live.filter((s) => s.live === 'online').length;
-        const open = live.filter((s) => s.live === 'online' && s.open).length;
         const alerts = [...store.alerts.values()].filter((a) => a.district === d.code);
         const critical = alerts.some((a) => a.severity === 'critical');
         const planned = Object.entries(d.targets).filter((e): e is [string, number] => e[1] !== null);
@@ -147,7 +164,7 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
             'dl',
             {},
             h('dt', {}, t('openNow')),
-            h('dd', {}, `${open} / ${d.scheduledOpenNow} ${t('ofScheduledNow')}`),
+            h('dd', { class: 'open-now' }, `${d.openInHours} `, openOf(d.scheduledOpenNow, d.openOutsideHours)),
             h('dt', {}, t('registered')),
             h('dd', {}, [String(d.registered), ...planned.map(([y, n]) => ` / ${pick(`${y}目标`, `${y} target`)} ${n}`)].join('')),
             h('dt', {}, t('activeAlerts')),
