@@ -43,7 +43,7 @@ const opts = new Command('bench:cluster')
   .option('--brokers <n>', 'broker node processes', positive, 4)
   .option('--loaders <n>', 'load generator processes (default: one per 15,000 stations)', positive)
   .option('--addresses-per-loader <n>', 'loopback source addresses per loader', positive, 2)
-  .option('--ingest-workers <n>', 'ingest processes (default: one per broker node with --independent, else 2 partitions)', positive)
+  .option('--ingest-workers <n>', 'ingest processes (default: one per broker node with --independent, else one for the whole fleet)', positive)
   .option('--minutes <n>', 'publishing window once every station is connected', positive, 2)
   .option('--changes <n>', 'change reports per station per minute besides its heartbeat', (v) => (v === '0' ? 0 : positive(v)), 1)
   .option('--connect-timeout <s>', 'give up connecting after this many seconds (then report what held)', positive, 900)
@@ -62,9 +62,12 @@ const opts = new Command('bench:cluster')
   }>();
 const loaderCount = opts.loaders ?? Math.ceil(opts.stations / 15_000);
 // In the cluster each ingest worker k of K has its share of the stations (INGEST_PARTITION k/K), its persistent
-// session svc-ingest-<k>of<K> seeded on every node, and collects from every node through Redis.
-const ingestCount = opts.independent ? opts.brokers : (opts.ingestWorkers ?? 2);
-const partitionSessions = Array.from({ length: ingestCount }, (_, i) => `svc-ingest-${i + 1}of${ingestCount}`);
+// session svc-ingest-<k>of<K> seeded on every node, and collects from every node through Redis. A share is spelled
+// out as 11 exact topics per station (domain/partition.ts): at 60,000 stations two workers are 660,000 subscriptions,
+// more than the nodes finished subscribing in two minutes, so by default one worker takes the whole fleet through
+// the five wildcard subscriptions (its session svc-ingest).
+const ingestCount = opts.independent ? opts.brokers : (opts.ingestWorkers ?? 1);
+const partitionSessions = ingestCount === 1 ? ['svc-ingest'] : Array.from({ length: ingestCount }, (_, i) => `svc-ingest-${i + 1}of${ingestCount}`);
 if (opts.independent && opts.ingestWorkers !== undefined && opts.ingestWorkers !== opts.brokers)
   throw new Error('--independent runs one ingest per broker node: leave --ingest-workers out');
 
