@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ComplianceSnapshot } from '../../domain/alerts.js';
 import { DISTRICT_CODES } from '../../domain/districts.js';
 import { APPLIANCES } from '../../domain/equipment.js';
-import { DAY_MS, localDateOf, localMidnight } from '../../domain/schedule.js';
+import { DAY_MS, isScheduledOpen, localDateOf, localMidnight } from '../../domain/schedule.js';
 import type { Telemetry } from '../../domain/telemetry.js';
 import { projectPath } from '../../lib/paths.js';
 import { ARTIFACTS, builtWebApp, launchChromium, loginAs as login, pageErrors } from './helpers/browser.js';
@@ -66,13 +66,14 @@ function history(influxql: string, params: Record<string, string>): Array<Record
   return rows;
 }
 
-/** Every station heard from just now (a few offline, most open), so each walk sees a live fleet. */
+/** Every station heard from just now (a few offline; most open if their hours say so, a few open outside them), so each walk sees a live fleet. */
 function hearAll(): void {
   const seen = new Map<string, number>();
   for (const s of h.registry.stations) {
     const i = seen.get(s.district) ?? 0;
     seen.set(s.district, i + 1);
     const ts = Date.now() - 1000;
+    const open = isScheduledOpen(s.openingHours, ts) ? i % 7 !== 3 : i % 23 === 1;
     const msgs: Telemetry[] = [
       {
         channel: 'status',
@@ -80,7 +81,7 @@ function hearAll(): void {
         ts,
         data: { station: s.id, ts, online: i % 19 !== 5, reason: i % 19 !== 5 ? 'heartbeat' : 'shutdown', wifiRssiDbm: -60 },
       },
-      { channel: 'service', stationId: s.id, ts, data: { station: s.id, ts, open: i % 7 !== 3, door: i % 7 !== 3 ? 'open' : 'closed' } },
+      { channel: 'service', stationId: s.id, ts, data: { station: s.id, ts, open, door: open ? 'open' : 'closed' } },
       { channel: 'occupancy', stationId: s.id, ts, data: { station: s.id, ts, people: i % 6, entries: 1 } },
       {
         channel: 'speaker',
