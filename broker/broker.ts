@@ -194,6 +194,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         maxQueuedMessages,
         queueCheckMs: cluster.queueCheckMs,
         onBackpressure: (active, longestQueue) => onBackpressure(active, { longestQueue, maxQueuedMessages }),
+        maxInFlight: sessionOptions.maxInFlight ?? DEFAULT_SESSION_INFLIGHT,
       })
     : null;
   /** What the broker itself calls on either store (aedes uses the rest). */
@@ -398,6 +399,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   });
   aedes.on('clientDisconnect', (client) => {
     sessions?.abandon(client.id, client);
+    redisSessions?.abandon(client.id, client);
     if (!counted.delete(client)) return;
     metrics.clientsConnected.dec({ role: roleOf(client) });
     logger.debug({ event: 'client_disconnected', ...describe(client) }, 'client disconnected');

@@ -62,7 +62,7 @@ export const BrokerConfigSchema = z.object({
     .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
     .optional()
     .describe(
-      'Run as one node of a cluster: subscriptions, persistent sessions with their queued messages, retained messages and every publish are shared through this Redis (run it with appendonly yes); BROKER_DATA_DIR, BROKER_FSYNC, BROKER_QUEUE_MAX_BYTES and BROKER_SESSION_INFLIGHT are then unused. Unset: a single broker with its own session journal',
+      'Run as one node of a cluster: subscriptions, persistent sessions with their queued messages, retained messages and every publish are shared through this Redis (run it with appendonly yes); BROKER_DATA_DIR, BROKER_FSYNC and BROKER_QUEUE_MAX_BYTES are then unused (BROKER_REDIS_QUEUE_MAX_MESSAGES bounds the queues). Unset: a single broker with its own session journal',
     ),
   BROKER_REDIS_QUEUE_MAX_MESSAGES: env.int(
     DEFAULT_REDIS_QUEUE_MAX_MESSAGES,

@@ -13,7 +13,8 @@
 // reply), so with AOF on it survives a kill -9 of Redis; power loss is the `appendfsync` policy's business.
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
-import type { QueuedPacket } from './indexed-persistence.js';
+import type { ClientRef, QueuedPacket } from './indexed-persistence.js';
+import { DeliveryAbandoned } from './session-persistence.js';
 
 const require = createRequire(import.meta.url);
 
@@ -31,6 +32,8 @@ interface AsyncRedisPersistence {
   subscriptionsByTopic(topic: string): Promise<Subscription[]>;
   addSubscriptions(client: { id: string }, subs: Array<{ topic: string; qos: 0 | 1 | 2 }>): Promise<void>;
   outgoingEnqueueCombi(subs: Array<{ clientId: string }>, packet: QueuedPacket): Promise<void>;
+  outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void>;
+  outgoingClearMessageId(client: ClientRef, packet: QueuedPacket): Promise<QueuedPacket | undefined>;
 }
 const AsyncRedisPersistenceClass = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: object) => AsyncRedisPersistence;
 const { Packet } = require('aedes-persistence') as { Packet: new (p: QueuedPacket) => QueuedPacket };
@@ -43,11 +46,20 @@ const outgoingKey = (clientId: string) => `outgoing:${encodeURIComponent(clientI
 
 /**
  * A session's whole queue is sent on reconnect up to this many messages (the library's default is 1,000, and
- * the rest would wait for the next reconnect). aedes takes packet ids from a 16-bit counter, so beyond 65,535
- * unacknowledged ones an id is reused: an acknowledgement can then clear the other message's key, which stays
- * queued and goes again at the next reconnect — a duplicate, not a loss.
+ * the rest would wait for the next reconnect), paced by the delivery window (outgoingUpdate).
  */
 const MAX_SESSION_DELIVERY = 1_000_000;
+const MAX_PACKET_ID = 65_535;
+
+/** Deliveries to one connection of a persistent session that await their PUBACK, each with its own packet id. */
+interface Window {
+  client: ClientRef;
+  ids: Set<number>;
+  /** Slots granted to waiters that have not taken them yet. */
+  reserved: number;
+  nextId: number;
+  waiters: Array<{ resolve: () => void; reject: (err: Error) => void }>;
+}
 
 export interface RedisSessionsOptions {
   url: string;
@@ -62,6 +74,8 @@ export interface RedisSessionsOptions {
   queueCheckMs?: number;
   /** Publishers held (true) or let go (false); `longest` is the longest queue read. */
   onBackpressure?: (active: boolean, longest: number) => void;
+  /** Messages sent to one connected persistent session and not yet acknowledged (below 65,535). */
+  maxInFlight: number;
 }
 
 /** Held publishers are let go once every queue is this far below the bound. */
@@ -81,6 +95,8 @@ export class RedisSessions extends AsyncRedisPersistenceClass {
   #full = false;
   #longest = 0;
   #queueCheck: NodeJS.Timeout | null = null;
+  /** Delivery windows of the persistent sessions connected to this node, by client id. */
+  readonly #windows = new Map<string, Window>();
 
   constructor(options: RedisSessionsOptions) {
     const redis = new Redis(options.url, { lazyConnect: false });
@@ -118,7 +134,57 @@ export class RedisSessions extends AsyncRedisPersistenceClass {
     }
   }
 
+  /**
+   * aedes sends without a limit and takes packet ids from a 16-bit counter: a reconnecting ingest got its whole
+   * Redis queue at once (200,000 messages in bench:cluster), ids past 65,535 were reused, and acknowledgements then
+   * cleared other messages' entries, which stayed queued and went again at every reconnect. As on a single node
+   * (session-persistence.ts), each send waits for a slot in the connection's window and gets an id that no
+   * unacknowledged message of it holds.
+   */
+  override async outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void> {
+    const w = this.#windowOf(client);
+    if (w.waiters.length > 0 || w.ids.size + w.reserved >= this.#options.maxInFlight) {
+      await new Promise<void>((resolve, reject) => w.waiters.push({ resolve, reject }));
+      w.reserved--;
+    }
+    const id = packet.messageId as number | undefined;
+    packet.messageId = id === undefined || w.ids.has(id) ? freeId(w) : id;
+    w.ids.add(packet.messageId as number);
+    return super.outgoingUpdate(client, packet);
+  }
+
+  override async outgoingClearMessageId(client: ClientRef, packet: QueuedPacket): Promise<QueuedPacket | undefined> {
+    const cleared = await super.outgoingClearMessageId(client, packet);
+    const w = this.#windows.get(client.id);
+    if (w?.client === client && w.ids.delete(packet.messageId as number)) {
+      while (w.waiters.length > 0 && w.ids.size + w.reserved < this.#options.maxInFlight) {
+        w.reserved++;
+        w.waiters.shift()!.resolve();
+      }
+    }
+    return cleared;
+  }
+
+  /** Ends the waits of deliveries to a connection that went away (its messages stay queued in Redis). */
+  abandon(clientId: string, client?: ClientRef): void {
+    const w = this.#windows.get(clientId);
+    if (!w || (client && w.client !== client)) return;
+    this.#windows.delete(clientId);
+    for (const waiter of w.waiters) waiter.reject(new DeliveryAbandoned());
+  }
+
+  /** The window of this connection; a new connection of the session starts an empty one. */
+  #windowOf(client: ClientRef): Window {
+    const w = this.#windows.get(client.id);
+    if (w?.client === client) return w;
+    this.abandon(client.id);
+    const fresh: Window = { client, ids: new Set(), reserved: 0, nextId: 1, waiters: [] };
+    this.#windows.set(client.id, fresh);
+    return fresh;
+  }
+
   override async destroy(): Promise<void> {
+    for (const clientId of [...this.#windows.keys()]) this.abandon(clientId);
     if (this.#queueCheck) clearInterval(this.#queueCheck);
     this.#full = false;
     const held = this.#held;
@@ -195,4 +261,13 @@ async function exec(multi: ReturnType<Redis['multi']>): Promise<void> {
   const failed = results?.find(([err]) => err);
   if (!results) throw new Error('redis: transaction aborted');
   if (failed) throw failed[0]!;
+}
+
+/** The next packet id (1–65,535, round) that no unacknowledged delivery of the window holds. */
+function freeId(w: Window): number {
+  for (;;) {
+    const id = w.nextId;
+    w.nextId = id >= MAX_PACKET_ID ? 1 : id + 1;
+    if (!w.ids.has(id)) return id;
+  }
 }

@@ -1,18 +1,22 @@
 import test from 'ava';
+import { Redis } from 'ioredis';
 import { telemetryTopic } from '../../domain/topics.js';
 import { startTestBroker } from '../helpers/broker.js';
 import { connectAs } from '../helpers/mqtt-clients.js';
+import { rawConnect } from '../helpers/mqtt-raw.js';
 import { until } from '../helpers/poll.js';
 import { withRedis } from '../helpers/redis.js';
 
 // A node of a cluster keeps the ingest's queue in Redis. With the ingest away, that queue is bounded too: past
 // the bound the node holds the stations' PUBACKs (they keep their messages) instead of filling Redis' memory,
-// and lets them go, losing nothing, once the ingest is back and drains it.
+// and lets them go, losing nothing, once the ingest is back and drains it. When it comes back, its queue goes
+// out through a window of unacknowledged messages, and each acknowledgement clears its own message in Redis.
 
+// Serial: the nodes of both tests would share the Redis and its publishes.
 const redis = withRedis(test);
 const BOUND = 30;
 
-test('a cluster node holds PUBACKs while the ingest’s queue in Redis is over its bound, then everything arrives', async (t) => {
+test.serial('a cluster node holds PUBACKs while the ingest’s queue in Redis is over its bound, then everything arrives', async (t) => {
   const station = 'SN-0001';
   const b = await startTestBroker({
     cluster: { redisUrl: redis().url, maxQueuedMessages: BOUND, queueCheckMs: 20 },
@@ -43,4 +47,55 @@ test('a cluster node holds PUBACKs while the ingest’s queue in Redis is over i
   await until(async () => !(await backpressure()), { timeoutMs: 10_000, what: 'back-pressure off' });
   t.is(acked.size, total);
   t.log(`${total} published; ${ackedWhenHeld} acknowledged when the node began holding (bound ${BOUND} queued); all received after the ingest came back`);
+});
+
+test.serial('a returning ingest gets its Redis queue through a window of unacknowledged messages, and every PUBACK clears its own', async (t) => {
+  const station = 'SN-0002';
+  const WINDOW = 10;
+  const b = await startTestBroker({
+    cluster: { redisUrl: redis().url },
+    sessions: { maxInFlight: WINDOW },
+    stationIds: [station],
+    seededSessions: ['svc-ingest'],
+  });
+  t.teardown(() => b.close());
+  const publisher = await connectAs(b, station);
+  t.teardown(() => publisher.endAsync(true));
+  const topic = telemetryTopic({ stationId: station, channel: 'status' });
+  const total = 100;
+  await Promise.all(Array.from({ length: total }, (_, n) => publisher.publishAsync(topic, String(n), { qos: 1 })));
+
+  // The ingest comes back and acknowledges nothing: the node sends the window's worth and waits. A PINGREQ's
+  // answer comes after what the node had to send (without a window, the whole queue goes at once).
+  const ingest = await rawConnect(b);
+  t.teardown(() => void ingest.socket.destroy());
+  ingest.send({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: false,
+    clientId: 'svc-ingest',
+    keepalive: 60,
+    username: 'svc-ingest',
+    password: Buffer.from(b.credentials['svc-ingest']!),
+  });
+  await ingest.next('connack');
+  const first: number[] = [];
+  for (let n = 0; n < WINDOW; n++) first.push((await ingest.next('publish')).messageId!);
+  ingest.send({ cmd: 'pingreq' });
+  await ingest.next('pingresp');
+  await t.throwsAsync(ingest.next('publish', 300), { message: /no publish/ }, 'nothing beyond the window before an acknowledgement');
+  t.is(new Set(first).size, WINDOW, 'each with its own packet id');
+  // Then each acknowledgement lets one more go, until the queue is through.
+  let delivered = WINDOW;
+  const ack = (messageId: number) => ingest.send({ cmd: 'puback', messageId });
+  for (const id of first) ack(id);
+  while (delivered < total) {
+    ack((await ingest.next('publish').catch((err: Error) => Promise.reject(new Error(`${err.message} after ${delivered} delivered`)))).messageId!);
+    delivered++;
+  }
+  const r = new Redis(redis().url);
+  t.teardown(() => r.quit());
+  await until(async () => (await r.llen('outgoing:svc-ingest')) === 0, { timeoutMs: 10_000, what: 'the Redis queue emptied by the PUBACKs' });
+  t.log(`${total} queued messages delivered through a window of ${WINDOW}; the Redis queue emptied by their PUBACKs`);
 });

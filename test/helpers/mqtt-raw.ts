@@ -38,7 +38,12 @@ export function rawConnect(b: Pick<TestBroker, 'port'>): Promise<RawConnection> 
     socket.on('error', () => {}); // a reset by the broker is an expected outcome; `closed` reports it
     const next = (cmd: mqttPacket.PacketCmd, ms = 5000) =>
       new Promise<mqttPacket.Packet>((ok, fail) => {
-        const timer = setTimeout(() => fail(new Error(`no ${cmd} within ${ms} ms`)), ms);
+        // A wait that timed out must not take a packet that comes later.
+        const timer = setTimeout(() => {
+          const i = waiters.indexOf(check);
+          if (i >= 0) waiters.splice(i, 1);
+          fail(new Error(`no ${cmd} within ${ms} ms`));
+        }, ms);
         const check = () => {
           const i = packets.findIndex((p) => p.cmd === cmd);
           if (i >= 0) {
