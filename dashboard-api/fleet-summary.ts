@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SEVERITIES, type Alert, type ComplianceSnapshot, type Severity } from '../domain/alerts.js';
+import { SEVERITIES, type Alert, type ComplianceSnapshot, type ComplianceTime, type Severity } from '../domain/alerts.js';
 import { DISTRICTS, PLAN_YEARS, type DistrictCode } from '../domain/districts.js';
 import { isScheduledOpen, type Schedule } from '../domain/schedule.js';
 import type { Station } from '../domain/station.js';
@@ -43,7 +43,26 @@ export const DistrictSummarySchema = z.object({
 });
 export type DistrictSummary = z.infer<typeof DistrictSummarySchema>;
 
-export const FleetSummarySchema = z.object({ at: z.number().int(), districts: z.array(DistrictSummarySchema) }).meta({ id: 'FleetSummary' });
+const WindowRatios = z.object({ today: ratio, last30Days: ratio, yearToDate: ratio });
+export const FleetSummarySchema = z
+  .object({
+    at: z.number().int(),
+    districts: z.array(DistrictSummarySchema),
+    all: z
+      .object({ compliance: WindowRatios, coverage: WindowRatios })
+      .describe('The districts listed together, pooled time as each district: Σopen ÷ Σwatched scheduled over all their stations'),
+  })
+  .meta({ id: 'FleetSummary' });
+export type FleetSummary = z.infer<typeof FleetSummarySchema>;
+
+type Window = 'today' | 'last30Days' | 'yearToDate';
+const WINDOWS: readonly Window[] = ['today', 'last30Days', 'yearToDate'];
+/** Compliance and coverage of pooled time, per window. */
+function pooledRatios(snaps: ReadonlyArray<{ time: Record<Window, ComplianceTime> }>) {
+  const time = Object.fromEntries(WINDOWS.map((w) => [w, pooledTime(snaps.map((c) => c.time[w]))])) as Record<Window, ComplianceTime>;
+  const each = (f: (t: ComplianceTime) => number | null) => ({ today: f(time.today), last30Days: f(time.last30Days), yearToDate: f(time.yearToDate) });
+  return { time, compliance: each(complianceOf), coverage: each(coverageOf) };
+}
 
 const mean = (values: Array<number | null>): number | null => {
   const xs = values.filter((v): v is number => v !== null);
@@ -85,6 +104,7 @@ export interface FleetInputs {
 export function fleetSummary(input: FleetInputs, districts: readonly DistrictCode[]): z.infer<typeof FleetSummarySchema> {
   const byDistrict = new Map<DistrictCode, Station[]>();
   for (const s of input.stations) byDistrict.set(s.district, [...(byDistrict.get(s.district) ?? []), s]);
+  const listed: Array<{ time: Record<Window, ComplianceTime> }> = [];
   const rows = DISTRICTS.filter((d) => districts.includes(d.code)).map((d) => {
     const stations = byDistrict.get(d.code) ?? [];
     const counts = { online: 0, offline: 0, unknown: 0, openNow: 0, scheduledOpenNow: 0, openInHours: 0, openOutsideHours: 0 };
@@ -100,8 +120,8 @@ export function fleetSummary(input: FleetInputs, districts: readonly DistrictCod
     const activeAlerts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
     for (const a of input.alerts) if (a.district === d.code && a.state !== 'resolved') activeAlerts[a.severity]++;
     const snaps = stations.flatMap((s) => input.compliance.get(s.id) ?? []);
-    const pooled = (w: 'today' | 'last30Days' | 'yearToDate') => pooledTime(snaps.map((c) => c.time[w]));
-    const time = { today: pooled('today'), last30Days: pooled('last30Days'), yearToDate: pooled('yearToDate') };
+    listed.push(...snaps);
+    const { time, compliance, coverage } = pooledRatios(snaps);
     const { closedMs, offlineMs, uncoveredMs, declaredClosedMs } = time.last30Days;
     return {
       code: d.code,
@@ -111,8 +131,8 @@ export function fleetSummary(input: FleetInputs, districts: readonly DistrictCod
       targets: Object.fromEntries(PLAN_YEARS.map((y) => [String(y), d.targets[y]])),
       ...counts,
       activeAlerts,
-      compliance: { today: complianceOf(time.today), last30Days: complianceOf(time.last30Days), yearToDate: complianceOf(time.yearToDate) },
-      coverage: { today: coverageOf(time.today), last30Days: coverageOf(time.last30Days), yearToDate: coverageOf(time.yearToDate) },
+      compliance,
+      coverage,
       notOpen: { closedMs, offlineMs, uncoveredMs, declaredClosedMs },
       failingOpenAllYear: snaps.filter((c) => c.failingOpenAllYear).length,
       facility: {
@@ -122,5 +142,6 @@ export function fleetSummary(input: FleetInputs, districts: readonly DistrictCod
       },
     };
   });
-  return { at: input.now, districts: rows };
+  const { compliance, coverage } = pooledRatios(listed);
+  return { at: input.now, districts: rows, all: { compliance, coverage } };
 }

@@ -15,7 +15,7 @@ import { judgeLive, offlineThresholds } from '../../dashboard-api/live-state.js'
 import { applyTelemetry, initialState, type StationState } from '../../domain/station-state.js';
 import type { Station } from '../../domain/station.js';
 import { parseRulesConfig } from '../../rules/rule-config.js';
-import { DistrictSummarySchema, fleetSummary, scheduledOpenCache } from '../../dashboard-api/fleet-summary.js';
+import { DistrictSummarySchema, FleetSummarySchema, fleetSummary, scheduledOpenCache } from '../../dashboard-api/fleet-summary.js';
 import { effectiveSchedule } from '../../domain/schedule-requests.js';
 import { isScheduledOpen } from '../../domain/schedule.js';
 import { NO_TIME } from '../../rules/compliance.js';
@@ -182,6 +182,40 @@ test('the district figure is pooled time (Σopen ÷ Σscheduled over its station
   t.deepEqual(sn.coverage, { today: 10 / 12, last30Days: 10 / 12, yearToDate: 10 / 12 });
   t.deepEqual(sn.notOpen, { closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H, declaredClosedMs: 0 });
   t.true(DistrictSummarySchema.safeParse(sn).success);
+});
+
+test('the city figure over several districts is their pooled time too, not a mean of the district figures', (t) => {
+  const [a] = registry.inDistrict('SN');
+  const [c] = registry.inDistrict('SB');
+  const H = 3_600_000;
+  const snap = (s: Station, time: ComplianceTime): ComplianceSnapshot => ({
+    ...complianceSnapshot({
+      stationId: s.id,
+      district: s.district,
+      today: null,
+      last30Days: null,
+      yearToDate: null,
+      failingOpenAllYear: false,
+      facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] },
+    }),
+    time: { today: time, last30Days: time, yearToDate: time },
+  });
+  // SN: 2 h open of 10 h; SB: 30 h open of 30 h. Pooled: 32 of 40 h; the districts' mean would say 0.6.
+  const compliance = new Map([
+    [a!.id, snap(a!, { ...NO_TIME, scheduledMs: 10 * H, openMs: 2 * H, offlineMs: 8 * H })],
+    [c!.id, snap(c!, { ...NO_TIME, scheduledMs: 30 * H, openMs: 30 * H, uncoveredMs: 10 * H })],
+  ]);
+  const summary = fleetSummary(
+    { stations: registry.stations, scheduledOpen: new Set(), states: new Map(), alerts: [], compliance, now: 0, offlineAfterMs: () => 90_000 },
+    ['SN', 'SB'],
+  );
+  t.deepEqual(
+    summary.districts.map((d) => d.compliance.today),
+    [0.2, 1],
+  );
+  t.deepEqual(summary.all.compliance, { today: 0.8, last30Days: 0.8, yearToDate: 0.8 });
+  t.deepEqual(summary.all.coverage, { today: 0.8, last30Days: 0.8, yearToDate: 0.8 });
+  t.true(FleetSummarySchema.safeParse(summary).success);
 });
 
 test('"scheduled open now" follows the schedule the alerting service judges: an approved closure today takes the station out', (t) => {

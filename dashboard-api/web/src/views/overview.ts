@@ -1,4 +1,4 @@
-import type { DistrictSummary } from '../../../fleet-summary.js';
+import type { DistrictSummary, FleetSummary } from '../../../fleet-summary.js';
 import { api } from '../api.js';
 import type { MapConfig } from '../../../routes/map-routes.js';
 import type { ComplianceTrend } from '../../../routes/trend-routes.js';
@@ -29,13 +29,6 @@ function severityCounts(alerts: Alert[]): HTMLElement {
  */
 const openOf = (scheduled: number, outside: number): string =>
   `/ ${scheduled} ${t('ofScheduledNow')}${outside ? ` · ${pick(`另有 ${outside} 座在开放时间外开放`, `plus ${outside} open outside their hours`)}` : ''}`;
-
-/** Stations-weighted mean of the district means (each district's mean is over its stations). */
-const weighted = (rows: DistrictSummary[], pickRatio: (d: DistrictSummary) => number | null): number | null => {
-  const xs = rows.filter((d) => pickRatio(d) !== null && d.registered > 0);
-  const n = xs.reduce((a, d) => a + d.registered, 0);
-  return n ? xs.reduce((a, d) => a + pickRatio(d)! * d.registered, 0) / n : null;
-};
 
 export async function renderOverview({ root, user }: ViewContext): Promise<View> {
   const headline = h('section', { class: 'headline', id: 'city-headline', 'aria-label': t('cityHeadline') });
@@ -88,11 +81,12 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
   );
   trend.draw();
   let summary: DistrictSummary[] = [];
+  let all: FleetSummary['all'] | null = null;
   let lastFetch = 0;
 
   async function loadSummary(): Promise<void> {
     lastFetch = Date.now();
-    summary = (await api.get<{ districts: DistrictSummary[] }>('/api/fleet/summary')).districts;
+    ({ districts: summary, all } = await api.get<FleetSummary>('/api/fleet/summary'));
     drawTiles();
   }
 
@@ -125,11 +119,11 @@ export async function renderOverview({ root, user }: ViewContext): Promise<View>
           sum((d) => d.openOutsideHours),
         ),
       ),
-      card('today', `${t('compliance')} ${t('today')}`, pct(weighted(summary, (d) => d.compliance.today)), `${t('meanOf')} ${registered} ${t('stationsUnit')}`),
+      card('today', `${t('compliance')} ${t('today')}`, pct(all?.compliance.today ?? null), `${t('pooledOf')} ${registered} ${t('stationsUnit')}`),
       card(
         '30d',
         `${t('compliance')} ${t('days30')}`,
-        pct(weighted(summary, (d) => d.compliance.last30Days)),
+        pct(all?.compliance.last30Days ?? null),
         `${registered - failing} / ${registered} ${t('meetThreshold')}`,
       ),
       card('facility', t('facilityComplete'), `${complete}`, `/ ${judged} ${t('ofJudged')}`),
