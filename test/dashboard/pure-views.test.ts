@@ -154,25 +154,27 @@ test('"open now / scheduled open now" counts only stations scheduled open; those
   t.true(DistrictSummarySchema.safeParse(row).success);
 });
 
+/** A station's compliance snapshot with the same time in every window. */
+const snapOfTime = (s: Station, time: ComplianceTime): ComplianceSnapshot => ({
+  ...complianceSnapshot({
+    stationId: s.id,
+    district: s.district,
+    today: null,
+    last30Days: null,
+    yearToDate: null,
+    failingOpenAllYear: false,
+    facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] },
+  }),
+  time: { today: time, last30Days: time, yearToDate: time },
+});
+
 test('the district figure is pooled time (Σopen ÷ Σscheduled over its stations), with coverage and the not-open time beside it', (t) => {
   const [a, b] = registry.inDistrict('SN');
   const H = 3_600_000;
-  const snap = (s: Station, time: ComplianceTime): ComplianceSnapshot => ({
-    ...complianceSnapshot({
-      stationId: s.id,
-      district: s.district,
-      today: null,
-      last30Days: null,
-      yearToDate: null,
-      failingOpenAllYear: false,
-      facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] },
-    }),
-    time: { today: time, last30Days: time, yearToDate: time },
-  });
   // a: 2 h scheduled, all open; b: 8 h watched, 1 h reported closed, 7 h offline, 2 h more not watched.
   const compliance = new Map([
-    [a!.id, snap(a!, { ...NO_TIME, scheduledMs: 2 * H, openMs: 2 * H })],
-    [b!.id, snap(b!, { ...NO_TIME, scheduledMs: 8 * H, closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H })],
+    [a!.id, snapOfTime(a!, { ...NO_TIME, scheduledMs: 2 * H, openMs: 2 * H })],
+    [b!.id, snapOfTime(b!, { ...NO_TIME, scheduledMs: 8 * H, closedMs: H, offlineMs: 7 * H, uncoveredMs: 2 * H })],
   ]);
   const sn = fleetSummary(
     { stations: registry.stations, scheduledOpen: new Set(), states: new Map(), alerts: [], compliance, now: 0, offlineAfterMs: () => 90_000 },
@@ -188,22 +190,10 @@ test('the city figure over several districts is their pooled time too, not a mea
   const [a] = registry.inDistrict('SN');
   const [c] = registry.inDistrict('SB');
   const H = 3_600_000;
-  const snap = (s: Station, time: ComplianceTime): ComplianceSnapshot => ({
-    ...complianceSnapshot({
-      stationId: s.id,
-      district: s.district,
-      today: null,
-      last30Days: null,
-      yearToDate: null,
-      failingOpenAllYear: false,
-      facility: { percent: 100, missing: [], faulted: [], notReporting: [], unattested: [] },
-    }),
-    time: { today: time, last30Days: time, yearToDate: time },
-  });
   // SN: 2 h open of 10 h; SB: 30 h open of 30 h. Pooled: 32 of 40 h; the districts' mean would say 0.6.
   const compliance = new Map([
-    [a!.id, snap(a!, { ...NO_TIME, scheduledMs: 10 * H, openMs: 2 * H, offlineMs: 8 * H })],
-    [c!.id, snap(c!, { ...NO_TIME, scheduledMs: 30 * H, openMs: 30 * H, uncoveredMs: 10 * H })],
+    [a!.id, snapOfTime(a!, { ...NO_TIME, scheduledMs: 10 * H, openMs: 2 * H, offlineMs: 8 * H })],
+    [c!.id, snapOfTime(c!, { ...NO_TIME, scheduledMs: 30 * H, openMs: 30 * H, uncoveredMs: 10 * H })],
   ]);
   const summary = fleetSummary(
     { stations: registry.stations, scheduledOpen: new Set(), states: new Map(), alerts: [], compliance, now: 0, offlineAfterMs: () => 90_000 },
