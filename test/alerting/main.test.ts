@@ -13,7 +13,7 @@ import { withInfluxd } from '../helpers/influxd.js';
 import { statusPayload, stationClient, statusTopic, tempDir } from '../ingest/fixtures.js';
 import { until } from '../helpers/poll.js';
 import { logger } from './harness.js';
-import { startHttpReceiver } from './receivers.js';
+import { startHttpReceiver, writeDistrictWebhooks } from './receivers.js';
 
 const fixture = withInfluxd(test);
 
@@ -27,14 +27,7 @@ test('the standalone alerting service judges live telemetry, notifies the distri
   const dir = await tempDir(t);
   const registryFile = join(dir, 'stations.json');
   writeFileSync(registryFile, JSON.stringify({ version: 1, stations: ids.map((id) => full.get(id)) }));
-  const notificationsFile = join(dir, 'notifications.json');
-  writeFileSync(
-    notificationsFile,
-    JSON.stringify({
-      version: 1,
-      districts: { SN: [{ type: 'webhook', url: receiver.url('/hook/SN') }], SB: [{ type: 'webhook', url: receiver.url('/hook/SB') }] },
-    }),
-  );
+  const notificationsFile = writeDistrictWebhooks(dir, receiver);
   const database = fixture.newDatabase('alerting_main');
 
   const child = spawn(process.execPath, ['--import', 'tsx', projectPath('alerting/main.ts')], {

@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 
 // Local stand-ins for the robots' and mail servers' receiving ends, checking what a real one checks.
@@ -88,4 +90,17 @@ export async function startSmtpReceiver(): Promise<{ port: number; mails: Mail[]
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.server.address() as AddressInfo).port;
   return { port, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A notifications file in `dir` that sends SN's and SB's alerts to the receiver's /hook/SN and /hook/SB; its path. */
+export function writeDistrictWebhooks(dir: string, receiver: Pick<HttpReceiver, 'url'>): string {
+  const file = join(dir, 'notifications.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      districts: { SN: [{ type: 'webhook', url: receiver.url('/hook/SN') }], SB: [{ type: 'webhook', url: receiver.url('/hook/SB') }] },
+    }),
+  );
+  return file;
 }

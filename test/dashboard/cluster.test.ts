@@ -6,7 +6,7 @@ import { startDashboardTier } from '../../scripts/dashboard-tier.js';
 import { telemetryTopic } from '../../domain/topics.js';
 import { projectPath } from '../../lib/paths.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
-import { startHttpReceiver, type HttpReceiver } from '../alerting/receivers.js';
+import { startHttpReceiver, writeDistrictWebhooks, type HttpReceiver } from '../alerting/receivers.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { withPostgres } from '../helpers/database.js';
 import { withInfluxd } from '../helpers/influxd.js';
@@ -45,14 +45,7 @@ test('dashboard nodes share events, keep districts apart on every node, and hand
   const rules = JSON.parse(readFileSync(projectPath('config/rules.json'), 'utf8')) as Record<string, unknown>;
   const rulesFile = join(dir, 'rules.json');
   writeFileSync(rulesFile, JSON.stringify({ ...rules, groupWaitS: 0, evaluationIntervalS: 1 }));
-  const notificationsFile = join(dir, 'notifications.json');
-  writeFileSync(
-    notificationsFile,
-    JSON.stringify({
-      version: 1,
-      districts: { SN: [{ type: 'webhook', url: receiver.url('/hook/SN') }], SB: [{ type: 'webhook', url: receiver.url('/hook/SB') }] },
-    }),
-  );
+  const notificationsFile = writeDistrictWebhooks(dir, receiver);
   const env = {
     ...process.env,
     LOG_LEVEL: 'info',
