@@ -2,13 +2,13 @@ import test from 'ava';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Alert } from '../../domain/alerts.js';
 import { DAY_MS } from '../../domain/schedule.js';
 import { ALERTING_SERIES, coveragePoint, TAGS, toPoint } from '../../domain/series.js';
 import { connectInflux } from '../../lib/influx/client.js';
 import { createLogger } from '../../lib/logger.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
 import { createInfluxStore } from '../../alerting/influx-store.js';
+import { alertFixture } from '../helpers/alert-fixture.js';
 import { withInfluxd } from '../helpers/influxd.js';
 
 const fixture = withInfluxd(test);
@@ -22,20 +22,7 @@ async function open() {
   return { influx, store };
 }
 
-const alert = (patch: Partial<Alert> = {}): Alert => ({
-  key: 'SN-0001:appliance_fault',
-  ruleId: 'appliance_fault',
-  stationId: 'SN-0001',
-  district: 'SN',
-  severity: 'major',
-  state: 'firing',
-  summaryZh: '冰箱 E1',
-  summaryEn: 'fridge E1',
-  firstSeen: Date.UTC(2026, 4, 6, 2),
-  lastSeen: Date.UTC(2026, 4, 6, 2),
-  escalated: false,
-  ...patch,
-});
+const alert = alertFixture;
 
 test('transitions round-trip: the newest per key, and resolved history since a time', async (t) => {
   const { influx, store } = await open();

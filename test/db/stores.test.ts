@@ -7,6 +7,7 @@ import { manualRecords } from '../../alerting/manual-records.js';
 import { alertMirror, FencedError, readAlertState, writeAlertState } from '../../alerting/shared-alerts.js';
 import type { StoredTransition } from '../../alerting/store.js';
 import type { Alert } from '../../domain/alerts.js';
+import { alertFixture } from '../helpers/alert-fixture.js';
 import { acceptanceStore } from '../../dashboard-api/acceptance-store.js';
 import { auditLog, type AuditEntry } from '../../dashboard-api/audit-log.js';
 import { upsertUsers, userStore, type UserRecord } from '../../dashboard-api/auth/users.js';
@@ -194,19 +195,7 @@ for (const d of DIALECTS) {
 
   test(`${d.name}: alert state is written under a fencing token; an older token is refused and writes nothing`, async (t) => {
     const { db } = await d.open(t);
-    const alert: Alert = {
-      key: 'SN-0001:appliance_fault',
-      ruleId: 'appliance_fault',
-      stationId: 'SN-0001',
-      district: 'SN',
-      severity: 'major',
-      state: 'firing',
-      summaryZh: '微波炉故障',
-      summaryEn: 'microwave fault',
-      firstSeen: 1_764_000_000_000,
-      lastSeen: 1_764_000_000_000,
-      escalated: false,
-    };
+    const alert = alertFixture({ summaryZh: '微波炉故障', summaryEn: 'microwave fault', firstSeen: 1_764_000_000_000, lastSeen: 1_764_000_000_000 });
     const fired: StoredTransition = { transition: { alert, from: null, to: 'firing', at: alert.firstSeen }, firedAt: alert.firstSeen };
     await writeAlertState(db, 3, [fired]);
     const acked: StoredTransition = {
@@ -227,20 +216,17 @@ for (const d of DIALECTS) {
     const { db } = await d.open(t);
     const at = 1_764_000_000_000;
     const stored = (n: number, extra: Partial<Alert> = {}): StoredTransition => {
-      const alert: Alert = {
-        key: `SN-${String(n).padStart(4, '0')}:offline`,
+      const id = `SN-${String(n).padStart(4, '0')}`;
+      const alert = alertFixture({
+        key: `${id}:offline`,
         ruleId: 'offline',
-        stationId: `SN-${String(n).padStart(4, '0')}`,
-        district: 'SN',
-        severity: 'major',
-        state: 'firing',
+        stationId: id,
         summaryZh: '离线',
         summaryEn: 'offline',
         firstSeen: at,
         lastSeen: at,
-        escalated: false,
         ...extra,
-      };
+      });
       return { transition: { alert, from: null, to: alert.state, at: alert.lastSeen }, firedAt: at };
     };
     await writeAlertState(
