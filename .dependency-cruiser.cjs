@@ -4,8 +4,9 @@
  *   rules/   pure rules engine: imports domain/ only
  *   lib/     shared edges (logger, metrics, config, InfluxDB, files): imports domain/ only, never a service
  *   services broker/ ingest/ alerting/ dashboard-api/ device-sim/ grafana/: import domain/, rules/ and lib/,
- *            not each other, with one exception: dashboard-api/main.ts hosts the alerting service in its
- *            process (alerting/host.ts, its config, and leadership.ts for several nodes), as the README describes
+ *            not each other, with two exceptions: dashboard-api/main.ts hosts the alerting service in its
+ *            process (alerting/host.ts, its config, and leadership.ts for several nodes), and broker/main.ts the
+ *            ingest (BROKER_INGEST=embedded), as the README describes
  *   web      dashboard-api/web/src (browser bundle): imports domain/ and rules/, and the server's contract
  *            (dashboard-api/) for types only (`import type`), so nothing of the server is bundled
  *   platform/ (everything in one process), scripts/, bench/, test/: composition roots and tools; only they
@@ -50,8 +51,15 @@ module.exports = {
       name: 'services-independent',
       comment: 'a service reaches another only through domain/, rules/ and lib/ (MQTT, InfluxDB, ports in domain/)',
       severity: 'error',
-      from: { path: '^(broker|ingest|alerting|dashboard-api|device-sim|grafana)/', pathNot: [WEB, '^dashboard-api/main\\.ts$'] },
+      from: { path: '^(broker|ingest|alerting|dashboard-api|device-sim|grafana)/', pathNot: [WEB, '^dashboard-api/main\\.ts$', '^broker/main\\.ts$'] },
       to: { path: SERVICES, pathNot: '^$1/' },
+    },
+    {
+      name: 'broker-hosts-ingest',
+      comment: 'the other allowed edge: broker/main.ts starts the embedded ingest in its node (BROKER_INGEST=embedded)',
+      severity: 'error',
+      from: { path: '^broker/main\\.ts$' },
+      to: { path: SERVICES, pathNot: ['^broker/', '^ingest/(ingest|config)\\.ts$'] },
     },
     {
       name: 'dashboard-hosts-alerting',

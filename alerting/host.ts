@@ -6,7 +6,7 @@ import type { Db } from '../lib/db/database.js';
 import type { Influx } from '../lib/influx/client.js';
 import type { Logger } from '../lib/logger.js';
 import { projectPath } from '../lib/paths.js';
-import type { TelemetryConsumer } from '../lib/telemetry-consumer.js';
+import type { TelemetryConsumer } from '../lib/telemetry-feed.js';
 import type { AlertingConfig } from './config.js';
 import { importInfluxRecords } from './influx-import.js';
 import { createInfluxStore } from './influx-store.js';

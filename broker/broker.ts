@@ -74,6 +74,12 @@ export interface BrokerOptions {
     maxQueuedMessages?: number;
     queueCheckMs?: number;
   };
+  /**
+   * Sees every publish this node accepts (its clients' messages and the Last Wills it publishes) before the
+   * PUBACK; a promise it returns holds the PUBACK until it settles (a rejection: no PUBACK, the client sends
+   * again). The ingest embedded in the node (ingest.ts startEmbeddedIngest) writes its log here.
+   */
+  beforePuback?: (topic: string, payload: Buffer) => Promise<void> | undefined;
   /** Back-off of failed CONNECTs per username and address (auth-throttle.ts). */
   authThrottle?: AuthThrottleLimits;
   /** Refusals logged in full per kind/reason and interval; the rest are counted and summarised in one line. */
@@ -238,6 +244,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   }
 
   const now = options.now ?? Date.now;
+  const { beforePuback } = options;
   /**
    * A retained message is replayed to every subscriber after every restart, so it must be valid telemetry; a Last
    * Will must also be a station's `lwt` status (the one status the contract lets go without `ts`).
@@ -335,10 +342,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
           ? { ok: false, reason: 'not_authenticated' }
           : { ok: true };
       if (decision.ok) {
+        const held = beforePuback?.(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
         if (packet.qos === 0) return done(null);
         // Durable (and within the queue bound) before aedes writes the PUBACK.
         metrics.unacknowledged.inc();
-        return void store.admit(packet as unknown as QueuedPacket).then(
+        const admit = () => store.admit(packet as unknown as QueuedPacket);
+        return void (held ? held.then(admit) : admit()).then(
           () => (metrics.unacknowledged.dec(), done(null)),
           (err: Error) => (metrics.unacknowledged.dec(), done(err)),
         );

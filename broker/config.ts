@@ -71,26 +71,36 @@ export const BrokerConfigSchema = z.object({
     'With BROKER_REDIS_URL: messages one persistent session (an ingest worker) may have queued in Redis (some 500 bytes of Redis memory each); beyond it PUBACKs are held until its queue is under 90 % again, checked every 0.5 s',
   ),
   REGISTRY_FILE: SHARED_ENV.REGISTRY_FILE,
+  BROKER_INGEST: z
+    .enum(['separate', 'embedded'])
+    .default('separate')
+    .describe(
+      "Where telemetry is written to InfluxDB: separate = an ingest process subscribed as svc-ingest (a persistent session); embedded = inside this broker node, before each PUBACK (no second QoS 1 leg; each node writes what its own clients publish, see README 'Zero loss'); the node then also reads the ingest's INFLUX_* and INGEST_* variables (not INGEST_MQTT_*, INGEST_PARTITION), and INGEST_SPOOL_DIR must be its own",
+    ),
   BROKER_SEEDED_SESSIONS: z
     .string()
-    .default('svc-ingest')
+    .optional()
     .transform((list) =>
-      list === 'none'
-        ? []
-        : list
-            .split(',')
-            .map((id) => id.trim())
-            .filter(Boolean),
+      list === undefined
+        ? undefined
+        : list === 'none'
+          ? []
+          : list
+              .split(',')
+              .map((id) => id.trim())
+              .filter(Boolean),
     )
     .pipe(
-      z.array(
-        z
-          .string()
-          .refine(isServiceClientId, { message: 'expected service client ids: svc-ingest, svc-alerting or svc-dashboard, optionally with -<instance>' }),
-      ),
+      z
+        .array(
+          z
+            .string()
+            .refine(isServiceClientId, { message: 'expected service client ids: svc-ingest, svc-alerting or svc-dashboard, optionally with -<instance>' }),
+        )
+        .optional(),
     )
     .describe(
-      'Comma-separated client ids of persistent service sessions created at start, so telemetry sent before they ever connect is queued, not dropped; name only services that run (an unclaimed session fills the queue bound and then holds every station); none for no session',
+      'Comma-separated client ids of persistent service sessions created at start, so telemetry sent before they ever connect is queued, not dropped; name only services that run (an unclaimed session fills the queue bound and then holds every station); none for no session. Unset: svc-ingest with BROKER_INGEST=separate, none with embedded',
     ),
 });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
@@ -102,7 +112,7 @@ export const brokerListenOptions = (config: BrokerConfig) => ({
   wsPort: config.MQTT_WS_PORT,
   maxPacketBytes: config.MQTT_MAX_PACKET_BYTES,
   drainTimeoutMs: config.BROKER_DRAIN_TIMEOUT_MS,
-  seededSessions: config.BROKER_SEEDED_SESSIONS,
+  seededSessions: config.BROKER_SEEDED_SESSIONS ?? (config.BROKER_INGEST === 'embedded' ? [] : ['svc-ingest']),
   cluster: config.BROKER_REDIS_URL ? { redisUrl: config.BROKER_REDIS_URL, maxQueuedMessages: config.BROKER_REDIS_QUEUE_MAX_MESSAGES } : undefined,
   sessions: {
     dir: config.BROKER_DATA_DIR === 'none' ? null : projectPath(config.BROKER_DATA_DIR),

@@ -1,6 +1,10 @@
 // Standalone broker: `node dist/broker/main.js` (env vars in broker/config.ts).
 import { existsSync } from 'node:fs';
+import { IngestConfigSchema, ingestSettings } from '../ingest/config.js';
+import { startEmbeddedIngest } from '../ingest/ingest.js';
 import { readConfig } from '../lib/config.js';
+import { openInflux } from '../lib/influx/client.js';
+import { influxConfigFromEnv } from '../lib/influx/env.js';
 import { createMetricsRegistry, serveMetrics } from '../lib/metrics.js';
 import { projectPath } from '../lib/paths.js';
 import { loadRegistryFile } from '../lib/registry-file.js';
@@ -23,7 +27,10 @@ await runService('broker', async (logger) => {
     : openAccountStore(accountsFile);
 
   const metrics = createMetricsRegistry('broker');
-  const broker = await startBroker({ registry, accounts, logger, metrics, ...brokerListenOptions(config) });
+  // BROKER_INGEST=embedded: this node writes its clients' telemetry itself, before each PUBACK (ingest.ts);
+  // it starts first and closes last, so nothing the node accepts misses it.
+  const ingest = config.BROKER_INGEST === 'embedded' ? await startNodeIngest() : null;
+  const broker = await startBroker({ registry, accounts, logger, metrics, ...brokerListenOptions(config), beforePuback: ingest?.beforePuback });
   const metricsServer = await serveMetrics(metrics, config.BROKER_METRICS_PORT, config.MQTT_HOST);
   logger.info({ event: 'metrics_listening', port: metricsServer.port }, `metrics on http://${config.MQTT_HOST}:${metricsServer.port}/metrics`);
 
@@ -36,5 +43,27 @@ await runService('broker', async (logger) => {
       logger.error({ event: 'accounts_reload_failed', err }, 'accounts file not reloaded; keeping the previous accounts');
     }
   });
-  return { close: () => Promise.all([broker.close(), metricsServer.close()]).then(() => undefined) };
+  return {
+    async close() {
+      await Promise.all([broker.close(), metricsServer.close()]);
+      await ingest?.close();
+    },
+  };
+
+  async function startNodeIngest() {
+    const ingestConfig = readConfig(IngestConfigSchema);
+    // Like the standalone ingest, it starts without InfluxDB: points wait in the write-ahead log until it answers.
+    const influx = openInflux(influxConfigFromEnv(ingestConfig), logger);
+    const { clientId, maxAgeMs, writer } = ingestSettings(ingestConfig, registry);
+    const ingest = await startEmbeddedIngest({
+      clientId,
+      maxAgeMs,
+      writer: { ...writer, prepare: () => influx.ensureDatabase() },
+      influx,
+      registry,
+      logger,
+      metrics,
+    });
+    return { beforePuback: ingest.beforePuback, close: () => ingest.close().then(() => influx.close()) };
+  }
 });

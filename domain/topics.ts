@@ -37,6 +37,14 @@ export const TELEMETRY_SUBSCRIPTIONS: readonly string[] = [
   `${PREFIX}/+/appliance/+`,
 ];
 
+const TELEMETRY_FILTER_LEVELS = TELEMETRY_SUBSCRIPTIONS.map((filter) => filter.split('/'));
+
+/** Whether a subscriber to TELEMETRY_SUBSCRIPTIONS receives this topic (MQTT's `+`: any one level, empty included). */
+export function matchesTelemetrySubscriptions(topic: string): boolean {
+  const levels = topic.split('/');
+  return TELEMETRY_FILTER_LEVELS.some((filter) => filter.length === levels.length && filter.every((level, i) => level === '+' || level === levels[i]));
+}
+
 const isAppliance = (s: string | undefined): s is Appliance => (APPLIANCES as readonly string[]).includes(s ?? '');
 
 /** Parses a telemetry topic; returns null for anything that is not one. */

@@ -1,6 +1,6 @@
 import { coveragePoint, type PointData } from '../domain/series.js';
 import type { PointWriter } from '../lib/influx/client.js';
-import type { TelemetryConsumer } from '../lib/telemetry-consumer.js';
+import type { TelemetryConsumer } from '../lib/telemetry-feed.js';
 import { coverageClock, coverageMarks, type CoverageMark } from '../rules/coverage.js';
 
 // The ingest's own heartbeat (platform_coverage): every tick while it is connected to the broker

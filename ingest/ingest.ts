@@ -3,12 +3,17 @@ import { Counter, Gauge, Histogram, type Registry as MetricsRegistry } from 'pro
 import { toPoint } from '../domain/series.js';
 import type { StationState } from '../domain/station-state.js';
 import type { Telemetry } from '../domain/telemetry.js';
+import { matchesTelemetrySubscriptions } from '../domain/topics.js';
 import type { Influx, PointWriter, WriterOptions } from '../lib/influx/client.js';
 import { createSampledLog } from '../lib/sampled-log.js';
-import { createTelemetryConsumer, type TelemetryConsumer, type TelemetryConsumerOptions, type TelemetryMeta } from '../lib/telemetry-consumer.js';
+import { createTelemetryConsumer, type TelemetryConsumerOptions } from '../lib/telemetry-consumer.js';
+import { createLocalFeed, type FeedOptions, type TelemetryConsumer, type TelemetryMeta } from '../lib/telemetry-feed.js';
 import { startCoverageHeartbeat } from './coverage-heartbeat.js';
 
-export interface IngestOptions extends Omit<TelemetryConsumerOptions, 'metrics'> {
+/** What every ingest needs, however the messages reach it. */
+interface IngestCoreOptions extends Omit<FeedOptions, 'metrics'> {
+  /** Names this ingest in its coverage heartbeat (platform_coverage's source): the MQTT client id, or the broker node. */
+  clientId: string;
   influx: Influx;
   metrics: MetricsRegistry;
   writer: Pick<WriterOptions, 'spoolDir'> & Partial<Omit<WriterOptions, 'events'>>;
@@ -21,12 +26,25 @@ export interface IngestOptions extends Omit<TelemetryConsumerOptions, 'metrics'>
   maxAgeMs?: number;
 }
 
+/** An ingest of its own, subscribed to the broker over MQTT (a persistent session). */
+export interface IngestOptions extends IngestCoreOptions, Omit<TelemetryConsumerOptions, 'metrics' | 'beforeAck'> {}
+
 export interface Ingest {
   /** Live station states and telemetry events, for the rules engine and the API. */
   consumer: TelemetryConsumer;
   writer: PointWriter;
   /** Stops receiving, then sends what it can; the rest stays in the write-ahead log for the next start. */
   close(): Promise<void>;
+}
+
+/**
+ * The broker's hook for an ingest embedded in the broker node (BrokerOptions.beforePuback): takes each
+ * publish the node accepted; a returned promise holds its PUBACK until the point is durable.
+ */
+export type PublishHook = (topic: string, payload: Buffer) => Promise<void> | undefined;
+
+export interface EmbeddedIngest extends Ingest {
+  beforePuback: PublishHook;
 }
 
 function ingestMetrics(metrics: MetricsRegistry, writer: () => PointWriter | undefined) {
@@ -94,7 +112,31 @@ function ingestMetrics(metrics: MetricsRegistry, writer: () => PointWriter | und
  * broker and the stations keep the message; mqtt.js handles one packet at a time, so the hold also
  * stops every later message. Log segments are deleted once InfluxDB confirmed them and replayed at start.
  */
-export async function startIngest(opts: IngestOptions): Promise<Ingest> {
+export function startIngest(opts: IngestOptions): Promise<Ingest> {
+  return runIngest(opts, (writer) => createTelemetryConsumer({ ...opts, beforeAck: () => writer.durable() }));
+}
+
+/**
+ * The ingest inside a broker node (EMQX-style): the node hands each accepted telemetry publish to
+ * `beforePuback` and sends the PUBACK after it, so the point is in the write-ahead log first (a
+ * write(2), as above) and the second QoS 1 leg (broker → ingest session → PUBACK) is gone. Each node
+ * writes what its own clients publish; its log replays when the node starts again.
+ */
+export async function startEmbeddedIngest(opts: IngestCoreOptions): Promise<EmbeddedIngest> {
+  const feed = createLocalFeed(opts);
+  const ingest = await runIngest(opts, () => feed);
+  return {
+    ...ingest,
+    beforePuback(topic, payload) {
+      // What a subscriber to all telemetry would get; the ACL keeps stations under their own prefix.
+      if (!matchesTelemetrySubscriptions(topic)) return undefined;
+      feed.receive(topic, payload, false);
+      return ingest.writer.durable();
+    },
+  };
+}
+
+async function runIngest(opts: IngestCoreOptions, feedFor: (writer: PointWriter) => TelemetryConsumer): Promise<Ingest> {
   const { influx, logger, registry } = opts;
   let writerRef: PointWriter | undefined;
   const m = ingestMetrics(opts.metrics, () => writerRef);
@@ -113,7 +155,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     },
   });
   writerRef = writer;
-  const consumer = createTelemetryConsumer({ ...opts, metrics: opts.metrics, beforeAck: () => writer.durable() });
+  const consumer = feedFor(writer);
   // The coverage heartbeat has a write-ahead log of its own (a WAL directory per writer, here
   // <spool>/coverage/, which the telemetry log's recovery ignores): its points are not telemetry
   // (kept out of the counters above and of the PUBACK hold) yet survive a crash and an InfluxDB

@@ -1,84 +1,22 @@
-import { EventEmitter } from 'node:events';
 import { connect, type MqttClient } from 'mqtt';
-import { Counter, type Registry as MetricsRegistry } from 'prom-client';
-import type { Registry } from '../domain/registry.js';
-import { applyTelemetry, initialState, type StationState } from '../domain/station-state.js';
-import { decodeTelemetry, REJECT_REASONS, type RejectReason, type Telemetry } from '../domain/telemetry.js';
 import { TELEMETRY_SUBSCRIPTIONS } from '../domain/topics.js';
-import type { Logger } from './logger.js';
-import { clip, createSampledLog } from './sampled-log.js';
+import { type FeedOptions, TelemetryFeed, type TelemetryConsumer } from './telemetry-feed.js';
 
-export interface TelemetryConsumerOptions {
+export interface TelemetryConsumerOptions extends FeedOptions {
   mqttUrl: string;
   username: string;
   password: string;
   /** Stable across restarts, so the broker keeps the persistent session (and queues QoS 1 messages) while we are away. */
   clientId: string;
-  registry: Registry;
-  logger: Logger;
-  metrics: MetricsRegistry;
   /** false (default): persistent session. */
   clean?: boolean;
   /** Topic filters to receive; all telemetry (TELEMETRY_SUBSCRIPTIONS) by default, a partition's topics for a worker of several. */
   subscriptions?: readonly string[];
-  now?: () => number;
   /**
    * Called after the 'telemetry' listeners of a message ran, before its PUBACK: a promise holds the
    * PUBACK (and, as mqtt.js handles packets one at a time, every later message) until it settles.
    */
   beforeAck?: (topic: string) => Promise<void> | undefined;
-  /** Rejections logged in full per reason and interval; the rest only counted and summarised. */
-  rejectLog?: { perReason: number; intervalMs: number };
-}
-
-export interface TelemetryMeta {
-  /** Delivered from the broker's retained store on (re)subscribe, not live. */
-  retained: boolean;
-  receivedAt: number;
-  /** false when `ts` is the receive time (a Last Will, which carries no time of its own). */
-  deviceTime: boolean;
-}
-
-export interface TelemetryConsumer {
-  /** Last-value state of every registry station (initial state until it says something). */
-  readonly states: ReadonlyMap<string, StationState>;
-  on(event: 'telemetry', listener: (message: Telemetry, state: StationState, meta: TelemetryMeta) => void): this;
-  on(event: 'rejected', listener: (reason: RejectReason, detail: string, topic: string) => void): this;
-  /** Receiving (connected and subscribed) or not any more: the ingest's coverage heartbeat follows it. */
-  on(event: 'link', listener: (up: boolean, at: number) => void): this;
-  off(event: 'telemetry' | 'rejected' | 'link', listener: (...args: never[]) => void): this;
-  /** Resolves once connected and subscribed; rejects if the broker refuses the connection or a subscription. */
-  readonly ready: Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Counters shared by every consumer on one metrics registry (the all-in-one process may run several). */
-function consumerMetrics(metrics: MetricsRegistry) {
-  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> =>
-    (metrics.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [metrics] });
-  const rejected = counter('telemetry_messages_rejected_total', 'Telemetry messages refused by validation, by reason', ['reason']);
-  for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
-  return {
-    received: counter('telemetry_messages_received_total', 'Telemetry messages received from the broker'),
-    accepted: counter('telemetry_messages_accepted_total', 'Telemetry messages that passed validation'),
-    rejected,
-  };
-}
-
-/** Rejections of telemetry, sampled per reason (see createSampledLog). */
-export function createRejectionLog(logger: Logger, perReason: number) {
-  const log = createSampledLog(logger, perReason, {
-    event: 'telemetry_rejected_summary',
-    msg: 'rejected telemetry not logged individually in the last interval',
-  });
-  return {
-    record(reason: RejectReason, detail: string, topic: string): void {
-      log.record(reason, () =>
-        logger.warn({ event: 'telemetry_rejected', reason, topic: clip(topic, 200), detail: detail.slice(0, 300) }, `rejected telemetry: ${reason}`),
-      );
-    },
-    summarise: log.summarise,
-  };
 }
 
 /** Filters per SUBSCRIBE packet: a partition's exact topics (thousands) would exceed the broker's packet limit in one. */
@@ -94,22 +32,14 @@ async function subscribeAll(client: MqttClient, filters: readonly string[]): Pro
   return refused;
 }
 
-class Consumer implements TelemetryConsumer {
-  private readonly events = new EventEmitter();
-  readonly states = new Map<string, StationState>();
+class Consumer extends TelemetryFeed implements TelemetryConsumer {
   readonly ready: Promise<void>;
   private readonly client: MqttClient;
-  private readonly summaryTimer: NodeJS.Timeout;
-  private linked = false;
 
-  constructor(private readonly opts: TelemetryConsumerOptions) {
-    const { registry, logger } = opts;
-    for (const station of registry.stations) this.states.set(station.id, initialState(station));
+  constructor(opts: TelemetryConsumerOptions) {
+    super(opts);
+    const { logger } = opts;
     const now = opts.now ?? Date.now;
-    const counters = consumerMetrics(opts.metrics);
-    const { perReason, intervalMs } = opts.rejectLog ?? { perReason: 5, intervalMs: 60_000 };
-    const rejections = createRejectionLog(logger, perReason);
-    this.summaryTimer = setInterval(() => rejections.summarise(), intervalMs).unref();
 
     // mqtt.js sends a QoS 1 PUBACK once the 'message' handlers ran and handleMessage (below) called
     // back: consumers make their path lossless before that (see ingest/ingest.ts), or hold it with beforeAck.
@@ -190,53 +120,11 @@ class Consumer implements TelemetryConsumer {
     this.client.on('offline', () => logger.warn({ url: opts.mqttUrl }, 'telemetry consumer offline; reconnecting'));
     this.client.on('close', () => this.link(false, now()));
 
-    this.client.on('message', (topic, payload, packet) => {
-      const receivedAt = now();
-      counters.received.inc();
-      const decoded = decodeTelemetry(topic, payload, registry, receivedAt);
-      if (!decoded.ok) {
-        counters.rejected.inc({ reason: decoded.reason });
-        rejections.record(decoded.reason, decoded.detail, topic);
-        this.deliver('rejected', decoded.reason, decoded.detail, topic);
-        return;
-      }
-      counters.accepted.inc();
-      const message = decoded.message;
-      // decodeTelemetry refuses stations missing from the registry, so the state exists.
-      const state = applyTelemetry(this.states.get(message.stationId)!, message);
-      this.states.set(message.stationId, state);
-      const meta: TelemetryMeta = { retained: packet.retain, receivedAt, deviceTime: !(message.channel === 'status' && message.data.ts === undefined) };
-      this.deliver('telemetry', message, state, meta);
-    });
-  }
-
-  private link(up: boolean, at: number): void {
-    if (up === this.linked) return;
-    this.linked = up;
-    this.deliver('link', up, at);
-  }
-
-  on(event: 'telemetry' | 'rejected' | 'link', listener: (...args: never[]) => void): this {
-    this.events.on(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  off(event: 'telemetry' | 'rejected' | 'link', listener: (...args: never[]) => void): this {
-    this.events.off(event, listener as (...args: unknown[]) => void);
-    return this;
-  }
-
-  /** A failing listener must not break the MQTT client's packet handling (or the other listeners' view). */
-  private deliver(event: string, ...args: unknown[]): void {
-    try {
-      this.events.emit(event, ...args);
-    } catch (err) {
-      this.opts.logger.error({ err, event }, 'telemetry consumer: a listener threw');
-    }
+    this.client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet.retain));
   }
 
   async close(): Promise<void> {
-    clearInterval(this.summaryTimer);
+    this.stop();
     await this.client.endAsync();
   }
 }

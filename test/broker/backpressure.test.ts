@@ -88,3 +88,35 @@ test('a full session queue holds the publishers’ PUBACKs, stays within its bou
     `${total} messages of ${messageBytes} bytes; queue peaked at ${maxQueued} of ${BOUND} bytes; ${ackedWhenHeld} acknowledged when the broker began holding; ${maxUnacknowledged} held at most`,
   );
 });
+
+test('a promise from beforePuback (the embedded ingest’s log refusing writes) holds the PUBACK until it settles', async (t) => {
+  const registry = loadRegistryFile();
+  const [station] = registry.stations.slice(0, 1).map((s) => s.id);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const seen: string[] = [];
+  const b = await startTestBroker({
+    registry,
+    stationIds: [station!],
+    seededSessions: [],
+    beforePuback: (topic) => (seen.push(topic), gate),
+  });
+  t.teardown(() => b.close());
+  const client = await connectAs(b, station!);
+  t.teardown(() => client.endAsync());
+  const topic = telemetryTopic({ stationId: station!, channel: 'occupancy' });
+  let acked = false;
+  const publish = client.publishAsync(topic, JSON.stringify({ station, ts: Date.now(), people: 1 }), { qos: 1 }).then(() => (acked = true));
+  await until(async () => seen.length === 1);
+  t.deepEqual(seen, [topic]);
+  // The hook has the message, yet no PUBACK went out: the broker counts it held, and a round trip through it
+  // on another connection (aedes handles one client's packets in order, so not on this one) comes back first.
+  t.regex(await b.metrics.metrics(), /^broker_publishes_unacknowledged 1$/m);
+  const other = await connectAs(b, 'svc-alerting', { clientId: 'svc-alerting-hook-test' });
+  t.teardown(() => other.endAsync());
+  await other.subscribeAsync(topic);
+  t.false(acked);
+  release();
+  await publish;
+  t.true(acked);
+});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { BrokerConfigSchema } from '../../broker/config.js';
+import { BrokerConfigSchema, brokerListenOptions } from '../../broker/config.js';
 import { TELEMETRY_SUBSCRIPTIONS, telemetryTopic } from '../../domain/topics.js';
 import { readConfig } from '../../lib/config.js';
 import { loadRegistryFile } from '../../lib/registry-file.js';
@@ -49,13 +49,13 @@ test('without a seeded session the same messages are gone (what the seeding is f
   t.is(received, 0);
 });
 
-test('BROKER_SEEDED_SESSIONS defaults to the ingest, takes a list, and refuses ids no service account may use', (t) => {
-  t.deepEqual(readConfig(BrokerConfigSchema, {}).BROKER_SEEDED_SESSIONS, ['svc-ingest']);
-  t.deepEqual(readConfig(BrokerConfigSchema, { BROKER_SEEDED_SESSIONS: 'svc-ingest, svc-dashboard-2' }).BROKER_SEEDED_SESSIONS, [
-    'svc-ingest',
-    'svc-dashboard-2',
-  ]);
-  t.deepEqual(readConfig(BrokerConfigSchema, { BROKER_SEEDED_SESSIONS: 'none' }).BROKER_SEEDED_SESSIONS, []);
+test('BROKER_SEEDED_SESSIONS defaults to the ingest (none when it is embedded), takes a list, and refuses ids no service account may use', (t) => {
+  const seeded = (env: Record<string, string>) => brokerListenOptions(readConfig(BrokerConfigSchema, env)).seededSessions;
+  t.deepEqual(seeded({}), ['svc-ingest']);
+  // An unclaimed svc-ingest session would fill its queue bound and then hold every station.
+  t.deepEqual(seeded({ BROKER_INGEST: 'embedded' }), []);
+  t.deepEqual(seeded({ BROKER_SEEDED_SESSIONS: 'svc-ingest, svc-dashboard-2' }), ['svc-ingest', 'svc-dashboard-2']);
+  t.deepEqual(seeded({ BROKER_SEEDED_SESSIONS: 'none' }), []);
   const error = t.throws(() => readConfig(BrokerConfigSchema, { BROKER_SEEDED_SESSIONS: 'svc-ingest,SN-0001' }));
   t.regex(error.message, /BROKER_SEEDED_SESSIONS.*service client ids/);
 });

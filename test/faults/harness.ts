@@ -71,13 +71,29 @@ export interface IngestProcess {
 }
 
 /** Broker and influxd for a set of scenarios; `stations` of the registry (cloned ids), each with an account. */
-export async function startPlatform(o: { stations: number }): Promise<Platform> {
+export async function startPlatform(o: {
+  stations: number;
+  /** BROKER_INGEST=embedded: the broker writes to this database itself, with its log in <dir>/broker-wal (no svc-ingest session). */
+  embeddedIngest?: { database: string };
+}): Promise<Platform> {
   const dir = mkdtempSync(join(tmpdir(), 'qdyz-faults-'));
   const registryFile = join(dir, 'stations.json');
   const credentialsFile = join(dir, 'dev-credentials.json');
   const registry = writeClonedRegistry(loadRegistryFile(), o.stations, registryFile);
   const [mqttPort, brokerMetricsPort] = [await freePort(), await freePort()];
   const common = { REGISTRY_FILE: registryFile, DEV_CREDENTIALS_FILE: credentialsFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  // influxd starts after the broker (whose first start hashes the accounts); an embedded ingest needs its port before.
+  const influxdPort = o.embeddedIngest ? await freePort() : undefined;
+  const ingestEnv: Record<string, string> = o.embeddedIngest
+    ? {
+        BROKER_INGEST: 'embedded',
+        BROKER_SEEDED_SESSIONS: 'none',
+        INFLUX_URL: `http://127.0.0.1:${influxdPort}`,
+        INFLUX_DATABASE: o.embeddedIngest.database,
+        INGEST_SPOOL_DIR: join(dir, 'broker-wal'),
+        INGEST_FLUSH_MS: '200',
+      }
+    : { BROKER_SEEDED_SESSIONS: 'svc-ingest' };
   const startBrokerProcess = () =>
     startTs(
       'broker/main.ts',
@@ -90,7 +106,7 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
         MQTT_PORT: String(mqttPort),
         MQTT_WS_PORT: '0',
         BROKER_METRICS_PORT: String(brokerMetricsPort),
-        BROKER_SEEDED_SESSIONS: 'svc-ingest',
+        ...ingestEnv,
       },
       false,
       join(dir, 'broker.log'),
@@ -105,7 +121,7 @@ export async function startPlatform(o: { stations: number }): Promise<Platform> 
   const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>;
   const influxDataDir = join(dir, 'influxd');
   mkdirSync(influxDataDir);
-  let influxd = await startPrivateInfluxd({ dataDir: influxDataDir });
+  let influxd = await startPrivateInfluxd({ dataDir: influxDataDir, port: influxdPort });
   const port = influxd.port;
   const pidOfInfluxd = (): number => pidOf(join(influxDataDir, 'influxd.conf'));
   const ingests = new Set<IngestProcess>();

@@ -29,7 +29,10 @@ export interface TestBroker {
 
 export interface TestBrokerOptions
   extends Partial<
-    Pick<BrokerOptions, 'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions' | 'connectTimeoutMs' | 'authThrottle' | 'refusalLog' | 'now' | 'cluster'>
+    Pick<
+      BrokerOptions,
+      'maxPacketBytes' | 'drainTimeoutMs' | 'seededSessions' | 'connectTimeoutMs' | 'authThrottle' | 'refusalLog' | 'now' | 'cluster' | 'beforePuback'
+    >
   > {
   /** Session journal settings; the journal lives in the broker's temp dir (kept by `restartOf`) unless `dir: null`. */
   sessions?: Partial<SessionOptions>;
@@ -71,6 +74,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     refusalLog: options.refusalLog,
     now: options.now,
     cluster: options.cluster,
+    beforePuback: options.beforePuback,
   });
   return {
     url: `mqtt://127.0.0.1:${broker.port}`,
