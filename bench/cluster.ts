@@ -5,6 +5,7 @@
 //
 //   npm run bench:cluster -- --stations 60000 --brokers 4 --minutes 2
 //   npm run bench:cluster -- --independent        (nodes that share nothing, an ingest per node: the baseline)
+//   npm run bench:cluster -- --ingest embedded    (each node writes what its own clients publish: BROKER_INGEST=embedded)
 //
 // One process may hold at most 20,000 open files here (ulimit -n): the stations are spread over several
 // loader processes, each on its own loopback source addresses (127.0.0.x), and over the broker processes.
@@ -48,6 +49,7 @@ const opts = new Command('bench:cluster')
   .option('--changes <n>', 'change reports per station per minute besides its heartbeat', (v) => (v === '0' ? 0 : positive(v)), 1)
   .option('--connect-timeout <s>', 'give up connecting after this many seconds (then report what held)', positive, 900)
   .option('--independent', 'broker nodes that share nothing (no Redis), an ingest per node: the baseline before the cluster')
+  .option('--ingest <where>', 'separate: ingest worker processes subscribed through the cluster; embedded: inside each broker node', 'separate')
   .parse()
   .opts<{
     stations: number;
@@ -59,17 +61,21 @@ const opts = new Command('bench:cluster')
     changes: number;
     connectTimeout: number;
     independent?: boolean;
+    ingest: string;
   }>();
+if (opts.ingest !== 'separate' && opts.ingest !== 'embedded') throw new Error('--ingest is separate or embedded');
+const embedded = opts.ingest === 'embedded';
 const loaderCount = opts.loaders ?? Math.ceil(opts.stations / 15_000);
 // In the cluster each ingest worker k of K has its share of the stations (INGEST_PARTITION k/K), its persistent
 // session svc-ingest-<k>of<K> seeded on every node, and collects from every node through Redis. A share is spelled
 // out as 11 exact topics per station (domain/partition.ts): at 60,000 stations two workers are 660,000 subscriptions,
 // more than the nodes finished subscribing in two minutes, so by default one worker takes the whole fleet through
 // the five wildcard subscriptions (its session svc-ingest).
-const ingestCount = opts.independent ? opts.brokers : (opts.ingestWorkers ?? 1);
+const ingestCount = embedded ? 0 : opts.independent ? opts.brokers : (opts.ingestWorkers ?? 1);
 const partitionSessions = ingestCount === 1 ? ['svc-ingest'] : Array.from({ length: ingestCount }, (_, i) => `svc-ingest-${i + 1}of${ingestCount}`);
 if (opts.independent && opts.ingestWorkers !== undefined && opts.ingestWorkers !== opts.brokers)
   throw new Error('--independent runs one ingest per broker node: leave --ingest-workers out');
+if (embedded && opts.ingestWorkers !== undefined) throw new Error('--ingest embedded runs no ingest workers: leave --ingest-workers out');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -129,7 +135,8 @@ async function main() {
           MQTT_PORT: String(port),
           MQTT_WS_PORT: '0',
           BROKER_METRICS_PORT: String(metricsPort),
-          ...(redis ? { BROKER_REDIS_URL: redis.url, BROKER_SEEDED_SESSIONS: partitionSessions.join(',') } : {}),
+          ...(redis ? { BROKER_REDIS_URL: redis.url, BROKER_SEEDED_SESSIONS: embedded ? 'none' : partitionSessions.join(',') } : {}),
+          ...(embedded ? { BROKER_INGEST: 'embedded', INFLUX_URL: influxd.url, INFLUX_DATABASE: 'bench', INGEST_SPOOL_DIR: join(dir, `spool-node-${i}`) } : {}),
         },
         join(dir, `broker-${i}.log`),
       );
@@ -224,7 +231,9 @@ async function main() {
   const drainSeconds = round((lastChange - stopped) / 1000);
   const probeResults = await Promise.all(probeRuns.map((p) => p.stop()));
   const pooled = probeResults.flatMap((p) => p.latencies).sort((a, b) => a - b);
-  const ingestMetrics = await Promise.all(ingests.map((w) => scrape(w.metricsPort, ['ingest_points_written_total', 'telemetry_messages_rejected_total'])));
+  // Embedded, each node's /metrics has its ingest's figures.
+  const ingestPorts = embedded ? brokers.map((b) => b.metricsPort) : ingests.map((w) => w.metricsPort);
+  const ingestMetrics = await Promise.all(ingestPorts.map((port) => scrape(port, ['ingest_points_written_total', 'telemetry_messages_rejected_total'])));
   const brokerMetrics = await Promise.all(brokers.map((b) => scrape(b.metricsPort, ['broker_messages_in_total', 'broker_refusals_total'])));
 
   const connectCpu = cpuOf(beforeConnect, afterConnect, connectSeconds);
@@ -237,6 +246,7 @@ async function main() {
     machine: { cpus: cpus().length, node: process.version, openFilesPerProcess: 20_000, loadAverageAtStart: loadAtStart, loadAverageAtEnd: uptime() },
     configuration: {
       mode: opts.independent ? 'independent nodes (no Redis), an ingest per node' : 'cluster on Redis',
+      ingest: embedded ? 'embedded in each broker node' : 'separate worker processes',
       stations: opts.stations,
       brokerNodes: opts.brokers,
       ingestWorkers: ingestCount,

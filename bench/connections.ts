@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A timeout that does not keep the process alive once everything else is done. */
 const deadline = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms).unref());
 
-const p = await startPipeline({ stations: target + 1, ingest: false });
+const p = await startPipeline({ stations: target + 1, ingest: null });
 const pid = p.broker.pid!;
 try {
   await sleep(2000);

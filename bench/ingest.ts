@@ -13,6 +13,8 @@
 //   garbage pile up to its own heap limit before a full collection: the RSS then says little about what is live).
 //   BENCH_DURABILITY=off: the broker without its session journal (memory only) and the ingest's log never
 //   fsynced — the cost of durability is the difference to the default (on).
+//   BENCH_INGEST=separate (default) | embedded: the ingest as its own process subscribed to the broker, or inside
+//   the broker process (BROKER_INGEST=embedded: its log written before each PUBACK, no second QoS 1 leg).
 //
 // publish→persisted latency is measured on probe messages (one every 100 ms from an extra station,
 // interleaved with the load) by polling InfluxDB every 50 ms for them; loss by counting points.
@@ -45,6 +47,7 @@ const maxCfg = {
 const inflight = int('BENCH_INFLIGHT', 20);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const NO_PROCESS: ProcSample = { cpuS: 0, rssMb: 0, peakRssMb: 0 };
 
 async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   const loaders = startLoaders({
@@ -59,8 +62,11 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   });
   await loaders.ready;
   await sleep(2000);
-  const pids = { broker: p.broker.pid!, ingest: p.ingest!.pid!, influxd: pidOf(p.influxd!.dataDir) };
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sample(pid)])) as Record<keyof typeof pids, ProcSample>;
+  // Embedded, the ingest's CPU is in the broker's (its own figures are then 0).
+  const pids = { broker: p.broker.pid!, ingest: p.ingest?.pid ?? null, influxd: pidOf(p.influxd!.dataDir) };
+  const sampleAll = () =>
+    Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid === null ? NO_PROCESS : sample(pid)])) as Record<keyof typeof pids, ProcSample>;
+  const before = sampleAll();
   const t0 = Date.now();
   // The machine is shared: its load average says how much of it the run had (CPU per message is the steadier figure).
   const loadBefore = loadavg().map((l) => Math.round(l * 10) / 10);
@@ -72,7 +78,7 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   const loadersCpu = loaders.children.reduce((sum, c, i) => sum + cpuPercent(loadersBefore[i]!, sample(c.pid!), (Date.now() - t0) / 1000), 0);
   const stats: FleetStats[] = await loaders.stop();
   const tEnd = Date.now();
-  const after = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sample(pid)])) as Record<keyof typeof pids, ProcSample>;
+  const after = sampleAll();
   const window = (tEnd - t0) / 1000;
 
   const acknowledged = stats.reduce((a, s) => a + s.acknowledged, 0);
@@ -178,8 +184,9 @@ async function ceiling(p: Pipeline, points: number, stations: number) {
 }
 
 const durable = process.env.BENCH_DURABILITY !== 'off';
+const ingestMode = process.env.BENCH_INGEST === 'embedded' ? 'embedded' : 'separate';
 const total = Math.max(steadyCfg.stations, maxCfg.stations) + 1;
-const p = await startPipeline({ stations: total, ingest: true, durable });
+const p = await startPipeline({ stations: total, ingest: ingestMode, durable });
 const probe = p.registry.stations[total - 1]!.id;
 try {
   const steady = await phase(p, steadyCfg, probe);
@@ -189,6 +196,7 @@ try {
     bench: 'ingest',
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, node: process.version },
+    ingest: ingestMode,
     durability: durable ? 'on: broker session journal, ingest write-ahead log' : 'off: broker sessions in memory, ingest log never fsynced',
     ingestWalFsync: durable ? (process.env.INGEST_WAL_FSYNC ?? 'interval') : 'never',
     steady,

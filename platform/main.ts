@@ -15,7 +15,7 @@ import { demoFaultPlan } from '../device-sim/demo-faults.js';
 import { resolveFaults } from '../device-sim/faults.js';
 import { defaultSimStart, startFleet } from '../device-sim/fleet.js';
 import { ingestSettings } from '../ingest/config.js';
-import { startIngest } from '../ingest/ingest.js';
+import { type Ingest, startEmbeddedIngest, startIngest } from '../ingest/ingest.js';
 import { readConfig } from '../lib/config.js';
 import { openDatabase } from '../lib/db/database.js';
 import { connectInflux } from '../lib/influx/client.js';
@@ -59,6 +59,11 @@ await runService('platform', async (logger, { signal, parts }) => {
     logger,
   );
   signal.throwIfAborted();
+  // BROKER_INGEST=embedded: the broker hands the ingest each message before its PUBACK (no MQTT session in
+  // between), so the ingest starts first and closes after the broker; separate: it subscribes like any client.
+  const settings = ingestSettings(config, registry);
+  const embedded =
+    config.BROKER_INGEST === 'embedded' ? parts.add(await startEmbeddedIngest({ ...settings, registry, logger, metrics, influx }), (i) => i.close()) : null;
   const broker = parts.add(
     await startBroker({
       registry,
@@ -66,24 +71,16 @@ await runService('platform', async (logger, { signal, parts }) => {
       logger,
       metrics,
       ...brokerListenOptions(config),
+      beforePuback: embedded?.beforePuback,
     }),
     (b) => b.close(),
   );
   const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
   const account = (username: string) => ({ username, password: credentials[username]! });
 
-  const ingest = parts.add(
-    await startIngest({
-      mqttUrl,
-      ...account(config.INGEST_MQTT_USERNAME),
-      registry,
-      logger,
-      metrics,
-      influx,
-      ...ingestSettings(config, registry),
-    }),
-    (i) => i.close(),
-  );
+  const ingest: Ingest =
+    embedded ??
+    parts.add(await startIngest({ mqttUrl, ...account(config.INGEST_MQTT_USERNAME), registry, logger, metrics, influx, ...settings }), (i) => i.close());
   signal.throwIfAborted();
 
   const simulated = registry.stations.slice(0, config.SIM_STATIONS);

@@ -24,6 +24,7 @@ export interface Pipeline {
   credentials: Record<string, string>;
   brokerUrl: string;
   broker: ChildProcess;
+  /** The ingest process; null when there is none or it runs inside the broker (its metrics are then the broker's). */
   ingest: ChildProcess | null;
   metricsPorts: { broker: number; ingest: number };
   /** Where the services' logs (LOG_LEVEL, default warn) are kept; removed on close unless BENCH_KEEP=1. */
@@ -36,8 +37,9 @@ export interface Pipeline {
 /**
  * `durable: false` turns off what can be turned off: the broker keeps sessions in memory only (no journal)
  * and the ingest never fsyncs its write-ahead log (it still appends every message before the PUBACK).
+ * `ingest`: a process of its own subscribed to the broker (separate), inside the broker (embedded), or none.
  */
-export async function startPipeline(o: { stations: number; ingest: boolean; durable?: boolean }): Promise<Pipeline> {
+export async function startPipeline(o: { stations: number; ingest: 'separate' | 'embedded' | null; durable?: boolean }): Promise<Pipeline> {
   const durable = o.durable ?? true;
   const dir = mkdtempSync(join(tmpdir(), 'qdyz-bench-'));
   const registryFile = join(dir, 'stations.json');
@@ -46,10 +48,21 @@ export async function startPipeline(o: { stations: number; ingest: boolean; dura
   const [mqttPort, brokerMetricsPort, ingestMetricsPort] = [await freePort(), await freePort(), await freePort()];
   const common = { REGISTRY_FILE: registryFile, DEV_CREDENTIALS_FILE: credentialsFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
 
+  let influxd: PrivateInfluxd | null = null;
+  let influx: Influx | null = null;
+  let ingest: ChildProcess | null = null;
+  if (o.ingest) influxd = await startPrivateInfluxd({ logger: benchLogger });
+  const ingestEnv = {
+    INFLUX_URL: influxd?.url ?? '',
+    INFLUX_DATABASE: 'bench',
+    INGEST_SPOOL_DIR: join(dir, 'spool'),
+    ...(durable ? {} : { INGEST_WAL_FSYNC: 'never' }),
+  };
   const broker = startTs(
     'broker/main.ts',
     {
       ...common,
+      ...(o.ingest === 'embedded' ? { ...ingestEnv, BROKER_INGEST: 'embedded' } : {}),
       BROKER_ACCOUNTS_FILE: join(dir, 'broker-accounts.json'),
       BROKER_DATA_DIR: durable ? join(dir, 'broker') : 'none',
       BROKER_DEV_CREDENTIALS: 'true',
@@ -57,7 +70,7 @@ export async function startPipeline(o: { stations: number; ingest: boolean; dura
       MQTT_WS_PORT: '0',
       BROKER_METRICS_PORT: String(brokerMetricsPort),
       // Without an ingest nobody would ever claim the seeded session, and it would queue every message.
-      BROKER_SEEDED_SESSIONS: o.ingest ? 'svc-ingest' : 'none',
+      BROKER_SEEDED_SESSIONS: o.ingest === 'separate' ? 'svc-ingest' : 'none',
       NODE_OPTIONS: process.env.BENCH_BROKER_NODE_OPTIONS ?? '',
     },
     false,
@@ -67,28 +80,16 @@ export async function startPipeline(o: { stations: number; ingest: boolean; dura
   await waitForPort(mqttPort, 600_000);
   const brokerUrl = `mqtt://127.0.0.1:${mqttPort}`;
 
-  let influxd: PrivateInfluxd | null = null;
-  let influx: Influx | null = null;
-  let ingest: ChildProcess | null = null;
-  if (o.ingest) {
-    influxd = await startPrivateInfluxd({ logger: benchLogger });
+  if (o.ingest === 'separate') {
     ingest = startTs(
       'ingest/main.ts',
-      {
-        ...common,
-        MQTT_URL: brokerUrl,
-        INFLUX_URL: influxd.url,
-        INFLUX_DATABASE: 'bench',
-        INGEST_SPOOL_DIR: join(dir, 'spool'),
-        INGEST_METRICS_PORT: String(ingestMetricsPort),
-        ...(durable ? {} : { INGEST_WAL_FSYNC: 'never' }),
-      },
+      { ...common, ...ingestEnv, MQTT_URL: brokerUrl, INGEST_METRICS_PORT: String(ingestMetricsPort) },
       false,
       join(dir, 'ingest.log'),
     );
     await waitForPort(ingestMetricsPort, 120_000);
-    influx = await connectInflux({ url: influxd.url, database: 'bench' }, benchLogger);
   }
+  if (influxd) influx = await connectInflux({ url: influxd.url, database: 'bench' }, benchLogger);
   if (!existsSync(credentialsFile)) throw new Error(`the broker did not write ${credentialsFile}`);
   const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>;
   return {
@@ -100,7 +101,7 @@ export async function startPipeline(o: { stations: number; ingest: boolean; dura
     brokerUrl,
     broker,
     ingest,
-    metricsPorts: { broker: brokerMetricsPort, ingest: ingestMetricsPort },
+    metricsPorts: { broker: brokerMetricsPort, ingest: o.ingest === 'embedded' ? brokerMetricsPort : ingestMetricsPort },
     logs: { broker: join(dir, 'broker.log'), ingest: join(dir, 'ingest.log') },
     influxd,
     influx,
