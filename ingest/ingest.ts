@@ -125,6 +125,8 @@ export function startIngest(opts: IngestOptions): Promise<Ingest> {
 export async function startEmbeddedIngest(opts: IngestCoreOptions): Promise<EmbeddedIngest> {
   const feed = createLocalFeed(opts);
   const ingest = await runIngest(opts, () => feed);
+  // Receiving from now until close: nothing reaches the node's broker without passing the hook below.
+  feed.link(true, (opts.now ?? Date.now)());
   return {
     ...ingest,
     beforePuback(topic, payload) {

@@ -147,13 +147,11 @@ export class TelemetryFeed implements FeedInput {
 }
 
 /**
- * A feed its owner delivers to in-process (the broker's hook, see ingest/ingest.ts startEmbeddedIngest):
- * receiving from creation until close, since nothing can reach the process's broker without passing it.
+ * A feed its owner delivers to in-process (the broker's hook, see ingest/ingest.ts startEmbeddedIngest). The
+ * owner calls link(true) once its listeners are on; close() ends the link.
  */
 export function createLocalFeed(opts: FeedOptions): TelemetryConsumer & FeedInput {
-  const feed = new LocalFeed(opts);
-  feed.link(true, (opts.now ?? Date.now)());
-  return feed;
+  return new LocalFeed(opts);
 }
 
 class LocalFeed extends TelemetryFeed implements TelemetryConsumer {

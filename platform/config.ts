@@ -14,6 +14,8 @@ export const PlatformConfigSchema = BrokerConfigSchema.extend(IngestConfigSchema
   .extend(AlertingConfigSchema.shape)
   .extend(DashboardConfigSchema.shape)
   .extend({
+    // One process anyway: the ingest inside the broker saves the loopback MQTT leg (README "At scale").
+    BROKER_INGEST: BrokerConfigSchema.shape.BROKER_INGEST.unwrap().default('embedded'),
     PLATFORM_INFLUXD: env.flag(true, 'Start a private influxd (Debian package influxdb, 1.x) with its data in PLATFORM_INFLUXD_DIR; false: use INFLUX_URL'),
     PLATFORM_INFLUXD_PORT: env.port(8186, 'HTTP port of the private influxd (its own, so it never clashes with a system InfluxDB on 8086); 0 = any free port'),
     PLATFORM_INFLUXD_DIR: env.string('var/influxdb', 'Data directory of the private influxd (relative to the project root); kept between runs'),

@@ -35,8 +35,9 @@ export function configTable(): string {
         default: prop.default === undefined ? '—' : `\`${String(prop.default)}\``,
         description: prop.description ?? '',
       };
-      // platform re-reads every service's variables; name it only for its own.
+      // platform re-reads every service's variables; name it only for its own, or where its default differs.
       if (service !== 'platform' || row.services.length === 0) row.services.push(service);
+      else if (prop.default !== undefined && `\`${String(prop.default)}\`` !== row.default) row.default += ` (platform: \`${String(prop.default)}\`)`;
       rows.set(name, row);
     }
   }
