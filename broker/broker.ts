@@ -373,6 +373,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     },
   });
 
+  // aedes reports failures of its background rounds (a dead node's wills, read from Redis every 4 heartbeats) as an
+  // 'error' event, which unheard would end the process: a Redis outage must not take every node down with it.
+  (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) => {
+    metrics.internalErrors.inc();
+    refusalLog.record('broker_error', () =>
+      logger.error({ event: 'broker_error', err: err.message }, 'broker background work failed; retried on its next round'),
+    );
+  });
   let peerWatch: PeerWatch | null = null;
   if (cluster) {
     const appendOnly = await redisSessions!.appendOnly();

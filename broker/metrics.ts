@@ -69,6 +69,11 @@ export function createBrokerMetrics(registry: Registry, sessions: SessionStats |
       help: 'Deliveries to a persistent session that found their queued message gone (aedes: no such packet)',
       registers,
     }),
+    internalErrors: new Counter({
+      name: 'broker_internal_errors_total',
+      help: "Errors of the broker's own background work (e.g. publishing the wills of a dead cluster node while Redis is unreachable); retried on its next round",
+      registers,
+    }),
     deliveriesAbandoned: new Counter({
       name: 'broker_deliveries_abandoned_total',
       help: 'Deliveries waiting for a session window slot when their client disconnected (they stay queued)',

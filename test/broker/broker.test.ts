@@ -257,3 +257,11 @@ test('the listeners refuse a port that is taken, and close() frees them', async 
   t.is(again.port, other.port);
   await again.close();
 });
+
+test('a failure of aedes’ background work (its error event, e.g. Redis unreachable while it publishes a dead node’s wills) is counted and logged, not fatal', async (t) => {
+  const { b } = t.context;
+  const aedes = b.broker.aedes as unknown as NodeJS.EventEmitter;
+  // Unheard, an 'error' event throws (and in aedes' timer it would end the process).
+  t.notThrows(() => aedes.emit('error', new Error('Connection is closed.')));
+  t.regex(await b.metrics.metrics(), /^broker_internal_errors_total 1$/m);
+});

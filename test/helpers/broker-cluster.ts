@@ -19,6 +19,8 @@ export interface ClusterNode {
   /** Stations connected to this node now (its broker_clients_connected{role="station"}). */
   stations(): Promise<number>;
   kill9(): Promise<void>;
+  /** Starts the node again after kill9, with the same ports and settings; resolves once it listens. */
+  restart(): Promise<void>;
 }
 
 export interface BrokerCluster {
@@ -37,7 +39,14 @@ export interface BrokerCluster {
  * `nodes` broker processes (broker/main.ts) sharing one Redis, behind HAProxy (lib/haproxy.ts), on free loopback
  * ports: a registry of `stations` cloned stations with accounts made once for all nodes, in a temp dir.
  */
-export async function startBrokerCluster(o: { nodes: number; redisUrl: string; stations: number; seededSessions?: readonly string[] }): Promise<BrokerCluster> {
+export async function startBrokerCluster(o: {
+  nodes: number;
+  redisUrl: string;
+  stations: number;
+  seededSessions?: readonly string[];
+  /** More settings for node i (1-based), e.g. an embedded ingest; `dir` is the cluster's temp dir. */
+  nodeEnv?: (i: number, dir: string) => Record<string, string>;
+}): Promise<BrokerCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'qdyz-cluster-'));
   const registryFile = join(dir, 'stations.json');
   const accountsFile = join(dir, 'broker-accounts.json');
@@ -60,22 +69,31 @@ export async function startBrokerCluster(o: { nodes: number; redisUrl: string; s
   try {
     for (let i = 1; i <= o.nodes; i++) {
       const [port, metricsPort] = [await freePort(), await freePort()];
-      const process = spawnBroker({
-        REGISTRY_FILE: registryFile,
-        BROKER_ACCOUNTS_FILE: accountsFile,
-        DEV_CREDENTIALS_FILE: devCredentialsFile,
-        BROKER_REDIS_URL: o.redisUrl,
-        BROKER_DATA_DIR: 'none',
-        BROKER_SEEDED_SESSIONS: (o.seededSessions ?? []).join(',') || 'none',
-        MQTT_PORT: String(port),
-        BROKER_METRICS_PORT: String(metricsPort),
-      });
+      const spawnNode = () =>
+        spawnBroker({
+          REGISTRY_FILE: registryFile,
+          BROKER_ACCOUNTS_FILE: accountsFile,
+          DEV_CREDENTIALS_FILE: devCredentialsFile,
+          BROKER_REDIS_URL: o.redisUrl,
+          BROKER_DATA_DIR: 'none',
+          BROKER_SEEDED_SESSIONS: (o.seededSessions ?? []).join(',') || 'none',
+          MQTT_PORT: String(port),
+          BROKER_METRICS_PORT: String(metricsPort),
+          ...o.nodeEnv?.(i, dir),
+        });
+      let process = spawnNode();
       nodes.push({
         name: `broker-${i}`,
         url: `mqtt://127.0.0.1:${port}`,
         port,
         metricsPort,
-        process,
+        get process() {
+          return process;
+        },
+        async restart() {
+          process = spawnNode();
+          await Promise.all([process.waitFor('broker_listening'), process.waitFor('metrics_listening')]);
+        },
         async stations() {
           const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
           return Number(/^broker_clients_connected\{[^}]*role="station"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0);
