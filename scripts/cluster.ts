@@ -5,6 +5,7 @@
 //
 //   CLUSTER_BROKERS=3 CLUSTER_INGESTS=2 CLUSTER_DASHBOARDS=2 CLUSTER_MQTT_PORT=1883 CLUSTER_DASHBOARD_PORT=8080 \
 //   CLUSTER_STATIONS=600 npm run cluster
+//   CLUSTER_INGESTS=0: no ingest workers; each broker node writes what its own clients publish (BROKER_INGEST=embedded)
 //
 // The processes are one list (`services` below): a further kind of node is one more entry.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -25,7 +26,7 @@ const count = (name: string, fallback: number) => {
   return n;
 };
 const brokers = Math.max(1, count('CLUSTER_BROKERS', 3));
-const ingests = Math.max(1, count('CLUSTER_INGESTS', 2));
+const ingests = count('CLUSTER_INGESTS', 2);
 const mqttPort = count('CLUSTER_MQTT_PORT', 1883);
 const dashboards = count('CLUSTER_DASHBOARDS', 2);
 const dashboardPort = count('CLUSTER_DASHBOARD_PORT', 8080);
@@ -99,7 +100,9 @@ const services: Service[] = [
       ...shared,
       BROKER_ACCOUNTS_FILE: accountsFile,
       BROKER_REDIS_URL: redis.url,
-      BROKER_SEEDED_SESSIONS: partitions.map((p) => `svc-ingest-${p.replace('/', 'of')}`).join(','),
+      ...(ingests === 0
+        ? { BROKER_INGEST: 'embedded', INFLUX_URL: influxd.url, INGEST_SPOOL_DIR: join(dir, `${n.name}-wal`) }
+        : { BROKER_SEEDED_SESSIONS: partitions.map((p) => `svc-ingest-${p.replace('/', 'of')}`).join(',') }),
       MQTT_PORT: String(n.port),
       MQTT_WS_PORT: '0',
       BROKER_METRICS_PORT: String(n.metricsPort),
