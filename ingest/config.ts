@@ -19,7 +19,12 @@ export const IngestConfigSchema = InfluxEnvSchema.extend({
     .describe(
       "This worker's share k/K of the fleet's telemetry when K ingest workers run side by side: the stations whose id hashes to k (domain/partition.ts), subscribed as exact topics; the client id gets -<k>of<K> appended (seed that session on the brokers: BROKER_SEEDED_SESSIONS=svc-ingest-1of2,…). Drain the workers before changing K: the old sessions keep what is queued for them",
     ),
-  INGEST_BATCH_SIZE: env.int(1000, 1, 100_000, 'Points per InfluxDB write request'),
+  INGEST_BATCH_SIZE: env.int(
+    5000,
+    1,
+    100_000,
+    "Points per InfluxDB write request (InfluxDB's advice is 5,000 lines; bench:ingest max, embedded, back to back: 9,618 vs 5,267 and 9,255 vs 7,495 msg/s sustained against 1,000)",
+  ),
   INGEST_FLUSH_MS: env.int(250, 10, 60_000, 'Longest time a point waits in the batch before it is sent (bounds publish→persisted latency)'),
   INGEST_SPOOL_DIR: env.string(
     'var/spool/ingest',
