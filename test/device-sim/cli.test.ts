@@ -50,8 +50,8 @@ function simProcess(t: { teardown(fn: () => void): void }, args: string[]) {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    /** The exit, or null when it has not exited within the time. */
-    exitWithin: (ms: number) => Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), ms))]),
+    /** The exit, or null when it has not exited within the time (a timer that keeps no test worker alive after its exit). */
+    exitWithin: (ms: number) => Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), ms).unref())]),
   };
 }
 

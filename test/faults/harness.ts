@@ -205,12 +205,24 @@ export async function startPlatform(o: {
         },
       };
       ingests.add(ingest);
-      await Promise.race([
-        waitForPort(metricsPort, 120_000),
-        exited.then((code) =>
-          Promise.reject(new Error(`ingest exited (${code}) before it listened: ${readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n')}`)),
-        ),
-      ]);
+      // Polls until it listens or exits: a port wait left running after an exit kept the test worker (and
+      // its ava slot) alive for the rest of its 120 s.
+      let gone = false;
+      void exited.then(() => {
+        gone = true;
+      });
+      await waitFor(
+        `ingest metrics on port ${metricsPort}`,
+        async () =>
+          gone ||
+          (await scrape(metricsPort, []).then(
+            () => true,
+            () => false,
+          )),
+        120_000,
+      );
+      if (gone)
+        throw new Error(`ingest exited (${child.exitCode}) before it listened: ${readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n')}`);
       return ingest;
     },
     track(load) {
