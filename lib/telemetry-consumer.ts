@@ -39,7 +39,6 @@ class Consumer extends TelemetryFeed implements TelemetryConsumer {
   constructor(opts: TelemetryConsumerOptions) {
     super(opts);
     const { logger } = opts;
-    const now = opts.now ?? Date.now;
 
     // mqtt.js sends a QoS 1 PUBACK once the 'message' handlers ran and handleMessage (below) called
     // back: consumers make their path lossless before that (see ingest/ingest.ts), or hold it with beforeAck.
@@ -92,7 +91,7 @@ class Consumer extends TelemetryFeed implements TelemetryConsumer {
               return fail(error);
             }
             settled = true;
-            this.link(true, now());
+            this.link(true, this.now());
             resolve();
           },
           (err: Error) => {
@@ -118,7 +117,7 @@ class Consumer extends TelemetryFeed implements TelemetryConsumer {
     // Avoid an unhandled rejection when the caller only awaits ready later (or never).
     this.ready.catch(() => {});
     this.client.on('offline', () => logger.warn({ url: opts.mqttUrl }, 'telemetry consumer offline; reconnecting'));
-    this.client.on('close', () => this.link(false, now()));
+    this.client.on('close', () => this.link(false, this.now()));
 
     this.client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet.retain));
   }

@@ -85,7 +85,7 @@ export class TelemetryFeed implements FeedInput {
   private readonly counters: ReturnType<typeof feedMetrics>;
   private readonly rejections: ReturnType<typeof createRejectionLog>;
   private readonly summaryTimer: NodeJS.Timeout;
-  private readonly now: () => number;
+  protected readonly now: () => number;
   private linked = false;
 
   constructor(private readonly opts: FeedOptions) {
@@ -156,11 +156,8 @@ export function createLocalFeed(opts: FeedOptions): TelemetryConsumer & FeedInpu
 
 class LocalFeed extends TelemetryFeed implements TelemetryConsumer {
   readonly ready = Promise.resolve();
-  constructor(private readonly options: FeedOptions) {
-    super(options);
-  }
   async close(): Promise<void> {
-    this.link(false, (this.options.now ?? Date.now)());
+    this.link(false, this.now());
     this.stop();
   }
 }
