@@ -174,6 +174,12 @@ function faultSpecs(common: CommonOptions): FaultSpec[] {
 
 const shares = (c: CommonOptions) => ({ lateOpener: c.lateShare, earlyCloser: c.earlyShare, closesForDays: c.closedShare, flaky: c.flakyShare });
 
+/**
+ * The logs share stdout with the summary: written synchronously, a log line cannot land after the summary that
+ * followed it (pino's buffered writes and process.stdout's would race), so the summary stays the last line.
+ */
+const cliLogger = (level: string): Logger => createLogger('device-sim', level, { sync: true });
+
 function printSummary(stats: FleetStats, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(stats)}\n`);
@@ -214,7 +220,7 @@ async function run(_opts: unknown, cmd: Command): Promise<void> {
   const opts = cmd.optsWithGlobals<
     CommonOptions & { speed: number; start?: number; badInput: number; badInputEvery: number; keepalive: number; frozenSubscriber?: string }
   >();
-  const logger: Logger = createLogger('device-sim', opts.logLevel);
+  const logger: Logger = cliLogger(opts.logLevel);
   const registry = loadRegistryFile(projectPath(opts.registry));
   const stations = selectStations(registry, opts.stations);
   const credentials = loadCredentials(opts);
@@ -288,7 +294,7 @@ async function runLoad(_opts: unknown, cmd: Command): Promise<void> {
     rate: opts.rate,
     qos: opts.qos === '0' ? 0 : 1,
     localAddresses: opts.sourceAddresses ? Array.from({ length: opts.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`) : undefined,
-    logger: createLogger('device-sim', opts.logLevel),
+    logger: cliLogger(opts.logLevel),
   });
   await untilStopRequested(load.ready);
   // Ctrl-C while the stations were still connecting: stop, do not start publishing.
@@ -341,7 +347,7 @@ async function runBackfill(_opts: unknown, cmd: Command): Promise<void> {
   const channels = opts.channels?.split(',').map((c) => c.trim());
   const badChannel = channels?.find((c) => !(CHANNELS as readonly string[]).includes(c));
   if (badChannel) program.error(`unknown channel "${badChannel}"; expected some of ${CHANNELS.join(', ')}`);
-  const logger = createLogger('device-sim', opts.logLevel);
+  const logger = cliLogger(opts.logLevel);
   const registry = loadRegistryFile(projectPath(opts.registry));
   const stations = selectStations(registry, opts.stations);
   const bar = progressBar(opts.progress, opts.to - opts.from, {
