@@ -118,13 +118,15 @@ export function startIngest(opts: IngestOptions): Promise<Ingest> {
 
 /**
  * The ingest inside a broker node (EMQX-style): the node hands each accepted telemetry publish to
- * `beforePuback` and sends the PUBACK after it, so the point is in the write-ahead log first (a
- * write(2), as above) and the second QoS 1 leg (broker → ingest session → PUBACK) is gone. Each node
- * writes what its own clients publish; its log replays when the node starts again.
+ * `beforePuback` and sends the PUBACK after it, so the point is in the write-ahead log first (one
+ * write(2) for all the messages of a turn of the event loop) and the second QoS 1 leg (broker →
+ * ingest session → PUBACK) is gone. Each node writes what its own clients publish; its log replays
+ * when the node starts again.
  */
 export async function startEmbeddedIngest(opts: IngestCoreOptions): Promise<EmbeddedIngest> {
   const feed = createLocalFeed(opts);
-  const ingest = await runIngest(opts, () => feed);
+  // aedes hands over many clients' publishes in one turn of the event loop: one log write for them all.
+  const ingest = await runIngest({ ...opts, writer: { ...opts.writer, appendPerTurn: true } }, () => feed);
   // Receiving from now until close: nothing reaches the node's broker without passing the hook below.
   feed.link(true, (opts.now ?? Date.now)());
   return {

@@ -27,6 +27,8 @@ export async function startProbe(o: { brokerUrl: string; station: string; passwo
   const pending = new Set<number>();
   const latencies: number[] = [];
   let seen = Date.now();
+  // Wall time a probe last turned up: the poll ends 20 s after that once publishing stopped, however late the probes run.
+  let progress = Date.now();
   let running = true;
   const publisher = setInterval(() => {
     const ts = Date.now();
@@ -42,10 +44,13 @@ export async function startProbe(o: { brokerUrl: string; station: string; passwo
       const now = Date.now();
       for (const r of rows) {
         const ts = Number(r.time);
-        if (pending.delete(ts)) latencies.push(now - ts);
+        if (pending.delete(ts)) {
+          latencies.push(now - ts);
+          progress = now;
+        }
         seen = Math.max(seen, ts);
       }
-      if (!running && now - seen > 20_000) break;
+      if (!running && now - progress > 20_000) break;
       await sleep(50);
     }
   })();

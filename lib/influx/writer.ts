@@ -7,7 +7,8 @@ import { Wal, type FsyncPolicy, type Segment } from './wal.js';
 
 export interface PointWriter {
   /**
-   * Appends points to the write-ahead log (on return they survive a crash of this process) and
+   * Appends points to the write-ahead log (on return they survive a crash of this process; with
+   * appendPerTurn once `durable()` resolves) and
    * queues them for InfluxDB. When the log's disk refuses them (full, read-only) they are held in
    * memory and retried: `durable()` then stays pending. Throws only for a point that cannot be
    * expressed in line protocol.
@@ -64,6 +65,13 @@ export interface WriterOptions {
   fsyncIntervalMs?: number;
   /** How often a refused log write is tried again. */
   blockedRetryMs?: number;
+  /**
+   * Appends the lines written in one turn of the event loop as one log record (one write(2)) at the end
+   * of the turn instead of one per `write`; `durable()` is pending until then. For a caller that takes
+   * many messages at once (the broker node's hook: aedes handles its clients in parallel); a caller
+   * that handles one message at a time (mqtt.js) would only wait a turn per message.
+   */
+  appendPerTurn?: boolean;
   /** Awaited (retried until it resolves) before the first write request, e.g. creating the database. */
   prepare?: () => Promise<void>;
   events?: WriterEvents;
@@ -138,6 +146,9 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
   let heldSince = 0;
   let heldTimer: NodeJS.Timeout | undefined;
   const heldWaiters: Array<() => void> = [];
+
+  // The lines of this turn of the event loop (appendPerTurn), appended together when it ends.
+  let turn: { lines: string[]; immediate: NodeJS.Immediate; done: Promise<void>; resolve: () => void } | undefined;
 
   let client: InfluxDB | undefined;
   const hooks: RequestHooks = { finished: (ms, ok) => events.batch?.(ms, ok) };
@@ -341,24 +352,49 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
 
   pump();
 
+  const commit = (lines: string[]): void => {
+    const body = lines.join('\n');
+    if (held.length > 0) return hold(body, lines.length);
+    try {
+      append(body, lines.length);
+    } catch (err) {
+      hold(body, lines.length, err as Error);
+    }
+  };
+
+  const endTurn = (): void => {
+    if (!turn) return;
+    const { lines, immediate, resolve } = turn;
+    turn = undefined;
+    clearImmediate(immediate);
+    commit(lines);
+    resolve();
+  };
+
+  const startTurn = (): NonNullable<typeof turn> => {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    return { lines: [], immediate: setImmediate(endTurn), done, resolve };
+  };
+
+  const durableNow = (): Promise<void> | undefined => {
+    if (held.length > 0) return new Promise<void>((resolve) => heldWaiters.push(resolve)).then(() => wal.durable());
+    return wal.durable();
+  };
+
   return {
     write(points) {
       if (closing) throw new Error('influx writer is closed');
       const lines = (Array.isArray(points) ? points : [points]).map(toLine);
       if (lines.length === 0) return;
-      const body = lines.join('\n');
-      if (held.length > 0) return hold(body, lines.length);
-      try {
-        append(body, lines.length);
-      } catch (err) {
-        hold(body, lines.length, err as Error);
-      }
+      if (opts.appendPerTurn) (turn ??= startTurn()).lines.push(...lines);
+      else commit(lines);
     },
     durable() {
-      if (held.length > 0) return new Promise<void>((resolve) => heldWaiters.push(resolve)).then(() => wal.durable());
-      return wal.durable();
+      return turn ? turn.done.then(durableNow) : durableNow();
     },
     async flush() {
+      endTurn();
       seal();
       await preparedWithin(maxRetry);
       // A retry scheduled earlier: one attempt now, so flush reports on the present state.
@@ -375,6 +411,7 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
     async close() {
       if (closing) return;
       closing = true;
+      endTurn();
       if (heldTimer) {
         clearTimeout(heldTimer);
         retryHeld();

@@ -1,7 +1,8 @@
 import test from 'ava';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERIES, type PointData } from '../../domain/series.js';
+import { decodeSegment } from '../../lib/influx/wal.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { tempDir } from '../ingest/fixtures.js';
 import { until } from '../helpers/poll.js';
@@ -61,4 +62,28 @@ test('fsync policy always: durable() waits for the group commit', async (t) => {
   t.truthy(synced);
   await synced;
   t.is(writer.durable(), undefined);
+});
+
+test('appendPerTurn: the writes of one turn of the event loop become one log record, durable only once the turn has ended', async (t) => {
+  const influx = await fixture.connect(t);
+  const dir = await tempDir(t);
+  const writer = influx.writer({ spoolDir: dir, appendPerTurn: true, flushMs: 60_000 });
+  const logged = async () => {
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.wal'));
+    return files.length === 0 ? [] : decodeSegment(await readFile(join(dir, files[0]!))).bodies;
+  };
+  for (let i = 0; i < 3; i++) writer.write(occupancy(i));
+  const first = writer.durable();
+  t.truthy(first, 'not yet in the log: a PUBACK must wait');
+  t.deepEqual(await logged(), []);
+  await first;
+  const bodies = await logged();
+  t.is(bodies.length, 1, 'one record, one write(2)');
+  t.is(bodies[0]!.split('\n').length, 3);
+  t.is(writer.durable(), undefined);
+
+  writer.write(occupancy(3));
+  await writer.flush();
+  await until(async () => Number((await influx.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement}`))[0]?.count) === 4);
+  t.is(writer.pendingPoints, 0);
 });
