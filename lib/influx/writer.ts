@@ -354,7 +354,10 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
 
   const commit = (lines: string[]): void => {
     const body = lines.join('\n');
-    if (held.length > 0) return hold(body, lines.length);
+    if (held.length > 0) {
+      hold(body, lines.length);
+      return;
+    }
     try {
       append(body, lines.length);
     } catch (err) {
