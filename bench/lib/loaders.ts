@@ -11,6 +11,8 @@ export interface LoaderGroup {
   ready: Promise<void>;
   connected(): number;
   start(): void;
+  /** Each loader's figures so far, while it keeps publishing. */
+  stats(): Promise<FleetStats[]>;
   /** Stops publishing, disconnects, and returns each loader's figures. */
   stop(): Promise<FleetStats[]>;
 }
@@ -71,18 +73,24 @@ export function startLoaders(o: {
     ready,
     connected: () => [...connected.values()].reduce((a, b) => a + b, 0),
     start: () => children.forEach((c) => c.send({ cmd: 'start' })),
+    stats: () => Promise.all(children.map((c) => ask(c, 'stats'))),
     async stop() {
-      const stats = await Promise.all(
-        children.map(
-          (c) =>
-            new Promise<FleetStats>((resolve) => {
-              c.on('message', (m: { type: string; stats?: FleetStats }) => m.type === 'stats' && m.stats && resolve(m.stats));
-              c.send({ cmd: 'stop' });
-            }),
-        ),
-      );
+      const stats = await Promise.all(children.map((c) => ask(c, 'stop')));
       await Promise.all(children.map((c) => stopChild(c)));
       return stats;
     },
   };
+}
+
+/** Sends a command whose answer is the loader's figures. */
+function ask(child: ChildProcess, cmd: 'stats' | 'stop'): Promise<FleetStats> {
+  return new Promise((resolve) => {
+    const onMessage = (m: { type: string; stats?: FleetStats }) => {
+      if (m.type !== 'stats' || !m.stats) return;
+      child.off('message', onMessage);
+      resolve(m.stats);
+    };
+    child.on('message', onMessage);
+    child.send({ cmd });
+  });
 }

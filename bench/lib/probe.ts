@@ -37,9 +37,11 @@ export async function startProbe(o: { brokerUrl: string; station: string; passwo
   }, o.intervalMs ?? 100);
   const poll = (async () => {
     while (running || pending.size > 0) {
+      // From the oldest probe still pending (a Set keeps insertion order): batches can land out of order.
+      const oldest = pending.values().next().value;
       const rows = await influx.query(`SELECT people FROM ${SERIES.occupancy.measurement} WHERE "${TAGS.station}" = $probe AND time > $after`, {
         probe: station,
-        after: new Date(seen).toISOString(),
+        after: new Date(oldest === undefined ? seen : oldest - 1).toISOString(),
       });
       const now = Date.now();
       for (const r of rows) {
