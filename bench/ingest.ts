@@ -88,6 +88,7 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   const window = (Date.now() - tWindow) / 1000;
   const ackedInWindow = (await loaders.stats()).reduce((a, s) => a + s.acknowledged, 0) - ackedBefore;
   const loadersCpu = loaders.children.reduce((sum, c, i) => sum + cpuPercent(loadersBefore[i]!, sample(c.pid!), window), 0);
+  const publishingS = (Date.now() - t0) / 1000;
   const stats: FleetStats[] = await loaders.stop();
   const tEnd = Date.now();
 
@@ -137,7 +138,7 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
     stationInflightWindow: inflight || 'unlimited',
     loadAverage: { before: loadBefore, after: loadavg().map((l) => Math.round(l * 10) / 10) },
     warmupSeconds: warmupS,
-    offeredMsgsPerSec: Math.round(published / (cfg.seconds + warmupS)),
+    offeredMsgsPerSec: Math.round(published / publishingS),
     published,
     acknowledged,
     persisted: count,
