@@ -15,8 +15,9 @@
 //   garbage pile up to its own heap limit before a full collection: the RSS then says little about what is live).
 //   BENCH_DURABILITY=off: the broker without its session journal (memory only) and the ingest's log never
 //   fsynced — the cost of durability is the difference to the default (on).
-//   BENCH_INGEST=separate (default) | embedded: the ingest as its own process subscribed to the broker, or inside
-//   the broker process (BROKER_INGEST=embedded: its log written before each PUBACK, no second QoS 1 leg).
+//   BENCH_INGEST=embedded (default, as `npm start` runs it) | separate: the ingest inside the broker process
+//   (BROKER_INGEST=embedded: its log written before each PUBACK, no second QoS 1 leg), or as its own process
+//   subscribed to the broker (docker compose's layout).
 //
 // publish→persisted latency is measured on probe messages (one every 100 ms from an extra station,
 // interleaved with the load) by polling InfluxDB every 50 ms for them; loss by counting points.
@@ -199,7 +200,8 @@ async function ceiling(p: Pipeline, points: number, stations: number) {
 }
 
 const durable = process.env.BENCH_DURABILITY !== 'off';
-const ingestMode = process.env.BENCH_INGEST === 'embedded' ? 'embedded' : 'separate';
+const ingestMode = process.env.BENCH_INGEST ?? 'embedded';
+if (ingestMode !== 'embedded' && ingestMode !== 'separate') throw new Error('BENCH_INGEST must be embedded or separate');
 const total = Math.max(steadyCfg.stations, maxCfg.stations) + 1;
 const p = await startPipeline({ stations: total, ingest: ingestMode, durable });
 const probe = p.registry.stations[total - 1]!.id;
