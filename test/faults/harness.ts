@@ -73,8 +73,11 @@ export interface IngestProcess {
 /** Broker and influxd for a set of scenarios; `stations` of the registry (cloned ids), each with an account. */
 export async function startPlatform(o: {
   stations: number;
-  /** BROKER_INGEST=embedded: the broker writes to this database itself, with its log in <dir>/broker-wal (no svc-ingest session). */
-  embeddedIngest?: { database: string };
+  /**
+   * BROKER_INGEST=embedded: the broker writes to this database itself, with its log in <dir>/broker-wal (no
+   * svc-ingest session); `walSize` puts that directory on a tmpfs of this size (root only), like "128k".
+   */
+  embeddedIngest?: { database: string; walSize?: string };
 }): Promise<Platform> {
   const dir = mkdtempSync(join(tmpdir(), 'qdyz-faults-'));
   const registryFile = join(dir, 'stations.json');
@@ -84,13 +87,15 @@ export async function startPlatform(o: {
   const common = { REGISTRY_FILE: registryFile, DEV_CREDENTIALS_FILE: credentialsFile, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   // influxd starts after the broker (whose first start hashes the accounts); an embedded ingest needs its port before.
   const influxdPort = o.embeddedIngest ? await freePort() : undefined;
+  const brokerWal = join(dir, 'broker-wal');
+  if (o.embeddedIngest?.walSize) mountTmpfs(brokerWal, o.embeddedIngest.walSize);
   const ingestEnv: Record<string, string> = o.embeddedIngest
     ? {
         BROKER_INGEST: 'embedded',
         BROKER_SEEDED_SESSIONS: 'none',
         INFLUX_URL: `http://127.0.0.1:${influxdPort}`,
         INFLUX_DATABASE: o.embeddedIngest.database,
-        INGEST_SPOOL_DIR: join(dir, 'broker-wal'),
+        INGEST_SPOOL_DIR: brokerWal,
         INGEST_FLUSH_MS: '200',
       }
     : { BROKER_SEEDED_SESSIONS: 'svc-ingest' };
@@ -116,6 +121,7 @@ export async function startPlatform(o: {
   await waitForPort(mqttPort, 240_000).catch(async (err: Error) => {
     // No platform to close: stop the broker here, or it keeps the test worker alive.
     await stopChild(broker);
+    if (o.embeddedIngest?.walSize) unmount(brokerWal);
     throw err;
   });
   const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>;
@@ -233,6 +239,7 @@ export async function startPlatform(o: {
       await endScenario();
       await stopChild(broker);
       await influxd.stop();
+      if (o.embeddedIngest?.walSize) unmount(brokerWal);
       // FAULTS_KEEP=1 keeps the services' logs and data for a look after a failure.
       if (process.env.FAULTS_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
     },
