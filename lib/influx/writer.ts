@@ -86,6 +86,9 @@ export interface WriteTarget {
   bucket: string;
 }
 
+/** appendPerTurn: the most lines one log record of a turn takes before it is appended. */
+export const MAX_LINES_PER_TURN = 1000;
+
 /** HTTP statuses that mean "never with this body" (bad line protocol, type conflict, too large): a replay would fail the same way. */
 const INVALID_DATA = new Set([400, 413, 422]);
 
@@ -390,8 +393,11 @@ export function createPointWriter(target: WriteTarget, opts: WriterOptions, logg
       if (closing) throw new Error('influx writer is closed');
       const lines = (Array.isArray(points) ? points : [points]).map(toLine);
       if (lines.length === 0) return;
-      if (opts.appendPerTurn) (turn ??= startTurn()).lines.push(...lines);
-      else commit(lines);
+      if (!opts.appendPerTurn) return commit(lines);
+      (turn ??= startTurn()).lines.push(...lines);
+      // Under overload one turn takes every readable connection's bytes, tens of thousands of messages whose
+      // PUBACKs, and the memory they hold, would all wait for its end: commit in groups instead.
+      if (turn.lines.length >= MAX_LINES_PER_TURN) endTurn();
     },
     durable() {
       return turn ? turn.done.then(durableNow) : durableNow();

@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERIES, type PointData } from '../../domain/series.js';
 import { decodeSegment } from '../../lib/influx/wal.js';
+import { MAX_LINES_PER_TURN } from '../../lib/influx/writer.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { tempDir } from '../ingest/fixtures.js';
 import { until } from '../helpers/poll.js';
@@ -67,7 +68,7 @@ test('fsync policy always: durable() waits for the group commit', async (t) => {
 test('appendPerTurn: the writes of one turn of the event loop become one log record, durable only once the turn has ended', async (t) => {
   const influx = await fixture.connect(t);
   const dir = await tempDir(t);
-  const writer = influx.writer({ spoolDir: dir, appendPerTurn: true, flushMs: 60_000 });
+  const writer = influx.writer({ spoolDir: dir, appendPerTurn: true, flushMs: 60_000, batchSize: 100_000 });
   const logged = async () => {
     const files = (await readdir(dir)).filter((f) => f.endsWith('.wal'));
     return files.length === 0 ? [] : decodeSegment(await readFile(join(dir, files[0]!))).bodies;
@@ -82,8 +83,14 @@ test('appendPerTurn: the writes of one turn of the event loop become one log rec
   t.is(bodies[0]!.split('\n').length, 3);
   t.is(writer.durable(), undefined);
 
-  writer.write(occupancy(3));
+  // A turn that takes thousands of messages appends them in groups: the PUBACKs of a full group go at once.
+  for (let i = 3; i < 3 + MAX_LINES_PER_TURN; i++) writer.write(occupancy(i));
+  t.is(writer.durable(), undefined, 'a full group is in the log before the turn ends');
+  t.deepEqual((await logged()).slice(1).map((b) => b.split('\n').length), [MAX_LINES_PER_TURN]);
+  writer.write(occupancy(3 + MAX_LINES_PER_TURN));
+  t.truthy(writer.durable());
   await writer.flush();
-  await until(async () => Number((await influx.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement}`))[0]?.count) === 4);
+  const total = 4 + MAX_LINES_PER_TURN;
+  await until(async () => Number((await influx.query(`SELECT count(entries) FROM ${SERIES.occupancy.measurement}`))[0]?.count) === total);
   t.is(writer.pendingPoints, 0);
 });
