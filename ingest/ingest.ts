@@ -119,9 +119,9 @@ export function startIngest(opts: IngestOptions): Promise<Ingest> {
 /**
  * The ingest inside a broker node (EMQX-style): the node hands each accepted telemetry publish to
  * `beforePuback` and sends the PUBACK after it, so the point is in the write-ahead log first (one
- * write(2) for all the messages of a turn of the event loop) and the second QoS 1 leg (broker →
- * ingest session → PUBACK) is gone. Each node writes what its own clients publish; its log replays
- * when the node starts again.
+ * write(2) for the messages of a turn of the event loop, in groups of at most 1,000) and the second
+ * QoS 1 leg (broker → ingest session → PUBACK) is gone. Each node writes what its own clients
+ * publish; its log replays when the node starts again.
  */
 export async function startEmbeddedIngest(opts: IngestCoreOptions): Promise<EmbeddedIngest> {
   const feed = createLocalFeed(opts);

@@ -8,8 +8,7 @@ import { Wal, type FsyncPolicy, type Segment } from './wal.js';
 export interface PointWriter {
   /**
    * Appends points to the write-ahead log (on return they survive a crash of this process; with
-   * appendPerTurn once `durable()` resolves) and
-   * queues them for InfluxDB. When the log's disk refuses them (full, read-only) they are held in
+   * appendPerTurn once `durable()` resolves) and queues them for InfluxDB. When the log's disk refuses them (full, read-only) they are held in
    * memory and retried: `durable()` then stays pending. Throws only for a point that cannot be
    * expressed in line protocol.
    */
@@ -67,9 +66,10 @@ export interface WriterOptions {
   blockedRetryMs?: number;
   /**
    * Appends the lines written in one turn of the event loop as one log record (one write(2)) at the end
-   * of the turn instead of one per `write`; `durable()` is pending until then. For a caller that takes
-   * many messages at once (the broker node's hook: aedes handles its clients in parallel); a caller
-   * that handles one message at a time (mqtt.js) would only wait a turn per message.
+   * of the turn, or each MAX_LINES_PER_TURN, instead of one per `write`; `durable()` is pending until
+   * then. For a caller that takes many messages at once (the broker node's hook: aedes handles its
+   * clients in parallel); a caller that handles one message at a time (mqtt.js) would only wait a turn
+   * per message.
    */
   appendPerTurn?: boolean;
   /** Awaited (retried until it resolves) before the first write request, e.g. creating the database. */
