@@ -86,7 +86,10 @@ test('appendPerTurn: the writes of one turn of the event loop become one log rec
   // A turn that takes thousands of messages appends them in groups: the PUBACKs of a full group go at once.
   for (let i = 3; i < 3 + MAX_LINES_PER_TURN; i++) writer.write(occupancy(i));
   t.is(writer.durable(), undefined, 'a full group is in the log before the turn ends');
-  t.deepEqual((await logged()).slice(1).map((b) => b.split('\n').length), [MAX_LINES_PER_TURN]);
+  t.deepEqual(
+    (await logged()).slice(1).map((b) => b.split('\n').length),
+    [MAX_LINES_PER_TURN],
+  );
   writer.write(occupancy(3 + MAX_LINES_PER_TURN));
   t.truthy(writer.durable());
   await writer.flush();
