@@ -7,6 +7,9 @@
 //   npm run faults:long
 //   FAULTS_LONG_LANES=4 FAULTS_LONG_STATIONS=150 FAULTS_LONG_PERIOD_MS=500 FAULTS_LONG_OUTAGE_S=600 FAULTS_LONG_FREEZE_S=60
 //   FAULTS_LONG_ONLY=influxd-freeze,ingest-kill9   (only the scenarios made of these faults)
+//   FAULTS_LONG_INGEST=embedded: the ingest inside the broker node (BROKER_INGEST=embedded, as `npm start` runs
+//   it): the ingest's freeze and kill are then the node's (broker-freeze, broker-kill9), so the faults are
+//   influxd-down, influxd-freeze, broker-freeze, broker-restart and broker-kill9.
 //
 // A pair "A then B": B begins halfway through A when they strike different processes (so B lands while A
 // is still on: the issue's worst figures came from such overlaps, e.g. the ingest killed while InfluxDB is
@@ -25,11 +28,15 @@ const PERIOD_MS = num('FAULTS_LONG_PERIOD_MS', 500);
 const OUTAGE_S = num('FAULTS_LONG_OUTAGE_S', 600);
 const FREEZE_S = num('FAULTS_LONG_FREEZE_S', 60);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+const INGEST = process.env.FAULTS_LONG_INGEST ?? 'separate';
+if (INGEST !== 'separate' && INGEST !== 'embedded') throw new Error('FAULTS_LONG_INGEST must be separate or embedded');
+const EMBEDDED = INGEST === 'embedded';
 
 interface Run {
   platform: Platform;
   target: IngestRun;
-  ingest: IngestProcess;
+  /** The ingest process; null when the broker node is the ingest (embedded). */
+  ingest: IngestProcess | null;
 }
 
 interface Fault {
@@ -59,15 +66,22 @@ const FAULTS: Fault[] = [
     name: 'ingest-freeze',
     strikes: 'ingest',
     seconds: FREEZE_S,
-    begin: async (r) => signal(r.ingest.child.pid!, 'SIGSTOP'),
-    end: async (r) => signal(r.ingest.child.pid!, 'SIGCONT'),
+    begin: async (r) => signal(r.ingest!.child.pid!, 'SIGSTOP'),
+    end: async (r) => signal(r.ingest!.child.pid!, 'SIGCONT'),
   },
   {
     name: 'ingest-kill9',
     strikes: 'ingest',
     seconds: 10,
-    begin: (r) => r.ingest.kill9(),
+    begin: (r) => r.ingest!.kill9(),
     end: async (r) => void (r.ingest = await supervised(r)),
+  },
+  {
+    name: 'broker-freeze',
+    strikes: 'broker',
+    seconds: FREEZE_S,
+    begin: async (r) => signal(r.platform.broker.pid!, 'SIGSTOP'),
+    end: async (r) => signal(r.platform.broker.pid!, 'SIGCONT'),
   },
   {
     name: 'broker-restart',
@@ -102,7 +116,9 @@ async function supervised(r: Run): Promise<IngestProcess> {
 
 type Scenario = Fault[];
 const only = process.env.FAULTS_LONG_ONLY?.split(',');
-const faults = only ? FAULTS.filter((f) => only.includes(f.name)) : FAULTS;
+// The issue's faults: of its own ingest process, or (embedded) of the broker node that is the ingest.
+const modeFaults = FAULTS.filter((f) => (EMBEDDED ? f.strikes !== 'ingest' : f.name !== 'broker-freeze'));
+const faults = only ? modeFaults.filter((f) => only.includes(f.name)) : modeFaults;
 const scenarios: Scenario[] = [...faults.map((f) => [f]), ...faults.flatMap((a, i) => faults.slice(i + 1).map((b) => [a, b]))];
 const label = (s: Scenario): string => s.map((f) => f.name).join(' → ');
 /** Wall seconds of a scenario's faults. */
@@ -137,9 +153,10 @@ async function strike(run: Run, [a, b]: Scenario): Promise<void> {
   }
 }
 
-async function scenario(platform: Platform, faultsInRow: Scenario, n: number) {
-  const target: IngestRun = { database: `long${n}`, walDir: join(platform.dir, `wal${n}`) };
-  const run: Run = { platform, target, ingest: await platform.startIngest(target) };
+async function scenario(platform: Platform, faultsInRow: Scenario, n: number, laneDatabase: string) {
+  // Embedded, the node writes every scenario of its lane to one database: the ledger counts from its own start.
+  const target: IngestRun = { database: EMBEDDED ? laneDatabase : `long${n}`, walDir: join(platform.dir, `wal${n}`) };
+  const run: Run = { platform, target, ingest: EMBEDDED ? null : await platform.startIngest(target) };
   const load = await startLoad(platform, { periodMs: PERIOD_MS });
   try {
     await sleep(5000);
@@ -153,7 +170,7 @@ async function scenario(platform: Platform, faultsInRow: Scenario, n: number) {
       timeoutMs: 300_000,
       extra: { faultSeconds: Math.round(span(faultsInRow)) },
     });
-    await run.ingest.stop();
+    await run.ingest?.stop();
     return figures;
   } finally {
     await platform.endScenario();
@@ -175,12 +192,13 @@ const startedAt = Date.now();
 await Promise.all(
   lanes
     .filter((l) => l.scenarios.length > 0)
-    .map(async (lane) => {
-      const platform = await startPlatform({ stations: STATIONS });
+    .map(async (lane, k) => {
+      const laneDatabase = `long_lane${k}`;
+      const platform = await startPlatform({ stations: STATIONS, embeddedIngest: EMBEDDED ? { database: laneDatabase } : undefined });
       try {
         for (const { s, n } of lane.scenarios) {
           try {
-            results.push(await scenario(platform, s, n));
+            results.push(await scenario(platform, s, n, laneDatabase));
           } catch (err) {
             console.log(JSON.stringify({ scenario: label(s), error: (err as Error).message }));
             results.push({ scenario: label(s), error: (err as Error).message });
@@ -195,7 +213,7 @@ await Promise.all(
 const order = new Map(scenarios.map((s, i) => [label(s), i]));
 results.sort((x, y) => order.get(String(x.scenario))! - order.get(String(y.scenario))!);
 console.log(
-  `\n${STATIONS} stations, one QoS 1 message each per ${PERIOD_MS} ms; ${LANES} lanes; ${Math.round((Date.now() - startedAt) / 60_000)} min in all\n`,
+  `\n${INGEST} ingest; ${STATIONS} stations, one QoS 1 message each per ${PERIOD_MS} ms; ${LANES} lanes; ${Math.round((Date.now() - startedAt) / 60_000)} min in all\n`,
 );
 console.log('| faults (in a row) | fault s | acked | persisted | lost | duplicated | recovery s |\n|---|---|---|---|---|---|---|');
 for (const r of results) {
