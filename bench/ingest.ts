@@ -52,6 +52,8 @@ const warmupS = int('BENCH_WARMUP_SECONDS', 10);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NO_PROCESS: ProcSample = { cpuS: 0, rssMb: 0, peakRssMb: 0 };
+/** A figure summed over the loaders. */
+const sum = (stats: FleetStats[], key: 'acknowledged' | 'sent'): number => stats.reduce((a, s) => a + s[key], 0);
 
 async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   const loaders = startLoaders({
@@ -81,20 +83,20 @@ async function phase(p: Pipeline, cfg: typeof steadyCfg, probe: string) {
   await sleep(warmupS * 1000);
   const before = sampleAll();
   const tWindow = Date.now();
-  const ackedBefore = (await loaders.stats()).reduce((a, s) => a + s.acknowledged, 0);
+  const ackedBefore = sum(await loaders.stats(), 'acknowledged');
   // The loaders share the machine: their CPU over the window says what was left for the pipeline.
   const loadersBefore = loaders.children.map((c) => sample(c.pid!));
   await sleep(cfg.seconds * 1000);
   const atWindowEnd = sampleAll();
   const window = (Date.now() - tWindow) / 1000;
-  const ackedInWindow = (await loaders.stats()).reduce((a, s) => a + s.acknowledged, 0) - ackedBefore;
+  const ackedInWindow = sum(await loaders.stats(), 'acknowledged') - ackedBefore;
   const loadersCpu = loaders.children.reduce((sum, c, i) => sum + cpuPercent(loadersBefore[i]!, sample(c.pid!), window), 0);
   const publishingS = (Date.now() - t0) / 1000;
   const stats: FleetStats[] = await loaders.stop();
   const tEnd = Date.now();
 
-  const acknowledged = stats.reduce((a, s) => a + s.acknowledged, 0);
-  const published = stats.reduce((a, s) => a + s.sent, 0);
+  const acknowledged = sum(stats, 'acknowledged');
+  const published = sum(stats, 'sent');
   // Wait for the pipeline to drain: until every acknowledged message is a point, or no progress for 15 s.
   let count = 0;
   let lastChange = Date.now();
