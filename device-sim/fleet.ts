@@ -48,8 +48,6 @@ export interface Fleet {
   /** Simulated time now. */
   simulatedNow(): number;
   stats(): FleetStats;
-  /** Failed publishes per station (lost with a closed connection or refused). */
-  failures(): ReadonlyMap<string, number>;
   /** Drops every connection and reconnects all at once. */
   storm(): void;
   /** Sends a retained shutdown status from each station, disconnects cleanly, returns the final figures. */
@@ -198,7 +196,6 @@ export function startFleet(options: FleetOptions): Fleet {
     ready,
     simulatedNow,
     stats: snapshot,
-    failures: () => stats.failedBy,
     storm,
     stop() {
       stopped ??= (async () => {

@@ -356,6 +356,7 @@ async function runBackfill(_opts: unknown, cmd: Command): Promise<void> {
     sent: 0,
     acknowledged: 0,
     failed: 0,
+    failedBy: {},
     reconnects: 0,
     refused: 0,
     hostile: 0,

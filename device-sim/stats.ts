@@ -8,6 +8,8 @@ export interface FleetStats {
   sent: number;
   acknowledged: number;
   failed: number;
+  /** Failed publishes per station, for the stations that had any (which stations lost messages). */
+  failedBy: Record<string, number>;
   reconnects: number;
   refused: number;
   hostile: number;
@@ -26,8 +28,7 @@ export class StatsRecorder {
   reconnects = 0;
   refused = 0;
   hostile = 0;
-  /** Failed publishes per station, to tell which stations lost messages. */
-  readonly failedBy = new Map<string, number>();
+  private readonly failedBy = new Map<string, number>();
   private readonly histogram: RecordableHistogram = createHistogram();
   private readonly started = performance.now();
 
@@ -60,6 +61,7 @@ export class StatsRecorder {
       sent: this.sent,
       acknowledged: this.acknowledged,
       failed: this.failed,
+      failedBy: Object.fromEntries(this.failedBy),
       reconnects: this.reconnects,
       refused: this.refused,
       hostile: this.hostile,

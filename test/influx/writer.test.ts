@@ -1,5 +1,6 @@
 import test from 'ava';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERIES, type PointData } from '../../domain/series.js';
 import { decodeSegment } from '../../lib/influx/wal.js';
@@ -69,16 +70,17 @@ test('appendPerTurn: the writes of one turn of the event loop become one log rec
   const influx = await fixture.connect(t);
   const dir = await tempDir(t);
   const writer = influx.writer({ spoolDir: dir, appendPerTurn: true, flushMs: 60_000, batchSize: 100_000 });
-  const logged = async () => {
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.wal'));
-    return files.length === 0 ? [] : decodeSegment(await readFile(join(dir, files[0]!))).bodies;
+  // Read synchronously: an asynchronous read would let the turn end (and the group be appended) under it.
+  const logged = () => {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.wal'));
+    return files.length === 0 ? [] : decodeSegment(readFileSync(join(dir, files[0]!))).bodies;
   };
   for (let i = 0; i < 3; i++) writer.write(occupancy(i));
   const first = writer.durable();
   t.truthy(first, 'not yet in the log: a PUBACK must wait');
-  t.deepEqual(await logged(), []);
+  t.deepEqual(logged(), []);
   await first;
-  const bodies = await logged();
+  const bodies = logged();
   t.is(bodies.length, 1, 'one record, one write(2)');
   t.is(bodies[0]!.split('\n').length, 3);
   t.is(writer.durable(), undefined);
@@ -87,7 +89,9 @@ test('appendPerTurn: the writes of one turn of the event loop become one log rec
   for (let i = 3; i < 3 + MAX_LINES_PER_TURN; i++) writer.write(occupancy(i));
   t.is(writer.durable(), undefined, 'a full group is in the log before the turn ends');
   t.deepEqual(
-    (await logged()).slice(1).map((b) => b.split('\n').length),
+    logged()
+      .slice(1)
+      .map((b) => b.split('\n').length),
     [MAX_LINES_PER_TURN],
   );
   writer.write(occupancy(3 + MAX_LINES_PER_TURN));

@@ -42,7 +42,7 @@ const m = (key: keyof typeof SERIES): string => quoteIdent(SERIES[key].measureme
 const q = quoteIdent;
 const iso = (t: number): string => new Date(t).toISOString();
 
-type Summary = { stations: number; sent: number; acknowledged: number; failed: number; simulatedTime: number };
+type Summary = { stations: number; sent: number; acknowledged: number; failed: number; failedBy: Record<string, number>; simulatedTime: number };
 
 /** Sum of a Prometheus counter over all its label sets, from a /metrics text. */
 function metric(text: string, name: string): number {
@@ -156,17 +156,26 @@ test('device-sim --stations 600 --speed 60 against npm start: all stations, the 
   t.true(summary.sent > 600 * 20, `sent ${summary.sent}`);
   // Nothing fails across the link drops the plan puts in this window (Wi-Fi, power): what awaited its
   // PUBACK when a link was cut is sent again on the next one (device-sim/connection.ts). Only a station
-  // whose link is still down (or just coming back) when the run stops cannot deliver what it stored.
+  // whose link is still down (or just coming back) when the run stops cannot deliver what it stored;
+  // "just" is 10 simulated minutes, 10 s at this speed, for a reconnect on a loaded machine.
   const drops = registry.stations.flatMap((s) => {
     const p = dayPlan(SEED, s, profile(s), start);
     return [...p.wifiDown, ...p.powerDown].filter(([a, b]) => a < end && b > start).map(([a, b]) => ({ id: s.id, a, b }));
   });
   t.true(drops.length > 0, 'the window holds planned link drops');
-  const downAtStop = drops.filter(({ a, b }) => a <= summary.simulatedTime && b + 2 * MIN > summary.simulatedTime);
-  const detail = `${summary.failed} failed; planned drops ${drops.map((d) => d.id).join(', ')}; down at the stop ${downAtStop.map((d) => d.id).join(', ') || 'none'}: ${JSON.stringify(summary)}`;
+  const downAtStop = new Set(drops.filter(({ a, b }) => a <= summary.simulatedTime && b + 10 * MIN > summary.simulatedTime).map((d) => d.id));
+  const detail = `${summary.failed} failed; planned drops ${drops.map((d) => d.id).join(', ')}; down at the stop ${[...downAtStop].join(', ') || 'none'}: ${JSON.stringify(summary)}`;
   t.is(summary.acknowledged + summary.failed, summary.sent, detail);
-  if (downAtStop.length === 0) t.is(summary.failed, 0, detail);
-  else t.true(summary.failed <= 30 * downAtStop.length, detail);
+  t.is(
+    Object.values(summary.failedBy).reduce((a, n) => a + n, 0),
+    summary.failed,
+    `every failure is a station's stored message, none lost with a closed link: ${detail}`,
+  );
+  t.deepEqual(
+    Object.keys(summary.failedBy).filter((id) => !downAtStop.has(id)),
+    [],
+    `failures only at stations down at the stop: ${detail}`,
+  );
   t.true(summary.simulatedTime >= end - 2 * MIN, `simulated time reached ${iso(summary.simulatedTime)}, expected ${iso(end)}`);
 
   // Everything the broker acknowledged reaches the ingest and InfluxDB (the rest of the platform is idle).

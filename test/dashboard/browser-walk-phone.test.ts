@@ -1,0 +1,3 @@
+import { walkEveryPage } from './helpers/walk.js';
+
+walkEveryPage({ name: 'phone', width: 390, height: 844 });
