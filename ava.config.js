@@ -4,8 +4,7 @@
 // ~500 s of a 711 s run). Seconds: one `npx ava --verbose` run on the 2 cores at load 5-8. A file missing
 // here only starts later; the list decides nothing else.
 const LONGEST_FIRST = [
-  'test/dashboard/browser-walk-desktop.test.ts', // ~90 s: two walks, one after another
-  'test/dashboard/browser-walk-phone.test.ts', // ~75 s
+  'test/dashboard/browser-walk.test.ts', // ~165 s: four walks, one after another
   'test/faults/influxd-and-ingest-faults.test.ts', // ~135 s
   'test/faults/broker-faults.test.ts', // ~95 s: 3,000 station accounts, then one timeline
   'test/device-sim/model.test.ts', // ~90 s of CPU

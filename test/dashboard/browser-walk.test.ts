@@ -4,22 +4,21 @@ import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { ComplianceSnapshot } from '../../../domain/alerts.js';
-import { DISTRICT_CODES } from '../../../domain/districts.js';
-import { APPLIANCES } from '../../../domain/equipment.js';
-import { DAY_MS, isScheduledOpen, localDateOf, localMidnight } from '../../../domain/schedule.js';
-import type { Telemetry } from '../../../domain/telemetry.js';
-import { projectPath } from '../../../lib/paths.js';
-import { ARTIFACTS, builtWebApp, launchChromium, loginAs as login, pageErrors } from './browser.js';
-import { startHarness, type Harness } from './dashboard-harness.js';
-import { MemoryAlerting } from './memory-alerting.js';
-import { complianceSnapshot } from '../../helpers/compliance-snapshot.js';
+import type { ComplianceSnapshot } from '../../domain/alerts.js';
+import { DISTRICT_CODES } from '../../domain/districts.js';
+import { APPLIANCES } from '../../domain/equipment.js';
+import { DAY_MS, isScheduledOpen, localDateOf, localMidnight } from '../../domain/schedule.js';
+import type { Telemetry } from '../../domain/telemetry.js';
+import { projectPath } from '../../lib/paths.js';
+import { ARTIFACTS, builtWebApp, launchChromium, loginAs as login, pageErrors } from './helpers/browser.js';
+import { startHarness, type Harness } from './helpers/dashboard-harness.js';
+import { MemoryAlerting } from './helpers/memory-alerting.js';
+import { complianceSnapshot } from '../helpers/compliance-snapshot.js';
 
 // Issue 15's done-when: every page at 1920×1080 and at 390×844, as the city admin and as a
 // district maintainer, against the committed 600-station registry with live telemetry, alerts
 // and compliance in a known state. Screenshots go to test-artifacts/dashboard/walk; the two the
-// README shows are copied to docs/screenshots. One test file per screen size (each its own platform
-// and Chromium), so ava runs the two at once.
+// README shows are copied to docs/screenshots.
 
 const alerting = new MemoryAlerting();
 const NOW = Date.now();
@@ -103,6 +102,57 @@ function hearAll(): void {
   }
 }
 
+test.before(async () => {
+  web = builtWebApp();
+  h = await startHarness({ alerting, influx: { query: async (q: string, p: Record<string, string>) => history(q, p) } as never, webDir: web.dir });
+  const seen = new Map<string, number>();
+  for (const s of h.registry.stations) {
+    const i = seen.get(s.district) ?? 0;
+    seen.set(s.district, i + 1);
+    // Figures with the time behind them, as the alerting service reports them (the overview pools time).
+    const snapshot: ComplianceSnapshot = complianceSnapshot({
+      stationId: s.id,
+      district: s.district,
+      today: 0.6 + (i % 5) * 0.1,
+      last30Days: 0.85 + (i % 4) * 0.05,
+      yearToDate: 0.9,
+      failingOpenAllYear: i % 4 === 0,
+      facility: { percent: i % 3 === 0 ? 88 : 100, missing: i % 3 === 0 ? ['umbrellas'] : [], faulted: [], notReporting: [], unattested: [] },
+    });
+    alerting.snapshots.push(snapshot);
+  }
+  const fire = (stationId: string, ruleId: string, severity: 'critical' | 'major' | 'minor', zh: string, en: string, agoMin: number): void => {
+    alerting.fire({
+      ruleId,
+      stationId,
+      district: h.registry.get(stationId)!.district,
+      severity,
+      summaryZh: zh,
+      summaryEn: en,
+      firstSeen: NOW - agoMin * 60_000,
+    });
+  };
+  fire('SN-0001', 'fridge_too_warm', 'major', '冰箱温度过高 11 ℃', 'Fridge too warm 11 °C', 42);
+  fire('SN-0002', 'speaker_silent', 'minor', 'AI音箱离线', 'AI speaker silent', 130);
+  fire('SN-0003', 'station_offline', 'critical', '驿站离线', 'Station offline', 12);
+  fire('PD-0004', 'appliance_fault', 'major', '饮水机故障 E1', 'Water dispenser fault E1', 65);
+  fire('LX-0002', 'closed_during_hours', 'major', '开放时间内关闭', 'Closed during opening hours', 25);
+  // SN-0001's last inspection found its umbrellas missing: the maintainer's form starts from that.
+  alerting.attestationList.push({ stationId: 'SN-0001', item: 'umbrellas', present: false, working: false, by: 'maint-sn', at: NOW - 5 * 86_400_000 });
+  browser = await launchChromium();
+  mkdirSync(WALK, { recursive: true });
+});
+
+test.after.always(async () => {
+  await browser?.close();
+  await h?.close();
+  web?.remove();
+});
+
+const VIEWPORTS = [
+  { name: 'desktop', width: 1920, height: 1080 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
 const USERS = [
   { username: 'admin', district: null },
   { username: 'maint-sn', district: 'SN' },
@@ -169,61 +219,7 @@ async function askClosure(t: ExecutionContext, page: Page): Promise<void> {
   t.regex((await page.textContent('#station-schedule-requests')) ?? '', new RegExp(`申报闭站 ${tomorrow} 至 ${tomorrow}（停电）`));
 }
 
-export interface Viewport {
-  name: 'desktop' | 'phone';
-  width: number;
-  height: number;
-}
-
-/** The walks at one screen size, as the city admin and as a district maintainer. */
-export function walkEveryPage(vp: Viewport): void {
-  test.before(async () => {
-    web = builtWebApp();
-    h = await startHarness({ alerting, influx: { query: async (q: string, p: Record<string, string>) => history(q, p) } as never, webDir: web.dir });
-    const seen = new Map<string, number>();
-    for (const s of h.registry.stations) {
-      const i = seen.get(s.district) ?? 0;
-      seen.set(s.district, i + 1);
-      // Figures with the time behind them, as the alerting service reports them (the overview pools time).
-      const snapshot: ComplianceSnapshot = complianceSnapshot({
-        stationId: s.id,
-        district: s.district,
-        today: 0.6 + (i % 5) * 0.1,
-        last30Days: 0.85 + (i % 4) * 0.05,
-        yearToDate: 0.9,
-        failingOpenAllYear: i % 4 === 0,
-        facility: { percent: i % 3 === 0 ? 88 : 100, missing: i % 3 === 0 ? ['umbrellas'] : [], faulted: [], notReporting: [], unattested: [] },
-      });
-      alerting.snapshots.push(snapshot);
-    }
-    const fire = (stationId: string, ruleId: string, severity: 'critical' | 'major' | 'minor', zh: string, en: string, agoMin: number): void => {
-      alerting.fire({
-        ruleId,
-        stationId,
-        district: h.registry.get(stationId)!.district,
-        severity,
-        summaryZh: zh,
-        summaryEn: en,
-        firstSeen: NOW - agoMin * 60_000,
-      });
-    };
-    fire('SN-0001', 'fridge_too_warm', 'major', '冰箱温度过高 11 ℃', 'Fridge too warm 11 °C', 42);
-    fire('SN-0002', 'speaker_silent', 'minor', 'AI音箱离线', 'AI speaker silent', 130);
-    fire('SN-0003', 'station_offline', 'critical', '驿站离线', 'Station offline', 12);
-    fire('PD-0004', 'appliance_fault', 'major', '饮水机故障 E1', 'Water dispenser fault E1', 65);
-    fire('LX-0002', 'closed_during_hours', 'major', '开放时间内关闭', 'Closed during opening hours', 25);
-    // SN-0001's last inspection found its umbrellas missing: the maintainer's form starts from that.
-    alerting.attestationList.push({ stationId: 'SN-0001', item: 'umbrellas', present: false, working: false, by: 'maint-sn', at: NOW - 5 * 86_400_000 });
-    browser = await launchChromium();
-    mkdirSync(WALK, { recursive: true });
-  });
-
-  test.after.always(async () => {
-    await browser?.close();
-    await h?.close();
-    web?.remove();
-  });
-
+for (const vp of VIEWPORTS) {
   for (const u of USERS) {
     test.serial(`walk every page at ${vp.width}×${vp.height} as ${u.username}`, async (t) => {
       // axe needs a page of a context of its own.
