@@ -1,7 +1,4 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { indexRegistry } from '../../domain/registry.js';
 import { isScheduledOpen, midnightOfDate } from '../../domain/schedule.js';
@@ -21,6 +18,7 @@ import { startTestBroker } from '../helpers/broker.js';
 import { tempSqlite } from '../helpers/database.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { logger } from './harness.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 // A year of simulated history through the real pipeline (simulator backfill → broker → ingest →
 // InfluxDB), rolled up by the alerting service, checked against an independent computation that
@@ -78,7 +76,7 @@ test('a year of backfilled simulation yields per-station compliance matching an 
     logger,
     metrics: new MetricsRegistry(),
     influx,
-    writer: { spoolDir: mkdtempSync(join(tmpdir(), 'ingest-spool-')), batchSize: 5000, flushMs: 200 },
+    writer: { spoolDir: scratchDir('ingest-spool-'), batchSize: 5000, flushMs: 200 },
   });
   await ingest.consumer.ready;
 
@@ -111,7 +109,7 @@ test('a year of backfilled simulation yields per-station compliance matching an 
     overrides: [{ district: 'SB', rule: 'station_offline', set: { params: { heartbeatIntervalS: 30 } } }],
   });
   const metrics = new MetricsRegistry();
-  const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  const store = createInfluxStore({ influx, logger, spoolDir: scratchDir('alerting-spool-') });
   const records = await tempSqlite();
   t.teardown(() => records.close());
   const notifier = createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 0, logger, metrics });

@@ -1,7 +1,4 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { indexRegistry } from '../../domain/registry.js';
 import { parseFaultFlag, resolveFaults } from '../../device-sim/faults.js';
@@ -21,6 +18,7 @@ import { tempSqlite } from '../helpers/database.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { logger } from './harness.js';
 import { startHttpReceiver, type Received } from './receivers.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 // Simulator → broker → telemetry consumer → alerting → each district's webhook receiver.
 
@@ -71,7 +69,7 @@ test('injected faults reach the right district’s receiver (and no other) withi
     metrics,
   });
   t.teardown(() => consumer.close());
-  const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  const store = createInfluxStore({ influx, logger, spoolDir: scratchDir('alerting-spool-') });
   const database = await tempSqlite();
   t.teardown(() => database.close());
   const service = await createAlertingService({

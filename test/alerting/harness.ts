@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { indexRegistry, type Registry } from '../../domain/registry.js';
 import { type OpeningHours, OpeningHoursSchema, WEEKDAYS } from '../../domain/schedule.js';
@@ -21,6 +18,7 @@ import { createAlertingService, type AlertingService } from '../../alerting/serv
 import type { AlertStore } from '../../alerting/store.js';
 import { tempSqlite } from '../helpers/database.js';
 import type { HttpReceiver } from './receivers.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 // One alerting service over a small registry, a real influxd database, a controllable clock and
 // local webhook receivers per district (and for city staff).
@@ -74,7 +72,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const registry = o.registry ?? smallRegistry;
   const influx = await connectInflux({ url: o.url, database: o.database }, logger);
   await influx.ensureDatabase();
-  const base = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  const base = createInfluxStore({ influx, logger, spoolDir: scratchDir('alerting-spool-') });
   const store = o.wrapStore ? o.wrapStore(base) : base;
   const rules: RulesConfig = parseRulesConfig({ version: 1, groupWaitS: 0, ...o.rules });
   const notifications = parseNotificationConfig({
@@ -88,7 +86,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const notifier = createNotifier({ config: notifications, groupWaitMs: rules.groupWaitS * 1000, logger, metrics });
   const states = new Map(registry.stations.map((s) => [s.id, initialState(s)]));
   const records = o.records ?? (await tempSqlite());
-  const rawWriter = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'alerting-raw-')) });
+  const rawWriter = influx.writer({ spoolDir: scratchDir('alerting-raw-') });
   if (o.coveredSince !== undefined) {
     rawWriter.write(coverageMarks(o.coveredSince, o.start).map((m) => coveragePoint('test-ingest', m.end, m.spanMs)));
     await rawWriter.flush();

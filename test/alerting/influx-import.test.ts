@@ -1,7 +1,4 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Attestation, Silence } from '../../domain/alerts.js';
 import { ALERTING_SERIES, TAGS, type PointData } from '../../domain/series.js';
 import { recordToPoint } from '../../alerting/influx-store.js';
@@ -10,6 +7,7 @@ import { manualRecords } from '../../alerting/manual-records.js';
 import { createLogger } from '../../lib/logger.js';
 import { tempSqlite } from '../helpers/database.js';
 import { withInfluxd } from '../helpers/influxd.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 // Silences and attestations of an install from before the database, as points in InfluxDB, are
 // copied into the database once.
@@ -56,7 +54,7 @@ test('silences still running and every attestation are imported once; broken rec
   const att2: Attestation = { stationId: 'SB-0001', item: 'umbrellas', present: false, working: false, by: '检查员', at: now - 3_600_000 };
   const broken = recordToPoint({ kind: 'attestation', attestation: { ...att, stationId: 'SN-0002' }, district: 'SN' });
   broken.fields.record_json = { type: 'string', value: '{"stationId":"SN-0002","item":' };
-  const w = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'import-spool-')) });
+  const w = influx.writer({ spoolDir: scratchDir('import-spool-') });
   w.write([
     silencePoint(a),
     silencePoint(b),

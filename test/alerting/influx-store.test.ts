@@ -1,7 +1,4 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DAY_MS } from '../../domain/schedule.js';
 import { ALERTING_SERIES, coveragePoint, TAGS, toPoint } from '../../domain/series.js';
 import { connectInflux } from '../../lib/influx/client.js';
@@ -10,6 +7,7 @@ import { loadRegistryFile } from '../../lib/registry-file.js';
 import { createInfluxStore } from '../../alerting/influx-store.js';
 import { alertFixture } from '../helpers/alert-fixture.js';
 import { withInfluxd } from '../helpers/influxd.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const fixture = withInfluxd(test);
 const logger = createLogger('test', 'silent');
@@ -18,7 +16,7 @@ const registry = loadRegistryFile();
 async function open() {
   const influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('alerting') }, logger);
   await influx.ensureDatabase();
-  const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  const store = createInfluxStore({ influx, logger, spoolDir: scratchDir('alerting-spool-') });
   return { influx, store };
 }
 
@@ -112,7 +110,7 @@ test('coverage points of every source are read back for a window; rollups stored
   const { influx, store } = await open();
   t.teardown(() => influx.close());
   const day = Date.UTC(2026, 4, 5, 16);
-  const writer = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'coverage-spool-')) });
+  const writer = influx.writer({ spoolDir: scratchDir('coverage-spool-') });
   writer.write([
     coveragePoint('svc-ingest', day + 15_000, 15_000),
     coveragePoint('svc-ingest-b', day + 15_000, 15_000),
@@ -147,7 +145,7 @@ test('serving samples: the last open state before the day, and heartbeats from t
   t.teardown(() => influx.close());
   const station = registry.get('SN-0001')!;
   const from = Date.UTC(2026, 4, 6);
-  const w = influx.writer({ spoolDir: mkdtempSync(join(tmpdir(), 'alerting-spool-')) });
+  const w = influx.writer({ spoolDir: scratchDir('alerting-spool-') });
   const svc = (ts: number, open: boolean) =>
     toPoint({ channel: 'service', stationId: station.id, ts, data: { station: station.id, ts, open, door: 'closed' } }, station);
   const hb = (ts: number) =>

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import type { Alert } from '../../domain/alerts.js';
@@ -13,6 +12,7 @@ import { groupEvents, MAX_MARKDOWN_BYTES, renderGroup, type NotificationEvent } 
 import { loadNotificationConfig, parseNotificationConfig, NotificationConfigError } from '../../alerting/notification-config.js';
 import { backoffMs, createNotifier } from '../../alerting/notifier.js';
 import { DINGTALK_SECRET, startHttpReceiver, startSmtpReceiver } from './receivers.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const logger = createLogger('test', 'silent');
 const t0 = Date.parse('2026-05-06T09:12:00+08:00');
@@ -159,7 +159,7 @@ test('a robot answer with a non-zero errcode (DingTalk: bad signature) counts as
 });
 
 test('config files: a broken file or field is named with its path', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'alerting-config-'));
+  const dir = scratchDir('alerting-config-');
   writeFileSync(join(dir, 'rules.json'), JSON.stringify({ version: 1, rules: { over_capacity: { forS: -1 } } }));
   writeFileSync(join(dir, 'bad.json'), '{ not json');
   t.throws(() => loadRulesFile(join(dir, 'rules.json')), { instanceOf: RulesConfigError, message: /rules\.json: rules\.over_capacity\.forS/ });

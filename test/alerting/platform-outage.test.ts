@@ -1,7 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { indexRegistry } from '../../domain/registry.js';
@@ -23,6 +21,7 @@ import { until } from '../helpers/poll.js';
 import { logger } from './harness.js';
 import { manualRecords } from '../../alerting/manual-records.js';
 import { tempSqlite } from '../helpers/database.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 // Issue 15: stop the platform (broker and ingest) with stations open, start it again. The outage is
 // the platform's, not the stations': no station's compliance drops, and the outage shows as
@@ -39,7 +38,7 @@ test('a platform outage with stations open lowers no station’s compliance and 
   const registry = indexRegistry(ids.map((id) => ({ ...full.get(id)!, openingHours: { type: '24h' as const, closedDates: [] } })));
   const influx = await fixture.connect(t);
   const runStart = Date.now();
-  const spoolDir = mkdtempSync(join(tmpdir(), 'outage-spool-'));
+  const spoolDir = scratchDir('outage-spool-');
 
   const firstBroker = await startTestBroker({ registry, stationIds: ids });
   let broker: TestBroker = firstBroker;
@@ -101,7 +100,7 @@ test('a platform outage with stations open lowers no station’s compliance and 
 
   const rules = parseRulesConfig({ version: 1, compliance: { onlineAfterS: 1 } });
   const metrics = new MetricsRegistry();
-  const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'outage-alerting-')) });
+  const store = createInfluxStore({ influx, logger, spoolDir: scratchDir('outage-alerting-') });
   const notifier = createNotifier({ config: parseNotificationConfig({ version: 1 }), groupWaitMs: 0, logger, metrics });
   const database = await tempSqlite();
   t.teardown(() => database.close());

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DAY_MS, midnightOfDate, scheduledIntervals, totalMs, TZ_OFFSET_MS } from '../../domain/schedule.js';
 import { parseRulesConfig } from '../../rules/rule-config.js';
@@ -12,6 +11,7 @@ import { withInfluxd } from '../helpers/influxd.js';
 import { Registry as MetricsRegistry } from 'prom-client';
 import { logger, smallRegistry, startHarness, tm } from './harness.js';
 import { startHttpReceiver } from './receivers.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const fixture = withInfluxd(test);
 const H = 3_600_000;
@@ -58,7 +58,7 @@ test('daily rollup catches up missed days; monthly summary and June self-check r
   }
   await h.ingest(messages);
 
-  const reportsDir = mkdtempSync(join(tmpdir(), 'reports-'));
+  const reportsDir = scratchDir('reports-');
   const rules = parseRulesConfig({ version: 1 });
   const notifier = createNotifier({
     config: parseNotificationConfig({

@@ -1,7 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { recordToPoint } from '../../alerting/influx-store.js';
 import type { DistrictCode } from '../../domain/districts.js';
 import { DAY_MS, localDateOf, localMidnight } from '../../domain/schedule.js';
@@ -12,6 +10,7 @@ import { createLogger } from '../../lib/logger.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { startHarness, type Harness } from './helpers/dashboard-harness.js';
 import { MemoryAlerting } from './helpers/memory-alerting.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 // Issue 15: a period nobody was watching is marked as such — the API gives charts the platform's
 // own coverage, as the ingest wrote it, with the gaps.
@@ -27,7 +26,7 @@ let spool: string;
 test.serial.before(async () => {
   influx = await connectInflux({ url: fixture.influxd().url, database: fixture.newDatabase('coverage') }, createLogger('test', 'silent'));
   await influx.ensureDatabase();
-  spool = mkdtempSync(join(tmpdir(), 'coverage-spool-'));
+  spool = scratchDir('coverage-spool-');
   const writer = influx.writer({ spoolDir: spool, flushMs: 50 });
   // The ingest received from T0 to T0+10 min (a point every 15 s), was down for 20 min, then received again for 5 min.
   for (let x = T0 + 15_000; x <= T0 + 10 * MIN; x += 15_000) writer.write(coveragePoint('svc-ingest', x, 15_000));

@@ -1,7 +1,4 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DAY_MS, localDateOf, localMidnight } from '../../domain/schedule.js';
 import { PLATFORM_SERIES, SERIES } from '../../domain/series.js';
 import { createLogger } from '../../lib/logger.js';
@@ -15,6 +12,7 @@ import { stationSignals, trackerFromSamples, type Sample } from '../../rules/ser
 import { coveredIntervals } from '../../rules/coverage.js';
 import { withInfluxd } from '../helpers/influxd.js';
 import { at } from '../rules/timeline.js';
+import { scratchDir } from '../helpers/scratch-dir.js';
 
 const fixture = withInfluxd(test);
 const logger = createLogger('test-fill', 'silent');
@@ -48,7 +46,7 @@ for (const local of ['2026-12-04T10:30:00', '2027-01-01T00:10:00']) {
     t.deepEqual(progress, [1, 2, 3]);
     // An audit from the stored points — held heartbeat runs, read as compliance reads them —
     // gives each day exactly the figures of the stations' every 60 s heartbeat.
-    const store = createInfluxStore({ influx, logger, spoolDir: mkdtempSync(join(tmpdir(), 'fill-audit-')) });
+    const store = createInfluxStore({ influx, logger, spoolDir: scratchDir('fill-audit-') });
     let offline = 0;
     for (const station of stations) {
       const every = [
