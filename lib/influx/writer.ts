@@ -8,9 +8,9 @@ import { Wal, type FsyncPolicy, type Segment } from './wal.js';
 export interface PointWriter {
   /**
    * Appends points to the write-ahead log (on return they survive a crash of this process; with
-   * appendPerTurn once `durable()` resolves) and queues them for InfluxDB. When the log's disk refuses them (full, read-only) they are held in
-   * memory and retried: `durable()` then stays pending. Throws only for a point that cannot be
-   * expressed in line protocol.
+   * appendPerTurn once `durable()` resolves) and queues them for InfluxDB. When the log's disk
+   * refuses them (full, read-only) they are held in memory and retried: `durable()` then stays
+   * pending. Throws only for a point that cannot be expressed in line protocol.
    */
   write(points: PointData | PointData[]): void;
   /**
